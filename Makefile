@@ -1,0 +1,41 @@
+# sitegen: `make build` and `make test` set everything up themselves (a .venv in this folder).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: build test check serve install clean bench lint system-deps
+
+build: $(STAMP)
+	$(BIN)/sitegen build
+
+test: $(STAMP) system-deps
+	$(BIN)/ruff check sitegen tests bench
+	$(BIN)/python -m pytest
+
+check: $(STAMP)
+	$(BIN)/sitegen check
+
+serve: $(STAMP)
+	$(BIN)/sitegen serve
+
+install: $(STAMP)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check sitegen tests bench
+
+system-deps:
+	@bash .ci/system-deps
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache .hypothesis
+
+# The virtual environment is rebuilt only when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sitegen needs Python 3.11 or newer: set PYTHON=python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)

@@ -1,0 +1,234 @@
+"""The command line: parses arguments, calls the pipeline, turns errors into messages and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from sitegen import __version__
+from sitegen.approval import read_audit_log, valid_entries
+from sitegen.errors import SitegenError, UsageError
+from sitegen.pipeline import Site, check, decisions, load_site
+from sitegen.policy import Checked
+from sitegen.workflow import approve, find_post, new_post, submit
+
+OK, POLICY, USAGE = 0, 1, 2
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--site", metavar="DIR", default=argparse.SUPPRESS,
+                        help="the site folder (default: the current folder)")
+    common.add_argument("--now", metavar="DATETIME", default=argparse.SUPPRESS,
+                        help="act as if it were this ISO date or datetime (site time zone)")
+    return common
+
+
+def parser() -> argparse.ArgumentParser:
+    common = _common()
+    top = argparse.ArgumentParser(
+        prog="sitegen", parents=[common],
+        description="A school news site that obeys the social media policy.",
+    )
+    top.add_argument("--version", action="version", version=f"sitegen {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("new", parents=[common], help="start a new draft post")
+    p.add_argument("title")
+    p.add_argument("--author", required=True, metavar="USER")
+    p.add_argument("--date", metavar="YYYY-MM-DD")
+
+    p = sub.add_parser("check", parents=[common], help="check posts against the policy")
+    p.add_argument("posts", nargs="*", metavar="POST")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("submit", parents=[common], help="mark a draft as ready for approval")
+    p.add_argument("post", metavar="POST")
+
+    p = sub.add_parser("approve", parents=[common], help="senior leader approval of posts")
+    p.add_argument("posts", nargs="+", metavar="POST")
+    p.add_argument("--by", required=True, metavar="USER")
+
+    p = sub.add_parser("status", parents=[common], help="each post's workflow status")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("build", parents=[common], help="publish the site and export bundles")
+    p.add_argument("--out", metavar="DIR")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 if an approved post is left out for any reason but its date")
+
+    p = sub.add_parser("audit", parents=[common], help="the approval audit log")
+    p.add_argument("action", choices=["verify"])
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    root = Path(getattr(args, "site", ".")).resolve()
+    try:
+        return COMMANDS[args.command](args, root)
+    except SitegenError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+
+
+def _site(args: argparse.Namespace, root: Path) -> Site:
+    if not root.is_dir():
+        raise UsageError(f"--site {root}: no such folder")
+    return load_site(root, getattr(args, "now", None))
+
+
+def cmd_new(args: argparse.Namespace, root: Path) -> int:
+    site = _site(args, root)
+    path = new_post(site, args.title, args.author, args.date)
+    out.print(f"created {path.relative_to(root)}")
+    if args.author not in site.config.authors:
+        out.print(f"[yellow]note:[/] {escape(args.author)} has no display name in [site.authors] "
+                  "in site.toml, so no author is shown on the site")
+    out.print("next: add your text, pupils and images, then run "
+              f"`sitegen check {path.parent.name}`")
+    return OK
+
+
+def cmd_check(args: argparse.Namespace, root: Path) -> int:
+    site = _site(args, root)
+    posts = [find_post(site, ref) for ref in args.posts] if args.posts else None
+    results = check(site, posts)
+    by_slug = {d.slug: d for d in decisions(site, results)}
+    register = list(site.register.findings)
+    errors = sum(len(c.errors) for c in results) + sum(f.severity == "error" for f in register)
+    warnings = sum(len(c.warnings) for c in results) + sum(f.severity == "warning" for f in register)
+    if args.json:
+        print(json.dumps({
+            "posts": [{
+                "slug": c.post.slug, "path": c.post.path, "status": c.status,
+                "publishable": by_slug[c.post.slug].publishable,
+                "findings": [f.as_json() for f in c.findings],
+            } for c in results],
+            "register": [f.as_json() for f in register],
+            "errors": errors, "warnings": warnings,
+        }, indent=2, ensure_ascii=False))
+        return POLICY if errors else OK
+    for finding in register:
+        _print_finding(finding)
+    for c in results:
+        _print_checked(c, by_slug[c.post.slug].publishable)
+    colour = "red" if errors else "yellow" if warnings else "green"
+    out.print(f"[bold {colour}]{errors} error(s), {warnings} warning(s)[/] in {len(results)} "
+              f"post(s); register {'invalid' if not site.register.valid else 'ok'}")
+    return POLICY if errors else OK
+
+
+STATUS_STYLE = {"draft": "cyan", "submitted": "blue", "approved": "green",
+                "stale": "magenta", "blocked": "red"}
+
+
+def _print_checked(c: Checked, publishable: bool) -> None:
+    style = STATUS_STYLE.get(c.status, "white")
+    tail = ", publishable" if publishable else ""
+    out.print(f"[bold]{escape(c.post.path)}[/] [{style}]{c.status}[/]{tail}")
+    for finding in c.findings:
+        _print_finding(finding, indent="  ")
+
+
+def _print_finding(f, indent: str = "") -> None:  # type: ignore[no-untyped-def]
+    where = f"{f.file}:{f.line}" if f.line else f.file
+    colour = "red" if f.severity == "error" else "yellow"
+    out.print(f"{indent}{escape(where)}: [{colour}]{f.code} {f.severity}[/]: {escape(f.message)}")
+
+
+def cmd_submit(args: argparse.Namespace, root: Path) -> int:
+    site = _site(args, root)
+    outcome = submit(site, find_post(site, args.post))
+    (out if outcome.done else err).print(escape(outcome.message))
+    return OK if outcome.done else POLICY
+
+
+def cmd_approve(args: argparse.Namespace, root: Path) -> int:
+    site = _site(args, root)
+    posts = [find_post(site, ref) for ref in args.posts]
+    refused = 0
+    for post in posts:
+        outcome = approve(site, post, args.by)
+        (out if outcome.done else err).print(escape(outcome.message))
+        refused += not outcome.done
+    return POLICY if refused else OK
+
+
+def cmd_status(args: argparse.Namespace, root: Path) -> int:
+    site = _site(args, root)
+    results = check(site)
+    rows = [{
+        "slug": c.post.slug, "path": c.post.path, "title": c.post.title,
+        "date": c.post.date.isoformat() if c.post.date else None, "status": c.status,
+    } for c in results]
+    if args.json:
+        print(json.dumps({"posts": rows}, indent=2, ensure_ascii=False))
+        return OK
+    width = max((len(r["slug"]) for r in rows), default=4)
+    for r in rows:
+        style = STATUS_STYLE.get(r["status"], "white")
+        out.print(f"{escape(r['slug']).ljust(width)}  [{style}]{r['status']:<9}[/]  "
+                  f"{escape(r['title'])}")
+    return OK
+
+
+def cmd_build(args: argparse.Namespace, root: Path) -> int:
+    site = _site(args, root)
+    results = decisions(site, check(site))
+    out.print("[bold]The render stage is not built yet: nothing was written.[/] "
+              "A build now would publish:")
+    for d in results:
+        if d.publishable:
+            where = ", ".join(f"{p} ({len(imgs)} image(s))" for p, imgs in d.platforms.items())
+            out.print(f"  {d.slug}: {where}")
+    left = [(d.slug, p, r) for d in results for p, r in d.left_out]
+    if left:
+        out.print("and leave out:")
+        for slug, platform, reason in left:
+            out.print(f"  {slug} on {platform}: {escape(reason)}")
+    strict_fail = any(
+        d.checked.post.approval is not None and not d.future_only(p)
+        for d in results for p, _ in d.left_out
+    )
+    return POLICY if args.strict and strict_fail else OK
+
+
+def cmd_audit(args: argparse.Namespace, root: Path) -> int:
+    site = _site(args, root)
+    entries, problems = read_audit_log(root)
+    hashes = set(valid_entries(root))
+    for post in site.posts:
+        if post.approval and post.approval.entry not in hashes:
+            problems.append(f"{post.path}: its approval's entry {post.approval.entry[:19]}… "
+                            "is not in the audit log")
+    for problem in problems:
+        err.print(f"[red]{escape(problem)}[/]")
+    if problems:
+        err.print(f"[bold red]audit log FAILED[/]: {len(problems)} problem(s)")
+        return POLICY
+    approvals = sum(1 for p in site.posts if p.approval)
+    out.print(f"[green]audit log ok[/]: {len(entries)} entries chained; "
+              f"{approvals} approval(s) in posts all have their entry")
+    return OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
+    "new": cmd_new, "check": cmd_check, "submit": cmd_submit, "approve": cmd_approve,
+    "status": cmd_status, "build": cmd_build, "audit": cmd_audit,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

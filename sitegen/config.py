@@ -1,0 +1,294 @@
+"""site.toml -> a frozen Config; every problem reported at once, each naming its key and line."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sitegen.errors import ConfigError
+
+CONFIG_FILE = "site.toml"
+SWITCH = ("auto", "on", "off")
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    platform: str
+    max_chars: int
+    max_images: int
+    link_chars: int | None = None
+    requires_image: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything site.toml says, validated."""
+
+    root: Path
+    title: str
+    base_url: str
+    language: str
+    timezone: str
+    per_page: int
+    authors: dict[str, str]
+    leaders: tuple[str, ...]
+    consent_register: str
+    platforms: tuple[str, ...]
+    closed_platforms: tuple[str, ...]
+    approved_devices: tuple[str, ...]
+    tone_threshold: float
+    ocr: str
+    faces: str
+    image_widths: tuple[int, ...]
+    image_quality: int
+    max_pixels: int
+    exports: dict[str, ExportConfig] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def register_path(self) -> Path:
+        return self.root / self.consent_register
+
+
+# A key's spec: (expected type name, checker returning an error text or None, default).
+# A default of REQUIRED means the key must be present.
+REQUIRED = object()
+Check = Callable[[Any], str | None]
+
+
+def _is_str(v: Any) -> str | None:
+    return None if isinstance(v, str) else "must be a string"
+
+
+def _is_nonempty_str(v: Any) -> str | None:
+    return _is_str(v) or (None if v.strip() else "must not be empty")
+
+
+def _is_int(low: int, high: int | None = None) -> Check:
+    def check(v: Any) -> str | None:
+        if not isinstance(v, int) or isinstance(v, bool):
+            return "must be a whole number"
+        if v < low or (high is not None and v > high):
+            return f"must be between {low} and {high}" if high else f"must be at least {low}"
+        return None
+
+    return check
+
+
+def _is_float(v: Any) -> str | None:
+    ok = isinstance(v, int | float) and not isinstance(v, bool)
+    return None if ok else "must be a number"
+
+
+def _is_bool(v: Any) -> str | None:
+    return None if isinstance(v, bool) else "must be true or false"
+
+
+def _one_of(*choices: str) -> Check:
+    def check(v: Any) -> str | None:
+        return None if v in choices else "must be one of " + ", ".join(f'"{c}"' for c in choices)
+
+    return check
+
+
+def _str_list(v: Any) -> str | None:
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        return "must be a list of strings"
+    return None
+
+
+def _int_list(v: Any) -> str | None:
+    if not isinstance(v, list) or not v:
+        return "must be a non-empty list of whole numbers"
+    if not all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in v):
+        return "must be a non-empty list of whole numbers"
+    return None
+
+
+def _base_url(v: Any) -> str | None:
+    if not isinstance(v, str):
+        return "must be a string"
+    if not re.match(r"^https?://[^/\s]+/(\S*/)?$", v):
+        return 'must be an absolute http(s) URL ending with "/"'
+    return None
+
+
+def _timezone(v: Any) -> str | None:
+    if not isinstance(v, str):
+        return "must be a string"
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f'"{v}" is not a known time zone (for example "Europe/London")'
+    return None
+
+
+def _authors(v: Any) -> str | None:
+    if not isinstance(v, dict) or not all(isinstance(x, str) for x in v.values()):
+        return "must be a table of username = display name"
+    return None
+
+
+def _slug_list(v: Any) -> str | None:
+    if _str_list(v):
+        return "must be a list of strings"
+    bad = [x for x in v if not re.fullmatch(r"[a-z][a-z0-9_-]*", x)]
+    return f"has invalid names: {', '.join(bad)}" if bad else None
+
+
+SCHEMA: dict[str, dict[str, tuple[Check, Any]]] = {
+    "site": {
+        "title": (_is_nonempty_str, REQUIRED),
+        "base_url": (_base_url, REQUIRED),
+        "language": (_one_of("en", "cy"), "en"),
+        "timezone": (_timezone, "Europe/London"),
+        "per_page": (_is_int(1, 1000), 10),
+        "authors": (_authors, {}),
+    },
+    "policy": {
+        "leaders": (_str_list, REQUIRED),
+        "consent_register": (_is_nonempty_str, "content/consent.csv"),
+        "platforms": (_slug_list, ["website", "facebook", "instagram", "x"]),
+        "closed_platforms": (_str_list, []),
+        "approved_devices": (_str_list, []),
+        "tone_threshold": (_is_float, -0.05),
+        "ocr": (_one_of(*SWITCH), "auto"),
+        "faces": (_one_of(*SWITCH), "auto"),
+    },
+    "images": {
+        "widths": (_int_list, [480, 960, 1600]),
+        "quality": (_is_int(1, 100), 82),
+        "max_pixels": (_is_int(1), 40_000_000),
+    },
+}
+EXPORT_SCHEMA: dict[str, tuple[Check, Any]] = {
+    "max_chars": (_is_int(1), REQUIRED),
+    "max_images": (_is_int(0), REQUIRED),
+    "link_chars": (_is_int(1), None),
+    "requires_image": (_is_bool, False),
+}
+
+
+def _line_finder(text: str) -> Callable[[str], int | None]:
+    """Map a dotted key ("policy.leaders") to the line that sets it, for messages."""
+    lines: dict[str, int] = {}
+    section = ""
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if m := re.match(r"^\[+\s*([^\]]+?)\s*\]+", line):
+            section = m.group(1).replace('"', "")
+            lines.setdefault(section, number)
+        elif m := re.match(r'^"?([A-Za-z0-9_.-]+)"?\s*=', line):
+            lines.setdefault(f"{section}.{m.group(1)}" if section else m.group(1), number)
+    return lines.get
+
+
+def load_config(root: Path) -> Config:
+    """Read and validate `root/site.toml`, raising one ConfigError that lists every problem."""
+    path = root / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"no {CONFIG_FILE} here: is {root} a sitegen site?", str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {CONFIG_FILE}: {exc}", str(path)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(
+            f"not valid TOML: {exc}", CONFIG_FILE, int(m.group(1)) if m else None
+        ) from None
+    return parse_config(root, data, _line_finder(text))
+
+
+def parse_config(
+    root: Path, data: dict[str, Any], line_of: Callable[[str], int | None] = lambda k: None
+) -> Config:
+    problems: list[tuple[str, str]] = []
+    values: dict[str, dict[str, Any]] = {}
+
+    def validate(section: str, table: Any, schema: dict[str, tuple[Check, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if not isinstance(table, dict):
+            problems.append((section, "must be a table"))
+            table = {}
+        for key in table:
+            if key not in schema:
+                known = ", ".join(schema)
+                problems.append((f"{section}.{key}", f"is not a known setting (known: {known})"))
+        for key, (check, default) in schema.items():
+            if key in table:
+                if error := check(table[key]):
+                    problems.append((f"{section}.{key}", error))
+                out[key] = table[key]
+            elif default is REQUIRED:
+                problems.append((f"{section}.{key}", "is required"))
+            else:
+                out[key] = default
+        return out
+
+    for key in data:
+        if key not in (*SCHEMA, "exports"):
+            problems.append((key, "is not a known section (known: site, policy, images, exports)"))
+    for section, schema in SCHEMA.items():
+        values[section] = validate(section, data.get(section, {}), schema)
+
+    platforms = values["policy"].get("platforms") or []
+    for key in ("closed_platforms",):
+        unknown = [p for p in values["policy"].get(key) or [] if p not in platforms]
+        if unknown and isinstance(unknown, list):
+            problems.append((f"policy.{key}", f"names platforms not in policy.platforms: {unknown}"))
+
+    exports: dict[str, ExportConfig] = {}
+    raw_exports = data.get("exports", {})
+    if not isinstance(raw_exports, dict):
+        problems.append(("exports", "must be a table"))
+        raw_exports = {}
+    for platform, table in raw_exports.items():
+        if platform == "website" or platform not in platforms:
+            problems.append((f"exports.{platform}", "is not an export platform in policy.platforms"))
+            continue
+        v = validate(f"exports.{platform}", table, EXPORT_SCHEMA)
+        if all(k in v for k in ("max_chars", "max_images")):
+            exports[platform] = ExportConfig(platform, **v)
+
+    if problems:
+        raise ConfigError(
+            "\n".join(f"{_where(line_of(k))}: {k} {e}" for k, e in problems), key=problems[0][0]
+        )
+
+    site, policy, images = values["site"], values["policy"], values["images"]
+    return Config(
+        root=root,
+        title=site["title"],
+        base_url=site["base_url"],
+        language=site["language"],
+        timezone=site["timezone"],
+        per_page=site["per_page"],
+        authors=dict(site["authors"]),
+        leaders=tuple(policy["leaders"]),
+        consent_register=policy["consent_register"],
+        platforms=tuple(policy["platforms"]),
+        closed_platforms=tuple(policy["closed_platforms"]),
+        approved_devices=tuple(policy["approved_devices"]),
+        tone_threshold=float(policy["tone_threshold"]),
+        ocr=policy["ocr"],
+        faces=policy["faces"],
+        image_widths=tuple(sorted(set(images["widths"]))),
+        image_quality=images["quality"],
+        max_pixels=images["max_pixels"],
+        exports=exports,
+    )
+
+
+def _where(line: int | None) -> str:
+    return f"{CONFIG_FILE}:{line}" if line else CONFIG_FILE

@@ -1,0 +1,265 @@
+"""content/posts -> Post dataclasses: front matter read strictly, with a line for every key."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from sitegen.model import Approval, Finding, ImageRef, Post
+
+POSTS_DIR = Path("content/posts")
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+REQUIRED = ("title", "date", "author", "platforms", "pupils")
+KNOWN = (
+    "title", "date", "author", "summary", "tags", "platforms", "audience", "lang",
+    "pupils", "named", "images", "status", "approval",
+)
+IMAGE_KEYS = ("file", "alt", "caption", "pupils")
+APPROVAL_KEYS = ("by", "at", "digest", "entry")
+STATUSES = ("draft", "submitted", "approved")
+FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
+
+
+def post_folders(root: Path) -> list[Path]:
+    """Every post folder (one holding index.md), sorted by name."""
+    posts = root / POSTS_DIR
+    if not posts.is_dir():
+        return []
+    return sorted(p for p in posts.iterdir() if p.is_dir() and (p / "index.md").is_file())
+
+
+def load_posts(root: Path, tz: ZoneInfo, default_lang: str = "en") -> list[Post]:
+    return [load_post(root, folder, tz, default_lang) for folder in post_folders(root)]
+
+
+def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") -> Post:
+    """Read one post; every problem with its file becomes an SG100 finding, never an exception."""
+    index = folder / "index.md"
+    rel = index.relative_to(root).as_posix() if index.is_relative_to(root) else str(index)
+    slug = folder.name
+    findings: list[Finding] = []
+
+    def broken(message: str, line: int | None = None) -> Post:
+        findings.append(Finding("SG100", "error", message, rel, line))
+        return Post(slug, folder, rel, "", 1, None, {}, tuple(findings))
+
+    if not SLUG.fullmatch(slug):
+        findings.append(Finding(
+            "SG100", "error",
+            f'folder name "{slug}" is not a valid slug: use lowercase letters, digits and hyphens',
+            rel, None,
+        ))
+    try:
+        raw = index.read_bytes()
+    except OSError as exc:
+        return broken(f"cannot read the file: {exc.strerror}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return broken(f"the file is not UTF-8 (byte {exc.start}): save it as UTF-8", line)
+    if not text.strip():
+        return broken("the file is empty: it needs a front matter header between --- lines", 1)
+    text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    if not FENCE.match(lines[0]) or lines[0].startswith("..."):
+        return broken("the file must start with a front matter header: a line with only ---", 1)
+    end = next((i for i in range(1, len(lines)) if FENCE.match(lines[i])), None)
+    if end is None:
+        return broken("the front matter header is not closed: add a line with only --- after it", 1)
+    header = "\n".join(lines[1:end])
+    body = "\n".join(lines[end + 1 :])
+    body_line = end + 2
+
+    try:
+        node = yaml.compose(header, Loader=yaml.SafeLoader)
+        meta = yaml.safe_load(header)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 2 if mark is not None else 2
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return broken(f"YAML error in the front matter: {problem}", line)
+    if meta is None:
+        meta, node = {}, None
+    if not isinstance(meta, dict):
+        return broken("the front matter must be a set of `key: value` lines", 2)
+
+    key_lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        _record_lines(node, "", key_lines, findings, rel)
+    return _typed(slug, folder, rel, body, body_line, meta, key_lines, findings, tz, default_lang)
+
+
+def _record_lines(
+    node: yaml.MappingNode, prefix: str, lines: dict[str, int], findings: list[Finding], rel: str
+) -> None:
+    """Note the line of every key (images[0].alt ...) and refuse duplicate keys."""
+    for key_node, value_node in node.value:
+        key = f"{prefix}{key_node.value}"
+        line = key_node.start_mark.line + 2
+        if key in lines:
+            findings.append(Finding(
+                "SG100", "error", f'key "{key}" appears twice (first on line {lines[key]})', rel, line
+            ))
+        lines.setdefault(key, line)
+        if isinstance(value_node, yaml.SequenceNode):
+            for i, item in enumerate(value_node.value):
+                lines.setdefault(f"{key}[{i}]", item.start_mark.line + 2)
+                if isinstance(item, yaml.MappingNode):
+                    _record_lines(item, f"{key}[{i}].", lines, findings, rel)
+        elif isinstance(value_node, yaml.MappingNode):
+            _record_lines(value_node, f"{key}.", lines, findings, rel)
+
+
+def parse_post_date(value: Any, tz: ZoneInfo) -> datetime | None:
+    """A front-matter date as an aware datetime; dates mean midnight in the site's zone."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0, 0), tzinfo=tz)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+    return None
+
+
+def _typed(
+    slug: str, folder: Path, rel: str, body: str, body_line: int, meta: dict[str, Any],
+    key_lines: dict[str, int], findings: list[Finding], tz: ZoneInfo, default_lang: str,
+) -> Post:
+    def bad(key: str, message: str) -> None:
+        line = key_lines.get(key) or key_lines.get(key.split(".")[0].split("[")[0]) or 2
+        findings.append(Finding("SG100", "error", message, rel, line))
+
+    for key in meta:
+        if key not in KNOWN:
+            hint = _suggest(str(key), KNOWN)
+            bad(str(key), f'unknown key "{key}"{hint}')
+    for key in REQUIRED:
+        if key not in meta:
+            findings.append(Finding("SG100", "error", f'missing required key "{key}"', rel, 2))
+
+    def text(key: str, default: str = "") -> str:
+        value = meta.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            bad(key, f'"{key}" must be text (put it in quotes)')
+            return str(value)
+        return value
+
+    def id_list(key: str) -> tuple[str, ...]:
+        value = meta.get(key, [])
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+            bad(key, f'"{key}" must be a list, for example {key}: [P1042, P1077]')
+            return ()
+        return tuple(str(v).strip() for v in value)
+
+    def choice(key: str, choices: tuple[str, ...], default: str) -> str:
+        value = meta.get(key, default)
+        if value not in choices:
+            bad(key, f'"{key}" must be one of {", ".join(choices)} (got {value!r})')
+            return default
+        return value
+
+    title = text("title")
+    if "title" in meta and not title.strip():
+        bad("title", "title must not be empty")
+    post_date = None
+    if "date" in meta:
+        post_date = parse_post_date(meta["date"], tz)
+        if post_date is None:
+            bad("date", f'"date" must be a date such as 2026-11-20 or 2026-11-20T14:30 '
+                        f'(got {meta["date"]!r})')
+    platforms = id_list("platforms")
+    if "platforms" in meta and not platforms:
+        bad("platforms", '"platforms" must list at least one platform, for example [website]')
+    pupils = id_list("pupils")
+    named = id_list("named")
+    from sitegen.text import fold_id  # local: keeps content's import surface small
+
+    pupil_keys = {fold_id(p) for p in pupils}
+    for p in named:
+        if fold_id(p) not in pupil_keys:
+            bad("named", f'{p} is in "named" but not in "pupils": tag every pupil in the post')
+
+    images = _images(meta.get("images"), key_lines, bad)
+    approval = _approval(meta.get("approval"), bad)
+    return Post(
+        slug=slug, folder=folder, path=rel, body=body, body_line=body_line, meta=meta,
+        key_lines=key_lines, load_findings=tuple(findings),
+        title=title, date=post_date, author=text("author"), summary=text("summary"),
+        tags=id_list("tags"), platforms=platforms,
+        audience=choice("audience", ("public", "parents"), "public"),
+        lang=choice("lang", ("en", "cy"), default_lang),
+        pupils=pupils, named=named, images=images,
+        status=choice("status", STATUSES, "draft"), approval=approval,
+    )
+
+
+def _images(value: Any, key_lines: dict[str, int], bad: Any) -> tuple[ImageRef, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        bad("images", '"images" must be a list of entries with file, alt and pupils')
+        return ()
+    refs = []
+    for i, item in enumerate(value):
+        where = f"images[{i}]"
+        if isinstance(item, str):
+            item = {"file": item}
+        if not isinstance(item, dict):
+            bad(where, f"image {i + 1} must be an entry with file, alt and pupils")
+            continue
+        for key in item:
+            if key not in IMAGE_KEYS:
+                bad(f"{where}.{key}", f'unknown key "{key}" in image {i + 1}'
+                                      f"{_suggest(str(key), IMAGE_KEYS)}")
+        file = item.get("file")
+        if not isinstance(file, str) or not file.strip():
+            bad(where, f'image {i + 1} has no "file"')
+            continue
+        pupils = item.get("pupils") or []
+        if not isinstance(pupils, list):
+            bad(f"{where}.pupils", f'"pupils" of image {file} must be a list')
+            pupils = []
+        alt, caption = item.get("alt"), item.get("caption")
+        for key, val in (("alt", alt), ("caption", caption)):
+            if val is not None and not isinstance(val, str):
+                bad(f"{where}.{key}", f'"{key}" of image {file} must be text')
+        refs.append(ImageRef(
+            file=file.strip(),
+            alt=alt if isinstance(alt, str) else "",
+            caption=caption if isinstance(caption, str) else "",
+            pupils=tuple(str(p).strip() for p in pupils),
+            line=key_lines.get(where, 2),
+        ))
+    return tuple(refs)
+
+
+def _approval(value: Any, bad: Any) -> Approval | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or any(k not in value for k in APPROVAL_KEYS):
+        bad("approval", '"approval" is incomplete: it is written by `sitegen approve`, never by hand')
+        return None
+    at = value["at"]
+    at_text = at.isoformat().replace("+00:00", "Z") if isinstance(at, datetime) else str(at)
+    return Approval(str(value["by"]), at_text, str(value["digest"]), str(value["entry"]))
+
+
+def _suggest(key: str, known: tuple[str, ...]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, known, n=1)
+    return f' (did you mean "{close[0]}"?)' if close else ""

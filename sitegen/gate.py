@@ -1,0 +1,84 @@
+"""The publication gate: the one place that decides what is published where, with which images."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sitegen.model import ImageRef
+from sitegen.policy import Checked, Context
+from sitegen.register import lookup
+
+WEBSITE = "website"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one post may publish: images per platform it goes to, and why it misses the others."""
+
+    checked: Checked
+    platforms: dict[str, tuple[ImageRef, ...]]
+    left_out: tuple[tuple[str, str], ...]  # (platform, reason)
+
+    @property
+    def slug(self) -> str:
+        return self.checked.post.slug
+
+    @property
+    def publishable(self) -> bool:
+        return bool(self.platforms)
+
+    @property
+    def on_website(self) -> bool:
+        return WEBSITE in self.platforms
+
+    def future_only(self, platform: str) -> bool:
+        return any(p == platform and r.startswith("scheduled") for p, r in self.left_out)
+
+
+def decide(checked: Checked, ctx: Context) -> Decision:
+    """SPEC's rule, per platform: approved, valid, no errors, audience allows it, due now."""
+    post = checked.post
+    config = ctx.config
+    targets = [p for p in post.platforms if p in config.platforms]
+    blocker = _blocker(checked)
+    published: dict[str, tuple[ImageRef, ...]] = {}
+    left_out: list[tuple[str, str]] = []
+    for platform in dict.fromkeys(targets):
+        if blocker:
+            left_out.append((platform, blocker))
+            continue
+        if post.audience == "parents" and platform not in config.closed_platforms:
+            left_out.append((platform, "parents-only post: closed platforms only"))
+            continue
+        if post.date is None or post.date > ctx.now:
+            when = post.date.isoformat() if post.date else "no date"
+            left_out.append((platform, f"scheduled for {when}"))
+            continue
+        images = tuple(
+            ref for ref in post.images
+            if all(
+                (pupil := lookup(ctx.register, p)) is not None
+                and pupil.consents_to(platform, ctx.today)
+                for p in ref.pupils
+            )
+        )
+        export = config.exports.get(platform)
+        if export is not None and export.requires_image and not images:
+            left_out.append((platform, f"{platform} needs an image and none may go there"))
+            continue
+        if export is not None:
+            images = images[: export.max_images]
+        published[platform] = images
+    return Decision(checked, published, tuple(left_out))
+
+
+def _blocker(checked: Checked) -> str | None:
+    status = checked.status
+    if status in ("draft", "submitted"):
+        return f"not approved (status {status})"
+    if status == "stale":
+        return "stale: edited after approval"
+    if checked.errors:
+        codes = ", ".join(sorted({f.code for f in checked.errors}))
+        return f"blocked by errors: {codes}"
+    return None

@@ -1,0 +1,97 @@
+"""Markdown to HTML and the one HTML allow-list, enforced by nh3 for rendering and checking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import markdown
+import nh3
+
+ALLOWED_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "figcaption", "figure",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s",
+    "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+    "tr", "u", "ul",
+})
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "code": {"class"},
+    "td": {"align"},
+    "th": {"align", "scope"},
+    "ol": {"start"},
+    "*": {"lang"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+EXTENSIONS = ["tables", "fenced_code", "smarty", "sane_lists"]
+EXTENSION_CONFIGS = {"tables": {"use_align_attribute": True}}
+
+
+def markdown_to_html(body: str) -> str:
+    """Python-Markdown's HTML, unsanitized: only for checking and for `sanitize`."""
+    return markdown.markdown(body, extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def render_body(body: str) -> str:
+    """Markdown -> HTML -> nh3 with the allow-list, always the last step."""
+    return sanitize(markdown_to_html(body))
+
+
+@dataclass(frozen=True)
+class Removed:
+    """Something in a post's HTML that the sanitizer took out."""
+
+    tag: str
+    attribute: str | None
+    value: str | None
+
+
+class _StartTags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+
+    handle_startendtag = handle_starttag
+
+
+def _start_tags(html: str) -> list[tuple[str, dict[str, str]]]:
+    parser = _StartTags()
+    parser.feed(html)
+    parser.close()
+    return parser.tags
+
+
+def removed_by_sanitizer(html: str) -> list[Removed]:
+    """What nh3 strips from this HTML: the elements and attributes it does not allow.
+
+    The sanitizer is the judge; this only lines up the tags before and after cleaning.
+    """
+    before = _start_tags(html)
+    after = _start_tags(sanitize(html))
+    removed: list[Removed] = []
+    j = 0
+    for tag, attrs in before:
+        if j < len(after) and after[j][0] == tag:
+            kept = after[j][1]
+            removed.extend(Removed(tag, name, value) for name, value in attrs.items()
+                           if name not in kept)
+            j += 1
+        else:
+            removed.append(Removed(tag, None, None))
+    return removed

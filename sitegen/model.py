@@ -1,0 +1,121 @@
+"""The plain data that flows between pipeline stages: Finding, Pupil, Register, Post, Site."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+NameConsent = Literal["no", "yes", "full"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One policy problem, as `sitegen check` reports it."""
+
+    code: str
+    severity: Severity
+    message: str
+    file: str
+    line: int | None = None
+    pupil: str | None = None
+    platform: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "pupil": self.pupil,
+            "platform": self.platform,
+        }
+
+
+@dataclass(frozen=True)
+class Pupil:
+    """One row of the consent register. Names are used only for detection, never published."""
+
+    pupil_id: str
+    first_name: str
+    last_name: str
+    class_name: str
+    consent: dict[str, bool]
+    name_consent: NameConsent
+    withdrawn_on: date | None
+    line: int
+
+    def is_withdrawn(self, today: date) -> bool:
+        return self.withdrawn_on is not None and self.withdrawn_on <= today
+
+    def consents_to(self, platform: str, today: date) -> bool:
+        return not self.is_withdrawn(today) and self.consent.get(platform, False)
+
+    def name_consent_on(self, today: date) -> NameConsent:
+        return "no" if self.is_withdrawn(today) else self.name_consent
+
+
+@dataclass(frozen=True)
+class Register:
+    """The consent register: pupils by id, plus the findings that make it invalid."""
+
+    path: str
+    pupils: dict[str, Pupil]
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image as a post's front matter lists it."""
+
+    file: str
+    alt: str
+    caption: str
+    pupils: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Approval:
+    by: str
+    at: str
+    digest: str
+    entry: str
+
+
+@dataclass(frozen=True)
+class Post:
+    """A post as read from disk. `meta` is None when the front matter could not be read."""
+
+    slug: str
+    folder: Path
+    path: str  # index.md relative to the site root, POSIX style
+    body: str
+    body_line: int  # line number of the body's first line in index.md
+    meta: dict[str, Any] | None
+    key_lines: dict[str, int] = field(default_factory=dict)
+    load_findings: tuple[Finding, ...] = ()
+    # Typed views of the front matter; defaults stand in where the header is broken.
+    title: str = ""
+    date: datetime | None = None
+    author: str = ""
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    audience: str = "public"
+    lang: str = "en"
+    pupils: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()
+    images: tuple[ImageRef, ...] = ()
+    status: str = "draft"
+    approval: Approval | None = None
+
+    def line_of(self, key: str) -> int | None:
+        return self.key_lines.get(key)

@@ -1,0 +1,119 @@
+"""The policy engine: pure rules from (Post, Register, Config, clock) to Findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sitegen.approval import post_digest
+from sitegen.config import Config
+from sitegen.model import Finding, Post, Register
+from sitegen.policy.consent import check_consent
+from sitegen.policy.images import check_image_refs
+from sitegen.policy.markup import check_markup
+from sitegen.policy.names import NameIndex, check_names
+from sitegen.policy.tone import check_tone
+
+SEVERITY = {
+    "SG100": "error", "SG101": "error", "SG110": "error", "SG111": "error", "SG112": "error",
+    "SG113": "error", "SG114": "error", "SG115": "error", "SG116": "warning", "SG120": "error",
+    "SG121": "error", "SG122": "error", "SG123": "error", "SG124": "warning", "SG125": "error",
+    "SG126": "warning", "SG127": "warning", "SG130": "error", "SG140": "warning",
+    "SG150": "error", "SG151": "error", "SG160": "error",
+}
+
+
+@dataclass
+class Context:
+    """What every rule may read: the site's settings, the register, the log, and the clock."""
+
+    config: Config
+    register: Register
+    now: datetime
+    audit_entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    names: NameIndex | None = None
+
+    def __post_init__(self) -> None:
+        if self.names is None:
+            self.names = NameIndex(self.register)
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.config.tz).date()
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A post with its findings, digest and workflow status."""
+
+    post: Post
+    findings: tuple[Finding, ...]
+    digest: str
+    status: str  # draft | submitted | approved | stale | blocked
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+
+def check_approval(post: Post, digest: str, ctx: Context) -> list[Finding]:
+    approval = post.approval
+    line = post.line_of("approval") or post.line_of("status")
+    if approval is None:
+        if post.status == "approved":
+            return [Finding("SG150", "error",
+                            "status is approved but there is no approval: only `sitegen approve` "
+                            "may approve a post", post.path, line)]
+        return []
+    findings = []
+    if approval.digest != digest:
+        findings.append(Finding("SG150", "error",
+                                "the post was edited after approval (stale): a leader must "
+                                "approve it again", post.path, line))
+    if approval.by not in ctx.config.leaders:
+        findings.append(Finding("SG150", "error",
+                                f"approved by {approval.by}, who is not a leader in site.toml",
+                                post.path, line))
+    entry = ctx.audit_entries.get(approval.entry)
+    if entry is None:
+        findings.append(Finding("SG150", "error",
+                                "the approval's audit-log entry is missing or altered",
+                                post.path, line))
+    elif (entry.get("action"), entry.get("post"), entry.get("by"), entry.get("digest")) != (
+        "approve", post.slug, approval.by, approval.digest,
+    ):
+        findings.append(Finding("SG150", "error",
+                                "the approval does not match its audit-log entry",
+                                post.path, line))
+    return findings
+
+
+def check_post(post: Post, ctx: Context, extra: list[Finding] | None = None) -> Checked:
+    """Every rule on one post. `extra` carries findings of stages with I/O (image pixels)."""
+    findings = list(post.load_findings)
+    digest = post_digest(post) if post.meta is not None else ""
+    if post.meta is not None:
+        findings += check_consent(post, ctx.config, ctx.register, ctx.today)
+        findings += check_names(post, ctx.names, ctx.register, ctx.today)  # type: ignore[arg-type]
+        findings += check_markup(post)
+        findings += check_tone(post, ctx.config.tone_threshold)
+        findings += check_image_refs(post)
+        findings += check_approval(post, digest, ctx)
+    findings += extra or []
+    findings.sort(key=lambda f: (f.line or 0, f.code))
+    return Checked(post, tuple(findings), digest, workflow_status(post, findings, digest))
+
+
+def workflow_status(post: Post, findings: list[Finding], digest: str) -> str:
+    if post.approval is None and post.status != "approved":
+        return post.status
+    if post.approval is not None and post.approval.digest != digest:
+        return "stale"
+    if post.approval is None or any(f.severity == "error" for f in findings):
+        return "blocked"
+    return "approved"

@@ -1,0 +1,123 @@
+"""Name detection in a post's text (SG114): full names of anyone, first names of tagged pupils."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sitegen.model import Finding, Post, Pupil, Register
+from sitegen.register import lookup
+from sitegen.text import Folded, bounded, fold, fold_id, fold_markup, name_pattern
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    pupil: Pupil
+    full: bool
+    start: int  # offset in the source text
+    text: str
+
+
+class NameIndex:
+    """The register's names compiled once, for matching many texts."""
+
+    def __init__(self, register: Register) -> None:
+        self.register = register
+        self.by_full: dict[str, list[Pupil]] = {}
+        for pupil in register.pupils.values():
+            if pupil.first_name and pupil.last_name:
+                self.by_full.setdefault(fold(f"{pupil.first_name} {pupil.last_name}"), []).append(pupil)
+        patterns = [p for name in self.by_full if (p := name_pattern(name))]
+        self.full_names = bounded(patterns) if patterns else None
+
+    def find(self, folded: Folded, tagged: list[Pupil]) -> list[NameMatch]:
+        """Full names of every pupil, and first names of the tagged ones outside full names."""
+        matches: list[NameMatch] = []
+        spans: list[tuple[int, int]] = []
+        if self.full_names:
+            for m in self.full_names.finditer(folded.text):
+                for pupil in self.by_full.get(" ".join(m.group(0).split()), []):
+                    matches.append(NameMatch(pupil, True, folded.source_offset(m.start()),
+                                             m.group(0)))
+                spans.append(m.span())
+        by_first: dict[str, list[Pupil]] = {}
+        for pupil in tagged:
+            if pupil.first_name:
+                by_first.setdefault(fold(pupil.first_name), []).append(pupil)
+        if by_first:
+            pattern = bounded([p for name in by_first if (p := name_pattern(name))])
+            for m in pattern.finditer(folded.text):
+                if any(s <= m.start() < e for s, e in spans):
+                    continue
+                for pupil in by_first.get(" ".join(m.group(0).split()), []):
+                    matches.append(NameMatch(pupil, False, folded.source_offset(m.start()),
+                                             m.group(0)))
+        return matches
+
+
+def allowed(match: NameMatch, named: set[str], today: date) -> bool:
+    """The SG114 rule: a first name needs `named` + yes/full; a full name needs `named` + full."""
+    if fold_id(match.pupil.pupil_id) not in named:
+        return False
+    consent = match.pupil.name_consent_on(today)
+    return consent == "full" if match.full else consent in ("yes", "full")
+
+
+def text_fields(post: Post) -> list[tuple[str, str, int]]:
+    """(label, text, line of the text's start) for every text a reader sees."""
+    fields = [("title", post.title, post.line_of("title") or 2),
+              ("summary", post.summary, post.line_of("summary") or 2)]
+    for i, image in enumerate(post.images):
+        for key in ("alt", "caption"):
+            value = getattr(image, key)
+            line = post.line_of(f"images[{i}].{key}") or image.line
+            fields.append((f"{key} text of {image.file}", value, line))
+    fields.append(("body", post.body, post.body_line))
+    return fields
+
+
+def check_names(post: Post, index: NameIndex, register: Register, today: date) -> list[Finding]:
+    tagged = [p for pid in post.pupils if (p := lookup(register, pid)) is not None]
+    named = {fold_id(p) for p in post.named}
+    findings: list[Finding] = []
+    reported: set[tuple[str, str, bool]] = set()
+    for label, text, line in text_fields(post):
+        if not text:
+            continue
+        folded = fold_markup(text)
+        matches = index.find(folded, tagged)
+        first_ok = {fold(m.pupil.first_name) for m in matches
+                    if not m.full and allowed(m, named, today)}
+        for match in matches:
+            if allowed(match, named, today):
+                continue
+            # A first name shared by several tagged pupils is fine when one of them may be named.
+            if not match.full and fold(match.pupil.first_name) in first_ok:
+                continue
+            key = (label, match.pupil.pupil_id, match.full)
+            if key in reported:
+                continue
+            reported.add(key)
+            at = line + text.count("\n", 0, match.start)
+            findings.append(Finding(
+                "SG114", "error", _message(match, label, named, today), post.path, at,
+                match.pupil.pupil_id,
+            ))
+    return findings
+
+
+def _message(match: NameMatch, label: str, named: set[str], today: date) -> str:
+    pupil = match.pupil
+    kind = "full name" if match.full else "first name"
+    consent = pupil.name_consent_on(today)
+    if fold_id(pupil.pupil_id) not in named:
+        fix = f"remove it, or list {pupil.pupil_id} in named if their parent consented"
+    elif match.full:
+        fix = f"{pupil.pupil_id}'s name consent is {consent!r}: a full name needs 'full'"
+    else:
+        fix = f"{pupil.pupil_id} has no consent to be named"
+    return f"the {kind} of {pupil.pupil_id} appears in the {label}: {fix}"
+
+
+WORD = re.compile(r"\w+")

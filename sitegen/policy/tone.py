@@ -1,0 +1,114 @@
+"""Tone of a post (SG140): VADER's packaged lexicon tuned for school news, and a Welsh list."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from sitegen.model import Finding, Post
+
+# School news talks about history, science and charity: these words are topics there, not
+# judgements ("the Second World War", "fire safety", "maths problems", "crazy hair day").
+SCHOOL_NEUTRAL = (
+    "war", "wars", "fire", "fires", "battle", "battles", "fight", "fighting", "poverty",
+    "death", "deaths", "died", "dead", "killed", "victims", "attack", "bomb", "bombs",
+    "destroyed", "tragedy", "disaster", "hard", "tough", "struggle", "no", "hurt", "sick",
+    "miss", "missed", "lost", "lose", "losing", "loss", "scary", "crazy", "problem", "problems", "cancer",
+    "hunger", "homeless", "pain", "cry", "crying", "ill", "illness", "emergency", "injury",
+    "danger", "dangerous", "risk", "risks", "fear", "afraid", "evil", "villain", "monster",
+    "monsters", "witch", "witches", "ghost", "ghosts", "zombie", "pirate", "pirates", "cut",
+    "shark", "sharks", "stop", "storm", "rainy", "cold", "mess", "messy", "grave", "graves",
+    "honestly", "weird", "silly", "goofy", "cheeky", "blind", "deaf", "disabled", "wheelchair", "heavy",
+)
+SCHOOL_MILD = {"sad": -0.6, "sadly": -0.6, "unfortunately": -0.5, "poor": -0.6}
+# Disparaging words about people that VADER's lexicon lacks or underrates.
+DISPARAGING = {
+    "naughty": -2.2, "shambles": -2.6, "whinge": -1.8, "whinging": -1.8, "whingeing": -1.8,
+    "nightmare": -2.2, "smelly": -1.8, "feral": -2.8, "brat": -2.6, "brats": -2.6,
+    "moron": -2.8, "morons": -2.8, "clueless": -2.2, "hopeless": -2.3, "lazy": -2.2,
+    "useless": -2.6, "spoilt": -2.0, "spoiled": -1.8, "rubbish": -2.2, "dreadful": -2.5,
+    "thick": -1.2, "dim": -1.0, "unruly": -2.2, "disruptive": -2.0, "badly-behaved": -2.5,
+    "incapable": -2.2, "idiots": -2.6, "troublemaker": -2.4, "troublemakers": -2.4,
+    "disgraceful": -2.8, "embarrassment": -2.2, "moaning": -1.6, "nuisance": -2.0,
+    "slow": -0.8, "worse": -1.8, "inept": -2.4, "rude": -2.2,
+}
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
+MARKDOWN_NOISE = re.compile(r"[#*_>`~\[\]]|\(\s*https?://[^)]*\)|!\[|<[^>]+>")
+
+
+@cache
+def analyzer(lang: str) -> SentimentIntensityAnalyzer:
+    engine = SentimentIntensityAnalyzer()
+    lexicon = engine.lexicon
+    for word in SCHOOL_NEUTRAL:
+        lexicon[word] = 0.0
+    lexicon.update(SCHOOL_MILD)
+    lexicon.update(DISPARAGING)
+    if lang == "cy":
+        lexicon.update(welsh_lexicon())
+    return engine
+
+
+@cache
+def welsh_lexicon() -> dict[str, float]:
+    text = resources.files("sitegen").joinpath("data/tone_cy.tsv").read_text("utf-8")
+    words: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            word, valence = line.rsplit(None, 1)
+            words[word.strip().lower()] = float(valence)
+    return words
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    line: int
+    score: float
+
+
+def sentences(post: Post) -> list[tuple[str, int]]:
+    """The post's readable sentences with their lines: title, summary, captions, body."""
+    out: list[tuple[str, int]] = []
+    for key, value in (("title", post.title), ("summary", post.summary)):
+        if value:
+            out.append((value, post.line_of(key) or 2))
+    for image in post.images:
+        if image.caption:
+            out.append((image.caption, image.line))
+    in_code = False
+    for offset, raw in enumerate(post.body.split("\n")):
+        if raw.lstrip().startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        clean = MARKDOWN_NOISE.sub(" ", raw).strip()
+        for part in SENTENCE.split(clean):
+            if part.strip():
+                out.append((part.strip(), post.body_line + offset))
+    return out
+
+
+def score(text: str, lang: str) -> float:
+    return analyzer(lang).polarity_scores(text)["compound"]
+
+
+def check_tone(post: Post, threshold: float) -> list[Finding]:
+    scored = [Sentence(text, line, score(text, post.lang)) for text, line in sentences(post)]
+    if not scored:
+        return []
+    worst = min(scored, key=lambda s: s.score)
+    if worst.score >= threshold:
+        return []
+    quoted = worst.text if len(worst.text) <= 80 else worst.text[:77] + "..."
+    return [Finding(
+        "SG140", "warning",
+        f'negative or disparaging tone (score {worst.score:+.2f}): "{quoted}"; '
+        "posts should be positive",
+        post.path, worst.line,
+    )]

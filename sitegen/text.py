@@ -1,0 +1,113 @@
+"""Text folding for matching: NFKC, no zero-width characters, confusables as Latin, no accents."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+# Characters that copy-paste and disguise insert inside words; they are dropped.
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"), None)
+# HTML elements that separate words; every other tag joins what is either side of it.
+BREAKING_TAGS = re.compile(
+    r"^</?(br|p|div|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|hr|figure|figcaption|section)\b",
+    re.IGNORECASE,
+)
+MARKUP = re.compile(r"<[^<>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);|[*_~`\\\[\]]")
+
+
+@cache
+def confusables() -> dict[str, str]:
+    """Cyrillic and Greek letters that look like Latin ones, from Unicode's confusables list."""
+    data = json.loads(
+        resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
+    )
+    table: dict[str, str] = {}
+    for char, entries in data.items():
+        if len(char) != 1 or not unicodedata.name(char, "").startswith(("CYRILLIC", "GREEK")):
+            continue
+        latin = [e["c"] for e in entries if len(e["c"]) == 1 and e["c"].isascii() and e["c"].isalpha()]
+        if latin:
+            same_case = [c for c in latin if c.isupper() == char.isupper()]
+            table[char] = (same_case or latin)[0]
+    return table
+
+
+def fold_char(char: str) -> str:
+    """One source character as it is compared: possibly empty, possibly several characters."""
+    out = []
+    for c in unicodedata.normalize("NFKC", char).translate(INVISIBLE):
+        c = confusables().get(c, c)
+        for d in unicodedata.normalize("NFKD", c):
+            if not unicodedata.combining(d):
+                out.append(d)
+    return "".join(out).casefold()
+
+
+@cache
+def fold(text: str) -> str:
+    """Fold a short string (a name, an id) for comparison; whitespace runs become one space."""
+    return " ".join("".join(fold_char(c) for c in text).split())
+
+
+def fold_id(pupil_id: str) -> str:
+    return fold(str(pupil_id))
+
+
+@dataclass(frozen=True)
+class Folded:
+    """Text folded for matching, with each folded character's offset in the source."""
+
+    text: str
+    offsets: tuple[int, ...]
+
+    def source_offset(self, index: int) -> int:
+        return self.offsets[min(index, len(self.offsets) - 1)] if self.offsets else 0
+
+
+def fold_markup(source: str) -> Folded:
+    """Fold Markdown/HTML text: tags, entities and emphasis marks stop hiding the words."""
+    chars: list[str] = []
+    offsets: list[int] = []
+
+    def emit(text: str, at: int) -> None:
+        for char in text:
+            for folded in fold_char(char):
+                if folded.isspace():
+                    if chars and chars[-1] != " ":
+                        chars.append(" ")
+                        offsets.append(at)
+                else:
+                    chars.append(folded)
+                    offsets.append(at)
+
+    position = 0
+    for m in MARKUP.finditer(source):
+        for i in range(position, m.start()):
+            emit(source[i], i)
+        token = m.group(0)
+        if token.startswith("&"):
+            emit(html.unescape(token), m.start())
+        elif token.startswith("<") and BREAKING_TAGS.match(token):
+            emit(" ", m.start())
+        position = m.end()
+    for i in range(position, len(source)):
+        emit(source[i], i)
+    return Folded("".join(chars), tuple(offsets))
+
+
+def name_pattern(name: str) -> str | None:
+    """A regex for a name at word boundaries, any whitespace between its words."""
+    words = fold(name).split()
+    if not words:
+        return None
+    return r"\s+".join(re.escape(w) for w in words)
+
+
+def bounded(alternatives: list[str]) -> re.Pattern[str]:
+    body = "|".join(sorted(alternatives, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)")

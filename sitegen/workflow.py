@@ -1,0 +1,122 @@
+"""Staff and leader actions on posts: new, submit and approve, each writing files safely."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import frontmatter
+
+from sitegen.approval import append_audit, post_digest, set_unsigned_keys, write_atomically
+from sitegen.content import POSTS_DIR, post_folders
+from sitegen.errors import RefusedError, UsageError
+from sitegen.model import Post
+from sitegen.pipeline import Site, reload_post
+from sitegen.policy import check_post
+
+
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    return slug[:60].rstrip("-") or "post"
+
+
+def new_post(site: Site, title: str, author: str, on: str | None) -> Path:
+    """Create content/posts/<date>-<slug>/index.md with every required key, as a draft."""
+    if not title.strip():
+        raise UsageError("the title must not be empty")
+    day = on or site.context.now.date().isoformat()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+        raise UsageError(f'--date "{day}" must be a date such as 2026-11-20')
+    folder = site.root / POSTS_DIR / f"{day}-{slugify(title)}"
+    if folder.exists():
+        raise RefusedError(f"{folder.relative_to(site.root)} already exists: choose another title")
+    post = frontmatter.Post(
+        "Write your post here, in Markdown. Celebrate what the children did; "
+        "no names unless their parents consented.\n",
+        title=title.strip(), date=day, author=author, summary="", tags=[],
+        platforms=["website"], audience="public", lang=site.config.language,
+        pupils=[], named=[], images=[], status="draft",
+    )
+    folder.mkdir(parents=True)
+    text = frontmatter.dumps(post, sort_keys=False)
+    # An unquoted ISO date reads back as a date, which is what the front matter means.
+    text = text.replace(f"date: '{day}'", f"date: {day}")
+    write_atomically(folder / "index.md", text + "\n")
+    return folder / "index.md"
+
+
+def find_post(site: Site, ref: str) -> Post:
+    """A post named by slug, folder or index.md path."""
+    candidates = [Path(ref), site.root / ref, site.root / POSTS_DIR / ref]
+    for path in candidates:
+        folder = path.parent if path.name == "index.md" else path
+        try:
+            folder = folder.resolve()
+        except OSError:
+            continue
+        for post in site.posts:
+            if post.folder.resolve() == folder:
+                return post
+    known = ", ".join(p.name for p in post_folders(site.root)[:5])
+    raise UsageError(f'no post "{ref}" in {POSTS_DIR.as_posix()} (posts: {known}, ...)')
+
+
+@dataclass(frozen=True)
+class Outcome:
+    slug: str
+    done: bool
+    message: str
+
+
+def submit(site: Site, post: Post) -> Outcome:
+    checked = check_post(post, site.context)
+    if checked.status != "draft":
+        return Outcome(post.slug, checked.status == "submitted",
+                       f"{post.slug} is {checked.status}, not a draft: nothing to submit")
+    if checked.errors:
+        return Outcome(post.slug, False,
+                       f"{post.slug} has {len(checked.errors)} error(s): run `sitegen check "
+                       f"{post.slug}` and fix them first")
+    _rewrite(post, "submitted", None)
+    return Outcome(post.slug, True, f"submitted {post.slug}: a senior leader can now approve it")
+
+
+def approve(site: Site, post: Post, by: str) -> Outcome:
+    """Leader approval: refuse on errors, else log the approval, then write it into the post."""
+    if by not in site.config.leaders:
+        raise RefusedError(f'"{by}" is not a senior leader: only {", ".join(site.config.leaders)} '
+                           "may approve (policy.leaders in site.toml)")
+    checked = check_post(post, site.context)
+    if checked.status == "approved":
+        return Outcome(post.slug, True, f"{post.slug} is already approved by "
+                                        f"{post.approval.by if post.approval else '?'}")
+    # A new approval replaces the old one, so the old approval's problems do not count.
+    errors = [f for f in checked.errors if f.code != "SG150"]
+    if post.meta is None or errors:
+        return Outcome(post.slug, False,
+                       f"refused {post.slug}: {len(errors)} error(s) "
+                       f"({', '.join(sorted({f.code for f in errors}))}); "
+                       f"run `sitegen check {post.slug}`")
+    at = site.context.now.astimezone(UTC).replace(microsecond=0)
+    entry = append_audit(site.root, "approve", post.slug, by, at, checked.digest)
+    approval = {"by": by, "at": at.isoformat().replace("+00:00", "Z"),
+                "digest": checked.digest, "entry": entry}
+    original = _rewrite(post, "approved", approval)
+    if post_digest(reload_post(site, post)) != checked.digest:
+        # The edit must never change what was approved; put the file back as it was.
+        write_atomically(post.folder / "index.md", original)
+        raise RefusedError(f"approving {post.slug} would change its content; it was left "
+                           "as it was: tell the developers", post.path)
+    return Outcome(post.slug, True, f"approved {post.slug} ({checked.digest[:19]}…)")
+
+
+def _rewrite(post: Post, status: str, approval: dict[str, str] | None) -> str:
+    """Set status (and approval) in the file; returns the text it had before."""
+    index = post.folder / "index.md"
+    original = index.read_text("utf-8")
+    write_atomically(index, set_unsigned_keys(original, status, approval))
+    return original
