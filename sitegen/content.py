@@ -195,15 +195,16 @@ def _typed(
 
     images = _images(meta.get("images"), key_lines, bad)
     approval = _approval(meta.get("approval"), bad)
+    audience = choice("audience", ("public", "parents"), "public")
+    lang = choice("lang", ("en", "cy"), default_lang)
+    status = choice("status", STATUSES, "draft")
+    author, summary, tags = text("author"), text("summary"), id_list("tags")
     return Post(
         slug=slug, folder=folder, path=rel, body=body, body_line=body_line, meta=meta,
         key_lines=key_lines, load_findings=tuple(findings),
-        title=title, date=post_date, author=text("author"), summary=text("summary"),
-        tags=id_list("tags"), platforms=platforms,
-        audience=choice("audience", ("public", "parents"), "public"),
-        lang=choice("lang", ("en", "cy"), default_lang),
-        pupils=pupils, named=named, images=images,
-        status=choice("status", STATUSES, "draft"), approval=approval,
+        title=title, date=post_date, author=author, summary=summary, tags=tags,
+        platforms=platforms, audience=audience, lang=lang, pupils=pupils, named=named,
+        images=images, status=status, approval=approval,
     )
 
 

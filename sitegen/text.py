@@ -101,11 +101,11 @@ def fold_markup(source: str) -> Folded:
 
 
 def name_pattern(name: str) -> str | None:
-    """A regex for a name at word boundaries, any whitespace between its words."""
+    """A regex for a name's words, with any whitespace or hyphens between them."""
     words = fold(name).split()
     if not words:
         return None
-    return r"\s+".join(re.escape(w) for w in words)
+    return r"[\s-]+".join(re.escape(w) for w in words)
 
 
 def bounded(alternatives: list[str]) -> re.Pattern[str]:

@@ -13,23 +13,28 @@ def check_markup(post: Post) -> list[Finding]:
     search_from = 0
     lower = post.body.lower()
     for item in removed_by_sanitizer(markdown_to_html(post.body)):
-        needle = _needle(item)
-        at = lower.find(needle, search_from)
-        if at < 0:
-            at = lower.find(needle)
-        if at >= 0:
-            search_from = at + 1
+        at = -1
+        for needle in _needles(item):
+            at = lower.find(needle, search_from)
+            if at < 0:
+                at = lower.find(needle)
+            if at >= 0:
+                search_from = at + 1
+                break
         line = post.body_line + (post.body.count("\n", 0, at) if at >= 0 else 0)
         findings.append(Finding("SG130", "error", _message(item), post.path, line))
     return findings
 
 
-def _needle(item: Removed) -> str:
+def _needles(item: Removed) -> list[str]:
+    """Strings to look for in the Markdown source, most precise first, to find the line."""
+    needles = []
     if item.attribute in URL_ATTRIBUTES and item.value:
-        return item.value.lower()[:40]
+        needles.append(item.value.lower()[:40])
     if item.attribute:
-        return item.attribute.lower()
-    return "<" + item.tag.lower()
+        needles.append(item.attribute.lower())
+    needles.append("<" + item.tag.lower())
+    return needles
 
 
 def _message(item: Removed) -> str:

@@ -37,7 +37,7 @@ class NameIndex:
         spans: list[tuple[int, int]] = []
         if self.full_names:
             for m in self.full_names.finditer(folded.text):
-                for pupil in self.by_full.get(" ".join(m.group(0).split()), []):
+                for pupil in self.by_full.get(_words(m.group(0)), []):
                     matches.append(NameMatch(pupil, True, folded.source_offset(m.start()),
                                              m.group(0)))
                 spans.append(m.span())
@@ -50,7 +50,7 @@ class NameIndex:
             for m in pattern.finditer(folded.text):
                 if any(s <= m.start() < e for s, e in spans):
                     continue
-                for pupil in by_first.get(" ".join(m.group(0).split()), []):
+                for pupil in by_first.get(_words(m.group(0)), []):
                     matches.append(NameMatch(pupil, False, folded.source_offset(m.start()),
                                              m.group(0)))
         return matches
@@ -120,4 +120,5 @@ def _message(match: NameMatch, label: str, named: set[str], today: date) -> str:
     return f"the {kind} of {pupil.pupil_id} appears in the {label}: {fix}"
 
 
-WORD = re.compile(r"\w+")
+def _words(matched: str) -> str:
+    return " ".join(re.split(r"[\s-]+", matched.strip()))

@@ -22,7 +22,7 @@ SCHOOL_NEUTRAL = (
     "danger", "dangerous", "risk", "risks", "fear", "afraid", "evil", "villain", "monster",
     "monsters", "witch", "witches", "ghost", "ghosts", "zombie", "pirate", "pirates", "cut",
     "shark", "sharks", "stop", "storm", "rainy", "cold", "mess", "messy", "grave", "graves",
-    "honestly", "weird", "silly", "goofy", "cheeky", "blind", "deaf", "disabled", "wheelchair", "heavy",
+    "honestly", "mia", "weird", "silly", "goofy", "cheeky", "blind", "deaf", "disabled", "wheelchair", "heavy",
 )
 SCHOOL_MILD = {"sad": -0.6, "sadly": -0.6, "unfortunately": -0.5, "poor": -0.6}
 # Disparaging words about people that VADER's lexicon lacks or underrates.

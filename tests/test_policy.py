@@ -1,0 +1,403 @@
+"""Every text-level finding code fires on its case and stays quiet on its near-misses."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import SiteDir
+
+
+def findings(run, site: SiteDir, slug: str = "p") -> list[dict]:  # type: ignore[no-untyped-def]
+    result = run(site, "check", "--json")
+    assert result.code in (0, 1), result.err
+    posts = {p["slug"]: p for p in result.json()["posts"]}
+    return posts[slug]["findings"]
+
+
+def line_of(site: SiteDir, needle: str, slug: str = "p", nth: int = 1) -> int:
+    """The 1-based line of the nth line of a post's index.md that contains `needle`."""
+    lines = (site.root / "content/posts" / slug / "index.md").read_text("utf-8").split("\n")
+    hits = [i + 1 for i, line in enumerate(lines) if needle in line]
+    return hits[nth - 1]
+
+
+def codes(run, site: SiteDir, slug: str = "p") -> set[str]:  # type: ignore[no-untyped-def]
+    return {f["code"] for f in findings(run, site, slug)}
+
+
+# --- SG100: front matter ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "line", "words"),
+    [
+        ("---\ntitle: [unclosed\ndate: 2026-11-20\n---\nBody\n", 3, "YAML error"),
+        ("---\ntitle: x\n", 1, "not closed"),
+        ("", 1, "empty"),
+        ("no header here\n", 1, "must start"),
+        ("---\n- a\n- b\n---\nBody\n", 2, "key: value"),
+    ],
+)
+def test_broken_headers_are_sg100_with_line(run, site, raw, line, words):  # type: ignore[no-untyped-def]
+    site.post("p", raw=raw)
+    site.post("good")
+    result = run(site, "check", "--json")
+    posts = {p["slug"]: p for p in result.json()["posts"]}
+    (finding,) = posts["p"]["findings"]
+    assert finding["code"] == "SG100"
+    assert finding["line"] == line
+    assert words in finding["message"]
+    assert posts["good"]["findings"] == []  # the other posts are still checked
+    assert result.code == 1
+
+
+def test_non_utf8_file_names_file_and_line(run, site):  # type: ignore[no-untyped-def]
+    path = site.post("p")
+    path.write_bytes(path.read_bytes().replace(b"wonderful", b"wonderf\xfcl"))
+    (finding,) = findings(run, site)
+    assert finding["code"] == "SG100" and "UTF-8" in finding["message"]
+    assert finding["line"] == path.read_bytes().split(b"\n").index(
+        next(line for line in path.read_bytes().split(b"\n") if b"\xfc" in line)
+    ) + 1
+
+
+def test_unknown_key_typo_is_an_error_with_suggestion(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", pupil=["P1"])
+    (finding,) = [f for f in findings(run, site) if f["code"] == "SG100"]
+    assert 'unknown key "pupil"' in finding["message"] and '"pupils"' in finding["message"]
+    assert finding["line"] == line_of(site, "pupil:")
+
+
+@pytest.mark.parametrize("key", ["title", "date", "author", "platforms", "pupils"])
+def test_missing_required_key(run, site, key):  # type: ignore[no-untyped-def]
+    site.post("p", **{key: ...})
+    assert any(f["code"] == "SG100" and key in f["message"] for f in findings(run, site))
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {"date": "20/11/2026"},
+        {"title": 2026},
+        {"pupils": "P1"},
+        {"audience": "everyone"},
+        {"lang": "fr"},
+        {"status": "published"},
+        {"images": [{"file": "a.jpg", "alt": "x", "pupil": []}]},
+        {"named": ["P1"]},
+    ],
+)
+def test_wrong_types_and_values_are_sg100(run, site, meta):  # type: ignore[no-untyped-def]
+    site.post("p", **meta)
+    assert "SG100" in codes(run, site)
+
+
+def test_bad_slug_and_duplicate_key(run, site):  # type: ignore[no-untyped-def]
+    site.post("Bad_Slug")
+    assert "SG100" in codes(run, site, "Bad_Slug")
+    site.post("dup", raw="---\ntitle: a\ntitle: b\ndate: 2026-11-20\nauthor: x\n"
+                         "platforms: [website]\npupils: []\n---\nHi\n")
+    (f,) = findings(run, site, "dup")
+    assert f["code"] == "SG100" and "twice" in f["message"] and f["line"] == 3
+
+
+def test_valid_post_has_no_findings_and_exit_0(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", date="2026-11-20T14:30")
+    result = run(site, "check", "--json")
+    assert result.code == 0
+    assert result.json()["posts"][0]["findings"] == []
+
+
+# --- SG101, SG151 ------------------------------------------------------------------------
+
+
+def test_unknown_platform_sg101(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", platforms=["website", "tiktok"])
+    (f,) = findings(run, site)
+    assert f["code"] == "SG101" and f["platform"] == "tiktok"
+    assert f["line"] == line_of(site, "platforms:")
+
+
+def test_parents_only_on_public_platform_sg151(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", audience="parents", platforms=["website", "facebook"])
+    fs = findings(run, site)
+    assert [(f["code"], f["platform"]) for f in fs] == [("SG151", "website")]
+    site.post("p", audience="parents", platforms=["facebook"])
+    assert findings(run, site) == []
+
+
+# --- consent: SG110 - SG116 --------------------------------------------------------------
+
+
+def test_unknown_pupil_sg110(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", pupils=["P999"])
+    assert [(f["code"], f["pupil"]) for f in findings(run, site)] == [("SG110", "P999")]
+
+
+def test_pupil_in_text_without_platform_consent_sg111(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", pupils=["P2"], platforms=["website", "instagram"])
+    fs = findings(run, site)
+    assert [(f["code"], f["pupil"], f["platform"]) for f in fs] == [("SG111", "P2", "instagram")]
+
+
+def test_pupil_only_on_images_is_filtered_not_an_error(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", pupils=["P2"], platforms=["website", "instagram"],
+              images=[{"file": "a.jpg", "alt": "A castle", "pupils": ["P2"]}])
+    (site.root / "content/posts/p/a.jpg").write_bytes(b"")  # bytes are issue 3's business
+    fs = [f for f in findings(run, site) if f["code"].startswith("SG11")]
+    assert [(f["code"], f["severity"], f["platform"]) for f in fs] == [
+        ("SG116", "warning", "instagram")
+    ]
+
+
+def test_withdrawn_consent_sg112_and_quiet_before_the_date(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", pupils=["P5"])
+    assert "SG112" in codes(run, site)
+    result = run(site, "check", "--json", now="2026-11-14T23:59")
+    assert result.json()["posts"][0]["findings"] == []
+
+
+def test_named_without_name_consent_sg113(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", pupils=["P1"], named=["P1"])
+    assert "SG113" in codes(run, site)
+    site.post("p", pupils=["P2"], named=["P2"])
+    assert "SG113" not in codes(run, site)
+
+
+def test_image_pupils_outside_post_sg115(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", pupils=["P1"], images=[
+        {"file": "a.jpg", "alt": "A castle", "pupils": ["P1", "P3"]}])
+    (site.root / "content/posts/p/a.jpg").write_bytes(b"x")
+    fs = [f for f in findings(run, site) if f["code"] == "SG115"]
+    assert len(fs) == 1 and fs[0]["pupil"] == "P3"
+    assert fs[0]["line"] == line_of(site, "pupils:", nth=2)
+
+
+# --- SG114: names in text ------------------------------------------------------------------
+
+
+def test_full_name_of_untagged_pupil_always_detected(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", body="We met **Mia**\nJONES at the gate.\n")
+    (f,) = findings(run, site)
+    assert f["code"] == "SG114" and f["pupil"] == "P1" and f["line"] == line_of(site, "**Mia**")
+
+
+def test_common_first_name_of_untagged_pupil_is_quiet(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", body="Mia from the library read a story.\n")
+    assert findings(run, site) == []
+
+
+def test_first_name_of_tagged_pupil_needs_named(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", pupils=["P2"], body="Well done to Osian!\n")
+    assert "SG114" in codes(run, site)
+    site.post("p", pupils=["P2"], named=["P2"], body="Well done to Osian!\n")
+    assert codes(run, site) == set()
+
+
+def test_full_name_needs_full_consent(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", pupils=["P2"], named=["P2"], body="Well done to Osian Pritchard!\n")
+    assert "SG114" in codes(run, site)  # P2 has name consent "yes" only
+    site.post("p", pupils=["P3"], named=["P3"], body="Well done to Elin Ffion Davies!\n")
+    assert codes(run, site) == set()  # P3 has "full"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Congratulations to mia jones",
+        "Congratulations to Mia&nbsp;Jones",
+        "Congratulations to <b>Mia</b> Jones",
+        "Congratulations to Mi\u200ba Jo\u00adnes",
+        "Congratulations to \uff2d\uff49\uff41 Jones",  # fullwidth
+        "Congratulations to М\u0456а Jones",  # Cyrillic M, i, a
+        "Congratulations to _Mia_ *Jones*",
+        "Congratulations to Sian Llyr",  # accents folded: Siân Llŷr
+    ],
+)
+def test_disguised_names_are_detected(run, site, text):  # type: ignore[no-untyped-def]
+    site.post("p", body=text + "\n")
+    assert "SG114" in codes(run, site)
+
+
+@pytest.mark.parametrize("text", ["Miami Jonesville", "The Jones family bakery", "Mia-Jones"])
+def test_word_boundaries(run, site, text):  # type: ignore[no-untyped-def]
+    site.post("p", body=text + "\n")
+    assert ("SG114" in codes(run, site)) is (text == "Mia-Jones")
+
+
+def test_names_in_title_alt_and_caption(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", title="Elin Ffion's painting", pupils=["P3"],
+              images=[{"file": "a.jpg", "alt": "Tomos Bowen painting", "caption": "Osian Pritchard",
+                       "pupils": ["P3"]}])
+    (site.root / "content/posts/p/a.jpg").write_bytes(b"x")
+    messages = [f["message"] for f in findings(run, site) if f["code"] == "SG114"]
+    assert any("title" in m for m in messages)
+    assert any("alt text" in m for m in messages)
+    assert any("caption" in m for m in messages)
+
+
+def test_multiword_first_name_matched_as_written(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", pupils=["P3"], body="Elin painted a dragon.\n")
+    assert codes(run, site) == set()  # the first name is "Elin Ffion", all its words
+    site.post("p", pupils=["P3"], body="Elin Ffion painted a dragon.\n")
+    assert "SG114" in codes(run, site)
+
+
+def test_pupil_ids_fold_like_names(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", pupils=["р1"])  # Cyrillic er looks like p
+    assert "SG110" not in codes(run, site)
+
+
+# --- SG122 alt text -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("alt", "fires"), [
+    ("", True), ("a.jpg", True), ("IMG_2041", True), ("a", True),
+    ("Pupils sketching the towers", False),
+])
+def test_alt_text_sg122(run, site, alt, fires):  # type: ignore[no-untyped-def]
+    site.post("p", images=[{"file": "a.jpg", "alt": alt, "pupils": []}])
+    (site.root / "content/posts/p/a.jpg").write_bytes(b"x")
+    assert ("SG122" in codes(run, site)) is fires
+
+
+def test_missing_image_and_escape_sg120(run, site, tmp_path):  # type: ignore[no-untyped-def]
+    (tmp_path / "outside.jpg").write_bytes(b"x")
+    folder = site.root / "content/posts/p"
+    folder.mkdir(parents=True)
+    (folder / "link.jpg").symlink_to(tmp_path / "outside.jpg")
+    site.post("p", images=[
+        {"file": "gone.jpg", "alt": "A picture"},
+        {"file": "../../../../outside.jpg", "alt": "A picture"},
+        {"file": "/etc/passwd", "alt": "A picture"},
+        {"file": "link.jpg", "alt": "A picture"},
+    ])
+    fs = [f for f in findings(run, site) if f["code"] == "SG120"]
+    assert len(fs) == 4
+    assert [f["line"] for f in fs] == [line_of(site, "- file:", nth=n) for n in (1, 2, 3, 4)]
+
+
+# --- SG130 HTML ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", [
+    "<script>alert(1)</script>",
+    "Hello <iframe src='https://example.com'></iframe>",
+    "<img src=x onerror=alert(1)>",
+    "<form action='/x'><input name=a></form>",
+    "[click](javascript:alert(1))",
+    "![x](data:image/png;base64,AAAA)",
+    "<a href=\"jav&#97;script:alert(1)\">x</a>",
+    "<embed src=x.swf>",
+    "<div style='background:url(x)'>x</div>",
+    "<p onclick='x()'>hi</p>",
+])
+def test_unsafe_html_sg130(run, site, body):  # type: ignore[no-untyped-def]
+    site.post("p", body=f"A lovely day.\n\n{body}\n")
+    fs = [f for f in findings(run, site) if f["code"] == "SG130"]
+    assert fs and fs[0]["line"] == line_of(site, body.split("\n")[0][:12])
+
+
+@pytest.mark.parametrize("body", [
+    "Read [our newsletter](https://example.sch.uk/news) or [email us](mailto:office@x.sch.uk).",
+    "*Emphasis*, **strong**, <em>em</em> and <strong>strong</strong> and `code`.",
+    "See [the previous post](../2026-10-02-castle/) and ![a](towers.jpg).",
+    "| a | b |\n|:--|--:|\n| 1 | 2 |",
+    "```\n<script>alert('shown as code')</script>\n```",
+    "<span lang=\"cy\">Bore da</span>",
+])
+def test_safe_html_is_quiet(run, site, body):  # type: ignore[no-untyped-def]
+    site.post("p", body=f"{body}\n")
+    assert "SG130" not in codes(run, site)
+
+
+def test_front_matter_html_is_text_not_sg130(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", title="<script>alert(1)</script> fun")
+    assert "SG130" not in codes(run, site)
+
+
+# --- SG140 tone ----------------------------------------------------------------------------
+
+
+def test_disparaging_text_warns_cheerful_does_not(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", body="What a great day. Year 5 were a disgrace and behaved appallingly.\n")
+    (f,) = findings(run, site)
+    assert f["code"] == "SG140" and f["severity"] == "warning" and "disgrace" in f["message"]
+    site.post("p", body="Year 6 learned about the Second World War and fire safety.\n")
+    assert findings(run, site) == []
+
+
+def test_welsh_tone(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", lang="cy", body="Roedd y disgyblion yn ddiog ac yn ddrwg.\n")
+    assert "SG140" in codes(run, site)
+    site.post("p", lang="cy", body="Cawsom ddiwrnod gwych! Llongyfarchiadau i bawb.\n")
+    assert codes(run, site) == set()
+
+
+def test_warnings_do_not_fail_check(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", body="The parents who complained are idiots.\n")
+    result = run(site, "check")
+    assert result.code == 0 and "SG140" in result.out
+
+
+# --- SG150 approval --------------------------------------------------------------------------
+
+
+def test_hand_written_approved_status_sg150(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", status="approved")
+    assert "SG150" in codes(run, site)
+
+
+def test_forged_approval_block_sg150(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", status="approved", approval={
+        "by": "head", "at": "2026-11-21T09:12:00Z", "digest": "sha256:00", "entry": "sha256:11"})
+    fs = [f for f in findings(run, site) if f["code"] == "SG150"]
+    assert {"stale" in f["message"] or "audit" in f["message"] for f in fs} == {True}
+
+
+# --- SG160 register --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("register", "line", "words"), [
+    ("pupil_id,first_name,last_name,website,facebook,instagram,x,name\n"
+     "P1,Mia,Jones,yes,yes,yes,yes,no\nP1,Mo,Lee,yes,yes,yes,yes,no\n", 3, "twice"),
+    ("pupil_id,first_name,last_name,website,facebook,instagram,x,name\n"
+     "P1,Mia,Jones,yes,maybe,yes,yes,no\n", 2, "maybe"),
+    ("pupil_id,first_name,last_name,website,facebook,instagram,x,name,withdrawn_on\n"
+     "P1,Mia,Jones,yes,yes,yes,yes,no,31/12/2026\n", 2, "not a date"),
+    ("pupil_id,first_name,last_name,website,facebook,instagram,name\n"
+     "P1,Mia,Jones,yes,yes,yes,no\n", 1, 'platform "x"'),
+    ("pupil_id,first_name,last_name,website,facebook,instagram,x,name\n"
+     "P1,Mia,Jones,yes,yes,yes,yes,perhaps\n", 2, "perhaps"),
+])
+def test_register_faults_sg160(run, site, register, line, words):  # type: ignore[no-untyped-def]
+    site.register(register)
+    site.post("p", pupils=["P1"])
+    site.post("q")
+    result = run(site, "check", "--json")
+    data = result.json()
+    assert [(f["code"], f["line"]) for f in data["register"]] == [("SG160", line)]
+    assert words in data["register"][0]["message"]
+    posts = {p["slug"]: p for p in data["posts"]}
+    assert "SG160" in {f["code"] for f in posts["p"]["findings"]}
+    assert posts["q"]["findings"] == []  # posts without pupils are unaffected
+    assert result.code == 1
+
+
+def test_missing_register(run, site):  # type: ignore[no-untyped-def]
+    (site.root / "content/consent.csv").unlink()
+    site.post("p")
+    result = run(site, "check", "--json")
+    (f,) = result.json()["register"]
+    assert f["code"] == "SG160" and "missing" in f["message"]
+    assert f["file"] == "content/consent.csv"
+
+
+def test_register_spellings(run, site):  # type: ignore[no-untyped-def]
+    site.register("\ufeffPupil_ID,First_Name,Last_Name,Website,Facebook,Instagram,X,Name\n"
+                  "P1,Mia,Jones,Y,TRUE,1,,Full\n")
+    site.post("p", pupils=["P1"], named=["P1"], platforms=["website", "facebook", "instagram"],
+              body="Mia Jones won!\n")
+    result = run(site, "check", "--json")
+    assert result.json()["register"] == []
+    assert result.json()["posts"][0]["findings"] == []
