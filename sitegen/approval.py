@@ -102,8 +102,9 @@ def read_audit_log(root: Path) -> tuple[list[AuditEntry], list[str]]:
                 f"{where}: the chain is broken (an entry before it was removed, altered or moved)"
             )
         if data.get("seq") != len(entries) + 1:
-            problems.append(f"{where}: sequence number {data.get('seq')} where "
-                            f"{len(entries) + 1} was expected")
+            problems.append(
+                f"{where}: sequence number {data.get('seq')} where {len(entries) + 1} was expected"
+            )
         entries.append(AuditEntry(len(entries) + 1, data, actual, number))
         prev = data.get("hash", actual)
     return entries, problems
@@ -115,8 +116,7 @@ def valid_entries(root: Path) -> dict[str, dict[str, Any]]:
     return {e.hash: e.data for e in entries if e.data.get("hash") == e.hash}
 
 
-def append_audit(root: Path, action: str, post: str, by: str, at: datetime,
-                 digest: str) -> str:
+def append_audit(root: Path, action: str, post: str, by: str, at: datetime, digest: str) -> str:
     """Append one entry chained to the last; returns its hash."""
     path = root / AUDIT_LOG
     path.parent.mkdir(parents=True, exist_ok=True)

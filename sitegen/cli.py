@@ -1,4 +1,4 @@
-"""The command line: parses arguments, calls the pipeline, turns errors into messages and exit codes."""
+"""The command line: parse arguments, run the pipeline, turn errors into messages, exit codes."""
 
 from __future__ import annotations
 
@@ -26,17 +26,26 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--site", metavar="DIR", default=argparse.SUPPRESS,
-                        help="the site folder (default: the current folder)")
-    common.add_argument("--now", metavar="DATETIME", default=argparse.SUPPRESS,
-                        help="act as if it were this ISO date or datetime (site time zone)")
+    common.add_argument(
+        "--site",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="the site folder (default: the current folder)",
+    )
+    common.add_argument(
+        "--now",
+        metavar="DATETIME",
+        default=argparse.SUPPRESS,
+        help="act as if it were this ISO date or datetime (site time zone)",
+    )
     return common
 
 
 def parser() -> argparse.ArgumentParser:
     common = _common()
     top = argparse.ArgumentParser(
-        prog="sitegen", parents=[common],
+        prog="sitegen",
+        parents=[common],
         description="A school news site that obeys the social media policy.",
     )
     top.add_argument("--version", action="version", version=f"sitegen {__version__}")
@@ -63,8 +72,11 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", parents=[common], help="publish the site and export bundles")
     p.add_argument("--out", metavar="DIR")
-    p.add_argument("--strict", action="store_true",
-                   help="exit 1 if an approved post is left out for any reason but its date")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 if an approved post is left out for any reason but its date",
+    )
 
     p = sub.add_parser("audit", parents=[common], help="the approval audit log")
     p.add_argument("action", choices=["verify"])
@@ -95,10 +107,13 @@ def cmd_new(args: argparse.Namespace, root: Path) -> int:
     path = new_post(site, args.title, args.author, args.date)
     out.print(f"created {path.relative_to(root)}")
     if args.author not in site.config.authors:
-        out.print(f"[yellow]note:[/] {escape(args.author)} has no display name in [site.authors] "
-                  "in site.toml, so no author is shown on the site")
-    out.print("next: add your text, pupils and images, then run "
-              f"`sitegen check {path.parent.name}`")
+        out.print(
+            f"[yellow]note:[/] {escape(args.author)} has no display name in [site.authors] "
+            "in site.toml, so no author is shown on the site"
+        )
+    out.print(
+        f"next: add your text, pupils and images, then run `sitegen check {path.parent.name}`"
+    )
     return OK
 
 
@@ -109,30 +124,51 @@ def cmd_check(args: argparse.Namespace, root: Path) -> int:
     by_slug = {d.slug: d for d in decisions(site, results)}
     register = list(site.register.findings)
     errors = sum(len(c.errors) for c in results) + sum(f.severity == "error" for f in register)
-    warnings = sum(len(c.warnings) for c in results) + sum(f.severity == "warning" for f in register)
+    warnings = sum(len(c.warnings) for c in results) + sum(
+        f.severity == "warning" for f in register
+    )
     if args.json:
-        print(json.dumps({
-            "posts": [{
-                "slug": c.post.slug, "path": c.post.path, "status": c.status,
-                "publishable": by_slug[c.post.slug].publishable,
-                "findings": [f.as_json() for f in c.findings],
-            } for c in results],
-            "register": [f.as_json() for f in register],
-            "errors": errors, "warnings": warnings,
-        }, indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "posts": [
+                        {
+                            "slug": c.post.slug,
+                            "path": c.post.path,
+                            "status": c.status,
+                            "publishable": by_slug[c.post.slug].publishable,
+                            "findings": [f.as_json() for f in c.findings],
+                        }
+                        for c in results
+                    ],
+                    "register": [f.as_json() for f in register],
+                    "errors": errors,
+                    "warnings": warnings,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return POLICY if errors else OK
     for finding in register:
         _print_finding(finding)
     for c in results:
         _print_checked(c, by_slug[c.post.slug].publishable)
     colour = "red" if errors else "yellow" if warnings else "green"
-    out.print(f"[bold {colour}]{errors} error(s), {warnings} warning(s)[/] in {len(results)} "
-              f"post(s); register {'invalid' if not site.register.valid else 'ok'}")
+    out.print(
+        f"[bold {colour}]{errors} error(s), {warnings} warning(s)[/] in {len(results)} "
+        f"post(s); register {'invalid' if not site.register.valid else 'ok'}"
+    )
     return POLICY if errors else OK
 
 
-STATUS_STYLE = {"draft": "cyan", "submitted": "blue", "approved": "green",
-                "stale": "magenta", "blocked": "red"}
+STATUS_STYLE = {
+    "draft": "cyan",
+    "submitted": "blue",
+    "approved": "green",
+    "stale": "magenta",
+    "blocked": "red",
+}
 
 
 def _print_checked(c: Checked, publishable: bool) -> None:
@@ -170,26 +206,35 @@ def cmd_approve(args: argparse.Namespace, root: Path) -> int:
 def cmd_status(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
     results = check(site)
-    rows = [{
-        "slug": c.post.slug, "path": c.post.path, "title": c.post.title,
-        "date": c.post.date.isoformat() if c.post.date else None, "status": c.status,
-    } for c in results]
+    rows = [
+        {
+            "slug": c.post.slug,
+            "path": c.post.path,
+            "title": c.post.title,
+            "date": c.post.date.isoformat() if c.post.date else None,
+            "status": c.status,
+        }
+        for c in results
+    ]
     if args.json:
         print(json.dumps({"posts": rows}, indent=2, ensure_ascii=False))
         return OK
     width = max((len(r["slug"]) for r in rows), default=4)
     for r in rows:
         style = STATUS_STYLE.get(r["status"], "white")
-        out.print(f"{escape(r['slug']).ljust(width)}  [{style}]{r['status']:<9}[/]  "
-                  f"{escape(r['title'])}")
+        out.print(
+            f"{escape(r['slug']).ljust(width)}  [{style}]{r['status']:<9}[/]  {escape(r['title'])}"
+        )
     return OK
 
 
 def cmd_build(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
     results = decisions(site, check(site))
-    out.print("[bold]The render stage is not built yet: nothing was written.[/] "
-              "A build now would publish:")
+    out.print(
+        "[bold]The render stage is not built yet: nothing was written.[/] "
+        "A build now would publish:"
+    )
     for d in results:
         if d.publishable:
             where = ", ".join(f"{p} ({len(imgs)} image(s))" for p, imgs in d.platforms.items())
@@ -201,7 +246,8 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
             out.print(f"  {slug} on {platform}: {escape(reason)}")
     strict_fail = any(
         d.checked.post.approval is not None and not d.future_only(p)
-        for d in results for p, _ in d.left_out
+        for d in results
+        for p, _ in d.left_out
     )
     return POLICY if args.strict and strict_fail else OK
 
@@ -212,22 +258,31 @@ def cmd_audit(args: argparse.Namespace, root: Path) -> int:
     hashes = set(valid_entries(root))
     for post in site.posts:
         if post.approval and post.approval.entry not in hashes:
-            problems.append(f"{post.path}: its approval's entry {post.approval.entry[:19]}… "
-                            "is not in the audit log")
+            problems.append(
+                f"{post.path}: its approval's entry {post.approval.entry[:19]}… "
+                "is not in the audit log"
+            )
     for problem in problems:
         err.print(f"[red]{escape(problem)}[/]")
     if problems:
         err.print(f"[bold red]audit log FAILED[/]: {len(problems)} problem(s)")
         return POLICY
     approvals = sum(1 for p in site.posts if p.approval)
-    out.print(f"[green]audit log ok[/]: {len(entries)} entries chained; "
-              f"{approvals} approval(s) in posts all have their entry")
+    out.print(
+        f"[green]audit log ok[/]: {len(entries)} entries chained; "
+        f"{approvals} approval(s) in posts all have their entry"
+    )
     return OK
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
-    "new": cmd_new, "check": cmd_check, "submit": cmd_submit, "approve": cmd_approve,
-    "status": cmd_status, "build": cmd_build, "audit": cmd_audit,
+    "new": cmd_new,
+    "check": cmd_check,
+    "submit": cmd_submit,
+    "approve": cmd_approve,
+    "status": cmd_status,
+    "build": cmd_build,
+    "audit": cmd_audit,
 }
 
 if __name__ == "__main__":

@@ -246,7 +246,9 @@ def parse_config(
     for key in ("closed_platforms",):
         unknown = [p for p in values["policy"].get(key) or [] if p not in platforms]
         if unknown and isinstance(unknown, list):
-            problems.append((f"policy.{key}", f"names platforms not in policy.platforms: {unknown}"))
+            problems.append(
+                (f"policy.{key}", f"names platforms not in policy.platforms: {unknown}")
+            )
 
     exports: dict[str, ExportConfig] = {}
     raw_exports = data.get("exports", {})
@@ -255,7 +257,9 @@ def parse_config(
         raw_exports = {}
     for platform, table in raw_exports.items():
         if platform == "website" or platform not in platforms:
-            problems.append((f"exports.{platform}", "is not an export platform in policy.platforms"))
+            problems.append(
+                (f"exports.{platform}", "is not an export platform in policy.platforms")
+            )
             continue
         v = validate(f"exports.{platform}", table, EXPORT_SCHEMA)
         if all(k in v for k in ("max_chars", "max_images")):

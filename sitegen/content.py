@@ -16,8 +16,19 @@ POSTS_DIR = Path("content/posts")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 REQUIRED = ("title", "date", "author", "platforms", "pupils")
 KNOWN = (
-    "title", "date", "author", "summary", "tags", "platforms", "audience", "lang",
-    "pupils", "named", "images", "status", "approval",
+    "title",
+    "date",
+    "author",
+    "summary",
+    "tags",
+    "platforms",
+    "audience",
+    "lang",
+    "pupils",
+    "named",
+    "images",
+    "status",
+    "approval",
 )
 IMAGE_KEYS = ("file", "alt", "caption", "pupils")
 APPROVAL_KEYS = ("by", "at", "digest", "entry")
@@ -49,11 +60,16 @@ def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") 
         return Post(slug, folder, rel, "", 1, None, {}, tuple(findings))
 
     if not SLUG.fullmatch(slug):
-        findings.append(Finding(
-            "SG100", "error",
-            f'folder name "{slug}" is not a valid slug: use lowercase letters, digits and hyphens',
-            rel, None,
-        ))
+        findings.append(
+            Finding(
+                "SG100",
+                "error",
+                f'folder name "{slug}" is not a valid slug: '
+                "use lowercase letters, digits and hyphens",
+                rel,
+                None,
+            )
+        )
     try:
         raw = index.read_bytes()
     except OSError as exc:
@@ -103,9 +119,15 @@ def _record_lines(
         key = f"{prefix}{key_node.value}"
         line = key_node.start_mark.line + 2
         if key in lines:
-            findings.append(Finding(
-                "SG100", "error", f'key "{key}" appears twice (first on line {lines[key]})', rel, line
-            ))
+            findings.append(
+                Finding(
+                    "SG100",
+                    "error",
+                    f'key "{key}" appears twice (first on line {lines[key]})',
+                    rel,
+                    line,
+                )
+            )
         lines.setdefault(key, line)
         if isinstance(value_node, yaml.SequenceNode):
             for i, item in enumerate(value_node.value):
@@ -132,8 +154,16 @@ def parse_post_date(value: Any, tz: ZoneInfo) -> datetime | None:
 
 
 def _typed(
-    slug: str, folder: Path, rel: str, body: str, body_line: int, meta: dict[str, Any],
-    key_lines: dict[str, int], findings: list[Finding], tz: ZoneInfo, default_lang: str,
+    slug: str,
+    folder: Path,
+    rel: str,
+    body: str,
+    body_line: int,
+    meta: dict[str, Any],
+    key_lines: dict[str, int],
+    findings: list[Finding],
+    tz: ZoneInfo,
+    default_lang: str,
 ) -> Post:
     def bad(key: str, message: str) -> None:
         line = key_lines.get(key) or key_lines.get(key.split(".")[0].split("[")[0]) or 2
@@ -179,8 +209,11 @@ def _typed(
     if "date" in meta:
         post_date = parse_post_date(meta["date"], tz)
         if post_date is None:
-            bad("date", f'"date" must be a date such as 2026-11-20 or 2026-11-20T14:30 '
-                        f'(got {meta["date"]!r})')
+            bad(
+                "date",
+                f'"date" must be a date such as 2026-11-20 or 2026-11-20T14:30 '
+                f"(got {meta['date']!r})",
+            )
     platforms = id_list("platforms")
     if "platforms" in meta and not platforms:
         bad("platforms", '"platforms" must list at least one platform, for example [website]')
@@ -200,11 +233,27 @@ def _typed(
     status = choice("status", STATUSES, "draft")
     author, summary, tags = text("author"), text("summary"), id_list("tags")
     return Post(
-        slug=slug, folder=folder, path=rel, body=body, body_line=body_line, meta=meta,
-        key_lines=key_lines, load_findings=tuple(findings),
-        title=title, date=post_date, author=author, summary=summary, tags=tags,
-        platforms=platforms, audience=audience, lang=lang, pupils=pupils, named=named,
-        images=images, status=status, approval=approval,
+        slug=slug,
+        folder=folder,
+        path=rel,
+        body=body,
+        body_line=body_line,
+        meta=meta,
+        key_lines=key_lines,
+        load_findings=tuple(findings),
+        title=title,
+        date=post_date,
+        author=author,
+        summary=summary,
+        tags=tags,
+        platforms=platforms,
+        audience=audience,
+        lang=lang,
+        pupils=pupils,
+        named=named,
+        images=images,
+        status=status,
+        approval=approval,
     )
 
 
@@ -224,8 +273,10 @@ def _images(value: Any, key_lines: dict[str, int], bad: Any) -> tuple[ImageRef, 
             continue
         for key in item:
             if key not in IMAGE_KEYS:
-                bad(f"{where}.{key}", f'unknown key "{key}" in image {i + 1}'
-                                      f"{_suggest(str(key), IMAGE_KEYS)}")
+                bad(
+                    f"{where}.{key}",
+                    f'unknown key "{key}" in image {i + 1}{_suggest(str(key), IMAGE_KEYS)}',
+                )
         file = item.get("file")
         if not isinstance(file, str) or not file.strip():
             bad(where, f'image {i + 1} has no "file"')
@@ -238,13 +289,15 @@ def _images(value: Any, key_lines: dict[str, int], bad: Any) -> tuple[ImageRef, 
         for key, val in (("alt", alt), ("caption", caption)):
             if val is not None and not isinstance(val, str):
                 bad(f"{where}.{key}", f'"{key}" of image {file} must be text')
-        refs.append(ImageRef(
-            file=file.strip(),
-            alt=alt if isinstance(alt, str) else "",
-            caption=caption if isinstance(caption, str) else "",
-            pupils=tuple(str(p).strip() for p in pupils),
-            line=key_lines.get(where, 2),
-        ))
+        refs.append(
+            ImageRef(
+                file=file.strip(),
+                alt=alt if isinstance(alt, str) else "",
+                caption=caption if isinstance(caption, str) else "",
+                pupils=tuple(str(p).strip() for p in pupils),
+                line=key_lines.get(where, 2),
+            )
+        )
     return tuple(refs)
 
 
@@ -252,7 +305,10 @@ def _approval(value: Any, bad: Any) -> Approval | None:
     if value is None:
         return None
     if not isinstance(value, dict) or any(k not in value for k in APPROVAL_KEYS):
-        bad("approval", '"approval" is incomplete: it is written by `sitegen approve`, never by hand')
+        bad(
+            "approval",
+            '"approval" is incomplete: it is written by `sitegen approve`, never by hand',
+        )
         return None
     at = value["at"]
     at_text = at.isoformat().replace("+00:00", "Z") if isinstance(at, datetime) else str(at)

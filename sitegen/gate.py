@@ -55,7 +55,8 @@ def decide(checked: Checked, ctx: Context) -> Decision:
             left_out.append((platform, f"scheduled for {when}"))
             continue
         images = tuple(
-            ref for ref in post.images
+            ref
+            for ref in post.images
             if all(
                 (pupil := lookup(ctx.register, p)) is not None
                 and pupil.consents_to(platform, ctx.today)

@@ -8,12 +8,48 @@ from html.parser import HTMLParser
 import markdown
 import nh3
 
-ALLOWED_TAGS = frozenset({
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "figcaption", "figure",
-    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s",
-    "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
-    "tr", "u", "ul",
-})
+ALLOWED_TAGS = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "code",
+        "del",
+        "em",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "s",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "u",
+        "ul",
+    }
+)
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "a": {"href", "title"},
     "abbr": {"title"},
@@ -89,8 +125,9 @@ def removed_by_sanitizer(html: str) -> list[Removed]:
     for tag, attrs in before:
         if j < len(after) and after[j][0] == tag:
             kept = after[j][1]
-            removed.extend(Removed(tag, name, value) for name, value in attrs.items()
-                           if name not in kept)
+            removed.extend(
+                Removed(tag, name, value) for name, value in attrs.items() if name not in kept
+            )
             j += 1
         else:
             removed.append(Removed(tag, None, None))

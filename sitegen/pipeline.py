@@ -1,4 +1,4 @@
-"""The pipeline, readable top to bottom: config -> content -> policy -> images -> render -> write."""
+"""The pipeline, top to bottom: config -> content -> policy -> images -> render -> write."""
 
 from __future__ import annotations
 
@@ -38,8 +38,10 @@ def parse_now(value: str | None, tz: ZoneInfo) -> datetime:
         try:
             parsed = datetime.combine(date.fromisoformat(value.strip()), time(0, 0))
         except ValueError:
-            raise UsageError(f'--now "{value}" is not an ISO date or datetime, '
-                             "for example 2026-11-20 or 2026-11-20T14:30") from None
+            raise UsageError(
+                f'--now "{value}" is not an ISO date or datetime, '
+                "for example 2026-11-20 or 2026-11-20T14:30"
+            ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 

@@ -28,7 +28,9 @@ def load_register(config: Config) -> Register:
     try:
         raw = config.register_path.read_bytes()
     except FileNotFoundError:
-        return _invalid(rel, "the consent register is missing: no posts that tag pupils can publish")
+        return _invalid(
+            rel, "the consent register is missing: no posts that tag pupils can publish"
+        )
     except OSError as exc:
         return _invalid(rel, f"cannot read the consent register: {exc.strerror}")
     try:
@@ -82,7 +84,9 @@ def parse_register(text: str, rel: str, platforms: tuple[str, ...]) -> Register:
                 continue
             key = fold_id(pupil_id)
             if key in seen:
-                fault(f"pupil_id {pupil_id} appears twice (first on line {seen[key]})", line, pupil_id)
+                fault(
+                    f"pupil_id {pupil_id} appears twice (first on line {seen[key]})", line, pupil_id
+                )
                 continue
             seen[key] = line
             consent: dict[str, bool] = {}
@@ -98,8 +102,11 @@ def parse_register(text: str, rel: str, platforms: tuple[str, ...]) -> Register:
                 consent[platform] = value
             name_consent = _name_consent(cells.get("name", ""))
             if name_consent is None:
-                fault(f'{pupil_id}: "{cells["name"]}" in column name is not no, yes or full', line,
-                      pupil_id)
+                fault(
+                    f'{pupil_id}: "{cells["name"]}" in column name is not no, yes or full',
+                    line,
+                    pupil_id,
+                )
                 name_consent = "no"
             withdrawn_on: date | None = None
             if cells.get("withdrawn_on"):

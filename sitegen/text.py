@@ -30,7 +30,9 @@ def confusables() -> dict[str, str]:
     for char, entries in data.items():
         if len(char) != 1 or not unicodedata.name(char, "").startswith(("CYRILLIC", "GREEK")):
             continue
-        latin = [e["c"] for e in entries if len(e["c"]) == 1 and e["c"].isascii() and e["c"].isalpha()]
+        latin = [
+            e["c"] for e in entries if len(e["c"]) == 1 and e["c"].isascii() and e["c"].isalpha()
+        ]
         if latin:
             same_case = [c for c in latin if c.isupper() == char.isupper()]
             table[char] = (same_case or latin)[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 import frontmatter
@@ -37,9 +37,18 @@ def new_post(site: Site, title: str, author: str, on: str | None) -> Path:
     post = frontmatter.Post(
         "Write your post here, in Markdown. Celebrate what the children did; "
         "no names unless their parents consented.\n",
-        title=title.strip(), date=day, author=author, summary="", tags=[],
-        platforms=["website"], audience="public", lang=site.config.language,
-        pupils=[], named=[], images=[], status="draft",
+        title=title.strip(),
+        date=day,
+        author=author,
+        summary="",
+        tags=[],
+        platforms=["website"],
+        audience="public",
+        lang=site.config.language,
+        pupils=[],
+        named=[],
+        images=[],
+        status="draft",
     )
     folder.mkdir(parents=True)
     text = frontmatter.dumps(post, sort_keys=False)
@@ -75,12 +84,18 @@ class Outcome:
 def submit(site: Site, post: Post) -> Outcome:
     checked = check_post(post, site.context)
     if checked.status != "draft":
-        return Outcome(post.slug, checked.status == "submitted",
-                       f"{post.slug} is {checked.status}, not a draft: nothing to submit")
+        return Outcome(
+            post.slug,
+            checked.status == "submitted",
+            f"{post.slug} is {checked.status}, not a draft: nothing to submit",
+        )
     if checked.errors:
-        return Outcome(post.slug, False,
-                       f"{post.slug} has {len(checked.errors)} error(s): run `sitegen check "
-                       f"{post.slug}` and fix them first")
+        return Outcome(
+            post.slug,
+            False,
+            f"{post.slug} has {len(checked.errors)} error(s): run `sitegen check "
+            f"{post.slug}` and fix them first",
+        )
     _rewrite(post, "submitted", None)
     return Outcome(post.slug, True, f"submitted {post.slug}: a senior leader can now approve it")
 
@@ -88,29 +103,44 @@ def submit(site: Site, post: Post) -> Outcome:
 def approve(site: Site, post: Post, by: str) -> Outcome:
     """Leader approval: refuse on errors, else log the approval, then write it into the post."""
     if by not in site.config.leaders:
-        raise RefusedError(f'"{by}" is not a senior leader: only {", ".join(site.config.leaders)} '
-                           "may approve (policy.leaders in site.toml)")
+        raise RefusedError(
+            f'"{by}" is not a senior leader: only {", ".join(site.config.leaders)} '
+            "may approve (policy.leaders in site.toml)"
+        )
     checked = check_post(post, site.context)
     if checked.status == "approved":
-        return Outcome(post.slug, True, f"{post.slug} is already approved by "
-                                        f"{post.approval.by if post.approval else '?'}")
+        return Outcome(
+            post.slug,
+            True,
+            f"{post.slug} is already approved by {post.approval.by if post.approval else '?'}",
+        )
     # A new approval replaces the old one, so the old approval's problems do not count.
     errors = [f for f in checked.errors if f.code != "SG150"]
     if post.meta is None or errors:
-        return Outcome(post.slug, False,
-                       f"refused {post.slug}: {len(errors)} error(s) "
-                       f"({', '.join(sorted({f.code for f in errors}))}); "
-                       f"run `sitegen check {post.slug}`")
+        return Outcome(
+            post.slug,
+            False,
+            f"refused {post.slug}: {len(errors)} error(s) "
+            f"({', '.join(sorted({f.code for f in errors}))}); "
+            f"run `sitegen check {post.slug}`",
+        )
     at = site.context.now.astimezone(UTC).replace(microsecond=0)
     entry = append_audit(site.root, "approve", post.slug, by, at, checked.digest)
-    approval = {"by": by, "at": at.isoformat().replace("+00:00", "Z"),
-                "digest": checked.digest, "entry": entry}
+    approval = {
+        "by": by,
+        "at": at.isoformat().replace("+00:00", "Z"),
+        "digest": checked.digest,
+        "entry": entry,
+    }
     original = _rewrite(post, "approved", approval)
     if post_digest(reload_post(site, post)) != checked.digest:
         # The edit must never change what was approved; put the file back as it was.
         write_atomically(post.folder / "index.md", original)
-        raise RefusedError(f"approving {post.slug} would change its content; it was left "
-                           "as it was: tell the developers", post.path)
+        raise RefusedError(
+            f"approving {post.slug} would change its content; it was left "
+            "as it was: tell the developers",
+            post.path,
+        )
     return Outcome(post.slug, True, f"approved {post.slug} ({checked.digest[:19]}…)")
 
 

@@ -14,9 +14,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from imagegen import save_photo  # noqa: E402
+from imagegen import save_photo
 
-from sitegen.cli import main  # noqa: E402
+from sitegen.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO.parent / "shared" / "fixtures"
@@ -99,9 +99,14 @@ def front_matter(**overrides: Any) -> dict[str, Any]:
 class SiteDir:
     root: Path
 
-    def post(self, slug: str, body: str = "A wonderful day was had by all.\n",
-             files: dict[str, str] | None = None, raw: str | None = None,
-             **meta: Any) -> Path:
+    def post(
+        self,
+        slug: str,
+        body: str = "A wonderful day was had by all.\n",
+        files: dict[str, str] | None = None,
+        raw: str | None = None,
+        **meta: Any,
+    ) -> Path:
         """Write content/posts/<slug>/index.md; `files` maps image file name -> scene kind."""
         folder = self.root / "content" / "posts" / slug
         folder.mkdir(parents=True, exist_ok=True)

@@ -38,8 +38,9 @@ def scene(kind: str, size: tuple[int, int] = (1600, 1200), seed: int = 1) -> Ima
                 bx = x + b * int(w * 0.03)
                 draw.rectangle([bx, int(h * 0.26), bx + int(w * 0.015), int(h * 0.3)], fill=accent)
         draw.rectangle([int(w * 0.2), int(h * 0.45), int(w * 0.8), int(h * 0.66)], fill=accent)
-        draw.pieslice([int(w * 0.45), int(h * 0.5), int(w * 0.55), int(h * 0.75)], 180, 360,
-                      fill=(70, 50, 40))
+        draw.pieslice(
+            [int(w * 0.45), int(h * 0.5), int(w * 0.55), int(h * 0.75)], 180, 360, fill=(70, 50, 40)
+        )
     elif kind == "sunflowers":
         for _ in range(9):
             x, top = rng.randint(50, w - 50), rng.randint(int(h * 0.2), int(h * 0.5))
@@ -63,29 +64,48 @@ def scene(kind: str, size: tuple[int, int] = (1600, 1200), seed: int = 1) -> Ima
             if i % 2:
                 draw.line([(x + 58, y - 110), (x + 110, y - 80)], fill=accent, width=8)
     elif kind == "sport":
-        draw.rectangle([int(w * 0.1), int(h * 0.7), int(w * 0.9), int(h * 0.95)],
-                       outline=accent, width=8)
+        draw.rectangle(
+            [int(w * 0.1), int(h * 0.7), int(w * 0.9), int(h * 0.95)], outline=accent, width=8
+        )
         for _ in range(3):
             x, y = rng.randint(100, w - 200), rng.randint(int(h * 0.7), int(h * 0.85))
             draw.ellipse([x, y, x + 90, y + 90], fill=accent, outline=(30, 30, 30), width=5)
         draw.rectangle([int(w * 0.85), int(h * 0.35), int(w * 0.87), int(h * 0.7)], fill=accent)
-        draw.ellipse([int(w * 0.82), int(h * 0.3), int(w * 0.9), int(h * 0.37)],
-                     outline=(230, 120, 40), width=10)
+        draw.ellipse(
+            [int(w * 0.82), int(h * 0.3), int(w * 0.9), int(h * 0.37)],
+            outline=(230, 120, 40),
+            width=10,
+        )
     elif kind == "science":
         for i in range(5):
             x = int(w * (0.15 + i * 0.15))
             colour = tuple(rng.randint(60, 240) for _ in range(3))
-            draw.polygon([(x, int(h * 0.35)), (x + 60, int(h * 0.35)), (x + 140, int(h * 0.65)),
-                          (x - 80, int(h * 0.65))], fill=colour, outline=(40, 40, 60))
+            draw.polygon(
+                [
+                    (x, int(h * 0.35)),
+                    (x + 60, int(h * 0.35)),
+                    (x + 140, int(h * 0.65)),
+                    (x - 80, int(h * 0.65)),
+                ],
+                fill=colour,
+                outline=(40, 40, 60),
+            )
     elif kind == "winter":
-        draw.polygon([(w // 2, int(h * 0.12)), (int(w * 0.3), int(h * 0.62)),
-                      (int(w * 0.7), int(h * 0.62))], fill=accent)
+        draw.polygon(
+            [(w // 2, int(h * 0.12)), (int(w * 0.3), int(h * 0.62)), (int(w * 0.7), int(h * 0.62))],
+            fill=accent,
+        )
         for _ in range(150):
             x, y = rng.randint(0, w), rng.randint(0, h)
             draw.ellipse([x, y, x + 8, y + 8], fill=(255, 255, 255))
         for _ in range(14):
-            x, y = rng.randint(int(w * 0.38), int(w * 0.62)), rng.randint(int(h * 0.3), int(h * 0.6))
-            draw.ellipse([x, y, x + 24, y + 24], fill=tuple(rng.randint(150, 255) for _ in range(3)))
+            x, y = (
+                rng.randint(int(w * 0.38), int(w * 0.62)),
+                rng.randint(int(h * 0.3), int(h * 0.6)),
+            )
+            draw.ellipse(
+                [x, y, x + 24, y + 24], fill=tuple(rng.randint(150, 255) for _ in range(3))
+            )
     elif kind == "beach":
         draw.rectangle([0, int(h * 0.5), w, int(h * 0.65)], fill=accent)
         for _ in range(6):
@@ -94,8 +114,12 @@ def scene(kind: str, size: tuple[int, int] = (1600, 1200), seed: int = 1) -> Ima
     return img.filter(ImageFilter.SMOOTH)
 
 
-def exif_bytes(make: str | None = None, model: str | None = None, gps: bool = False,
-               orientation: int | None = None) -> bytes:
+def exif_bytes(
+    make: str | None = None,
+    model: str | None = None,
+    gps: bool = False,
+    orientation: int | None = None,
+) -> bytes:
     zeroth: dict[int, object] = {}
     if make:
         zeroth[piexif.ImageIFD.Make] = make.encode()
@@ -114,9 +138,17 @@ def exif_bytes(make: str | None = None, model: str | None = None, gps: bool = Fa
     return piexif.dump({"0th": zeroth, "Exif": {}, "GPS": gps_ifd, "1st": {}, "thumbnail": None})
 
 
-def save_photo(path: Path, kind: str, *, size: tuple[int, int] = (1600, 1200), seed: int = 1,
-               make: str | None = "Apple", model: str | None = "iPad (9th generation)",
-               gps: bool = False, quality: int = 88) -> Path:
+def save_photo(
+    path: Path,
+    kind: str,
+    *,
+    size: tuple[int, int] = (1600, 1200),
+    seed: int = 1,
+    make: str | None = "Apple",
+    model: str | None = "iPad (9th generation)",
+    gps: bool = False,
+    quality: int = 88,
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     img = scene(kind, size, seed)
     fmt = path.suffix.lower()

@@ -56,9 +56,13 @@ def test_non_utf8_file_names_file_and_line(run, site):  # type: ignore[no-untype
     path.write_bytes(path.read_bytes().replace(b"wonderful", b"wonderf\xfcl"))
     (finding,) = findings(run, site)
     assert finding["code"] == "SG100" and "UTF-8" in finding["message"]
-    assert finding["line"] == path.read_bytes().split(b"\n").index(
-        next(line for line in path.read_bytes().split(b"\n") if b"\xfc" in line)
-    ) + 1
+    assert (
+        finding["line"]
+        == path.read_bytes()
+        .split(b"\n")
+        .index(next(line for line in path.read_bytes().split(b"\n") if b"\xfc" in line))
+        + 1
+    )
 
 
 def test_unknown_key_typo_is_an_error_with_suggestion(run, site):  # type: ignore[no-untyped-def]
@@ -95,8 +99,11 @@ def test_wrong_types_and_values_are_sg100(run, site, meta):  # type: ignore[no-u
 def test_bad_slug_and_duplicate_key(run, site):  # type: ignore[no-untyped-def]
     site.post("Bad_Slug")
     assert "SG100" in codes(run, site, "Bad_Slug")
-    site.post("dup", raw="---\ntitle: a\ntitle: b\ndate: 2026-11-20\nauthor: x\n"
-                         "platforms: [website]\npupils: []\n---\nHi\n")
+    site.post(
+        "dup",
+        raw="---\ntitle: a\ntitle: b\ndate: 2026-11-20\nauthor: x\n"
+        "platforms: [website]\npupils: []\n---\nHi\n",
+    )
     (f,) = findings(run, site, "dup")
     assert f["code"] == "SG100" and "twice" in f["message"] and f["line"] == 3
 
@@ -141,8 +148,12 @@ def test_pupil_in_text_without_platform_consent_sg111(run, site):  # type: ignor
 
 
 def test_pupil_only_on_images_is_filtered_not_an_error(run, site):  # type: ignore[no-untyped-def]
-    site.post("p", pupils=["P2"], platforms=["website", "instagram"],
-              images=[{"file": "a.jpg", "alt": "A castle", "pupils": ["P2"]}])
+    site.post(
+        "p",
+        pupils=["P2"],
+        platforms=["website", "instagram"],
+        images=[{"file": "a.jpg", "alt": "A castle", "pupils": ["P2"]}],
+    )
     (site.root / "content/posts/p/a.jpg").write_bytes(b"")  # bytes are issue 3's business
     fs = [f for f in findings(run, site) if f["code"].startswith("SG11")]
     assert [(f["code"], f["severity"], f["platform"]) for f in fs] == [
@@ -165,8 +176,9 @@ def test_named_without_name_consent_sg113(run, site):  # type: ignore[no-untyped
 
 
 def test_image_pupils_outside_post_sg115(run, site):  # type: ignore[no-untyped-def]
-    site.post("p", pupils=["P1"], images=[
-        {"file": "a.jpg", "alt": "A castle", "pupils": ["P1", "P3"]}])
+    site.post(
+        "p", pupils=["P1"], images=[{"file": "a.jpg", "alt": "A castle", "pupils": ["P1", "P3"]}]
+    )
     (site.root / "content/posts/p/a.jpg").write_bytes(b"x")
     fs = [f for f in findings(run, site) if f["code"] == "SG115"]
     assert len(fs) == 1 and fs[0]["pupil"] == "P3"
@@ -226,9 +238,19 @@ def test_word_boundaries(run, site, text):  # type: ignore[no-untyped-def]
 
 
 def test_names_in_title_alt_and_caption(run, site):  # type: ignore[no-untyped-def]
-    site.post("p", title="Elin Ffion's painting", pupils=["P3"],
-              images=[{"file": "a.jpg", "alt": "Tomos Bowen painting", "caption": "Osian Pritchard",
-                       "pupils": ["P3"]}])
+    site.post(
+        "p",
+        title="Elin Ffion's painting",
+        pupils=["P3"],
+        images=[
+            {
+                "file": "a.jpg",
+                "alt": "Tomos Bowen painting",
+                "caption": "Osian Pritchard",
+                "pupils": ["P3"],
+            }
+        ],
+    )
     (site.root / "content/posts/p/a.jpg").write_bytes(b"x")
     messages = [f["message"] for f in findings(run, site) if f["code"] == "SG114"]
     assert any("title" in m for m in messages)
@@ -251,10 +273,16 @@ def test_pupil_ids_fold_like_names(run, site):  # type: ignore[no-untyped-def]
 # --- SG122 alt text -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("alt", "fires"), [
-    ("", True), ("a.jpg", True), ("IMG_2041", True), ("a", True),
-    ("Pupils sketching the towers", False),
-])
+@pytest.mark.parametrize(
+    ("alt", "fires"),
+    [
+        ("", True),
+        ("a.jpg", True),
+        ("IMG_2041", True),
+        ("a", True),
+        ("Pupils sketching the towers", False),
+    ],
+)
 def test_alt_text_sg122(run, site, alt, fires):  # type: ignore[no-untyped-def]
     site.post("p", images=[{"file": "a.jpg", "alt": alt, "pupils": []}])
     (site.root / "content/posts/p/a.jpg").write_bytes(b"x")
@@ -266,12 +294,15 @@ def test_missing_image_and_escape_sg120(run, site, tmp_path):  # type: ignore[no
     folder = site.root / "content/posts/p"
     folder.mkdir(parents=True)
     (folder / "link.jpg").symlink_to(tmp_path / "outside.jpg")
-    site.post("p", images=[
-        {"file": "gone.jpg", "alt": "A picture"},
-        {"file": "../../../../outside.jpg", "alt": "A picture"},
-        {"file": "/etc/passwd", "alt": "A picture"},
-        {"file": "link.jpg", "alt": "A picture"},
-    ])
+    site.post(
+        "p",
+        images=[
+            {"file": "gone.jpg", "alt": "A picture"},
+            {"file": "../../../../outside.jpg", "alt": "A picture"},
+            {"file": "/etc/passwd", "alt": "A picture"},
+            {"file": "link.jpg", "alt": "A picture"},
+        ],
+    )
     fs = [f for f in findings(run, site) if f["code"] == "SG120"]
     assert len(fs) == 4
     assert [f["line"] for f in fs] == [line_of(site, "- file:", nth=n) for n in (1, 2, 3, 4)]
@@ -280,32 +311,38 @@ def test_missing_image_and_escape_sg120(run, site, tmp_path):  # type: ignore[no
 # --- SG130 HTML ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body", [
-    "<script>alert(1)</script>",
-    "Hello <iframe src='https://example.com'></iframe>",
-    "<img src=x onerror=alert(1)>",
-    "<form action='/x'><input name=a></form>",
-    "[click](javascript:alert(1))",
-    "![x](data:image/png;base64,AAAA)",
-    "<a href=\"jav&#97;script:alert(1)\">x</a>",
-    "<embed src=x.swf>",
-    "<div style='background:url(x)'>x</div>",
-    "<p onclick='x()'>hi</p>",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<script>alert(1)</script>",
+        "Hello <iframe src='https://example.com'></iframe>",
+        "<img src=x onerror=alert(1)>",
+        "<form action='/x'><input name=a></form>",
+        "[click](javascript:alert(1))",
+        "![x](data:image/png;base64,AAAA)",
+        '<a href="jav&#97;script:alert(1)">x</a>',
+        "<embed src=x.swf>",
+        "<div style='background:url(x)'>x</div>",
+        "<p onclick='x()'>hi</p>",
+    ],
+)
 def test_unsafe_html_sg130(run, site, body):  # type: ignore[no-untyped-def]
     site.post("p", body=f"A lovely day.\n\n{body}\n")
     fs = [f for f in findings(run, site) if f["code"] == "SG130"]
     assert fs and fs[0]["line"] == line_of(site, body.split("\n")[0][:12])
 
 
-@pytest.mark.parametrize("body", [
-    "Read [our newsletter](https://example.sch.uk/news) or [email us](mailto:office@x.sch.uk).",
-    "*Emphasis*, **strong**, <em>em</em> and <strong>strong</strong> and `code`.",
-    "See [the previous post](../2026-10-02-castle/) and ![a](towers.jpg).",
-    "| a | b |\n|:--|--:|\n| 1 | 2 |",
-    "```\n<script>alert('shown as code')</script>\n```",
-    "<span lang=\"cy\">Bore da</span>",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Read [our newsletter](https://example.sch.uk/news) or [email us](mailto:office@x.sch.uk).",
+        "*Emphasis*, **strong**, <em>em</em> and <strong>strong</strong> and `code`.",
+        "See [the previous post](../2026-10-02-castle/) and ![a](towers.jpg).",
+        "| a | b |\n|:--|--:|\n| 1 | 2 |",
+        "```\n<script>alert('shown as code')</script>\n```",
+        '<span lang="cy">Bore da</span>',
+    ],
+)
 def test_safe_html_is_quiet(run, site, body):  # type: ignore[no-untyped-def]
     site.post("p", body=f"{body}\n")
     assert "SG130" not in codes(run, site)
@@ -349,8 +386,16 @@ def test_hand_written_approved_status_sg150(run, site):  # type: ignore[no-untyp
 
 
 def test_forged_approval_block_sg150(run, site):  # type: ignore[no-untyped-def]
-    site.post("p", status="approved", approval={
-        "by": "head", "at": "2026-11-21T09:12:00Z", "digest": "sha256:00", "entry": "sha256:11"})
+    site.post(
+        "p",
+        status="approved",
+        approval={
+            "by": "head",
+            "at": "2026-11-21T09:12:00Z",
+            "digest": "sha256:00",
+            "entry": "sha256:11",
+        },
+    )
     fs = [f for f in findings(run, site) if f["code"] == "SG150"]
     assert {"stale" in f["message"] or "audit" in f["message"] for f in fs} == {True}
 
@@ -358,18 +403,41 @@ def test_forged_approval_block_sg150(run, site):  # type: ignore[no-untyped-def]
 # --- SG160 register --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("register", "line", "words"), [
-    ("pupil_id,first_name,last_name,website,facebook,instagram,x,name\n"
-     "P1,Mia,Jones,yes,yes,yes,yes,no\nP1,Mo,Lee,yes,yes,yes,yes,no\n", 3, "twice"),
-    ("pupil_id,first_name,last_name,website,facebook,instagram,x,name\n"
-     "P1,Mia,Jones,yes,maybe,yes,yes,no\n", 2, "maybe"),
-    ("pupil_id,first_name,last_name,website,facebook,instagram,x,name,withdrawn_on\n"
-     "P1,Mia,Jones,yes,yes,yes,yes,no,31/12/2026\n", 2, "not a date"),
-    ("pupil_id,first_name,last_name,website,facebook,instagram,name\n"
-     "P1,Mia,Jones,yes,yes,yes,no\n", 1, 'platform "x"'),
-    ("pupil_id,first_name,last_name,website,facebook,instagram,x,name\n"
-     "P1,Mia,Jones,yes,yes,yes,yes,perhaps\n", 2, "perhaps"),
-])
+@pytest.mark.parametrize(
+    ("register", "line", "words"),
+    [
+        (
+            "pupil_id,first_name,last_name,website,facebook,instagram,x,name\n"
+            "P1,Mia,Jones,yes,yes,yes,yes,no\nP1,Mo,Lee,yes,yes,yes,yes,no\n",
+            3,
+            "twice",
+        ),
+        (
+            "pupil_id,first_name,last_name,website,facebook,instagram,x,name\n"
+            "P1,Mia,Jones,yes,maybe,yes,yes,no\n",
+            2,
+            "maybe",
+        ),
+        (
+            "pupil_id,first_name,last_name,website,facebook,instagram,x,name,withdrawn_on\n"
+            "P1,Mia,Jones,yes,yes,yes,yes,no,31/12/2026\n",
+            2,
+            "not a date",
+        ),
+        (
+            "pupil_id,first_name,last_name,website,facebook,instagram,name\n"
+            "P1,Mia,Jones,yes,yes,yes,no\n",
+            1,
+            'platform "x"',
+        ),
+        (
+            "pupil_id,first_name,last_name,website,facebook,instagram,x,name\n"
+            "P1,Mia,Jones,yes,yes,yes,yes,perhaps\n",
+            2,
+            "perhaps",
+        ),
+    ],
+)
 def test_register_faults_sg160(run, site, register, line, words):  # type: ignore[no-untyped-def]
     site.register(register)
     site.post("p", pupils=["P1"])
@@ -394,10 +462,17 @@ def test_missing_register(run, site):  # type: ignore[no-untyped-def]
 
 
 def test_register_spellings(run, site):  # type: ignore[no-untyped-def]
-    site.register("\ufeffPupil_ID,First_Name,Last_Name,Website,Facebook,Instagram,X,Name\n"
-                  "P1,Mia,Jones,Y,TRUE,1,,Full\n")
-    site.post("p", pupils=["P1"], named=["P1"], platforms=["website", "facebook", "instagram"],
-              body="Mia Jones won!\n")
+    site.register(
+        "\ufeffPupil_ID,First_Name,Last_Name,Website,Facebook,Instagram,X,Name\n"
+        "P1,Mia,Jones,Y,TRUE,1,,Full\n"
+    )
+    site.post(
+        "p",
+        pupils=["P1"],
+        named=["P1"],
+        platforms=["website", "facebook", "instagram"],
+        body="Mia Jones won!\n",
+    )
     result = run(site, "check", "--json")
     assert result.json()["register"] == []
     assert result.json()["posts"][0]["findings"] == []

@@ -16,11 +16,28 @@ from sitegen.policy.names import NameIndex, check_names
 from sitegen.policy.tone import check_tone
 
 SEVERITY = {
-    "SG100": "error", "SG101": "error", "SG110": "error", "SG111": "error", "SG112": "error",
-    "SG113": "error", "SG114": "error", "SG115": "error", "SG116": "warning", "SG120": "error",
-    "SG121": "error", "SG122": "error", "SG123": "error", "SG124": "warning", "SG125": "error",
-    "SG126": "warning", "SG127": "warning", "SG130": "error", "SG140": "warning",
-    "SG150": "error", "SG151": "error", "SG160": "error",
+    "SG100": "error",
+    "SG101": "error",
+    "SG110": "error",
+    "SG111": "error",
+    "SG112": "error",
+    "SG113": "error",
+    "SG114": "error",
+    "SG115": "error",
+    "SG116": "warning",
+    "SG120": "error",
+    "SG121": "error",
+    "SG122": "error",
+    "SG123": "error",
+    "SG124": "warning",
+    "SG125": "error",
+    "SG126": "warning",
+    "SG127": "warning",
+    "SG130": "error",
+    "SG140": "warning",
+    "SG150": "error",
+    "SG151": "error",
+    "SG160": "error",
 }
 
 
@@ -66,30 +83,60 @@ def check_approval(post: Post, digest: str, ctx: Context) -> list[Finding]:
     line = post.line_of("approval") or post.line_of("status")
     if approval is None:
         if post.status == "approved":
-            return [Finding("SG150", "error",
-                            "status is approved but there is no approval: only `sitegen approve` "
-                            "may approve a post", post.path, line)]
+            return [
+                Finding(
+                    "SG150",
+                    "error",
+                    "status is approved but there is no approval: only `sitegen approve` "
+                    "may approve a post",
+                    post.path,
+                    line,
+                )
+            ]
         return []
     findings = []
     if approval.digest != digest:
-        findings.append(Finding("SG150", "error",
-                                "the post was edited after approval (stale): a leader must "
-                                "approve it again", post.path, line))
+        findings.append(
+            Finding(
+                "SG150",
+                "error",
+                "the post was edited after approval (stale): a leader must approve it again",
+                post.path,
+                line,
+            )
+        )
     if approval.by not in ctx.config.leaders:
-        findings.append(Finding("SG150", "error",
-                                f"approved by {approval.by}, who is not a leader in site.toml",
-                                post.path, line))
+        findings.append(
+            Finding(
+                "SG150",
+                "error",
+                f"approved by {approval.by}, who is not a leader in site.toml",
+                post.path,
+                line,
+            )
+        )
     entry = ctx.audit_entries.get(approval.entry)
     if entry is None:
-        findings.append(Finding("SG150", "error",
-                                "the approval's audit-log entry is missing or altered",
-                                post.path, line))
+        findings.append(
+            Finding(
+                "SG150",
+                "error",
+                "the approval's audit-log entry is missing or altered",
+                post.path,
+                line,
+            )
+        )
     elif (entry.get("action"), entry.get("post"), entry.get("by"), entry.get("digest")) != (
-        "approve", post.slug, approval.by, approval.digest,
+        "approve",
+        post.slug,
+        approval.by,
+        approval.digest,
     ):
-        findings.append(Finding("SG150", "error",
-                                "the approval does not match its audit-log entry",
-                                post.path, line))
+        findings.append(
+            Finding(
+                "SG150", "error", "the approval does not match its audit-log entry", post.path, line
+            )
+        )
     return findings
 
 
@@ -105,7 +152,7 @@ def check_post(post: Post, ctx: Context, extra: list[Finding] | None = None) -> 
         findings += check_image_refs(post)
         findings += check_approval(post, digest, ctx)
     findings += extra or []
-    findings.sort(key=lambda f: (f.line or 0, f.code))
+    findings.sort(key=lambda f: (f.severity != "error", f.line or 0, f.code))
     return Checked(post, tuple(findings), digest, workflow_status(post, findings, digest))
 
 

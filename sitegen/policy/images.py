@@ -38,16 +38,22 @@ def check_image_refs(post: Post) -> list[Finding]:
     for i, ref in enumerate(post.images):
         resolved = resolve_image(post, ref)
         if isinstance(resolved, str):
-            findings.append(Finding("SG120", "error", f"image {ref.file} {resolved}",
-                                    post.path, ref.line))
+            findings.append(
+                Finding("SG120", "error", f"image {ref.file} {resolved}", post.path, ref.line)
+            )
         alt_line = post.line_of(f"images[{i}].alt") or ref.line
         if not alt_text_ok(ref):
             problem = "has no alt text" if not ref.alt.strip() else "has a file name as alt text"
-            findings.append(Finding(
-                "SG122", "error",
-                f"image {ref.file} {problem}: describe what it shows for readers who cannot see it",
-                post.path, alt_line,
-            ))
+            findings.append(
+                Finding(
+                    "SG122",
+                    "error",
+                    f"image {ref.file} {problem}: "
+                    "describe what it shows for readers who cannot see it",
+                    post.path,
+                    alt_line,
+                )
+            )
     return findings
 
 

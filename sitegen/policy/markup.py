@@ -44,5 +44,5 @@ def _message(item: Removed) -> str:
         what = "link" if item.attribute == "href" else "image address"
         return f'the {what} "{shown}" is not allowed: only {schemes} or relative addresses'
     if item.attribute:
-        return f'the attribute {item.attribute} on <{item.tag}> is not allowed in a post'
+        return f"the attribute {item.attribute} on <{item.tag}> is not allowed in a post"
     return f"raw HTML <{item.tag}> is not allowed in a post: write it in Markdown"

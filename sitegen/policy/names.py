@@ -27,7 +27,9 @@ class NameIndex:
         self.by_full: dict[str, list[Pupil]] = {}
         for pupil in register.pupils.values():
             if pupil.first_name and pupil.last_name:
-                self.by_full.setdefault(fold(f"{pupil.first_name} {pupil.last_name}"), []).append(pupil)
+                self.by_full.setdefault(fold(f"{pupil.first_name} {pupil.last_name}"), []).append(
+                    pupil
+                )
         patterns = [p for name in self.by_full if (p := name_pattern(name))]
         self.full_names = bounded(patterns) if patterns else None
 
@@ -38,8 +40,9 @@ class NameIndex:
         if self.full_names:
             for m in self.full_names.finditer(folded.text):
                 for pupil in self.by_full.get(_words(m.group(0)), []):
-                    matches.append(NameMatch(pupil, True, folded.source_offset(m.start()),
-                                             m.group(0)))
+                    matches.append(
+                        NameMatch(pupil, True, folded.source_offset(m.start()), m.group(0))
+                    )
                 spans.append(m.span())
         by_first: dict[str, list[Pupil]] = {}
         for pupil in tagged:
@@ -51,8 +54,9 @@ class NameIndex:
                 if any(s <= m.start() < e for s, e in spans):
                     continue
                 for pupil in by_first.get(_words(m.group(0)), []):
-                    matches.append(NameMatch(pupil, False, folded.source_offset(m.start()),
-                                             m.group(0)))
+                    matches.append(
+                        NameMatch(pupil, False, folded.source_offset(m.start()), m.group(0))
+                    )
         return matches
 
 
@@ -66,8 +70,10 @@ def allowed(match: NameMatch, named: set[str], today: date) -> bool:
 
 def text_fields(post: Post) -> list[tuple[str, str, int]]:
     """(label, text, line of the text's start) for every text a reader sees."""
-    fields = [("title", post.title, post.line_of("title") or 2),
-              ("summary", post.summary, post.line_of("summary") or 2)]
+    fields = [
+        ("title", post.title, post.line_of("title") or 2),
+        ("summary", post.summary, post.line_of("summary") or 2),
+    ]
     for i, image in enumerate(post.images):
         for key in ("alt", "caption"):
             value = getattr(image, key)
@@ -87,8 +93,9 @@ def check_names(post: Post, index: NameIndex, register: Register, today: date) -
             continue
         folded = fold_markup(text)
         matches = index.find(folded, tagged)
-        first_ok = {fold(m.pupil.first_name) for m in matches
-                    if not m.full and allowed(m, named, today)}
+        first_ok = {
+            fold(m.pupil.first_name) for m in matches if not m.full and allowed(m, named, today)
+        }
         for match in matches:
             if allowed(match, named, today):
                 continue
@@ -100,10 +107,16 @@ def check_names(post: Post, index: NameIndex, register: Register, today: date) -
                 continue
             reported.add(key)
             at = line + text.count("\n", 0, match.start)
-            findings.append(Finding(
-                "SG114", "error", _message(match, label, named, today), post.path, at,
-                match.pupil.pupil_id,
-            ))
+            findings.append(
+                Finding(
+                    "SG114",
+                    "error",
+                    _message(match, label, named, today),
+                    post.path,
+                    at,
+                    match.pupil.pupil_id,
+                )
+            )
     return findings
 
 

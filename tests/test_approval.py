@@ -1,0 +1,204 @@
+"""Approval digests, the approve/submit workflow and the hash-chained audit log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sitegen.approval import AUDIT_LOG, post_digest
+from sitegen.content import load_post
+from sitegen.text import fold
+from tests.conftest import SiteDir, front_matter
+
+TZ = ZoneInfo("Europe/London")
+
+
+def write(folder: Path, meta: dict, body: str, images: dict[str, bytes]) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in images.items():
+        (folder / name).write_bytes(data)
+    header = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
+    (folder / "index.md").write_text(f"---\n{header}---\n{body}", encoding="utf-8")
+    return post_digest(load_post(folder.parent, folder, TZ))
+
+
+scalars = st.one_of(st.text(max_size=20), st.integers(), st.booleans(), st.none())
+values = st.one_of(scalars, st.lists(scalars, max_size=3))
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    key=st.sampled_from(["title", "summary", "author", "tags", "pupils", "named", "lang"]),
+    value=values,
+    body=st.text(max_size=200),
+    image=st.binary(min_size=1, max_size=64),
+    what=st.sampled_from(["meta", "body", "image"]),
+    tmp=st.uuids(),
+)
+def test_any_change_changes_the_digest(tmp_path_factory, key, value, body, image, what, tmp):  # type: ignore[no-untyped-def]
+    base = tmp_path_factory.mktemp("d") / str(tmp)
+    meta = front_matter(images=[{"file": "a.jpg", "alt": "A picture", "pupils": []}])
+    before = write(base / "one", meta, body, {"a.jpg": image})
+    changed_meta, changed_body, changed_image = dict(meta), body, image
+    if what == "meta":
+        if meta.get(key) == value:
+            value = [value, "x"]
+        changed_meta[key] = value
+    elif what == "body":
+        changed_body = body + "!"
+    else:
+        changed_image = image + b"\0"
+    after = write(base / "two", changed_meta, changed_body, {"a.jpg": changed_image})
+    assert before != after
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    order=st.permutations(list(front_matter())),
+    status=st.sampled_from(["draft", "approved"]),
+    tmp=st.uuids(),
+)
+def test_key_order_and_unsigned_keys_do_not_change_the_digest(tmp_path_factory, order, status, tmp):  # type: ignore[no-untyped-def]
+    base = tmp_path_factory.mktemp("d") / str(tmp)
+    meta = front_matter()
+    shuffled = {k: meta[k] for k in order}
+    shuffled["status"] = status
+    shuffled["approval"] = {"by": "head", "at": "x", "digest": "y", "entry": "z"}
+    assert write(base / "one", meta, "Hi", {}) == write(base / "two", shuffled, "Hi", {})
+
+
+def test_fold_is_idempotent_example() -> None:
+    assert fold("Siân  LLŶR") == fold(fold("Siân  LLŶR")) == "sian llyr"
+
+
+def approve(run, site: SiteDir, *slugs: str, by: str = "head", now: str = "2026-11-21T09:00"):  # type: ignore[no-untyped-def]
+    return run(site, "approve", *slugs, "--by", by, now=now)
+
+
+def test_approve_writes_status_and_chain(run, site):  # type: ignore[no-untyped-def]
+    site.post(
+        "a",
+        files={"pic.jpg": "castle"},
+        images=[{"file": "pic.jpg", "alt": "The castle towers", "pupils": []}],
+    )
+    site.post("b")
+    original = (site.root / "content/posts/a/index.md").read_text()
+    result = approve(run, site, "a", "content/posts/b/index.md")
+    assert result.code == 0, result.err
+    text = (site.root / "content/posts/a/index.md").read_text()
+    assert text.startswith(original.split("status: draft")[0])  # nothing else rewritten
+    meta = yaml.safe_load(text.split("---")[1])
+    assert meta["status"] == "approved" and meta["approval"]["by"] == "head"
+    assert meta["approval"]["at"] == "2026-11-21T09:00:00Z"
+    entries = [json.loads(line) for line in (site.root / AUDIT_LOG).read_text().splitlines()]
+    assert [e["post"] for e in entries] == ["a", "b"]
+    assert entries[1]["prev"] == entries[0]["hash"]
+    assert meta["approval"]["entry"] == entries[0]["hash"]
+    status = {p["slug"]: p["status"] for p in run(site, "status", "--json").json()["posts"]}
+    assert status == {"a": "approved", "b": "approved"}
+    assert run(site, "audit", "verify").code == 0
+
+
+def test_edit_after_approval_is_stale_text_and_image(run, site):  # type: ignore[no-untyped-def]
+    site.post(
+        "a",
+        files={"pic.jpg": "castle"},
+        images=[{"file": "pic.jpg", "alt": "The castle towers", "pupils": []}],
+    )
+    site.post("b")
+    approve(run, site, "a", "b")
+    index = site.root / "content/posts/b/index.md"
+    index.write_text(index.read_text().replace("wonderful", "lovely"))
+    pic = site.root / "content/posts/a/pic.jpg"
+    pic.write_bytes(pic.read_bytes() + b"\0")
+    result = run(site, "check", "--json")
+    posts = {p["slug"]: p for p in result.json()["posts"]}
+    assert posts["a"]["status"] == posts["b"]["status"] == "stale"
+    assert not posts["a"]["publishable"]
+    assert any("edited after approval" in f["message"] for f in posts["b"]["findings"])
+    # A leader may approve the new version.
+    assert approve(run, site, "b").code == 0
+    assert {p["slug"]: p["status"] for p in run(site, "status", "--json").json()["posts"]}[
+        "b"
+    ] == "approved"
+
+
+def test_approve_refusals(run, site):  # type: ignore[no-untyped-def]
+    site.post("bad", body="<script>x</script>\n")
+    site.post("good")
+    result = approve(run, site, "bad", "good")
+    assert result.code == 1
+    assert "refused bad" in result.err and "SG130" in result.err
+    assert "approved good" in result.out  # each post judged on its own
+    assert approve(run, site, "good", by="jjones").code == 1
+    assert approve(run, site, "nosuch").code == 2
+
+
+def test_leader_removed_blocks_post(run, site):  # type: ignore[no-untyped-def]
+    site.post("a")
+    approve(run, site, "a", by="deputy")
+    toml = (site.root / "site.toml").read_text().replace('"head", "deputy"', '"head"')
+    (site.root / "site.toml").write_text(toml)
+    (post,) = run(site, "check", "--json").json()["posts"]
+    assert post["status"] == "blocked"
+    assert any("not a leader" in f["message"] for f in post["findings"])
+
+
+def test_withdrawal_after_approval_blocks(run, site):  # type: ignore[no-untyped-def]
+    site.post("a", pupils=["P5"])
+    assert approve(run, site, "a", now="2026-11-10T09:00").code == 0
+    (post,) = run(site, "check", "--json").json()["posts"]
+    assert post["status"] == "blocked" and not post["publishable"]
+    assert "SG112" in {f["code"] for f in post["findings"]}
+
+
+def test_submit(run, site):  # type: ignore[no-untyped-def]
+    site.post("a")
+    site.post("bad", body="<iframe src=x></iframe>\n")
+    assert run(site, "submit", "a").code == 0
+    assert "status: submitted" in (site.root / "content/posts/a/index.md").read_text()
+    assert run(site, "submit", "bad").code == 1
+    assert "status: draft" in (site.root / "content/posts/bad/index.md").read_text()
+    assert approve(run, site, "a").code == 0
+
+
+def _tamper(site: SiteDir, change) -> None:  # type: ignore[no-untyped-def]
+    log = site.root / AUDIT_LOG
+    lines = log.read_text().splitlines()
+    log.write_text("\n".join(change(lines)) + "\n")
+
+
+def test_audit_verify_detects_edit_removal_reorder(run, site):  # type: ignore[no-untyped-def]
+    for slug in "abc":
+        site.post(slug)
+    approve(run, site, "a", "b", "c")
+    assert run(site, "audit", "verify").code == 0
+
+    log = site.root / AUDIT_LOG
+    pristine = log.read_text()
+    edits = {
+        "edited": lambda lines: [lines[0].replace('"head"', '"deputy"'), *lines[1:]],
+        "removed": lambda lines: [lines[0], lines[2]],
+        "reordered": lambda lines: [lines[1], lines[0], lines[2]],
+        "last removed": lambda lines: lines[:2],
+    }
+    for name, change in edits.items():
+        log.write_text(pristine)
+        _tamper(site, change)
+        result = run(site, "audit", "verify")
+        assert result.code == 1, name
+        assert "FAILED" in result.err
+    log.write_text(pristine)
+    assert run(site, "audit", "verify").code == 0
+    log.unlink()
+    result = run(site, "audit", "verify")
+    assert result.code == 1 and "not in the audit log" in result.err

@@ -1,0 +1,158 @@
+"""End-to-end CLI: the staff and leader workflow, JSON shapes, exit codes, the demo site."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import yaml
+
+from tests.conftest import REGISTER, REPO, SiteDir
+
+
+def test_new_check_submit_approve_as_a_new_user(run, site):  # type: ignore[no-untyped-def]
+    result = run(site, "new", "Year 4 visit Castell Coch!", "--author", "jjones")
+    assert result.code == 0, result.err
+    assert "content/posts/2026-11-25-year-4-visit-castell-coch/index.md" in result.out
+    index = site.root / "content/posts/2026-11-25-year-4-visit-castell-coch/index.md"
+    meta = yaml.safe_load(index.read_text().split("---")[1])
+    for key in ("title", "date", "author", "platforms", "pupils"):
+        assert key in meta
+    assert meta["status"] == "draft"
+
+    check = run(site, "check", "2026-11-25-year-4-visit-castell-coch")
+    assert check.code == 0 and "0 error(s)" in check.out
+
+    # The member of staff names a child by mistake; check says where.
+    index.write_text(index.read_text().replace("Write your post here", "Mia Jones wrote this"))
+    check = run(site, "check", str(index))
+    assert check.code == 1
+    assert f"{index.relative_to(site.root)}:" in check.out and "SG114" in check.out
+    assert run(site, "submit", "2026-11-25-year-4-visit-castell-coch").code == 1
+
+    index.write_text(index.read_text().replace("Mia Jones wrote this", "We wrote this"))
+    submitted = run(site, "submit", "2026-11-25-year-4-visit-castell-coch")
+    assert submitted.code == 0 and "submitted" in submitted.out
+    approved = run(site, "approve", "2026-11-25-year-4-visit-castell-coch", "--by", "head")
+    assert approved.code == 0 and "approved" in approved.out
+    assert run(site, "new", "Year 4 visit Castell Coch!", "--author", "jjones").code == 1
+
+
+def test_check_json_shape_is_exactly_spec(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", pupils=["P2"], platforms=["website", "instagram"])
+    site.register(REGISTER + "P2,Dup,Licate,Y1,yes,yes,yes,yes,no,\n")
+    result = run(site, "check", "--json")
+    data = result.json()
+    assert set(data) == {"posts", "register", "errors", "warnings"}
+    (post,) = data["posts"]
+    assert set(post) == {"slug", "path", "status", "publishable", "findings"}
+    assert post["path"] == "content/posts/p/index.md"
+    for finding in post["findings"] + data["register"]:
+        assert set(finding) == {"code", "severity", "message", "file", "line", "pupil", "platform"}
+    assert data["register"][0]["code"] == "SG160"
+    assert data["errors"] == len(post["findings"]) + 1
+    assert result.code == 1
+
+
+def test_exit_codes(run, site):  # type: ignore[no-untyped-def]
+    site.post("p")
+    assert run(site, "check").code == 0
+    assert run(site, "check", "nosuch").code == 2
+    assert run(site, "check", now="tomorrow").code == 2
+    site.post("q", body="<script>1</script>\n")
+    assert run(site, "check").code == 1
+
+
+def test_status_json(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", date="2026-11-20T14:30")
+    data = run(site, "status", "--json").json()
+    assert data == {
+        "posts": [
+            {
+                "slug": "p",
+                "path": "content/posts/p/index.md",
+                "title": "Year 4 visit the castle",
+                "date": "2026-11-20T14:30:00+00:00",
+                "status": "draft",
+            }
+        ]
+    }
+
+
+def test_site_and_now_before_or_after_command(site):  # type: ignore[no-untyped-def]
+    site.post("p", pupils=["P5"])  # withdrawn on 2026-11-15
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    before = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sitegen",
+            "--site",
+            str(site.root),
+            "--now",
+            "2026-11-01",
+            "check",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    after = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sitegen",
+            "check",
+            "--json",
+            "--site",
+            str(site.root),
+            "--now",
+            "2026-11-20",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert before.returncode == 0, before.stderr
+    assert after.returncode == 1
+    assert json.loads(after.stdout)["posts"][0]["findings"][0]["code"] == "SG112"
+
+
+def test_no_traceback_on_broken_inputs(run, site):  # type: ignore[no-untyped-def]
+    site.post("a", raw="---\ntitle: [\n---\n")
+    site.post("b", raw="")
+    (site.root / "content/posts/c").mkdir()
+    (site.root / "content/posts/c/index.md").write_bytes(b"---\ntitle: \xff\n---\n")
+    (site.root / "content/consent.csv").unlink()
+    for command in (["check"], ["status"], ["build"], ["audit", "verify"]):
+        result = run(site, *command)
+        assert "Traceback" not in result.out + result.err
+        assert result.code in (0, 1)
+
+
+def test_demo_site_check_explains_stale_and_blocked(run, demo: SiteDir):  # type: ignore[no-untyped-def]
+    result = run(demo, "check", now=None)
+    assert result.code == 1
+    lines = result.out.splitlines()
+    stale = next(i for i, line in enumerate(lines) if "science-week" in line)
+    assert "stale" in lines[stale] and "edited after approval" in lines[stale + 1]
+    blocked = next(i for i, line in enumerate(lines) if "road-safety" in line)
+    assert "blocked" in lines[blocked] and "SG112" in "\n".join(lines[blocked : blocked + 3])
+
+
+def test_demo_site_has_every_state(run, demo: SiteDir):  # type: ignore[no-untyped-def]
+    posts = run(demo, "status", "--json", now="2026-11-25T12:00").json()["posts"]
+    assert len(posts) >= 12
+    states = {p["status"] for p in posts}
+    assert states >= {"approved", "draft", "submitted", "stale", "blocked"}
+    assert run(demo, "audit", "verify", now=None).code == 0
+    check = run(demo, "check", "--json", now="2026-11-25T12:00").json()
+    publishable = {p["slug"] for p in check["posts"] if p["publishable"]}
+    assert "2026-10-22-parents-evening" in publishable  # to the closed Facebook page
+    assert "2026-12-04-christmas-fair" not in publishable  # not due yet
+    assert "2026-10-09-eisteddfod-yr-ysgol" in publishable  # the Welsh post

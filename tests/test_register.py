@@ -1,0 +1,53 @@
+"""The consent register: spellings, withdrawals, name consent and faults."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sitegen.register import parse_register, parse_yes_no
+
+PLATFORMS = ("website", "facebook")
+
+
+def test_yes_no_spellings() -> None:
+    for value in ("yes", "Y", "TRUE", "1", " yes "):
+        assert parse_yes_no(value) is True
+    for value in ("no", "n", "False", "0", ""):
+        assert parse_yes_no(value) is False
+    assert parse_yes_no("maybe") is None
+
+
+def test_columns_in_any_order_and_withdrawal() -> None:
+    text = (
+        "website,withdrawn_on,name,facebook,last_name,first_name,pupil_id,class\n"
+        "yes,2026-11-15,full,no,Jones,Mia,P1,Year 4\n"
+    )
+    register = parse_register(text, "consent.csv", PLATFORMS)
+    assert register.valid
+    pupil = register.pupils["p1"]
+    assert pupil.consent == {"website": True, "facebook": False}
+    assert pupil.name_consent == "full"
+    assert pupil.consents_to("website", date(2026, 11, 14))
+    assert not pupil.consents_to("website", date(2026, 11, 15))
+    assert pupil.name_consent_on(date(2026, 11, 15)) == "no"
+
+
+def test_duplicate_ids_fold_like_front_matter() -> None:
+    text = "pupil_id,first_name,last_name,website,facebook\nP1,A,B,yes,yes\np1 ,C,D,yes,yes\n"
+    register = parse_register(text, "consent.csv", PLATFORMS)
+    assert [(f.code, f.line) for f in register.findings] == [("SG160", 3)]
+
+
+def test_quoted_fields_and_blank_lines() -> None:
+    text = (
+        'pupil_id,first_name,last_name,website,facebook\n\n"P1","Elin Ffion","Davies, Jr",yes,no\n'
+    )
+    register = parse_register(text, "consent.csv", PLATFORMS)
+    assert register.valid and register.pupils["p1"].last_name == "Davies, Jr"
+
+
+def test_missing_name_column_means_no_name_consent() -> None:
+    register = parse_register(
+        "pupil_id,first_name,last_name,website,facebook\nP1,A,B,1,1\n", "consent.csv", PLATFORMS
+    )
+    assert register.valid and register.pupils["p1"].name_consent == "no"
