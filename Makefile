@@ -10,7 +10,7 @@ build: $(STAMP)
 	$(BIN)/sitegen build
 
 test: $(STAMP) system-deps
-	$(BIN)/ruff check sitegen tests bench
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 check: $(STAMP)
@@ -25,7 +25,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check sitegen tests bench
+	$(BIN)/ruff check .
 
 system-deps:
 	@bash .ci/system-deps
