@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sitegen.approval import valid_entries
+from sitegen.cache import Cache
 from sitegen.config import Config, load_config
 from sitegen.content import load_post, load_posts
 from sitegen.errors import UsageError
@@ -15,6 +16,8 @@ from sitegen.gate import Decision, decide
 from sitegen.model import Post, Register
 from sitegen.policy import Checked, Context, check_post
 from sitegen.register import load_register
+
+CACHE_DIR = Path("build/.cache")
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ def load_site(root: Path, now: str | None = None) -> Site:
     clock = parse_now(now, config.tz)
     register = load_register(config)
     posts = tuple(load_posts(root, config.tz, config.language))
-    context = Context(config, register, clock, valid_entries(root))
+    context = Context(config, register, clock, valid_entries(root), cache=Cache(root / CACHE_DIR))
     return Site(root, config, register, posts, context)
 
 

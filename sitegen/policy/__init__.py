@@ -7,12 +7,15 @@ from datetime import date, datetime
 from typing import Any
 
 from sitegen.approval import post_digest
+from sitegen.cache import Cache
 from sitegen.config import Config
+from sitegen.images import ImageFacts, image_facts
 from sitegen.model import Finding, Post, Register
 from sitegen.policy.consent import check_consent
-from sitegen.policy.images import check_image_refs
+from sitegen.policy.images import check_image_refs, resolve_image
 from sitegen.policy.markup import check_markup
 from sitegen.policy.names import NameIndex, check_names
+from sitegen.policy.photos import check_photos
 from sitegen.policy.tone import check_tone
 
 SEVERITY = {
@@ -50,6 +53,7 @@ class Context:
     now: datetime
     audit_entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     names: NameIndex | None = None
+    cache: Cache = field(default_factory=lambda: Cache(None))
 
     def __post_init__(self) -> None:
         if self.names is None:
@@ -140,8 +144,8 @@ def check_approval(post: Post, digest: str, ctx: Context) -> list[Finding]:
     return findings
 
 
-def check_post(post: Post, ctx: Context, extra: list[Finding] | None = None) -> Checked:
-    """Every rule on one post. `extra` carries findings of stages with I/O (image pixels)."""
+def check_post(post: Post, ctx: Context, facts: dict[str, ImageFacts] | None = None) -> Checked:
+    """Every rule on one post; `facts` are its images as inspected (see `inspect_post_images`)."""
     findings = list(post.load_findings)
     digest = post_digest(post) if post.meta is not None else ""
     if post.meta is not None:
@@ -151,7 +155,9 @@ def check_post(post: Post, ctx: Context, extra: list[Finding] | None = None) -> 
         findings += check_tone(post, ctx.config.tone_threshold)
         findings += check_image_refs(post)
         findings += check_approval(post, digest, ctx)
-    findings += extra or []
+        if facts is None:
+            facts = inspect_post_images(post, ctx)
+        findings += check_photos(post, facts, ctx.config)
     findings.sort(key=lambda f: (f.severity != "error", f.line or 0, f.code))
     return Checked(post, tuple(findings), digest, workflow_status(post, findings, digest))
 
@@ -164,3 +170,19 @@ def workflow_status(post: Post, findings: list[Finding], digest: str) -> str:
     if post.approval is None or any(f.severity == "error" for f in findings):
         return "blocked"
     return "approved"
+
+
+def inspect_post_images(post: Post, ctx: Context) -> dict[str, ImageFacts]:
+    """Open every image the post references (through the cache) and learn what it is."""
+    facts: dict[str, ImageFacts] = {}
+    for ref in post.images:
+        path = resolve_image(post, ref)
+        if isinstance(path, str):
+            continue
+        try:
+            source = path.read_bytes()
+        except OSError as exc:
+            facts[ref.file] = ImageFacts(None, 0, 0, "", "", (), f"cannot be read: {exc.strerror}")
+            continue
+        facts[ref.file] = image_facts(source, ctx.config.max_pixels, ctx.cache)
+    return facts

@@ -1,0 +1,118 @@
+"""Byte-level checks of image files: JPEG structure, and allow-lists for what sitegen writes."""
+
+from __future__ import annotations
+
+import struct
+
+# JPEG markers sitegen may publish: SOI, APP0 (JFIF), DQT, SOFn, DHT, DRI, SOS, RSTn, EOI.
+SOI, EOI, SOS, APP0, DHT, DQT, DRI, DNL = 0xD8, 0xD9, 0xDA, 0xE0, 0xC4, 0xDB, 0xDD, 0xDC
+SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+PUBLISHABLE_JPEG = frozenset({SOI, APP0, DQT, DHT, DRI, SOS, EOI}) | SOF
+PUBLISHABLE_WEBP = frozenset({b"VP8 ", b"VP8L", b"VP8X", b"ALPH"})
+MARKER_NAMES = {
+    0xE1: "APP1 (EXIF/XMP)",
+    0xE2: "APP2 (ICC/FlashPix)",
+    0xED: "APP13 (IPTC)",
+    0xEE: "APP14 (Adobe)",
+    0xFE: "COM (comment)",
+}
+
+
+class ImageStructureError(ValueError):
+    """The bytes are not a well-formed file of their format."""
+
+
+def jpeg_markers(data: bytes) -> list[tuple[int, bytes]]:
+    """Every marker of a JPEG with its segment payload, checking the structure as it goes.
+
+    libjpeg quietly decodes a scan with garbage in it, so a broken file is found here instead.
+    """
+    if data[:2] != b"\xff\xd8":
+        raise ImageStructureError("does not start like a JPEG")
+    markers: list[tuple[int, bytes]] = [(SOI, b"")]
+    i, n = 2, len(data)
+    while True:
+        if i >= n:
+            raise ImageStructureError("ends before its end-of-image marker (truncated)")
+        if data[i] != 0xFF:
+            raise ImageStructureError(f"has stray bytes at offset {i}")
+        while i < n and data[i] == 0xFF:
+            i += 1
+        if i >= n:
+            raise ImageStructureError("ends inside a marker (truncated)")
+        marker = data[i]
+        i += 1
+        if marker == EOI:
+            markers.append((EOI, b""))
+            return markers
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            markers.append((marker, b""))
+            continue
+        if i + 2 > n:
+            raise ImageStructureError("ends inside a segment header (truncated)")
+        (length,) = struct.unpack(">H", data[i : i + 2])
+        if length < 2 or i + length > n:
+            raise ImageStructureError(f"has a segment running past the end (marker {marker:#x})")
+        markers.append((marker, data[i + 2 : i + length]))
+        i += length
+        if marker == SOS:
+            i = _end_of_scan(data, i)
+
+
+def _end_of_scan(data: bytes, i: int) -> int:
+    """Skip entropy-coded data; a byte pair FF xx that is no marker means corruption."""
+    n = len(data)
+    while True:
+        j = data.find(b"\xff", i)
+        if j < 0 or j + 1 >= n:
+            raise ImageStructureError("ends inside the image data (truncated)")
+        following = data[j + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7:
+            i = j + 2
+        elif following == 0xFF:
+            i = j + 1
+        elif following >= 0xC0:
+            return j
+        else:
+            raise ImageStructureError(f"has corrupt image data at offset {j}")
+
+
+def check_publishable_jpeg(data: bytes) -> None:
+    """Refuse a JPEG that carries any segment outside the allow-list, or a JFIF thumbnail."""
+    for marker, payload in jpeg_markers(data):
+        if marker not in PUBLISHABLE_JPEG and not 0xD0 <= marker <= 0xD7:
+            name = MARKER_NAMES.get(marker, f"marker {marker:#04x}")
+            raise ImageStructureError(f"output carries {name}")
+        if marker == APP0 and (not payload.startswith(b"JFIF\0") or payload[12:14] != b"\0\0"):
+            raise ImageStructureError("output carries a JFIF extension or thumbnail")
+
+
+def webp_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        raise ImageStructureError("is not a WebP file")
+    chunks, i = [], 12
+    while i < len(data):
+        if i + 8 > len(data):
+            raise ImageStructureError("ends inside a chunk header")
+        fourcc = data[i : i + 4]
+        (size,) = struct.unpack("<I", data[i + 4 : i + 8])
+        chunks.append((fourcc, data[i + 8 : i + 8 + size]))
+        i += 8 + size + (size & 1)
+    return chunks
+
+
+def check_publishable_webp(data: bytes) -> None:
+    for fourcc, payload in webp_chunks(data):
+        if fourcc not in PUBLISHABLE_WEBP:
+            raise ImageStructureError(f"output carries a {fourcc.decode('latin-1').strip()} chunk")
+        if fourcc == b"VP8X" and payload and payload[0] & 0b0010_1100:
+            raise ImageStructureError("output declares ICC, EXIF or XMP data")
+
+
+def check_publishable(data: bytes) -> None:
+    if data[:2] == b"\xff\xd8":
+        check_publishable_jpeg(data)
+    elif data[:4] == b"RIFF":
+        check_publishable_webp(data)
+    else:
+        raise ImageStructureError("is neither JPEG nor WebP")
