@@ -30,8 +30,9 @@ def by_image(run, site: SiteDir) -> dict[str, set[str]]:  # type: ignore[no-unty
 
 
 def test_device_and_metadata_findings(run, site):  # type: ignore[no-untyped-def]
-    post_with(site, "Canon_40D.jpg", "Nikon_D70.jpg", "orientation_landscape_6.jpg",
-              "gps_DSCN0010.jpg")
+    post_with(
+        site, "Canon_40D.jpg", "Nikon_D70.jpg", "orientation_landscape_6.jpg", "gps_DSCN0010.jpg"
+    )
     found = by_image(run, site)
     assert "SG123" not in found["Canon_40D.jpg"]  # approved, matched as SPEC says
     assert "SG123" in found["Nikon_D70.jpg"]
