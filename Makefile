@@ -3,13 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+AXE := node_modules/axe-core/axe.min.js
 
 .PHONY: build test check serve install clean bench lint system-deps
 
 build: $(STAMP)
 	$(BIN)/sitegen build
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -39,3 +40,8 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
+
+# axe-core, injected into pages by the browser tests, from the npm registry (package.json).
+$(AXE): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $(AXE)

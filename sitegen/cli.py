@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import Progress
 
 from sitegen import __version__
 from sitegen.approval import read_audit_log, valid_entries
 from sitegen.errors import SitegenError, UsageError
-from sitegen.pipeline import Site, check, decisions, load_site
+from sitegen.pipeline import Site, build, check, decisions, load_site
 from sitegen.policy import Checked
 from sitegen.workflow import approve, find_post, new_post, submit
 
@@ -77,6 +80,7 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 1 if an approved post is left out for any reason but its date",
     )
+    p.add_argument("--timings", action="store_true", help="print the time of each stage")
 
     p = sub.add_parser("audit", parents=[common], help="the approval audit log")
     p.add_argument("action", choices=["verify"])
@@ -230,26 +234,44 @@ def cmd_status(args: argparse.Namespace, root: Path) -> int:
 
 def cmd_build(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
-    results = decisions(site, check(site))
-    out.print(
-        "[bold]The render stage is not built yet: nothing was written.[/] "
-        "A build now would publish:"
-    )
-    for d in results:
-        if d.publishable:
-            where = ", ".join(f"{p} ({len(imgs)} image(s))" for p, imgs in d.platforms.items())
-            out.print(f"  {d.slug}: {where}")
-    left = [(d.slug, p, r) for d in results for p, r in d.left_out]
-    if left:
-        out.print("and leave out:")
-        for slug, platform, reason in left:
-            out.print(f"  {slug} on {platform}: {escape(reason)}")
-    strict_fail = any(
-        d.checked.post.approval is not None and not d.future_only(p)
-        for d in results
-        for p, _ in d.left_out
-    )
-    return POLICY if args.strict and strict_fail else OK
+    out_dir = Path(args.out).resolve() if args.out else root / "build"
+    with _progress() as progress:
+        result = build(site, out_dir, progress)
+    report = result.report
+    shown = out_dir.relative_to(root) if out_dir.is_relative_to(root) else out_dir
+    out.print(f"[green]built[/] {shown}/site: {len(report['published'])} post(s) on the website")
+    for platform, items in report["exported"].items():
+        out.print(f"  exported {len(items)} post(s) for {platform} to {shown}/exports/{platform}")
+    if report["left_out"]:
+        slugs = {item["slug"] for item in report["left_out"]}
+        out.print(f"  left out {len(slugs)} post(s) on some platforms: see {shown}/report.json")
+    if args.timings:
+        for stage, seconds in result.timings.stages:
+            out.print(f"  {stage:<8} {seconds * 1000:8.1f} ms")
+    if args.strict and result.strict_failures:
+        for slug, platform, reason in result.strict_failures:
+            err.print(f"[red]strict:[/] {slug} left out of {platform}: {escape(reason)}")
+        return POLICY
+    return OK
+
+
+class _RichProgress:
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+
+    def start(self, label: str, total: int) -> Callable[[int], None]:
+        task = self.bar.add_task(label, total=total)
+        return lambda n: self.bar.advance(task, n)
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[_RichProgress | None]:
+    """A progress bar on a terminal; nothing in CI or when output is piped."""
+    if not err.is_terminal or os.environ.get("CI"):
+        yield None
+        return
+    with Progress(console=err, transient=True) as bar:
+        yield _RichProgress(bar)
 
 
 def cmd_audit(args: argparse.Namespace, root: Path) -> int:

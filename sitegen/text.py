@@ -113,3 +113,10 @@ def name_pattern(name: str) -> str | None:
 def bounded(alternatives: list[str]) -> re.Pattern[str]:
     body = "|".join(sorted(alternatives, key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+
+
+def slugify(title: str) -> str:
+    """A URL-safe slug: ASCII letters and digits joined by hyphens."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    return slug[:60].rstrip("-") or "post"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -16,12 +15,7 @@ from sitegen.errors import RefusedError, UsageError
 from sitegen.model import Post
 from sitegen.pipeline import Site, reload_post
 from sitegen.policy import check_post
-
-
-def slugify(title: str) -> str:
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    return slug[:60].rstrip("-") or "post"
+from sitegen.text import slugify
 
 
 def new_post(site: Site, title: str, author: str, on: str | None) -> Path:

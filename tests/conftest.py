@@ -131,7 +131,7 @@ class SiteDir:
 def site(tmp_path: Path) -> SiteDir:
     root = tmp_path / "site"
     (root / "content" / "posts").mkdir(parents=True)
-    (root / "templates").mkdir()
+    shutil.copytree(REPO / "templates", root / "templates")
     s = SiteDir(root)
     s.config(SITE_TOML)
     s.register(REGISTER)
@@ -164,15 +164,15 @@ def run(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     return runner
 
 
+def copy_demo(root: Path) -> SiteDir:
+    """A copy of the repository's demo site at `root`."""
+    root.mkdir(parents=True)
+    shutil.copy2(REPO / "site.toml", root / "site.toml")
+    for part in ("content", "templates"):
+        shutil.copytree(REPO / part, root / part)
+    return SiteDir(root)
+
+
 @pytest.fixture
 def demo(tmp_path: Path) -> SiteDir:
-    """A copy of the repository's demo site."""
-    root = tmp_path / "demo"
-    for part in ("site.toml", "content", "templates"):
-        src = REPO / part
-        if src.is_dir():
-            shutil.copytree(src, root / part)
-        elif src.exists():
-            root.mkdir(exist_ok=True)
-            shutil.copy2(src, root / part)
-    return SiteDir(root)
+    return copy_demo(tmp_path / "demo")

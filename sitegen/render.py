@@ -1,0 +1,230 @@
+"""Pages from published posts: Markdown + nh3 + Jinja2 (autoescaped, strict) -> HTML files."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlparse
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from markupsafe import Markup
+
+from sitegen.config import Config
+from sitegen.errors import ConfigError
+from sitegen.i18n import long_date, strings
+from sitegen.images import Variant
+from sitegen.markup import render_body
+from sitegen.model import ImageRef, Post
+from sitegen.text import slugify
+
+TEMPLATES = ("base.html", "index.html", "post.html", "tag.html", "404.html")
+SIZES = "(min-width: 48rem) 44rem, calc(100vw - 2rem)"
+IMG_TAG = re.compile(r"<img\b[^>]*>")
+ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
+URL_ATTR = re.compile(r'\b(href|src)="([^"]*)"')
+
+
+@dataclass(frozen=True)
+class ImageView:
+    """One published image: its files in the post folder, and what a reader is told about it."""
+
+    alt: str
+    caption: str
+    variants: tuple[Variant, ...]
+
+    @property
+    def jpegs(self) -> list[Variant]:
+        return [v for v in self.variants if v.format == "jpeg"]
+
+    @property
+    def largest(self) -> Variant:
+        return self.jpegs[-1]
+
+    @property
+    def fallback(self) -> Variant:
+        """The src for browsers without srcset: the middle size."""
+        return self.jpegs[len(self.jpegs) // 2]
+
+    def srcset(self, fmt: str, prefix: str = "") -> str:
+        return ", ".join(f"{prefix}{v.file} {v.width}w" for v in self.variants if v.format == fmt)
+
+
+@dataclass(frozen=True)
+class PostView:
+    """A post as the templates see it: only what may be published, nothing from the register."""
+
+    slug: str
+    title: str
+    summary: str
+    date: datetime
+    lang: str
+    author: str | None
+    tags: tuple[tuple[str, str], ...]  # (name, slug)
+    body_html: Markup
+    images: tuple[ImageView, ...]
+    banner: dict[str, Any] | None = None  # preview only: status and findings
+
+    @property
+    def path(self) -> str:
+        return f"posts/{self.slug}/"
+
+
+def post_view(
+    post: Post,
+    config: Config,
+    images: list[tuple[ImageRef, list[Variant]]],
+    banner: dict[str, Any] | None = None,
+) -> PostView:
+    by_file = {ref.file: ImageView(ref.alt, ref.caption, tuple(v)) for ref, v in images if v}
+    assert post.date is not None
+    return PostView(
+        slug=post.slug,
+        title=post.title,
+        summary=post.summary,
+        date=post.date.astimezone(config.tz),
+        lang=post.lang,
+        author=config.authors.get(post.author),
+        tags=tuple((tag, slugify(tag)) for tag in dict.fromkeys(post.tags)),
+        body_html=Markup(_body_images(render_body(post.body), by_file)),
+        images=tuple(view for file, view in by_file.items() if not _in_body(post.body, file)),
+        banner=banner,
+    )
+
+
+def _in_body(body: str, file: str) -> bool:
+    return bool(re.search(rf"\]\(\s*<?{re.escape(file)}|src=[\"']?{re.escape(file)}", body))
+
+
+def _body_images(sanitized: str, by_file: dict[str, ImageView]) -> str:
+    """Images in the body: front-matter images become their published files; others go."""
+
+    def replace(match: re.Match[str]) -> str:
+        attrs = {k: html.unescape(v) for k, v in ATTR.findall(match.group(0))}
+        view = by_file.get(attrs.get("src", ""))
+        if view is None:
+            return ""  # not published here (consent, or not listed under images)
+        return str(
+            Markup(
+                '<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" '
+                'loading="lazy">'
+            ).format(
+                view.fallback.file,
+                view.srcset("jpeg"),
+                SIZES,
+                view.largest.width,
+                view.largest.height,
+                view.alt,
+            )
+        )
+
+    return IMG_TAG.sub(replace, sanitized)
+
+
+def absolute_html(fragment: str, base: str) -> str:
+    """Make every href/src absolute, for feeds read far from the site."""
+    return URL_ATTR.sub(
+        lambda m: f'{m.group(1)}="{urljoin(base, html.unescape(m.group(2)))}"', fragment
+    )
+
+
+@dataclass
+class Renderer:
+    config: Config
+    templates: Path
+    preview: bool = False
+    extra_head: str = ""
+    env: Environment = field(init=False)
+
+    def __post_init__(self) -> None:
+        missing = [t for t in TEMPLATES if not (self.templates / t).is_file()]
+        if missing:
+            raise ConfigError(
+                f"templates/ lacks {', '.join(missing)}: copy them from sitegen's demo site",
+                str(self.templates),
+            )
+        self.env = Environment(
+            loader=FileSystemLoader(self.templates),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.globals.update(sizes=SIZES, strings=strings)
+        self.env.filters["longdate"] = long_date
+
+    def page(self, template: str, path: str, **context: Any) -> bytes:
+        """Render one page at `path` (relative to the site root, "" for the home page)."""
+        depth = path.count("/")
+        root = "../" * depth if path not in ("404.html",) else urlparse(self.config.base_url).path
+        t = strings(self.config.language)
+        try:
+            text = self.env.get_template(template).render(
+                site=self.config,
+                t=t,
+                root=root,
+                canonical=urljoin(self.config.base_url, path),
+                language=self.config.language,
+                preview=self.preview,
+                extra_head=Markup(self.extra_head),
+                **context,
+            )
+        except TemplateError as exc:
+            line = getattr(exc, "lineno", None)
+            raise ConfigError(f"template error: {exc}", f"templates/{template}", line) from None
+        return text.encode("utf-8")
+
+
+def paginate(posts: list[PostView], per_page: int) -> list[list[PostView]]:
+    pages = max(1, math.ceil(len(posts) / per_page))
+    return [posts[i * per_page : (i + 1) * per_page] for i in range(pages)]
+
+
+def page_path(number: int) -> str:
+    return "" if number == 1 else f"page/{number}/"
+
+
+def render_pages(
+    renderer: Renderer, posts: list[PostView], on_page: Callable[[str], None] | None = None
+) -> dict[str, bytes]:
+    """Every HTML page of the site, by output path."""
+    config = renderer.config
+    t = strings(config.language)
+    out: dict[str, bytes] = {}
+    pages = paginate(posts, config.per_page)
+    for number, chunk in enumerate(pages, 1):
+        path = page_path(number)
+        out[path + "index.html"] = renderer.page(
+            "index.html",
+            path,
+            posts=chunk,
+            title=config.title,
+            page=number,
+            pages=len(pages),
+            newer=page_path(number - 1) if number > 1 else None,
+            older=page_path(number + 1) if number < len(pages) else None,
+        )
+    for post in posts:
+        out[post.path + "index.html"] = renderer.page(
+            "post.html", post.path, post=post, title=post.title
+        )
+    tags: dict[str, tuple[str, list[PostView]]] = {}
+    for post in posts:
+        for name, slug in post.tags:
+            tags.setdefault(slug, (name, []))[1].append(post)
+    for slug, (name, tagged) in sorted(tags.items()):
+        path = f"tags/{slug}/"
+        out[path + "index.html"] = renderer.page(
+            "tag.html", path, tag=name, posts=tagged, title=t["tagged"].format(tag=name)
+        )
+    out["404.html"] = renderer.page("404.html", "404.html", title=t["not_found"])
+    if on_page:
+        for path in out:
+            on_page(path)
+    return out

@@ -1,0 +1,316 @@
+"""`sitegen build`: one gate before every output, feeds that parse, builds that never half-publish."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from sitegen.cli import main
+from tests.conftest import PHOTOS, REPO, SiteDir, copy_demo
+
+NOW = "2026-11-25T12:00"
+
+
+def approve(run, site: SiteDir, *slugs: str) -> None:  # type: ignore[no-untyped-def]
+    result = run(site, "approve", *slugs, "--by", "head", now="2026-11-01T09:00")
+    assert result.code == 0, result.err
+
+
+def site_files(root: Path) -> dict[str, bytes]:
+    site = root / "build/site"
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def built_demo(tmp_path_factory: pytest.TempPathFactory) -> SiteDir:
+    """The demo site, built once for the tests that only read its output."""
+    demo = copy_demo(tmp_path_factory.mktemp("built") / "demo")
+    assert main(["--site", str(demo.root), "--now", NOW, "build"]) == 0
+    return demo
+
+
+def test_nothing_unpublished_reaches_the_site(run, built_demo: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    demo = built_demo
+    report = json.loads((demo.root / "build/report.json").read_text())
+    published = {p["slug"] for p in report["published"]}
+    check = run(demo, "check", "--json", now=NOW).json()
+    unpublished = [p for p in check["posts"] if p["slug"] not in published]
+    assert {
+        "2026-11-06-science-week",
+        "2026-11-12-road-safety",
+        "2026-11-18-choir-rehearsal",
+        "2026-11-20-year-4-art-gallery",
+        "2026-10-22-parents-evening",
+        "2026-12-04-christmas-fair",
+    } <= {p["slug"] for p in unpublished}
+    files = site_files(demo.root)
+    blob = b"\n".join(files.values()).decode("utf-8", "replace").casefold()
+    names = "\n".join(files).casefold()
+    for post in unpublished:
+        index = demo.root / post["path"]
+        text = index.read_text()
+        title = re.search(r"^title: (.*)$", text, re.M).group(1).strip()  # type: ignore[union-attr]
+        assert post["slug"].casefold() not in blob + names, post["slug"]
+        assert title.casefold() not in blob, title
+        for image in index.parent.glob("*.jpg"):
+            assert image.stem.casefold() not in names, image
+    # Nothing from the register, no pupil ids, no staff usernames, no originals.
+    register = (demo.root / "content/consent.csv").read_text().splitlines()[1:]
+    for row in register:
+        pupil_id = row.split(",")[0]
+        assert re.search(rf"\b{pupil_id.casefold()}\b", blob) is None, pupil_id
+    for username in ("jjones", "rprice", "llewis"):
+        assert username not in blob
+    assert "harri morris" in blob  # named with full consent: the one name allowed
+    assert not any(re.search(r"posts/[^/]+/[a-z]+\.jpg$", name) for name in files)  # originals
+
+
+def test_images_are_filtered_by_website_consent(built_demo: SiteDir) -> None:
+    files = site_files(built_demo.root)
+    harvest = [n for n in files if n.startswith("posts/2026-09-19-harvest-festival/")]
+    assert any("sunflowers" in n for n in harvest)
+    assert not any("display" in n for n in harvest)  # P1007 has no website consent
+
+
+def test_feeds_parse_and_list_exactly_the_published_posts(built_demo: SiteDir) -> None:
+    root = built_demo.root / "build"
+    report = json.loads((root / "report.json").read_text())
+    urls = {p["url"] for p in report["published"]}
+    assert len(urls) == 7
+    atom = feedparser.parse((root / "site/feed.xml").read_bytes())
+    assert not atom.bozo, atom.bozo_exception
+    assert atom.version == "atom10"
+    assert {e.link for e in atom.entries} == urls
+    assert all(e.link.startswith("https://news.example.sch.uk/posts/") for e in atom.entries)
+    welsh = next(e for e in atom.entries if "eisteddfod" in e.link)
+    assert welsh.content[0].language == "cy"
+
+    feed = json.loads((root / "site/feed.json").read_text())
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert feed["feed_url"] == "https://news.example.sch.uk/feed.json"
+    assert {item["url"] for item in feed["items"]} == urls
+    for item in feed["items"]:
+        assert {"id", "url", "title", "content_html", "date_published"} <= set(item)
+        assert item["id"] and isinstance(item["content_html"], str)
+        assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$", item["date_published"])
+        for src in re.findall(r'src="([^"]+)"', item["content_html"]):
+            assert src.startswith("https://news.example.sch.uk/posts/")
+    dates = [item["date_published"] for item in feed["items"]]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_sitemap_lists_exactly_the_published_pages(built_demo: SiteDir) -> None:
+    root = built_demo.root / "build/site"
+    tree = ET.parse(root / "sitemap.xml")
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = {el.text for el in tree.findall(".//s:loc", ns)}
+    pages = {
+        "https://news.example.sch.uk/" + p.relative_to(root).as_posix().removesuffix("index.html")
+        for p in root.rglob("index.html")
+    }
+    assert locs == pages
+    assert "https://news.example.sch.uk/page/2/" in locs
+    assert (
+        (root / "robots.txt")
+        .read_text()
+        .strip()
+        .endswith("Sitemap: https://news.example.sch.uk/sitemap.xml")
+    )
+
+
+def test_pages_are_accessible_and_self_contained(built_demo: SiteDir) -> None:
+    root = built_demo.root / "build/site"
+    for page in root.rglob("*.html"):
+        html = page.read_text()
+        assert '<html lang="en">' in html
+        assert "Content-Security-Policy" in html
+        assert not re.search(r'(src|href)="(https?:)?//(?!news\.example\.sch\.uk)', html), page
+        assert 'class="skip-link"' in html and '<main id="main"' in html
+        for img in re.findall(r"<img\b[^>]*>", html):
+            assert 'alt="' in img and 'width="' in img and 'height="' in img, img
+    welsh = (root / "posts/2026-10-09-eisteddfod-yr-ysgol/index.html").read_text()
+    assert '<article class="post" lang="cy">' in welsh and "9 Hydref 2026" in welsh
+    post = (root / "posts/2026-10-02-castell-coch-visit/index.html").read_text()
+    assert "By Mrs Jones" in post and "2 October 2026" in post
+    assert re.search(r'srcset="towers-480\.jpg 480w, towers-960\.jpg 960w, towers-1600\.jpg', post)
+    assert "<picture>" in post and 'type="image/webp"' in post
+
+
+def test_pagination(built_demo: SiteDir) -> None:
+    root = built_demo.root / "build/site"
+    first = (root / "index.html").read_text()
+    second = (root / "page/2/index.html").read_text()
+    assert 'rel="next" href="page/2/"' in first
+    assert 'rel="prev" href="../../"' in second
+    assert first.count('class="card"') == 5 and second.count('class="card"') == 2
+
+
+def test_rebuild_is_byte_identical(run, demo: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    assert run(demo, "build", now=NOW).code == 0
+    before = site_files(demo.root)
+    assert run(demo, "build", now=NOW).code == 0
+    assert site_files(demo.root) == before
+
+
+def test_front_matter_html_is_escaped(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post("p", title="<script>alert(1)</script> & fun", summary="<b>bold</b>")
+    approve(run, site, "p")
+    assert run(site, "build").code == 0
+    page = (site.root / "build/site/posts/p/index.html").read_text()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; fun" in page
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page
+
+
+def test_future_post_appears_when_due(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post("later", date="2026-12-24T09:00")
+    approve(run, site, "later")
+    assert run(site, "build").code == 0
+    assert not (site.root / "build/site/posts/later").exists()
+    assert run(site, "build", now="2026-12-24T09:00").code == 0
+    assert (site.root / "build/site/posts/later/index.html").exists()
+
+
+def test_strict(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post("ok")
+    site.post("later", date="2026-12-24")
+    approve(run, site, "ok", "later")
+    assert run(site, "build", "--strict").code == 0  # a future date is not a failure
+    index = site.root / "content/posts/ok/index.md"
+    index.write_text(index.read_text().replace("wonderful", "lovely"))
+    result = run(site, "build", "--strict")
+    assert result.code == 1 and "ok left out of website" in result.err
+    assert run(site, "build").code == 0
+
+
+def test_corrupt_photo_leaves_its_post_out_and_the_build_goes_on(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    folder = site.root / "content/posts/bad"
+    folder.mkdir(parents=True)
+    shutil.copy(PHOTOS / "corrupted.jpg", folder / "corrupted.jpg")
+    site.post("bad", images=[{"file": "corrupted.jpg", "alt": "A class photo", "pupils": []}])
+    heic = site.root / "content/posts/heic"
+    heic.mkdir(parents=True)
+    shutil.copy(PHOTOS / "IMG_5195.HEIC", heic / "IMG_5195.HEIC")
+    site.post("heic", images=[{"file": "IMG_5195.HEIC", "alt": "A tree in blossom", "pupils": []}])
+    approve(run, site, "heic")
+    refused = run(site, "approve", "bad", "--by", "head")
+    assert refused.code == 1 and "SG121" in refused.err
+    result = run(site, "build")
+    assert result.code == 0
+    report = json.loads((site.root / "build/report.json").read_text())
+    assert [p["slug"] for p in report["published"]] == ["heic"]
+    assert {(x["slug"], x["platform"]) for x in report["left_out"]} == {("bad", "website")}
+    assert (site.root / "build/site/posts/heic/img-5195-960.jpg").exists()
+    assert not list((site.root / "build/site").rglob("*.HEIC"))
+
+
+def test_configuration_errors_exit_2_and_keep_the_previous_build(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post("p")
+    approve(run, site, "p")
+    assert run(site, "build").code == 0
+    before = site_files(site.root)
+    toml = site.root / "site.toml"
+    good = toml.read_text()
+    toml.write_text(good.replace("per_page = 3", "per_page = -1"))
+    result = run(site, "build")
+    assert result.code == 2 and "site.per_page" in result.err
+    toml.write_text(good)
+    template = site.root / "templates/post.html"
+    template.write_text(template.read_text().replace("{{ post.title }}", "{{ post.title "))
+    result = run(site, "build")
+    assert result.code == 2 and "templates/post.html" in result.err
+    assert "Traceback" not in result.err
+    assert site_files(site.root) == before
+
+
+def test_a_second_build_is_refused_while_one_runs(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    import fcntl
+
+    site.post("p")
+    (site.root / "build").mkdir()
+    with (site.root / "build/.lock").open("a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        handle.write("4242")
+        handle.flush()
+        result = run(site, "build")
+    assert result.code == 1 and "another build is running" in result.err
+    assert run(site, "build").code == 0
+
+
+def test_a_build_killed_half_way_leaves_the_previous_site_whole(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    from imagegen import save_photo  # type: ignore[import-not-found]
+
+    for i in range(6):
+        folder = site.root / f"content/posts/p{i}"
+        save_photo(folder / f"a{i}.jpg", "beach", size=(3000, 2000), seed=i)
+        site.post(f"p{i}", images=[{"file": f"a{i}.jpg", "alt": "A beach", "pupils": []}])
+    approve(run, site, *(f"p{i}" for i in range(6)))
+    assert run(site, "build").code == 0
+    before = site_files(site.root)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CI": "1"}
+    killed = 0
+    for delay in (0.3, 0.6, 0.9, 1.2, 1.5):
+        shutil.rmtree(site.root / "build/.cache", ignore_errors=True)  # so there is work to do
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sitegen", "--site", str(site.root), "--now", NOW, "build"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        killed += proc.returncode == -signal.SIGKILL
+        # Nothing changed in the content, so old and new are the same: never half of either.
+        assert site_files(site.root) == before
+    assert killed >= 2
+    assert run(site, "build").code == 0  # the next build cleans up after the killed ones
+    assert not list((site.root / "build").glob(".staging-*"))
+    assert site_files(site.root) == before
+
+
+def test_a_build_failing_while_writing_keeps_the_previous_site(
+    run, site: SiteDir, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from sitegen import output
+
+    site.post("p")
+    approve(run, site, "p")
+    assert run(site, "build").code == 0
+    before = site_files(site.root)
+    site.post("q", title="A second post")
+    approve(run, site, "q")
+    written = []
+    real_write = Path.write_bytes
+
+    def failing_write(self: Path, data: bytes) -> int:
+        written.append(self)
+        if len(written) == 5:
+            raise OSError(28, "No space left on device")
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing_write)
+    with pytest.raises(OSError):
+        output.publish(site.root / "build", {"site": _plan_with(10)})
+    monkeypatch.undo()
+    assert site_files(site.root) == before
+    assert not list((site.root / "build").glob(".staging-*"))
+
+
+def _plan_with(count: int):  # type: ignore[no-untyped-def]
+    from sitegen.output import OutputPlan
+
+    plan = OutputPlan()
+    for i in range(count):
+        plan.add(f"page{i}.html", b"x")
+    return plan
