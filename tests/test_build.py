@@ -17,7 +17,7 @@ import feedparser
 import pytest
 
 from sitegen.cli import main
-from tests.conftest import PHOTOS, REPO, SiteDir, copy_demo
+from tests.conftest import PHOTOS, REGISTER, REPO, SiteDir, copy_demo
 
 NOW = "2026-11-25T12:00"
 
@@ -314,3 +314,26 @@ def _plan_with(count: int):  # type: ignore[no-untyped-def]
     for i in range(count):
         plan.add(f"page{i}.html", b"x")
     return plan
+
+
+def test_body_images_use_published_files_and_respect_consent(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.register(REGISTER + "P7,Gwen,Ifans,Year 2,no,yes,no,no,no,\n")  # no website consent
+    body = "Our towers:\n\n![Towers](towers.jpg)\n\nThe hall:\n\n![Hall](hall.jpg)\n"
+    site.post(
+        "p",
+        body=body,
+        files={"towers.jpg": "castle", "hall.jpg": "books"},
+        pupils=["P7"],
+        images=[
+            {"file": "towers.jpg", "alt": "The castle towers", "pupils": []},
+            {"file": "hall.jpg", "alt": "The school hall", "pupils": ["P7"]},
+        ],
+        platforms=["website", "facebook"],
+    )
+    approve(run, site, "p")
+    assert run(site, "build").code == 0
+    page = (site.root / "build/site/posts/p/index.html").read_text()
+    assert 'src="towers-' in page and "towers-480.jpg 480w" in page
+    assert "hall-" not in page and "The school hall" not in page
+    assert page.count("<img") == 1
+    assert not list((site.root / "build/site/posts/p").glob("hall*"))

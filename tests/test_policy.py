@@ -476,3 +476,17 @@ def test_register_spellings(run, site):  # type: ignore[no-untyped-def]
     result = run(site, "check", "--json")
     assert result.json()["register"] == []
     assert result.json()["posts"][0]["findings"] == []
+
+
+def test_body_images_must_be_listed(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", body="Look:\n\n![Our castle](castle.jpg)\n")
+    (f,) = findings(run, site)
+    assert f["code"] == "SG120" and "not listed under images" in f["message"]
+    assert f["line"] == line_of(site, "![Our castle]")
+    site.post(
+        "p",
+        files={"castle.jpg": "castle"},
+        body="Look:\n\n![Our castle](castle.jpg)\n",
+        images=[{"file": "castle.jpg", "alt": "The castle", "pupils": []}],
+    )
+    assert codes(run, site) == set()

@@ -33,8 +33,27 @@ def resolve_image(post: Post, ref: ImageRef) -> Path | str:
     return path
 
 
+BODY_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*\bsrc=[\"']?([^\"'\s>]+)", re.I)
+
+
 def check_image_refs(post: Post) -> list[Finding]:
     findings: list[Finding] = []
+    listed = {ref.file for ref in post.images}
+    for match in BODY_IMAGE.finditer(post.body):
+        src = match.group(1) or match.group(2)
+        if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src in listed:
+            continue  # a web address (SG130 judges its scheme), or a listed image
+        line = post.body_line + post.body.count("\n", 0, match.start())
+        findings.append(
+            Finding(
+                "SG120",
+                "error",
+                f"image {src} is used in the body but not listed under images: list it there "
+                "with its alt text and the pupils on it",
+                post.path,
+                line,
+            )
+        )
     for i, ref in enumerate(post.images):
         resolved = resolve_image(post, ref)
         if isinstance(resolved, str):
