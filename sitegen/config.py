@@ -57,6 +57,10 @@ class Config:
     def register_path(self) -> Path:
         return self.root / self.consent_register
 
+    def export_for(self, platform: str) -> ExportConfig:
+        """The platform's [exports.P] table, or generous limits when it has none."""
+        return self.exports.get(platform) or ExportConfig(platform, max_chars=5000, max_images=10)
+
 
 # A key's spec: (expected type name, checker returning an error text or None, default).
 # A default of REQUIRED means the key must be present.

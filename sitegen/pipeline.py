@@ -13,19 +13,20 @@ from typing import Any, Protocol
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
-from sitegen import feeds
-from sitegen.approval import valid_entries
+from sitegen import feeds, records
+from sitegen.approval import image_hash, valid_entries
 from sitegen.cache import Cache
 from sitegen.config import Config, load_config
 from sitegen.content import load_post, load_posts
 from sitegen.errors import UsageError
+from sitegen.exports import Bundle, bulk_csv, bundle_files, compose, export_spec
 from sitegen.gate import WEBSITE, Decision, decide
 from sitegen.images import Job, RenderSpec, Variant, render_all
 from sitegen.model import ImageRef, Post, Register
 from sitegen.output import OutputPlan, build_lock, publish
 from sitegen.policy import Checked, Context, check_post
 from sitegen.register import load_register
-from sitegen.render import Renderer, post_view, render_pages
+from sitegen.render import PostView, Renderer, post_view, render_pages
 
 CACHE_DIR = Path("build/.cache")
 
@@ -115,94 +116,199 @@ def build(
 ) -> BuildResult:
     """Gather and decide everything, render it all in memory, then swap it into `out`."""
     timings = timings or Timings()
-    renderer = Renderer(site.config, site.root / "templates")  # template problems stop us here
-    checked = check(site)
+    config = site.config
+    renderer = Renderer(config, site.root / "templates")  # template problems stop us here
+    decided = decisions(site, check(site))
     timings.mark("check")
-    decided = decisions(site, checked)
-    website = [d for d in decided if d.on_website]
-    timings.mark("gate")
 
-    spec = RenderSpec(site.config.image_widths, site.config.image_quality, site.config.max_pixels)
-    jobs = [
-        (d, ref, Job(d.checked.post.folder / ref.file, ref.file, spec))
-        for d in website
-        for ref in d.platforms[WEBSITE]
-    ]
-    advance = progress.start("images", len(jobs)) if progress else None
-    rendered = render_all([job for _, _, job in jobs], site.context.cache, progress=advance)
-    images: dict[str, list[tuple[ImageRef, list[Variant], dict[str, Any]]]] = {}
-    failed: dict[str, str] = {}
-    for (decision, ref, _), result in zip(jobs, rendered, strict=True):
-        if isinstance(result, Exception):
-            failed[decision.slug] = f"image {ref.file} could not be published: {result}"
-            continue
-        variants, files = result
-        images.setdefault(decision.slug, []).append((ref, variants, files))
+    images, failed = _render_images(site, decided, progress)
     timings.mark("images")
 
-    site_plan = OutputPlan()
-    views = []
-    for decision in website:
-        post = decision.checked.post
-        if post.slug in failed:
-            continue
-        post_images = images.get(post.slug, [])
-        views.append(post_view(post, site.config, [(ref, v) for ref, v, _ in post_images]))
-        for _, _, files in post_images:
-            for name, content in files.items():
-                site_plan.add(f"posts/{post.slug}/{name}", content)
-    views.sort(key=lambda v: (v.date, v.slug), reverse=True)
-    for path, page in render_pages(renderer, views).items():
-        site_plan.add(path, page)
+    site_plan, views = _website(site, renderer, decided, images, failed)
     timings.mark("render")
+    on_website = {v.slug for v in views}
+    export_plan, bundles = _exports(site, decided, images, failed, on_website)
+    timings.mark("exports")
 
-    site_plan.add("feed.xml", feeds.atom(site.config, views))
-    site_plan.add("feed.json", feeds.json_feed(site.config, views))
-    site_plan.add(
-        "sitemap.xml",
-        feeds.sitemap(
-            site.config,
-            {
-                path.removesuffix("index.html"): None
-                for path in site_plan.files
-                if path.endswith("index.html")
-            }
-            | {v.path: v.date.date().isoformat() for v in views},
-        ),
-    )
-    site_plan.add("robots.txt", feeds.robots(site.config))
-    _add_static(site_plan, site.root / "templates" / "static")
-    timings.mark("feeds")
-
-    published_slugs = {v.slug for v in views}
     left_out = [(d.slug, p, r) for d in decided for p, r in d.left_out]
-    left_out += [(slug, WEBSITE, reason) for slug, reason in failed.items()]
+    left_out += [(slug, p, r) for (slug, p), r in sorted(failed.items())]
     report = {
-        "published": [
-            {"slug": v.slug, "url": urljoin(site.config.base_url, v.path)} for v in views
-        ],
-        "exported": {},
+        "published": [{"slug": v.slug, "url": urljoin(config.base_url, v.path)} for v in views],
+        "exported": {
+            platform: [{"slug": b.slug, "images": [f for f, _ in b.images]} for b in items]
+            for platform, items in bundles.items()
+        },
         "left_out": [{"slug": s, "platform": p, "reason": r} for s, p, r in left_out],
     }
     strict = [
-        (s, p, r)
+        (d.slug, p, r)
         for d in decided
-        for s, p, r in [(d.slug, p, r) for p, r in d.left_out]
+        for p, r in d.left_out
         if d.checked.post.approval is not None and not r.startswith("scheduled")
     ]
-    strict += [(s, WEBSITE, r) for s, r in failed.items()]
-    assert published_slugs <= {d.slug for d in website}
+    strict += [(s, p, r) for (s, p), r in sorted(failed.items())]
     with build_lock(out):
         publish(
             out,
             {
                 "site": site_plan,
-                "exports": OutputPlan(),
+                "exports": export_plan,
                 "report.json": (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode(),
             },
         )
+        records.append(
+            site.root,
+            records.changes(
+                records.read_ledger(site.root),
+                _publications(site, decided, failed, on_website),
+                site.context.now,
+            ),
+        )
     timings.mark("write")
     return BuildResult(out, decided, report, timings, strict)
+
+
+Rendered = dict[tuple[str, str], list[tuple[ImageRef, list[Variant], dict[str, Any]]]]
+
+
+def _render_images(
+    site: Site,
+    decided: list[Decision],
+    progress: Progress | None,
+) -> tuple[Rendered, dict[tuple[str, str], str]]:
+    """Every image each platform may show, rendered once per size set, over all cores."""
+    config = site.config
+    website_spec = RenderSpec(config.image_widths, config.image_quality, config.max_pixels)
+    jobs = []
+    for d in decided:
+        for platform, refs in d.platforms.items():
+            spec = website_spec if platform == WEBSITE else export_spec(platform, config)
+            for ref in refs:
+                jobs.append(
+                    (d.slug, platform, ref, Job(d.checked.post.folder / ref.file, ref.file, spec))
+                )
+    advance = progress.start("images", len(jobs)) if progress else None
+    results = render_all([job for *_, job in jobs], site.context.cache, progress=advance)
+    rendered: Rendered = {(d.slug, p): [] for d in decided for p in d.platforms}
+    failed: dict[tuple[str, str], str] = {}
+    for (slug, platform, ref, _), result in zip(jobs, results, strict=True):
+        if isinstance(result, Exception):
+            failed[(slug, platform)] = f"image {ref.file} could not be published: {result}"
+        else:
+            rendered[(slug, platform)].append((ref, *result))
+    return rendered, failed
+
+
+def _website(
+    site: Site,
+    renderer: Renderer,
+    decided: list[Decision],
+    images: Rendered,
+    failed: dict[tuple[str, str], str],
+) -> tuple[OutputPlan, list[PostView]]:
+    plan = OutputPlan()
+    views: list[PostView] = []
+    for d in decided:
+        if not d.on_website or (d.slug, WEBSITE) in failed:
+            continue
+        post_images = images[(d.slug, WEBSITE)]
+        views.append(
+            post_view(d.checked.post, site.config, [(ref, v) for ref, v, _ in post_images])
+        )
+        for _, _, files in post_images:
+            for name, content in files.items():
+                plan.add(f"posts/{d.slug}/{name}", content)
+    views.sort(key=lambda v: (v.date, v.slug), reverse=True)
+    for path, page in render_pages(renderer, views).items():
+        plan.add(path, page)
+    config = site.config
+    plan.add("feed.xml", feeds.atom(config, views))
+    plan.add("feed.json", feeds.json_feed(config, views))
+    pages = {
+        path.removesuffix("index.html"): None for path in plan.files if path.endswith("index.html")
+    }
+    plan.add(
+        "sitemap.xml",
+        feeds.sitemap(config, pages | {v.path: v.date.date().isoformat() for v in views}),
+    )
+    plan.add("robots.txt", feeds.robots(config))
+    _add_static(plan, site.root / "templates" / "static")
+    return plan, views
+
+
+def _exports(
+    site: Site,
+    decided: list[Decision],
+    images: Rendered,
+    failed: dict[tuple[str, str], str],
+    on_website: set[str],
+) -> tuple[OutputPlan, dict[str, list[Bundle]]]:
+    """build/exports/<platform>/<slug>/ bundles and each platform's bulk.csv."""
+    config = site.config
+    plan = OutputPlan()
+    bundles: dict[str, list[Bundle]] = {p: [] for p in config.platforms if p != WEBSITE}
+    for d in decided:
+        post = d.checked.post
+        link = urljoin(config.base_url, f"posts/{d.slug}/") if d.slug in on_website else None
+        for platform in d.platforms:
+            if platform == WEBSITE or (d.slug, platform) in failed:
+                continue
+            rendered = images[(d.slug, platform)]
+            files = bundle_files([(ref, variants) for ref, variants, _ in rendered])
+            sources: dict[str, Any] = {}
+            for _, _, produced in rendered:
+                sources.update(produced)
+            assert post.date is not None
+            bundle = Bundle(
+                d.slug,
+                platform,
+                post.title,
+                post.date,
+                compose(post, platform, config.export_for(platform), link),
+                link,
+                tuple((name, alt) for name, _, alt in files),
+            )
+            folder = f"{platform}/{d.slug}"
+            plan.add(f"{folder}/post.txt", (bundle.text + "\n").encode("utf-8"))
+            plan.add(f"{folder}/manifest.json", bundle.manifest())
+            for name, variant, _ in files:
+                plan.add(f"{folder}/{name}", sources[variant.file])
+            bundles[platform].append(bundle)
+    for platform, items in bundles.items():
+        plan.add(f"{platform}/bulk.csv", bulk_csv(items))
+    return plan, bundles
+
+
+def _publications(
+    site: Site, decided: list[Decision], failed: dict[tuple[str, str], str], on_website: set[str]
+) -> list[records.Publication]:
+    """What this build put where, for the ledger: posts, platforms, images by content hash."""
+    out = []
+    for d in decided:
+        post = d.checked.post
+        url = urljoin(site.config.base_url, f"posts/{d.slug}/") if d.slug in on_website else None
+        for platform, refs in d.platforms.items():
+            if (d.slug, platform) in failed:
+                continue
+            out.append(
+                records.Publication(
+                    d.slug,
+                    platform,
+                    post.title,
+                    url,
+                    d.checked.digest,
+                    tuple(post.pupils),
+                    tuple(
+                        {
+                            "file": ref.file,
+                            "sha256": image_hash(post.folder / ref.file),
+                            "pupils": list(ref.pupils),
+                        }
+                        for ref in refs
+                    ),
+                )
+            )
+    return out
 
 
 def _add_static(plan: OutputPlan, folder: Path) -> None:

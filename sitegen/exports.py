@@ -1,0 +1,160 @@
+"""Cross-post bundles per platform: post.txt within the platform's limits, images, manifest, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from html.parser import HTMLParser
+
+from sitegen.config import Config, ExportConfig
+from sitegen.images import RenderSpec, Variant
+from sitegen.markup import render_body
+from sitegen.model import ImageRef, Post
+from sitegen.text import slugify
+
+URL = re.compile(r"https?://\S+")
+ELLIPSIS = "…"
+HASHTAG_PLATFORMS = ("instagram", "x")
+LONGEST_SIDE = 2048
+INSTAGRAM_WIDTH = 1080
+
+
+def export_spec(platform: str, config: Config) -> RenderSpec:
+    """Images sized for the platform: 2048 px on the longest side, Instagram 1080 px wide."""
+    if platform == "instagram":
+        return RenderSpec((INSTAGRAM_WIDTH,), 88, config.max_pixels, webp=False)
+    return RenderSpec((LONGEST_SIDE,), 88, config.max_pixels, webp=False, max_side=LONGEST_SIDE)
+
+
+def counted_length(text: str, link_chars: int | None) -> int:
+    """Length as the platform counts it: with link_chars, every URL counts that many."""
+    if link_chars is None:
+        return len(text)
+    return len(URL.sub("", text)) + link_chars * len(URL.findall(text))
+
+
+BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "br"})
+
+
+class _Text(HTMLParser):
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "li":
+            self.parts.append("\n• ")
+        elif tag in BLOCKS:
+            self.parts.append("\n\n" if tag != "br" else "\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data.replace("\n", " "))  # Markdown's soft line breaks
+
+
+def plain_text(markdown_body: str) -> str:
+    """The body as a reader would copy it: sanitized HTML without its tags."""
+    parser = _Text()
+    parser.feed(render_body(markdown_body))
+    text = "".join(parser.parts)
+    text = re.sub(r"[ \t]+", " ", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _cut(text: str, budget: int) -> str:
+    """At most `budget` characters, cut at a word boundary, with an ellipsis when cut."""
+    if len(text) <= budget:
+        return text
+    if budget <= len(ELLIPSIS):
+        return ""
+    cut = text[: budget - len(ELLIPSIS)]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space > budget // 3:
+        cut = cut[:space]
+    return cut.rstrip(" \n,;:.-–—") + ELLIPSIS
+
+
+def compose(post: Post, platform: str, export: ExportConfig, link: str | None) -> str:
+    """Title, summary and body, cut to fit; hashtags and the link kept whole after them."""
+    parts = [post.title.strip()]
+    if post.summary.strip():
+        parts.append(post.summary.strip())
+    body = plain_text(post.body)
+    if body:
+        parts.append(body)
+    main = "\n\n".join(parts)
+    tail: list[str] = []
+    if platform in HASHTAG_PLATFORMS and post.tags:
+        tags = " ".join("#" + slugify(t).replace("-", "") for t in post.tags)
+        tail.append(tags)
+    if link:
+        tail.append(link)
+    tail_text = "\n\n".join(tail)
+    separator = "\n\n" if tail_text else ""
+    fixed = counted_length(separator + tail_text, export.link_chars)
+    if fixed >= export.max_chars and tail and platform in HASHTAG_PLATFORMS:
+        tail = [link] if link else []  # hashtags go first when space is short
+        tail_text = "\n\n".join(tail)
+        separator = "\n\n" if tail_text else ""
+        fixed = counted_length(separator + tail_text, export.link_chars)
+    budget = export.max_chars - fixed
+    # URLs inside the text also count as link_chars: shrink until the whole fits.
+    text = _cut(main, budget)
+    while counted_length(text, export.link_chars) > budget and text:
+        text = _cut(text, len(text) - 1 - (counted_length(text, export.link_chars) - budget))
+    return (text + separator + tail_text).strip()
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """One post's export for one platform."""
+
+    slug: str
+    platform: str
+    title: str
+    date: datetime
+    text: str
+    link: str | None
+    images: tuple[tuple[str, str], ...]  # (file in the bundle, alt text)
+
+    def manifest(self) -> bytes:
+        data = {
+            "slug": self.slug,
+            "title": self.title,
+            "platform": self.platform,
+            "date": self.date.isoformat(timespec="seconds"),
+            "text": self.text,
+            "link": self.link,
+            "images": [{"file": file, "alt": alt} for file, alt in self.images],
+        }
+        return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def bundle_files(images: list[tuple[ImageRef, list[Variant]]]) -> list[tuple[str, Variant, str]]:
+    """(file in the bundle, variant, alt) for each image, numbered in front-matter order."""
+    out = []
+    for number, (ref, variants) in enumerate(images, 1):
+        jpeg = [v for v in variants if v.format == "jpeg"][-1]
+        out.append((f"{number:02d}-{jpeg.file}", jpeg, ref.alt))
+    return out
+
+
+def bulk_csv(bundles: list[Bundle]) -> bytes:
+    """One row per post: date, text, link, images (paths from the platform folder, `|`-joined)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["date", "text", "link", "images"])
+    for bundle in sorted(bundles, key=lambda b: (b.date, b.slug)):
+        writer.writerow(
+            [
+                bundle.date.isoformat(timespec="seconds"),
+                bundle.text,
+                bundle.link or "",
+                "|".join(f"{bundle.slug}/{file}" for file, _ in bundle.images),
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")

@@ -1,0 +1,119 @@
+"""The publications ledger: what went where, when and with which images; append-only."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+LEDGER = Path("content/records/publications.jsonl")
+PUBLISHED, REMOVED, TAKEN_DOWN = "published", "removed", "taken_down"
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One post on one platform, as a build published it."""
+
+    slug: str
+    platform: str
+    title: str
+    url: str | None
+    digest: str
+    pupils: tuple[str, ...]
+    images: tuple[dict[str, Any], ...]  # {"file", "sha256", "pupils"}
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        return (self.digest, tuple((i["file"], i["sha256"]) for i in self.images))
+
+
+def read_ledger(root: Path) -> list[dict[str, Any]]:
+    """Every event, oldest first; a line that is not JSON is skipped (and stays in the file)."""
+    path = root / LEDGER
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    events = []
+    for line in lines:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and {"event", "slug", "platform", "at"} <= set(event):
+            events.append(event)
+    return events
+
+
+def latest(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The last event for each (slug, platform)."""
+    state: dict[tuple[str, str], dict[str, Any]] = {}
+    for event in events:
+        state[(event["slug"], event["platform"])] = event
+    return state
+
+
+def last_published(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    state: dict[tuple[str, str], dict[str, Any]] = {}
+    for event in events:
+        if event["event"] == PUBLISHED:
+            state[(event["slug"], event["platform"])] = event
+    return state
+
+
+def changes(
+    events: list[dict[str, Any]], now: list[Publication], at: datetime, website: str = "website"
+) -> list[dict[str, Any]]:
+    """The events a build adds: new or changed publications, and website pages it removed."""
+    state = latest(events)
+    stamp = at.isoformat(timespec="seconds")
+    added: list[dict[str, Any]] = []
+    current = {(p.slug, p.platform) for p in now}
+    for pub in now:
+        before = state.get((pub.slug, pub.platform))
+        if before and before["event"] == PUBLISHED and _fingerprint(before) == pub.fingerprint():
+            continue
+        added.append(
+            {
+                "event": PUBLISHED,
+                "at": stamp,
+                "slug": pub.slug,
+                "platform": pub.platform,
+                "title": pub.title,
+                "url": pub.url,
+                "digest": pub.digest,
+                "pupils": list(pub.pupils),
+                "images": list(pub.images),
+            }
+        )
+    for (slug, platform), before in sorted(state.items()):
+        if platform == website and before["event"] == PUBLISHED and (slug, platform) not in current:
+            added.append(
+                {
+                    "event": REMOVED,
+                    "at": stamp,
+                    "slug": slug,
+                    "platform": platform,
+                    "url": before.get("url"),
+                }
+            )
+    return added
+
+
+def _fingerprint(event: dict[str, Any]) -> tuple[Any, ...]:
+    images = event.get("images") or []
+    return (event.get("digest"), tuple((i.get("file"), i.get("sha256")) for i in images))
+
+
+def append(root: Path, events: list[dict[str, Any]]) -> None:
+    if not events:
+        return
+    path = root / LEDGER
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as ledger:
+        for event in events:
+            ledger.write(json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n")
+        ledger.flush()
+        os.fsync(ledger.fileno())
