@@ -16,6 +16,14 @@ from rich.progress import Progress
 
 from sitegen import __version__
 from sitegen.approval import read_audit_log, valid_entries
+from sitegen.dpo import (
+    PHOTOS_ONLY,
+    mark_done,
+    sar_html,
+    sar_markdown,
+    subject_access,
+    takedowns,
+)
 from sitegen.errors import SitegenError, UsageError
 from sitegen.pipeline import Site, build, check, decisions, load_site
 from sitegen.policy import Checked
@@ -81,6 +89,26 @@ def parser() -> argparse.ArgumentParser:
         help="exit 1 if an approved post is left out for any reason but its date",
     )
     p.add_argument("--timings", action="store_true", help="print the time of each stage")
+
+    p = sub.add_parser(
+        "sar", parents=[common], help="Subject Access Request: everything about one pupil"
+    )
+    p.add_argument("pupil_id", metavar="PUPIL_ID")
+    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--format",
+        choices=["md", "html"],
+        default="md",
+        help="the readable report's format (default: md)",
+    )
+    p.add_argument("--output", metavar="FILE", help="write the report to FILE")
+
+    p = sub.add_parser(
+        "takedown", parents=[common], help="published posts that must now be removed, and where"
+    )
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--done", metavar="SLUG", help="record that SLUG was removed from --platform")
+    p.add_argument("--platform", metavar="P")
 
     p = sub.add_parser("audit", parents=[common], help="the approval audit log")
     p.add_argument("action", choices=["verify"])
@@ -297,6 +325,58 @@ def cmd_audit(args: argparse.Namespace, root: Path) -> int:
     return OK
 
 
+def cmd_sar(args: argparse.Namespace, root: Path) -> int:
+    site = _site(args, root)
+    data = subject_access(site, args.pupil_id, decisions(site, check(site)))
+    if args.json:
+        for post in data["posts"]:
+            post.pop("path", None)
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    else:
+        prepared = site.context.now.date().isoformat()
+        text = sar_markdown(data, prepared, site.config.title)
+        if args.format == "html":
+            text = sar_html(text, f"Subject Access Request {data['pupil']['pupil_id']}")
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        err.print(f"wrote {escape(args.output)}: it holds personal data, keep it safe")
+    else:
+        sys.stdout.write(text)
+    return OK
+
+
+def cmd_takedown(args: argparse.Namespace, root: Path) -> int:
+    site = _site(args, root)
+    decided = decisions(site, check(site))
+    if args.done:
+        if not args.platform:
+            raise UsageError("--done needs --platform, for example --platform facebook")
+        mark_done(site, args.done, args.platform, decided)
+        out.print(f"recorded: {escape(args.done)} removed from {escape(args.platform)}")
+        return OK
+    items = takedowns(site, decided)
+    if args.json:
+        print(json.dumps({"takedowns": [t.as_json() for t in items]}, indent=2, ensure_ascii=False))
+        return OK
+    if not items:
+        out.print("[green]nothing to take down[/]: everything published may stay")
+        return OK
+    for platform in dict.fromkeys(t.platform for t in items):
+        group = [t for t in items if t.platform == platform]
+        out.print(f"[bold]{platform}[/] ({len(group)} to remove)")
+        for t in group:
+            out.print(f"  {escape(t.slug)}: {escape(t.reason)} (published {t.published_at[:10]})")
+            what = f'the post "{escape(t.title)}"' if t.reason != PHOTOS_ONLY else "the photos"
+            where = f" at {t.url}" if t.url and platform == "website" else ""
+            photos = f" with its photos {', '.join(t.images)}" if t.images else ""
+            out.print(f"    remove {what}{where}{photos}")
+            if platform == "website":
+                out.print("    `sitegen build` removes it from the website")
+            else:
+                out.print(f"    then: sitegen takedown --done {t.slug} --platform {platform}")
+    return OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "new": cmd_new,
     "check": cmd_check,
@@ -305,6 +385,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "status": cmd_status,
     "build": cmd_build,
     "audit": cmd_audit,
+    "sar": cmd_sar,
+    "takedown": cmd_takedown,
 }
 
 if __name__ == "__main__":

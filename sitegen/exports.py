@@ -37,11 +37,12 @@ def counted_length(text: str, link_chars: int | None) -> int:
     return len(URL.sub("", text)) + link_chars * len(URL.findall(text))
 
 
-BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "br"})
+BLOCKS = frozenset(
+    {"p", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "br"}
+)
 
 
 class _Text(HTMLParser):
-
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
@@ -62,6 +63,7 @@ def plain_text(markdown_body: str) -> str:
     parser.feed(render_body(markdown_body))
     text = "".join(parser.parts)
     text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 

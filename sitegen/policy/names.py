@@ -16,6 +16,7 @@ class NameMatch:
     pupil: Pupil
     full: bool
     start: int  # offset in the source text
+    end: int  # offset just past the match in the source text
     text: str
 
 
@@ -40,9 +41,7 @@ class NameIndex:
         if self.full_names:
             for m in self.full_names.finditer(folded.text):
                 for pupil in self.by_full.get(_words(m.group(0)), []):
-                    matches.append(
-                        NameMatch(pupil, True, folded.source_offset(m.start()), m.group(0))
-                    )
+                    matches.append(_match(pupil, True, folded, m))
                 spans.append(m.span())
         by_first: dict[str, list[Pupil]] = {}
         for pupil in tagged:
@@ -54,9 +53,7 @@ class NameIndex:
                 if any(s <= m.start() < e for s, e in spans):
                     continue
                 for pupil in by_first.get(_words(m.group(0)), []):
-                    matches.append(
-                        NameMatch(pupil, False, folded.source_offset(m.start()), m.group(0))
-                    )
+                    matches.append(_match(pupil, False, folded, m))
         return matches
 
 
@@ -131,6 +128,30 @@ def _message(match: NameMatch, label: str, named: set[str], today: date) -> str:
     else:
         fix = f"{pupil.pupil_id} has no consent to be named"
     return f"the {kind} of {pupil.pupil_id} appears in the {label}: {fix}"
+
+
+def _match(pupil: Pupil, full: bool, folded: Folded, m: re.Match[str]) -> NameMatch:
+    start = folded.source_offset(m.start())
+    return NameMatch(pupil, full, start, folded.source_offset(m.end() - 1) + 1, m.group(0))
+
+
+def redact(
+    text: str,
+    index: NameIndex,
+    others: list[Pupil],
+    keep: Pupil | None,
+    replacement: str = "[another pupil]",
+) -> str:
+    """`text` with every other pupil's name replaced: full names always, first names of `others`."""
+    found = index.find(fold_markup(text), [*others, *([keep] if keep else [])])
+    own = {(m.start, m.end) for m in found if keep and m.pupil.pupil_id == keep.pupil_id}
+    spans = sorted({(m.start, m.end) for m in found} - own, reverse=True)
+    limit = len(text)
+    for start, end in spans:
+        if end <= limit:  # overlapping spans: the later one is already replaced
+            text = text[:start] + replacement + text[end:]
+            limit = start
+    return text
 
 
 def _words(matched: str) -> str:

@@ -1,0 +1,227 @@
+"""Subject Access Requests and takedowns, from the posts and the publications ledger."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from sitegen.records import LEDGER
+from tests.conftest import REGISTER, SiteDir
+
+
+def approve(run, site: SiteDir, *slugs: str) -> None:  # type: ignore[no-untyped-def]
+    result = run(site, "approve", *slugs, "--by", "head", now="2026-11-01T09:00")
+    assert result.code == 0, result.err
+
+
+def build(run, site: SiteDir, now: str) -> None:  # type: ignore[no-untyped-def]
+    result = run(site, "build", now=now)
+    assert result.code == 0, result.err
+
+
+def withdraw(site: SiteDir, pupil: str, on: str) -> None:
+    lines = []
+    for line in (site.root / "content/consent.csv").read_text().splitlines():
+        if line.startswith(pupil + ","):
+            line = line.rstrip(",") + "," + on if line.endswith(",") else line
+        lines.append(line)
+    (site.root / "content/consent.csv").write_text("\n".join(lines) + "\n")
+
+
+def test_withdrawal_end_to_end(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post(
+        "trip",
+        files={"a.jpg": "castle"},
+        pupils=["P1"],
+        date="2026-11-02",
+        platforms=["website", "facebook", "x"],
+        images=[{"file": "a.jpg", "alt": "Towers", "pupils": ["P1"]}],
+    )
+    site.post("other", date="2026-11-03", platforms=["website"])
+    approve(run, site, "trip", "other")
+    build(run, site, "2026-11-05T10:00")
+    assert (site.root / "build/site/posts/trip/index.html").exists()
+    assert run(site, "takedown", "--json", now="2026-11-05T11:00").json() == {"takedowns": []}
+
+    withdraw(site, "P1", "2026-11-20")
+    pending = run(site, "takedown", "--json", now="2026-11-21T09:00").json()["takedowns"]
+    assert {(t["slug"], t["platform"]) for t in pending} == {
+        ("trip", "website"),
+        ("trip", "facebook"),
+        ("trip", "x"),
+    }
+    assert all("consent withdrawn" in t["reason"] for t in pending)
+    assert all(t["published_at"].startswith("2026-11-05") for t in pending)
+
+    build(run, site, "2026-11-21T10:00")
+    assert not (site.root / "build/site/posts/trip").exists()
+    feeds = (site.root / "build/site/feed.xml").read_text() + (
+        site.root / "build/site/feed.json"
+    ).read_text()
+    assert "trip" not in feeds and "other" in feeds
+    pending = run(site, "takedown", "--json", now="2026-11-21T11:00").json()["takedowns"]
+    assert {t["platform"] for t in pending} == {"facebook", "x"}  # the website is done
+    text = run(site, "takedown", now="2026-11-21T11:00").out
+    assert "facebook" in text and "sitegen takedown --done trip --platform facebook" in text
+
+    assert (
+        run(
+            site, "takedown", "--done", "trip", "--platform", "facebook", now="2026-11-22T09:00"
+        ).code
+        == 0
+    )
+    pending = run(site, "takedown", "--json", now="2026-11-22T10:00").json()["takedowns"]
+    assert [t["platform"] for t in pending] == ["x"]
+    assert run(site, "takedown", "--done", "trip", "--platform", "facebook").code == 2
+
+    history = run(site, "sar", "P1", "--json", now="2026-11-22T10:00").json()
+    assert history["pupil"]["withdrawn_on"] == "2026-11-20"
+    assert history["pupil"]["consent"] == {
+        "website": True,
+        "facebook": True,
+        "instagram": True,
+        "x": True,
+        "name": "no",
+    }
+    assert history["posts"] == [
+        {
+            "slug": "trip",
+            "title": "Year 4 visit the castle",
+            "status": "blocked",
+            "tagged": True,
+            "named": False,
+            "images": ["a.jpg"],
+        }
+    ]
+    pubs = {
+        (p["platform"], p["at"][:10], (p.get("ended") or {}).get("event"))
+        for p in history["publications"]
+    }
+    assert pubs == {
+        ("website", "2026-11-05", "removed"),
+        ("facebook", "2026-11-05", "taken_down"),
+        ("x", "2026-11-05", None),
+    }
+    assert all(p["images"] == ["a.jpg"] for p in history["publications"])
+
+
+def test_ledger_records_changes_only_and_survives_clean(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post("a", date="2026-11-02")
+    approve(run, site, "a")
+    build(run, site, "2026-11-05T10:00")
+    build(run, site, "2026-11-06T10:00")
+    ledger = site.root / LEDGER
+    events = [json.loads(line) for line in ledger.read_text().splitlines()]
+    assert [(e["event"], e["slug"], e["platform"]) for e in events] == [
+        ("published", "a", "website")
+    ]
+    import shutil
+
+    shutil.rmtree(site.root / "build")  # make clean
+    build(run, site, "2026-11-07T10:00")
+    assert len(ledger.read_text().splitlines()) == 1
+
+
+def test_deleted_post_is_listed_for_takedown(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    site.post("gone", platforms=["website", "facebook"], date="2026-11-02")
+    approve(run, site, "gone")
+    build(run, site, "2026-11-05T10:00")
+    shutil.rmtree(site.root / "content/posts/gone")
+    pending = run(site, "takedown", "--json").json()["takedowns"]
+    assert {(t["platform"], t["reason"]) for t in pending} == {
+        ("website", "the post was deleted"),
+        ("facebook", "the post was deleted"),
+    }
+
+
+def test_photo_that_loses_consent_is_listed_alone(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.register(
+        REGISTER.replace(
+            "P2,Osian,Pritchard,Year 4,yes,yes,no,no,yes,",
+            "P2,Osian,Pritchard,Year 4,yes,yes,no,no,yes,",
+        )
+    )
+    site.post(
+        "two",
+        files={"a.jpg": "castle", "b.jpg": "beach"},
+        pupils=["P1", "P2"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[
+            {"file": "a.jpg", "alt": "Towers", "pupils": ["P1"]},
+            {"file": "b.jpg", "alt": "Sand", "pupils": ["P2"]},
+        ],
+    )
+    approve(run, site, "two")
+    build(run, site, "2026-11-05T10:00")
+    register = (
+        (site.root / "content/consent.csv")
+        .read_text()
+        .replace("P2,Osian,Pritchard,Year 4,yes,yes,", "P2,Osian,Pritchard,Year 4,yes,no,")
+    )
+    (site.root / "content/consent.csv").write_text(register)
+    (takedown,) = run(site, "takedown", "--json").json()["takedowns"]
+    assert takedown["platform"] == "facebook" and takedown["images"] == ["b.jpg"]
+    assert "photos" in takedown["reason"]
+
+
+def test_sar_holds_only_that_pupils_data(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    # P3 (Elin Ffion Davies, full name consent) is named; P1 (Mia Jones) is on a photo with P2.
+    site.post(
+        "prize",
+        files={"group.jpg": "sport", "osian-trophy.jpg": "sport"},
+        title="Elin Ffion Davies wins the prize",
+        pupils=["P1", "P2", "P3"],
+        named=["P3"],
+        date="2026-11-02",
+        body="Congratulations to Elin Ffion Davies and the team!\n",
+        platforms=["website", "facebook"],
+        images=[
+            {"file": "group.jpg", "alt": "The team", "pupils": ["P1", "P2"]},
+            {"file": "osian-trophy.jpg", "alt": "The trophy", "pupils": ["P1", "P2"]},
+        ],
+    )
+    approve(run, site, "prize")
+    build(run, site, "2026-11-05T10:00")
+    others = [
+        "P2",
+        "P3",
+        "P4",
+        "P5",
+        "P6",
+        "Osian",
+        "Pritchard",
+        "Elin",
+        "Ffion",
+        "Davies",
+        "Tomos",
+        "Bowen",
+        "Dylan",
+        "Watkins",
+        "Siân",
+        "Llŷr",
+    ]
+    for args in (["--json"], [], ["--format", "html"]):
+        report = run(site, "sar", "P1", *args).out
+        assert "Mia" in report and "Jones" in report and "P1" in report
+        for other in others:
+            assert not re.search(rf"\b{other}\b", report, re.I), (args, other)
+        assert "[another pupil] wins the prize" in report
+    data = run(site, "sar", "P1", "--json").json()
+    assert data["posts"][0]["images"] == ["group.jpg", "[another pupil]-trophy.jpg"]
+    assert {p["platform"] for p in data["publications"]} == {"website", "facebook"}
+    html = run(site, "sar", "P1", "--format", "html").out
+    assert html.startswith("<!doctype html>") and "<table>" in html
+
+
+def test_sar_unknown_pupil(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    result = run(site, "sar", "P404")
+    assert result.code == 2 and "P404" in result.err
+
+
+def test_sar_output_file(run, site: SiteDir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "sar.md"
+    result = run(site, "sar", "P4", "--output", str(target))
+    assert result.code == 0 and target.read_text().startswith("# Subject Access Request: P4")

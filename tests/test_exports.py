@@ -1,0 +1,178 @@
+"""Exports per platform: consent per image, text limits as platforms count, bundles and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from sitegen.config import ExportConfig
+from sitegen.exports import compose, counted_length, plain_text
+from sitegen.model import Post
+from tests.conftest import SiteDir
+
+LONG_BODY = (
+    "Year 4 spent a brilliant day at the castle, sketching towers and learning "
+    "about the people who built it. " * 12
+)
+
+
+def approve(run, site: SiteDir, *slugs: str) -> None:  # type: ignore[no-untyped-def]
+    result = run(site, "approve", *slugs, "--by", "head", now="2026-11-21T09:00")
+    assert result.code == 0, result.err
+
+
+def exports(site: SiteDir) -> dict[str, dict[str, dict]]:
+    out: dict[str, dict[str, dict]] = {}
+    for manifest in (site.root / "build/exports").glob("*/*/manifest.json"):
+        data = json.loads(manifest.read_text())
+        out.setdefault(data["platform"], {})[data["slug"]] = data
+    return out
+
+
+def test_consent_per_image_across_platforms(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    # P1: every platform; P2: website + facebook; P4: website only.
+    site.post(
+        "trip",
+        files={"all.jpg": "castle", "two.jpg": "beach", "web.jpg": "books"},
+        pupils=["P1", "P2", "P4"],
+        platforms=["website", "facebook", "instagram", "x"],
+        body="A trip.\n",
+        images=[
+            {"file": "all.jpg", "alt": "Towers", "pupils": ["P1"]},
+            {"file": "two.jpg", "alt": "The beach", "pupils": ["P1", "P2"]},
+            {"file": "web.jpg", "alt": "Books", "pupils": ["P4"]},
+        ],
+    )
+    approve(run, site, "trip")
+    assert run(site, "build").code == 0
+    got = {
+        platform: [i["file"] for i in bundles["trip"]["images"]]
+        for platform, bundles in exports(site).items()
+    }
+    assert set(got) == {"facebook", "instagram", "x"}
+    assert [f.split("-", 1)[1].split("-")[0] for f in got["facebook"]] == ["all", "two"]
+    assert [f.split("-", 1)[1].split("-")[0] for f in got["instagram"]] == ["all"]
+    assert [f.split("-", 1)[1].split("-")[0] for f in got["x"]] == ["all"]
+    website = sorted(p.name for p in (site.root / "build/site/posts/trip").glob("*.jpg"))
+    assert {name.split("-")[0] for name in website} == {"all", "two", "web"}
+    report = json.loads((site.root / "build/report.json").read_text())
+    assert report["exported"]["instagram"] == [{"slug": "trip", "images": got["instagram"]}]
+    # Export images are sized for the platform.
+    from PIL import Image
+
+    with Image.open(next((site.root / "build/exports/instagram/trip").glob("*.jpg"))) as img:
+        assert img.width == 640  # smaller than 1080: never enlarged
+    checked = run(site, "check", "--json").json()["posts"][0]["findings"]
+    assert {(f["code"], f["platform"]) for f in checked} >= {("SG116", "instagram"), ("SG116", "x")}
+
+
+def test_x_text_within_280_with_the_link_whole(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post("long", body=LONG_BODY, platforms=["website", "x"], tags=["year-4", "trips"])
+    approve(run, site, "long")
+    assert run(site, "build").code == 0
+    text = (site.root / "build/exports/x/long/post.txt").read_text().rstrip("\n")
+    link = "https://news.test.sch.uk/posts/long/"
+    assert text.endswith(link)
+    assert counted_length(text, 23) <= 280
+    assert counted_length(text, 23) > 250  # it uses the room it has
+    assert "…" in text and "#year4 #trips" in text
+    manifest = json.loads((site.root / "build/exports/x/long/manifest.json").read_text())
+    assert manifest["text"] == text and manifest["link"] == link
+    assert set(manifest) >= {"slug", "title", "platform", "date", "text", "link", "images"}
+
+
+def test_instagram_skips_posts_without_images(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post("words", platforms=["website", "instagram"])
+    site.post(
+        "shy",
+        files={"a.jpg": "castle"},
+        platforms=["website", "instagram"],
+        pupils=["P2"],
+        images=[{"file": "a.jpg", "alt": "Towers", "pupils": ["P2"]}],
+    )
+    approve(run, site, "words", "shy")
+    assert run(site, "build").code == 0
+    report = json.loads((site.root / "build/report.json").read_text())
+    assert report["exported"]["instagram"] == []
+    reasons = {(x["slug"], x["platform"]): x["reason"] for x in report["left_out"]}
+    assert "needs an image" in reasons[("words", "instagram")]
+    assert "needs an image" in reasons[("shy", "instagram")]  # its one photo lacks consent
+    assert not (site.root / "build/exports/instagram/words").exists()
+    assert (
+        site.root / "build/exports/instagram/bulk.csv"
+    ).read_text().strip() == "date,text,link,images"
+
+
+def test_parents_only_goes_only_to_the_closed_platform_without_a_link(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post(
+        "evening",
+        audience="parents",
+        platforms=["facebook"],
+        body="Parents' evening is on Thursday.\n",
+    )
+    approve(run, site, "evening")
+    assert run(site, "build").code == 0
+    got = exports(site)
+    assert list(got) == ["facebook"] and got["facebook"]["evening"]["link"] is None
+    text = (site.root / "build/exports/facebook/evening/post.txt").read_text()
+    assert "http" not in text
+    assert not (site.root / "build/site/posts/evening").exists()
+    assert "evening" not in (site.root / "build/site/feed.xml").read_text()
+
+
+def test_bulk_csv_has_spec_columns_and_relative_images(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post(
+        "a",
+        files={"a.jpg": "castle", "b.jpg": "beach"},
+        platforms=["website", "facebook"],
+        images=[{"file": "a.jpg", "alt": "Towers"}, {"file": "b.jpg", "alt": "Sand"}],
+    )
+    site.post(
+        "b", date="2026-11-21", platforms=["website", "facebook"], body='He said "hi", then left.\n'
+    )
+    approve(run, site, "a", "b")
+    assert run(site, "build").code == 0
+    folder = site.root / "build/exports/facebook"
+    rows = list(csv.DictReader(io.StringIO((folder / "bulk.csv").read_text())))
+    assert list(rows[0]) == ["date", "text", "link", "images"]
+    assert [r["link"] for r in rows] == [
+        "https://news.test.sch.uk/posts/a/",
+        "https://news.test.sch.uk/posts/b/",
+    ]
+    images = rows[0]["images"].split("|")
+    assert len(images) == 2 and all((folder / path).is_file() for path in images)
+    assert rows[1]["images"] == "" and "“hi”" in rows[1]["text"]
+
+
+def test_max_images_keeps_the_first(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    files = {f"p{i}.jpg": "castle" for i in range(6)}
+    site.post(
+        "many",
+        files=files,
+        platforms=["website", "x"],
+        images=[{"file": f"p{i}.jpg", "alt": f"Picture {i}"} for i in range(6)],
+    )
+    approve(run, site, "many")
+    assert run(site, "build").code == 0
+    x = exports(site)["x"]["many"]["images"]
+    assert [i["alt"] for i in x] == ["Picture 0", "Picture 1", "Picture 2", "Picture 3"]
+
+
+def test_counted_length_and_compose_edge_cases() -> None:
+    assert counted_length("see https://example.org/a/very/long/path/indeed", 23) == 4 + 23
+    assert counted_length("no links", 23) == 8
+    post = Post(
+        slug="s",
+        folder=None,
+        path="p",
+        body="https://example.org/" + "x" * 300,  # type: ignore[arg-type]
+        body_line=1,
+        meta={},
+        title="T" * 400,
+        summary="",
+        tags=("a",),
+    )
+    text = compose(post, "x", ExportConfig("x", 280, 4, 23), "https://n.example/posts/s/")
+    assert counted_length(text, 23) <= 280 and text.endswith("https://n.example/posts/s/")
+    assert plain_text("Line one\nline two\n\n* item") == "Line one line two\n\n• item"
