@@ -102,6 +102,7 @@ def main() -> None:
             images.render_image = real_render
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
+    bomb_seconds = _bomb()
     rate = lambda seconds: COUNT / seconds  # noqa: E731
     print(f"   bare Pillow loop (1 process, JPEG only): {rate(base):6.2f} images/s  ({base:.2f} s)")
     print(
@@ -112,3 +113,34 @@ def main() -> None:
         f"   sitegen warm (cache): {rate(warm):8.1f} images/s  ({warm:.3f} s)  "
         f"= {base / warm:.0f}x the bare loop; images decoded: {decoded}"
     )
+    print(
+        f"   100-megapixel PNG refused (SG121) in {bomb_seconds * 1000:.1f} ms, pixels never "
+        "decoded"
+    )
+
+
+def _bomb() -> float:
+    """Time the refusal of a valid 100 MP PNG (header says 10000x10000)."""
+    import struct
+    import zlib
+
+    from sitegen.images import inspect_image
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    compressor = zlib.compressobj(1)
+    row = b"\0" * 30_001
+    idat = b"".join(compressor.compress(row) for _ in range(10_000)) + compressor.flush()
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 10_000, 10_000, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", idat)
+        + chunk(b"IEND", b"")
+    )
+    start = time.perf_counter()
+    facts = inspect_image(png, SPEC.max_pixels)
+    elapsed = time.perf_counter() - start
+    assert facts.error and "megapixels" in facts.error
+    return elapsed
