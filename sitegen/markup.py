@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 
 import markdown
@@ -65,9 +66,20 @@ EXTENSIONS = ["tables", "fenced_code", "smarty", "sane_lists"]
 EXTENSION_CONFIGS = {"tables": {"use_align_attribute": True}}
 
 
+_converter: markdown.Markdown | None = None
+
+
+@lru_cache(maxsize=256)
 def markdown_to_html(body: str) -> str:
-    """Python-Markdown's HTML, unsanitized: only for checking and for `sanitize`."""
-    return markdown.markdown(body, extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+    """Python-Markdown's HTML, unsanitized: only for checking and for `sanitize`.
+
+    One converter is reused (building one loads every extension), and the last bodies are
+    remembered, since check, render and export all need the same HTML.
+    """
+    global _converter
+    if _converter is None:
+        _converter = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+    return _converter.reset().convert(body)
 
 
 def sanitize(html: str) -> str:
@@ -81,6 +93,7 @@ def sanitize(html: str) -> str:
     )
 
 
+@lru_cache(maxsize=256)
 def render_body(body: str) -> str:
     """Markdown -> HTML -> nh3 with the allow-list, always the last step."""
     return sanitize(markdown_to_html(body))

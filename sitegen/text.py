@@ -102,6 +102,29 @@ def fold_markup(source: str) -> Folded:
     return Folded("".join(chars), tuple(offsets))
 
 
+COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+WHITESPACE = re.compile(r"\s+")
+
+
+@cache
+def _confusable_table() -> dict[int, str]:
+    return {ord(k): v for k, v in confusables().items()}
+
+
+def _unmark(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if token.startswith("&"):
+        return html.unescape(token)
+    return " " if token.startswith("<") and BREAKING_TAGS.match(token) else ""
+
+
+def fold_fast(source: str) -> str:
+    """The same folding as `fold_markup`, whole-string and without offsets: for a quick test."""
+    text = unicodedata.normalize("NFKC", MARKUP.sub(_unmark, source)).translate(INVISIBLE)
+    text = unicodedata.normalize("NFKD", text.translate(_confusable_table()))
+    return WHITESPACE.sub(" ", COMBINING.sub("", text).casefold())
+
+
 def name_pattern(name: str) -> str | None:
     """A regex for a name's words, with any whitespace or hyphens between them."""
     words = fold(name).split()

@@ -8,7 +8,7 @@ from datetime import date
 
 from sitegen.model import Finding, Post, Pupil, Register
 from sitegen.register import lookup
-from sitegen.text import Folded, bounded, fold, fold_id, fold_markup, name_pattern
+from sitegen.text import Folded, bounded, fold, fold_fast, fold_id, fold_markup, name_pattern
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,8 @@ def check_names(post: Post, index: NameIndex, register: Register, today: date) -
     findings: list[Finding] = []
     reported: set[tuple[str, str, bool]] = set()
     for label, text, line in text_fields(post):
-        if not text:
-            continue
+        if not text or not index.find(Folded(fold_fast(text), ()), tagged):
+            continue  # the quick whole-string fold finds no name: no need to track offsets
         folded = fold_markup(text)
         matches = index.find(folded, tagged)
         first_ok = {

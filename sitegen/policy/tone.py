@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
+from vaderSentiment import vaderSentiment as vader
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from sitegen.model import Finding, Post
@@ -200,12 +201,41 @@ def sentences(post: Post) -> list[tuple[str, int]]:
     return out
 
 
+@cache
+def negative_cues(lang: str) -> frozenset[str]:
+    """Words without which VADER cannot score a sentence below zero: negative words, negators."""
+    negative = {word for word, valence in analyzer(lang).lexicon.items() if valence < 0}
+    return frozenset(negative | {n.lower() for n in vader.NEGATE} | {"least"})
+
+
+TOKEN_EDGES = "".join(c for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~“”‘’…")
+
+
+def could_be_negative(text: str, lang: str) -> bool:
+    cues = negative_cues(lang)
+    for token in text.lower().split():
+        if token in cues or token.strip(TOKEN_EDGES) in cues or "n't" in token:
+            return True
+    return False
+
+
+@lru_cache(maxsize=4096)
 def score(text: str, lang: str) -> float:
     return analyzer(lang).polarity_scores(text)["compound"]
 
 
+def sentence_score(text: str, lang: str, threshold: float) -> float:
+    """VADER's compound score; skipped (0.0) when it cannot fall below a threshold <= 0."""
+    if threshold <= 0 and not could_be_negative(text, lang):
+        return 0.0
+    return score(text, lang)
+
+
 def check_tone(post: Post, threshold: float) -> list[Finding]:
-    scored = [Sentence(text, line, score(text, post.lang)) for text, line in sentences(post)]
+    scored = [
+        Sentence(text, line, sentence_score(text, post.lang, threshold))
+        for text, line in sentences(post)
+    ]
     if not scored:
         return []
     worst = min(scored, key=lambda s: s.score)

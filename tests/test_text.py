@@ -1,0 +1,56 @@
+"""Text folding: the quick whole-string fold must agree with the offset-tracking one."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitegen.text import fold, fold_fast, fold_markup, slugify
+
+PIECES = st.sampled_from(
+    [
+        "Mia",
+        "Jones",
+        " ",
+        "\n",
+        "**",
+        "_",
+        "<b>",
+        "</b>",
+        "<br>",
+        "&nbsp;",
+        "&amp;",
+        "\u200b",
+        "\u00ad",
+        "М",
+        "\u0456",
+        "а",
+        "\uff2d",
+        "é",
+        "e\u0301",
+        "ŵ",
+        "Ŷ",
+        "ﬁ",
+        "Straße",
+        "İ",
+        "-",
+        "ǅ",
+        "\u2028",
+        "½",
+        "x",
+        "Ω",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(PIECES, st.text(max_size=3)), max_size=12))
+def test_fast_fold_matches_offset_fold(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert fold_fast(text).strip() == fold_markup(text).text.strip()
+
+
+def test_examples() -> None:
+    assert fold("  Siân   LLŶR ") == "sian llyr"
+    assert fold_markup("**Mia**\nJONES").text == "mia jones"
+    assert slugify("Ysgol Gymraeg: Diwrnod Shwmae Su'mae!") == "ysgol-gymraeg-diwrnod-shwmae-su-mae"
