@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import images
+from bench import builds, images
 
-BENCHMARKS = {"images": images.main}
+BENCHMARKS = {"images": images.main, "builds": builds.main}
 
 
 def main(argv: list[str]) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import tempfile
 from pathlib import Path
@@ -13,14 +14,31 @@ from typing import Any
 from sitegen import __version__
 
 
+def _code_version() -> bytes:
+    """The hash of sitegen's own source and data: any change to the code changes every key."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".tsv", ".json") and "__pycache__" not in \
+                path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.digest()
+
+
+CODE_VERSION = _code_version()
+
+
 def cache_key(*parts: Any) -> str:
     """The hash of the inputs (bytes are hashed, everything else serialised) and the code."""
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(CODE_VERSION)
     for part in parts:
         if isinstance(part, bytes | bytearray | memoryview):
             digest.update(b"b" + hashlib.sha256(part).digest())
         else:
-            digest.update(b"j" + json.dumps(part, sort_keys=True, default=str).encode())
+            # repr of sitegen's own plain values (str, numbers, tuples, lists, dicts built in a
+            # fixed order, dataclasses) is stable; the separator keeps parts apart.
+            digest.update(b"r" + repr(part).encode() + b"\0")
     return digest.hexdigest()
 
 
@@ -98,3 +116,79 @@ class Cache:
             os.replace(staging, folder)
         except OSError:
             shutil.rmtree(locals().get("staging", folder.parent / ".none"), ignore_errors=True)
+
+
+class Pack:
+    """Many small entries in one file (a build reads thousands): pickled, checksummed, whole.
+
+    A pack that fails its checksum is ignored as a whole: the build is simply colder.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.entries: dict[str, Any] = {}
+        self.used: set[str] = set()
+        self.dirty = False
+        if path is None:
+            return
+        try:
+            data = path.read_bytes()
+            digest, payload = data[:32], data[32:]
+            if hashlib.sha256(payload).digest() == digest:
+                loaded = pickle.loads(payload)
+                if isinstance(loaded, dict):
+                    self.entries = loaded
+        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError,
+                ImportError, IndexError):
+            self.entries = {}
+
+    def get(self, key: str) -> Any | None:
+        value = self.entries.get(key)
+        if value is not None:
+            self.used.add(key)
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        self.entries[key] = value
+        self.used.add(key)
+        self.dirty = True
+
+    def save(self) -> None:
+        """Keep what this build used (so the pack never grows without end), atomically."""
+        if self.path is None or (not self.dirty and len(self.used) == len(self.entries)):
+            return  # nothing new, nothing to drop
+        kept = {k: v for k, v in self.entries.items() if k in self.used}
+        payload = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(hashlib.sha256(payload).digest() + payload)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
+
+
+class FileHashes:
+    """SHA-256 of files, remembered by (path, size, mtime, ctime, inode) so unchanged photos are
+    not read again on every build; any change to the file's stat means it is read and hashed."""
+
+    def __init__(self, pack: Pack) -> None:
+        self.pack = pack
+
+    def hash(self, path: Path) -> str:
+        try:
+            st = path.stat()
+        except OSError:
+            return "missing"
+        # ctime changes on every write, and no tool can set it back.
+        key = f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}"
+        known = self.pack.get(key)
+        if isinstance(known, str):
+            return known
+        try:
+            digest = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return "missing"
+        self.pack.put(key, digest)
+        return digest

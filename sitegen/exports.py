@@ -8,11 +8,10 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from html.parser import HTMLParser
 
 from sitegen.config import Config, ExportConfig
 from sitegen.images import RenderSpec, Variant
-from sitegen.markup import render_body
+from sitegen.markup import plain_text
 from sitegen.model import ImageRef, Post
 from sitegen.text import slugify
 
@@ -37,36 +36,6 @@ def counted_length(text: str, link_chars: int | None) -> int:
     return len(URL.sub("", text)) + link_chars * len(URL.findall(text))
 
 
-BLOCKS = frozenset(
-    {"p", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "br"}
-)
-
-
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "li":
-            self.parts.append("\n• ")
-        elif tag in BLOCKS:
-            self.parts.append("\n\n" if tag != "br" else "\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data.replace("\n", " "))  # Markdown's soft line breaks
-
-
-def plain_text(markdown_body: str) -> str:
-    """The body as a reader would copy it: sanitized HTML without its tags."""
-    parser = _Text()
-    parser.feed(render_body(markdown_body))
-    text = "".join(parser.parts)
-    text = re.sub(r"[ \t]+", " ", text)
-    text = re.sub(r" *\n *", "\n", text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
 def _cut(text: str, budget: int) -> str:
     """At most `budget` characters, cut at a word boundary, with an ellipsis when cut."""
     if len(text) <= budget:
@@ -80,12 +49,13 @@ def _cut(text: str, budget: int) -> str:
     return cut.rstrip(" \n,;:.-–—") + ELLIPSIS
 
 
-def compose(post: Post, platform: str, export: ExportConfig, link: str | None) -> str:
+def compose(post: Post, platform: str, export: ExportConfig, link: str | None,
+            body: str | None = None) -> str:
     """Title, summary and body, cut to fit; hashtags and the link kept whole after them."""
     parts = [post.title.strip()]
     if post.summary.strip():
         parts.append(post.summary.strip())
-    body = plain_text(post.body)
+    body = plain_text(post.body) if body is None else body
     if body:
         parts.append(body)
     main = "\n\n".join(parts)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urljoin
 
+from sitegen.cache import Pack, cache_key
 from sitegen.config import Config
 from sitegen.render import PostView, absolute_html
 
@@ -30,65 +33,90 @@ def _stamp(post: PostView) -> str:
     return post.date.isoformat(timespec="seconds")
 
 
-def atom(config: Config, posts: list[PostView]) -> bytes:
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _entry(config: Config, post: PostView) -> bytes:
+    url = urljoin(config.base_url, post.path)
+    entry = ET.Element(f"{{{ATOM}}}entry")
+    _sub(entry, "title", post.title)
+    _sub(entry, "id", url)
+    _sub(entry, "link", rel="alternate", type="text/html", href=url)
+    _sub(entry, "published", _stamp(post))
+    _sub(entry, "updated", _stamp(post))
+    if post.author:
+        _sub(_sub(entry, "author"), "name", post.author)
+    if post.summary:
+        _sub(entry, "summary", post.summary)
+    for name, slug in post.tags:
+        _sub(entry, "category", term=slug, label=name)
+    content = _sub(entry, "content", _content(post, config.base_url), type="html")
+    content.set("xml:lang", post.lang)
+    return ET.tostring(entry, encoding="utf-8")
+
+
+def _item(config: Config, post: PostView) -> str:
+    """One JSON Feed item, as indented JSON text ready to join."""
+    text = json.dumps(_item_data(config, post), indent=2, ensure_ascii=False)
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+def _item_data(config: Config, post: PostView) -> dict[str, Any]:
+    url = urljoin(config.base_url, post.path)
+    item: dict[str, Any] = {
+        "id": url,
+        "url": url,
+        "title": post.title,
+        "content_html": _content(post, config.base_url),
+        "date_published": _stamp(post),
+        "language": post.lang,
+    }
+    if post.summary:
+        item["summary"] = post.summary
+    if post.tags:
+        item["tags"] = [name for name, _ in post.tags]
+    if post.images:
+        item["image"] = urljoin(url, post.images[0].fallback.file)
+    if post.author:
+        item["authors"] = [{"name": post.author}]
+    return item
+
+
+def _memo(memo: Pack | None, kind: str, config: Config, post: PostView,
+          make: Callable[[Config, PostView], Any]) -> Any:
+    """A feed entry made once per version of its post (and of the settings)."""
+    if memo is None:
+        return make(config, post)
+    key = cache_key("feed-entry", kind, repr(config), post.fingerprint)
+    value = memo.get(key)
+    if value is None:
+        value = make(config, post)
+        memo.put(key, value)
+    return value
+
+
+def atom(config: Config, posts: list[PostView], memo: Pack | None = None) -> bytes:
     ET.register_namespace("", ATOM)
     base = config.base_url
     feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": config.language})
-
-    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-        if text is not None:
-            element.text = text
-        return element
-
-    sub(feed, "title", config.title)
-    sub(feed, "id", base)
-    sub(feed, "link", rel="alternate", type="text/html", href=base)
-    sub(feed, "link", rel="self", type="application/atom+xml", href=urljoin(base, "feed.xml"))
-    sub(feed, "updated", _stamp(posts[0]) if posts else "1970-01-01T00:00:00+00:00")
-    author = sub(feed, "author")
-    sub(author, "name", config.title)
-    for post in posts:
-        url = urljoin(base, post.path)
-        entry = sub(feed, "entry")
-        sub(entry, "title", post.title)
-        sub(entry, "id", url)
-        sub(entry, "link", rel="alternate", type="text/html", href=url)
-        sub(entry, "published", _stamp(post))
-        sub(entry, "updated", _stamp(post))
-        if post.author:
-            sub(sub(entry, "author"), "name", post.author)
-        if post.summary:
-            sub(entry, "summary", post.summary)
-        for name, slug in post.tags:
-            sub(entry, "category", term=slug, label=name)
-        content = sub(entry, "content", _content(post, base), type="html")
-        content.set("xml:lang", post.lang)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+    _sub(feed, "title", config.title)
+    _sub(feed, "id", base)
+    _sub(feed, "link", rel="alternate", type="text/html", href=base)
+    _sub(feed, "link", rel="self", type="application/atom+xml", href=urljoin(base, "feed.xml"))
+    _sub(feed, "updated", _stamp(posts[0]) if posts else "1970-01-01T00:00:00+00:00")
+    _sub(_sub(feed, "author"), "name", config.title)
+    head = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    head = head.removesuffix(b"</feed>")
+    entries = [_memo(memo, "atom", config, post, _entry) for post in posts]
+    return head + b"".join(entries) + b"</feed>\n"
 
 
-def json_feed(config: Config, posts: list[PostView]) -> bytes:
+def json_feed(config: Config, posts: list[PostView], memo: Pack | None = None) -> bytes:
     base = config.base_url
-    items = []
-    for post in posts:
-        url = urljoin(base, post.path)
-        item = {
-            "id": url,
-            "url": url,
-            "title": post.title,
-            "content_html": _content(post, base),
-            "date_published": _stamp(post),
-            "language": post.lang,
-        }
-        if post.summary:
-            item["summary"] = post.summary
-        if post.tags:
-            item["tags"] = [name for name, _ in post.tags]
-        if post.images:
-            item["image"] = urljoin(url, post.images[0].fallback.file)
-        if post.author:
-            item["authors"] = [{"name": post.author}]
-        items.append(item)
     feed = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": config.title,
@@ -96,9 +124,13 @@ def json_feed(config: Config, posts: list[PostView]) -> bytes:
         "feed_url": urljoin(base, "feed.json"),
         "language": config.language,
         "authors": [{"name": config.title}],
-        "items": items,
+        "items": [],
     }
-    return (json.dumps(feed, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    head = json.dumps(feed, indent=2, ensure_ascii=False).removesuffix("[]\n}")
+    assert head.endswith('"items": '), head[-40:]
+    items = [_memo(memo, "json", config, post, _item) for post in posts]
+    body = "[\n" + ",\n".join(items) + "\n  ]" if items else "[]"
+    return (head + body + "\n}\n").encode("utf-8")
 
 
 def sitemap(config: Config, pages: dict[str, str | None]) -> bytes:
@@ -107,7 +139,7 @@ def sitemap(config: Config, pages: dict[str, str | None]) -> bytes:
     urlset = ET.Element(f"{{{SITEMAP}}}urlset")
     for path, lastmod in sorted(pages.items()):
         url = ET.SubElement(urlset, f"{{{SITEMAP}}}url")
-        ET.SubElement(url, f"{{{SITEMAP}}}loc").text = urljoin(config.base_url, path)
+        ET.SubElement(url, f"{{{SITEMAP}}}loc").text = config.base_url + path
         if lastmod:
             ET.SubElement(url, f"{{{SITEMAP}}}lastmod").text = lastmod
     return ET.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"

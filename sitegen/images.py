@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -210,15 +211,25 @@ def inspect_image(source: bytes, max_pixels: int) -> ImageFacts:
     return ImageFacts(fmt, width, height, make, model, tuple(personal), None)
 
 
-def image_facts(source: bytes, max_pixels: int, cache: Cache) -> ImageFacts:
-    key = cache_key("facts", FACTS_VERSION, source, max_pixels)
+def content_hash(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def image_facts(path: Path, max_pixels: int, cache: Cache, source_hash: str | None = None
+                ) -> ImageFacts:
+    """The facts of the image at `path`, by its content hash: read only when not known yet."""
+    source: bytes | None = None
+    if source_hash is None:
+        source = path.read_bytes()
+        source_hash = content_hash(source)
+    key = cache_key("facts", FACTS_VERSION, source_hash, max_pixels)
     cached = cache.get_json("facts", key)
     if isinstance(cached, dict):
         try:
             return ImageFacts.from_json(cached)
         except TypeError:
             pass
-    facts = inspect_image(source, max_pixels)
+    facts = inspect_image(source if source is not None else path.read_bytes(), max_pixels)
     cache.put_json("facts", key, asdict(facts))
     return facts
 
@@ -347,6 +358,13 @@ class Job:
     source: Path
     name: str
     spec: RenderSpec
+    source_hash: str = ""  # known already (FileHashes): the file is read only to render it
+
+    def key(self, source: bytes | None = None) -> str:
+        digest = self.source_hash or content_hash(
+            source if source is not None else self.source.read_bytes())
+        return cache_key("render", RENDER_VERSION, digest, safe_stem(self.name),
+                         asdict(self.spec))
 
 
 def _render_job(
@@ -354,7 +372,7 @@ def _render_job(
 ) -> tuple[list[Variant], dict[str, Path] | dict[str, bytes]]:
     cache = Cache(cache_root)
     source = job.source.read_bytes()
-    key = cache_key("render", RENDER_VERSION, source, safe_stem(job.name), asdict(job.spec))
+    key = job.key(source)
     hit = cache.get_files("render", key)
     if hit is not None:
         files, meta = hit
@@ -408,10 +426,9 @@ def _cached(job: Job, cache: Cache) -> tuple[list[Variant], dict[str, Path]] | N
     if cache.root is None:
         return None
     try:
-        source = job.source.read_bytes()
+        key = job.key()
     except OSError:
         return None
-    key = cache_key("render", RENDER_VERSION, source, safe_stem(job.name), asdict(job.spec))
     hit = cache.get_files("render", key)
     if hit is None:
         return None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -86,16 +88,20 @@ def markdown_to_html(body: str) -> str:
 # Smart punctuation on text nodes only (never in tags, code or pre): what Python-Markdown's
 # smarty extension does, at a twentieth of its cost.
 TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
-OPENING_CONTEXT = r"(^|(?<=[\s(\[{\u2014\u2013-]))"
-SMART = [
-    (re.compile(r"---"), "\u2014"),
-    (re.compile(r"--"), "\u2013"),
-    (re.compile(r"\.\.\."), "\u2026"),
-    (re.compile(OPENING_CONTEXT + r'"'), "\u201c"),
-    (re.compile(r'"'), "\u201d"),
-    (re.compile(OPENING_CONTEXT + r"'"), "\u2018"),
-    (re.compile(r"'"), "\u2019"),
-]
+SMART = re.compile(r"---|--|\.\.\.|[\"']")
+OPENS_AFTER = frozenset(" \t\n([{\u2014\u2013-")
+DASHES = {"---": "\u2014", "--": "\u2013", "...": "\u2026"}
+
+
+def _smart(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if token in DASHES:
+        return DASHES[token]
+    start = match.start()
+    opening = start == 0 or match.string[start - 1] in OPENS_AFTER
+    if token == '"':
+        return "\u201c" if opening else "\u201d"
+    return "\u2018" if opening else "\u2019"
 
 
 def smarten(html_text: str) -> str:
@@ -103,13 +109,10 @@ def smarten(html_text: str) -> str:
     literal = 0  # inside <code> or <pre>
     for i, part in enumerate(parts):
         if i % 2:  # a tag
-            name = part[1:].lstrip("/").split(None, 1)[0].rstrip(">").lower() if part else ""
-            if name in ("code", "pre"):
+            if part.startswith(("<code", "<pre", "</code", "</pre")):
                 literal += -1 if part.startswith("</") else 1
         elif part and not literal:
-            for pattern, replacement in SMART:
-                part = pattern.sub(replacement, part)
-            parts[i] = part
+            parts[i] = SMART.sub(_smart, part)
     return "".join(parts)
 
 
@@ -150,6 +153,21 @@ class _StartTags(HTMLParser):
     handle_startendtag = handle_starttag
 
 
+START_TAG = re.compile(r"<([a-zA-Z][\w-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+ATTRIBUTE_NAME = re.compile(r"""\s([^\s"'>/=]+)\s*=""")
+
+
+def _shape(html: str) -> Counter[str]:
+    """Tag names and attribute names (rel aside: nh3 adds it to links), counted."""
+    shape: Counter[str] = Counter()
+    for tag, attrs in START_TAG.findall(html):
+        shape[tag.lower()] += 1
+        for name in ATTRIBUTE_NAME.findall(attrs):
+            if name.lower() != "rel":
+                shape[f"{tag.lower()}@{name.lower()}"] += 1
+    return shape
+
+
 def _start_tags(html: str) -> list[tuple[str, dict[str, str]]]:
     parser = _StartTags()
     parser.feed(html)
@@ -162,8 +180,15 @@ def removed_by_sanitizer(html: str) -> list[Removed]:
 
     The sanitizer is the judge; this only lines up the tags before and after cleaning.
     """
+    cleaned = sanitize(html)
+    if _shape(html) == _shape(cleaned):
+        return []  # same elements and attributes before and after: nothing was taken out
+    return _diff(html, cleaned)
+
+
+def _diff(html: str, cleaned: str) -> list[Removed]:
     before = _start_tags(html)
-    after = _start_tags(sanitize(html))
+    after = _start_tags(cleaned)
     removed: list[Removed] = []
     j = 0
     for tag, attrs in before:
@@ -176,3 +201,19 @@ def removed_by_sanitizer(html: str) -> list[Removed]:
         else:
             removed.append(Removed(tag, None, None))
     return removed
+
+
+BLOCK_TAG = re.compile(r"</?(?:p|ul|ol|h[1-6]|blockquote|pre|tr|table)\b[^>]*>|<br\s*/?>", re.I)
+LIST_ITEM = re.compile(r"<li\b[^>]*>", re.I)
+ANY_TAG = re.compile(r"<[^>]+>")
+
+
+@lru_cache(maxsize=8192)
+def plain_text(markdown_body: str) -> str:
+    """The body as a reader would copy it: sanitized HTML without its tags."""
+    html_text = render_body(markdown_body).replace("\n", " ")  # Markdown's soft line breaks
+    html_text = LIST_ITEM.sub("\n• ", BLOCK_TAG.sub("\n\n", html_text))
+    text = html.unescape(ANY_TAG.sub("", html_text))
+    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -7,9 +7,11 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
+import hashlib
 import os
+import pickle
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 from sitegen.errors import RefusedError
@@ -32,14 +34,36 @@ class OutputPlan:
             raise ValueError(f"two outputs want {path}")
         self.files[path] = content
 
-    def write(self, folder: Path) -> None:
+    def fingerprints(self) -> dict[str, str]:
+        return {path: fingerprint(content) for path, content in self.files.items()}
+
+    def write(self, folder: Path, reuse: Callable[[str, str], Path | None]) -> None:
+        """Write every file into `folder`. A file the live build already has, unchanged
+        (`reuse` finds it), and a file from the cache are hard-linked, not written again."""
+        made: set[Path] = set()
         for path, content in sorted(self.files.items()):
             target = folder / path
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            source = content if isinstance(content, Path) else reuse(path, fingerprint(content))
+            if source is not None:
+                try:
+                    os.link(source, target)
+                    continue
+                except OSError:
+                    pass  # another file system: copy instead
             if isinstance(content, Path):
                 shutil.copyfile(content, target)
             else:
                 target.write_bytes(content)
+
+
+def fingerprint(content: bytes | Path) -> str:
+    """What a planned file is: the hash of its bytes, or its content-addressed cache path."""
+    if isinstance(content, Path):
+        return f"cache:{content}"
+    return hashlib.sha256(content).hexdigest()
 
 
 @contextlib.contextmanager
@@ -102,8 +126,60 @@ def swap_in(staged: Path, live: Path) -> None:
     shutil.rmtree(retired) if retired.is_dir() else retired.unlink()
 
 
-def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> None:
-    """Write every part into a staging folder inside `out`, then swap each into place."""
+def _same_file(path: Path, content: bytes | Path) -> bool:
+    try:
+        if isinstance(content, Path):
+            return path.samefile(content) or (
+                path.stat().st_size == content.stat().st_size
+                and path.read_bytes() == content.read_bytes())
+        return path.stat().st_size == len(content) and path.read_bytes() == content
+    except OSError:
+        return False
+
+
+MANIFEST = ".manifest.pickle"  # beside site/ and exports/, never inside what is uploaded
+Record = tuple[str, int, int, int]  # fingerprint, size, mtime_ns, inode
+
+
+def _load_manifest(out: Path) -> dict[str, dict[str, Record]]:
+    try:
+        data = pickle.loads((out / MANIFEST).read_bytes())
+        return data if isinstance(data, dict) else {}
+    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _record(path: Path, print_: str) -> Record | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (print_, st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
+    """Write every part into a staging folder inside `out`, then swap each into place.
+
+    The manifest of the live build (each file's fingerprint and stat) tells which files are
+    unchanged: those are hard-linked into the staging folder, and when nothing at all changed
+    nothing is written. Returns whether anything was.
+    """
+    manifest = _load_manifest(out)
+    planned = {name: (part.fingerprints() if isinstance(part, OutputPlan)
+                      else {"": fingerprint(part)}) for name, part in parts.items()}
+
+    def live(name: str, rel: str) -> Path:
+        return out / name / rel if rel else out / name
+
+    def unchanged(name: str, rel: str, print_: str) -> bool:
+        known = manifest.get(name, {}).get(rel)
+        return known is not None and known[0] == print_ and _record(live(name, rel),
+                                                                    print_) == known
+
+    if all(set(files) == set(manifest.get(name, {})) and all(
+            unchanged(name, rel, p) for rel, p in files.items())
+           for name, files in planned.items()):
+        return False
     staging = out / f".staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -111,10 +187,18 @@ def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> None:
         for name, part in parts.items():
             if isinstance(part, OutputPlan):
                 (staging / name).mkdir()
-                part.write(staging / name)
+                part.write(staging / name, lambda rel, p, name=name: live(name, rel)
+                           if unchanged(name, rel, p) else None)
             else:
                 (staging / name).write_bytes(part)
+        (out / MANIFEST).unlink(missing_ok=True)  # stale from here until written again
         for name in parts:
             swap_in(staging / name, out / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    records = {name: {rel: r for rel, p in files.items() if (r := _record(live(name, rel), p))}
+               for name, files in planned.items()}
+    tmp = out / f"{MANIFEST}.tmp"
+    tmp.write_bytes(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(tmp, out / MANIFEST)
+    return True

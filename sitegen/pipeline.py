@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as clock_time
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from sitegen import feeds, records
 from sitegen.approval import image_hash, valid_entries
-from sitegen.cache import Cache
+from sitegen.cache import Cache, FileHashes, Pack, cache_key
 from sitegen.config import Config, load_config
-from sitegen.content import load_post, load_posts
+from sitegen.content import load_post, post_folders
 from sitegen.errors import UsageError
 from sitegen.exports import Bundle, bulk_csv, bundle_files, compose, export_spec
 from sitegen.gate import WEBSITE, Decision, decide
 from sitegen.images import Job, RenderSpec, Variant, render_all
 from sitegen.model import ImageRef, Post, Register
 from sitegen.output import OutputPlan, build_lock, publish
-from sitegen.policy import Checked, Context, check_post
+from sitegen.policy import Analysis, Checked, Context, analyse, judge
+from sitegen.policy.names import NameIndex
 from sitegen.register import load_register
 from sitegen.render import PostView, Renderer, post_view, render_pages
 
@@ -37,15 +39,50 @@ class Progress(Protocol):
     def start(self, label: str, total: int) -> Callable[[int], None]: ...
 
 
-@dataclass(frozen=True)
+@dataclass
+class Store:
+    """The build's memory between runs: packs of analyses and pages, and known file hashes."""
+
+    analyses: Pack
+    pages: Pack
+    hashes: FileHashes
+
+    @classmethod
+    def open(cls, root: Path | None) -> Store:
+        folder = root / CACHE_DIR / "packs" if root else None
+        return cls(Pack(folder / "analyses.pack" if folder else None),
+                   Pack(folder / "pages.pack" if folder else None),
+                   FileHashes(Pack(folder / "hashes.pack" if folder else None)))
+
+    def save(self) -> None:
+        for pack in (self.analyses, self.pages, self.hashes.pack):
+            pack.save()
+
+
+@dataclass
 class Site:
-    """Everything read from disk before any rule runs: gather first, then decide."""
+    """Everything read from disk before any rule runs: gather first, then decide.
+
+    Posts are read when first needed, through the store: a build of unchanged posts parses
+    none of them.
+    """
 
     root: Path
     config: Config
     register: Register
-    posts: tuple[Post, ...]
     context: Context
+    store: Store
+    _analyses: list[Analysis] | None = None
+
+    @property
+    def analyses(self) -> list[Analysis]:
+        if self._analyses is None:
+            self._analyses = analyse_all(self)
+        return self._analyses
+
+    @property
+    def posts(self) -> tuple[Post, ...]:
+        return tuple(a.post for a in self.analyses)
 
 
 def parse_now(value: str | None, tz: ZoneInfo) -> datetime:
@@ -69,9 +106,66 @@ def load_site(root: Path, now: str | None = None) -> Site:
     config = load_config(root)
     clock = parse_now(now, config.tz)
     register = load_register(config)
-    posts = tuple(load_posts(root, config.tz, config.language))
-    context = Context(config, register, clock, valid_entries(root), cache=Cache(root / CACHE_DIR))
-    return Site(root, config, register, posts, context)
+    store = Store.open(root)
+    context = Context(config, register, clock, valid_entries(root), cache=Cache(root / CACHE_DIR),
+                      hashes=store.hashes)
+    return Site(root, config, register, context, store)
+
+
+ANALYSIS_VERSION = 1
+PARALLEL_FROM = 24  # posts to analyse before starting worker processes pays off
+
+
+def analyse_all(site: Site, progress: Progress | None = None) -> list[Analysis]:
+    """Every post's analysis: from the store when its files are unchanged, else made anew,
+    over all cores when there are many."""
+    config = site.config
+    names = sorted((p.pupil_id, p.first_name, p.last_name) for p in site.register.pupils.values())
+    common = (ANALYSIS_VERSION, str(site.root), names, config.timezone, config.language,
+              config.tone_threshold <= 0)
+    folders = post_folders(site.root)
+    keys: list[str] = []
+    for folder in folders:
+        files = sorted((p.name, site.store.hashes.hash(p)) for p in folder.iterdir()
+                       if p.is_file() and p.name != "index.md")
+        keys.append(cache_key("analysis", common, (folder / "index.md").read_bytes(), files))
+    results: list[Analysis | None] = [site.store.analyses.get(k) for k in keys]
+    missing = [i for i, r in enumerate(results) if r is None]
+    advance = progress.start("posts", len(missing)) if progress and missing else None
+    fresh = _analyse(site, [folders[i] for i in missing], advance)
+    for i, analysis in zip(missing, fresh, strict=True):
+        results[i] = analysis
+        site.store.analyses.put(keys[i], analysis)
+    return [r for r in results if r is not None]
+
+
+def _analyse(site: Site, folders: list[Path], advance: Callable[[int], None] | None
+             ) -> list[Analysis]:
+    config, register = site.config, site.register
+    workers = min(os.cpu_count() or 1, 8)
+    if len(folders) < PARALLEL_FROM or workers < 2:
+        out = _analyse_chunk(site.root, config, register, folders)
+        if advance:
+            advance(len(folders))
+        return out
+    size = max(16, len(folders) // (workers * 4))
+    chunks = [folders[i : i + size] for i in range(0, len(folders), size)]
+    out = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for result in pool.map(_analyse_chunk, *zip(*[(site.root, config, register, c)
+                                                      for c in chunks], strict=True)):
+            out.extend(result)
+            if advance:
+                advance(len(result))
+    return out
+
+
+def _analyse_chunk(root: Path, config: Config, register: Register, folders: list[Path]
+                   ) -> list[Analysis]:
+    names = NameIndex(register)
+    prefilter = config.tone_threshold <= 0
+    return [analyse(load_post(root, folder, config.tz, config.language), names, register, prefilter)
+            for folder in folders]
 
 
 def reload_post(site: Site, post: Post) -> Post:
@@ -79,7 +173,11 @@ def reload_post(site: Site, post: Post) -> Post:
 
 
 def check(site: Site, posts: list[Post] | None = None) -> list[Checked]:
-    return [check_post(post, site.context) for post in (site.posts if posts is None else posts)]
+    """Judge every post (or `posts`) on today's register, log, settings and clock."""
+    if posts is None:
+        return [judge(a, site.context) for a in site.analyses]
+    wanted = {p.folder for p in posts}
+    return [judge(a, site.context) for a in site.analyses if a.post.folder in wanted]
 
 
 def decisions(site: Site, checked: list[Checked]) -> list[Decision]:
@@ -133,7 +231,7 @@ def build(
     left_out = [(d.slug, p, r) for d in decided for p, r in d.left_out]
     left_out += [(slug, p, r) for (slug, p), r in sorted(failed.items())]
     report = {
-        "published": [{"slug": v.slug, "url": urljoin(config.base_url, v.path)} for v in views],
+        "published": [{"slug": v.slug, "url": config.base_url + v.path} for v in views],
         "exported": {
             platform: [{"slug": b.slug, "images": [f for f, _ in b.images]} for b in items]
             for platform, items in bundles.items()
@@ -164,6 +262,7 @@ def build(
                 site.context.now,
             ),
         )
+    site.store.save()
     timings.mark("write")
     return BuildResult(out, decided, report, timings, strict)
 
@@ -184,9 +283,9 @@ def _render_images(
         for platform, refs in d.platforms.items():
             spec = website_spec if platform == WEBSITE else export_spec(platform, config)
             for ref in refs:
-                jobs.append(
-                    (d.slug, platform, ref, Job(d.checked.post.folder / ref.file, ref.file, spec))
-                )
+                path = d.checked.post.folder / ref.file
+                job = Job(path, ref.file, spec, site.store.hashes.hash(path))
+                jobs.append((d.slug, platform, ref, job))
     advance = progress.start("images", len(jobs)) if progress else None
     results = render_all([job for *_, job in jobs], site.context.cache, progress=advance)
     rendered: Rendered = {(d.slug, p): [] for d in decided for p in d.platforms}
@@ -212,18 +311,19 @@ def _website(
         if not d.on_website or (d.slug, WEBSITE) in failed:
             continue
         post_images = images[(d.slug, WEBSITE)]
-        views.append(
-            post_view(d.checked.post, site.config, [(ref, v) for ref, v, _ in post_images])
-        )
+        analysis = d.checked.analysis
+        views.append(post_view(
+            d.checked.post, site.config, [(ref, v) for ref, v, _ in post_images],
+            body_html=analysis.body_html if analysis else None, digest=d.checked.digest))
         for _, _, files in post_images:
             for name, content in files.items():
                 plan.add(f"posts/{d.slug}/{name}", content)
     views.sort(key=lambda v: (v.date, v.slug), reverse=True)
-    for path, page in render_pages(renderer, views).items():
+    for path, page in render_pages(renderer, views, site.store.pages).items():
         plan.add(path, page)
     config = site.config
-    plan.add("feed.xml", feeds.atom(config, views))
-    plan.add("feed.json", feeds.json_feed(config, views))
+    plan.add("feed.xml", feeds.atom(config, views, site.store.pages))
+    plan.add("feed.json", feeds.json_feed(config, views, site.store.pages))
     pages = {
         path.removesuffix("index.html"): None for path in plan.files if path.endswith("index.html")
     }
@@ -249,7 +349,7 @@ def _exports(
     bundles: dict[str, list[Bundle]] = {p: [] for p in config.platforms if p != WEBSITE}
     for d in decided:
         post = d.checked.post
-        link = urljoin(config.base_url, f"posts/{d.slug}/") if d.slug in on_website else None
+        link = f"{config.base_url}posts/{d.slug}/" if d.slug in on_website else None
         for platform in d.platforms:
             if platform == WEBSITE or (d.slug, platform) in failed:
                 continue
@@ -264,7 +364,8 @@ def _exports(
                 platform,
                 post.title,
                 post.date,
-                compose(post, platform, config.export_for(platform), link),
+                compose(post, platform, config.export_for(platform), link,
+                        d.checked.analysis.plain_text if d.checked.analysis else None),
                 link,
                 tuple((name, alt) for name, _, alt in files),
             )
@@ -286,7 +387,7 @@ def _publications(
     out = []
     for d in decided:
         post = d.checked.post
-        url = urljoin(site.config.base_url, f"posts/{d.slug}/") if d.slug in on_website else None
+        url = f"{site.config.base_url}posts/{d.slug}/" if d.slug in on_website else None
         for platform, refs in d.platforms.items():
             if (d.slug, platform) in failed:
                 continue

@@ -5,8 +5,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from urllib.parse import urljoin, urlparse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 from markupsafe import Markup
 
+from sitegen.cache import Pack, cache_key
 from sitegen.config import Config
 from sitegen.errors import ConfigError
 from sitegen.i18n import long_date, strings
@@ -69,6 +69,7 @@ class PostView:
     body_html: Markup
     images: tuple[ImageView, ...]
     banner: dict[str, Any] | None = None  # preview only: status and findings
+    fingerprint: str = ""  # the hash of everything the view is made of
 
     @property
     def path(self) -> str:
@@ -80,10 +81,20 @@ def post_view(
     config: Config,
     images: list[tuple[ImageRef, list[Variant]]],
     banner: dict[str, Any] | None = None,
+    body_html: str | None = None,
+    digest: str = "",
 ) -> PostView:
+    """`body_html`: the post's sanitized HTML when already made; `digest`: its content hash,
+    which with the images and banner names everything the view is made of."""
     by_file = {ref.file: ImageView(ref.alt, ref.caption, tuple(v)) for ref, v in images if v}
     assert post.date is not None
+    html = render_body(post.body) if body_html is None else body_html
+    fingerprint = cache_key("view", digest or post.body, post.slug, post.title, post.summary,
+                            str(post.date), post.lang, post.author, post.tags,
+                            [(ref.file, ref.alt, ref.caption, [asdict(v) for v in vs])
+                             for ref, vs in images], banner)
     return PostView(
+        fingerprint=fingerprint,
         slug=post.slug,
         title=post.title,
         summary=post.summary,
@@ -91,7 +102,7 @@ def post_view(
         lang=post.lang,
         author=config.authors.get(post.author),
         tags=tuple((tag, slugify(tag)) for tag in dict.fromkeys(post.tags)),
-        body_html=Markup(_body_images(render_body(post.body), by_file)),
+        body_html=Markup(_body_images(html, by_file)),
         images=tuple(view for file, view in by_file.items() if not _in_body(post.body, file)),
         banner=banner,
     )
@@ -140,6 +151,7 @@ class Renderer:
     preview: bool = False
     extra_head: str = ""
     env: Environment = field(init=False)
+    fingerprint: str = field(init=False)
 
     def __post_init__(self) -> None:
         missing = [t for t in TEMPLATES if not (self.templates / t).is_file()]
@@ -158,6 +170,10 @@ class Renderer:
         )
         self.env.globals.update(sizes=SIZES, strings=strings)
         self.env.filters["longdate"] = long_date
+        sources = sorted((p.relative_to(self.templates).as_posix(), p.read_bytes())
+                         for p in self.templates.rglob("*") if p.is_file())
+        self.fingerprint = cache_key("renderer", sources, repr(self.config), self.preview,
+                                     self.extra_head)
 
     def page(self, template: str, path: str, **context: Any) -> bytes:
         """Render one page at `path` (relative to the site root, "" for the home page)."""
@@ -186,45 +202,56 @@ def paginate(posts: list[PostView], per_page: int) -> list[list[PostView]]:
     return [posts[i * per_page : (i + 1) * per_page] for i in range(pages)]
 
 
-def page_path(number: int) -> str:
-    return "" if number == 1 else f"page/{number}/"
+def page_path(number: int, base: str = "") -> str:
+    return base if number == 1 else f"{base}page/{number}/"
 
 
-def render_pages(
-    renderer: Renderer, posts: list[PostView], on_page: Callable[[str], None] | None = None
-) -> dict[str, bytes]:
-    """Every HTML page of the site, by output path."""
+def render_pages(renderer: Renderer, posts: list[PostView], cache: Pack | None = None
+                 ) -> dict[str, bytes]:
+    """Every HTML page of the site, by output path; a page whose inputs are unchanged comes
+    from `cache`, keyed by the templates, the settings and the fingerprints of its posts."""
     config = renderer.config
     t = strings(config.language)
     out: dict[str, bytes] = {}
+
+    def page(template: str, path: str, views: list[PostView], **context: Any) -> bytes:
+        key = cache_key("page", renderer.fingerprint, template, path,
+                        [v.fingerprint for v in views], context)
+        hit = cache.get(key) if cache is not None else None
+        if isinstance(hit, bytes):
+            return hit
+        if template == "post.html":
+            context["post"] = views[0]
+        elif views or template != "404.html":
+            context["posts"] = views
+        html = renderer.page(template, path, **context)
+        if cache is not None:
+            cache.put(key, html)
+        return html
+
     pages = paginate(posts, config.per_page)
     for number, chunk in enumerate(pages, 1):
         path = page_path(number)
-        out[path + "index.html"] = renderer.page(
-            "index.html",
-            path,
-            posts=chunk,
-            title=config.title,
-            page=number,
-            pages=len(pages),
+        out[path + "index.html"] = page(
+            "index.html", path, chunk, title=config.title, page=number, pages=len(pages),
             newer=page_path(number - 1) if number > 1 else None,
             older=page_path(number + 1) if number < len(pages) else None,
         )
     for post in posts:
-        out[post.path + "index.html"] = renderer.page(
-            "post.html", post.path, post=post, title=post.title
-        )
+        out[post.path + "index.html"] = page("post.html", post.path, [post], title=post.title)
     tags: dict[str, tuple[str, list[PostView]]] = {}
     for post in posts:
         for name, slug in post.tags:
             tags.setdefault(slug, (name, []))[1].append(post)
     for slug, (name, tagged) in sorted(tags.items()):
-        path = f"tags/{slug}/"
-        out[path + "index.html"] = renderer.page(
-            "tag.html", path, tag=name, posts=tagged, title=t["tagged"].format(tag=name)
-        )
-    out["404.html"] = renderer.page("404.html", "404.html", title=t["not_found"])
-    if on_page:
-        for path in out:
-            on_page(path)
+        chunks = paginate(tagged, config.per_page)
+        for number, chunk in enumerate(chunks, 1):
+            path = page_path(number, f"tags/{slug}/")
+            out[path + "index.html"] = page(
+                "tag.html", path, chunk, tag=name, title=t["tagged"].format(tag=name),
+                page=number, pages=len(chunks),
+                newer=page_path(number - 1, f"tags/{slug}/") if number > 1 else None,
+                older=page_path(number + 1, f"tags/{slug}/") if number < len(chunks) else None,
+            )
+    out["404.html"] = page("404.html", "404.html", [], title=t["not_found"])
     return out

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import SiteDir
 
@@ -490,3 +492,19 @@ def test_body_images_must_be_listed(run, site):  # type: ignore[no-untyped-def]
         images=[{"file": "castle.jpg", "alt": "The castle", "pupils": []}],
     )
     assert codes(run, site) == set()
+
+
+HTML_PIECES = ["<p>", "</p>", "<a href='https://x.org'>", "<a href=javascript:x>", "</a>",
+               "<img src=a.jpg alt=x>", "<img src=x onerror=y>", "<b onclick=z>", "</b>",
+               "<script>", "</script>", "<iframe src=x>", "<span lang=cy>", "</span>", "text",
+               "<div style='x'>", "<em>", "</em>", "<form>", "<input>", "<a rel=x title=t>",
+               "&amp;", "<table><tr><td align=left>", "<svg onload=x>", "<!-- c -->"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(HTML_PIECES), max_size=10))
+def test_sanitizer_fast_path_agrees_with_the_full_diff(pieces: list[str]) -> None:
+    from sitegen.markup import _diff, removed_by_sanitizer, sanitize
+
+    html = "".join(pieces)
+    assert bool(removed_by_sanitizer(html)) == bool(_diff(html, sanitize(html)))

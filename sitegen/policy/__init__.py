@@ -7,16 +7,17 @@ from datetime import date, datetime
 from typing import Any
 
 from sitegen.approval import post_digest
-from sitegen.cache import Cache
+from sitegen.cache import Cache, FileHashes
 from sitegen.config import Config
 from sitegen.images import ImageFacts, image_facts
+from sitegen.markup import plain_text, render_body
 from sitegen.model import Finding, Post, Register
 from sitegen.policy.consent import check_consent
 from sitegen.policy.images import check_image_refs, resolve_image
 from sitegen.policy.markup import check_markup
-from sitegen.policy.names import NameIndex, check_names
+from sitegen.policy.names import NameHit, NameIndex, find_names, judge_names
 from sitegen.policy.photos import check_photos
-from sitegen.policy.tone import check_tone
+from sitegen.policy.tone import Worst, judge_tone, worst_sentence
 
 SEVERITY = {
     "SG100": "error",
@@ -54,6 +55,7 @@ class Context:
     audit_entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     names: NameIndex | None = None
     cache: Cache = field(default_factory=lambda: Cache(None))
+    hashes: FileHashes | None = None
 
     def __post_init__(self) -> None:
         if self.names is None:
@@ -72,6 +74,7 @@ class Checked:
     findings: tuple[Finding, ...]
     digest: str
     status: str  # draft | submitted | approved | stale | blocked
+    analysis: Analysis | None = None
 
     @property
     def errors(self) -> list[Finding]:
@@ -144,22 +147,59 @@ def check_approval(post: Post, digest: str, ctx: Context) -> list[Finding]:
     return findings
 
 
-def check_post(post: Post, ctx: Context, facts: dict[str, ImageFacts] | None = None) -> Checked:
-    """Every rule on one post; `facts` are its images as inspected (see `inspect_post_images`)."""
+@dataclass(frozen=True)
+class Analysis:
+    """The costly part of checking a post, which depends only on its files and the register's
+    names: cached by their hash, so an unchanged post is never parsed or scanned again."""
+
+    post: Post
+    digest: str
+    names: tuple[NameHit, ...]
+    markup: tuple[Finding, ...]
+    tone: Worst | None
+    body_html: str
+    plain_text: str
+
+
+def analyse(post: Post, names: NameIndex, register: Register, prefilter: bool = True) -> Analysis:
+    if post.meta is None:
+        return Analysis(post, "", (), (), None, "", "")
+    return Analysis(
+        post=post,
+        digest=post_digest(post),
+        names=find_names(post, names, register),
+        markup=tuple(check_markup(post)),
+        tone=worst_sentence(post, prefilter),
+        body_html=render_body(post.body),
+        plain_text=plain_text(post.body),
+    )
+
+
+def judge(analysis: Analysis, ctx: Context, facts: dict[str, ImageFacts] | None = None
+          ) -> Checked:
+    """Every rule on one post, from its analysis and today's register, log, settings and clock."""
+    post, digest = analysis.post, analysis.digest
     findings = list(post.load_findings)
-    digest = post_digest(post) if post.meta is not None else ""
     if post.meta is not None:
         findings += check_consent(post, ctx.config, ctx.register, ctx.today)
-        findings += check_names(post, ctx.names, ctx.register, ctx.today)  # type: ignore[arg-type]
-        findings += check_markup(post)
-        findings += check_tone(post, ctx.config.tone_threshold)
+        findings += judge_names(post, analysis.names, ctx.register, ctx.today)
+        findings += analysis.markup
+        findings += judge_tone(post, analysis.tone, ctx.config.tone_threshold)
         findings += check_image_refs(post)
         findings += check_approval(post, digest, ctx)
         if facts is None:
             facts = inspect_post_images(post, ctx)
         findings += check_photos(post, facts, ctx.config)
     findings.sort(key=lambda f: (f.severity != "error", f.line or 0, f.code))
-    return Checked(post, tuple(findings), digest, workflow_status(post, findings, digest))
+    return Checked(post, tuple(findings), digest, workflow_status(post, findings, digest),
+                   analysis)
+
+
+def check_post(post: Post, ctx: Context, facts: dict[str, ImageFacts] | None = None) -> Checked:
+    """Every rule on one post; `facts` are its images as inspected (see `inspect_post_images`)."""
+    assert ctx.names is not None
+    prefilter = ctx.config.tone_threshold <= 0
+    return judge(analyse(post, ctx.names, ctx.register, prefilter), ctx, facts)
 
 
 def workflow_status(post: Post, findings: list[Finding], digest: str) -> str:
@@ -180,9 +220,8 @@ def inspect_post_images(post: Post, ctx: Context) -> dict[str, ImageFacts]:
         if isinstance(path, str):
             continue
         try:
-            source = path.read_bytes()
+            known = ctx.hashes.hash(path) if ctx.hashes else None
+            facts[ref.file] = image_facts(path, ctx.config.max_pixels, ctx.cache, known)
         except OSError as exc:
             facts[ref.file] = ImageFacts(None, 0, 0, "", "", (), f"cannot be read: {exc.strerror}")
-            continue
-        facts[ref.file] = image_facts(source, ctx.config.max_pixels, ctx.cache)
     return facts

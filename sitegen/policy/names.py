@@ -57,12 +57,22 @@ class NameIndex:
         return matches
 
 
-def allowed(match: NameMatch, named: set[str], today: date) -> bool:
+def allowed(pupil: Pupil, full: bool, named: set[str], today: date) -> bool:
     """The SG114 rule: a first name needs `named` + yes/full; a full name needs `named` + full."""
-    if fold_id(match.pupil.pupil_id) not in named:
+    if fold_id(pupil.pupil_id) not in named:
         return False
-    consent = match.pupil.name_consent_on(today)
-    return consent == "full" if match.full else consent in ("yes", "full")
+    consent = pupil.name_consent_on(today)
+    return consent == "full" if full else consent in ("yes", "full")
+
+
+@dataclass(frozen=True)
+class NameHit:
+    """A pupil's name found in one of a post's texts (found once, judged on every build)."""
+
+    label: str
+    line: int
+    pupil_id: str
+    full: bool
 
 
 def text_fields(post: Post) -> list[tuple[str, str, int]]:
@@ -80,50 +90,56 @@ def text_fields(post: Post) -> list[tuple[str, str, int]]:
     return fields
 
 
-def check_names(post: Post, index: NameIndex, register: Register, today: date) -> list[Finding]:
+def find_names(post: Post, index: NameIndex, register: Register) -> tuple[NameHit, ...]:
+    """Every name in the post's texts: the costly part, which depends only on names."""
     tagged = [p for pid in post.pupils if (p := lookup(register, pid)) is not None]
-    named = {fold_id(p) for p in post.named}
-    findings: list[Finding] = []
-    reported: set[tuple[str, str, bool]] = set()
+    hits: list[NameHit] = []
     for label, text, line in text_fields(post):
         if not text or not index.find(Folded(fold_fast(text), ()), tagged):
             continue  # the quick whole-string fold finds no name: no need to track offsets
-        folded = fold_markup(text)
-        matches = index.find(folded, tagged)
-        first_ok = {
-            fold(m.pupil.first_name) for m in matches if not m.full and allowed(m, named, today)
-        }
-        for match in matches:
-            if allowed(match, named, today):
+        for m in index.find(fold_markup(text), tagged):
+            hits.append(NameHit(label, line + text.count("\n", 0, m.start), m.pupil.pupil_id,
+                                m.full))
+    return tuple(hits)
+
+
+def judge_names(post: Post, hits: tuple[NameHit, ...], register: Register,
+                today: date) -> list[Finding]:
+    """SG114 for the names found: allowed only with `named` and enough name consent today."""
+    named = {fold_id(p) for p in post.named}
+    findings: list[Finding] = []
+    reported: set[tuple[str, str, bool]] = set()
+    labels = dict.fromkeys(h.label for h in hits)
+    for label in labels:
+        found = [(h, p) for h in hits if h.label == label
+                 if (p := lookup(register, h.pupil_id)) is not None]
+        first_ok = {fold(p.first_name) for h, p in found
+                    if not h.full and allowed(p, h.full, named, today)}
+        for hit, pupil in found:
+            if allowed(pupil, hit.full, named, today):
                 continue
             # A first name shared by several tagged pupils is fine when one of them may be named.
-            if not match.full and fold(match.pupil.first_name) in first_ok:
+            if not hit.full and fold(pupil.first_name) in first_ok:
                 continue
-            key = (label, match.pupil.pupil_id, match.full)
-            if key in reported:
-                continue
-            reported.add(key)
-            at = line + text.count("\n", 0, match.start)
-            findings.append(
-                Finding(
-                    "SG114",
-                    "error",
-                    _message(match, label, named, today),
-                    post.path,
-                    at,
-                    match.pupil.pupil_id,
-                )
-            )
+            key = (label, pupil.pupil_id, hit.full)
+            if key not in reported:
+                reported.add(key)
+                findings.append(Finding("SG114", "error", _message(pupil, hit.full, label, named,
+                                                                   today),
+                                        post.path, hit.line, pupil.pupil_id))
     return findings
 
 
-def _message(match: NameMatch, label: str, named: set[str], today: date) -> str:
-    pupil = match.pupil
-    kind = "full name" if match.full else "first name"
+def check_names(post: Post, index: NameIndex, register: Register, today: date) -> list[Finding]:
+    return judge_names(post, find_names(post, index, register), register, today)
+
+
+def _message(pupil: Pupil, full: bool, label: str, named: set[str], today: date) -> str:
+    kind = "full name" if full else "first name"
     consent = pupil.name_consent_on(today)
     if fold_id(pupil.pupil_id) not in named:
         fix = f"remove it, or list {pupil.pupil_id} in named if their parent consented"
-    elif match.full:
+    elif full:
         fix = f"{pupil.pupil_id}'s name consent is {consent!r}: a full name needs 'full'"
     else:
         fix = f"{pupil.pupil_id} has no consent to be named"

@@ -212,11 +212,12 @@ TOKEN_EDGES = "".join(c for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~“”‘’
 
 
 def could_be_negative(text: str, lang: str) -> bool:
-    cues = negative_cues(lang)
-    for token in text.lower().split():
-        if token in cues or token.strip(TOKEN_EDGES) in cues or "n't" in token:
-            return True
-    return False
+    lower = text.lower()
+    if "n't" in lower:
+        return True
+    tokens = set(lower.split())
+    tokens.update(t.strip(TOKEN_EDGES) for t in list(tokens))
+    return not negative_cues(lang).isdisjoint(tokens)
 
 
 @lru_cache(maxsize=4096)
@@ -231,24 +232,29 @@ def sentence_score(text: str, lang: str, threshold: float) -> float:
     return score(text, lang)
 
 
+Worst = tuple[float, str, int]  # (score, sentence, line)
+
+
+def worst_sentence(post: Post, prefilter: bool = True) -> Worst | None:
+    """The post's most negative sentence; with `prefilter`, sentences that cannot be negative
+    are not scored (exact for any threshold <= 0)."""
+    worst: Worst | None = None
+    for text, line in sentences(post):
+        value = sentence_score(text, post.lang, 0.0 if prefilter else 1.0)
+        if worst is None or value < worst[0]:
+            worst = (value, text, line)
+    return worst
+
+
+def judge_tone(post: Post, worst: Worst | None, threshold: float) -> list[Finding]:
+    if worst is None or worst[0] >= threshold:
+        return []
+    value, text, line = worst
+    quoted = text if len(text) <= 80 else text[:77] + "..."
+    return [Finding("SG140", "warning",
+                    f'negative or disparaging tone (score {value:+.2f}): "{quoted}"; '
+                    "posts should be positive", post.path, line)]
+
+
 def check_tone(post: Post, threshold: float) -> list[Finding]:
-    scored = [
-        Sentence(text, line, sentence_score(text, post.lang, threshold))
-        for text, line in sentences(post)
-    ]
-    if not scored:
-        return []
-    worst = min(scored, key=lambda s: s.score)
-    if worst.score >= threshold:
-        return []
-    quoted = worst.text if len(worst.text) <= 80 else worst.text[:77] + "..."
-    return [
-        Finding(
-            "SG140",
-            "warning",
-            f'negative or disparaging tone (score {worst.score:+.2f}): "{quoted}"; '
-            "posts should be positive",
-            post.path,
-            worst.line,
-        )
-    ]
+    return judge_tone(post, worst_sentence(post, threshold <= 0), threshold)

@@ -1,0 +1,168 @@
+"""Whole-site builds of 1,000 and 4,000 posts: sitegen against Pelican and Hugo, in one run.
+
+Cold, no-change and one-post-edit builds, wall time and peak memory, output on tmpfs. A bare
+Python loop (python-frontmatter + Python-Markdown + Jinja2 + write) is the floor for any
+Python generator and is measured too.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from bench.sites import posts, write_hugo, write_pelican, write_sitegen
+
+SIZES = (1000, 4000)
+WORK = Path(os.environ.get("SITEGEN_BENCH_DIR", "/dev/shm/sitegen-bench"))
+REPO = Path(__file__).resolve().parent.parent
+PELICAN_VENV = REPO / "build/.bench/pelican-venv"
+GENERATOR_VERSION = "2"
+NOW = "2026-11-25T12:00"
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Wall seconds and peak resident memory (MB) of a command and its children."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{stderr[-2000:]}")
+    return elapsed, usage.ru_maxrss // 1024
+
+
+def ensure_sites(count: int) -> Path:
+    root = WORK / str(count)
+    stamp = root / f".v{GENERATOR_VERSION}"
+    if not stamp.exists():
+        shutil.rmtree(root, ignore_errors=True)
+        items = posts(count)
+        write_sitegen(root / "sitegen", items)
+        write_pelican(root / "pelican", items)
+        write_hugo(root / "hugo", items)
+        stamp.touch()
+    return root
+
+
+def edit_one(path: Path, marker: str) -> None:
+    text = path.read_text()
+    path.write_text(text.rstrip("\n") + f"\n\nAn update: {marker}.\n")
+
+
+def reapprove(site: Path, slug: str) -> None:
+    """A leader approves the edited post again (not timed: it is not part of a build)."""
+    subprocess.run([sys.executable, "-m", "sitegen", "--site", str(site), "--now", NOW,
+                    "approve", slug, "--by", "head"], check=True, capture_output=True)
+
+
+def bench_sitegen(root: Path, marker: str) -> dict[str, tuple[float, int]]:
+    site = root / "sitegen"
+    shutil.rmtree(site / "build", ignore_errors=True)
+    cmd = [sys.executable, "-m", "sitegen", "--now", NOW, "build"]
+    env = {**os.environ, "CI": "1"}
+    out = {"cold": run(cmd, site, env), "no change": run(cmd, site, env)}
+    slug = sorted(p.name for p in (site / "content/posts").iterdir())[len(out) * 7]
+    edit_one(site / "content/posts" / slug / "index.md", marker)
+    reapprove(site, slug)
+    out["one-post edit"] = run(cmd, site, env)
+    return out
+
+
+def bench_pelican(root: Path, marker: str) -> dict[str, tuple[float, int]] | None:
+    pelican = PELICAN_VENV / "bin/pelican"
+    if not pelican.exists():
+        return None
+    site = root / "pelican"
+    shutil.rmtree(site / "output", ignore_errors=True)
+    shutil.rmtree(site / "cache", ignore_errors=True)
+    cmd = [str(pelican), "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
+    out = {"cold": run(cmd, site), "no change": run(cmd, site)}
+    edit_one(sorted((site / "content").glob("*.md"))[14], marker)
+    out["one-post edit"] = run(cmd, site)
+    return out
+
+
+def bench_hugo(root: Path, marker: str) -> dict[str, tuple[float, int]] | None:
+    hugo = shutil.which("hugo")
+    if not hugo:
+        return None
+    site = root / "hugo"
+    shutil.rmtree(site / "public", ignore_errors=True)
+    shutil.rmtree(site / "resources", ignore_errors=True)
+    cmd = [hugo, "--quiet", "-d", "public"]
+    out = {"cold": run(cmd, site), "no change": run(cmd, site)}
+    edit_one(sorted((site / "content/posts").glob("*/index.md"))[14], marker)
+    out["one-post edit"] = run(cmd, site)
+    return out
+
+
+def _bare_chunk(args: tuple[list[Path], Path]) -> None:
+    import frontmatter
+    import jinja2
+    import markdown
+
+    files, out = args
+    md = markdown.Markdown(extensions=["tables", "fenced_code"])
+    page = jinja2.Template("<!doctype html><title>{{ t }}</title><main>{{ body }}</main>",
+                           autoescape=True)
+    for path in files:
+        post = frontmatter.load(path)
+        html = md.reset().convert(post.content)
+        target = out / path.parent.name / "index.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page.render(t=post["title"], body=jinja2.utils.markupsafe.Markup(html)))
+
+
+def bare_loop(root: Path, workers: int) -> float:
+    files = sorted((root / "sitegen/content/posts").glob("*/index.md"))
+    out = root / f"bare-{workers}"
+    shutil.rmtree(out, ignore_errors=True)
+    start = time.perf_counter()
+    if workers == 1:
+        _bare_chunk((files, out))
+    else:
+        chunks = [(files[i::workers], out) for i in range(workers)]
+        with ProcessPoolExecutor(workers) as pool:
+            list(pool.map(_bare_chunk, chunks))
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    print(f"== builds: output on {WORK} ({os.cpu_count()} cores)")
+    if not PELICAN_VENV.exists():
+        print(f"   (Pelican not installed: python3 -m venv {PELICAN_VENV} && "
+              f"{PELICAN_VENV}/bin/pip install 'pelican>=4.9,<5' markdown)")
+    if not shutil.which("hugo"):
+        print("   (Hugo not installed: apt-get install hugo)")
+    for count in SIZES:
+        root = ensure_sites(count)
+        marker = str(time.time_ns())
+        results = {"sitegen": bench_sitegen(root, marker), "pelican": bench_pelican(root, marker),
+                   "hugo": bench_hugo(root, marker)}
+        print(f"-- {count} posts: seconds (peak MB)")
+        print(f"   {'':14}" + "".join(f"{name:>16}" for name in results))
+        for kind in ("cold", "no change", "one-post edit"):
+            cells = []
+            for result in results.values():
+                cells.append(f"{result[kind][0]:9.2f} ({result[kind][1]:3d})" if result else
+                             f"{'n/a':>15}")
+            print(f"   {kind:14}" + "".join(f"{c:>16}" for c in cells))
+        one, two = bare_loop(root, 1), bare_loop(root, 2)
+        print(f"   bare Python loop (frontmatter+Markdown+Jinja2+write): {one:.2f} s on 1 "
+              f"process, {two:.2f} s on 2")
+        sg, pel, hugo = results["sitegen"], results["pelican"], results["hugo"]
+        if pel:
+            print(f"   cold: Pelican / sitegen = {pel['cold'][0] / sg['cold'][0]:.2f}x "
+                  "(target at 4,000 posts: >= 3)")
+        if hugo:
+            print(f"   no change: sitegen / Hugo = {sg['no change'][0] / hugo['no change'][0]:.2f}"
+                  " (target <= 0.5); one-post edit: sitegen / Hugo = "
+                  f"{sg['one-post edit'][0] / hugo['one-post edit'][0]:.2f} (target <= 0.33)")
+        print(f"   sitegen peak memory: {max(v[1] for v in sg.values())} MB (target < 400)")
