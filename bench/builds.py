@@ -28,8 +28,9 @@ NOW = "2026-11-25T12:00"
 def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int]:
     """Wall seconds and peak resident memory (MB) of a command and its children."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     stderr = proc.stderr.read().decode() if proc.stderr else ""
@@ -58,8 +59,23 @@ def edit_one(path: Path, marker: str) -> None:
 
 def reapprove(site: Path, slug: str) -> None:
     """A leader approves the edited post again (not timed: it is not part of a build)."""
-    subprocess.run([sys.executable, "-m", "sitegen", "--site", str(site), "--now", NOW,
-                    "approve", slug, "--by", "head"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sitegen",
+            "--site",
+            str(site),
+            "--now",
+            NOW,
+            "approve",
+            slug,
+            "--by",
+            "head",
+        ],
+        check=True,
+        capture_output=True,
+    )
 
 
 def bench_sitegen(root: Path, marker: str) -> dict[str, tuple[float, int]]:
@@ -110,8 +126,9 @@ def _bare_chunk(args: tuple[list[Path], Path]) -> None:
 
     files, out = args
     md = markdown.Markdown(extensions=["tables", "fenced_code"])
-    page = jinja2.Template("<!doctype html><title>{{ t }}</title><main>{{ body }}</main>",
-                           autoescape=True)
+    page = jinja2.Template(
+        "<!doctype html><title>{{ t }}</title><main>{{ body }}</main>", autoescape=True
+    )
     for path in files:
         post = frontmatter.load(path)
         html = md.reset().convert(post.content)
@@ -137,32 +154,44 @@ def bare_loop(root: Path, workers: int) -> float:
 def main() -> None:
     print(f"== builds: output on {WORK} ({os.cpu_count()} cores)")
     if not PELICAN_VENV.exists():
-        print(f"   (Pelican not installed: python3 -m venv {PELICAN_VENV} && "
-              f"{PELICAN_VENV}/bin/pip install 'pelican>=4.9,<5' markdown)")
+        print(
+            f"   (Pelican not installed: python3 -m venv {PELICAN_VENV} && "
+            f"{PELICAN_VENV}/bin/pip install 'pelican>=4.9,<5' markdown)"
+        )
     if not shutil.which("hugo"):
         print("   (Hugo not installed: apt-get install hugo)")
     for count in SIZES:
         root = ensure_sites(count)
         marker = str(time.time_ns())
-        results = {"sitegen": bench_sitegen(root, marker), "pelican": bench_pelican(root, marker),
-                   "hugo": bench_hugo(root, marker)}
+        results = {
+            "sitegen": bench_sitegen(root, marker),
+            "pelican": bench_pelican(root, marker),
+            "hugo": bench_hugo(root, marker),
+        }
         print(f"-- {count} posts: seconds (peak MB)")
         print(f"   {'':14}" + "".join(f"{name:>16}" for name in results))
         for kind in ("cold", "no change", "one-post edit"):
             cells = []
             for result in results.values():
-                cells.append(f"{result[kind][0]:9.2f} ({result[kind][1]:3d})" if result else
-                             f"{'n/a':>15}")
+                cells.append(
+                    f"{result[kind][0]:9.2f} ({result[kind][1]:3d})" if result else f"{'n/a':>15}"
+                )
             print(f"   {kind:14}" + "".join(f"{c:>16}" for c in cells))
         one, two = bare_loop(root, 1), bare_loop(root, 2)
-        print(f"   bare Python loop (frontmatter+Markdown+Jinja2+write): {one:.2f} s on 1 "
-              f"process, {two:.2f} s on 2")
+        print(
+            f"   bare Python loop (frontmatter+Markdown+Jinja2+write): {one:.2f} s on 1 "
+            f"process, {two:.2f} s on 2"
+        )
         sg, pel, hugo = results["sitegen"], results["pelican"], results["hugo"]
         if pel:
-            print(f"   cold: Pelican / sitegen = {pel['cold'][0] / sg['cold'][0]:.2f}x "
-                  "(target at 4,000 posts: >= 3)")
+            print(
+                f"   cold: Pelican / sitegen = {pel['cold'][0] / sg['cold'][0]:.2f}x "
+                "(target at 4,000 posts: >= 3)"
+            )
         if hugo:
-            print(f"   no change: sitegen / Hugo = {sg['no change'][0] / hugo['no change'][0]:.2f}"
-                  " (target <= 0.5); one-post edit: sitegen / Hugo = "
-                  f"{sg['one-post edit'][0] / hugo['one-post edit'][0]:.2f} (target <= 0.33)")
+            print(
+                f"   no change: sitegen / Hugo = {sg['no change'][0] / hugo['no change'][0]:.2f}"
+                " (target <= 0.5); one-post edit: sitegen / Hugo = "
+                f"{sg['one-post edit'][0] / hugo['one-post edit'][0]:.2f} (target <= 0.33)"
+            )
         print(f"   sitegen peak memory: {max(v[1] for v in sg.values())} MB (target < 400)")

@@ -19,8 +19,11 @@ def _code_version() -> bytes:
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256(__version__.encode())
     for path in sorted(package.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".tsv", ".json") and "__pycache__" not in \
-                path.parts:
+        if (
+            path.is_file()
+            and path.suffix in (".py", ".tsv", ".json")
+            and "__pycache__" not in path.parts
+        ):
             digest.update(path.relative_to(package).as_posix().encode() + b"\0")
             digest.update(path.read_bytes())
     return digest.digest()
@@ -138,8 +141,16 @@ class Pack:
                 loaded = pickle.loads(payload)
                 if isinstance(loaded, dict):
                     self.entries = loaded
-        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError,
-                ImportError, IndexError):
+        except (
+            OSError,
+            pickle.PickleError,
+            EOFError,
+            ValueError,
+            TypeError,
+            AttributeError,
+            ImportError,
+            IndexError,
+        ):
             self.entries = {}
 
     def get(self, key: str) -> Any | None:

@@ -49,8 +49,9 @@ def _cut(text: str, budget: int) -> str:
     return cut.rstrip(" \n,;:.-–—") + ELLIPSIS
 
 
-def compose(post: Post, platform: str, export: ExportConfig, link: str | None,
-            body: str | None = None) -> str:
+def compose(
+    post: Post, platform: str, export: ExportConfig, link: str | None, body: str | None = None
+) -> str:
     """Title, summary and body, cut to fit; hashtags and the link kept whole after them."""
     parts = [post.title.strip()]
     if post.summary.strip():

@@ -86,8 +86,13 @@ def _item_data(config: Config, post: PostView) -> dict[str, Any]:
     return item
 
 
-def _memo(memo: Pack | None, kind: str, config: Config, post: PostView,
-          make: Callable[[Config, PostView], Any]) -> Any:
+def _memo(
+    memo: Pack | None,
+    kind: str,
+    config: Config,
+    post: PostView,
+    make: Callable[[Config, PostView], Any],
+) -> Any:
     """A feed entry made once per version of its post (and of the settings)."""
     if memo is None:
         return make(config, post)

@@ -215,8 +215,9 @@ def content_hash(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def image_facts(path: Path, max_pixels: int, cache: Cache, source_hash: str | None = None
-                ) -> ImageFacts:
+def image_facts(
+    path: Path, max_pixels: int, cache: Cache, source_hash: str | None = None
+) -> ImageFacts:
     """The facts of the image at `path`, by its content hash: read only when not known yet."""
     source: bytes | None = None
     if source_hash is None:
@@ -362,9 +363,9 @@ class Job:
 
     def key(self, source: bytes | None = None) -> str:
         digest = self.source_hash or content_hash(
-            source if source is not None else self.source.read_bytes())
-        return cache_key("render", RENDER_VERSION, digest, safe_stem(self.name),
-                         asdict(self.spec))
+            source if source is not None else self.source.read_bytes()
+        )
+        return cache_key("render", RENDER_VERSION, digest, safe_stem(self.name), asdict(self.spec))
 
 
 def _render_job(

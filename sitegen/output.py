@@ -131,7 +131,8 @@ def _same_file(path: Path, content: bytes | Path) -> bool:
         if isinstance(content, Path):
             return path.samefile(content) or (
                 path.stat().st_size == content.stat().st_size
-                and path.read_bytes() == content.read_bytes())
+                and path.read_bytes() == content.read_bytes()
+            )
         return path.stat().st_size == len(content) and path.read_bytes() == content
     except OSError:
         return False
@@ -165,20 +166,25 @@ def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
     nothing is written. Returns whether anything was.
     """
     manifest = _load_manifest(out)
-    planned = {name: (part.fingerprints() if isinstance(part, OutputPlan)
-                      else {"": fingerprint(part)}) for name, part in parts.items()}
+    planned = {
+        name: (part.fingerprints() if isinstance(part, OutputPlan) else {"": fingerprint(part)})
+        for name, part in parts.items()
+    }
 
     def live(name: str, rel: str) -> Path:
         return out / name / rel if rel else out / name
 
     def unchanged(name: str, rel: str, print_: str) -> bool:
         known = manifest.get(name, {}).get(rel)
-        return known is not None and known[0] == print_ and _record(live(name, rel),
-                                                                    print_) == known
+        return (
+            known is not None and known[0] == print_ and _record(live(name, rel), print_) == known
+        )
 
-    if all(set(files) == set(manifest.get(name, {})) and all(
-            unchanged(name, rel, p) for rel, p in files.items())
-           for name, files in planned.items()):
+    if all(
+        set(files) == set(manifest.get(name, {}))
+        and all(unchanged(name, rel, p) for rel, p in files.items())
+        for name, files in planned.items()
+    ):
         return False
     staging = out / f".staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -187,17 +193,26 @@ def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
         for name, part in parts.items():
             if isinstance(part, OutputPlan):
                 (staging / name).mkdir()
-                part.write(staging / name, lambda rel, p, name=name: live(name, rel)
-                           if unchanged(name, rel, p) else None)
+                part.write(
+                    staging / name,
+                    lambda rel, p, name=name: live(name, rel) if unchanged(name, rel, p) else None,
+                )
             else:
-                (staging / name).write_bytes(part)
+                try:
+                    if not unchanged(name, "", planned[name][""]):
+                        raise OSError("changed")
+                    os.link(out / name, staging / name)
+                except OSError:
+                    (staging / name).write_bytes(part)
         (out / MANIFEST).unlink(missing_ok=True)  # stale from here until written again
         for name in parts:
             swap_in(staging / name, out / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    records = {name: {rel: r for rel, p in files.items() if (r := _record(live(name, rel), p))}
-               for name, files in planned.items()}
+    records = {
+        name: {rel: r for rel, p in files.items() if (r := _record(live(name, rel), p))}
+        for name, files in planned.items()
+    }
     tmp = out / f"{MANIFEST}.tmp"
     tmp.write_bytes(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
     os.replace(tmp, out / MANIFEST)

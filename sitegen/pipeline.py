@@ -50,9 +50,11 @@ class Store:
     @classmethod
     def open(cls, root: Path | None) -> Store:
         folder = root / CACHE_DIR / "packs" if root else None
-        return cls(Pack(folder / "analyses.pack" if folder else None),
-                   Pack(folder / "pages.pack" if folder else None),
-                   FileHashes(Pack(folder / "hashes.pack" if folder else None)))
+        return cls(
+            Pack(folder / "analyses.pack" if folder else None),
+            Pack(folder / "pages.pack" if folder else None),
+            FileHashes(Pack(folder / "hashes.pack" if folder else None)),
+        )
 
     def save(self) -> None:
         for pack in (self.analyses, self.pages, self.hashes.pack):
@@ -107,8 +109,14 @@ def load_site(root: Path, now: str | None = None) -> Site:
     clock = parse_now(now, config.tz)
     register = load_register(config)
     store = Store.open(root)
-    context = Context(config, register, clock, valid_entries(root), cache=Cache(root / CACHE_DIR),
-                      hashes=store.hashes)
+    context = Context(
+        config,
+        register,
+        clock,
+        valid_entries(root),
+        cache=Cache(root / CACHE_DIR),
+        hashes=store.hashes,
+    )
     return Site(root, config, register, context, store)
 
 
@@ -121,13 +129,22 @@ def analyse_all(site: Site, progress: Progress | None = None) -> list[Analysis]:
     over all cores when there are many."""
     config = site.config
     names = sorted((p.pupil_id, p.first_name, p.last_name) for p in site.register.pupils.values())
-    common = (ANALYSIS_VERSION, str(site.root), names, config.timezone, config.language,
-              config.tone_threshold <= 0)
+    common = (
+        ANALYSIS_VERSION,
+        str(site.root),
+        names,
+        config.timezone,
+        config.language,
+        config.tone_threshold <= 0,
+    )
     folders = post_folders(site.root)
     keys: list[str] = []
     for folder in folders:
-        files = sorted((p.name, site.store.hashes.hash(p)) for p in folder.iterdir()
-                       if p.is_file() and p.name != "index.md")
+        files = sorted(
+            (p.name, site.store.hashes.hash(p))
+            for p in folder.iterdir()
+            if p.is_file() and p.name != "index.md"
+        )
         keys.append(cache_key("analysis", common, (folder / "index.md").read_bytes(), files))
     results: list[Analysis | None] = [site.store.analyses.get(k) for k in keys]
     missing = [i for i, r in enumerate(results) if r is None]
@@ -139,8 +156,9 @@ def analyse_all(site: Site, progress: Progress | None = None) -> list[Analysis]:
     return [r for r in results if r is not None]
 
 
-def _analyse(site: Site, folders: list[Path], advance: Callable[[int], None] | None
-             ) -> list[Analysis]:
+def _analyse(
+    site: Site, folders: list[Path], advance: Callable[[int], None] | None
+) -> list[Analysis]:
     config, register = site.config, site.register
     workers = min(os.cpu_count() or 1, 8)
     if len(folders) < PARALLEL_FROM or workers < 2:
@@ -152,20 +170,24 @@ def _analyse(site: Site, folders: list[Path], advance: Callable[[int], None] | N
     chunks = [folders[i : i + size] for i in range(0, len(folders), size)]
     out = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for result in pool.map(_analyse_chunk, *zip(*[(site.root, config, register, c)
-                                                      for c in chunks], strict=True)):
+        for result in pool.map(
+            _analyse_chunk, *zip(*[(site.root, config, register, c) for c in chunks], strict=True)
+        ):
             out.extend(result)
             if advance:
                 advance(len(result))
     return out
 
 
-def _analyse_chunk(root: Path, config: Config, register: Register, folders: list[Path]
-                   ) -> list[Analysis]:
+def _analyse_chunk(
+    root: Path, config: Config, register: Register, folders: list[Path]
+) -> list[Analysis]:
     names = NameIndex(register)
     prefilter = config.tone_threshold <= 0
-    return [analyse(load_post(root, folder, config.tz, config.language), names, register, prefilter)
-            for folder in folders]
+    return [
+        analyse(load_post(root, folder, config.tz, config.language), names, register, prefilter)
+        for folder in folders
+    ]
 
 
 def reload_post(site: Site, post: Post) -> Post:
@@ -312,9 +334,15 @@ def _website(
             continue
         post_images = images[(d.slug, WEBSITE)]
         analysis = d.checked.analysis
-        views.append(post_view(
-            d.checked.post, site.config, [(ref, v) for ref, v, _ in post_images],
-            body_html=analysis.body_html if analysis else None, digest=d.checked.digest))
+        views.append(
+            post_view(
+                d.checked.post,
+                site.config,
+                [(ref, v) for ref, v, _ in post_images],
+                body_html=analysis.body_html if analysis else None,
+                digest=d.checked.digest,
+            )
+        )
         for _, _, files in post_images:
             for name, content in files.items():
                 plan.add(f"posts/{d.slug}/{name}", content)
@@ -364,8 +392,13 @@ def _exports(
                 platform,
                 post.title,
                 post.date,
-                compose(post, platform, config.export_for(platform), link,
-                        d.checked.analysis.plain_text if d.checked.analysis else None),
+                compose(
+                    post,
+                    platform,
+                    config.export_for(platform),
+                    link,
+                    d.checked.analysis.plain_text if d.checked.analysis else None,
+                ),
                 link,
                 tuple((name, alt) for name, _, alt in files),
             )

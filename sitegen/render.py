@@ -89,10 +89,19 @@ def post_view(
     by_file = {ref.file: ImageView(ref.alt, ref.caption, tuple(v)) for ref, v in images if v}
     assert post.date is not None
     html = render_body(post.body) if body_html is None else body_html
-    fingerprint = cache_key("view", digest or post.body, post.slug, post.title, post.summary,
-                            str(post.date), post.lang, post.author, post.tags,
-                            [(ref.file, ref.alt, ref.caption, [asdict(v) for v in vs])
-                             for ref, vs in images], banner)
+    fingerprint = cache_key(
+        "view",
+        digest or post.body,
+        post.slug,
+        post.title,
+        post.summary,
+        str(post.date),
+        post.lang,
+        post.author,
+        post.tags,
+        [(ref.file, ref.alt, ref.caption, [asdict(v) for v in vs]) for ref, vs in images],
+        banner,
+    )
     return PostView(
         fingerprint=fingerprint,
         slug=post.slug,
@@ -170,10 +179,14 @@ class Renderer:
         )
         self.env.globals.update(sizes=SIZES, strings=strings)
         self.env.filters["longdate"] = long_date
-        sources = sorted((p.relative_to(self.templates).as_posix(), p.read_bytes())
-                         for p in self.templates.rglob("*") if p.is_file())
-        self.fingerprint = cache_key("renderer", sources, repr(self.config), self.preview,
-                                     self.extra_head)
+        sources = sorted(
+            (p.relative_to(self.templates).as_posix(), p.read_bytes())
+            for p in self.templates.rglob("*")
+            if p.is_file()
+        )
+        self.fingerprint = cache_key(
+            "renderer", sources, repr(self.config), self.preview, self.extra_head
+        )
 
     def page(self, template: str, path: str, **context: Any) -> bytes:
         """Render one page at `path` (relative to the site root, "" for the home page)."""
@@ -206,8 +219,9 @@ def page_path(number: int, base: str = "") -> str:
     return base if number == 1 else f"{base}page/{number}/"
 
 
-def render_pages(renderer: Renderer, posts: list[PostView], cache: Pack | None = None
-                 ) -> dict[str, bytes]:
+def render_pages(
+    renderer: Renderer, posts: list[PostView], cache: Pack | None = None
+) -> dict[str, bytes]:
     """Every HTML page of the site, by output path; a page whose inputs are unchanged comes
     from `cache`, keyed by the templates, the settings and the fingerprints of its posts."""
     config = renderer.config
@@ -215,8 +229,9 @@ def render_pages(renderer: Renderer, posts: list[PostView], cache: Pack | None =
     out: dict[str, bytes] = {}
 
     def page(template: str, path: str, views: list[PostView], **context: Any) -> bytes:
-        key = cache_key("page", renderer.fingerprint, template, path,
-                        [v.fingerprint for v in views], context)
+        key = cache_key(
+            "page", renderer.fingerprint, template, path, [v.fingerprint for v in views], context
+        )
         hit = cache.get(key) if cache is not None else None
         if isinstance(hit, bytes):
             return hit
@@ -233,7 +248,12 @@ def render_pages(renderer: Renderer, posts: list[PostView], cache: Pack | None =
     for number, chunk in enumerate(pages, 1):
         path = page_path(number)
         out[path + "index.html"] = page(
-            "index.html", path, chunk, title=config.title, page=number, pages=len(pages),
+            "index.html",
+            path,
+            chunk,
+            title=config.title,
+            page=number,
+            pages=len(pages),
             newer=page_path(number - 1) if number > 1 else None,
             older=page_path(number + 1) if number < len(pages) else None,
         )
@@ -248,8 +268,13 @@ def render_pages(renderer: Renderer, posts: list[PostView], cache: Pack | None =
         for number, chunk in enumerate(chunks, 1):
             path = page_path(number, f"tags/{slug}/")
             out[path + "index.html"] = page(
-                "tag.html", path, chunk, tag=name, title=t["tagged"].format(tag=name),
-                page=number, pages=len(chunks),
+                "tag.html",
+                path,
+                chunk,
+                tag=name,
+                title=t["tagged"].format(tag=name),
+                page=number,
+                pages=len(chunks),
                 newer=page_path(number - 1, f"tags/{slug}/") if number > 1 else None,
                 older=page_path(number + 1, f"tags/{slug}/") if number < len(chunks) else None,
             )

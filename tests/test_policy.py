@@ -494,11 +494,33 @@ def test_body_images_must_be_listed(run, site):  # type: ignore[no-untyped-def]
     assert codes(run, site) == set()
 
 
-HTML_PIECES = ["<p>", "</p>", "<a href='https://x.org'>", "<a href=javascript:x>", "</a>",
-               "<img src=a.jpg alt=x>", "<img src=x onerror=y>", "<b onclick=z>", "</b>",
-               "<script>", "</script>", "<iframe src=x>", "<span lang=cy>", "</span>", "text",
-               "<div style='x'>", "<em>", "</em>", "<form>", "<input>", "<a rel=x title=t>",
-               "&amp;", "<table><tr><td align=left>", "<svg onload=x>", "<!-- c -->"]
+HTML_PIECES = [
+    "<p>",
+    "</p>",
+    "<a href='https://x.org'>",
+    "<a href=javascript:x>",
+    "</a>",
+    "<img src=a.jpg alt=x>",
+    "<img src=x onerror=y>",
+    "<b onclick=z>",
+    "</b>",
+    "<script>",
+    "</script>",
+    "<iframe src=x>",
+    "<span lang=cy>",
+    "</span>",
+    "text",
+    "<div style='x'>",
+    "<em>",
+    "</em>",
+    "<form>",
+    "<input>",
+    "<a rel=x title=t>",
+    "&amp;",
+    "<table><tr><td align=left>",
+    "<svg onload=x>",
+    "<!-- c -->",
+]
 
 
 @settings(max_examples=300, deadline=None)

@@ -175,8 +175,7 @@ def analyse(post: Post, names: NameIndex, register: Register, prefilter: bool = 
     )
 
 
-def judge(analysis: Analysis, ctx: Context, facts: dict[str, ImageFacts] | None = None
-          ) -> Checked:
+def judge(analysis: Analysis, ctx: Context, facts: dict[str, ImageFacts] | None = None) -> Checked:
     """Every rule on one post, from its analysis and today's register, log, settings and clock."""
     post, digest = analysis.post, analysis.digest
     findings = list(post.load_findings)
@@ -191,8 +190,7 @@ def judge(analysis: Analysis, ctx: Context, facts: dict[str, ImageFacts] | None 
             facts = inspect_post_images(post, ctx)
         findings += check_photos(post, facts, ctx.config)
     findings.sort(key=lambda f: (f.severity != "error", f.line or 0, f.code))
-    return Checked(post, tuple(findings), digest, workflow_status(post, findings, digest),
-                   analysis)
+    return Checked(post, tuple(findings), digest, workflow_status(post, findings, digest), analysis)
 
 
 def check_post(post: Post, ctx: Context, facts: dict[str, ImageFacts] | None = None) -> Checked:

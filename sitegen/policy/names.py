@@ -98,23 +98,30 @@ def find_names(post: Post, index: NameIndex, register: Register) -> tuple[NameHi
         if not text or not index.find(Folded(fold_fast(text), ()), tagged):
             continue  # the quick whole-string fold finds no name: no need to track offsets
         for m in index.find(fold_markup(text), tagged):
-            hits.append(NameHit(label, line + text.count("\n", 0, m.start), m.pupil.pupil_id,
-                                m.full))
+            hits.append(
+                NameHit(label, line + text.count("\n", 0, m.start), m.pupil.pupil_id, m.full)
+            )
     return tuple(hits)
 
 
-def judge_names(post: Post, hits: tuple[NameHit, ...], register: Register,
-                today: date) -> list[Finding]:
+def judge_names(
+    post: Post, hits: tuple[NameHit, ...], register: Register, today: date
+) -> list[Finding]:
     """SG114 for the names found: allowed only with `named` and enough name consent today."""
     named = {fold_id(p) for p in post.named}
     findings: list[Finding] = []
     reported: set[tuple[str, str, bool]] = set()
     labels = dict.fromkeys(h.label for h in hits)
     for label in labels:
-        found = [(h, p) for h in hits if h.label == label
-                 if (p := lookup(register, h.pupil_id)) is not None]
-        first_ok = {fold(p.first_name) for h, p in found
-                    if not h.full and allowed(p, h.full, named, today)}
+        found = [
+            (h, p)
+            for h in hits
+            if h.label == label
+            if (p := lookup(register, h.pupil_id)) is not None
+        ]
+        first_ok = {
+            fold(p.first_name) for h, p in found if not h.full and allowed(p, h.full, named, today)
+        }
         for hit, pupil in found:
             if allowed(pupil, hit.full, named, today):
                 continue
@@ -124,9 +131,16 @@ def judge_names(post: Post, hits: tuple[NameHit, ...], register: Register,
             key = (label, pupil.pupil_id, hit.full)
             if key not in reported:
                 reported.add(key)
-                findings.append(Finding("SG114", "error", _message(pupil, hit.full, label, named,
-                                                                   today),
-                                        post.path, hit.line, pupil.pupil_id))
+                findings.append(
+                    Finding(
+                        "SG114",
+                        "error",
+                        _message(pupil, hit.full, label, named, today),
+                        post.path,
+                        hit.line,
+                        pupil.pupil_id,
+                    )
+                )
     return findings
 
 

@@ -251,9 +251,16 @@ def judge_tone(post: Post, worst: Worst | None, threshold: float) -> list[Findin
         return []
     value, text, line = worst
     quoted = text if len(text) <= 80 else text[:77] + "..."
-    return [Finding("SG140", "warning",
-                    f'negative or disparaging tone (score {value:+.2f}): "{quoted}"; '
-                    "posts should be positive", post.path, line)]
+    return [
+        Finding(
+            "SG140",
+            "warning",
+            f'negative or disparaging tone (score {value:+.2f}): "{quoted}"; '
+            "posts should be positive",
+            post.path,
+            line,
+        )
+    ]
 
 
 def check_tone(post: Post, threshold: float) -> list[Finding]:

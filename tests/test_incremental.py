@@ -1,0 +1,161 @@
+"""Content-addressed caching: warm builds equal cold ones, and a change reaches exactly what
+depends on it."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.sites import posts, write_sitegen
+from sitegen.cli import main
+from tests.conftest import SiteDir
+
+NOW = "2026-11-25T12:00"
+
+
+def build(root: Path) -> None:
+    assert main(["--site", str(root), "--now", NOW, "build"]) == 0
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    out = {}
+    for part in ("build/site", "build/exports", "build/report.json"):
+        base = root / part
+        files = [base] if base.is_file() else [p for p in base.rglob("*") if p.is_file()]
+        for path in files:
+            out[path.relative_to(root).as_posix()] = (path.read_bytes(), path.stat().st_ino)
+    return out
+
+
+def contents(snap: dict[str, tuple[bytes, int]]) -> dict[str, bytes]:
+    return {k: v[0] for k, v in snap.items()}
+
+
+def changed(before: dict, after: dict) -> set[str]:
+    keys = set(before) | set(after)
+    return {k for k in keys if before.get(k, (None,))[0] != after.get(k, (None,))[0]}
+
+
+@pytest.fixture
+def generated(tmp_path: Path) -> Path:
+    root = tmp_path / "gen"
+    write_sitegen(root, posts(40))  # enough posts to use the worker processes
+    return root
+
+
+def test_warm_equals_cold_and_rewrites_nothing(demo: SiteDir, generated: Path) -> None:
+    for root in (demo.root, generated):
+        build(root)
+        cold = snapshot(root)
+        build(root)
+        warm = snapshot(root)
+        assert warm == cold  # same bytes, same inodes: nothing was written again
+        shutil.rmtree(root / "build/.cache")
+        build(root)
+        assert contents(snapshot(root)) == contents(cold)
+
+
+def test_corrupt_cache_is_ignored(demo: SiteDir) -> None:
+    build(demo.root)
+    cold = contents(snapshot(demo.root))
+    for pack in (demo.root / "build/.cache/packs").glob("*.pack"):
+        pack.write_bytes(pack.read_bytes()[:-100])
+    entry = next((demo.root / "build/.cache/render").rglob("*.jpg"))
+    entry.write_bytes(b"not an image")
+    shutil.rmtree(demo.root / "build/site")
+    build(demo.root)
+    assert contents(snapshot(demo.root)) == cold
+
+
+def edit_and_approve(root: Path, slug: str) -> None:
+    index = root / "content/posts" / slug / "index.md"
+    text = index.read_text().replace("summary: ", "summary: Updated. ", 1)
+    index.write_text(text.rstrip("\n") + "\n\nAn update from the office.\n")
+    assert main(["--site", str(root), "--now", NOW, "approve", slug, "--by", "head"]) == 0
+
+
+def test_one_post_edit_changes_exactly_what_lists_it(generated: Path) -> None:
+    build(generated)
+    before = snapshot(generated)
+    slugs = sorted(p.name for p in (generated / "content/posts").iterdir())
+    slug = slugs[5]
+    edit_and_approve(generated, slug)
+    build(generated)
+    after = snapshot(generated)
+    index = (generated / "content/posts" / slug / "index.md").read_text()
+    tags = index.split("tags: [")[1].split("]")[0].split(", ")
+    newest_first = sorted(slugs, reverse=True)
+    page = newest_first.index(slug) // 10 + 1
+    page_file = "index.html" if page == 1 else f"page/{page}/index.html"
+    expected = {
+        f"build/site/posts/{slug}/index.html",
+        f"build/site/{page_file}",
+        "build/site/feed.xml",
+        "build/site/feed.json",
+        f"build/exports/x/{slug}/post.txt",
+        f"build/exports/x/{slug}/manifest.json",
+        "build/exports/x/bulk.csv",
+    }
+    tag_pages = {k for k in changed(before, after) if k.startswith("build/site/tags/")}
+    assert tag_pages and all(any(f"/tags/{t}/" in k for t in tags) for k in tag_pages)
+    assert changed(before, after) - tag_pages == expected
+    unchanged = set(before) - changed(before, after)
+    relinked = sorted(k for k in unchanged if before[k][1] != after[k][1])
+    assert relinked == []  # unchanged files are linked, not written again
+
+
+def test_template_change_reaches_every_page_and_nothing_else(demo: SiteDir) -> None:
+    build(demo.root)
+    before = snapshot(demo.root)
+    base = demo.root / "templates/base.html"
+    base.write_text(base.read_text().replace("<footer", "<!-- new --><footer"))
+    build(demo.root)
+    diff = changed(before, snapshot(demo.root))
+    pages = {k for k in before if k.endswith(".html")}
+    assert diff == pages
+
+
+def test_settings_and_register_changes(demo: SiteDir) -> None:
+    build(demo.root)
+    before = snapshot(demo.root)
+    toml = demo.root / "site.toml"
+    toml.write_text(toml.read_text().replace('jjones = "Mrs Jones"', 'jjones = "Mrs E. Jones"'))
+    build(demo.root)
+    diff = changed(before, snapshot(demo.root))
+    assert "build/site/posts/2026-10-02-castell-coch-visit/index.html" in diff  # by jjones
+    assert "build/site/posts/2026-09-04-welcome-back/index.html" not in diff  # by head
+    assert not any(k.endswith(".jpg") for k in diff)
+
+    before = snapshot(demo.root)
+    register = demo.root / "content/consent.csv"
+    # P1004's website-only consent becomes Instagram too: the gatehouse photo may go there.
+    register.write_text(
+        register.read_text().replace(
+            "P1004,Gethin,Llywelyn,Year 4,yes,no,no,no",
+            "P1004,Gethin,Llywelyn,Year 4,yes,no,yes,no",
+        )
+    )
+    build(demo.root)
+    diff = changed(before, snapshot(demo.root))
+    assert any("instagram/2026-10-02-castell-coch-visit/02-gatehouse" in k for k in diff)
+    assert not any(k.startswith("build/site/") for k in diff)
+
+
+def test_code_version_is_part_of_every_key() -> None:
+    from sitegen import cache
+
+    assert len(cache.CODE_VERSION) == 32
+    key = cache.cache_key("x", 1)
+    original = cache.CODE_VERSION
+    try:
+        cache.CODE_VERSION = b"\0" * 32
+        assert cache.cache_key("x", 1) != key
+    finally:
+        cache.CODE_VERSION = original
+
+
+def test_bench_package_is_importable() -> None:
+    assert "bench.sites" in sys.modules
