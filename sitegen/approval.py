@@ -110,10 +110,25 @@ def read_audit_log(root: Path) -> tuple[list[AuditEntry], list[str]]:
     return entries, problems
 
 
-def valid_entries(root: Path) -> dict[str, dict[str, Any]]:
-    """Entries whose hash matches their contents, by hash: what an approval may point to."""
+def valid_entries(root: Path, memo: Any = None) -> dict[str, dict[str, Any]]:
+    """Entries whose hash matches their contents, by hash: what an approval may point to.
+
+    `memo` (a cache Pack) remembers the answer for the log's exact bytes.
+    """
+    key = None
+    if memo is not None:
+        try:
+            key = "audit:" + hashlib.sha256((root / AUDIT_LOG).read_bytes()).hexdigest()
+        except OSError:
+            key = None
+        known = memo.get(key) if key else None
+        if isinstance(known, dict):
+            return known
     entries, _ = read_audit_log(root)
-    return {e.hash: e.data for e in entries if e.data.get("hash") == e.hash}
+    valid = {e.hash: e.data for e in entries if e.data.get("hash") == e.hash}
+    if memo is not None and key:
+        memo.put(key, valid)
+    return valid
 
 
 def append_audit(root: Path, action: str, post: str, by: str, at: datetime, digest: str) -> str:

@@ -11,7 +11,7 @@ import hashlib
 import os
 import pickle
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from sitegen.errors import RefusedError
@@ -37,16 +37,22 @@ class OutputPlan:
     def fingerprints(self) -> dict[str, str]:
         return {path: fingerprint(content) for path, content in self.files.items()}
 
-    def write(self, folder: Path, reuse: Callable[[str, str], Path | None]) -> None:
-        """Write every file into `folder`. A file the live build already has, unchanged
-        (`reuse` finds it), and a file from the cache are hard-linked, not written again."""
-        made: set[Path] = set()
+    def write(self, folder: str, live: str, same: set[str]) -> None:
+        """Write every file into `folder`. A file the live build has unchanged (in `same`) and
+        a file from the cache are hard-linked, not written again. (Plain strings: this loop
+        runs for every file of the site.)"""
+        made: set[str] = set()
         for path, content in sorted(self.files.items()):
-            target = folder / path
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            source = content if isinstance(content, Path) else reuse(path, fingerprint(content))
+            target = os.path.join(folder, path)
+            parent = os.path.dirname(target)
+            if parent not in made:
+                os.makedirs(parent, exist_ok=True)
+                made.add(parent)
+            source = (
+                content
+                if isinstance(content, Path)
+                else (os.path.join(live, path) if path in same else None)
+            )
             if source is not None:
                 try:
                     os.link(source, target)
@@ -56,7 +62,8 @@ class OutputPlan:
             if isinstance(content, Path):
                 shutil.copyfile(content, target)
             else:
-                target.write_bytes(content)
+                with open(target, "wb") as handle:
+                    handle.write(content)
 
 
 def fingerprint(content: bytes | Path) -> str:
@@ -150,9 +157,9 @@ def _load_manifest(out: Path) -> dict[str, dict[str, Record]]:
         return {}
 
 
-def _record(path: Path, print_: str) -> Record | None:
+def _record(path: str, print_: str) -> Record | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return (print_, st.st_size, st.st_mtime_ns, st.st_ino)
@@ -170,21 +177,22 @@ def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
         name: (part.fingerprints() if isinstance(part, OutputPlan) else {"": fingerprint(part)})
         for name, part in parts.items()
     }
+    base = os.fspath(out)
 
-    def live(name: str, rel: str) -> Path:
-        return out / name / rel if rel else out / name
+    def live(name: str, rel: str) -> str:
+        return os.path.join(base, name, rel) if rel else os.path.join(base, name)
 
-    def unchanged(name: str, rel: str, print_: str) -> bool:
-        known = manifest.get(name, {}).get(rel)
-        return (
-            known is not None and known[0] == print_ and _record(live(name, rel), print_) == known
-        )
-
-    if all(
-        set(files) == set(manifest.get(name, {}))
-        and all(unchanged(name, rel, p) for rel, p in files.items())
-        for name, files in planned.items()
-    ):
+    same: dict[str, set[str]] = {}
+    for name, files in planned.items():
+        known = manifest.get(name, {})
+        same[name] = {
+            rel
+            for rel, print_ in files.items()
+            if (record := known.get(rel)) is not None
+            and record[0] == print_
+            and _record(live(name, rel), print_) == record
+        }
+    if all(len(same[n]) == len(planned[n]) == len(manifest.get(n, {})) for n in planned):
         return False
     staging = out / f".staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -192,20 +200,18 @@ def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
     try:
         for name, part in parts.items():
             if isinstance(part, OutputPlan):
-                (staging / name).mkdir()
-                part.write(
-                    staging / name,
-                    lambda rel, p, name=name: live(name, rel) if unchanged(name, rel, p) else None,
-                )
+                part.write(os.path.join(staging, name), live(name, ""), same[name])
             else:
                 try:
-                    if not unchanged(name, "", planned[name][""]):
+                    if "" not in same[name]:
                         raise OSError("changed")
                     os.link(out / name, staging / name)
                 except OSError:
                     (staging / name).write_bytes(part)
         (out / MANIFEST).unlink(missing_ok=True)  # stale from here until written again
         for name in parts:
+            if not (staging / name).exists():
+                (staging / name).mkdir()  # an empty part is still a folder
             swap_in(staging / name, out / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

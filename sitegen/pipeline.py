@@ -113,7 +113,7 @@ def load_site(root: Path, now: str | None = None) -> Site:
         config,
         register,
         clock,
-        valid_entries(root),
+        valid_entries(root, store.analyses),
         cache=Cache(root / CACHE_DIR),
         hashes=store.hashes,
     )
