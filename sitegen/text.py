@@ -118,11 +118,20 @@ def _unmark(match: re.Match[str]) -> str:
     return " " if token.startswith("<") and BREAKING_TAGS.match(token) else ""
 
 
-def fold_fast(source: str) -> str:
-    """The same folding as `fold_markup`, whole-string and without offsets: for a quick test."""
+# Non-ASCII characters the quick fold may leave as they are: punctuation that is the same
+# whichever way it is folded. Any other non-ASCII character sends the text to the full fold.
+SAFE_PUNCTUATION = dict.fromkeys(map(ord, "’‘“”–—•·«»£€§°©®"), None)
+
+
+def fold_fast(source: str) -> str | None:
+    """The same folding as `fold_markup`, whole-string and without offsets, for a quick test;
+    None when the text holds characters only the full fold is sure to treat right."""
     text = unicodedata.normalize("NFKC", MARKUP.sub(_unmark, source)).translate(INVISIBLE)
     text = unicodedata.normalize("NFKD", text.translate(_confusable_table()))
-    return WHITESPACE.sub(" ", COMBINING.sub("", text).casefold())
+    text = WHITESPACE.sub(" ", COMBINING.sub("", text).casefold())
+    if not text.isascii() and not text.translate(SAFE_PUNCTUATION).isascii():
+        return None
+    return text
 
 
 def name_pattern(name: str) -> str | None:

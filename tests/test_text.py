@@ -47,7 +47,13 @@ PIECES = st.sampled_from(
 @given(st.lists(st.one_of(PIECES, st.text(max_size=3)), max_size=12))
 def test_fast_fold_matches_offset_fold(parts: list[str]) -> None:
     text = "".join(parts)
-    assert fold_fast(text).strip() == fold_markup(text).text.strip()
+    quick = fold_fast(text)
+    assert quick is None or quick.strip() == fold_markup(text).text.strip()
+
+
+def test_quick_fold_covers_welsh_and_typography() -> None:
+    assert fold_fast("Llongyfarchiadau i Siân a Gwenllïan – “da iawn”!") is not None
+    assert fold_fast("日本語") is None
 
 
 def test_examples() -> None:

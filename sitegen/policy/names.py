@@ -95,7 +95,10 @@ def find_names(post: Post, index: NameIndex, register: Register) -> tuple[NameHi
     tagged = [p for pid in post.pupils if (p := lookup(register, pid)) is not None]
     hits: list[NameHit] = []
     for label, text, line in text_fields(post):
-        if not text or not index.find(Folded(fold_fast(text), ()), tagged):
+        if not text:
+            continue
+        quick = fold_fast(text)
+        if quick is not None and not index.find(Folded(quick, ()), tagged):
             continue  # the quick whole-string fold finds no name: no need to track offsets
         for m in index.find(fold_markup(text), tagged):
             hits.append(
