@@ -110,6 +110,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--done", metavar="SLUG", help="record that SLUG was removed from --platform")
     p.add_argument("--platform", metavar="P")
 
+    p = sub.add_parser("serve", parents=[common], help="preview with drafts, rebuilt on save")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+
     p = sub.add_parser("audit", parents=[common], help="the approval audit log")
     p.add_argument("action", choices=["verify"])
     return top
@@ -325,6 +329,14 @@ def cmd_audit(args: argparse.Namespace, root: Path) -> int:
     return OK
 
 
+def cmd_serve(args: argparse.Namespace, root: Path) -> int:
+    from sitegen.serve import serve
+
+    if not (root / "site.toml").exists():
+        _site(args, root)  # the usual clear message for a folder that is no site
+    return serve(root, args.host, args.port, getattr(args, "now", None))
+
+
 def cmd_sar(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
     data = subject_access(site, args.pupil_id, decisions(site, check(site)))
@@ -386,6 +398,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "build": cmd_build,
     "audit": cmd_audit,
     "sar": cmd_sar,
+    "serve": cmd_serve,
     "takedown": cmd_takedown,
 }
 

@@ -54,15 +54,7 @@ def decide(checked: Checked, ctx: Context) -> Decision:
             when = post.date.isoformat() if post.date else "no date"
             left_out.append((platform, f"scheduled for {when}"))
             continue
-        images = tuple(
-            ref
-            for ref in post.images
-            if all(
-                (pupil := lookup(ctx.register, p)) is not None
-                and pupil.consents_to(platform, ctx.today)
-                for p in ref.pupils
-            )
-        )
+        images = consented_images(checked, platform, ctx)
         export = config.exports.get(platform)
         if export is not None and export.requires_image and not images:
             left_out.append((platform, f"{platform} needs an image and none may go there"))
@@ -71,6 +63,19 @@ def decide(checked: Checked, ctx: Context) -> Decision:
             images = images[: export.max_images]
         published[platform] = images
     return Decision(checked, published, tuple(left_out))
+
+
+def consented_images(checked: Checked, platform: str, ctx: Context) -> tuple[ImageRef, ...]:
+    """The post's images whose every pupil consents to `platform` today."""
+    return tuple(
+        ref
+        for ref in checked.post.images
+        if all(
+            (pupil := lookup(ctx.register, p)) is not None
+            and pupil.consents_to(platform, ctx.today)
+            for p in ref.pupils
+        )
+    )
 
 
 def _blocker(checked: Checked) -> str | None:

@@ -145,16 +145,20 @@ def _same_file(path: Path, content: bytes | Path) -> bool:
         return False
 
 
-MANIFEST = ".manifest.pickle"  # beside site/ and exports/, never inside what is uploaded
+MANIFEST = ".manifest-{}.pickle"  # one per part, beside it, never inside what is uploaded
 Record = tuple[str, int, int, int]  # fingerprint, size, mtime_ns, inode
 
 
-def _load_manifest(out: Path) -> dict[str, dict[str, Record]]:
-    try:
-        data = pickle.loads((out / MANIFEST).read_bytes())
-        return data if isinstance(data, dict) else {}
-    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
-        return {}
+def _load_manifest(out: Path, names: list[str]) -> dict[str, dict[str, Record]]:
+    manifest: dict[str, dict[str, Record]] = {}
+    for name in names:
+        try:
+            data = pickle.loads((out / MANIFEST.format(name)).read_bytes())
+        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+            continue
+        if isinstance(data, dict):
+            manifest[name] = data
+    return manifest
 
 
 def _record(path: str, print_: str) -> Record | None:
@@ -172,7 +176,7 @@ def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
     unchanged: those are hard-linked into the staging folder, and when nothing at all changed
     nothing is written. Returns whether anything was.
     """
-    manifest = _load_manifest(out)
+    manifest = _load_manifest(out, list(parts))
     planned = {
         name: (part.fingerprints() if isinstance(part, OutputPlan) else {"": fingerprint(part)})
         for name, part in parts.items()
@@ -208,18 +212,18 @@ def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
                     os.link(out / name, staging / name)
                 except OSError:
                     (staging / name).write_bytes(part)
-        (out / MANIFEST).unlink(missing_ok=True)  # stale from here until written again
+        for name in parts:  # stale from here until written again
+            (out / MANIFEST.format(name)).unlink(missing_ok=True)
         for name in parts:
             if not (staging / name).exists():
                 (staging / name).mkdir()  # an empty part is still a folder
             swap_in(staging / name, out / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    records = {
-        name: {rel: r for rel, p in files.items() if (r := _record(live(name, rel), p))}
-        for name, files in planned.items()
-    }
-    tmp = out / f"{MANIFEST}.tmp"
-    tmp.write_bytes(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(tmp, out / MANIFEST)
+    for name, files in planned.items():
+        records = {rel: r for rel, p in files.items() if (r := _record(live(name, rel), p))}
+        target = out / MANIFEST.format(name)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_bytes(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, target)
     return True

@@ -24,6 +24,9 @@ from sitegen.model import ImageRef, Post
 from sitegen.text import slugify
 
 TEMPLATES = ("base.html", "index.html", "post.html", "tag.html", "404.html")
+CSP = "default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'"
+# The preview also runs its reload script and listens for rebuilds, from its own origin only.
+PREVIEW_CSP = CSP + "; script-src 'self'; connect-src 'self'"
 SIZES = "(min-width: 48rem) 44rem, calc(100vw - 2rem)"
 IMG_TAG = re.compile(r"<img\b[^>]*>")
 ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
@@ -201,6 +204,7 @@ class Renderer:
                 canonical=urljoin(self.config.base_url, path),
                 language=self.config.language,
                 preview=self.preview,
+                csp=PREVIEW_CSP if self.preview else CSP,
                 extra_head=Markup(self.extra_head),
                 **context,
             )

@@ -266,8 +266,9 @@ def test_a_build_killed_half_way_leaves_the_previous_site_whole(run, site: SiteD
     killed = 0
     for fraction in (0.3, 0.5, 0.7, 0.85, 0.95):
         shutil.rmtree(site.root / "build/.cache", ignore_errors=True)  # so there is work to do
-        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(whole * fraction)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
