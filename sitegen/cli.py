@@ -135,7 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _site(args: argparse.Namespace, root: Path) -> Site:
     if not root.is_dir():
         raise UsageError(f"--site {root}: no such folder")
-    return load_site(root, getattr(args, "now", None))
+    site = load_site(root, getattr(args, "now", None))
+    for notice in site.context.tools.notices:
+        err.print(f"[yellow]note:[/] {escape(notice)}")
+    return site
 
 
 def cmd_new(args: argparse.Namespace, root: Path) -> int:

@@ -29,8 +29,16 @@ from sitegen.policy import Analysis, Checked, Context, analyse, judge
 from sitegen.policy.names import NameIndex
 from sitegen.register import load_register
 from sitegen.render import PostView, Renderer, post_view, render_pages
+from sitegen.vision import tools
 
 CACHE_DIR = Path("build/.cache")
+
+
+def cache_root(root: Path) -> Path:
+    """Where content-addressed results live: build/.cache, or SITEGEN_CACHE_DIR (which may be
+    shared between sites, since every entry is keyed by the content that made it)."""
+    shared = os.environ.get("SITEGEN_CACHE_DIR")
+    return Path(shared) if shared else root / CACHE_DIR
 
 
 class Progress(Protocol):
@@ -114,8 +122,9 @@ def load_site(root: Path, now: str | None = None) -> Site:
         register,
         clock,
         valid_entries(root, store.analyses),
-        cache=Cache(root / CACHE_DIR),
+        cache=Cache(cache_root(root)),
         hashes=store.hashes,
+        tools=tools(config.ocr, config.faces),
     )
     return Site(root, config, register, context, store)
 

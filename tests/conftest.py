@@ -127,6 +127,14 @@ class SiteDir:
         (self.root / "site.toml").write_text(text, encoding="utf-8")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One content-addressed cache for every site the tests build: OCR and photos once."""
+    import os
+
+    os.environ["SITEGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("sitegen-cache"))
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> SiteDir:
     root = tmp_path / "site"

@@ -157,3 +157,61 @@ def save_photo(
     else:
         img.save(path)
     return path
+
+
+FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation")
+CERTIFICATE_FONTS = (
+    "DejaVuSerif-Bold.ttf",
+    "DejaVuSans.ttf",
+    "LiberationSerif-Bold.ttf",
+    "LiberationSans-Regular.ttf",
+)
+
+
+def font(name: str, size: int):  # type: ignore[no-untyped-def]
+    from PIL import ImageFont
+
+    for folder in FONT_DIRS:
+        path = Path(folder) / name
+        if path.exists():
+            return ImageFont.truetype(str(path), size)
+    raise FileNotFoundError(f"font {name}: install fonts-dejavu-core and fonts-liberation")
+
+
+def certificate(
+    name: str | None,
+    font_name: str = "DejaVuSerif-Bold.ttf",
+    angle: float = 0,
+    seed: int = 1,
+    size: tuple[int, int] = (1600, 1200),
+) -> Image.Image:
+    """A photographed-looking certificate: on a table, turned a little, blurred and noisy.
+
+    `name=None` blanks the name line, as a teacher would before taking the photo.
+    """
+    rng = random.Random(seed)
+    paper = Image.new("RGB", (1100, 780), (250, 247, 235))
+    draw = ImageDraw.Draw(paper)
+    draw.rectangle([20, 20, 1080, 760], outline=(150, 30, 30), width=12)
+    draw.rectangle([45, 45, 1055, 735], outline=(190, 150, 40), width=4)
+    title = font(font_name, 64)
+    body = font(font_name, 40)
+    draw.text((550, 150), "Certificate of Achievement", fill=(120, 20, 20), font=title, anchor="mm")
+    draw.text((550, 280), "awarded to", fill=(40, 40, 40), font=body, anchor="mm")
+    if name:
+        draw.text((550, 380), name, fill=(10, 10, 60), font=font(font_name, 72), anchor="mm")
+    else:
+        draw.line([(300, 410), (800, 410)], fill=(60, 60, 60), width=3)
+    draw.text(
+        (550, 500), "for wonderful reading this term", fill=(40, 40, 40), font=body, anchor="mm"
+    )
+    draw.text((550, 640), "Ysgol Enghraifft", fill=(60, 60, 60), font=body, anchor="mm")
+    turned = paper.rotate(
+        angle, expand=True, fillcolor=(120, 90, 60), resample=Image.Resampling.BICUBIC
+    )
+    table = Image.new("RGB", size, (120, 90, 60))
+    table.paste(turned, ((size[0] - turned.width) // 2, (size[1] - turned.height) // 2))
+    shade = Image.linear_gradient("L").resize(size).point(lambda v: 255 - v // 6)
+    table = Image.composite(table, Image.new("RGB", size, (0, 0, 0)), shade)
+    noise = Image.effect_noise(size, 40 + rng.randint(0, 10)).convert("RGB")
+    return Image.blend(table.filter(ImageFilter.GaussianBlur(1.2)), noise, 0.08)

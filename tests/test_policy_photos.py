@@ -66,7 +66,8 @@ def test_corrupt_and_unsupported_sg121_and_other_posts_go_on(run, site):  # type
     assert result.code == 1
 
 
-def test_facts_are_cached_by_content(run, site):  # type: ignore[no-untyped-def]
+def test_facts_are_cached_by_content(run, site, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("SITEGEN_CACHE_DIR")
     post_with(site, "gps_DSCN0010.jpg", devices="[]")
     run(site, "check")
     entries = list((site.root / "build/.cache/facts").rglob("*.json"))

@@ -6,18 +6,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sitegen.approval import post_digest
+from sitegen.approval import image_hash, post_digest
 from sitegen.cache import Cache, FileHashes
 from sitegen.config import Config
 from sitegen.images import ImageFacts, image_facts
 from sitegen.markup import plain_text, render_body
-from sitegen.model import Finding, Post, Register
+from sitegen.model import Finding, ImageRef, Post, Register
 from sitegen.policy.consent import check_consent
 from sitegen.policy.images import check_image_refs, resolve_image
 from sitegen.policy.markup import check_markup
 from sitegen.policy.names import NameHit, NameIndex, find_names, judge_names
-from sitegen.policy.photos import check_photos
+from sitegen.policy.photos import check_photos, check_vision
 from sitegen.policy.tone import Worst, judge_tone, worst_sentence
+from sitegen.vision import Tools
 
 SEVERITY = {
     "SG100": "error",
@@ -56,6 +57,7 @@ class Context:
     names: NameIndex | None = None
     cache: Cache = field(default_factory=lambda: Cache(None))
     hashes: FileHashes | None = None
+    tools: Tools = field(default_factory=lambda: Tools(False, False, ()))
 
     def __post_init__(self) -> None:
         if self.names is None:
@@ -189,6 +191,10 @@ def judge(analysis: Analysis, ctx: Context, facts: dict[str, ImageFacts] | None 
         if facts is None:
             facts = inspect_post_images(post, ctx)
         findings += check_photos(post, facts, ctx.config)
+        if ctx.tools.ocr or ctx.tools.faces:
+            findings += check_vision(
+                post, look_at_images(post, facts, ctx), ctx.register, ctx.today
+            )
     findings.sort(key=lambda f: (f.severity != "error", f.line or 0, f.code))
     return Checked(post, tuple(findings), digest, workflow_status(post, findings, digest), analysis)
 
@@ -223,3 +229,25 @@ def inspect_post_images(post: Post, ctx: Context) -> dict[str, ImageFacts]:
         except OSError as exc:
             facts[ref.file] = ImageFacts(None, 0, 0, "", "", (), f"cannot be read: {exc.strerror}")
     return facts
+
+
+def look_at_images(
+    post: Post, facts: dict[str, ImageFacts], ctx: Context
+) -> dict[str, tuple[list[str] | None, int | None]]:
+    """OCR words and face counts for the post's readable images, several at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sitegen.vision import count_faces, read_words
+
+    def look(ref: ImageRef) -> tuple[str, tuple[list[str] | None, int | None]]:
+        path = post.folder / ref.file
+        digest = ctx.hashes.hash(path) if ctx.hashes else image_hash(path)
+        words = read_words(path, digest, ctx.cache) if ctx.tools.ocr else None
+        faces = count_faces(path, digest, ctx.cache) if ctx.tools.faces else None
+        return ref.file, (words, faces)
+
+    readable = [ref for ref in post.images if (f := facts.get(ref.file)) and not f.error]
+    if not readable:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(4, len(readable))) as pool:  # Tesseract runs apart
+        return dict(pool.map(look, readable))

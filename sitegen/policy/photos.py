@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sitegen.config import Config
 from sitegen.images import ImageFacts, device_approved, device_name
-from sitegen.model import Finding, ImageRef, Post, Severity
+from sitegen.model import Finding, ImageRef, Post, Pupil, Register, Severity
+from sitegen.policy.names import allowed
+from sitegen.register import lookup
+from sitegen.text import fold, fold_id
+
+PUNCTUATION = "!\"#$%&'()*+,./:;<=>?@[\\]^_`{|}~“”‘’…—–«»|"
 
 
 def check_photos(post: Post, facts: dict[str, ImageFacts], config: Config) -> list[Finding]:
@@ -47,3 +54,84 @@ def _judge(ref: ImageRef, fact: ImageFacts, config: Config) -> list[tuple[str, S
             ("SG124", "warning", f"carries {', '.join(fact.personal)}: it is removed on publish")
         )
     return out
+
+
+def _close(token: str, word: str) -> bool:
+    """Equal, or one letter wrong (added, lost or changed) in a word of five or more."""
+    if token == word:
+        return True
+    if len(word) < 5 or abs(len(token) - len(word)) > 1:
+        return False
+    if len(token) == len(word):
+        return sum(a != b for a, b in zip(token, word, strict=True)) <= 1
+    short, long_ = sorted((token, word), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _appears(tokens: list[str], words: list[str]) -> bool:
+    n = len(words)
+    return n > 0 and any(
+        all(_close(tokens[i + j], words[j]) for j in range(n)) for i in range(len(tokens) - n + 1)
+    )
+
+
+def names_in_words(
+    words: list[str], register: Register, tagged: list[Pupil]
+) -> list[tuple[Pupil, bool]]:
+    """Pupils whose full name (anyone) or first name (tagged) the OCR words show."""
+    tokens = [t for w in words if (t := fold(w).strip(PUNCTUATION))]
+    found: list[tuple[Pupil, bool]] = []
+    for pupil in register.pupils.values():
+        if pupil.last_name and _appears(
+            tokens, fold(f"{pupil.first_name} {pupil.last_name}").split()
+        ):
+            found.append((pupil, True))
+    fully = {p.pupil_id for p, _ in found}
+    for pupil in tagged:
+        if pupil.pupil_id not in fully and _appears(tokens, fold(pupil.first_name).split()):
+            found.append((pupil, False))
+    return found
+
+
+def check_vision(
+    post: Post,
+    seen: dict[str, tuple[list[str] | None, int | None]],
+    register: Register,
+    today: date,
+) -> list[Finding]:
+    """SG125 (a name readable in a photo, by SG114's rule) and SG126 (uncounted faces)."""
+    findings: list[Finding] = []
+    named = {fold_id(p) for p in post.named}
+    tagged = [p for pid in post.pupils if (p := lookup(register, pid)) is not None]
+    for ref in post.images:
+        words, faces = seen.get(ref.file, (None, None))
+        for pupil, full in names_in_words(words or [], register, tagged):
+            if allowed(pupil, full, named, today):
+                continue
+            kind = "full name" if full else "first name"
+            findings.append(
+                Finding(
+                    "SG125",
+                    "error",
+                    f"image {ref.file} shows the {kind} of {pupil.pupil_id} (read from the "
+                    f"photo): cover or crop it, or list {pupil.pupil_id} in named if their "
+                    "parent consented",
+                    post.path,
+                    ref.line,
+                    pupil.pupil_id,
+                )
+            )
+        if faces is not None and faces > len(ref.pupils):
+            tagged_here = len(ref.pupils)
+            findings.append(
+                Finding(
+                    "SG126",
+                    "warning",
+                    f"image {ref.file} shows {faces} face{'s' if faces != 1 else ''}, "
+                    f"{tagged_here} pupil{'s' if tagged_here != 1 else ''} tagged: tag every pupil "
+                    "pictured (adults need no tag)",
+                    post.path,
+                    ref.line,
+                )
+            )
+    return findings

@@ -1,0 +1,164 @@
+"""SG125 (names on certificates, by OCR) and SG126 (more faces than pupils tagged)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from imagegen import certificate  # type: ignore[import-not-found]
+
+from sitegen import vision
+from sitegen.cache import Cache
+from sitegen.images import content_hash
+from sitegen.policy.photos import names_in_words
+from sitegen.register import parse_register
+from tests.conftest import FIXTURES, REGISTER, SITE_TOML, SiteDir
+
+PLATFORMS = ("website", "facebook", "instagram", "x")
+FACES = FIXTURES / "faces"
+
+
+def words_in(image_path: Path, tmp_path: Path) -> list[str]:
+    return vision.read_words(
+        image_path, content_hash(image_path.read_bytes()), Cache(tmp_path / "cache")
+    )
+
+
+def register():  # type: ignore[no-untyped-def]
+    return parse_register(REGISTER, "consent.csv", PLATFORMS)
+
+
+@pytest.mark.parametrize(
+    ("font", "angle"),
+    [
+        ("DejaVuSerif-Bold.ttf", 0),
+        ("DejaVuSans.ttf", 6),
+        ("LiberationSerif-Bold.ttf", -10),
+        ("LiberationSans-Regular.ttf", 9),
+    ],
+)
+def test_a_name_on_a_photographed_certificate_is_read(
+    font: str, angle: float, tmp_path: Path
+) -> None:
+    path = tmp_path / "cert.jpg"
+    certificate("Osian Pritchard", font, angle, seed=int(angle) + 20).save(path, quality=85)
+    found = names_in_words(words_in(path, tmp_path), register(), [])
+    assert [(p.pupil_id, full) for p, full in found] == [("P2", True)]
+
+
+def test_sideways_certificate_is_read_after_turning(tmp_path: Path) -> None:
+    path = tmp_path / "sideways.jpg"
+    certificate("Osian Pritchard", "DejaVuSans.ttf", 3).rotate(90, expand=True).save(path)
+    assert [p.pupil_id for p, _ in names_in_words(words_in(path, tmp_path), register(), [])] == [
+        "P2"
+    ]
+
+
+def test_blanked_certificate_shows_no_name(tmp_path: Path) -> None:
+    path = tmp_path / "blank.jpg"
+    certificate(None, "DejaVuSerif-Bold.ttf", 5).save(path, quality=85)
+    words = words_in(path, tmp_path)
+    assert "Certificate" in " ".join(words)  # the OCR did read the certificate
+    assert names_in_words(words, register(), list(register().pupils.values())) == []
+
+
+def test_ocr_tolerates_one_wrong_letter_in_long_names_only() -> None:
+    reg = register()
+    tagged = [reg.pupils["p1"], reg.pupils["p2"]]
+    assert [p.pupil_id for p, _ in names_in_words(["Osian", "Pritchord"], reg, [])] == ["P2"]
+    assert [p.pupil_id for p, _ in names_in_words(["0sian"], reg, tagged)] == ["P2"]  # 5 letters
+    assert [p.pupil_id for p, _ in names_in_words(["Osiann,"], reg, tagged)] == ["P2"]
+    assert names_in_words(["Mla", "Jones"], reg, tagged) == []  # Mia: too short to guess
+    assert [(p.pupil_id, f) for p, f in names_in_words(["MIA"], reg, tagged)] == [("P1", False)]
+    assert names_in_words(["Mia"], reg, []) == []  # a first name alone: only if tagged
+
+
+@pytest.mark.parametrize(
+    ("photo", "faces"),
+    [
+        ("one_face_obama_2012.jpg", 1),
+        ("two_faces_obama_biden_2010.jpg", 2),
+        ("many_faces_nasa_group15.jpg", 23),
+        ("no_faces_coffee.png", 0),
+    ],
+)
+def test_face_counts_on_real_photographs(photo: str, faces: int, tmp_path: Path) -> None:
+    path = FACES / photo
+    count = vision.count_faces(path, content_hash(path.read_bytes()), Cache(tmp_path))
+    assert count == faces
+
+
+def site_with(
+    site: SiteDir, photo: Path, pupils: list[str], ocr: str = "on", faces: str = "on"
+) -> None:
+    site.config(
+        SITE_TOML.replace('ocr = "off"', f'ocr = "{ocr}"').replace(
+            'faces = "off"', f'faces = "{faces}"'
+        )
+    )
+    folder = site.root / "content/posts/p"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(photo, folder / photo.name)
+    site.post(
+        "p",
+        pupils=pupils,
+        images=[{"file": photo.name, "alt": "A photograph of the visit", "pupils": pupils}],
+    )
+
+
+def test_sg126_when_faces_outnumber_tags(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site_with(site, FACES / "two_faces_obama_biden_2010.jpg", [], ocr="off")
+    findings = run(site, "check", "--json").json()["posts"][0]["findings"]
+    (f,) = [f for f in findings if f["code"] == "SG126"]
+    assert f["severity"] == "warning" and "2 faces, 0 pupils tagged" in f["message"]
+    site_with(site, FACES / "two_faces_obama_biden_2010.jpg", ["P1", "P2"], ocr="off")
+    findings = run(site, "check", "--json").json()["posts"][0]["findings"]
+    assert "SG126" not in {f["code"] for f in findings}
+    site_with(site, FACES / "one_face_obama_2012.jpg", ["P1"], ocr="off")
+    assert "SG126" not in {
+        f["code"] for f in run(site, "check", "--json").json()["posts"][0]["findings"]
+    }
+
+
+def test_sg125_via_check_and_named_consent(run, site: SiteDir, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "award.jpg"
+    certificate("Elin Ffion Davies", "DejaVuSerif-Bold.ttf", 4).save(path, quality=85)
+    site_with(site, path, ["P3"], faces="off")
+    result = run(site, "check", "--json")
+    (f,) = [f for f in result.json()["posts"][0]["findings"] if f["code"] == "SG125"]
+    assert f["pupil"] == "P3" and f["line"] and result.code == 1
+    index = site.root / "content/posts/p/index.md"
+    index.write_text(index.read_text().replace("named: []", "named:\n- P3"))
+    result = run(site, "check", "--json")  # P3 has full name consent: named, it may show
+    assert "SG125" not in {f["code"] for f in result.json()["posts"][0]["findings"]}
+
+
+def test_switches(run, site: SiteDir, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "award.jpg"
+    certificate("Osian Pritchard", "DejaVuSans.ttf", 0).save(path)
+    site_with(site, path, [], ocr="off", faces="off")
+    assert "SG125" not in run(site, "check").out
+    monkeypatch.setattr(vision, "tesseract_path", lambda: None)
+    site_with(site, path, [], ocr="auto", faces="off")
+    result = run(site, "check")
+    assert "not checked: tesseract is not installed" in result.err and "SG125" not in result.out
+    site_with(site, path, [], ocr="on", faces="off")
+    result = run(site, "check")
+    assert result.code == 2 and "policy.ocr" in result.err and "tesseract" in result.err
+
+
+def test_results_are_cached_by_content(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "award.jpg"
+    certificate("Osian Pritchard", "DejaVuSans.ttf", 0).save(path)
+    first = words_in(path, tmp_path)
+
+    def no_tesseract(*args: object, **kwargs: object) -> None:
+        raise AssertionError("OCR ran again on an unchanged photo")
+
+    monkeypatch.setattr(subprocess, "run", no_tesseract)
+    assert words_in(path, tmp_path) == first
+    copy = tmp_path / "renamed.jpg"
+    shutil.copy(path, copy)
+    assert words_in(copy, tmp_path) == first  # same bytes, same answer, whatever the name
