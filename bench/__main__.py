@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import builds, images
+from bench import builds, images, vision
 
-BENCHMARKS = {"images": images.main, "builds": builds.main}
+BENCHMARKS = {"images": images.main, "vision": vision.main, "builds": builds.main}
 
 
 def main(argv: list[str]) -> int:

@@ -14,7 +14,7 @@ from PIL import Image, ImageOps
 
 from sitegen.cache import Cache, cache_key
 
-OCR_VERSION = 1
+OCR_VERSION = 2
 FACES_VERSION = 1
 OCR_LANGUAGES = "eng+cym"
 LONGEST_SIDE = 1600  # text and faces on school photos are large enough at this size
@@ -84,6 +84,22 @@ def _prepared(path: Path) -> Image.Image:
     return grey
 
 
+def _profile_score(image: Image.Image) -> float:
+    """How sharply rows of dark pixels stand apart: high when text lines run across."""
+    import numpy
+
+    pixels = numpy.asarray(image, dtype=numpy.float32)
+    rows = (pixels < pixels.mean() - 20).sum(axis=1).astype(numpy.float64)
+    return float(numpy.square(numpy.diff(rows)).sum())
+
+
+def looks_sideways(grey: Image.Image) -> bool:
+    """Lines of text running up the photo, not across it (a phone turned on its side)."""
+    small = grey.copy()
+    small.thumbnail((500, 500))
+    return _profile_score(small.rotate(90, expand=True)) > 1.5 * _profile_score(small)
+
+
 def deskew(grey: Image.Image, limit: int = 12) -> Image.Image:
     """Turn a photo whose text runs a few degrees off level back to level.
 
@@ -110,7 +126,7 @@ def deskew(grey: Image.Image, limit: int = 12) -> Image.Image:
     return grey.rotate(best, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
 
 
-def _tesseract(image: Image.Image) -> tuple[list[str], int]:
+def _tesseract(image: Image.Image, languages: str = OCR_LANGUAGES) -> tuple[list[str], int]:
     """Words read, and how many of them Tesseract is confident about."""
     with tempfile.TemporaryDirectory(prefix="sitegen-ocr-") as tmp:
         png = os.path.join(tmp, "page.png")
@@ -156,7 +172,7 @@ def read_words(path: Path, source_hash: str, store: Cache) -> list[str]:
     if confident < GOOD_WORDS:  # sideways or upside down: keep the reading it trusts most
         # Upside-down text still reads as words, if badly; none at all means sideways or none.
         for angle in (90, 270, 180) if words else (90, 270):
-            turned_words, turned = _tesseract(deskew(image.rotate(angle, expand=True)))
+            turned_words, turned = _tesseract(deskew(image.rotate(angle, expand=True)), "eng")
             if turned > confident:
                 words, confident = turned_words, turned
     store.put_json("ocr", key, words)
