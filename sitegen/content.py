@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import date, datetime, time
 from pathlib import Path
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from sitegen.model import Approval, Finding, ImageRef, Post
+from sitegen.text import fold_id
 
 POSTS_DIR = Path("content/posts")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -231,8 +233,6 @@ def _typed(
         bad("platforms", '"platforms" must list at least one platform, for example [website]')
     pupils = id_list("pupils")
     named = id_list("named")
-    from sitegen.text import fold_id  # local: keeps content's import surface small
-
     pupil_keys = {fold_id(p) for p in pupils}
     for p in named:
         if fold_id(p) not in pupil_keys:
@@ -328,7 +328,5 @@ def _approval(value: Any, bad: Any) -> Approval | None:
 
 
 def _suggest(key: str, known: tuple[str, ...]) -> str:
-    import difflib
-
     close = difflib.get_close_matches(key, known, n=1)
     return f' (did you mean "{close[0]}"?)' if close else ""

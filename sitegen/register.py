@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
-from pathlib import Path
 
 from sitegen.config import Config
 from sitegen.model import Finding, NameConsent, Pupil, Register
@@ -145,7 +144,3 @@ def _name_consent(value: str) -> NameConsent | None:
 
 def lookup(register: Register, pupil_id: str) -> Pupil | None:
     return register.pupils.get(fold_id(pupil_id))
-
-
-def register_file(config: Config) -> Path:
-    return config.register_path

@@ -9,6 +9,7 @@ import http.server
 import signal
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -54,10 +55,8 @@ def _banner(checked: Checked, reasons: list[str]) -> dict[str, Any]:
     return {"status": status, "summary": f"not on the website: {summary}", "findings": findings}
 
 
-def _placeholder(post: Post, checked: Checked, now: datetime) -> Post:
+def _placeholder(post: Post, now: datetime) -> Post:
     """A post whose header cannot be read still gets a page: the banner says why."""
-    from dataclasses import replace
-
     return replace(post, title=post.title or post.slug, date=post.date or now, body="")
 
 
@@ -80,7 +79,7 @@ def build_preview(site: Site) -> int:
             items.append(
                 (
                     checked,
-                    _placeholder(post, checked, ctx.now),
+                    _placeholder(post, ctx.now),
                     [],
                     _banner(checked, ["the file cannot be read"]),
                 )
