@@ -129,18 +129,27 @@ class Pack:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.entries: dict[str, Any] = {}
+        self._entries: dict[str, Any] | None = None
         self.used: set[str] = set()
         self.dirty = False
-        if path is None:
-            return
+
+    @property
+    def entries(self) -> dict[str, Any]:
+        """Read on first use: a command that needs no entry never pays for the file."""
+        if self._entries is None:
+            self._entries = self._read()
+        return self._entries
+
+    def _read(self) -> dict[str, Any]:
+        if self.path is None:
+            return {}
         try:
-            data = path.read_bytes()
+            data = self.path.read_bytes()
             digest, payload = data[:32], data[32:]
             if hashlib.sha256(payload).digest() == digest:
                 loaded = pickle.loads(payload)
                 if isinstance(loaded, dict):
-                    self.entries = loaded
+                    return loaded
         except (
             OSError,
             pickle.PickleError,
@@ -151,7 +160,8 @@ class Pack:
             ImportError,
             IndexError,
         ):
-            self.entries = {}
+            pass
+        return {}
 
     def get(self, key: str) -> Any | None:
         value = self.entries.get(key)
@@ -166,18 +176,33 @@ class Pack:
 
     def save(self) -> None:
         """Keep what this build used (so the pack never grows without end), atomically."""
-        if self.path is None or (not self.dirty and len(self.used) == len(self.entries)):
+        if self.path is None or self._entries is None:
+            return  # never read, so nothing changed
+        if not self.dirty and len(self.used) == len(self.entries):
             return  # nothing new, nothing to drop
         kept = {k: v for k, v in self.entries.items() if k in self.used}
-        payload = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(hashlib.sha256(payload).digest() + payload)
+            with os.fdopen(fd, "wb") as handle:  # streamed: no second copy of the pack
+                handle.write(b"\0" * 32)
+                writer = _HashingWriter(handle)
+                pickle.dump(kept, writer, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.seek(0)
+                handle.write(writer.digest.digest())
             os.replace(tmp, self.path)
         except OSError:
             pass
+
+
+class _HashingWriter:
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.handle.write(data)
 
 
 class FileHashes:

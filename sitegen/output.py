@@ -169,6 +169,21 @@ def _record(path: str, print_: str) -> Record | None:
     return (print_, st.st_size, st.st_mtime_ns, st.st_ino)
 
 
+def intact(out: Path, names: list[str]) -> bool:
+    """Whether every part is exactly as the last build left it (by its manifest and stats)."""
+    manifest = _load_manifest(out, names)
+    base = os.fspath(out)
+    for name in names:
+        records = manifest.get(name)
+        if records is None or not os.path.exists(os.path.join(base, name)):
+            return False
+        for rel, record in records.items():
+            path = os.path.join(base, name, rel) if rel else os.path.join(base, name)
+            if _record(path, record[0]) != record:
+                return False
+    return True
+
+
 def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
     """Write every part into a staging folder inside `out`, then swap each into place.
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sitegen import feeds, records
-from sitegen.approval import image_hash, valid_entries
+from sitegen.approval import AUDIT_LOG, image_hash, valid_entries
 from sitegen.cache import Cache, FileHashes, Pack, cache_key
 from sitegen.config import Config, load_config
 from sitegen.content import load_post, post_folders
@@ -24,7 +24,7 @@ from sitegen.exports import Bundle, bulk_csv, bundle_files, compose, export_spec
 from sitegen.gate import WEBSITE, Decision, decide
 from sitegen.images import Job, RenderSpec, Variant, render_all
 from sitegen.model import ImageRef, Post, Register
-from sitegen.output import OutputPlan, build_lock, publish
+from sitegen.output import OutputPlan, build_lock, intact, publish
 from sitegen.policy import Analysis, Checked, Context, analyse, judge
 from sitegen.policy.names import NameIndex
 from sitegen.register import load_register
@@ -83,6 +83,7 @@ class Site:
     context: Context
     store: Store
     _analyses: list[Analysis] | None = None
+    _keys: tuple[list[Path], list[str]] | None = None
 
     @property
     def analyses(self) -> list[Analysis]:
@@ -133,28 +134,38 @@ ANALYSIS_VERSION = 1
 PARALLEL_FROM = 24  # posts to analyse before starting worker processes pays off
 
 
+def post_keys(site: Site) -> tuple[list[Path], list[str]]:
+    """Each post folder and the hash of everything its analysis is made of."""
+    if site._keys is None:
+        config = site.config
+        names = sorted(
+            (p.pupil_id, p.first_name, p.last_name) for p in site.register.pupils.values()
+        )
+        common = (
+            ANALYSIS_VERSION,
+            str(site.root),
+            names,
+            config.timezone,
+            config.language,
+            config.tone_threshold <= 0,
+        )
+        folders = post_folders(site.root)
+        keys = []
+        for folder in folders:
+            files = sorted(
+                (p.name, site.store.hashes.hash(p))
+                for p in folder.iterdir()
+                if p.is_file() and p.name != "index.md"
+            )
+            keys.append(cache_key("analysis", common, (folder / "index.md").read_bytes(), files))
+        site._keys = (folders, keys)
+    return site._keys
+
+
 def analyse_all(site: Site, progress: Progress | None = None) -> list[Analysis]:
     """Every post's analysis: from the store when its files are unchanged, else made anew,
     over all cores when there are many."""
-    config = site.config
-    names = sorted((p.pupil_id, p.first_name, p.last_name) for p in site.register.pupils.values())
-    common = (
-        ANALYSIS_VERSION,
-        str(site.root),
-        names,
-        config.timezone,
-        config.language,
-        config.tone_threshold <= 0,
-    )
-    folders = post_folders(site.root)
-    keys: list[str] = []
-    for folder in folders:
-        files = sorted(
-            (p.name, site.store.hashes.hash(p))
-            for p in folder.iterdir()
-            if p.is_file() and p.name != "index.md"
-        )
-        keys.append(cache_key("analysis", common, (folder / "index.md").read_bytes(), files))
+    folders, keys = post_keys(site)
     results: list[Analysis | None] = [site.store.analyses.get(k) for k in keys]
     missing = [i for i, r in enumerate(results) if r is None]
     advance = progress.start("posts", len(missing)) if progress and missing else None
@@ -247,6 +258,11 @@ def build(
     timings = timings or Timings()
     config = site.config
     renderer = Renderer(config, site.root / "templates")  # template problems stop us here
+    inputs = _inputs(site, renderer, out)
+    remembered = _remembered(site, inputs, out)
+    if remembered is not None:
+        timings.mark("unchanged")
+        return BuildResult(out, [], remembered["report"], timings, remembered["strict"])
     decided = decisions(site, check(site))
     timings.mark("check")
 
@@ -294,8 +310,91 @@ def build(
             ),
         )
     site.store.save()
+    _remember(site, inputs, out, decided, report, strict)
     timings.mark("write")
     return BuildResult(out, decided, report, timings, strict)
+
+
+# --- the whole build's memory: a build of unchanged inputs does nothing -------------------
+
+LAST_BUILD = "last-build.pickle"
+OUTPUT_PARTS = ("site", "exports", "report.json")
+
+
+def _inputs(site: Site, renderer: Renderer, out: Path) -> str:
+    """The hash of everything a build's output is made of, but the clock."""
+
+    def read(path: Path) -> bytes:
+        try:
+            return path.read_bytes()
+        except OSError:
+            return b""
+
+    _, keys = post_keys(site)
+    return cache_key(
+        "build",
+        str(out),
+        read(site.root / "site.toml"),
+        read(site.config.register_path),
+        read(site.root / AUDIT_LOG),
+        renderer.fingerprint,
+        keys,
+        site.context.tools,
+    )
+
+
+def _remembered(site: Site, inputs: str, out: Path) -> dict[str, Any] | None:
+    import pickle
+
+    try:
+        memo = pickle.loads((site.root / CACHE_DIR / LAST_BUILD).read_bytes())
+    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+        return None
+    if not isinstance(memo, dict) or memo.get("inputs") != inputs:
+        return None
+    until = memo.get("valid_until")
+    if until is not None and site.context.now >= until:
+        return None  # a post fell due or a consent was withdrawn since
+    return memo if intact(out, list(OUTPUT_PARTS)) else None
+
+
+def _remember(
+    site: Site,
+    inputs: str,
+    out: Path,
+    decided: list[Decision],
+    report: dict[str, Any],
+    strict: list[tuple[str, str, str]],
+) -> None:
+    """Note what this build made, and until when the same inputs make the same output."""
+    import pickle
+
+    now, tz = site.context.now, site.config.tz
+    moments = [
+        d.checked.post.date
+        for d in decided
+        if d.checked.post.date is not None and d.checked.post.date > now
+    ]
+    moments += [
+        datetime.combine(p.withdrawn_on, clock_time(0, 0), tzinfo=tz)
+        for p in site.register.pupils.values()
+        if p.withdrawn_on is not None
+    ]
+    moments = [m for m in moments if m > now]
+    memo = {
+        "inputs": inputs,
+        "valid_until": min(moments) if moments else None,
+        "report": report,
+        "strict": strict,
+    }
+    path = site.root / CACHE_DIR / LAST_BUILD
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(pickle.dumps(memo))
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 Rendered = dict[tuple[str, str], list[tuple[ImageRef, list[Variant], dict[str, Any]]]]

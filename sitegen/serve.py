@@ -294,8 +294,9 @@ def serve(root: Path, host: str, port: int, now: str | None = None) -> int:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     server.daemon_threads = True
     stopping.clear()
-    print("building the preview (new photos are read once; later rebuilds take a moment)",
-          flush=True)
+    print(
+        "building the preview (new photos are read once; later rebuilds take a moment)", flush=True
+    )
     preview.rebuild()
     wake = threading.Event()
     observer = _watch(preview, wake)

@@ -119,7 +119,8 @@ def test_sg126_when_faces_outnumber_tags(run, site: SiteDir) -> None:  # type: i
     site_with(site, FACES / "one_face_obama_2012.jpg", [], ocr="off")
     findings = run(site, "check", "--json").json()["posts"][0]["findings"]
     assert [f["message"].split(": ")[0] for f in findings if f["code"] == "SG126"] == [
-        "image one_face_obama_2012.jpg shows 1 face, 0 pupils tagged"]
+        "image one_face_obama_2012.jpg shows 1 face, 0 pupils tagged"
+    ]
     site_with(site, FACES / "one_face_obama_2012.jpg", ["P1"], ocr="off")
     assert "SG126" not in {
         f["code"] for f in run(site, "check", "--json").json()["posts"][0]["findings"]
