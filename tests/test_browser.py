@@ -50,7 +50,11 @@ def open_page(chromium, url: str, width: int = 1280):  # type: ignore[no-untyped
 def all_images_loaded(page) -> list[str]:  # type: ignore[no-untyped-def]
     """Load lazy images too, then return the src of every image that did not load."""
     page.evaluate("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
-    page.wait_for_function("[...document.images].every(i => i.complete)")
+    # Polled from here: wait_for_function evaluates strings, which the page's CSP forbids.
+    for _ in range(200):
+        if page.evaluate("[...document.images].every(i => i.complete)"):
+            break
+        page.wait_for_timeout(50)
     return page.evaluate(
         "[...document.images].filter(i => !(i.naturalWidth > 0)).map(i => i.currentSrc || i.src)"
     )

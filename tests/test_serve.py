@@ -178,8 +178,7 @@ def test_the_open_page_reloads_itself_in_a_real_browser(served) -> None:  # type
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.goto(url + "posts/p/", wait_until="load")
         assert "The first version" in page.locator("article").inner_text()
-        page.wait_for_function("document.readyState === 'complete'")
-        page.wait_for_timeout(300)  # the reload script has connected
+        page.wait_for_timeout(500)  # the reload script has connected
         index = site.root / POST
         with page.expect_event("load", timeout=5000):
             index.write_text(index.read_text().replace("The first version", "Reloaded text"))
