@@ -36,11 +36,13 @@ def tesseract_path() -> str | None:
 
 @cache
 def cascade_path() -> str | None:
-    try:
-        import cv2
-    except ImportError:
+    """The cascade file, found without importing OpenCV (which costs every command 0.3 s)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("cv2")
+    if spec is None or not spec.origin:
         return None
-    path = Path(cv2.data.haarcascades) / CASCADE
+    path = Path(spec.origin).parent / "data" / CASCADE
     return str(path) if path.exists() else None
 
 
