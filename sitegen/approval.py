@@ -49,7 +49,7 @@ def image_hash(path: Path) -> str:
     """The hash of an image's bytes, or a marker when it cannot be read (so adding it changes)."""
     try:
         return sha256(path.read_bytes())
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the name
         return "missing"
 
 
@@ -83,7 +83,8 @@ def read_audit_log(root: Path) -> tuple[list[AuditEntry], list[str]]:
     if not path.exists():
         return entries, problems
     prev = GENESIS
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    # Decoded leniently: a damaged byte shows up as an altered entry, never as a crash.
+    for number, line in enumerate(path.read_bytes().decode("utf-8", "replace").splitlines(), 1):
         if not line.strip():
             continue
         where = f"{AUDIT_LOG.as_posix()}:{number}"
@@ -119,7 +120,7 @@ def valid_entries(root: Path, memo: Any = None) -> dict[str, dict[str, Any]]:
     if memo is not None:
         try:
             key = "audit:" + hashlib.sha256((root / AUDIT_LOG).read_bytes()).hexdigest()
-        except OSError:
+        except (OSError, ValueError):
             key = None
         known = memo.get(key) if key else None
         if isinstance(known, dict):

@@ -215,7 +215,7 @@ class FileHashes:
     def hash(self, path: Path) -> str:
         try:
             st = path.stat()
-        except OSError:
+        except (OSError, ValueError):
             return "missing"
         # ctime changes on every write, and no tool can set it back.
         key = f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}"

@@ -253,6 +253,9 @@ def parse_config(
             problems.append(
                 (f"policy.{key}", f"names platforms not in policy.platforms: {unknown}")
             )
+    closed = values["policy"].get("closed_platforms")
+    if isinstance(closed, list) and "website" in closed:
+        problems.append(("policy.closed_platforms", "cannot hold website: the website is public"))
 
     exports: dict[str, ExportConfig] = {}
     raw_exports = data.get("exports", {})

@@ -101,6 +101,10 @@ def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") 
         line = mark.line + 2 if mark is not None else 2
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return broken(f"YAML error in the front matter: {problem}", line)
+    except (ValueError, OverflowError) as exc:  # PyYAML's own: 2026-02-30 is no date
+        bad = re.search(r"\d{4}-\d{1,2}-\d{1,2}", header)
+        line = 1 + header[: bad.start()].count("\n") + 1 if bad else 2
+        return broken(f"a value in the front matter is not valid: {exc}", line)
     if meta is None:
         meta, node = {}, None
     if not isinstance(meta, dict):

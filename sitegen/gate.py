@@ -47,7 +47,9 @@ def decide(checked: Checked, ctx: Context) -> Decision:
         if blocker:
             left_out.append((platform, blocker))
             continue
-        if post.audience == "parents" and platform not in config.closed_platforms:
+        if post.audience == "parents" and (
+            platform == WEBSITE or platform not in config.closed_platforms
+        ):
             left_out.append((platform, "parents-only post: closed platforms only"))
             continue
         if post.date is None or post.date > ctx.now:

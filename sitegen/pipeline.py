@@ -152,12 +152,18 @@ def post_keys(site: Site) -> tuple[list[Path], list[str]]:
         folders = post_folders(site.root)
         keys = []
         for folder in folders:
+            # Every file below the folder (images may sit in subfolders), and the folder's
+            # own path: a renamed or copied post is a different post.
             files = sorted(
-                (p.name, site.store.hashes.hash(p))
-                for p in folder.iterdir()
+                (p.relative_to(folder).as_posix(), site.store.hashes.hash(p))
+                for p in folder.rglob("*")
                 if p.is_file() and p.name != "index.md"
             )
-            keys.append(cache_key("analysis", common, (folder / "index.md").read_bytes(), files))
+            keys.append(
+                cache_key(
+                    "analysis", common, str(folder), (folder / "index.md").read_bytes(), files
+                )
+            )
         site._keys = (folders, keys)
     return site._keys
 
@@ -352,7 +358,9 @@ def _remembered(site: Site, inputs: str, out: Path) -> dict[str, Any] | None:
         return None
     if not isinstance(memo, dict) or memo.get("inputs") != inputs:
         return None
-    until = memo.get("valid_until")
+    until, made = memo.get("valid_until"), memo.get("now")
+    if made is None or site.context.now < made:
+        return None  # built for a later moment (--now): the clock went back
     if until is not None and site.context.now >= until:
         return None  # a post fell due or a consent was withdrawn since
     return memo if intact(out, list(OUTPUT_PARTS)) else None
@@ -383,6 +391,7 @@ def _remember(
     moments = [m for m in moments if m > now]
     memo = {
         "inputs": inputs,
+        "now": now,
         "valid_until": min(moments) if moments else None,
         "report": report,
         "strict": strict,
@@ -400,6 +409,12 @@ def _remember(
 Rendered = dict[tuple[str, str], list[tuple[ImageRef, list[Variant], dict[str, Any]]]]
 
 
+def published_name(post: Post, ref: ImageRef) -> str:
+    """Published files are named by the image's place in the post, never by its file name,
+    which staff may have made from a child's name."""
+    return f"photo-{post.images.index(ref) + 1}"
+
+
 def _render_images(
     site: Site,
     decided: list[Decision],
@@ -414,7 +429,9 @@ def _render_images(
             spec = website_spec if platform == WEBSITE else export_spec(platform, config)
             for ref in refs:
                 path = d.checked.post.folder / ref.file
-                job = Job(path, ref.file, spec, site.store.hashes.hash(path))
+                job = Job(
+                    path, published_name(d.checked.post, ref), spec, site.store.hashes.hash(path)
+                )
                 jobs.append((d.slug, platform, ref, job))
     advance = progress.start("images", len(jobs)) if progress else None
     results = render_all([job for *_, job in jobs], site.context.cache, progress=advance)

@@ -33,7 +33,7 @@ def read_ledger(root: Path) -> list[dict[str, Any]]:
     """Every event, oldest first; a line that is not JSON is skipped (and stays in the file)."""
     path = root / LEDGER
     try:
-        lines = path.read_text("utf-8").splitlines()
+        lines = path.read_bytes().decode("utf-8", "replace").splitlines()
     except FileNotFoundError:
         return []
     events = []

@@ -20,7 +20,7 @@ from sitegen.gate import WEBSITE, consented_images, decide
 from sitegen.images import Job, RenderSpec, render_all
 from sitegen.model import ImageRef, Post
 from sitegen.output import OutputPlan, build_lock, publish
-from sitegen.pipeline import Site, _add_static, load_site
+from sitegen.pipeline import Site, _add_static, load_site, published_name
 from sitegen.policy import Checked, judge
 from sitegen.render import PostView, Renderer, post_view, render_pages
 
@@ -96,7 +96,7 @@ def build_preview(site: Site) -> int:
     jobs = [
         Job(
             item[1].folder / ref.file,
-            ref.file,
+            published_name(item[1], ref),
             spec,
             site.store.hashes.hash(item[1].folder / ref.file),
         )

@@ -202,3 +202,15 @@ def test_audit_verify_detects_edit_removal_reorder(run, site):  # type: ignore[n
     log.unlink()
     result = run(site, "audit", "verify")
     assert result.code == 1 and "not in the audit log" in result.err
+
+
+def test_damaged_audit_log_is_reported_not_a_crash(run, site):  # type: ignore[no-untyped-def]
+    site.post("a")
+    approve(run, site, "a")
+    log = site.root / AUDIT_LOG
+    log.write_bytes(log.read_bytes().replace(b'"head"', b'"h\xffad"'))
+    assert run(site, "status").code == 0
+    result = run(site, "audit", "verify")
+    assert result.code == 1 and "altered" in result.err
+    (post,) = run(site, "status", "--json").json()["posts"]
+    assert post["status"] == "blocked"

@@ -79,8 +79,8 @@ def test_nothing_unpublished_reaches_the_site(run, built_demo: SiteDir) -> None:
 def test_images_are_filtered_by_website_consent(built_demo: SiteDir) -> None:
     files = site_files(built_demo.root)
     harvest = [n for n in files if n.startswith("posts/2026-09-19-harvest-festival/")]
-    assert any("sunflowers" in n for n in harvest)
-    assert not any("display" in n for n in harvest)  # P1007 has no website consent
+    assert any("photo-1-" in n for n in harvest)  # sunflowers.jpg
+    assert not any("photo-2-" in n for n in harvest)  # display.jpg: P1007 has no website consent
 
 
 def test_feeds_parse_and_list_exactly_the_published_posts(built_demo: SiteDir) -> None:
@@ -143,7 +143,10 @@ def test_pages_are_accessible_and_self_contained(built_demo: SiteDir) -> None:
     assert '<article class="post" lang="cy">' in welsh and "9 Hydref 2026" in welsh
     post = (root / "posts/2026-10-02-castell-coch-visit/index.html").read_text()
     assert "By Mrs Jones" in post and "2 October 2026" in post
-    assert re.search(r'srcset="towers-480\.jpg 480w, towers-960\.jpg 960w, towers-1600\.jpg', post)
+    assert re.search(
+        r'srcset="photo-1-480\.jpg 480w, photo-1-960\.jpg 960w, photo-1-1600\.jpg', post
+    )
+    assert "towers.jpg" not in post and "towers-" not in post  # never the original name
     assert "<picture>" in post and 'type="image/webp"' in post
 
 
@@ -210,7 +213,7 @@ def test_corrupt_photo_leaves_its_post_out_and_the_build_goes_on(run, site: Site
     report = json.loads((site.root / "build/report.json").read_text())
     assert [p["slug"] for p in report["published"]] == ["heic"]
     assert {(x["slug"], x["platform"]) for x in report["left_out"]} == {("bad", "website")}
-    assert (site.root / "build/site/posts/heic/img-5195-960.jpg").exists()
+    assert (site.root / "build/site/posts/heic/photo-1-960.jpg").exists()
     assert not list((site.root / "build/site").rglob("*.HEIC"))
 
 
@@ -336,7 +339,27 @@ def test_body_images_use_published_files_and_respect_consent(run, site: SiteDir)
     approve(run, site, "p")
     assert run(site, "build").code == 0
     page = (site.root / "build/site/posts/p/index.html").read_text()
-    assert 'src="towers-' in page and "towers-480.jpg 480w" in page
-    assert "hall-" not in page and "The school hall" not in page
+    assert 'src="photo-1-' in page and "photo-1-480.jpg 480w" in page
+    assert "photo-2-" not in page and "The school hall" not in page
     assert page.count("<img") == 1
-    assert not list((site.root / "build/site/posts/p").glob("hall*"))
+    assert not list((site.root / "build/site/posts/p").glob("photo-2*"))
+
+
+def test_file_names_never_reach_the_site(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post(
+        "p",
+        files={"Mia Jones P1 certificate.jpg": "books"},
+        date="2026-11-02",
+        images=[{"file": "Mia Jones P1 certificate.jpg", "alt": "A certificate", "pupils": []}],
+        platforms=["website", "facebook"],
+    )
+    approve(run, site, "p")
+    assert run(site, "build").code == 0
+    for path in (site.root / "build").rglob("*"):
+        if path.is_file() and ".cache" not in path.parts:
+            text = path.name + (
+                path.read_bytes().decode("utf-8", "replace")
+                if path.suffix in (".html", ".xml", ".json", ".txt", ".csv")
+                else ""
+            )
+            assert "mia" not in text.lower() and "p1 " not in text.lower(), path

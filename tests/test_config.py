@@ -20,6 +20,10 @@ from tests.conftest import SITE_TOML
         (("max_chars = 280", "max_chars = 280.5"), "exports.x.max_chars must be a whole number"),
         (("[exports.x]", "[exports.tiktok]"), "exports.tiktok is not an export platform"),
         (('closed_platforms = ["facebook"]', 'closed_platforms = ["myspace"]'), "closed_platforms"),
+        (
+            ('closed_platforms = ["facebook"]', 'closed_platforms = ["website"]'),
+            "website is public",
+        ),
     ],
 )
 def test_bad_values_exit_2_naming_key_and_line(run, site, change, words):  # type: ignore[no-untyped-def]

@@ -51,11 +51,12 @@ def test_consent_per_image_across_platforms(run, site: SiteDir) -> None:  # type
         for platform, bundles in exports(site).items()
     }
     assert set(got) == {"facebook", "instagram", "x"}
-    assert [f.split("-", 1)[1].split("-")[0] for f in got["facebook"]] == ["all", "two"]
-    assert [f.split("-", 1)[1].split("-")[0] for f in got["instagram"]] == ["all"]
-    assert [f.split("-", 1)[1].split("-")[0] for f in got["x"]] == ["all"]
+    # photo-N: the image's place in the post (all.jpg 1, two.jpg 2, web.jpg 3).
+    assert [f.split("-")[2] for f in got["facebook"]] == ["1", "2"]
+    assert [f.split("-")[2] for f in got["instagram"]] == ["1"]
+    assert [f.split("-")[2] for f in got["x"]] == ["1"]
     website = sorted(p.name for p in (site.root / "build/site/posts/trip").glob("*.jpg"))
-    assert {name.split("-")[0] for name in website} == {"all", "two", "web"}
+    assert {name.split("-")[1] for name in website} == {"1", "2", "3"}
     report = json.loads((site.root / "build/report.json").read_text())
     assert report["exported"]["instagram"] == [{"slug": "trip", "images": got["instagram"]}]
     # Export images are sized for the platform.

@@ -142,7 +142,7 @@ def test_settings_and_register_changes(demo: SiteDir) -> None:
     )
     build(demo.root)
     diff = changed(before, snapshot(demo.root))
-    assert any("instagram/2026-10-02-castell-coch-visit/02-gatehouse" in k for k in diff)
+    assert any("instagram/2026-10-02-castell-coch-visit/02-photo-3" in k for k in diff)
     assert not any(k.startswith("build/site/") for k in diff)
 
 
@@ -181,3 +181,47 @@ def test_nothing_changed_but_the_clock(site: SiteDir) -> None:
     assert published("2026-11-10T13:00") == {"p5"}  # remembered: nothing to do
     assert published("2026-11-15T00:00") == set()  # the withdrawal took effect
     assert published("2026-11-20T09:00") == {"later"}  # and the scheduled post fell due
+
+
+def test_memo_follows_the_clock_backwards(site: SiteDir) -> None:
+    site.post("later", date="2026-12-24T09:00")
+    assert (
+        main(["--site", str(site.root), "--now", "2026-11-05", "approve", "later", "--by", "head"])
+        == 0
+    )
+    assert main(["--site", str(site.root), "--now", "2027-01-01", "build"]) == 0
+    assert (site.root / "build/site/posts/later").exists()
+    assert main(["--site", str(site.root), "--now", "2026-11-25", "build"]) == 0
+    assert not (site.root / "build/site/posts/later").exists()
+
+
+def test_renamed_folder_and_replaced_image_in_a_subfolder(site: SiteDir) -> None:
+    from imagegen import save_photo  # type: ignore[import-not-found]
+
+    folder = site.root / "content/posts/trip"
+    save_photo(folder / "photos" / "a.jpg", "castle", size=(640, 480))
+    site.post(
+        "trip",
+        date="2026-11-02",
+        images=[{"file": "photos/a.jpg", "alt": "The castle", "pupils": []}],
+    )
+    assert (
+        main(["--site", str(site.root), "--now", "2026-11-05", "approve", "trip", "--by", "head"])
+        == 0
+    )
+    assert main(["--site", str(site.root), "--now", NOW, "build"]) == 0
+    save_photo(folder / "photos" / "a.jpg", "beach", size=(640, 480))  # swapped after approval
+    assert main(["--site", str(site.root), "--now", NOW, "build"]) == 0
+    assert not (site.root / "build/site/posts/trip").exists()  # stale: not published
+    (folder / "photos" / "a.jpg").unlink()
+    save_photo(folder / "photos" / "a.jpg", "castle", size=(640, 480))
+    folder.rename(site.root / "content/posts/Renamed_Trip")
+    import io
+    import json
+    from contextlib import redirect_stdout
+
+    out = io.StringIO()
+    with redirect_stdout(out):
+        main(["--site", str(site.root), "--now", NOW, "check", "--json"])
+    (post,) = json.loads(out.getvalue())["posts"]
+    assert post["slug"] == "Renamed_Trip" and "SG100" in {f["code"] for f in post["findings"]}

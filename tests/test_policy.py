@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import SiteDir
+from tests.conftest import REGISTER, SiteDir
 
 
 def findings(run, site: SiteDir, slug: str = "p") -> list[dict]:  # type: ignore[no-untyped-def]
@@ -530,3 +530,38 @@ def test_sanitizer_fast_path_agrees_with_the_full_diff(pieces: list[str]) -> Non
 
     html = "".join(pieces)
     assert bool(removed_by_sanitizer(html)) == bool(_diff(html, sanitize(html)))
+
+
+# --- regressions found in review -------------------------------------------------------------
+
+
+def test_hyphenated_names_are_detected(run, site):  # type: ignore[no-untyped-def]
+    site.register(REGISTER + "P7,Mary-Jane,Smith-Jones,Year 2,yes,yes,yes,yes,no,\n")
+    site.post("p", body="Well done Mary-Jane Smith-Jones!\n")
+    assert [(f["code"], f["pupil"]) for f in findings(run, site)] == [("SG114", "P7")]
+    site.post("p", pupils=["P7"], body="Well done Mary-Jane!\n")
+    assert [(f["code"], f["pupil"]) for f in findings(run, site)] == [("SG114", "P7")]
+
+
+def test_names_in_shown_attributes_are_detected(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", body='Well done <abbr title="Mia Jones">our star</abbr>!\n')
+    (f,) = findings(run, site)
+    assert f["code"] == "SG114" and "title attribute" in f["message"]
+
+
+def test_pupil_ids_are_never_published(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", title="Well done P3", pupils=["P3"])
+    (f,) = findings(run, site)
+    assert f["code"] == "SG114" and "pupil id P3" in f["message"]
+
+
+def test_impossible_date_and_control_characters(run, site):  # type: ignore[no-untyped-def]
+    site.post(
+        "p",
+        raw="---\ntitle: T\ndate: 2026-02-30\nauthor: a\nplatforms: [website]\n"
+        "pupils: []\n---\nHi\n",
+    )
+    (f,) = findings(run, site)
+    assert f["code"] == "SG100" and f["line"] == 3
+    site.post("p", images=[{"file": "a\0.jpg", "alt": "A picture"}])
+    assert "SG120" in codes(run, site)

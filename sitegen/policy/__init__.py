@@ -15,7 +15,7 @@ from sitegen.model import Finding, ImageRef, Post, Register
 from sitegen.policy.consent import check_consent
 from sitegen.policy.images import check_image_refs, resolve_image
 from sitegen.policy.markup import check_markup
-from sitegen.policy.names import NameHit, NameIndex, find_names, judge_names
+from sitegen.policy.names import NameHit, NameIndex, find_ids, find_names, judge_names
 from sitegen.policy.photos import check_photos, check_vision
 from sitegen.policy.tone import Worst, judge_tone, worst_sentence
 from sitegen.vision import Tools
@@ -157,6 +157,7 @@ class Analysis:
     post: Post
     digest: str
     names: tuple[NameHit, ...]
+    ids: tuple[Finding, ...]
     markup: tuple[Finding, ...]
     tone: Worst | None
     body_html: str
@@ -165,11 +166,12 @@ class Analysis:
 
 def analyse(post: Post, names: NameIndex, register: Register, prefilter: bool = True) -> Analysis:
     if post.meta is None:
-        return Analysis(post, "", (), (), None, "", "")
+        return Analysis(post, "", (), (), (), None, "", "")
     return Analysis(
         post=post,
         digest=post_digest(post),
         names=find_names(post, names, register),
+        ids=tuple(find_ids(post, register)),
         markup=tuple(check_markup(post)),
         tone=worst_sentence(post, prefilter),
         body_html=render_body(post.body),
@@ -184,6 +186,7 @@ def judge(analysis: Analysis, ctx: Context, facts: dict[str, ImageFacts] | None 
     if post.meta is not None:
         findings += check_consent(post, ctx.config, ctx.register, ctx.today)
         findings += judge_names(post, analysis.names, ctx.register, ctx.today)
+        findings += analysis.ids
         findings += analysis.markup
         findings += judge_tone(post, analysis.tone, ctx.config.tone_threshold)
         findings += check_image_refs(post)
@@ -227,7 +230,9 @@ def inspect_post_images(post: Post, ctx: Context) -> dict[str, ImageFacts]:
             known = ctx.hashes.hash(path) if ctx.hashes else None
             facts[ref.file] = image_facts(path, ctx.config.max_pixels, ctx.cache, known)
         except OSError as exc:
-            facts[ref.file] = ImageFacts(None, 0, 0, "", "", (), f"cannot be read: {exc.strerror}")
+            facts[ref.file] = ImageFacts(
+                None, 0, 0, "", "", (), f"cannot be read: {exc.strerror or exc}"
+            )
     return facts
 
 

@@ -13,6 +13,8 @@ CAMERA_NAME = re.compile(r"^(img|dsc|dscn|dcim|pxl|photo|image|screenshot)[\s_-]
 
 def resolve_image(post: Post, ref: ImageRef) -> Path | str:
     """The image's real path inside the post folder, or why it cannot be used."""
+    if any(ord(c) < 32 for c in ref.file):
+        return "has a control character in its name"
     rel = PurePosixPath(ref.file.replace("\\", "/"))
     if rel.is_absolute() or ref.file.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", ref.file):
         return "is an absolute path: images must sit in the post's folder"

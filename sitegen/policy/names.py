@@ -28,9 +28,9 @@ class NameIndex:
         self.by_full: dict[str, list[Pupil]] = {}
         for pupil in register.pupils.values():
             if pupil.first_name and pupil.last_name:
-                self.by_full.setdefault(fold(f"{pupil.first_name} {pupil.last_name}"), []).append(
-                    pupil
-                )
+                self.by_full.setdefault(
+                    _words(fold(f"{pupil.first_name} {pupil.last_name}")), []
+                ).append(pupil)
         patterns = [p for name in self.by_full if (p := name_pattern(name))]
         self.full_names = bounded(patterns) if patterns else None
 
@@ -46,7 +46,7 @@ class NameIndex:
         by_first: dict[str, list[Pupil]] = {}
         for pupil in tagged:
             if pupil.first_name:
-                by_first.setdefault(fold(pupil.first_name), []).append(pupil)
+                by_first.setdefault(_words(fold(pupil.first_name)), []).append(pupil)
         if by_first:
             pattern = bounded([p for name in by_first if (p := name_pattern(name))])
             for m in pattern.finditer(folded.text):
@@ -87,7 +87,15 @@ def text_fields(post: Post) -> list[tuple[str, str, int]]:
             line = post.line_of(f"images[{i}].{key}") or image.line
             fields.append((f"{key} text of {image.file}", value, line))
     fields.append(("body", post.body, post.body_line))
+    # Attribute values readers see (a link's or abbreviation's title, an image's alt text):
+    # the markup folding drops whole tags, so these are scanned on their own.
+    for m in SHOWN_ATTRIBUTE.finditer(post.body):
+        line = post.body_line + post.body.count("\n", 0, m.start())
+        fields.append((f"{m.group(1).lower()} attribute in the body", m.group(3), line))
     return fields
+
+
+SHOWN_ATTRIBUTE = re.compile(r"""\b(title|alt)\s*=\s*(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 
 
 def find_names(post: Post, index: NameIndex, register: Register) -> tuple[NameHit, ...]:
@@ -144,6 +152,39 @@ def judge_names(
                         pupil.pupil_id,
                     )
                 )
+    return findings
+
+
+def find_ids(post: Post, register: Register) -> list[Finding]:
+    """Pupil ids are never published: an id of the register in any text is an error."""
+    if not register.pupils:
+        return []
+    ids = bounded([re.escape(key) for key in register.pupils])
+    findings = []
+    for label, text, line in text_fields(post):
+        quick = fold_fast(text) if text else None
+        folded = quick if quick is not None else (fold_markup(text).text if text else "")
+        for m in ids.finditer(folded):
+            pupil = register.pupils.get(m.group(0))
+            if pupil is None:
+                continue
+            at = line + (
+                text.count("\n", 0, fold_markup(text).source_offset(m.start()))
+                if quick is None
+                else 0
+            )
+            findings.append(
+                Finding(
+                    "SG114",
+                    "error",
+                    f"the pupil id {pupil.pupil_id} appears in the {label}: "
+                    "pupil ids are never published",
+                    post.path,
+                    at,
+                    pupil.pupil_id,
+                )
+            )
+            break
     return findings
 
 
