@@ -363,3 +363,15 @@ def test_file_names_never_reach_the_site(run, site: SiteDir) -> None:  # type: i
                 else ""
             )
             assert "mia" not in text.lower() and "p1 " not in text.lower(), path
+
+
+def test_welsh_interface(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.config((site.root / "site.toml").read_text().replace('language = "en"', 'language = "cy"'))
+    site.post("p", date="2026-11-02", lang="en")
+    approve(run, site, "p")
+    assert run(site, "build").code == 0
+    home = (site.root / "build/site/index.html").read_text()
+    assert '<html lang="cy">' in home and "Newyddion diweddaraf" in home
+    assert "Neidio i’r cynnwys" in home  # the skip link
+    post = (site.root / "build/site/posts/p/index.html").read_text()
+    assert '<article class="post" lang="en">' in post and "2 November 2026" in post
