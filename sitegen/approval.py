@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from sitegen.cache import content_hash
 from sitegen.content import FENCE
 from sitegen.model import Post
 
@@ -41,14 +42,10 @@ def canonical_json(value: Any) -> bytes:
     ).encode("utf-8")
 
 
-def sha256(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
 def image_hash(path: Path) -> str:
     """The hash of an image's bytes, or a marker when it cannot be read (so adding it changes)."""
     try:
-        return sha256(path.read_bytes())
+        return content_hash(path.read_bytes())
     except (OSError, ValueError):  # ValueError: a NUL in the name
         return "missing"
 
@@ -57,7 +54,7 @@ def post_digest(post: Post) -> str:
     """SHA-256 over the front matter (less status/approval), the body and every image's bytes."""
     meta = {k: v for k, v in (post.meta or {}).items() if k not in UNSIGNED_KEYS}
     images = [[ref.file, image_hash(post.folder / ref.file)] for ref in post.images]
-    return sha256(canonical_json({"front_matter": meta, "body": post.body, "images": images}))
+    return content_hash(canonical_json({"front_matter": meta, "body": post.body, "images": images}))
 
 
 # --- the audit log -----------------------------------------------------------------------
@@ -72,7 +69,7 @@ class AuditEntry:
 
 
 def entry_hash(data: dict[str, Any]) -> str:
-    return sha256(canonical_json({k: v for k, v in data.items() if k != "hash"}))
+    return content_hash(canonical_json({k: v for k, v in data.items() if k != "hash"}))
 
 
 def read_audit_log(root: Path) -> tuple[list[AuditEntry], list[str]]:

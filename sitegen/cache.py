@@ -32,6 +32,11 @@ def _code_version() -> bytes:
 CODE_VERSION = _code_version()
 
 
+def content_hash(data: bytes) -> str:
+    """The "sha256:..." name of some bytes, as digests, ledgers and keys write it."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
 def cache_key(*parts: Any) -> str:
     """The hash of the inputs (bytes are hashed, everything else serialised) and the code."""
     digest = hashlib.sha256(CODE_VERSION)
@@ -100,10 +105,15 @@ class Cache:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
-    def put_files(self, kind: str, key: str, files: dict[str, bytes], meta: Any) -> None:
+    def put_files(
+        self, kind: str, key: str, files: dict[str, bytes], meta: Any
+    ) -> dict[str, Path] | None:
+        """Store the files whole (staged, then renamed into place); their cached paths, or
+        None when there is no cache or it cannot be written."""
         if self.root is None:
-            return
+            return None
         folder = self._path(kind, key)
+        staging: Path | None = None
         try:
             folder.parent.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(dir=folder.parent, suffix=".tmp"))
@@ -118,7 +128,10 @@ class Cache:
                 shutil.rmtree(folder, ignore_errors=True)
             os.replace(staging, folder)
         except OSError:
-            shutil.rmtree(locals().get("staging", folder.parent / ".none"), ignore_errors=True)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+            return None
+        return {name: folder / name for name in files}
 
 
 class Pack:
@@ -223,7 +236,7 @@ class FileHashes:
         if isinstance(known, str):
             return known
         try:
-            digest = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = content_hash(path.read_bytes())
         except OSError:
             return "missing"
         self.pack.put(key, digest)

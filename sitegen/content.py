@@ -46,10 +46,6 @@ def post_folders(root: Path) -> list[Path]:
     return sorted(p for p in posts.iterdir() if p.is_dir() and (p / "index.md").is_file())
 
 
-def load_posts(root: Path, tz: ZoneInfo, default_lang: str = "en") -> list[Post]:
-    return [load_post(root, folder, tz, default_lang) for folder in post_folders(root)]
-
-
 def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") -> Post:
     """Read one post; every problem with its file becomes an SG100 finding, never an exception."""
     index = folder / "index.md"

@@ -31,9 +31,6 @@ class Decision:
     def on_website(self) -> bool:
         return WEBSITE in self.platforms
 
-    def future_only(self, platform: str) -> bool:
-        return any(p == platform and r.startswith("scheduled") for p, r in self.left_out)
-
 
 def decide(checked: Checked, ctx: Context) -> Decision:
     """SPEC's rule, per platform: approved, valid, no errors, audience allows it, due now."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
@@ -15,7 +14,7 @@ from typing import Any
 
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
-from sitegen.cache import Cache, cache_key
+from sitegen.cache import Cache, cache_key, content_hash
 from sitegen.imageverify import ImageStructureError, check_publishable, jpeg_markers
 
 try:  # iPhone and iPad photos
@@ -211,10 +210,6 @@ def inspect_image(source: bytes, max_pixels: int) -> ImageFacts:
     return ImageFacts(fmt, width, height, make, model, tuple(personal), None)
 
 
-def content_hash(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
 def image_facts(
     path: Path, max_pixels: int, cache: Cache, source_hash: str | None = None
 ) -> ImageFacts:
@@ -371,17 +366,13 @@ class Job:
 def _render_job(
     job: Job, cache_root: Path | None
 ) -> tuple[list[Variant], dict[str, Path] | dict[str, bytes]]:
-    cache = Cache(cache_root)
+    """Render one image that the cache does not have (render_all looked already)."""
     source = job.source.read_bytes()
-    key = job.key(source)
-    hit = cache.get_files("render", key)
-    if hit is not None:
-        files, meta = hit
-        return [Variant(**v) for v in meta], files
     variants, data = render_image(source, job.name, job.spec)
-    cache.put_files("render", key, data, [asdict(v) for v in variants])
-    hit = cache.get_files("render", key)
-    return (variants, hit[0]) if hit is not None else (variants, data)
+    stored = Cache(cache_root).put_files(
+        "render", job.key(source), data, [asdict(v) for v in variants]
+    )
+    return variants, stored if stored is not None else data
 
 
 def render_all(

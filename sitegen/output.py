@@ -133,18 +133,6 @@ def swap_in(staged: Path, live: Path) -> None:
     shutil.rmtree(retired) if retired.is_dir() else retired.unlink()
 
 
-def _same_file(path: Path, content: bytes | Path) -> bool:
-    try:
-        if isinstance(content, Path):
-            return path.samefile(content) or (
-                path.stat().st_size == content.stat().st_size
-                and path.read_bytes() == content.read_bytes()
-            )
-        return path.stat().st_size == len(content) and path.read_bytes() == content
-    except OSError:
-        return False
-
-
 MANIFEST = ".manifest-{}.pickle"  # one per part, beside it, never inside what is uploaded
 Record = tuple[str, int, int, int]  # fingerprint, size, mtime_ns, inode
 

@@ -188,10 +188,6 @@ def find_ids(post: Post, register: Register) -> list[Finding]:
     return findings
 
 
-def check_names(post: Post, index: NameIndex, register: Register, today: date) -> list[Finding]:
-    return judge_names(post, find_names(post, index, register), register, today)
-
-
 def _message(pupil: Pupil, full: bool, label: str, named: set[str], today: date) -> str:
     kind = "full name" if full else "first name"
     consent = pupil.name_consent_on(today)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -171,13 +170,6 @@ def welsh_lexicon() -> dict[str, float]:
     return words
 
 
-@dataclass(frozen=True)
-class Sentence:
-    text: str
-    line: int
-    score: float
-
-
 def sentences(post: Post) -> list[tuple[str, int]]:
     """The post's readable sentences with their lines: title, summary, captions, body."""
     out: list[tuple[str, int]] = []
@@ -261,7 +253,3 @@ def judge_tone(post: Post, worst: Worst | None, threshold: float) -> list[Findin
             line,
         )
     ]
-
-
-def check_tone(post: Post, threshold: float) -> list[Finding]:
-    return judge_tone(post, worst_sentence(post, threshold <= 0), threshold)
