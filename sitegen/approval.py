@@ -111,21 +111,38 @@ def read_audit_log(root: Path) -> tuple[list[AuditEntry], list[str]]:
 def valid_entries(root: Path, memo: Any = None) -> dict[str, dict[str, Any]]:
     """Entries whose hash matches their contents, by hash: what an approval may point to.
 
-    `memo` (a cache Pack) remembers the answer for the log's exact bytes.
+    Each line stands on its own here (the chain is `audit verify`'s business), so `memo` (a
+    cache Pack) remembers the answer for the log up to its last whole line, and a log that
+    grew is read from there on.
     """
-    key = None
-    if memo is not None:
+    try:
+        data = (root / AUDIT_LOG).read_bytes()
+    except (OSError, ValueError):
+        return {}
+    known = memo.get("log") if memo is not None else None
+    valid: dict[str, dict[str, Any]] = {}
+    start = 0
+    if isinstance(known, tuple) and len(known) == 3:
+        length, prefix, entries = known
+        if len(data) >= length and hashlib.sha256(data[:length]).hexdigest() == prefix:
+            valid, start = dict(entries), length
+    whole = data.rfind(b"\n") + 1  # a half-written last line counts, and is read again
+    if whole > start:
+        valid |= _valid_lines(data[start:whole])
+        if memo is not None:
+            memo.put("log", (whole, hashlib.sha256(data[:whole]).hexdigest(), dict(valid)))
+    return valid | _valid_lines(data[whole:])
+
+
+def _valid_lines(data: bytes) -> dict[str, dict[str, Any]]:
+    valid = {}
+    for line in data.decode("utf-8", "replace").splitlines():
         try:
-            key = "audit:" + hashlib.sha256((root / AUDIT_LOG).read_bytes()).hexdigest()
-        except (OSError, ValueError):
-            key = None
-        known = memo.get(key) if key else None
-        if isinstance(known, dict):
-            return known
-    entries, _ = read_audit_log(root)
-    valid = {e.hash: e.data for e in entries if e.data.get("hash") == e.hash}
-    if memo is not None and key:
-        memo.put(key, valid)
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("hash") == entry_hash(entry):
+            valid[entry["hash"]] = entry
     return valid
 
 

@@ -176,6 +176,10 @@ class Pack:
             pass
         return {}
 
+    @property
+    def loaded(self) -> bool:
+        return self._entries is not None
+
     def get(self, key: str) -> Any | None:
         value = self.entries.get(key)
         if value is not None:

@@ -14,6 +14,8 @@ from sitegen.render import PostView, absolute_html
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+# Parents poll the feeds from phones: the newest posts, whole, not years of them at every poll.
+FEED_ITEMS = 20
 
 
 def _content(post: PostView, base: str) -> str:
@@ -105,6 +107,8 @@ def _memo(
 
 
 def atom(config: Config, posts: list[PostView], memo: Pack | None = None) -> bytes:
+    """The newest FEED_ITEMS posts (`posts` come newest first)."""
+    posts = posts[:FEED_ITEMS]
     ET.register_namespace("", ATOM)
     base = config.base_url
     feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": config.language})
@@ -121,6 +125,8 @@ def atom(config: Config, posts: list[PostView], memo: Pack | None = None) -> byt
 
 
 def json_feed(config: Config, posts: list[PostView], memo: Pack | None = None) -> bytes:
+    """The newest FEED_ITEMS posts (`posts` come newest first)."""
+    posts = posts[:FEED_ITEMS]
     base = config.base_url
     feed = {
         "version": "https://jsonfeed.org/version/1.1",

@@ -12,7 +12,8 @@ import os
 import pickle
 import shutil
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass
+from pathlib import Path
 
 from sitegen.errors import RefusedError
 
@@ -20,15 +21,30 @@ RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 
 
+@dataclass(frozen=True)
+class Same:
+    """A planned file identical to one an earlier build wrote (its fingerprint): taken from the
+    live or the spare tree, never made again."""
+
+    fp: str
+
+
+class Missing(Exception):
+    """A `Same` file is in neither tree any more: the build must make it again."""
+
+
+Content = bytes | Path | Same
+
+
 class OutputPlan:
     """Every file a build will write, gathered before any is written."""
 
     def __init__(self) -> None:
-        self.files: dict[str, bytes | Path] = {}
+        self.files: dict[str, Content] = {}
 
-    def add(self, path: str, content: bytes | Path) -> None:
-        clean = PurePosixPath(path)
-        if clean.is_absolute() or ".." in clean.parts or not path:
+    def add(self, path: str, content: Content) -> None:
+        parts = path.split("/")
+        if not path or path.startswith("/") or ".." in parts or "" in parts or "\\" in path:
             raise ValueError(f"output path {path!r} leaves the output folder")
         if path in self.files:
             raise ValueError(f"two outputs want {path}")
@@ -37,37 +53,11 @@ class OutputPlan:
     def fingerprints(self) -> dict[str, str]:
         return {path: fingerprint(content) for path, content in self.files.items()}
 
-    def write(self, folder: str, live: str, same: set[str]) -> None:
-        """Write every file into `folder`. A file the live build has unchanged (in `same`) and
-        a file from the cache are hard-linked, not written again. (Plain strings: this loop
-        runs for every file of the site.)"""
-        made: set[str] = set()
-        for path, content in sorted(self.files.items()):
-            target = os.path.join(folder, path)
-            parent = os.path.dirname(target)
-            if parent not in made:
-                os.makedirs(parent, exist_ok=True)
-                made.add(parent)
-            source = (
-                content
-                if isinstance(content, Path)
-                else (os.path.join(live, path) if path in same else None)
-            )
-            if source is not None:
-                try:
-                    os.link(source, target)
-                    continue
-                except OSError:
-                    pass  # another file system: copy instead
-            if isinstance(content, Path):
-                shutil.copyfile(content, target)
-            else:
-                with open(target, "wb") as handle:
-                    handle.write(content)
 
-
-def fingerprint(content: bytes | Path) -> str:
+def fingerprint(content: Content) -> str:
     """What a planned file is: the hash of its bytes, or its content-addressed cache path."""
+    if isinstance(content, Same):
+        return content.fp
     if isinstance(content, Path):
         return f"cache:{content}"
     return hashlib.sha256(content).hexdigest()
@@ -119,34 +109,34 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(a))
 
 
-def swap_in(staged: Path, live: Path) -> None:
-    """Put `staged` where `live` is, so that `live` is always whole: old or new, never half."""
-    if not live.exists():
-        os.rename(staged, live)
+def exchange(a: Path, b: Path) -> None:
+    """Swap two folders, atomically where the system can (so `b` is always whole)."""
+    if _exchange(a, b):
         return
-    if _exchange(staged, live):
-        shutil.rmtree(staged) if staged.is_dir() else staged.unlink()
-        return
-    retired = live.with_name(f".retired-{os.getpid()}-{live.name}")
-    os.rename(live, retired)
-    os.rename(staged, live)
-    shutil.rmtree(retired) if retired.is_dir() else retired.unlink()
+    parked = b.with_name(f".parked-{os.getpid()}-{b.name}")
+    os.rename(b, parked)
+    os.rename(a, b)
+    os.rename(parked, a)
 
 
-MANIFEST = ".manifest-{}.pickle"  # one per part, beside it, never inside what is uploaded
+MANIFEST = ".manifest-{}.pickle"  # one per tree, beside it, never inside what is uploaded
+SPARE = ".spare-{}"  # the tree before the live one: brought up to date, then swapped in
 Record = tuple[str, int, int, int]  # fingerprint, size, mtime_ns, inode
+DIR = "folder"  # the fingerprint a folder's record carries
 
 
-def _load_manifest(out: Path, names: list[str]) -> dict[str, dict[str, Record]]:
-    manifest: dict[str, dict[str, Record]] = {}
-    for name in names:
-        try:
-            data = pickle.loads((out / MANIFEST.format(name)).read_bytes())
-        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
-            continue
-        if isinstance(data, dict):
-            manifest[name] = data
-    return manifest
+def _load_manifest(path: Path) -> dict[str, Record] | None:
+    try:
+        data = pickle.loads(path.read_bytes())
+    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _save_manifest(path: Path, records: dict[str, Record]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(tmp, path)
 
 
 def _record(path: str, print_: str) -> Record | None:
@@ -157,76 +147,240 @@ def _record(path: str, print_: str) -> Record | None:
     return (print_, st.st_size, st.st_mtime_ns, st.st_ino)
 
 
+def _holds(base: str, records: dict[str, Record] | None, rel: str, print_: str) -> bool:
+    """Whether the tree at `base` still has `rel` as its manifest says, with that fingerprint.
+    (A record names the inode, size and mtime, so it cannot vouch for a file written since.)"""
+    record = records.get(rel) if records else None
+    if record is None or record[0] != print_:
+        return False
+    if not rel:
+        path = base
+    elif rel.endswith("/"):
+        path = _folder_path(base, rel)
+    else:
+        path = os.path.join(base, rel)
+    return _record(path, print_) == record
+
+
 def intact(out: Path, names: list[str]) -> bool:
     """Whether every part is exactly as the last build left it (by its manifest and stats)."""
-    manifest = _load_manifest(out, names)
-    base = os.fspath(out)
     for name in names:
-        records = manifest.get(name)
-        if records is None or not os.path.exists(os.path.join(base, name)):
+        records = _load_manifest(out / MANIFEST.format(name))
+        base = os.path.join(out, name)
+        if records is None or not os.path.exists(base):
             return False
-        for rel, record in records.items():
-            path = os.path.join(base, name, rel) if rel else os.path.join(base, name)
-            if _record(path, record[0]) != record:
-                return False
+        if not all(_holds(base, records, rel, record[0]) for rel, record in records.items()):
+            return False
     return True
 
 
 def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
-    """Write every part into a staging folder inside `out`, then swap each into place.
+    """Make `out/<name>` match each part, so that every reader sees old or new, never half.
 
-    The manifest of the live build (each file's fingerprint and stat) tells which files are
-    unchanged: those are hard-linked into the staging folder, and when nothing at all changed
-    nothing is written. Returns whether anything was.
+    A folder part is written into its spare tree (the build before the live one, kept for
+    this): files it already has are kept, files the live tree has are hard-linked, only new
+    files are written; then spare and live are swapped. So a one-post edit writes a handful
+    of files, whatever the size of the site. When nothing changed nothing is written at all.
+    Raises `Missing` (before anything live is touched) when a `Same` file is nowhere to be
+    found. Returns whether anything was written.
     """
-    manifest = _load_manifest(out, list(parts))
     planned = {
-        name: (part.fingerprints() if isinstance(part, OutputPlan) else {"": fingerprint(part)})
+        name: part.fingerprints() if isinstance(part, OutputPlan) else {"": fingerprint(part)}
         for name, part in parts.items()
     }
-    base = os.fspath(out)
-
-    def live(name: str, rel: str) -> str:
-        return os.path.join(base, name, rel) if rel else os.path.join(base, name)
-
-    same: dict[str, set[str]] = {}
-    for name, files in planned.items():
-        known = manifest.get(name, {})
-        same[name] = {
-            rel
-            for rel, print_ in files.items()
-            if (record := known.get(rel)) is not None
-            and record[0] == print_
-            and _record(live(name, rel), print_) == record
-        }
-    if all(len(same[n]) == len(planned[n]) == len(manifest.get(n, {})) for n in planned):
+    live = {name: _load_manifest(out / MANIFEST.format(name)) for name in parts}
+    if all(
+        _unchanged(os.path.join(out, name), live[name], files) for name, files in planned.items()
+    ):
         return False
-    staging = out / f".staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
-        for name, part in parts.items():
-            if isinstance(part, OutputPlan):
-                part.write(os.path.join(staging, name), live(name, ""), same[name])
+    updated = {}
+    for name, part in parts.items():
+        if isinstance(part, OutputPlan):
+            updated[name] = _update_spare(out, name, part, planned[name], live[name])
+    for name, part in parts.items():
+        manifest = out / MANIFEST.format(name)
+        manifest.unlink(missing_ok=True)  # stale from here until written again
+        target = out / name
+        if isinstance(part, OutputPlan):
+            spare = out / SPARE.format(name)
+            if target.is_dir():
+                exchange(spare, target)
+                if live[name] is not None:
+                    _save_manifest(out / MANIFEST.format("spare-" + name), live[name])
             else:
-                try:
-                    if "" not in same[name]:
-                        raise OSError("changed")
-                    os.link(out / name, staging / name)
-                except OSError:
-                    (staging / name).write_bytes(part)
-        for name in parts:  # stale from here until written again
-            (out / MANIFEST.format(name)).unlink(missing_ok=True)
-        for name in parts:
-            if not (staging / name).exists():
-                (staging / name).mkdir()  # an empty part is still a folder
-            swap_in(staging / name, out / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    for name, files in planned.items():
-        records = {rel: r for rel, p in files.items() if (r := _record(live(name, rel), p))}
-        target = out / MANIFEST.format(name)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_bytes(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, target)
+                if target.exists():
+                    target.unlink()
+                os.rename(spare, target)
+            _save_manifest(manifest, updated[name])
+        elif _holds(os.fspath(target), live[name], "", planned[name][""]):
+            _save_manifest(manifest, live[name] or {})
+        else:
+            tmp = out / f".{name}.{os.getpid()}.tmp"
+            with open(tmp, "wb") as handle:
+                handle.write(part)
+            os.replace(tmp, target)
+            _save_manifest(manifest, {"": _record(os.fspath(target), planned[name][""])})
     return True
+
+
+def _update_spare(
+    out: Path,
+    name: str,
+    plan: OutputPlan,
+    planned: dict[str, str],
+    live_records: dict[str, Record] | None,
+) -> dict[str, Record]:
+    """Bring the spare tree of `name` to exactly `plan`; its new manifest."""
+    spare, live = out / SPARE.format(name), os.path.join(out, name)
+    manifest = out / MANIFEST.format("spare-" + name)
+    records = _load_manifest(manifest)
+    manifest.unlink(missing_ok=True)  # unknown from here until it is swapped in
+    if records is None or not spare.is_dir() or spare.is_symlink():
+        if spare.is_dir() and not spare.is_symlink():
+            shutil.rmtree(spare)
+        elif os.path.lexists(spare):
+            spare.unlink()
+        spare.mkdir(parents=True)
+        records = {}
+    base = os.fspath(spare)
+    _prune(base, records, planned)
+    made: set[str] = set()
+    result: dict[str, Record] = {}
+    for rel, content in plan.files.items():
+        print_ = planned[rel]
+        target = os.path.join(base, rel)
+        if _holds(base, records, rel, print_):
+            result[rel] = records[rel]
+            continue
+        if os.path.lexists(target):
+            # Never written in place: the file may be a hard link shared with the live tree.
+            if os.path.isdir(target) and not os.path.islink(target):
+                shutil.rmtree(target)
+            else:
+                os.unlink(target)
+        parent = os.path.dirname(target)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        _place(content, target, live, live_records, rel, print_)
+        record = _record(target, print_)
+        assert record is not None
+        result[rel] = record
+    for folder in _folders(planned):
+        record = _record(_folder_path(base, folder), DIR)
+        if record is not None:
+            result[folder] = record
+    return result
+
+
+def _unchanged(base: str, records: dict[str, Record] | None, planned: dict[str, str]) -> bool:
+    """Whether the tree at `base` is exactly `planned`, as its manifest and stats show."""
+    if records is None or not os.path.exists(base):
+        return False
+    files = sum(1 for rel in records if not rel.endswith("/"))
+    return (
+        files == len(planned)
+        and all(_holds(base, records, rel, print_) for rel, print_ in planned.items())
+        and all(_holds(base, records, rel, DIR) for rel in records if rel.endswith("/"))
+    )
+
+
+def _folders(planned: dict[str, str]) -> set[str]:
+    """Every folder the files of a plan sit in, as "a/b/" (the root is "/")."""
+    folders = {"/"}
+    for rel in planned:
+        cut = rel.rfind("/")
+        while cut > 0:
+            folder = rel[: cut + 1]
+            if folder in folders:
+                break
+            folders.add(folder)
+            cut = rel.rfind("/", 0, cut)
+    return folders
+
+
+def _folder_path(base: str, rel: str) -> str:
+    return base if rel == "/" else os.path.join(base, rel[:-1])
+
+
+def _prune(base: str, records: dict[str, Record], planned: dict[str, str]) -> None:
+    """Remove from the spare tree every file the plan does not want, and anything its manifest
+    does not know (so nothing dropped into it can go live), then the folders left empty.
+
+    The manifest records each folder's stat too: only a folder whose entries changed since
+    (its mtime moved) is listed, so an untouched tree costs one stat per folder.
+    """
+    if "/" not in records:
+        changed = [rel for rel in _walk_folders(base)]
+    else:
+        changed = [
+            rel
+            for rel, record in records.items()
+            if rel.endswith("/") and _record(_folder_path(base, rel), DIR) != record
+        ]
+    emptied = set()
+    for rel in records:
+        if not rel.endswith("/") and rel not in planned:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(base, rel))
+            emptied.add(rel[: rel.rfind("/") + 1] or "/")
+    for folder in changed:
+        prefix = "" if folder == "/" else folder
+        try:
+            entries = list(os.scandir(_folder_path(base, folder)))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if rel + "/" not in records:
+                    shutil.rmtree(entry.path)
+            elif rel not in records or rel not in planned:
+                os.unlink(entry.path)
+    for folder in sorted(emptied, key=len, reverse=True):
+        while folder != "/":
+            try:
+                os.rmdir(_folder_path(base, folder))  # only when empty
+            except OSError:
+                break
+            folder = folder[: folder.rstrip("/").rfind("/") + 1] or "/"
+
+
+def _walk_folders(base: str) -> list[str]:
+    skip = len(base) + 1
+    return ["/"] + [folder[skip:] + "/" for folder, _, _ in os.walk(base) if folder != base]
+
+
+def _place(
+    content: Content,
+    target: str,
+    live: str,
+    live_records: dict[str, Record] | None,
+    rel: str,
+    print_: str,
+) -> None:
+    """One file into the spare tree: linked from the live tree when it has the same file,
+    else linked from the cache or written."""
+    if _holds(live, live_records, rel, print_) and _link_or_copy(os.path.join(live, rel), target):
+        return
+    if isinstance(content, bytes):
+        with open(target, "wb") as handle:
+            handle.write(content)
+        return
+    if isinstance(content, Path) and _link_or_copy(os.fspath(content), target):
+        return
+    raise Missing(rel)
+
+
+def _link_or_copy(source: str, target: str) -> bool:
+    try:
+        os.link(source, target)
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError:
+        try:
+            shutil.copyfile(source, target)  # another file system
+            return True
+        except FileNotFoundError:
+            return False

@@ -7,28 +7,38 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from datetime import time as clock_time
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sitegen import feeds, records
-from sitegen.approval import AUDIT_LOG, image_hash, valid_entries
+from sitegen.approval import AUDIT_LOG, valid_entries
 from sitegen.cache import Cache, FileHashes, Pack, cache_key
 from sitegen.config import Config, load_config
-from sitegen.content import load_post, post_folders
+from sitegen.content import POSTS_DIR, load_post
 from sitegen.errors import UsageError
 from sitegen.exports import Bundle, bulk_csv, bundle_files, compose, export_spec
 from sitegen.gate import WEBSITE, Decision, decide
 from sitegen.images import Job, RenderSpec, Variant, render_all
 from sitegen.model import ImageRef, Post, Register
-from sitegen.output import OutputPlan, build_lock, intact, publish
+from sitegen.output import (
+    Content,
+    Missing,
+    OutputPlan,
+    Same,
+    build_lock,
+    fingerprint,
+    intact,
+    publish,
+)
 from sitegen.policy import Analysis, Checked, Context, analyse, judge
 from sitegen.policy.names import NameIndex
 from sitegen.register import load_register
-from sitegen.render import PostView, Renderer, post_view, render_pages
+from sitegen.render import PostView, Renderer, list_pages, post_page, post_view
 from sitegen.vision import tools
 
 CACHE_DIR = Path("build/.cache")
@@ -49,23 +59,32 @@ class Progress(Protocol):
 
 @dataclass
 class Store:
-    """The build's memory between runs: packs of analyses and pages, and known file hashes."""
+    """The build's memory between runs: analyses, preview pages, what the last build made
+    (per post and per page), the audit log's checked entries, and known file hashes."""
 
     analyses: Pack
     pages: Pack
+    memory: Pack
+    audit: Pack
     hashes: FileHashes
 
     @classmethod
     def open(cls, root: Path | None) -> Store:
         folder = root / CACHE_DIR / "packs" if root else None
+
+        def pack(name: str) -> Pack:
+            return Pack(folder / f"{name}.pack" if folder else None)
+
         return cls(
-            Pack(folder / "analyses.pack" if folder else None),
-            Pack(folder / "pages.pack" if folder else None),
-            FileHashes(Pack(folder / "hashes.pack" if folder else None)),
+            pack("analyses"),
+            pack("pages"),
+            pack("memory"),
+            pack("audit"),
+            FileHashes(pack("hashes")),
         )
 
     def save(self) -> None:
-        for pack in (self.analyses, self.pages, self.hashes.pack):
+        for pack in (self.analyses, self.pages, self.memory, self.audit, self.hashes.pack):
             pack.save()
 
 
@@ -122,7 +141,7 @@ def load_site(root: Path, now: str | None = None) -> Site:
         config,
         register,
         clock,
-        valid_entries(root, store.analyses),
+        valid_entries(root, store.audit),
         cache=Cache(cache_root(root)),
         hashes=store.hashes,
         tools=tools(config.ocr, config.faces),
@@ -141,7 +160,8 @@ def post_keys(site: Site) -> tuple[list[Path], list[str]]:
         names = sorted(
             (p.pupil_id, p.first_name, p.last_name) for p in site.register.pupils.values()
         )
-        common = (
+        common = cache_key(
+            "analysis",
             ANALYSIS_VERSION,
             str(site.root),
             names,
@@ -149,23 +169,48 @@ def post_keys(site: Site) -> tuple[list[Path], list[str]]:
             config.language,
             config.tone_threshold <= 0,
         )
-        folders = post_folders(site.root)
-        keys = []
-        for folder in folders:
+        folders, keys = [], []
+        for folder, files in _post_files(site.root / POSTS_DIR):
+            index = files.pop("index.md", None)
+            if index is None:
+                continue
+            try:
+                text = index.read_bytes()
+            except OSError:
+                continue
             # Every file below the folder (images may sit in subfolders), and the folder's
             # own path: a renamed or copied post is a different post.
-            files = sorted(
-                (p.relative_to(folder).as_posix(), site.store.hashes.hash(p))
-                for p in folder.rglob("*")
-                if p.is_file() and p.name != "index.md"
-            )
-            keys.append(
-                cache_key(
-                    "analysis", common, str(folder), (folder / "index.md").read_bytes(), files
-                )
-            )
+            hashes = sorted((rel, site.store.hashes.hash(path)) for rel, path in files.items())
+            folders.append(folder)
+            keys.append(cache_key(common, str(folder), text, hashes))
         site._keys = (folders, keys)
     return site._keys
+
+
+def _post_files(posts: Path) -> list[tuple[Path, dict[str, Path]]]:
+    """Each post folder (sorted by name) with every file below it, by POSIX relative path."""
+
+    def walk(folder: str, prefix: str, into: dict[str, Path]) -> None:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    walk(entry.path, f"{prefix}{entry.name}/", into)
+                elif entry.is_file():
+                    into[prefix + entry.name] = Path(entry.path)
+
+    try:
+        tops = sorted((e.name, e.path) for e in os.scandir(posts) if e.is_dir())
+    except OSError:
+        return []
+    out = []
+    for _, path in tops:
+        files: dict[str, Path] = {}
+        try:
+            walk(path, "", files)
+        except OSError:
+            continue
+        out.append((Path(path), files))
+    return out
 
 
 def analyse_all(site: Site, progress: Progress | None = None) -> list[Analysis]:
@@ -251,7 +296,6 @@ class Timings:
 @dataclass(frozen=True)
 class BuildResult:
     out: Path
-    decisions: list[Decision]
     report: dict[str, Any]
     timings: Timings
     strict_failures: list[tuple[str, str, str]]
@@ -260,44 +304,53 @@ class BuildResult:
 def build(
     site: Site, out: Path, progress: Progress | None = None, timings: Timings | None = None
 ) -> BuildResult:
-    """Gather and decide everything, render it all in memory, then swap it into `out`."""
+    """Gather and decide everything, make what changed in memory, then swap it into `out`."""
     timings = timings or Timings()
-    config = site.config
-    renderer = Renderer(config, site.root / "templates")  # template problems stop us here
+    renderer = Renderer(site.config, site.root / "templates")  # template problems stop us here
     inputs = _inputs(site, renderer, out)
     remembered = _remembered(site, inputs, out)
     if remembered is not None:
         timings.mark("unchanged")
-        return BuildResult(out, [], remembered["report"], timings, remembered["strict"])
-    decided = decisions(site, check(site))
-    timings.mark("check")
+        return BuildResult(out, remembered["report"], timings, remembered["strict"])
+    try:
+        return _build(site, renderer, inputs, out, progress, timings, trust=True)
+    except Missing:
+        # A file the last build made is in neither tree any more (someone deleted it):
+        # nothing remembered is taken on trust, everything is made again.
+        timings.mark("missing")
+        return _build(site, renderer, inputs, out, progress, timings, trust=False)
 
-    images, failed = _render_images(site, decided, progress)
-    timings.mark("images")
 
-    site_plan, views = _website(site, renderer, decided, images, failed)
-    timings.mark("render")
-    on_website = {v.slug for v in views}
-    export_plan, bundles = _exports(site, decided, images, failed, on_website)
-    timings.mark("exports")
-
-    left_out = [(d.slug, p, r) for d in decided for p, r in d.left_out]
-    left_out += [(slug, p, r) for (slug, p), r in sorted(failed.items())]
+def _build(
+    site: Site,
+    renderer: Renderer,
+    inputs: str,
+    out: Path,
+    progress: Progress | None,
+    timings: Timings,
+    trust: bool,
+) -> BuildResult:
+    config = site.config
+    units = _units(site, renderer, progress, timings, trust)
+    views = sorted(
+        (u.view for u in units if u.view is not None),
+        key=lambda v: (v.date, v.slug),
+        reverse=True,
+    )
+    site_plan = _website(site, renderer, units, views, trust)
+    export_plan, bundles = _exports(site, units)
+    timings.mark("lists")
     report = {
         "published": [{"slug": v.slug, "url": config.base_url + v.path} for v in views],
         "exported": {
             platform: [{"slug": b.slug, "images": [f for f, _ in b.images]} for b in items]
             for platform, items in bundles.items()
         },
-        "left_out": [{"slug": s, "platform": p, "reason": r} for s, p, r in left_out],
+        "left_out": [
+            {"slug": u.slug, "platform": p, "reason": r} for u in units for p, r in u.left_out
+        ],
     }
-    strict = [
-        (d.slug, p, r)
-        for d in decided
-        for p, r in d.left_out
-        if d.checked.post.approval is not None and not r.startswith("scheduled")
-    ]
-    strict += [(s, p, r) for (s, p), r in sorted(failed.items())]
+    strict = [(u.slug, p, r) for u in units for p, r in u.strict]
     with build_lock(out):
         publish(
             out,
@@ -311,14 +364,246 @@ def build(
             site.root,
             records.changes(
                 records.read_ledger(site.root),
-                _publications(site, decided, failed, on_website),
+                [p for u in units for p in u.publications],
                 site.context.now,
             ),
         )
     site.store.save()
-    _remember(site, inputs, out, decided, report, strict)
+    _remember(site, inputs, units, report, strict)
     timings.mark("write")
-    return BuildResult(out, decided, report, timings, strict)
+    return BuildResult(out, report, timings, strict)
+
+
+# --- a post's part of a build, remembered between builds ---------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Everything one post puts into a build: its files, its view for the lists, its bundles,
+    its ledger entries, and why it misses a platform. Kept between builds (files by their
+    fingerprints), so a post whose inputs did not change costs nothing."""
+
+    slug: str
+    made: datetime
+    until: datetime | None  # a post falls due or a consent is withdrawn then
+    view: PostView | None  # on the website
+    site: dict[str, Content]
+    exports: dict[str, Content]
+    bundles: tuple[Bundle, ...]
+    publications: tuple[records.Publication, ...]
+    left_out: tuple[tuple[str, str], ...]  # (platform, reason)
+    strict: tuple[tuple[str, str], ...]  # left out although approved (`build --strict`)
+
+    def valid_at(self, now: datetime) -> bool:
+        return self.made <= now and (self.until is None or now < self.until)
+
+    def kept(self) -> Unit:
+        """The unit as remembered: files by fingerprint, never their bytes."""
+        return replace(
+            self,
+            site={p: _same(c) for p, c in self.site.items()},
+            exports={p: _same(c) for p, c in self.exports.items()},
+        )
+
+
+def _same(content: Content) -> Content:
+    return Same(fingerprint(content)) if isinstance(content, bytes) else content
+
+
+def _units(
+    site: Site,
+    renderer: Renderer,
+    progress: Progress | None,
+    timings: Timings,
+    trust: bool,
+) -> list[Unit]:
+    """Every post's unit: remembered when its files, its approval's audit entry and the site's
+    settings, register and templates are as they were, else made anew."""
+    ctx, memory = site.context, site.store.memory
+    _, keys = post_keys(site)
+    common = cache_key(
+        "unit",
+        _read(site.root / "site.toml"),
+        _read(site.config.register_path),
+        renderer.fingerprint,
+        ctx.tools,
+    )
+
+    def unit_key(key: str, entry: str) -> str:
+        return cache_key(common, key, ctx.audit_entries.get(entry) if entry else None)
+
+    units: list[Unit | None] = []
+    known: list[bool] = []
+    for key in keys:
+        entry = memory.get("approval\0" + key)  # the approval's entry, when last analysed
+        unit = memory.get("unit\0" + unit_key(key, entry)) if trust and entry is not None else None
+        units.append(unit if isinstance(unit, Unit) and unit.valid_at(ctx.now) else None)
+        known.append(entry is not None)
+    missing = [i for i, u in enumerate(units) if u is None]
+    if missing:
+        analyses = _analyses_of(site, missing, [known[i] for i in missing])
+        decided = [decide(judge(a, ctx), ctx) for a in analyses]
+        timings.mark("check")
+        images, failed = _render_images(site, decided, progress)
+        timings.mark("images")
+        for i, d in zip(missing, decided, strict=True):
+            unit = _make_unit(site, renderer, d, images, failed, trust)
+            approval = d.checked.post.approval
+            entry = approval.entry if approval else ""
+            memory.put("approval\0" + keys[i], entry)
+            memory.put("unit\0" + unit_key(keys[i], entry), unit.kept())
+            units[i] = unit
+        timings.mark("posts")
+    return [u for u in units if u is not None]
+
+
+def _analyses_of(site: Site, indices: list[int], known: list[bool]) -> list[Analysis]:
+    """The analyses of some posts: from the store for posts analysed before, else made (over
+    all cores when there are many). A handful of new posts does not load the store."""
+    folders, keys = post_keys(site)
+    pack = site.store.analyses
+    results: list[Analysis | None] = [
+        pack.get(keys[i]) if seen else None for i, seen in zip(indices, known, strict=True)
+    ]
+    todo = [n for n, r in enumerate(results) if r is None]
+    fresh = _analyse(site, [folders[indices[n]] for n in todo], None)
+    keep = pack.loaded or len(todo) >= PARALLEL_FROM
+    for n, analysis in zip(todo, fresh, strict=True):
+        results[n] = analysis
+        if keep:
+            pack.put(keys[indices[n]], analysis)
+    return [r for r in results if r is not None]
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _made(site: Site, trust: bool, path: str, key: str, make: Callable[[], bytes]) -> Content:
+    """An output made from inputs hashed as `key`: the last build's file when the key is the
+    same (the live or spare tree has it), else made now."""
+    memory = site.store.memory
+    record = memory.get("made\0" + path) if trust else None
+    if isinstance(record, tuple) and record[0] == key:
+        return Same(record[1])
+    data = make()
+    memory.put("made\0" + path, (key, fingerprint(data)))
+    return data
+
+
+def _make_unit(
+    site: Site,
+    renderer: Renderer,
+    d: Decision,
+    images: Rendered,
+    failed: dict[tuple[str, str], str],
+    trust: bool,
+) -> Unit:
+    config, post, slug = site.config, d.checked.post, d.slug
+    failures = sorted((p, r) for (s, p), r in failed.items() if s == slug)
+    on_website = d.on_website and (slug, WEBSITE) not in failed
+    site_files: dict[str, Content] = {}
+    view = None
+    if on_website:
+        post_images = images[(slug, WEBSITE)]
+        analysis = d.checked.analysis
+        view = post_view(
+            post,
+            config,
+            [(ref, v) for ref, v, _ in post_images],
+            body_html=analysis.body_html if analysis else None,
+            digest=d.checked.digest,
+        )
+        for _, _, files in post_images:
+            for name, content in files.items():
+                site_files[f"posts/{slug}/{name}"] = content
+        path, spec = post_page(view)
+        site_files[path] = _made(
+            site, trust, path, spec.key(renderer), partial(spec.render, renderer)
+        )
+    link = f"{config.base_url}posts/{slug}/" if on_website else None
+    export_files: dict[str, Content] = {}
+    bundles = []
+    for platform in d.platforms:
+        if platform == WEBSITE or (slug, platform) in failed:
+            continue
+        rendered = images[(slug, platform)]
+        files = bundle_files([(ref, variants) for ref, variants, _ in rendered])
+        sources: dict[str, Any] = {}
+        for _, _, produced in rendered:
+            sources.update(produced)
+        assert post.date is not None
+        bundle = Bundle(
+            slug,
+            platform,
+            post.title,
+            post.date,
+            compose(
+                post,
+                platform,
+                config.export_for(platform),
+                link,
+                d.checked.analysis.plain_text if d.checked.analysis else None,
+            ),
+            link,
+            tuple((name, alt) for name, _, alt in files),
+        )
+        folder = f"{platform}/{slug}"
+        export_files[f"{folder}/post.txt"] = (bundle.text + "\n").encode("utf-8")
+        export_files[f"{folder}/manifest.json"] = bundle.manifest()
+        for name, variant, _ in files:
+            export_files[f"{folder}/{name}"] = sources[variant.file]
+        bundles.append(bundle)
+    publications = tuple(
+        records.Publication(
+            slug,
+            platform,
+            post.title,
+            link,
+            d.checked.digest,
+            tuple(post.pupils),
+            tuple(
+                {
+                    "file": ref.file,
+                    "sha256": site.store.hashes.hash(post.folder / ref.file),
+                    "pupils": list(ref.pupils),
+                }
+                for ref in refs
+            ),
+        )
+        for platform, refs in d.platforms.items()
+        if (slug, platform) not in failed
+    )
+    now, tz = site.context.now, site.config.tz
+    moments = [post.date] if post.date is not None and post.date > now else []
+    moments += [
+        when
+        for p in site.register.pupils.values()
+        if p.withdrawn_on is not None
+        and (when := datetime.combine(p.withdrawn_on, clock_time(0, 0), tzinfo=tz)) > now
+    ]
+    return Unit(
+        slug=slug,
+        made=now,
+        until=min(moments) if moments else None,
+        view=view,
+        site=site_files,
+        exports=export_files,
+        bundles=tuple(bundles),
+        publications=publications,
+        left_out=(*d.left_out, *failures),
+        strict=(
+            *(
+                (p, r)
+                for p, r in d.left_out
+                if post.approval is not None and not r.startswith("scheduled")
+            ),
+            *failures,
+        ),
+    )
 
 
 # --- the whole build's memory: a build of unchanged inputs does nothing -------------------
@@ -329,20 +614,13 @@ OUTPUT_PARTS = ("site", "exports", "report.json")
 
 def _inputs(site: Site, renderer: Renderer, out: Path) -> str:
     """The hash of everything a build's output is made of, but the clock."""
-
-    def read(path: Path) -> bytes:
-        try:
-            return path.read_bytes()
-        except OSError:
-            return b""
-
     _, keys = post_keys(site)
     return cache_key(
         "build",
         str(out),
-        read(site.root / "site.toml"),
-        read(site.config.register_path),
-        read(site.root / AUDIT_LOG),
+        _read(site.root / "site.toml"),
+        _read(site.config.register_path),
+        _read(site.root / AUDIT_LOG),
         renderer.fingerprint,
         keys,
         site.context.tools,
@@ -369,29 +647,17 @@ def _remembered(site: Site, inputs: str, out: Path) -> dict[str, Any] | None:
 def _remember(
     site: Site,
     inputs: str,
-    out: Path,
-    decided: list[Decision],
+    units: list[Unit],
     report: dict[str, Any],
     strict: list[tuple[str, str, str]],
 ) -> None:
     """Note what this build made, and until when the same inputs make the same output."""
     import pickle
 
-    now, tz = site.context.now, site.config.tz
-    moments = [
-        d.checked.post.date
-        for d in decided
-        if d.checked.post.date is not None and d.checked.post.date > now
-    ]
-    moments += [
-        datetime.combine(p.withdrawn_on, clock_time(0, 0), tzinfo=tz)
-        for p in site.register.pupils.values()
-        if p.withdrawn_on is not None
-    ]
-    moments = [m for m in moments if m > now]
+    moments = [u.until for u in units if u.until is not None]
     memo = {
         "inputs": inputs,
-        "now": now,
+        "now": site.context.now,
         "valid_until": min(moments) if moments else None,
         "report": report,
         "strict": strict,
@@ -446,128 +712,68 @@ def _render_images(
 
 
 def _website(
-    site: Site,
-    renderer: Renderer,
-    decided: list[Decision],
-    images: Rendered,
-    failed: dict[tuple[str, str], str],
-) -> tuple[OutputPlan, list[PostView]]:
-    plan = OutputPlan()
-    views: list[PostView] = []
-    for d in decided:
-        if not d.on_website or (d.slug, WEBSITE) in failed:
-            continue
-        post_images = images[(d.slug, WEBSITE)]
-        analysis = d.checked.analysis
-        views.append(
-            post_view(
-                d.checked.post,
-                site.config,
-                [(ref, v) for ref, v, _ in post_images],
-                body_html=analysis.body_html if analysis else None,
-                digest=d.checked.digest,
-            )
-        )
-        for _, _, files in post_images:
-            for name, content in files.items():
-                plan.add(f"posts/{d.slug}/{name}", content)
-    views.sort(key=lambda v: (v.date, v.slug), reverse=True)
-    for path, page in render_pages(renderer, views, site.store.pages).items():
-        plan.add(path, page)
+    site: Site, renderer: Renderer, units: list[Unit], views: list[PostView], trust: bool
+) -> OutputPlan:
+    """build/site: every post's files, then the lists, feeds and sitemap made from the views."""
     config = site.config
-    plan.add("feed.xml", feeds.atom(config, views, site.store.pages))
-    plan.add("feed.json", feeds.json_feed(config, views, site.store.pages))
+    plan = OutputPlan()
+    for unit in units:
+        for path, content in unit.site.items():
+            plan.add(path, content)
+    for path, spec in list_pages(config, views).items():
+        plan.add(path, _made(site, trust, path, spec.key(renderer), partial(spec.render, renderer)))
+    newest = [v.fingerprint for v in views[: feeds.FEED_ITEMS]]
+    plan.add(
+        "feed.xml",
+        _made(
+            site,
+            trust,
+            "feed.xml",
+            cache_key("atom", repr(config), newest),
+            partial(feeds.atom, config, views),
+        ),
+    )
+    plan.add(
+        "feed.json",
+        _made(
+            site,
+            trust,
+            "feed.json",
+            cache_key("json", repr(config), newest),
+            partial(feeds.json_feed, config, views),
+        ),
+    )
     pages = {
         path.removesuffix("index.html"): None for path in plan.files if path.endswith("index.html")
     }
+    pages |= {v.path: v.date.date().isoformat() for v in views}
     plan.add(
         "sitemap.xml",
-        feeds.sitemap(config, pages | {v.path: v.date.date().isoformat() for v in views}),
+        _made(
+            site,
+            trust,
+            "sitemap.xml",
+            cache_key("sitemap", config.base_url, sorted(pages.items())),
+            partial(feeds.sitemap, config, pages),
+        ),
     )
     plan.add("robots.txt", feeds.robots(config))
     _add_static(plan, site.root / "templates" / "static")
-    return plan, views
+    return plan
 
 
-def _exports(
-    site: Site,
-    decided: list[Decision],
-    images: Rendered,
-    failed: dict[tuple[str, str], str],
-    on_website: set[str],
-) -> tuple[OutputPlan, dict[str, list[Bundle]]]:
+def _exports(site: Site, units: list[Unit]) -> tuple[OutputPlan, dict[str, list[Bundle]]]:
     """build/exports/<platform>/<slug>/ bundles and each platform's bulk.csv."""
-    config = site.config
     plan = OutputPlan()
-    bundles: dict[str, list[Bundle]] = {p: [] for p in config.platforms if p != WEBSITE}
-    for d in decided:
-        post = d.checked.post
-        link = f"{config.base_url}posts/{d.slug}/" if d.slug in on_website else None
-        for platform in d.platforms:
-            if platform == WEBSITE or (d.slug, platform) in failed:
-                continue
-            rendered = images[(d.slug, platform)]
-            files = bundle_files([(ref, variants) for ref, variants, _ in rendered])
-            sources: dict[str, Any] = {}
-            for _, _, produced in rendered:
-                sources.update(produced)
-            assert post.date is not None
-            bundle = Bundle(
-                d.slug,
-                platform,
-                post.title,
-                post.date,
-                compose(
-                    post,
-                    platform,
-                    config.export_for(platform),
-                    link,
-                    d.checked.analysis.plain_text if d.checked.analysis else None,
-                ),
-                link,
-                tuple((name, alt) for name, _, alt in files),
-            )
-            folder = f"{platform}/{d.slug}"
-            plan.add(f"{folder}/post.txt", (bundle.text + "\n").encode("utf-8"))
-            plan.add(f"{folder}/manifest.json", bundle.manifest())
-            for name, variant, _ in files:
-                plan.add(f"{folder}/{name}", sources[variant.file])
-            bundles[platform].append(bundle)
+    bundles: dict[str, list[Bundle]] = {p: [] for p in site.config.platforms if p != WEBSITE}
+    for unit in units:
+        for path, content in unit.exports.items():
+            plan.add(path, content)
+        for bundle in unit.bundles:
+            bundles[bundle.platform].append(bundle)
     for platform, items in bundles.items():
         plan.add(f"{platform}/bulk.csv", bulk_csv(items))
     return plan, bundles
-
-
-def _publications(
-    site: Site, decided: list[Decision], failed: dict[tuple[str, str], str], on_website: set[str]
-) -> list[records.Publication]:
-    """What this build put where, for the ledger: posts, platforms, images by content hash."""
-    out = []
-    for d in decided:
-        post = d.checked.post
-        url = f"{site.config.base_url}posts/{d.slug}/" if d.slug in on_website else None
-        for platform, refs in d.platforms.items():
-            if (d.slug, platform) in failed:
-                continue
-            out.append(
-                records.Publication(
-                    d.slug,
-                    platform,
-                    post.title,
-                    url,
-                    d.checked.digest,
-                    tuple(post.pupils),
-                    tuple(
-                        {
-                            "file": ref.file,
-                            "sha256": image_hash(post.folder / ref.file),
-                            "pupils": list(ref.pupils),
-                        }
-                        for ref in refs
-                    ),
-                )
-            )
-    return out
 
 
 def _add_static(plan: OutputPlan, folder: Path) -> None:

@@ -223,46 +223,60 @@ def page_path(number: int, base: str = "") -> str:
     return base if number == 1 else f"{base}page/{number}/"
 
 
-def render_pages(
-    renderer: Renderer, posts: list[PostView], cache: Pack | None = None
-) -> dict[str, bytes]:
-    """Every HTML page of the site, by output path; a page whose inputs are unchanged comes
-    from `cache`, keyed by the templates, the settings and the fingerprints of its posts."""
-    config = renderer.config
-    t = strings(config.language)
-    out: dict[str, bytes] = {}
+@dataclass(frozen=True)
+class PageSpec:
+    """One page to make: its template, its posts and its context, before any rendering."""
 
-    def page(template: str, path: str, views: list[PostView], **context: Any) -> bytes:
-        key = cache_key(
-            "page", renderer.fingerprint, template, path, [v.fingerprint for v in views], context
+    template: str
+    path: str  # the page's URL path below the site ("" for home), or "404.html"
+    views: tuple[PostView, ...]
+    context: dict[str, Any]
+
+    def key(self, renderer: Renderer) -> str:
+        """The hash of everything the page is made of (posts by their fingerprints)."""
+        return cache_key(
+            "page",
+            renderer.fingerprint,
+            self.template,
+            self.path,
+            [v.fingerprint for v in self.views],
+            self.context,
         )
-        hit = cache.get(key) if cache is not None else None
-        if isinstance(hit, bytes):
-            return hit
-        if template == "post.html":
-            context["post"] = views[0]
-        elif views or template != "404.html":
-            context["posts"] = views
-        html = renderer.page(template, path, **context)
-        if cache is not None:
-            cache.put(key, html)
-        return html
 
+    def render(self, renderer: Renderer) -> bytes:
+        context = dict(self.context)
+        if self.template == "post.html":
+            context["post"] = self.views[0]
+        elif self.views or self.template != "404.html":
+            context["posts"] = list(self.views)
+        return renderer.page(self.template, self.path, **context)
+
+
+def post_page(post: PostView) -> tuple[str, PageSpec]:
+    return post.path + "index.html", PageSpec(
+        "post.html", post.path, (post,), {"title": post.title}
+    )
+
+
+def list_pages(config: Config, posts: list[PostView]) -> dict[str, PageSpec]:
+    """The home pages, every tag's pages and the 404 page, by output path (newest first)."""
+    t = strings(config.language)
+    out: dict[str, PageSpec] = {}
     pages = paginate(posts, config.per_page)
     for number, chunk in enumerate(pages, 1):
         path = page_path(number)
-        out[path + "index.html"] = page(
+        out[path + "index.html"] = PageSpec(
             "index.html",
             path,
-            chunk,
-            title=config.title,
-            page=number,
-            pages=len(pages),
-            newer=page_path(number - 1) if number > 1 else None,
-            older=page_path(number + 1) if number < len(pages) else None,
+            tuple(chunk),
+            {
+                "title": config.title,
+                "page": number,
+                "pages": len(pages),
+                "newer": page_path(number - 1) if number > 1 else None,
+                "older": page_path(number + 1) if number < len(pages) else None,
+            },
         )
-    for post in posts:
-        out[post.path + "index.html"] = page("post.html", post.path, [post], title=post.title)
     tags: dict[str, tuple[str, list[PostView]]] = {}
     for post in posts:
         for name, slug in post.tags:
@@ -271,16 +285,39 @@ def render_pages(
         chunks = paginate(tagged, config.per_page)
         for number, chunk in enumerate(chunks, 1):
             path = page_path(number, f"tags/{slug}/")
-            out[path + "index.html"] = page(
+            out[path + "index.html"] = PageSpec(
                 "tag.html",
                 path,
-                chunk,
-                tag=name,
-                title=t["tagged"].format(tag=name),
-                page=number,
-                pages=len(chunks),
-                newer=page_path(number - 1, f"tags/{slug}/") if number > 1 else None,
-                older=page_path(number + 1, f"tags/{slug}/") if number < len(chunks) else None,
+                tuple(chunk),
+                {
+                    "tag": name,
+                    "title": t["tagged"].format(tag=name),
+                    "page": number,
+                    "pages": len(chunks),
+                    "newer": page_path(number - 1, f"tags/{slug}/") if number > 1 else None,
+                    "older": page_path(number + 1, f"tags/{slug}/")
+                    if number < len(chunks)
+                    else None,
+                },
             )
-    out["404.html"] = page("404.html", "404.html", [], title=t["not_found"])
+    out["404.html"] = PageSpec("404.html", "404.html", (), {"title": t["not_found"]})
+    return out
+
+
+def render_pages(
+    renderer: Renderer, posts: list[PostView], cache: Pack | None = None
+) -> dict[str, bytes]:
+    """Every HTML page of the site, by output path; a page whose inputs are unchanged comes
+    from `cache`, keyed by the templates, the settings and the fingerprints of its posts."""
+    specs = list_pages(renderer.config, posts)
+    specs.update(post_page(post) for post in posts)
+    out: dict[str, bytes] = {}
+    for path, spec in specs.items():
+        key = spec.key(renderer)
+        hit = cache.get(key) if cache is not None else None
+        if not isinstance(hit, bytes):
+            hit = spec.render(renderer)
+            if cache is not None:
+                cache.put(key, hit)
+        out[path] = hit
     return out
