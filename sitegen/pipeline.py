@@ -306,7 +306,13 @@ def build(
 ) -> BuildResult:
     """Gather and decide everything, make what changed in memory, then swap it into `out`."""
     timings = timings or Timings()
-    renderer = Renderer(site.config, site.root / "templates")  # template problems stop us here
+    compiled: Path | None = site.root / CACHE_DIR / "templates"
+    try:
+        compiled.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
+    except OSError:
+        compiled = None
+    # Template problems stop us here, before anything is made.
+    renderer = Renderer(site.config, site.root / "templates", compiled=compiled)
     inputs = _inputs(site, renderer, out)
     remembered = _remembered(site, inputs, out)
     if remembered is not None:
@@ -357,13 +363,13 @@ def _build(
             {
                 "site": site_plan,
                 "exports": export_plan,
-                "report.json": (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode(),
+                "report.json": _report_json(report),
             },
         )
         records.append(
             site.root,
             records.changes(
-                records.read_ledger(site.root),
+                records.current(site.root, site.store.memory),
                 [p for u in units for p in u.publications],
                 site.context.now,
             ),
@@ -372,6 +378,29 @@ def _build(
     _remember(site, inputs, units, report, strict)
     timings.mark("write")
     return BuildResult(out, report, timings, strict)
+
+
+def _report_json(report: dict[str, Any]) -> bytes:
+    """report.json with one post per line: as readable as an indented dump, and written by
+    json's fast encoder (indenting thousands of posts costs more than a one-post build)."""
+
+    def items(values: list[Any], indent: str) -> str:
+        if not values:
+            return "[]"
+        lines = (indent + "  " + json.dumps(v, ensure_ascii=False) for v in values)
+        return "[\n" + ",\n".join(lines) + "\n" + indent + "]"
+
+    exported = ",\n".join(
+        f"    {json.dumps(platform)}: {items(values, '    ')}"
+        for platform, values in report["exported"].items()
+    )
+    return (
+        "{\n"
+        f'  "published": {items(report["published"], "  ")},\n'
+        f'  "exported": {{\n{exported}\n  }},\n'
+        f'  "left_out": {items(report["left_out"], "  ")}\n'
+        "}\n"
+    ).encode()
 
 
 # --- a post's part of a build, remembered between builds ---------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -31,11 +32,31 @@ class Publication:
 
 def read_ledger(root: Path) -> list[dict[str, Any]]:
     """Every event, oldest first; a line that is not JSON is skipped (and stays in the file)."""
-    path = root / LEDGER
     try:
-        lines = path.read_bytes().decode("utf-8", "replace").splitlines()
+        return _events((root / LEDGER).read_bytes())
     except FileNotFoundError:
         return []
+
+
+def current(root: Path, memo: Any = None) -> dict[tuple[str, str], dict[str, Any]]:
+    """The last event for each (slug, platform); `memo` (a cache Pack) remembers it for the
+    ledger's exact bytes."""
+    try:
+        data = (root / LEDGER).read_bytes()
+    except FileNotFoundError:
+        return {}
+    key = hashlib.sha256(data).hexdigest()
+    known = memo.get("ledger") if memo is not None else None
+    if isinstance(known, tuple) and known[0] == key:
+        return dict(known[1])
+    state = latest(_events(data))
+    if memo is not None:
+        memo.put("ledger", (key, state))
+    return dict(state)
+
+
+def _events(data: bytes) -> list[dict[str, Any]]:
+    lines = data.decode("utf-8", "replace").splitlines()
     events = []
     for line in lines:
         try:
@@ -64,10 +85,13 @@ def last_published(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[s
 
 
 def changes(
-    events: list[dict[str, Any]], now: list[Publication], at: datetime, website: str = "website"
+    state: dict[tuple[str, str], dict[str, Any]],
+    now: list[Publication],
+    at: datetime,
+    website: str = "website",
 ) -> list[dict[str, Any]]:
-    """The events a build adds: new or changed publications, and website pages it removed."""
-    state = latest(events)
+    """The events a build adds to the ledger whose `current` state is `state`: new or changed
+    publications, and website pages it removed."""
     stamp = at.isoformat(timespec="seconds")
     added: list[dict[str, Any]] = []
     current = {(p.slug, p.platform) for p in now}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import math
 import re
@@ -11,7 +12,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlparse
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    select_autoescape,
+)
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from sitegen.cache import Pack, cache_key
@@ -156,12 +165,28 @@ def absolute_html(fragment: str, base: str) -> str:
     )
 
 
+class _CompiledTemplates(FileSystemBytecodeCache):
+    """Compiled templates kept between runs: a damaged file is compiled again, and a cache
+    that cannot be written only costs time."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # any damage at all: compile from the source
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
 @dataclass
 class Renderer:
     config: Config
     templates: Path
     preview: bool = False
     extra_head: str = ""
+    compiled: Path | None = None  # where compiled templates are kept between runs
     env: Environment = field(init=False)
     fingerprint: str = field(init=False)
 
@@ -179,6 +204,8 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            # Jinja checks each template's source against what it compiled: never stale.
+            bytecode_cache=_CompiledTemplates(str(self.compiled)) if self.compiled else None,
         )
         self.env.globals.update(sizes=SIZES, strings=strings)
         self.env.filters["longdate"] = long_date

@@ -68,6 +68,8 @@ def test_corrupt_cache_is_ignored(demo: SiteDir) -> None:
     shared = Path(os.environ.get("SITEGEN_CACHE_DIR") or demo.root / "build/.cache")
     entry = next((shared / "render").rglob("*.jpg"))  # verified on read: it is made again
     entry.write_bytes(b"not an image")
+    for compiled in (demo.root / "build/.cache/templates").iterdir():
+        compiled.write_bytes(compiled.read_bytes()[:40])
     shutil.rmtree(demo.root / "build/site")
     build(demo.root)
     assert contents(snapshot(demo.root)) == cold
