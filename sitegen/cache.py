@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import os
 import pickle
 import shutil
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -135,16 +139,23 @@ class Cache:
 
 
 class Pack:
-    """Many small entries in one file (a build reads thousands): pickled, checksummed, whole.
+    """Many small entries in one file (a build reads thousands): pickled and checksummed.
 
-    A pack that fails its checksum is ignored as a whole: the build is simply colder.
+    The file is a first record holding every entry, then records of what later builds
+    changed, appended: a build that changed one post writes that post's entries, not the
+    pack again. Once the appended records outweigh the first, the pack is written anew.
+    Records are read in order up to the first that fails its checksum (a build killed while
+    appending): what comes before it is an older, whole state, and older entries are only
+    ever missed, never wrong, since every key names the inputs of its value.
     """
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._entries: dict[str, Any] | None = None
         self.used: set[str] = set()
-        self.dirty = False
+        self._changed: set[str] = set()
+        self._first = 0  # bytes of the first record
+        self._valid = 0  # bytes of the records read whole
 
     @property
     def entries(self) -> dict[str, Any]:
@@ -158,23 +169,44 @@ class Pack:
             return {}
         try:
             data = self.path.read_bytes()
-            digest, payload = data[:32], data[32:]
-            if hashlib.sha256(payload).digest() == digest:
-                loaded = pickle.loads(payload)
-                if isinstance(loaded, dict):
-                    return loaded
-        except (
-            OSError,
-            pickle.PickleError,
-            EOFError,
-            ValueError,
-            TypeError,
-            AttributeError,
-            ImportError,
-            IndexError,
-        ):
-            pass
-        return {}
+        except OSError:
+            return {}
+        entries: dict[str, Any] = {}
+        offset = 0
+        while offset + HEADER <= len(data):
+            size = int.from_bytes(data[offset : offset + 8], "big")
+            payload = data[offset + HEADER : offset + HEADER + size]
+            if (
+                len(payload) != size
+                or hashlib.sha256(payload).digest() != data[offset + 8 : offset + HEADER]
+            ):
+                break
+            try:
+                with _collector_paused():
+                    record = pickle.loads(payload)
+            except (
+                pickle.PickleError,
+                EOFError,
+                ValueError,
+                TypeError,
+                AttributeError,
+                ImportError,
+                IndexError,
+            ):
+                break
+            if offset == 0 and isinstance(record, dict):
+                entries = record
+                self._first = HEADER + size
+            elif offset and isinstance(record, tuple) and len(record) == 2:
+                changed, removed = record
+                entries.update(changed)
+                for key in removed:
+                    entries.pop(key, None)
+            else:
+                break
+            offset += HEADER + size
+        self._valid = offset
+        return entries
 
     @property
     def loaded(self) -> bool:
@@ -189,49 +221,90 @@ class Pack:
     def put(self, key: str, value: Any) -> None:
         self.entries[key] = value
         self.used.add(key)
-        self.dirty = True
+        self._changed.add(key)
 
     def save(self) -> None:
-        """Keep what this build used (so the pack never grows without end), atomically."""
+        """Keep what this build used (so the pack never grows without end)."""
         if self.path is None or self._entries is None:
             return  # never read, so nothing changed
-        if not self.dirty and len(self.used) == len(self.entries):
-            return  # nothing new, nothing to drop
-        kept = {k: v for k, v in self.entries.items() if k in self.used}
+        removed = [k for k in self._entries if k not in self.used]
+        if not self._changed and not removed:
+            return
+        for key in removed:
+            del self._entries[key]
+        changed = {k: self._entries[k] for k in self._changed}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:  # streamed: no second copy of the pack
-                handle.write(b"\0" * 32)
-                writer = _HashingWriter(handle)
-                pickle.dump(kept, writer, protocol=pickle.HIGHEST_PROTOCOL)
-                handle.seek(0)
-                handle.write(writer.digest.digest())
+            if self._first and self._append((changed, removed)):
+                return
+            self._rewrite()
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+        finally:
+            self._changed = set()
+
+    def _append(self, record: tuple[dict[str, Any], list[str]]) -> bool:
+        """Append what changed, unless the file is not as read or appends outweigh it."""
+        assert self.path is not None
+        with _collector_paused():
+            payload = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        with self.path.open("ab") as handle:
+            if handle.tell() != self._valid or self._valid + len(payload) > 2 * self._first:
+                return False
+            handle.write(_record_header(payload) + payload)
+        self._valid += HEADER + len(payload)
+        return True
+
+    def _rewrite(self) -> None:
+        assert self.path is not None and self._entries is not None
+        with _collector_paused():
+            payload = pickle.dumps(self._entries, protocol=pickle.HIGHEST_PROTOCOL)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(_record_header(payload))
+                handle.write(payload)
             os.replace(tmp, self.path)
         except OSError:
-            pass
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self._first = self._valid = HEADER + len(payload)
 
 
-class _HashingWriter:
-    def __init__(self, handle: Any) -> None:
-        self.handle = handle
-        self.digest = hashlib.sha256()
+HEADER = 40  # a record's length (8 bytes) and its payload's SHA-256
 
-    def write(self, data: bytes) -> int:
-        self.digest.update(data)
-        return self.handle.write(data)
+
+def _record_header(payload: bytes) -> bytes:
+    return len(payload).to_bytes(8, "big") + hashlib.sha256(payload).digest()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector walks every live object each time a few hundred are made:
+    while a pack of tens of thousands is read, that costs four times the reading. The packs'
+    objects live as long as the build, so they are also moved out of its sight afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 class FileHashes:
     """SHA-256 of files, remembered by (path, size, mtime, ctime, inode) so unchanged photos are
-    not read again on every build; any change to the file's stat means it is read and hashed."""
+    not read again on every build; any change to the file's stat means it is read and hashed.
+    Folder listings are remembered the same way: an entry added, removed or renamed changes the
+    folder's mtime and ctime."""
 
     def __init__(self, pack: Pack) -> None:
         self.pack = pack
 
-    def hash(self, path: Path) -> str:
+    def hash(self, path: Path | str) -> str:
         try:
-            st = path.stat()
+            st = os.stat(path)
         except (OSError, ValueError):
             return "missing"
         # ctime changes on every write, and no tool can set it back.
@@ -240,8 +313,35 @@ class FileHashes:
         if isinstance(known, str):
             return known
         try:
-            digest = content_hash(path.read_bytes())
-        except OSError:
+            with open(path, "rb") as handle:
+                digest = content_hash(handle.read())
+        except (OSError, ValueError):
             return "missing"
-        self.pack.put(key, digest)
+        if _settled(st):
+            self.pack.put(key, digest)
         return digest
+
+    def listing(self, folder: str) -> tuple[tuple[str, bool], ...]:
+        """The files and folders in `folder` (name, is a folder), sorted by name."""
+        st = os.stat(folder)
+        key = f"dir\0{folder}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}"
+        known = self.pack.get(key)
+        if isinstance(known, tuple):
+            return known
+        with os.scandir(folder) as entries:
+            found = tuple(
+                sorted((e.name, e.is_dir()) for e in entries if e.is_dir() or e.is_file())
+            )
+        if _settled(st):
+            self.pack.put(key, found)
+        return found
+
+
+RACY_SECONDS = 2.0
+
+
+def _settled(st: os.stat_result) -> bool:
+    """Whether a stat can name a version of a file: not when it changed so recently that a
+    further change could land within the same timestamp tick (as git's "racily clean")."""
+    changed = max(st.st_mtime_ns, st.st_ctime_ns) / 1e9
+    return time.time() - changed > RACY_SECONDS

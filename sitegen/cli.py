@@ -25,7 +25,7 @@ from sitegen.dpo import (
     takedowns,
 )
 from sitegen.errors import SitegenError, UsageError
-from sitegen.pipeline import Site, build, check, decisions, load_site
+from sitegen.pipeline import Site, Timings, build, check, decisions, load_site
 from sitegen.policy import Checked
 from sitegen.workflow import approve, find_post, new_post, submit
 
@@ -268,10 +268,12 @@ def cmd_status(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_build(args: argparse.Namespace, root: Path) -> int:
+    timings = Timings()
     site = _site(args, root)
+    timings.mark("settings")
     out_dir = Path(args.out).resolve() if args.out else root / "build"
     with _progress() as progress:
-        result = build(site, out_dir, progress)
+        result = build(site, out_dir, progress, timings)
     report = result.report
     shown = out_dir.relative_to(root) if out_dir.is_relative_to(root) else out_dir
     out.print(f"[green]built[/] {shown}/site: {len(report['published'])} post(s) on the website")

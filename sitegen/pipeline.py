@@ -60,12 +60,12 @@ class Progress(Protocol):
 @dataclass
 class Store:
     """The build's memory between runs: analyses, preview pages, what the last build made
-    (per post and per page), the audit log's checked entries, and known file hashes."""
+    (per post and per page), what the audit log and the ledger say, and known file hashes."""
 
     analyses: Pack
     pages: Pack
     memory: Pack
-    audit: Pack
+    logs: Pack
     hashes: FileHashes
 
     @classmethod
@@ -79,12 +79,12 @@ class Store:
             pack("analyses"),
             pack("pages"),
             pack("memory"),
-            pack("audit"),
+            pack("logs"),
             FileHashes(pack("hashes")),
         )
 
     def save(self) -> None:
-        for pack in (self.analyses, self.pages, self.memory, self.audit, self.hashes.pack):
+        for pack in (self.analyses, self.pages, self.memory, self.logs, self.hashes.pack):
             pack.save()
 
 
@@ -141,7 +141,7 @@ def load_site(root: Path, now: str | None = None) -> Site:
         config,
         register,
         clock,
-        valid_entries(root, store.audit),
+        valid_entries(root, store.logs),
         cache=Cache(cache_root(root)),
         hashes=store.hashes,
         tools=tools(config.ocr, config.faces),
@@ -170,47 +170,46 @@ def post_keys(site: Site) -> tuple[list[Path], list[str]]:
             config.tone_threshold <= 0,
         )
         folders, keys = [], []
-        for folder, files in _post_files(site.root / POSTS_DIR):
-            index = files.pop("index.md", None)
-            if index is None:
+        hashes = site.store.hashes
+        posts = os.path.join(site.root, POSTS_DIR)
+        for name, is_folder in _listing(hashes, posts):
+            folder = os.path.join(posts, name)
+            files: dict[str, str] = {}
+            if not is_folder or not _files_below(hashes, folder, "", files):
                 continue
-            try:
-                text = index.read_bytes()
-            except OSError:
+            index = files.pop("index.md", None)
+            digest = hashes.hash(index) if index else "missing"
+            if digest == "missing":
                 continue
             # Every file below the folder (images may sit in subfolders), and the folder's
             # own path: a renamed or copied post is a different post.
-            hashes = sorted((rel, site.store.hashes.hash(path)) for rel, path in files.items())
-            folders.append(folder)
-            keys.append(cache_key(common, str(folder), text, hashes))
+            below = sorted((rel, hashes.hash(path)) for rel, path in files.items())
+            folders.append(Path(folder))
+            keys.append(cache_key(common, folder, digest, below))
         site._keys = (folders, keys)
     return site._keys
 
 
-def _post_files(posts: Path) -> list[tuple[Path, dict[str, Path]]]:
-    """Each post folder (sorted by name) with every file below it, by POSIX relative path."""
-
-    def walk(folder: str, prefix: str, into: dict[str, Path]) -> None:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir():
-                    walk(entry.path, f"{prefix}{entry.name}/", into)
-                elif entry.is_file():
-                    into[prefix + entry.name] = Path(entry.path)
-
+def _listing(hashes: FileHashes, folder: str) -> tuple[tuple[str, bool], ...]:
     try:
-        tops = sorted((e.name, e.path) for e in os.scandir(posts) if e.is_dir())
+        return hashes.listing(folder)
     except OSError:
-        return []
-    out = []
-    for _, path in tops:
-        files: dict[str, Path] = {}
-        try:
-            walk(path, "", files)
-        except OSError:
-            continue
-        out.append((Path(path), files))
-    return out
+        return ()
+
+
+def _files_below(hashes: FileHashes, folder: str, prefix: str, into: dict[str, str]) -> bool:
+    """Every file below `folder`, by POSIX path relative to the post; False when unreadable."""
+    try:
+        entries = hashes.listing(folder)
+    except OSError:
+        return False
+    for name, is_folder in entries:
+        path = os.path.join(folder, name)
+        if is_folder:
+            _files_below(hashes, path, f"{prefix}{name}/", into)
+        else:
+            into[prefix + name] = path
+    return True
 
 
 def analyse_all(site: Site, progress: Progress | None = None) -> list[Analysis]:
@@ -315,6 +314,7 @@ def build(
     renderer = Renderer(site.config, site.root / "templates", compiled=compiled)
     inputs = _inputs(site, renderer, out)
     remembered = _remembered(site, inputs, out)
+    timings.mark("inputs")
     if remembered is not None:
         timings.mark("unchanged")
         return BuildResult(out, remembered["report"], timings, remembered["strict"])
@@ -366,17 +366,19 @@ def _build(
                 "report.json": _report_json(report),
             },
         )
+        timings.mark("write")
         records.append(
             site.root,
             records.changes(
-                records.current(site.root, site.store.memory),
+                records.current(site.root, site.store.logs),
                 [p for u in units for p in u.publications],
                 site.context.now,
             ),
         )
+        timings.mark("ledger")
     site.store.save()
     _remember(site, inputs, units, report, strict)
-    timings.mark("write")
+    timings.mark("remember")
     return BuildResult(out, report, timings, strict)
 
 
@@ -463,6 +465,8 @@ def _units(
 
     units: list[Unit | None] = []
     known: list[bool] = []
+    memory.entries  # noqa: B018 (read now, so that --timings shows it apart)
+    timings.mark("recall")
     for key in keys:
         entry = memory.get("approval\0" + key)  # the approval's entry, when last analysed
         unit = memory.get("unit\0" + unit_key(key, entry)) if trust and entry is not None else None
@@ -482,7 +486,7 @@ def _units(
             memory.put("approval\0" + keys[i], entry)
             memory.put("unit\0" + unit_key(keys[i], entry), unit.kept())
             units[i] = unit
-        timings.mark("posts")
+    timings.mark("posts")
     return [u for u in units if u is not None]
 
 

@@ -38,9 +38,12 @@ def read_ledger(root: Path) -> list[dict[str, Any]]:
         return []
 
 
-def current(root: Path, memo: Any = None) -> dict[tuple[str, str], dict[str, Any]]:
-    """The last event for each (slug, platform); `memo` (a cache Pack) remembers it for the
-    ledger's exact bytes."""
+Standing = tuple[str, tuple[Any, ...], str | None]  # last event, its fingerprint, its url
+
+
+def current(root: Path, memo: Any = None) -> dict[tuple[str, str], Standing]:
+    """Where each (slug, platform) stands after the ledger's last event for it; `memo` (a cache
+    Pack) remembers it for the ledger's exact bytes."""
     try:
         data = (root / LEDGER).read_bytes()
     except FileNotFoundError:
@@ -49,7 +52,10 @@ def current(root: Path, memo: Any = None) -> dict[tuple[str, str], dict[str, Any
     known = memo.get("ledger") if memo is not None else None
     if isinstance(known, tuple) and known[0] == key:
         return dict(known[1])
-    state = latest(_events(data))
+    state = {
+        where: (event["event"], _fingerprint(event), event.get("url"))
+        for where, event in latest(_events(data)).items()
+    }
     if memo is not None:
         memo.put("ledger", (key, state))
     return dict(state)
@@ -85,7 +91,7 @@ def last_published(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[s
 
 
 def changes(
-    state: dict[tuple[str, str], dict[str, Any]],
+    state: dict[tuple[str, str], Standing],
     now: list[Publication],
     at: datetime,
     website: str = "website",
@@ -97,7 +103,7 @@ def changes(
     current = {(p.slug, p.platform) for p in now}
     for pub in now:
         before = state.get((pub.slug, pub.platform))
-        if before and before["event"] == PUBLISHED and _fingerprint(before) == pub.fingerprint():
+        if before and before[0] == PUBLISHED and before[1] == pub.fingerprint():
             continue
         added.append(
             {
@@ -113,14 +119,14 @@ def changes(
             }
         )
     for (slug, platform), before in sorted(state.items()):
-        if platform == website and before["event"] == PUBLISHED and (slug, platform) not in current:
+        if platform == website and before[0] == PUBLISHED and (slug, platform) not in current:
             added.append(
                 {
                     "event": REMOVED,
                     "at": stamp,
                     "slug": slug,
                     "platform": platform,
-                    "url": before.get("url"),
+                    "url": before[2],
                 }
             )
     return added
