@@ -123,6 +123,7 @@ MANIFEST = ".manifest-{}.pickle"  # one per tree, beside it, never inside what i
 SPARE = ".spare-{}"  # the tree before the live one: brought up to date, then swapped in
 Record = tuple[str, int, int, int]  # fingerprint, size, mtime_ns, inode
 DIR = "folder"  # the fingerprint a folder's record carries
+NO_RECORD: Record = ("", -1, -1, -1)
 
 
 def _load_manifest(path: Path) -> dict[str, Record] | None:
@@ -189,15 +190,16 @@ def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
         for name, part in parts.items()
     }
     live = {name: _load_manifest(out / MANIFEST.format(name)) for name in parts}
-    if all(
-        _unchanged(os.path.join(out, name), live[name], files) for name, files in planned.items()
-    ):
-        return False
+    changed = {
+        name: part
+        for name, part in parts.items()
+        if not _unchanged(os.path.join(out, name), live[name], planned[name])
+    }
     updated = {}
-    for name, part in parts.items():
+    for name, part in changed.items():
         if isinstance(part, OutputPlan):
             updated[name] = _update_spare(out, name, part, planned[name], live[name])
-    for name, part in parts.items():
+    for name, part in changed.items():
         manifest = out / MANIFEST.format(name)
         manifest.unlink(missing_ok=True)  # stale from here until written again
         target = out / name
@@ -220,7 +222,7 @@ def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
                 handle.write(part)
             os.replace(tmp, target)
             _save_manifest(manifest, {"": _record(os.fspath(target), planned[name][""])})
-    return True
+    return bool(changed)
 
 
 def _update_spare(
@@ -243,7 +245,7 @@ def _update_spare(
         spare.mkdir(parents=True)
         records = {}
     base = os.fspath(spare)
-    _prune(base, records, planned)
+    touched = _prune(base, records, planned)
     made: set[str] = set()
     result: dict[str, Record] = {}
     for rel, content in plan.files.items():
@@ -266,17 +268,35 @@ def _update_spare(
         record = _record(target, print_)
         assert record is not None
         result[rel] = record
+        touched.update(_ancestors(rel))
     for folder in _folders(planned):
-        record = _record(_folder_path(base, folder), DIR)
+        # A folder whose record held before and that nothing was added to or removed from
+        # since has the same stat still.
+        kept = records.get(folder)
+        record = (
+            kept if kept and folder not in touched else _record(_folder_path(base, folder), DIR)
+        )
         if record is not None:
             result[folder] = record
     return result
+
+
+def _ancestors(rel: str) -> list[str]:
+    """The folders above a path, as "a/b/", up to the root "/"."""
+    out = ["/"]
+    cut = rel.find("/")
+    while cut > 0:
+        out.append(rel[: cut + 1])
+        cut = rel.find("/", cut + 1)
+    return out
 
 
 def _unchanged(base: str, records: dict[str, Record] | None, planned: dict[str, str]) -> bool:
     """Whether the tree at `base` is exactly `planned`, as its manifest and stats show."""
     if records is None or not os.path.exists(base):
         return False
+    if any(records.get(rel, NO_RECORD)[0] != print_ for rel, print_ in planned.items()):
+        return False  # (no stat needed to see that)
     files = sum(1 for rel in records if not rel.endswith("/"))
     return (
         files == len(planned)
@@ -303,12 +323,13 @@ def _folder_path(base: str, rel: str) -> str:
     return base if rel == "/" else os.path.join(base, rel[:-1])
 
 
-def _prune(base: str, records: dict[str, Record], planned: dict[str, str]) -> None:
+def _prune(base: str, records: dict[str, Record], planned: dict[str, str]) -> set[str]:
     """Remove from the spare tree every file the plan does not want, and anything its manifest
     does not know (so nothing dropped into it can go live), then the folders left empty.
 
     The manifest records each folder's stat too: only a folder whose entries changed since
-    (its mtime moved) is listed, so an untouched tree costs one stat per folder.
+    (its mtime moved) is listed, so an untouched tree costs one stat per folder. Returns the
+    folders whose stat is not as recorded any more.
     """
     if "/" not in records:
         changed = [rel for rel in _walk_folders(base)]
@@ -318,12 +339,14 @@ def _prune(base: str, records: dict[str, Record], planned: dict[str, str]) -> No
             for rel, record in records.items()
             if rel.endswith("/") and _record(_folder_path(base, rel), DIR) != record
         ]
+    touched = set(changed)
     emptied = set()
     for rel in records:
         if not rel.endswith("/") and rel not in planned:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(os.path.join(base, rel))
             emptied.add(rel[: rel.rfind("/") + 1] or "/")
+            touched.update(_ancestors(rel))
     for folder in changed:
         prefix = "" if folder == "/" else folder
         try:
@@ -335,8 +358,10 @@ def _prune(base: str, records: dict[str, Record], planned: dict[str, str]) -> No
             if entry.is_dir(follow_symlinks=False):
                 if rel + "/" not in records:
                     shutil.rmtree(entry.path)
+                    touched.update(_ancestors(rel))
             elif rel not in records or rel not in planned:
                 os.unlink(entry.path)
+                touched.update(_ancestors(rel))
     for folder in sorted(emptied, key=len, reverse=True):
         while folder != "/":
             try:
@@ -344,6 +369,7 @@ def _prune(base: str, records: dict[str, Record], planned: dict[str, str]) -> No
             except OSError:
                 break
             folder = folder[: folder.rstrip("/").rfind("/") + 1] or "/"
+    return touched
 
 
 def _walk_folders(base: str) -> list[str]:
