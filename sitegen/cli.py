@@ -9,10 +9,10 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress
 
 from sitegen import __version__
 from sitegen.approval import read_audit_log
@@ -293,7 +293,7 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
 
 
 class _RichProgress:
-    def __init__(self, bar: Progress) -> None:
+    def __init__(self, bar: Any) -> None:
         self.bar = bar
 
     def start(self, label: str, total: int) -> Callable[[int], None]:
@@ -307,6 +307,8 @@ def _progress() -> Iterator[_RichProgress | None]:
     if not err.is_terminal or os.environ.get("CI"):
         yield None
         return
+    from rich.progress import Progress  # only on a terminal
+
     with Progress(console=err, transient=True) as bar:
         yield _RichProgress(bar)
 

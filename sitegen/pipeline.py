@@ -6,7 +6,6 @@ import json
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from datetime import time as clock_time
@@ -239,6 +238,8 @@ def _analyse(
     size = max(16, len(folders) // (workers * 4))
     chunks = [folders[i : i + size] for i in range(0, len(folders), size)]
     out = []
+    from concurrent.futures import ProcessPoolExecutor  # 13 ms to import: only when used
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for result in pool.map(
             _analyse_chunk, *zip(*[(site.root, config, register, c) for c in chunks], strict=True)
@@ -461,7 +462,8 @@ def _units(
     )
 
     def unit_key(key: str, entry: str) -> str:
-        return cache_key(common, key, ctx.audit_entries.get(entry) if entry else None)
+        # A valid entry's hash names its content, and the post (in `key`) names the entry.
+        return cache_key(common, key, entry in ctx.audit_entries)
 
     units: list[Unit | None] = []
     known: list[bool] = []

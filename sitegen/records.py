@@ -42,23 +42,32 @@ Standing = tuple[str, tuple[Any, ...], str | None]  # last event, its fingerprin
 
 
 def current(root: Path, memo: Any = None) -> dict[tuple[str, str], Standing]:
-    """Where each (slug, platform) stands after the ledger's last event for it; `memo` (a cache
-    Pack) remembers it for the ledger's exact bytes."""
+    """Where each (slug, platform) stands after the ledger's last event for it. `memo` (a cache
+    Pack) remembers it up to the ledger's last whole line: the ledger only grows, so a build
+    reads the lines added since."""
     try:
         data = (root / LEDGER).read_bytes()
     except FileNotFoundError:
         return {}
-    key = hashlib.sha256(data).hexdigest()
     known = memo.get("ledger") if memo is not None else None
-    if isinstance(known, tuple) and known[0] == key:
-        return dict(known[1])
-    state = {
-        where: (event["event"], _fingerprint(event), event.get("url"))
-        for where, event in latest(_events(data)).items()
-    }
-    if memo is not None:
-        memo.put("ledger", (key, state))
-    return dict(state)
+    state: dict[tuple[str, str], Standing] = {}
+    start = 0
+    if isinstance(known, tuple) and len(known) == 3:
+        length, prefix, standing = known
+        if len(data) >= length and hashlib.sha256(data[:length]).hexdigest() == prefix:
+            state, start = dict(standing), length
+    whole = data.rfind(b"\n") + 1  # a half-written last line counts, and is read again
+    if whole > start:
+        _advance(state, data[start:whole])
+        if memo is not None:
+            memo.put("ledger", (whole, hashlib.sha256(data[:whole]).hexdigest(), dict(state)))
+    _advance(state, data[whole:])
+    return state
+
+
+def _advance(state: dict[tuple[str, str], Standing], data: bytes) -> None:
+    for where, event in latest(_events(data)).items():
+        state[where] = (event["event"], _fingerprint(event), event.get("url"))
 
 
 def _events(data: bytes) -> list[dict[str, Any]]:
