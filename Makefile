@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: build test check serve install clean bench lint system-deps
+.PHONY: build test check serve install clean bench lint system-deps bytecode
 
-build: $(STAMP)
+build: $(STAMP) bytecode
 	$(BIN)/sitegen build
 
 test: $(STAMP) system-deps $(AXE)
@@ -22,7 +22,7 @@ serve: $(STAMP)
 
 install: $(STAMP)
 
-bench: $(STAMP)
+bench: $(STAMP) bytecode
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
@@ -30,6 +30,11 @@ lint: $(STAMP)
 
 system-deps:
 	@bash .ci/system-deps
+
+# An editable install leaves sitegen uncompiled, and where PYTHONDONTWRITEBYTECODE is set every
+# run compiles it again (a third of a one-post build): compile it as pip does for a wheel.
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q sitegen >/dev/null
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache .hypothesis

@@ -116,15 +116,21 @@ def smarten(html_text: str) -> str:
     return "".join(parts)
 
 
+@lru_cache(maxsize=1024)  # rendering a body and checking it clean the same HTML
 def sanitize(html: str) -> str:
     return nh3.clean(
         html,
-        tags=set(ALLOWED_TAGS),
-        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES),
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes=_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+
+
+_TAGS = set(ALLOWED_TAGS)
+_ATTRIBUTES = {k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()}
+_SCHEMES = set(URL_SCHEMES)
 
 
 @lru_cache(maxsize=8192)

@@ -7,7 +7,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 # Characters that copy-paste and disguise insert inside words; they are dropped.
@@ -123,6 +123,7 @@ def _unmark(match: re.Match[str]) -> str:
 SAFE_PUNCTUATION = dict.fromkeys(map(ord, "’‘“”–—•·«»£€§°©®"), None)
 
 
+@lru_cache(maxsize=4096)  # each text of a post is scanned for names and for ids
 def fold_fast(source: str) -> str | None:
     """The same folding as `fold_markup`, whole-string and without offsets, for a quick test;
     None when the text holds characters only the full fold is sure to treat right."""

@@ -15,7 +15,14 @@ from sitegen.model import Finding, ImageRef, Post, Register
 from sitegen.policy.consent import check_consent
 from sitegen.policy.images import check_image_refs, resolve_image
 from sitegen.policy.markup import check_markup
-from sitegen.policy.names import NameHit, NameIndex, find_ids, find_names, judge_names
+from sitegen.policy.names import (
+    NameHit,
+    NameIndex,
+    find_ids,
+    find_names,
+    judge_names,
+    text_fields,
+)
 from sitegen.policy.photos import check_photos, check_vision
 from sitegen.policy.tone import Worst, judge_tone, worst_sentence
 from sitegen.vision import Tools
@@ -167,11 +174,12 @@ class Analysis:
 def analyse(post: Post, names: NameIndex, register: Register, prefilter: bool = True) -> Analysis:
     if post.meta is None:
         return Analysis(post, "", (), (), (), None, "", "")
+    fields = text_fields(post)
     return Analysis(
         post=post,
         digest=post_digest(post),
-        names=find_names(post, names, register),
-        ids=tuple(find_ids(post, register)),
+        names=find_names(post, names, register, fields),
+        ids=tuple(find_ids(post, register, fields)),
         markup=tuple(check_markup(post)),
         tone=worst_sentence(post, prefilter),
         body_html=render_body(post.body),

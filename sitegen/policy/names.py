@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from sitegen.model import Finding, Post, Pupil, Register
 from sitegen.register import lookup
@@ -98,11 +99,16 @@ def text_fields(post: Post) -> list[tuple[str, str, int]]:
 SHOWN_ATTRIBUTE = re.compile(r"""\b(title|alt)\s*=\s*(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 
 
-def find_names(post: Post, index: NameIndex, register: Register) -> tuple[NameHit, ...]:
+Fields = list[tuple[str, str, int]]
+
+
+def find_names(
+    post: Post, index: NameIndex, register: Register, fields: Fields | None = None
+) -> tuple[NameHit, ...]:
     """Every name in the post's texts: the costly part, which depends only on names."""
     tagged = [p for pid in post.pupils if (p := lookup(register, pid)) is not None]
     hits: list[NameHit] = []
-    for label, text, line in text_fields(post):
+    for label, text, line in text_fields(post) if fields is None else fields:
         if not text:
             continue
         quick = fold_fast(text)
@@ -155,13 +161,13 @@ def judge_names(
     return findings
 
 
-def find_ids(post: Post, register: Register) -> list[Finding]:
+def find_ids(post: Post, register: Register, fields: Fields | None = None) -> list[Finding]:
     """Pupil ids are never published: an id of the register in any text is an error."""
     if not register.pupils:
         return []
-    ids = bounded([re.escape(key) for key in register.pupils])
+    ids = _id_pattern(tuple(register.pupils))
     findings = []
-    for label, text, line in text_fields(post):
+    for label, text, line in text_fields(post) if fields is None else fields:
         quick = fold_fast(text) if text else None
         folded = quick if quick is not None else (fold_markup(text).text if text else "")
         for m in ids.finditer(folded):
@@ -186,6 +192,11 @@ def find_ids(post: Post, register: Register) -> list[Finding]:
             )
             break
     return findings
+
+
+@cache
+def _id_pattern(ids: tuple[str, ...]) -> re.Pattern[str]:
+    return bounded([re.escape(key) for key in ids])
 
 
 def _message(pupil: Pupil, full: bool, label: str, named: set[str], today: date) -> str:
