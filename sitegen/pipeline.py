@@ -6,12 +6,12 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as clock_time
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sitegen import feeds, records
@@ -20,9 +20,9 @@ from sitegen.cache import Cache, FileHashes, Pack, cache_key
 from sitegen.config import Config, load_config
 from sitegen.content import POSTS_DIR, load_post
 from sitegen.errors import UsageError
-from sitegen.exports import Bundle, bulk_csv, bundle_files, compose, export_spec
+from sitegen.exports import Bundle, bulk_csv
 from sitegen.gate import WEBSITE, Decision, decide
-from sitegen.images import Job, RenderSpec, Variant, render_all
+from sitegen.images import Variant
 from sitegen.model import ImageRef, Post, Register
 from sitegen.output import (
     Content,
@@ -37,7 +37,8 @@ from sitegen.output import (
 from sitegen.policy import Analysis, Checked, Context, analyse, judge
 from sitegen.policy.names import NameIndex
 from sitegen.register import load_register
-from sitegen.render import PostView, Renderer, list_pages, post_page, post_view
+from sitegen.render import PostView, Renderer, list_pages
+from sitegen.units import Maker, Progress, Record, Unit, start_worker, work
 from sitegen.vision import tools
 
 CACHE_DIR = Path("build/.cache")
@@ -48,12 +49,6 @@ def cache_root(root: Path) -> Path:
     shared between sites, since every entry is keyed by the content that made it)."""
     shared = os.environ.get("SITEGEN_CACHE_DIR")
     return Path(shared) if shared else root / CACHE_DIR
-
-
-class Progress(Protocol):
-    """Where a long stage reports how far it got (a rich progress bar on a terminal)."""
-
-    def start(self, label: str, total: int) -> Callable[[int], None]: ...
 
 
 @dataclass
@@ -306,13 +301,8 @@ def build(
 ) -> BuildResult:
     """Gather and decide everything, make what changed in memory, then swap it into `out`."""
     timings = timings or Timings()
-    compiled: Path | None = site.root / CACHE_DIR / "templates"
-    try:
-        compiled.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
-    except OSError:
-        compiled = None
     # Template problems stop us here, before anything is made.
-    renderer = Renderer(site.config, site.root / "templates", compiled=compiled)
+    renderer = Renderer(site.config, site.root / "templates", compiled=_compiled(site))
     inputs = _inputs(site, renderer, out)
     remembered = _remembered(site, inputs, out)
     timings.mark("inputs")
@@ -409,39 +399,6 @@ def _report_json(report: dict[str, Any]) -> bytes:
 # --- a post's part of a build, remembered between builds ---------------------------------
 
 
-@dataclass(frozen=True)
-class Unit:
-    """Everything one post puts into a build: its files, its view for the lists, its bundles,
-    its ledger entries, and why it misses a platform. Kept between builds (files by their
-    fingerprints), so a post whose inputs did not change costs nothing."""
-
-    slug: str
-    made: datetime
-    until: datetime | None  # a post falls due or a consent is withdrawn then
-    view: PostView | None  # on the website
-    site: dict[str, Content]
-    exports: dict[str, Content]
-    bundles: tuple[Bundle, ...]
-    publications: tuple[records.Publication, ...]
-    left_out: tuple[tuple[str, str], ...]  # (platform, reason)
-    strict: tuple[tuple[str, str], ...]  # left out although approved (`build --strict`)
-
-    def valid_at(self, now: datetime) -> bool:
-        return self.made <= now and (self.until is None or now < self.until)
-
-    def kept(self) -> Unit:
-        """The unit as remembered: files by fingerprint, never their bytes."""
-        return replace(
-            self,
-            site={p: _same(c) for p, c in self.site.items()},
-            exports={p: _same(c) for p, c in self.exports.items()},
-        )
-
-
-def _same(content: Content) -> Content:
-    return Same(fingerprint(content)) if isinstance(content, bytes) else content
-
-
 def _units(
     site: Site,
     renderer: Renderer,
@@ -452,7 +409,7 @@ def _units(
     """Every post's unit: remembered when its files, its approval's audit entry and the site's
     settings, register and templates are as they were, else made anew."""
     ctx, memory = site.context, site.store.memory
-    _, keys = post_keys(site)
+    folders, keys = post_keys(site)
     common = cache_key(
         "unit",
         _read(site.root / "site.toml"),
@@ -466,48 +423,110 @@ def _units(
         return cache_key(common, key, entry in ctx.audit_entries)
 
     units: list[Unit | None] = []
-    known: list[bool] = []
+    seen: list[bool] = []
     memory.entries  # noqa: B018 (read now, so that --timings shows it apart)
     timings.mark("recall")
     for key in keys:
         entry = memory.get("approval\0" + key)  # the approval's entry, when last analysed
         unit = memory.get("unit\0" + unit_key(key, entry)) if trust and entry is not None else None
         units.append(unit if isinstance(unit, Unit) and unit.valid_at(ctx.now) else None)
-        known.append(entry is not None)
+        seen.append(entry is not None)
     missing = [i for i, u in enumerate(units) if u is None]
-    if missing:
-        analyses = _analyses_of(site, missing, [known[i] for i in missing])
-        decided = [decide(judge(a, ctx), ctx) for a in analyses]
-        timings.mark("check")
-        images, failed = _render_images(site, decided, progress)
-        timings.mark("images")
-        for i, d in zip(missing, decided, strict=True):
-            unit = _make_unit(site, renderer, d, images, failed, trust)
-            approval = d.checked.post.approval
-            entry = approval.entry if approval else ""
-            memory.put("approval\0" + keys[i], entry)
-            memory.put("unit\0" + unit_key(keys[i], entry), unit.kept())
-            units[i] = unit
+    if not missing:
+        return [u for u in units if u is not None]
+    pack = site.store.analyses
+    analysed = [pack.get(keys[i]) if seen[i] else None for i in missing]
+    known: dict[str, Record] = {}
+    if trust:
+        for i in missing:
+            path = f"posts/{folders[i].name}/index.html"
+            if isinstance(record := memory.get("made\0" + path), tuple):
+                known[path] = record
+    items = [(folders[i], a) for i, a in zip(missing, analysed, strict=True)]
+    workers = min(os.cpu_count() or 1, 8)
+    if len(missing) >= PARALLEL_FROM and workers > 1:
+        fresh, made, pages = _make_in_workers(site, items, known, workers, progress)
+    else:
+        config, names = site.config, ctx.names or NameIndex(site.register)
+        fresh = [
+            a
+            or analyse(
+                load_post(site.root, folder, config.tz, config.language),
+                names,
+                site.register,
+                config.tone_threshold <= 0,
+            )
+            for folder, a in items
+        ]
+        maker = Maker(ctx, renderer, known)
+        made = maker.units(fresh, progress)
+        pages = maker.made
+    keep = pack.loaded or len(missing) >= PARALLEL_FROM
+    for i, before, analysis, unit in zip(missing, analysed, fresh, made, strict=True):
+        if before is None and keep:
+            pack.put(keys[i], analysis)
+        approval = analysis.post.approval
+        entry = approval.entry if approval else ""
+        memory.put("approval\0" + keys[i], entry)
+        memory.put("unit\0" + unit_key(keys[i], entry), unit.kept())
+        units[i] = unit
+    for path, record in pages.items():
+        memory.put("made\0" + path, record)
     timings.mark("posts")
     return [u for u in units if u is not None]
 
 
-def _analyses_of(site: Site, indices: list[int], known: list[bool]) -> list[Analysis]:
-    """The analyses of some posts: from the store for posts analysed before, else made (over
-    all cores when there are many). A handful of new posts does not load the store."""
-    folders, keys = post_keys(site)
-    pack = site.store.analyses
-    results: list[Analysis | None] = [
-        pack.get(keys[i]) if seen else None for i, seen in zip(indices, known, strict=True)
-    ]
-    todo = [n for n, r in enumerate(results) if r is None]
-    fresh = _analyse(site, [folders[indices[n]] for n in todo], None)
-    keep = pack.loaded or len(todo) >= PARALLEL_FROM
-    for n, analysis in zip(todo, fresh, strict=True):
-        results[n] = analysis
-        if keep:
-            pack.put(keys[indices[n]], analysis)
-    return [r for r in results if r is not None]
+def _make_in_workers(
+    site: Site,
+    items: list[tuple[Path, Analysis | None]],
+    known: dict[str, Record],
+    workers: int,
+    progress: Progress | None,
+) -> tuple[list[Analysis], list[Unit], dict[str, Record]]:
+    """Posts analysed, judged and made in worker processes, in chunks small enough to keep
+    every core busy to the end."""
+    from concurrent.futures import ProcessPoolExecutor  # 13 ms to import: only when used
+
+    ctx = site.context
+    size = max(8, len(items) // (workers * 6))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    advance = progress.start("posts", len(items)) if progress else None
+    analyses: list[Analysis] = []
+    units: list[Unit] = []
+    made: dict[str, Record] = {}
+    setup = (
+        site.config,
+        site.register,
+        ctx.now,
+        ctx.audit_entries,
+        cache_root(site.root),
+        ctx.tools,
+        site.root,
+        _compiled(site),
+    )
+    with ProcessPoolExecutor(workers, initializer=start_worker, initargs=setup) as pool:
+        futures = []
+        for chunk in chunks:
+            paths = {f"posts/{folder.name}/index.html" for folder, _ in chunk}
+            futures.append(pool.submit(work, chunk, {p: known[p] for p in paths & known.keys()}))
+        for future in futures:
+            done_analyses, done_units, done_made = future.result()
+            analyses += done_analyses
+            units += done_units
+            made |= done_made
+            if advance:
+                advance(len(done_units))
+    return analyses, units, made
+
+
+def _compiled(site: Site) -> Path | None:
+    """Where compiled templates are kept (none when the folder cannot be made)."""
+    folder = site.root / CACHE_DIR / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder
 
 
 def _read(path: Path) -> bytes:
@@ -527,118 +546,6 @@ def _made(site: Site, trust: bool, path: str, key: str, make: Callable[[], bytes
     data = make()
     memory.put("made\0" + path, (key, fingerprint(data)))
     return data
-
-
-def _make_unit(
-    site: Site,
-    renderer: Renderer,
-    d: Decision,
-    images: Rendered,
-    failed: dict[tuple[str, str], str],
-    trust: bool,
-) -> Unit:
-    config, post, slug = site.config, d.checked.post, d.slug
-    failures = sorted((p, r) for (s, p), r in failed.items() if s == slug)
-    on_website = d.on_website and (slug, WEBSITE) not in failed
-    site_files: dict[str, Content] = {}
-    view = None
-    if on_website:
-        post_images = images[(slug, WEBSITE)]
-        analysis = d.checked.analysis
-        view = post_view(
-            post,
-            config,
-            [(ref, v) for ref, v, _ in post_images],
-            body_html=analysis.body_html if analysis else None,
-            digest=d.checked.digest,
-        )
-        for _, _, files in post_images:
-            for name, content in files.items():
-                site_files[f"posts/{slug}/{name}"] = content
-        path, spec = post_page(view)
-        site_files[path] = _made(
-            site, trust, path, spec.key(renderer), partial(spec.render, renderer)
-        )
-    link = f"{config.base_url}posts/{slug}/" if on_website else None
-    export_files: dict[str, Content] = {}
-    bundles = []
-    for platform in d.platforms:
-        if platform == WEBSITE or (slug, platform) in failed:
-            continue
-        rendered = images[(slug, platform)]
-        files = bundle_files([(ref, variants) for ref, variants, _ in rendered])
-        sources: dict[str, Any] = {}
-        for _, _, produced in rendered:
-            sources.update(produced)
-        assert post.date is not None
-        bundle = Bundle(
-            slug,
-            platform,
-            post.title,
-            post.date,
-            compose(
-                post,
-                platform,
-                config.export_for(platform),
-                link,
-                d.checked.analysis.plain_text if d.checked.analysis else None,
-            ),
-            link,
-            tuple((name, alt) for name, _, alt in files),
-        )
-        folder = f"{platform}/{slug}"
-        export_files[f"{folder}/post.txt"] = (bundle.text + "\n").encode("utf-8")
-        export_files[f"{folder}/manifest.json"] = bundle.manifest()
-        for name, variant, _ in files:
-            export_files[f"{folder}/{name}"] = sources[variant.file]
-        bundles.append(bundle)
-    publications = tuple(
-        records.Publication(
-            slug,
-            platform,
-            post.title,
-            link,
-            d.checked.digest,
-            tuple(post.pupils),
-            tuple(
-                {
-                    "file": ref.file,
-                    "sha256": site.store.hashes.hash(post.folder / ref.file),
-                    "pupils": list(ref.pupils),
-                }
-                for ref in refs
-            ),
-        )
-        for platform, refs in d.platforms.items()
-        if (slug, platform) not in failed
-    )
-    now, tz = site.context.now, site.config.tz
-    moments = [post.date] if post.date is not None and post.date > now else []
-    moments += [
-        when
-        for p in site.register.pupils.values()
-        if p.withdrawn_on is not None
-        and (when := datetime.combine(p.withdrawn_on, clock_time(0, 0), tzinfo=tz)) > now
-    ]
-    return Unit(
-        slug=slug,
-        made=now,
-        until=min(moments) if moments else None,
-        view=view,
-        site=site_files,
-        exports=export_files,
-        bundles=tuple(bundles),
-        publications=publications,
-        left_out=(*d.left_out, *failures),
-        strict=(
-            *(
-                (p, r)
-                for p, r in d.left_out
-                if post.approval is not None and not r.startswith("scheduled")
-            ),
-            *failures,
-        ),
-    )
 
 
 # --- the whole build's memory: a build of unchanged inputs does nothing -------------------
@@ -708,42 +615,6 @@ def _remember(
 
 
 Rendered = dict[tuple[str, str], list[tuple[ImageRef, list[Variant], dict[str, Any]]]]
-
-
-def published_name(post: Post, ref: ImageRef) -> str:
-    """Published files are named by the image's place in the post, never by its file name,
-    which staff may have made from a child's name."""
-    return f"photo-{post.images.index(ref) + 1}"
-
-
-def _render_images(
-    site: Site,
-    decided: list[Decision],
-    progress: Progress | None,
-) -> tuple[Rendered, dict[tuple[str, str], str]]:
-    """Every image each platform may show, rendered once per size set, over all cores."""
-    config = site.config
-    website_spec = RenderSpec(config.image_widths, config.image_quality, config.max_pixels)
-    jobs = []
-    for d in decided:
-        for platform, refs in d.platforms.items():
-            spec = website_spec if platform == WEBSITE else export_spec(platform, config)
-            for ref in refs:
-                path = d.checked.post.folder / ref.file
-                job = Job(
-                    path, published_name(d.checked.post, ref), spec, site.store.hashes.hash(path)
-                )
-                jobs.append((d.slug, platform, ref, job))
-    advance = progress.start("images", len(jobs)) if progress else None
-    results = render_all([job for *_, job in jobs], site.context.cache, progress=advance)
-    rendered: Rendered = {(d.slug, p): [] for d in decided for p in d.platforms}
-    failed: dict[tuple[str, str], str] = {}
-    for (slug, platform, ref, _), result in zip(jobs, results, strict=True):
-        if isinstance(result, Exception):
-            failed[(slug, platform)] = f"image {ref.file} could not be published: {result}"
-        else:
-            rendered[(slug, platform)].append((ref, *result))
-    return rendered, failed
 
 
 def _website(

@@ -20,9 +20,10 @@ from sitegen.gate import WEBSITE, consented_images, decide
 from sitegen.images import Job, RenderSpec, render_all
 from sitegen.model import ImageRef, Post
 from sitegen.output import OutputPlan, build_lock, publish
-from sitegen.pipeline import Site, _add_static, load_site, published_name
+from sitegen.pipeline import Site, _add_static, load_site
 from sitegen.policy import Checked, judge
 from sitegen.render import PostView, Renderer, post_view, render_pages
+from sitegen.units import published_name
 
 PREVIEW = "preview"  # build/preview/
 EVENTS = "/__sitegen/events"

@@ -1,0 +1,294 @@
+"""A post's part of a build: judged, decided, its images, page and bundles made; remembered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from datetime import time as clock_time
+from functools import partial
+from pathlib import Path
+from typing import Any, Protocol
+
+from sitegen import records
+from sitegen.cache import Cache, FileHashes, Pack
+from sitegen.config import Config
+from sitegen.content import load_post
+from sitegen.exports import Bundle, bundle_files, compose, export_spec
+from sitegen.gate import WEBSITE, Decision, decide
+from sitegen.images import Job, RenderSpec, Variant, render_all
+from sitegen.model import ImageRef, Post, Register
+from sitegen.output import Content, Same, fingerprint
+from sitegen.policy import Analysis, Context, analyse, judge
+from sitegen.policy.names import NameIndex
+from sitegen.render import PostView, Renderer, post_page, post_view
+from sitegen.vision import Tools
+
+
+class Progress(Protocol):
+    """Where a long stage reports how far it got (a rich progress bar on a terminal)."""
+
+    def start(self, label: str, total: int) -> Callable[[int], None]: ...
+
+
+Record = tuple[str, str]  # an output's input key and its fingerprint
+Rendered = dict[tuple[str, str], list[tuple[ImageRef, list[Variant], dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Everything one post puts into a build: its files, its view for the lists, its bundles,
+    its ledger entries, and why it misses a platform. Kept between builds (files by their
+    fingerprints), so a post whose inputs did not change costs nothing."""
+
+    slug: str
+    made: datetime
+    until: datetime | None  # a post falls due or a consent is withdrawn then
+    view: PostView | None  # on the website
+    site: dict[str, Content]
+    exports: dict[str, Content]
+    bundles: tuple[Bundle, ...]
+    publications: tuple[records.Publication, ...]
+    left_out: tuple[tuple[str, str], ...]  # (platform, reason)
+    strict: tuple[tuple[str, str], ...]  # left out although approved (`build --strict`)
+
+    def valid_at(self, now: datetime) -> bool:
+        return self.made <= now and (self.until is None or now < self.until)
+
+    def kept(self) -> Unit:
+        """The unit as remembered: files by fingerprint, never their bytes."""
+        return replace(
+            self,
+            site={p: _same(c) for p, c in self.site.items()},
+            exports={p: _same(c) for p, c in self.exports.items()},
+        )
+
+
+def _same(content: Content) -> Content:
+    return Same(fingerprint(content)) if isinstance(content, bytes) else content
+
+
+@dataclass
+class Maker:
+    """What making posts' units needs, in the build's process or in a worker: the rules'
+    context, the templates, and the last build's records of the pages it made."""
+
+    context: Context
+    renderer: Renderer
+    known: dict[str, Record] = field(default_factory=dict)
+    made: dict[str, Record] = field(default_factory=dict)  # records of this build's pages
+
+    def units(
+        self,
+        analyses: list[Analysis],
+        progress: Progress | None = None,
+        workers: int | None = None,
+    ) -> list[Unit]:
+        ctx = self.context
+        decided = [decide(judge(a, ctx), ctx) for a in analyses]
+        images, failed = render_images(ctx, decided, progress, workers)
+        return [self.unit(d, images, failed) for d in decided]
+
+    @property
+    def hashes(self) -> FileHashes:
+        return self.context.hashes or FileHashes(Pack(None))
+
+    def output(self, path: str, key: str, make: Callable[[], bytes]) -> Content:
+        """A file made from inputs hashed as `key`: the last build's when the key is the same
+        (the live or spare tree has it), else made now."""
+        record = self.known.get(path)
+        if record is not None and record[0] == key:
+            self.made[path] = record
+            return Same(record[1])
+        data = make()
+        self.made[path] = (key, fingerprint(data))
+        return data
+
+    def unit(self, d: Decision, images: Rendered, failed: dict[tuple[str, str], str]) -> Unit:
+        ctx = self.context
+        config, post, slug = ctx.config, d.checked.post, d.slug
+        failures = sorted((p, r) for (s, p), r in failed.items() if s == slug)
+        on_website = d.on_website and (slug, WEBSITE) not in failed
+        site_files: dict[str, Content] = {}
+        view = None
+        if on_website:
+            post_images = images[(slug, WEBSITE)]
+            analysis = d.checked.analysis
+            view = post_view(
+                post,
+                config,
+                [(ref, v) for ref, v, _ in post_images],
+                body_html=analysis.body_html if analysis else None,
+                digest=d.checked.digest,
+            )
+            for _, _, files in post_images:
+                for name, content in files.items():
+                    site_files[f"posts/{slug}/{name}"] = content
+            path, spec = post_page(view)
+            site_files[path] = self.output(
+                path, spec.key(self.renderer), partial(spec.render, self.renderer)
+            )
+        link = f"{config.base_url}posts/{slug}/" if on_website else None
+        export_files: dict[str, Content] = {}
+        bundles = []
+        for platform in d.platforms:
+            if platform == WEBSITE or (slug, platform) in failed:
+                continue
+            rendered = images[(slug, platform)]
+            files = bundle_files([(ref, variants) for ref, variants, _ in rendered])
+            sources: dict[str, Any] = {}
+            for _, _, produced in rendered:
+                sources.update(produced)
+            assert post.date is not None
+            bundle = Bundle(
+                slug,
+                platform,
+                post.title,
+                post.date,
+                compose(
+                    post,
+                    platform,
+                    config.export_for(platform),
+                    link,
+                    d.checked.analysis.plain_text if d.checked.analysis else None,
+                ),
+                link,
+                tuple((name, alt) for name, _, alt in files),
+            )
+            folder = f"{platform}/{slug}"
+            export_files[f"{folder}/post.txt"] = (bundle.text + "\n").encode("utf-8")
+            export_files[f"{folder}/manifest.json"] = bundle.manifest()
+            for name, variant, _ in files:
+                export_files[f"{folder}/{name}"] = sources[variant.file]
+            bundles.append(bundle)
+        publications = tuple(
+            records.Publication(
+                slug,
+                platform,
+                post.title,
+                link,
+                d.checked.digest,
+                tuple(post.pupils),
+                tuple(
+                    {
+                        "file": ref.file,
+                        "sha256": self.hashes.hash(post.folder / ref.file),
+                        "pupils": list(ref.pupils),
+                    }
+                    for ref in refs
+                ),
+            )
+            for platform, refs in d.platforms.items()
+            if (slug, platform) not in failed
+        )
+        now, tz = ctx.now, config.tz
+        moments = [post.date] if post.date is not None and post.date > now else []
+        moments += [
+            when
+            for p in ctx.register.pupils.values()
+            if p.withdrawn_on is not None
+            and (when := datetime.combine(p.withdrawn_on, clock_time(0, 0), tzinfo=tz)) > now
+        ]
+        return Unit(
+            slug=slug,
+            made=now,
+            until=min(moments) if moments else None,
+            view=view,
+            site=site_files,
+            exports=export_files,
+            bundles=tuple(bundles),
+            publications=publications,
+            left_out=(*d.left_out, *failures),
+            strict=(
+                *(
+                    (p, r)
+                    for p, r in d.left_out
+                    if post.approval is not None and not r.startswith("scheduled")
+                ),
+                *failures,
+            ),
+        )
+
+
+def published_name(post: Post, ref: ImageRef) -> str:
+    """Published files are named by the image's place in the post, never by its file name,
+    which staff may have made from a child's name."""
+    return f"photo-{post.images.index(ref) + 1}"
+
+
+def render_images(
+    ctx: Context,
+    decided: list[Decision],
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> tuple[Rendered, dict[tuple[str, str], str]]:
+    """Every image each platform may show, rendered once per size set, over all cores (or
+    `workers`)."""
+    config = ctx.config
+    hashes = ctx.hashes or FileHashes(Pack(None))
+    website_spec = RenderSpec(config.image_widths, config.image_quality, config.max_pixels)
+    jobs = []
+    for d in decided:
+        for platform, refs in d.platforms.items():
+            spec = website_spec if platform == WEBSITE else export_spec(platform, config)
+            for ref in refs:
+                path = d.checked.post.folder / ref.file
+                job = Job(path, published_name(d.checked.post, ref), spec, hashes.hash(path))
+                jobs.append((d.slug, platform, ref, job))
+    advance = progress.start("images", len(jobs)) if progress and jobs else None
+    results = render_all([job for *_, job in jobs], ctx.cache, workers, advance)
+    rendered: Rendered = {(d.slug, p): [] for d in decided for p in d.platforms}
+    failed: dict[tuple[str, str], str] = {}
+    for (slug, platform, ref, _), result in zip(jobs, results, strict=True):
+        if isinstance(result, Exception):
+            failed[(slug, platform)] = f"image {ref.file} could not be published: {result}"
+        else:
+            rendered[(slug, platform)].append((ref, *result))
+    return rendered, failed
+
+
+# --- many posts at once, over worker processes --------------------------------------------
+
+_worker: tuple[Maker, NameIndex, Path, bool] | None = None
+
+
+def start_worker(
+    config: Config,
+    register: Register,
+    now: datetime,
+    audit_entries: dict[str, dict[str, Any]],
+    cache_root: Path,
+    tools: Tools,
+    root: Path,
+    compiled: Path | None,
+) -> None:
+    """Set a worker process up once: everything but the posts, which come in chunks."""
+    global _worker
+    context = Context(
+        config,
+        register,
+        now,
+        audit_entries,
+        cache=Cache(cache_root),
+        hashes=FileHashes(Pack(None)),
+        tools=tools,
+    )
+    renderer = Renderer(config, root / "templates", compiled=compiled)
+    _worker = (Maker(context, renderer), NameIndex(register), root, config.tone_threshold <= 0)
+
+
+def work(
+    items: list[tuple[Path, Analysis | None]], known: dict[str, Record]
+) -> tuple[list[Analysis], list[Unit], dict[str, Record]]:
+    """A chunk of posts, in a worker: analysed (unless already), judged, decided and made."""
+    assert _worker is not None, "start_worker runs first"
+    maker, names, root, prefilter = _worker
+    config, register = maker.context.config, maker.context.register
+    analyses = [
+        analysis
+        or analyse(load_post(root, folder, config.tz, config.language), names, register, prefilter)
+        for folder, analysis in items
+    ]
+    maker.known, maker.made = known, {}
+    units = maker.units(analyses, workers=1)
+    return analyses, units, maker.made
