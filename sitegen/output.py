@@ -209,11 +209,16 @@ def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
                 exchange(spare, target)
                 if live[name] is not None:
                     _save_manifest(out / MANIFEST.format("spare-" + name), live[name])
+                _save_manifest(manifest, updated[name])
             else:
                 if target.exists():
                     target.unlink()
                 os.rename(spare, target)
-            _save_manifest(manifest, updated[name])
+                _save_manifest(manifest, updated[name])
+                # The first tree: its double is made now (hard links), so that the next
+                # build, however small, finds a spare tree to bring up to date.
+                records = _update_spare(out, name, part, planned[name], updated[name])
+                _save_manifest(out / MANIFEST.format("spare-" + name), records)
         elif _holds(os.fspath(target), live[name], "", planned[name][""]):
             _save_manifest(manifest, live[name] or {})
         else:
@@ -248,12 +253,21 @@ def _update_spare(
     touched = _prune(base, records, planned)
     made: set[str] = set()
     result: dict[str, Record] = {}
+    prefix = base + os.sep  # plain joins: this loop runs for every file of the site
+    stat = os.stat
     for rel, content in plan.files.items():
         print_ = planned[rel]
-        target = os.path.join(base, rel)
-        if _holds(base, records, rel, print_):
-            result[rel] = records[rel]
-            continue
+        target = prefix + rel
+        known = records.get(rel)
+        if known is not None and known[0] == print_:
+            try:
+                st = stat(target)
+            except OSError:
+                pass
+            else:
+                if (st.st_size, st.st_mtime_ns, st.st_ino) == known[1:]:
+                    result[rel] = known
+                    continue
         if os.path.lexists(target):
             # Never written in place: the file may be a hard link shared with the live tree.
             if os.path.isdir(target) and not os.path.islink(target):
