@@ -274,14 +274,15 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
     out_dir = Path(args.out).resolve() if args.out else root / "build"
     with _progress() as progress:
         result = build(site, out_dir, progress, timings)
-    report = result.report
+    summary = result.summary
     shown = out_dir.relative_to(root) if out_dir.is_relative_to(root) else out_dir
-    out.print(f"[green]built[/] {shown}/site: {len(report['published'])} post(s) on the website")
-    for platform, items in report["exported"].items():
-        out.print(f"  exported {len(items)} post(s) for {platform} to {shown}/exports/{platform}")
-    if report["left_out"]:
-        slugs = {item["slug"] for item in report["left_out"]}
-        out.print(f"  left out {len(slugs)} post(s) on some platforms: see {shown}/report.json")
+    out.print(f"[green]built[/] {shown}/site: {summary.published} post(s) on the website")
+    for platform, count in summary.exported.items():
+        out.print(f"  exported {count} post(s) for {platform} to {shown}/exports/{platform}")
+    if summary.left_out:
+        out.print(
+            f"  left out {len(summary.left_out)} post(s) on some platforms: see {shown}/report.json"
+        )
     if args.timings:
         for stage, seconds in result.timings.stages:
             out.print(f"  {stage:<8} {seconds * 1000:8.1f} ms")

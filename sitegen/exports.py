@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sitegen.config import Config, ExportConfig
 from sitegen.images import RenderSpec, Variant
@@ -94,6 +95,18 @@ class Bundle:
     link: str | None
     images: tuple[tuple[str, str], ...]  # (file in the bundle, alt text)
 
+    @cached_property
+    def csv_row(self) -> str:
+        """Its row of bulk.csv (kept with the bundle: a build of thousands joins them)."""
+        return _csv_line(
+            [
+                self.date.isoformat(timespec="seconds"),
+                self.text,
+                self.link or "",
+                "|".join(f"{self.slug}/{file}" for file, _ in self.images),
+            ]
+        )
+
     def manifest(self) -> bytes:
         data = {
             "slug": self.slug,
@@ -118,16 +131,11 @@ def bundle_files(images: list[tuple[ImageRef, list[Variant]]]) -> list[tuple[str
 
 def bulk_csv(bundles: list[Bundle]) -> bytes:
     """One row per post: date, text, link, images (paths from the platform folder, `|`-joined)."""
+    rows = [b.csv_row for b in sorted(bundles, key=lambda b: (b.date, b.slug))]
+    return (_csv_line(["date", "text", "link", "images"]) + "".join(rows)).encode("utf-8")
+
+
+def _csv_line(values: list[str]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["date", "text", "link", "images"])
-    for bundle in sorted(bundles, key=lambda b: (b.date, b.slug)):
-        writer.writerow(
-            [
-                bundle.date.isoformat(timespec="seconds"),
-                bundle.text,
-                bundle.link or "",
-                "|".join(f"{bundle.slug}/{file}" for file, _ in bundle.images),
-            ]
-        )
-    return buffer.getvalue().encode("utf-8")
+    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    return buffer.getvalue()

@@ -289,9 +289,18 @@ class Timings:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """What a build published, for the command line (report.json holds the details)."""
+
+    published: int
+    exported: dict[str, int]  # posts per platform
+    left_out: list[str]  # slugs left out of some platform
+
+
+@dataclass(frozen=True)
 class BuildResult:
     out: Path
-    report: dict[str, Any]
+    summary: Summary
     timings: Timings
     strict_failures: list[tuple[str, str, str]]
 
@@ -308,7 +317,7 @@ def build(
     timings.mark("inputs")
     if remembered is not None:
         timings.mark("unchanged")
-        return BuildResult(out, remembered["report"], timings, remembered["strict"])
+        return BuildResult(out, remembered["summary"], timings, remembered["strict"])
     try:
         return _build(site, renderer, inputs, out, progress, timings, trust=True)
     except Missing:
@@ -327,7 +336,6 @@ def _build(
     timings: Timings,
     trust: bool,
 ) -> BuildResult:
-    config = site.config
     units = _units(site, renderer, progress, timings, trust)
     views = sorted(
         (u.view for u in units if u.view is not None),
@@ -337,16 +345,11 @@ def _build(
     site_plan = _website(site, renderer, units, views, trust)
     export_plan, bundles = _exports(site, units)
     timings.mark("lists")
-    report = {
-        "published": [{"slug": v.slug, "url": config.base_url + v.path} for v in views],
-        "exported": {
-            platform: [{"slug": b.slug, "images": [f for f, _ in b.images]} for b in items]
-            for platform, items in bundles.items()
-        },
-        "left_out": [
-            {"slug": u.slug, "platform": p, "reason": r} for u in units for p, r in u.left_out
-        ],
-    }
+    summary = Summary(
+        len(views),
+        {platform: len(items) for platform, items in bundles.items()},
+        sorted({u.slug for u in units if u.left_out}),
+    )
     strict = [(u.slug, p, r) for u in units for p, r in u.strict]
     with build_lock(out):
         publish(
@@ -354,7 +357,7 @@ def _build(
             {
                 "site": site_plan,
                 "exports": export_plan,
-                "report.json": _report_json(report),
+                "report.json": _report_json(units, views, list(bundles)),
             },
         )
         timings.mark("write")
@@ -368,30 +371,38 @@ def _build(
         )
         timings.mark("ledger")
     site.store.save()
-    _remember(site, inputs, units, report, strict)
+    _remember(site, inputs, units, summary, strict)
     timings.mark("remember")
-    return BuildResult(out, report, timings, strict)
+    return BuildResult(out, summary, timings, strict)
 
 
-def _report_json(report: dict[str, Any]) -> bytes:
-    """report.json with one post per line: as readable as an indented dump, and written by
-    json's fast encoder (indenting thousands of posts costs more than a one-post build)."""
+def _report_json(units: list[Unit], views: list[PostView], platforms: list[str]) -> bytes:
+    """report.json with one post per line: as readable as an indented dump, and made of lines
+    each post's unit keeps (encoding thousands of posts costs more than a one-post build)."""
+    sections: dict[str, list[str]] = {"published": [], "left_out": []}
+    sections |= {f"exported:{p}": [] for p in platforms}
+    published: dict[str, str] = {}
+    for unit in units:
+        for section, line in unit.report:
+            if section == "published":
+                published[unit.slug] = line
+            else:
+                sections[section].append(line)
+    sections["published"] = [published[v.slug] for v in views]
 
-    def items(values: list[Any], indent: str) -> str:
-        if not values:
+    def items(lines: list[str], indent: str) -> str:
+        if not lines:
             return "[]"
-        lines = (indent + "  " + json.dumps(v, ensure_ascii=False) for v in values)
-        return "[\n" + ",\n".join(lines) + "\n" + indent + "]"
+        return "[\n" + ",\n".join(indent + "  " + line for line in lines) + "\n" + indent + "]"
 
     exported = ",\n".join(
-        f"    {json.dumps(platform)}: {items(values, '    ')}"
-        for platform, values in report["exported"].items()
+        f"    {json.dumps(p)}: {items(sections[f'exported:{p}'], '    ')}" for p in platforms
     )
     return (
         "{\n"
-        f'  "published": {items(report["published"], "  ")},\n'
+        f'  "published": {items(sections["published"], "  ")},\n'
         f'  "exported": {{\n{exported}\n  }},\n'
-        f'  "left_out": {items(report["left_out"], "  ")}\n'
+        f'  "left_out": {items(sections["left_out"], "  ")}\n'
         "}\n"
     ).encode()
 
@@ -590,7 +601,7 @@ def _remember(
     site: Site,
     inputs: str,
     units: list[Unit],
-    report: dict[str, Any],
+    summary: Summary,
     strict: list[tuple[str, str, str]],
 ) -> None:
     """Note what this build made, and until when the same inputs make the same output."""
@@ -601,7 +612,7 @@ def _remember(
         "inputs": inputs,
         "now": site.context.now,
         "valid_until": min(moments) if moments else None,
-        "report": report,
+        "summary": summary,
         "strict": strict,
     }
     path = site.root / CACHE_DIR / LAST_BUILD

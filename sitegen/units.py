@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -51,6 +52,7 @@ class Unit:
     publications: tuple[records.Publication, ...]
     left_out: tuple[tuple[str, str], ...]  # (platform, reason)
     strict: tuple[tuple[str, str], ...]  # left out although approved (`build --strict`)
+    report: tuple[tuple[str, str], ...]  # its lines of report.json, by section
 
     def valid_at(self, now: datetime) -> bool:
         return self.made <= now and (self.until is None or now < self.until)
@@ -189,6 +191,16 @@ class Maker:
             if p.withdrawn_on is not None
             and (when := datetime.combine(p.withdrawn_on, clock_time(0, 0), tzinfo=tz)) > now
         ]
+        left_out = (*d.left_out, *failures)
+        lines = [
+            ("exported:" + b.platform, _line(slug=slug, images=[f for f, _ in b.images]))
+            for b in bundles
+        ]
+        if view is not None:
+            lines.insert(0, ("published", _line(slug=slug, url=config.base_url + view.path)))
+        lines += [("left_out", _line(slug=slug, platform=p, reason=r)) for p, r in left_out]
+        for bundle in bundles:
+            bundle.csv_row  # noqa: B018 (made now, and kept with the unit)
         return Unit(
             slug=slug,
             made=now,
@@ -198,7 +210,8 @@ class Maker:
             exports=export_files,
             bundles=tuple(bundles),
             publications=publications,
-            left_out=(*d.left_out, *failures),
+            left_out=left_out,
+            report=tuple(lines),
             strict=(
                 *(
                     (p, r)
@@ -208,6 +221,10 @@ class Maker:
                 *failures,
             ),
         )
+
+
+def _line(**item: Any) -> str:
+    return json.dumps(item, ensure_ascii=False)
 
 
 def published_name(post: Post, ref: ImageRef) -> str:

@@ -1,0 +1,167 @@
+"""The cache's building blocks: packs that take appended changes, stat-remembered hashes and
+listings, and the logs read from where they grew."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from sitegen import cache, records
+from sitegen.approval import AUDIT_LOG, GENESIS, entry_hash, valid_entries
+from sitegen.cache import FileHashes, Pack
+
+
+def filled(path: Path, count: int) -> Pack:
+    pack = Pack(path)
+    for i in range(count):
+        pack.put(f"k{i}", "x" * 200 + str(i))
+    pack.save()
+    return Pack(path)
+
+
+def use_all(pack: Pack) -> None:
+    for key in list(pack.entries):
+        pack.get(key)
+
+
+def test_a_small_change_is_appended_and_read_back(tmp_path: Path) -> None:
+    path = tmp_path / "p.pack"
+    pack = filled(path, 200)
+    first = path.stat().st_size
+    use_all(pack)
+    pack.put("new", "value")
+    pack.save()
+    grown = path.stat().st_size
+    assert first < grown < first * 1.05  # one record appended, not the pack again
+    again = Pack(path)
+    assert again.get("new") == "value" and len(again.entries) == 201
+
+
+def test_unused_entries_go(tmp_path: Path) -> None:
+    path = tmp_path / "p.pack"
+    pack = filled(path, 100)
+    for i in range(40):
+        pack.get(f"k{i}")
+    pack.save()
+    assert sorted(Pack(path).entries) == sorted(f"k{i}" for i in range(40))
+
+
+def test_a_torn_append_leaves_the_state_before_it(tmp_path: Path) -> None:
+    path = tmp_path / "p.pack"
+    pack = filled(path, 50)
+    use_all(pack)
+    pack.put("late", "value")
+    pack.save()
+    with path.open("r+b") as handle:  # a build killed while appending
+        handle.truncate(path.stat().st_size - 5)
+    torn = Pack(path)
+    assert "late" not in torn.entries and len(torn.entries) == 50
+    use_all(torn)
+    torn.put("later", "v")
+    torn.save()  # the torn tail is never appended to: the pack is written anew
+    assert set(Pack(path).entries) == {f"k{i}" for i in range(50)} | {"later"}
+
+
+def test_appends_are_folded_in_before_they_outweigh_the_pack(tmp_path: Path) -> None:
+    path = tmp_path / "p.pack"
+    filled(path, 100)
+    first = path.stat().st_size
+    for round_ in range(60):
+        pack = Pack(path)
+        use_all(pack)
+        for i in range(10):
+            pack.put(f"k{i}", f"{round_}" * 200)
+        pack.save()
+        assert path.stat().st_size <= 3 * first
+    assert Pack(path).get("k3") == "59" * 200
+
+
+def test_a_damaged_first_record_means_an_empty_pack(tmp_path: Path) -> None:
+    path = tmp_path / "p.pack"
+    filled(path, 10)
+    data = bytearray(path.read_bytes())
+    data[60] ^= 0xFF
+    path.write_bytes(bytes(data))
+    assert Pack(path).entries == {}
+
+
+def test_file_hashes_are_remembered_only_once_the_file_has_settled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(b"one")
+    hashes = FileHashes(Pack(None))
+    assert hashes.hash(photo) == cache.content_hash(b"one")
+    assert hashes.pack.entries == {}  # written just now: a second write may keep its stat
+    monkeypatch.setattr(cache, "RACY_SECONDS", -1.0)
+    hashes.hash(photo)
+    assert list(hashes.pack.entries.values()) == [cache.content_hash(b"one")]
+    photo.write_bytes(b"two")  # same size: the stat's times and ctime still tell
+    assert hashes.hash(photo) == cache.content_hash(b"two")
+
+
+def test_folder_listings_follow_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "RACY_SECONDS", -1.0)
+    hashes = FileHashes(Pack(None))
+    (tmp_path / "a.md").write_text("a")
+    (tmp_path / "sub").mkdir()
+    assert hashes.listing(str(tmp_path)) == (("a.md", False), ("sub", True))
+    (tmp_path / "b.jpg").write_bytes(b"b")
+    assert hashes.listing(str(tmp_path)) == (("a.md", False), ("b.jpg", False), ("sub", True))
+    (tmp_path / "a.md").unlink()
+    assert hashes.listing(str(tmp_path)) == (("b.jpg", False), ("sub", True))
+
+
+def _entry(seq: int, prev: str) -> dict[str, object]:
+    data: dict[str, object] = {
+        "seq": seq,
+        "at": "2026-11-01T10:00:00Z",
+        "action": "approve",
+        "post": f"p{seq}",
+        "by": "head",
+        "digest": f"sha256:{seq:064x}",
+        "prev": prev,
+    }
+    data["hash"] = entry_hash(data)
+    return data
+
+
+def test_audit_entries_read_from_where_the_log_grew(tmp_path: Path) -> None:
+    log = tmp_path / AUDIT_LOG
+    log.parent.mkdir(parents=True)
+    memo = Pack(None)
+    prev, lines = GENESIS, []
+    for seq in range(1, 30):
+        data = _entry(seq, prev)
+        prev = str(data["hash"])
+        lines.append(json.dumps(data))
+        if seq == 12:
+            lines.append('{"seq": 13, "half": ')  # a damaged line is never valid
+        log.write_text("\n".join(lines) + "\n")
+        assert valid_entries(tmp_path, memo) == valid_entries(tmp_path)
+    # An edited early line (the file is no longer what was remembered) is read anew.
+    log.write_text(log.read_text().replace('"p3"', '"p33"', 1))
+    assert valid_entries(tmp_path, memo) == valid_entries(tmp_path)
+    assert len(valid_entries(tmp_path)) == 28
+
+
+def test_ledger_standing_read_from_where_it_grew(tmp_path: Path) -> None:
+    memo = Pack(None)
+    for n in range(6):
+        events = [
+            {"event": "published", "at": "2026-11-0%dT10:00:00" % (n + 1), "slug": f"s{i}",
+             "platform": "website", "url": f"u{i}", "digest": f"d{n}", "images": []}
+            for i in range(n, n + 3)
+        ]
+        records.append(tmp_path, events)
+        expected = {
+            where: (e["event"], records._fingerprint(e), e.get("url"))
+            for where, e in records.latest(records.read_ledger(tmp_path)).items()
+        }
+        assert records.current(tmp_path, memo) == expected
+    ledger = tmp_path / records.LEDGER
+    os.truncate(ledger, ledger.stat().st_size - 3)  # a torn last line is skipped, not fatal
+    assert len(records.current(tmp_path, memo)) == len(records.current(tmp_path))
