@@ -277,3 +277,34 @@ def test_a_file_dropped_into_the_live_site_goes_at_the_next_build(generated: Pat
     (generated / "build/site/tags/sport/notes.txt").write_bytes(b"dropped in")
     build(generated)  # nothing else changed
     assert contents(snapshot(generated)) == before
+
+
+def test_workers_and_one_process_make_the_same_site(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sitegen import pipeline
+
+    build(generated)  # 40 posts: made in worker processes
+    serial = tmp_path / "serial"
+    shutil.copytree(generated, serial, ignore=shutil.ignore_patterns("build"))
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 10**9)
+    build(serial)
+    assert contents(snapshot(serial)) == contents(snapshot(generated))
+
+
+def test_remembered_posts_follow_the_audit_log_and_the_leaders(generated: Path) -> None:
+    """A remembered post is judged again when its approval's audit entry is altered, or when
+    its approver stops being a leader: it leaves the site."""
+    build(generated)
+    slugs = sorted(p.name for p in (generated / "content/posts").iterdir())
+    log = generated / "content/records/audit.jsonl"
+    lines = log.read_text().splitlines()
+    lines[4] = lines[4].replace('"by": "head"', '"by": "deputy"')  # the 5th post's entry
+    log.write_text("\n".join(lines) + "\n")
+    build(generated)
+    live = generated / "build/site/posts"
+    assert not (live / slugs[4]).exists() and (live / slugs[5]).exists()
+    toml = generated / "site.toml"
+    toml.write_text(toml.read_text().replace('leaders = ["head"]', 'leaders = ["deputy"]'))
+    build(generated)
+    assert not live.exists()  # no post published, so no posts folder
