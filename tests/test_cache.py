@@ -152,8 +152,15 @@ def test_ledger_standing_read_from_where_it_grew(tmp_path: Path) -> None:
     memo = Pack(None)
     for n in range(6):
         events = [
-            {"event": "published", "at": "2026-11-0%dT10:00:00" % (n + 1), "slug": f"s{i}",
-             "platform": "website", "url": f"u{i}", "digest": f"d{n}", "images": []}
+            {
+                "event": "published",
+                "at": f"2026-11-0{n + 1}T10:00:00",
+                "slug": f"s{i}",
+                "platform": "website",
+                "url": f"u{i}",
+                "digest": f"d{n}",
+                "images": [],
+            }
             for i in range(n, n + 3)
         ]
         records.append(tmp_path, events)
