@@ -184,15 +184,7 @@ class Pack:
             try:
                 with _collector_paused():
                     record = pickle.loads(payload)
-            except (
-                pickle.PickleError,
-                EOFError,
-                ValueError,
-                TypeError,
-                AttributeError,
-                ImportError,
-                IndexError,
-            ):
+            except Exception:  # written by another version of sitegen, say: ignored
                 break
             if offset == 0 and isinstance(record, dict):
                 entries = record

@@ -35,3 +35,7 @@ class RefusedError(SitegenError):
 
     def __init__(self, message: str, file: str | None = None, line: int | None = None) -> None:
         super().__init__(message, file, line, None, 1)
+
+
+class ChangedError(SitegenError):
+    """A source changed while the build was reading it (exit 2): nothing was published."""

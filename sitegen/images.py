@@ -224,8 +224,11 @@ def image_facts(
             return ImageFacts.from_json(cached)
         except TypeError:
             pass
-    facts = inspect_image(source if source is not None else path.read_bytes(), max_pixels)
-    cache.put_json("facts", key, asdict(facts))
+    if source is None:
+        source = path.read_bytes()
+    facts = inspect_image(source, max_pixels)
+    if content_hash(source) == source_hash:  # else the file changed since it was hashed
+        cache.put_json("facts", key, asdict(facts))
     return facts
 
 
@@ -367,6 +370,10 @@ def _render_job(
 ) -> tuple[list[Variant], dict[str, Path] | dict[str, bytes]]:
     """Render one image that the cache does not have (render_all looked already)."""
     source = job.source.read_bytes()
+    if job.source_hash and content_hash(source) != job.source_hash:
+        # Replaced since it was hashed (and perhaps approved): never rendered, never stored
+        # under the hash of other bytes.
+        raise ValueError(f"{job.source.name} changed while the build was reading it")
     variants, data = render_image(source, job.name, job.spec)
     stored = Cache(cache_root).put_files(
         "render", job.key(source), data, [asdict(v) for v in variants]

@@ -127,11 +127,33 @@ NO_RECORD: Record = ("", -1, -1, -1)
 
 
 def _load_manifest(path: Path) -> dict[str, Record] | None:
+    """A manifest as written, or None when it is missing or damaged in any way."""
     try:
         data = pickle.loads(path.read_bytes())
-    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+    except Exception:  # a flipped byte can make pickle raise almost anything
         return None
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not all(
+        isinstance(rel, str)
+        and isinstance(record, tuple)
+        and len(record) == 4
+        and isinstance(record[0], str)
+        and all(isinstance(n, int) for n in record[1:])
+        for rel, record in data.items()
+    ):
+        return None
+    return data
+
+
+def manifests_print(out: Path, names: list[str]) -> str:
+    """The hash of the live trees' manifests: which build's output is in place."""
+    digest = hashlib.sha256()
+    for name in names:
+        try:
+            digest.update((out / MANIFEST.format(name)).read_bytes())
+        except OSError:
+            digest.update(b"missing")
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def _save_manifest(path: Path, records: dict[str, Record]) -> None:
@@ -207,9 +229,10 @@ def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
             spare = out / SPARE.format(name)
             if target.is_dir():
                 exchange(spare, target)
-                if live[name] is not None:
-                    _save_manifest(out / MANIFEST.format("spare-" + name), live[name])
                 _save_manifest(manifest, updated[name])
+                if live[name] is not None:
+                    kept = _forget_retired(spare, live[name] or {}, planned[name])
+                    _save_manifest(out / MANIFEST.format("spare-" + name), kept)
             else:
                 if target.exists():
                     target.unlink()
@@ -228,6 +251,28 @@ def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
             os.replace(tmp, target)
             _save_manifest(manifest, {"": _record(os.fspath(target), planned[name][""])})
     return bool(changed)
+
+
+def _forget_retired(
+    spare: Path, records: dict[str, Record], planned: dict[str, str]
+) -> dict[str, Record]:
+    """The retired tree keeps only what the live one has too (hard links to the same files):
+    a post or photo taken off the site leaves the spare tree at once, not a build later."""
+    base = os.fspath(spare)
+    wanted = _folders(planned)
+    kept = {}
+    for rel, record in records.items():
+        if rel.endswith("/"):
+            if rel in wanted:
+                kept[rel] = record
+        elif planned.get(rel) == record[0]:
+            kept[rel] = record
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(base, rel))
+    for rel in sorted((r for r in records if r.endswith("/") and r not in wanted), reverse=True):
+        shutil.rmtree(_folder_path(base, rel), ignore_errors=True)  # even its name is gone
+    return kept
 
 
 def _update_spare(
@@ -364,6 +409,10 @@ def _prune(base: str, records: dict[str, Record], planned: dict[str, str]) -> se
             if rel.endswith("/") and _record(_folder_path(base, rel), DIR) != record
         ]
     touched = set(changed)
+    wanted = _folders(planned)
+    for rel in sorted((r for r in records if r.endswith("/") and r not in wanted), reverse=True):
+        shutil.rmtree(_folder_path(base, rel), ignore_errors=True)
+        touched.update(_ancestors(rel.rstrip("/")))
     emptied = set()
     for rel in records:
         if not rel.endswith("/") and rel not in planned:
@@ -380,7 +429,7 @@ def _prune(base: str, records: dict[str, Record], planned: dict[str, str]) -> se
         for entry in entries:
             rel = prefix + entry.name
             if entry.is_dir(follow_symlinks=False):
-                if rel + "/" not in records:
+                if rel + "/" not in records or rel + "/" not in wanted:
                     shutil.rmtree(entry.path)
                     touched.update(_ancestors(rel))
             elif rel not in records or rel not in planned:
@@ -428,9 +477,11 @@ def _link_or_copy(source: str, target: str) -> bool:
         return True
     except FileNotFoundError:
         return False
-    except OSError:
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+            raise
         try:
-            shutil.copyfile(source, target)  # another file system
+            shutil.copyfile(source, target)  # another file system, or no hard links there
             return True
         except FileNotFoundError:
             return False

@@ -12,15 +12,15 @@ from datetime import date, datetime
 from datetime import time as clock_time
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sitegen import feeds, records
 from sitegen.approval import AUDIT_LOG, valid_entries
-from sitegen.cache import Cache, FileHashes, Pack, cache_key
+from sitegen.cache import Cache, FileHashes, Pack, cache_key, content_hash
 from sitegen.config import Config, load_config
 from sitegen.content import POSTS_DIR, load_post
-from sitegen.errors import UsageError
+from sitegen.errors import ChangedError, UsageError
 from sitegen.exports import Bundle, bulk_csv
 from sitegen.gate import WEBSITE, Decision, decide
 from sitegen.images import Variant
@@ -33,6 +33,7 @@ from sitegen.output import (
     build_lock,
     fingerprint,
     intact,
+    manifests_print,
     publish,
 )
 from sitegen.policy import Analysis, Checked, Context, analyse, judge
@@ -96,7 +97,9 @@ class Site:
     register: Register
     context: Context
     store: Store
+    sources: dict[str, str] = field(default_factory=dict)  # hashes of the bytes parsed
     _analyses: list[Analysis] | None = None
+    _key_common: str | None = None
     _keys: tuple[list[Path], list[str]] | None = None
 
     @property
@@ -128,20 +131,38 @@ def parse_now(value: str | None, tz: ZoneInfo) -> datetime:
 
 
 def load_site(root: Path, now: str | None = None) -> Site:
-    config = load_config(root)
+    config, settings = _parsed(root / "site.toml", lambda: load_config(root))
     clock = parse_now(now, config.tz)
-    register = load_register(config)
+    register, register_hash = _parsed(config.register_path, lambda: load_register(config))
     store = Store.open(root)
+    entries, audit = _parsed(root / AUDIT_LOG, lambda: valid_entries(root, store.logs))
     context = Context(
         config,
         register,
         clock,
-        valid_entries(root, store.logs),
+        entries,
         cache=Cache(cache_root(root)),
         hashes=store.hashes,
         tools=tools(config.ocr, config.faces),
     )
-    return Site(root, config, register, context, store)
+    sources = {"settings": settings, "register": register_hash, "audit": audit}
+    return Site(root, config, register, context, store, sources)
+
+
+T = TypeVar("T")
+
+
+def _parsed(path: Path, parse: Callable[[], T]) -> tuple[T, str]:
+    """What `parse` makes of a file, and the hash of the bytes it read: the file is read before
+    and after, so that results are never remembered under the hash of other bytes."""
+    before = _read(path)
+    value = parse()
+    if _read(path) != before:
+        raise ChangedError(
+            "changed while sitegen was reading it: nothing was done, run the command again",
+            str(path),
+        )
+    return value, content_hash(before)
 
 
 ANALYSIS_VERSION = 1
@@ -151,11 +172,27 @@ PARALLEL_FROM = 24  # posts to analyse before starting worker processes pays off
 def post_keys(site: Site) -> tuple[list[Path], list[str]]:
     """Each post folder and the hash of everything its analysis is made of."""
     if site._keys is None:
+        folders, keys = [], []
+        posts = os.path.join(site.root, POSTS_DIR)
+        for name, is_folder in _listing(site.store.hashes, posts):
+            folder = os.path.join(posts, name)
+            key = _post_key(site, folder) if is_folder else None
+            if key is not None:
+                folders.append(Path(folder))
+                keys.append(key)
+        site._keys = (folders, keys)
+    return site._keys
+
+
+def _post_key(site: Site, folder: str) -> str | None:
+    """The hash of a post's files and of what its analysis reads besides (the register's names,
+    the settings it depends on); None when the folder holds no readable index.md."""
+    if site._key_common is None:
         config = site.config
         names = sorted(
             (p.pupil_id, p.first_name, p.last_name) for p in site.register.pupils.values()
         )
-        common = cache_key(
+        site._key_common = cache_key(
             "analysis",
             ANALYSIS_VERSION,
             str(site.root),
@@ -164,25 +201,18 @@ def post_keys(site: Site) -> tuple[list[Path], list[str]]:
             config.language,
             config.tone_threshold <= 0,
         )
-        folders, keys = [], []
-        hashes = site.store.hashes
-        posts = os.path.join(site.root, POSTS_DIR)
-        for name, is_folder in _listing(hashes, posts):
-            folder = os.path.join(posts, name)
-            files: dict[str, str] = {}
-            if not is_folder or not _files_below(hashes, folder, "", files):
-                continue
-            index = files.pop("index.md", None)
-            digest = hashes.hash(index) if index else "missing"
-            if digest == "missing":
-                continue
-            # Every file below the folder (images may sit in subfolders), and the folder's
-            # own path: a renamed or copied post is a different post.
-            below = sorted((rel, hashes.hash(path)) for rel, path in files.items())
-            folders.append(Path(folder))
-            keys.append(_hash_of(common, folder, digest, *(f"{r}\0{h}" for r, h in below)))
-        site._keys = (folders, keys)
-    return site._keys
+    hashes = site.store.hashes
+    files: dict[str, str] = {}
+    if not _files_below(hashes, folder, "", files):
+        return None
+    index = files.pop("index.md", None)
+    digest = hashes.hash(index) if index else "missing"
+    if digest == "missing":
+        return None
+    # Every file below the folder (images may sit in subfolders), and the folder's own path:
+    # a renamed or copied post is a different post.
+    below = sorted((rel, hashes.hash(path)) for rel, path in files.items())
+    return _hash_of(site._key_common, folder, digest, *(f"{r}\0{h}" for r, h in below))
 
 
 def _listing(hashes: FileHashes, folder: str) -> tuple[tuple[str, bool], ...]:
@@ -320,18 +350,22 @@ def build(
         timings.mark("unchanged")
         return BuildResult(out, remembered["summary"], timings, remembered["strict"])
     try:
-        return _build(site, renderer, inputs, out, progress, timings, trust=True)
+        return _build(site, renderer, out, progress, timings, trust=True)
     except Missing:
         # A file the last build made is in neither tree any more (someone deleted it):
         # nothing remembered is taken on trust, everything is made again.
         timings.mark("missing")
-        return _build(site, renderer, inputs, out, progress, timings, trust=False)
+    try:
+        return _build(site, renderer, out, progress, timings, trust=False)
+    except Missing as exc:  # a cached photo deleted during the build, say
+        raise ChangedError(
+            f"{exc} went missing while the build was writing it: build again", str(out)
+        ) from None
 
 
 def _build(
     site: Site,
     renderer: Renderer,
-    inputs: str,
     out: Path,
     progress: Progress | None,
     timings: Timings,
@@ -353,6 +387,8 @@ def _build(
     )
     strict = [(u.slug, p, r) for u in units for p, r in u.strict]
     with build_lock(out):
+        # From here until the new memo is written, no memo may vouch for what is live.
+        (site.root / CACHE_DIR / LAST_BUILD).unlink(missing_ok=True)
         publish(
             out,
             {
@@ -371,9 +407,10 @@ def _build(
             ),
         )
         timings.mark("ledger")
-    site.store.save()
-    _remember(site, inputs, units, summary, strict)
-    timings.mark("remember")
+        site.store.save()
+        # The inputs as the next build will see them: with the ledger as this build left it.
+        _remember(site, _inputs(site, renderer, out), out, units, summary, strict)
+        timings.mark("remember")
     return BuildResult(out, summary, timings, strict)
 
 
@@ -423,11 +460,7 @@ def _units(
     ctx, memory = site.context, site.store.memory
     folders, keys = post_keys(site)
     common = cache_key(
-        "unit",
-        _read(site.root / "site.toml"),
-        _read(site.config.register_path),
-        renderer.fingerprint,
-        ctx.tools,
+        "unit", site.sources["settings"], site.sources["register"], renderer.fingerprint, ctx.tools
     )
 
     def unit_key(key: str, entry: str) -> str:
@@ -444,6 +477,9 @@ def _units(
         units.append(unit if isinstance(unit, Unit) and unit.valid_at(ctx.now) else None)
         seen.append(entry is not None)
     missing = [i for i, u in enumerate(units) if u is None]
+    for i, unit in enumerate(units):
+        if unit is not None:  # its page's record stays for when the unit is made again
+            memory.used.add(f"made\0posts/{folders[i].name}/index.html")
     if not missing:
         return [u for u in units if u is not None]
     pack = site.store.analyses
@@ -457,7 +493,7 @@ def _units(
     items = [(folders[i], a) for i, a in zip(missing, analysed, strict=True)]
     workers = min(os.cpu_count() or 1, 8)
     if len(missing) >= PARALLEL_FROM and workers > 1:
-        fresh, made, pages = _make_in_workers(site, items, known, workers, progress)
+        fresh, made, pages = _make_in_workers(site, renderer, items, known, workers, progress)
     else:
         config, names = site.config, ctx.names or NameIndex(site.register)
         fresh = [
@@ -473,6 +509,12 @@ def _units(
         maker = Maker(ctx, renderer, known)
         made = maker.units(fresh, progress)
         pages = maker.made
+    for i in missing:  # files saved during the build: nothing is remembered or published
+        if _post_key(site, str(folders[i])) != keys[i]:
+            raise ChangedError(
+                "changed while the build was reading it: nothing was published, build again",
+                str(folders[i].relative_to(site.root)),
+            )
     keep = pack.loaded or len(missing) >= PARALLEL_FROM
     for i, before, analysis, unit in zip(missing, analysed, fresh, made, strict=True):
         if before is None and keep:
@@ -484,12 +526,15 @@ def _units(
         units[i] = unit
     for path, record in pages.items():
         memory.put("made\0" + path, record)
+    if pack.loaded:  # every current post's analysis stays, used by this build or not
+        pack.used.update(keys)
     timings.mark("posts")
     return [u for u in units if u is not None]
 
 
 def _make_in_workers(
     site: Site,
+    renderer: Renderer,
     items: list[tuple[Path, Analysis | None]],
     known: dict[str, Record],
     workers: int,
@@ -515,6 +560,7 @@ def _make_in_workers(
         ctx.tools,
         site.root,
         _compiled(site),
+        renderer.sources,
     )
     with ProcessPoolExecutor(workers, initializer=start_worker, initargs=setup) as pool:
         futures = []
@@ -578,9 +624,8 @@ def _inputs(site: Site, renderer: Renderer, out: Path) -> str:
     return cache_key(
         "build",
         str(out),
-        _read(site.root / "site.toml"),
-        _read(site.config.register_path),
-        _read(site.root / AUDIT_LOG),
+        site.sources,
+        _read(site.root / records.LEDGER),  # restored from a backup: what is live is recorded
         renderer.fingerprint,
         keys,
         site.context.tools,
@@ -592,9 +637,17 @@ def _remembered(site: Site, inputs: str, out: Path) -> dict[str, Any] | None:
 
     try:
         memo = pickle.loads((site.root / CACHE_DIR / LAST_BUILD).read_bytes())
-    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+    except Exception:  # damaged in any way (a flipped byte can name any class): ignored
         return None
-    if not isinstance(memo, dict) or memo.get("inputs") != inputs:
+    if (
+        not isinstance(memo, dict)
+        or memo.get("inputs") != inputs
+        or not isinstance(memo.get("summary"), Summary)
+        or not isinstance(memo.get("strict"), list)
+        or not isinstance(memo.get("now"), datetime)
+        or not isinstance(memo.get("valid_until"), datetime | None)
+        or memo.get("trees") != manifests_print(out, list(OUTPUT_PARTS))
+    ):
         return None
     until, made = memo.get("valid_until"), memo.get("now")
     if made is None or site.context.now < made:
@@ -607,6 +660,7 @@ def _remembered(site: Site, inputs: str, out: Path) -> dict[str, Any] | None:
 def _remember(
     site: Site,
     inputs: str,
+    out: Path,
     units: list[Unit],
     summary: Summary,
     strict: list[tuple[str, str, str]],
@@ -620,6 +674,7 @@ def _remember(
         "now": site.context.now,
         "valid_until": min(moments) if moments else None,
         "summary": summary,
+        "trees": manifests_print(out, list(OUTPUT_PARTS)),
         "strict": strict,
     }
     path = site.root / CACHE_DIR / LAST_BUILD
@@ -706,4 +761,6 @@ def _add_static(plan: OutputPlan, folder: Path) -> None:
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
         if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-            plan.add(f"static/{rel.as_posix()}", path)
+            # Copied, never linked: a link would let an edit of the source change the live
+            # site, and a replaced source keep its old stat.
+            plan.add(f"static/{rel.as_posix()}", path.read_bytes())

@@ -13,9 +13,9 @@ from typing import Any
 from urllib.parse import urljoin, urlparse
 
 from jinja2 import (
+    DictLoader,
     Environment,
     FileSystemBytecodeCache,
-    FileSystemLoader,
     StrictUndefined,
     TemplateError,
     select_autoescape,
@@ -187,6 +187,9 @@ class Renderer:
     preview: bool = False
     extra_head: str = ""
     compiled: Path | None = None  # where compiled templates are kept between runs
+    # Every file below templates/, read once: pages are rendered from exactly the bytes the
+    # fingerprint names, even if a template is saved during the build (workers get these).
+    sources: dict[str, bytes] | None = None
     env: Environment = field(init=False)
     fingerprint: str = field(init=False)
 
@@ -197,8 +200,23 @@ class Renderer:
                 f"templates/ lacks {', '.join(missing)}: copy them from sitegen's demo site",
                 str(self.templates),
             )
+        if self.sources is None:
+            self.sources = {
+                p.relative_to(self.templates).as_posix(): p.read_bytes()
+                for p in sorted(self.templates.rglob("*"))
+                if p.is_file()
+            }
+        texts = {}
+        for name, data in self.sources.items():
+            try:
+                texts[name] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                if name in TEMPLATES:
+                    raise ConfigError(
+                        "a template must be UTF-8 text", f"templates/{name}"
+                    ) from None
         self.env = Environment(
-            loader=FileSystemLoader(self.templates),
+            loader=DictLoader(texts),
             autoescape=select_autoescape(default=True, default_for_string=True),
             undefined=StrictUndefined,
             trim_blocks=True,
@@ -209,13 +227,12 @@ class Renderer:
         )
         self.env.globals.update(sizes=SIZES, strings=strings)
         self.env.filters["longdate"] = long_date
-        sources = sorted(
-            (p.relative_to(self.templates).as_posix(), p.read_bytes())
-            for p in self.templates.rglob("*")
-            if p.is_file()
-        )
         self.fingerprint = cache_key(
-            "renderer", sources, repr(self.config), self.preview, self.extra_head
+            "renderer",
+            sorted(self.sources.items()),
+            repr(self.config),
+            self.preview,
+            self.extra_head,
         )
 
     def page(self, template: str, path: str, **context: Any) -> bytes:

@@ -204,7 +204,9 @@ class Maker:
         return Unit(
             slug=slug,
             made=now,
-            until=min(moments) if moments else None,
+            # A photo that failed may be a passing fault (memory, a killed worker): a unit with
+            # a failure is never remembered as valid, so the next build tries again.
+            until=now if failures else min(moments) if moments else None,
             view=view,
             site=site_files,
             exports=export_files,
@@ -278,6 +280,7 @@ def start_worker(
     tools: Tools,
     root: Path,
     compiled: Path | None,
+    templates: dict[str, bytes],
 ) -> None:
     """Set a worker process up once: everything but the posts, which come in chunks."""
     global _worker
@@ -290,7 +293,7 @@ def start_worker(
         hashes=FileHashes(Pack(None)),
         tools=tools,
     )
-    renderer = Renderer(config, root / "templates", compiled=compiled)
+    renderer = Renderer(config, root / "templates", compiled=compiled, sources=templates)
     _worker = (Maker(context, renderer), NameIndex(register), root, config.tone_threshold <= 0)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from sitegen.cache import Cache, cache_key
+from sitegen.cache import Cache, cache_key, content_hash
 
 OCR_VERSION = 2
 FACES_VERSION = 1
@@ -177,7 +177,8 @@ def read_words(path: Path, source_hash: str, store: Cache) -> list[str]:
             turned_words, turned = _tesseract(deskew(image.rotate(angle, expand=True)), "eng")
             if turned > confident:
                 words, confident = turned_words, turned
-    store.put_json("ocr", key, words)
+    if _unchanged(path, source_hash):
+        store.put_json("ocr", key, words)
     return words
 
 
@@ -193,5 +194,14 @@ def count_faces(path: Path, source_hash: str, store: Cache) -> int:
     detector = cv2.CascadeClassifier(cascade_path() or "")
     faces = detector.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24))
     count = len(faces)
-    store.put_json("faces", key, count)
+    if _unchanged(path, source_hash):
+        store.put_json("faces", key, count)
     return count
+
+
+def _unchanged(path: Path, source_hash: str) -> bool:
+    """Whether the photo is still the bytes its results will be stored under."""
+    try:
+        return content_hash(path.read_bytes()) == source_hash
+    except OSError:
+        return False

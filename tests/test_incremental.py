@@ -308,3 +308,122 @@ def test_remembered_posts_follow_the_audit_log_and_the_leaders(generated: Path) 
     toml.write_text(toml.read_text().replace('leaders = ["head"]', 'leaders = ["deputy"]'))
     build(generated)
     assert not live.exists()  # no post published, so no posts folder
+
+
+# --- what a review of the remembering found: each once a way to publish the wrong thing ----
+
+
+def test_a_post_saved_during_the_build_stops_it(
+    site: SiteDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sitegen import units
+
+    site.post("p", date="2026-11-02")
+    assert main(["--site", str(site.root), "--now", NOW, "approve", "p", "--by", "head"]) == 0
+    build(site.root)
+    before = contents(snapshot(site.root))
+    index = site.root / "content/posts/p/index.md"
+    index.write_text(index.read_text() + "\nAn edit after approval.\n")
+    real = units.Maker.units
+
+    def racing(self, analyses, *args, **kwargs):  # type: ignore[no-untyped-def]
+        made = real(self, analyses, *args, **kwargs)
+        index.write_text(index.read_text() + "\nAnd another, while the build runs.\n")
+        return made
+
+    monkeypatch.setattr(units.Maker, "units", racing)
+    assert main(["--site", str(site.root), "--now", NOW, "build"]) == 2
+    assert contents(snapshot(site.root)) == before  # nothing published, nothing remembered
+    monkeypatch.undo()
+    build(site.root)
+    assert not (site.root / "build/site/posts/p").exists()  # stale: edited after approval
+
+
+def test_a_photo_replaced_before_rendering_is_never_rendered_or_cached(tmp_path: Path) -> None:
+    from imagegen import save_photo  # type: ignore[import-not-found]
+
+    from sitegen.cache import Cache, content_hash
+    from sitegen.images import Job, RenderSpec, render_all
+
+    photo = tmp_path / "a.jpg"
+    save_photo(photo, "castle", size=(640, 480))
+    approved = content_hash(photo.read_bytes())
+    save_photo(photo, "beach", size=(640, 480), seed=3)  # swapped after it was hashed
+    cache = Cache(tmp_path / "cache")
+    (result,) = render_all([Job(photo, "photo-1", RenderSpec((480,), 80, 10**8), approved)], cache)
+    assert isinstance(result, Exception) and "changed" in str(result)
+    assert not (tmp_path / "cache/render").exists() or not any(
+        (tmp_path / "cache/render").rglob("*.jpg")
+    )
+
+
+def test_damaged_memo_and_manifests_are_ignored(generated: Path) -> None:
+    build(generated)
+    before = contents(snapshot(generated))
+    for path in (
+        generated / "build/.cache/last-build.pickle",
+        generated / "build/.manifest-site.pickle",
+        generated / "build/.manifest-spare-site.pickle",
+    ):
+        data = bytearray(path.read_bytes())
+        for at in range(10, len(data), 97):
+            data[at] ^= 0x5A
+        path.write_bytes(bytes(data))
+    build(generated)
+    assert contents(snapshot(generated)) == before
+
+
+def test_a_static_file_replaced_by_rename_reaches_the_site(site: SiteDir) -> None:
+    build(site.root)
+    css = site.root / "templates/static/site.css"
+    fresh = css.with_name("site.css.new")
+    fresh.write_text(css.read_text() + "\n/* new */\n")
+    os.replace(fresh, css)  # as editors and git save a file
+    build(site.root)
+    live = site.root / "build/site/static/site.css"
+    assert live.read_text().endswith("/* new */\n")
+    assert live.stat().st_ino != css.stat().st_ino  # a copy: editing the source is no edit
+
+
+def test_a_photo_that_failed_once_is_tried_again(
+    site: SiteDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imagegen import save_photo  # type: ignore[import-not-found]
+
+    from sitegen import images
+
+    save_photo(site.root / "content/posts/p/a.jpg", "castle", size=(640, 480))
+    site.post("p", date="2026-11-02", images=[{"file": "a.jpg", "alt": "A castle", "pupils": []}])
+    assert main(["--site", str(site.root), "--now", NOW, "approve", "p", "--by", "head"]) == 0
+
+    def out_of_memory(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise MemoryError("a passing fault")
+
+    monkeypatch.setattr(images, "render_image", out_of_memory)
+    monkeypatch.setattr(images, "_cached", lambda job, cache: None)
+    build(site.root)
+    assert not (site.root / "build/site/posts/p").exists()
+    monkeypatch.undo()
+    build(site.root)
+    assert (site.root / "build/site/posts/p/index.html").exists()
+
+
+def test_a_removed_post_leaves_both_trees_at_once(generated: Path) -> None:
+    build(generated)
+    slugs = sorted(p.name for p in (generated / "content/posts").iterdir())
+    edit_and_approve(generated, slugs[1])
+    build(generated)  # now there is a spare tree
+    shutil.rmtree(generated / "content/posts" / slugs[7])
+    build(generated)
+    for tree in ("site", ".spare-site", "exports", ".spare-exports"):
+        names = [p.as_posix() for p in (generated / "build" / tree).rglob("*")]
+        assert not any(slugs[7] in name for name in names), tree
+
+
+def test_a_restored_ledger_is_written_again(generated: Path) -> None:
+    build(generated)
+    ledger = generated / "content/records/publications.jsonl"
+    lines = len(ledger.read_text().splitlines())
+    ledger.write_text("")  # restored from an old backup
+    build(generated)  # nothing else changed
+    assert len(ledger.read_text().splitlines()) == lines
