@@ -8,6 +8,7 @@ import ctypes.util
 import errno
 import fcntl
 import hashlib
+import json
 import os
 import pickle
 import shutil
@@ -86,6 +87,12 @@ def build_lock(out: Path) -> Iterator[None]:
     try:
         for stale in out.glob(".staging-*"):  # left by a build that was killed
             shutil.rmtree(stale, ignore_errors=True)
+        for parked in out.glob(".parked-*"):  # a swap without renameat2, killed half way
+            live = out / parked.name.split("-", 2)[2]
+            if live.exists():
+                shutil.rmtree(parked, ignore_errors=True)
+            else:
+                os.rename(parked, live)  # the old tree back: whole, if not the newest
         yield
     finally:
         fcntl.flock(handle, fcntl.LOCK_UN)
@@ -466,9 +473,21 @@ def _place(
         with open(target, "wb") as handle:
             handle.write(content)
         return
-    if isinstance(content, Path) and _link_or_copy(os.fspath(content), target):
+    cached = isinstance(content, Path) and _cached_intact(content)
+    if cached and _link_or_copy(os.fspath(content), target):
         return
     raise Missing(rel)
+
+
+def _cached_intact(path: Path) -> bool:
+    """Whether a file of the content-addressed cache still has the hash its entry records:
+    checked before it is linked into a tree, since the cache's files are shared."""
+    try:
+        manifest = json.loads((path.parent / "manifest.json").read_text("utf-8"))
+        expected = manifest["files"][path.name]
+        return hashlib.sha256(path.read_bytes()).hexdigest() == expected
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def _link_or_copy(source: str, target: str) -> bool:

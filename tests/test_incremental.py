@@ -427,3 +427,22 @@ def test_a_restored_ledger_is_written_again(generated: Path) -> None:
     ledger.write_text("")  # restored from an old backup
     build(generated)  # nothing else changed
     assert len(ledger.read_text().splitlines()) == lines
+
+
+def test_a_cached_photo_damaged_in_place_is_made_again(site: SiteDir) -> None:
+    from imagegen import save_photo  # type: ignore[import-not-found]
+
+    save_photo(site.root / "content/posts/p/a.jpg", "castle", size=(640, 480))
+    site.post("p", date="2026-11-02", images=[{"file": "a.jpg", "alt": "A castle", "pupils": []}])
+    assert main(["--site", str(site.root), "--now", NOW, "approve", "p", "--by", "head"]) == 0
+    build(site.root)
+    before = contents(snapshot(site.root))
+    live = site.root / "build/site/posts/p/photo-1-480.jpg"
+    with live.open("r+b") as handle:  # the live file is a link into the cache: both damaged
+        handle.write(b"not a jpeg")
+    site.post("q", date="2026-11-03")  # some other change, so the build does run
+    build(site.root)
+    after = contents(snapshot(site.root))
+    assert (
+        after["build/site/posts/p/photo-1-480.jpg"] == before["build/site/posts/p/photo-1-480.jpg"]
+    )
