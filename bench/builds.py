@@ -115,23 +115,13 @@ def bench_pelican(root: Path, marker: str) -> dict[str, tuple[float, int]] | Non
     if not pelican.exists():
         return None
     site = root / "pelican"
-    cmd = [str(pelican), "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
-    files = sorted((site / "content").glob("*.md"))
-
-    def cold(_: int) -> tuple[float, int]:
-        shutil.rmtree(site / "output", ignore_errors=True)
-        shutil.rmtree(site / "cache", ignore_errors=True)
-        return run(cmd, site)
-
-    def edit(n: int) -> tuple[float, int]:
-        edit_one(files[len(files) * (n + 1) // (REPEAT + 2)], f"{marker}-{n}")
-        return run(cmd, site)
-
-    return {
-        "cold": best(cold),
-        "no change": best(lambda _: run(cmd, site)),
-        "one-post edit": best(edit),
-    }
+    return bench_tool(
+        [str(pelican), "content", "-o", "output", "-s", "pelicanconf.py", "-q"],
+        site,
+        [site / "output", site / "cache"],
+        sorted((site / "content").glob("*.md")),
+        marker,
+    )
 
 
 def bench_hugo(root: Path, marker: str) -> dict[str, tuple[float, int]] | None:
@@ -139,12 +129,23 @@ def bench_hugo(root: Path, marker: str) -> dict[str, tuple[float, int]] | None:
     if not hugo:
         return None
     site = root / "hugo"
-    cmd = [hugo, "--quiet", "-d", "public"]
-    files = sorted((site / "content/posts").glob("*/index.md"))
+    return bench_tool(
+        [hugo, "--quiet", "-d", "public"],
+        site,
+        [site / "public", site / "resources"],
+        sorted((site / "content/posts").glob("*/index.md")),
+        marker,
+    )
+
+
+def bench_tool(
+    cmd: list[str], site: Path, outputs: list[Path], files: list[Path], marker: str
+) -> dict[str, tuple[float, int]]:
+    """Cold (its output and caches removed), no-change and one-post-edit builds of a peer."""
 
     def cold(_: int) -> tuple[float, int]:
-        shutil.rmtree(site / "public", ignore_errors=True)
-        shutil.rmtree(site / "resources", ignore_errors=True)
+        for folder in outputs:
+            shutil.rmtree(folder, ignore_errors=True)
         return run(cmd, site)
 
     def edit(n: int) -> tuple[float, int]:

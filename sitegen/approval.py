@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -12,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sitegen.cache import content_hash
+from sitegen.cache import content_hash, grown_log
 from sitegen.content import FENCE
 from sitegen.model import Post
 
@@ -119,19 +118,7 @@ def valid_entries(root: Path, memo: Any = None) -> dict[str, dict[str, Any]]:
         data = (root / AUDIT_LOG).read_bytes()
     except (OSError, ValueError):
         return {}
-    known = memo.get("log") if memo is not None else None
-    valid: dict[str, dict[str, Any]] = {}
-    start = 0
-    if isinstance(known, tuple) and len(known) == 3:
-        length, prefix, entries = known
-        if len(data) >= length and hashlib.sha256(data[:length]).hexdigest() == prefix:
-            valid, start = dict(entries), length
-    whole = data.rfind(b"\n") + 1  # a half-written last line counts, and is read again
-    if whole > start:
-        valid |= _valid_lines(data[start:whole])
-        if memo is not None:
-            memo.put("log", (whole, hashlib.sha256(data[:whole]).hexdigest(), dict(valid)))
-    return valid | _valid_lines(data[whole:])
+    return grown_log(data, memo, "log", lambda state, lines: state.update(_valid_lines(lines)))
 
 
 def _valid_lines(data: bytes) -> dict[str, dict[str, Any]]:

@@ -11,7 +11,7 @@ import pickle
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -283,6 +283,28 @@ def _collector_paused() -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+def grown_log(
+    data: bytes, memo: Pack | None, name: str, add: Callable[[dict[Any, Any], bytes], None]
+) -> dict[Any, Any]:
+    """A state made by `add`ing an append-only log's lines to an empty dict. `memo` remembers
+    it up to the log's last whole line, so a log that grew is read from there on (and one
+    edited before that point, from its start); a half-written last line is read each time."""
+    known = memo.get(name) if memo is not None else None
+    state: dict[Any, Any] = {}
+    start = 0
+    if isinstance(known, tuple) and len(known) == 3:
+        length, prefix, remembered = known
+        if len(data) >= length and hashlib.sha256(data[:length]).hexdigest() == prefix:
+            state, start = dict(remembered), length
+    whole = data.rfind(b"\n") + 1
+    if whole > start:
+        add(state, data[start:whole])
+        if memo is not None:
+            memo.put(name, (whole, hashlib.sha256(data[:whole]).hexdigest(), dict(state)))
+    add(state, data[whole:])
+    return state
 
 
 class FileHashes:

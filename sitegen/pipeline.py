@@ -702,26 +702,9 @@ def _website(
     for path, spec in list_pages(config, views).items():
         plan.add(path, _made(site, trust, path, spec.key(renderer), partial(spec.render, renderer)))
     newest = [v.fingerprint for v in views[: feeds.FEED_ITEMS]]
-    plan.add(
-        "feed.xml",
-        _made(
-            site,
-            trust,
-            "feed.xml",
-            cache_key("atom", repr(config), newest),
-            partial(feeds.atom, config, views),
-        ),
-    )
-    plan.add(
-        "feed.json",
-        _made(
-            site,
-            trust,
-            "feed.json",
-            cache_key("json", repr(config), newest),
-            partial(feeds.json_feed, config, views),
-        ),
-    )
+    for path, make in (("feed.xml", feeds.atom), ("feed.json", feeds.json_feed)):
+        key = cache_key(path, repr(config), newest)
+        plan.add(path, _made(site, trust, path, key, partial(make, config, views)))
     pages = {
         path.removesuffix("index.html"): None for path in plan.files if path.endswith("index.html")
     }

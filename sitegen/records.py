@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sitegen.cache import grown_log
 
 LEDGER = Path("content/records/publications.jsonl")
 PUBLISHED, REMOVED, TAKEN_DOWN = "published", "removed", "taken_down"
@@ -49,20 +50,7 @@ def current(root: Path, memo: Any = None) -> dict[tuple[str, str], Standing]:
         data = (root / LEDGER).read_bytes()
     except FileNotFoundError:
         return {}
-    known = memo.get("ledger") if memo is not None else None
-    state: dict[tuple[str, str], Standing] = {}
-    start = 0
-    if isinstance(known, tuple) and len(known) == 3:
-        length, prefix, standing = known
-        if len(data) >= length and hashlib.sha256(data[:length]).hexdigest() == prefix:
-            state, start = dict(standing), length
-    whole = data.rfind(b"\n") + 1  # a half-written last line counts, and is read again
-    if whole > start:
-        _advance(state, data[start:whole])
-        if memo is not None:
-            memo.put("ledger", (whole, hashlib.sha256(data[:whole]).hexdigest(), dict(state)))
-    _advance(state, data[whole:])
-    return state
+    return grown_log(data, memo, "ledger", _advance)
 
 
 def _advance(state: dict[tuple[str, str], Standing], data: bytes) -> None:
