@@ -11,9 +11,6 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
-
 from sitegen import __version__
 from sitegen.approval import read_audit_log
 from sitegen.dpo import (
@@ -27,12 +24,13 @@ from sitegen.dpo import (
 from sitegen.errors import SitegenError, UsageError
 from sitegen.pipeline import Site, Timings, build, check, decisions, load_site
 from sitegen.policy import Checked
+from sitegen.terminal import console, escape
 from sitegen.workflow import approve, find_post, new_post, submit
 
 OK, POLICY, USAGE = 0, 1, 2
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = console()
+err = console(stderr=True)
 
 
 def _common() -> argparse.ArgumentParser:
