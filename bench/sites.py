@@ -191,6 +191,7 @@ def write_pelican(root: Path, items: list[dict[str, object]]) -> None:
         'AUTHOR = "Mrs Jones"\nSITENAME = "Ysgol Meincnod"\nSITEURL = ""\nPATH = "content"\n'
         'TIMEZONE = "Europe/London"\nDEFAULT_LANG = "en"\nDEFAULT_PAGINATION = 10\n'
         "FEED_ALL_ATOM = 'feeds/all.atom.xml'\nCATEGORY_FEED_ATOM = None\n"
+        "FEED_MAX_ITEMS = 20\n"  # as sitegen's feeds
         "TRANSLATION_FEED_ATOM = None\nAUTHOR_FEED_ATOM = None\nAUTHOR_FEED_RSS = None\n"
         "ARTICLE_URL = 'posts/{slug}/'\nARTICLE_SAVE_AS = 'posts/{slug}/index.html'\n"
         "LOAD_CONTENT_CACHE = True\nCACHE_CONTENT = True\nCONTENT_CACHING_LAYER = 'reader'\n"
@@ -239,5 +240,5 @@ def write_hugo(root: Path, items: list[dict[str, object]]) -> None:
         path.write_text(text)
     (root / "hugo.toml").write_text(
         'baseURL = "https://bench.example.sch.uk/"\ntitle = "Ysgol Meincnod"\n'
-        'languageCode = "en-gb"\n[taxonomies]\ntag = "tags"\n'
+        'languageCode = "en-gb"\nrssLimit = 20\n[taxonomies]\ntag = "tags"\n'
     )
