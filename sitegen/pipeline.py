@@ -247,7 +247,8 @@ def analyse_all(site: Site, progress: Progress | None = None) -> list[Analysis]:
     fresh = _analyse(site, [folders[i] for i in missing], advance)
     for i, analysis in zip(missing, fresh, strict=True):
         results[i] = analysis
-        site.store.analyses.put(keys[i], analysis)
+        if _post_key(site, str(folders[i])) == keys[i]:  # else saved meanwhile: not kept
+            site.store.analyses.put(keys[i], analysis)
     return [r for r in results if r is not None]
 
 

@@ -62,4 +62,4 @@ def console(stderr: bool = False) -> Any:
         return Plain(stderr)
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)

@@ -20,4 +20,4 @@ def test_escape_is_riches(text: str) -> None:
 @given(TEXT, TEXT)
 def test_plain_text_is_what_rich_renders(before: str, after: str) -> None:
     markup = f"[green]{escape(before)}[/] [bold red]{escape(after)}[/]"
-    assert plain(markup) == render(markup).plain
+    assert plain(markup) == render(markup, emoji=False).plain  # a ":a:" stays as written
