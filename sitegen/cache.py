@@ -41,9 +41,20 @@ def content_hash(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def cache_key(*parts: Any) -> str:
-    """The hash of the inputs (bytes are hashed, everything else serialised) and the code."""
-    digest = hashlib.sha256(CODE_VERSION)
+def source_version(*modules: str) -> bytes:
+    """The hash of some of sitegen's modules, for results that depend on them alone (a photo's
+    renders, its OCR): a change elsewhere in sitegen does not throw hours of OCR away."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in modules:
+        digest.update(name.encode() + b"\0" + (package / name).read_bytes())
+    return digest.digest()
+
+
+def cache_key(*parts: Any, code: bytes | None = None) -> str:
+    """The hash of the inputs (bytes are hashed, everything else serialised) and the code:
+    all of sitegen's, or the `code` of the modules that make the result."""
+    digest = hashlib.sha256(CODE_VERSION if code is None else code)
     for part in parts:
         if isinstance(part, bytes | bytearray | memoryview):
             digest.update(b"b" + hashlib.sha256(part).digest())

@@ -13,7 +13,7 @@ from typing import Any
 
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
-from sitegen.cache import Cache, cache_key, content_hash
+from sitegen.cache import Cache, cache_key, content_hash, source_version
 from sitegen.imageverify import ImageStructureError, check_publishable, jpeg_markers
 
 try:  # iPhone and iPad photos
@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - pillow-heif is a dependency; this keep
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "HEIF")
 FACTS_VERSION = 1
+IMAGE_CODE = source_version("images.py", "imageverify.py")  # what makes facts and renders
 RENDER_VERSION = 1
 DECODE_ERRORS = (
     OSError,
@@ -217,7 +218,7 @@ def image_facts(
     if source_hash is None:
         source = path.read_bytes()
         source_hash = content_hash(source)
-    key = cache_key("facts", FACTS_VERSION, source_hash, max_pixels)
+    key = cache_key("facts", FACTS_VERSION, source_hash, max_pixels, code=IMAGE_CODE)
     cached = cache.get_json("facts", key)
     if isinstance(cached, dict):
         try:
@@ -362,7 +363,8 @@ class Job:
         digest = self.source_hash or content_hash(
             source if source is not None else self.source.read_bytes()
         )
-        return cache_key("render", RENDER_VERSION, digest, safe_stem(self.name), asdict(self.spec))
+        name, spec = safe_stem(self.name), asdict(self.spec)
+        return cache_key("render", RENDER_VERSION, digest, name, spec, code=IMAGE_CODE)
 
 
 def _render_job(

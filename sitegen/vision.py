@@ -12,10 +12,11 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from sitegen.cache import Cache, cache_key, content_hash
+from sitegen.cache import Cache, cache_key, content_hash, source_version
 
 OCR_VERSION = 2
 FACES_VERSION = 1
+VISION_CODE = source_version("vision.py")  # what reads words and counts faces
 OCR_LANGUAGES = "eng+cym"
 LONGEST_SIDE = 1600  # text and faces on school photos are large enough at this size
 GOOD_WORDS = 4  # confident words at 0° before the other rotations are not worth trying
@@ -165,7 +166,7 @@ def _tesseract(image: Image.Image, languages: str = OCR_LANGUAGES) -> tuple[list
 
 def read_words(path: Path, source_hash: str, store: Cache) -> list[str]:
     """Every word Tesseract reads in the photo, trying the rotations a phone photo needs."""
-    key = cache_key("ocr", OCR_VERSION, OCR_LANGUAGES, source_hash)
+    key = cache_key("ocr", OCR_VERSION, OCR_LANGUAGES, source_hash, code=VISION_CODE)
     known = store.get_json("ocr", key)
     if isinstance(known, list):
         return [str(w) for w in known]
@@ -183,7 +184,7 @@ def read_words(path: Path, source_hash: str, store: Cache) -> list[str]:
 
 
 def count_faces(path: Path, source_hash: str, store: Cache) -> int:
-    key = cache_key("faces", FACES_VERSION, CASCADE, source_hash)
+    key = cache_key("faces", FACES_VERSION, CASCADE, source_hash, code=VISION_CODE)
     known = store.get_json("faces", key)
     if isinstance(known, int):
         return known
