@@ -326,8 +326,15 @@ class FileHashes:
 
     def __init__(self, pack: Pack) -> None:
         self.pack = pack
+        # Hashes a build's keys were made from: every later look-up in the build (photos
+        # rendered, ledger entries) names those bytes, so a file swapped and swapped back
+        # meanwhile can never pass as the one that was checked.
+        self.pinned: dict[str, str] = {}
 
-    def hash(self, path: Path | str) -> str:
+    def hash(self, path: Path | str, fresh: bool = False) -> str:
+        """The file's hash: the pinned one, unless `fresh` (then read by its stat now)."""
+        if not fresh and (known := self.pinned.get(str(path))) is not None:
+            return known
         try:
             st = os.stat(path)
         except (OSError, ValueError):

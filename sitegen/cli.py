@@ -128,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130
+    except OSError as exc:  # a full disk, a folder without permission: said, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        err.print(f"[bold red]error:[/] {escape(where + (exc.strerror or str(exc)))}")
+        return USAGE
 
 
 def _site(args: argparse.Namespace, root: Path) -> Site:
@@ -142,7 +146,7 @@ def _site(args: argparse.Namespace, root: Path) -> Site:
 def cmd_new(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
     path = new_post(site, args.title, args.author, args.date)
-    out.print(f"created {path.relative_to(root)}")
+    out.print(f"created {escape(str(path.relative_to(root)))}")
     if args.author not in site.config.authors:
         out.print(
             f"[yellow]note:[/] {escape(args.author)} has no display name in [site.authors] "
@@ -273,7 +277,7 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
     with _progress() as progress:
         result = build(site, out_dir, progress, timings)
     summary = result.summary
-    shown = out_dir.relative_to(root) if out_dir.is_relative_to(root) else out_dir
+    shown = escape(str(out_dir.relative_to(root) if out_dir.is_relative_to(root) else out_dir))
     out.print(f"[green]built[/] {shown}/site: {summary.published} post(s) on the website")
     for platform, count in summary.exported.items():
         out.print(f"  exported {count} post(s) for {platform} to {shown}/exports/{platform}")
@@ -385,13 +389,15 @@ def cmd_takedown(args: argparse.Namespace, root: Path) -> int:
         for t in group:
             out.print(f"  {escape(t.slug)}: {escape(t.reason)} (published {t.published_at[:10]})")
             what = f'the post "{escape(t.title)}"' if t.reason != PHOTOS_ONLY else "the photos"
-            where = f" at {t.url}" if t.url and platform == "website" else ""
-            photos = f" with its photos {', '.join(t.images)}" if t.images else ""
+            where = f" at {escape(t.url)}" if t.url and platform == "website" else ""
+            photos = f" with its photos {escape(', '.join(t.images))}" if t.images else ""
             out.print(f"    remove {what}{where}{photos}")
             if platform == "website":
                 out.print("    `sitegen build` removes it from the website")
             else:
-                out.print(f"    then: sitegen takedown --done {t.slug} --platform {platform}")
+                out.print(
+                    f"    then: sitegen takedown --done {escape(t.slug)} --platform {platform}"
+                )
     return OK
 
 

@@ -93,6 +93,9 @@ def build_lock(out: Path) -> Iterator[None]:
                 shutil.rmtree(parked, ignore_errors=True)
             else:
                 os.rename(parked, live)  # the old tree back: whole, if not the newest
+        for spare in out.glob(".spare-*"):  # no manifest: nobody knows what it holds
+            if not (out / MANIFEST.format("spare-" + spare.name[len(".spare-") :])).exists():
+                shutil.rmtree(spare, ignore_errors=True)
         yield
     finally:
         fcntl.flock(handle, fcntl.LOCK_UN)
@@ -240,6 +243,8 @@ def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
                 if live[name] is not None:
                     kept = _forget_retired(spare, live[name] or {}, planned[name])
                     _save_manifest(out / MANIFEST.format("spare-" + name), kept)
+                else:  # what the retired tree holds is unknown: it goes whole
+                    shutil.rmtree(spare, ignore_errors=True)
             else:
                 if target.exists():
                     target.unlink()

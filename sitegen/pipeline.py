@@ -155,14 +155,21 @@ T = TypeVar("T")
 def _parsed(path: Path, parse: Callable[[], T]) -> tuple[T, str]:
     """What `parse` makes of a file, and the hash of the bytes it read: the file is read before
     and after, so that results are never remembered under the hash of other bytes."""
-    before = _read(path)
+
+    def read() -> bytes | None:
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None  # missing or unreadable: not the same as empty
+
+    before = read()
     value = parse()
-    if _read(path) != before:
+    if read() != before:
         raise ChangedError(
             "changed while sitegen was reading it: nothing was done, run the command again",
             str(path),
         )
-    return value, content_hash(before)
+    return value, content_hash(before) if before is not None else "unreadable"
 
 
 ANALYSIS_VERSION = 1
@@ -184,9 +191,10 @@ def post_keys(site: Site) -> tuple[list[Path], list[str]]:
     return site._keys
 
 
-def _post_key(site: Site, folder: str) -> str | None:
+def _post_key(site: Site, folder: str, fresh: bool = False) -> str | None:
     """The hash of a post's files and of what its analysis reads besides (the register's names,
-    the settings it depends on); None when the folder holds no readable index.md."""
+    the settings it depends on); None when the folder holds no readable index.md. The files'
+    hashes are pinned for the rest of the build; `fresh` reads them again instead."""
     if site._key_common is None:
         config = site.config
         names = sorted(
@@ -205,13 +213,16 @@ def _post_key(site: Site, folder: str) -> str | None:
     files: dict[str, str] = {}
     if not _files_below(hashes, folder, "", files):
         return None
-    index = files.pop("index.md", None)
-    digest = hashes.hash(index) if index else "missing"
-    if digest == "missing":
+    found = {rel: hashes.hash(path, fresh) for rel, path in files.items()}
+    if found.get("index.md", "missing") == "missing":
         return None
+    if not fresh:
+        for rel, digest in found.items():
+            hashes.pinned[files[rel]] = digest
+    digest = found.pop("index.md")
     # Every file below the folder (images may sit in subfolders), and the folder's own path:
     # a renamed or copied post is a different post.
-    below = sorted((rel, hashes.hash(path)) for rel, path in files.items())
+    below = sorted(found.items())
     return _hash_of(site._key_common, folder, digest, *(f"{r}\0{h}" for r, h in below))
 
 
@@ -247,7 +258,7 @@ def analyse_all(site: Site, progress: Progress | None = None) -> list[Analysis]:
     fresh = _analyse(site, [folders[i] for i in missing], advance)
     for i, analysis in zip(missing, fresh, strict=True):
         results[i] = analysis
-        if _post_key(site, str(folders[i])) == keys[i]:  # else saved meanwhile: not kept
+        if _post_key(site, str(folders[i]), fresh=True) == keys[i]:  # else saved meanwhile
             site.store.analyses.put(keys[i], analysis)
     return [r for r in results if r is not None]
 
@@ -511,7 +522,7 @@ def _units(
         made = maker.units(fresh, progress)
         pages = maker.made
     for i in missing:  # files saved during the build: nothing is remembered or published
-        if _post_key(site, str(folders[i])) != keys[i]:
+        if _post_key(site, str(folders[i]), fresh=True) != keys[i]:
             raise ChangedError(
                 "changed while the build was reading it: nothing was published, build again",
                 str(folders[i].relative_to(site.root)),
@@ -565,9 +576,13 @@ def _make_in_workers(
     )
     with ProcessPoolExecutor(workers, initializer=start_worker, initargs=setup) as pool:
         futures = []
+        pinned = site.store.hashes.pinned
         for chunk in chunks:
             paths = {f"posts/{folder.name}/index.html" for folder, _ in chunk}
-            futures.append(pool.submit(work, chunk, {p: known[p] for p in paths & known.keys()}))
+            prefixes = tuple(f"{folder}{os.sep}" for folder, _ in chunk)
+            pins = {p: h for p, h in pinned.items() if p.startswith(prefixes)}
+            records = {p: known[p] for p in paths & known.keys()}
+            futures.append(pool.submit(work, chunk, records, pins))
         for future in futures:
             done_analyses, done_units, done_made = future.result()
             analyses += done_analyses
@@ -721,7 +736,7 @@ def _website(
         ),
     )
     plan.add("robots.txt", feeds.robots(config))
-    _add_static(plan, site.root / "templates" / "static")
+    add_static(plan, renderer)
     return plan
 
 
@@ -739,12 +754,10 @@ def _exports(site: Site, units: list[Unit]) -> tuple[OutputPlan, dict[str, list[
     return plan, bundles
 
 
-def _add_static(plan: OutputPlan, folder: Path) -> None:
-    if not folder.is_dir():
-        return
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-            # Copied, never linked: a link would let an edit of the source change the live
-            # site, and a replaced source keep its old stat.
-            plan.add(f"static/{rel.as_posix()}", path.read_bytes())
+def add_static(plan: OutputPlan, renderer: Renderer) -> None:
+    """templates/static/ as the renderer read it (the bytes its fingerprint names), copied:
+    never linked, or an edit of a source would change the live site without a build."""
+    for name, data in sorted((renderer.sources or {}).items()):
+        rel = name.removeprefix("static/")
+        if rel != name and not any(part.startswith(".") for part in rel.split("/")):
+            plan.add(f"static/{rel}", data)

@@ -20,7 +20,7 @@ from sitegen.gate import WEBSITE, consented_images, decide
 from sitegen.images import Job, RenderSpec, render_all
 from sitegen.model import ImageRef, Post
 from sitegen.output import OutputPlan, build_lock, publish
-from sitegen.pipeline import Site, _add_static, load_site
+from sitegen.pipeline import Site, add_static, load_site
 from sitegen.policy import Checked, judge
 from sitegen.render import PostView, Renderer, post_view, render_pages
 from sitegen.units import published_name
@@ -135,7 +135,7 @@ def build_preview(site: Site) -> int:
         plan.add(path, page)
     plan.add("feed.xml", feeds.atom(site.config, views, site.store.pages))
     plan.add("feed.json", feeds.json_feed(site.config, views, site.store.pages))
-    _add_static(plan, site.root / "templates" / "static")
+    add_static(plan, renderer)
     with build_lock(site.root / "build"):
         publish(site.root / "build", {PREVIEW: plan})
     site.store.save()

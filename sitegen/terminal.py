@@ -53,6 +53,7 @@ class Plain:
 
     def print(self, *objects: Any, **_: Any) -> None:
         self.file.write(" ".join(plain(str(o)) for o in objects) + "\n")
+        self.file.flush()  # as rich does: stdout and stderr stay in order in one log
 
 
 def console(stderr: bool = False) -> Any:

@@ -298,11 +298,14 @@ def start_worker(
 
 
 def work(
-    items: list[tuple[Path, Analysis | None]], known: dict[str, Record]
+    items: list[tuple[Path, Analysis | None]], known: dict[str, Record], pins: dict[str, str]
 ) -> tuple[list[Analysis], list[Unit], dict[str, Record]]:
-    """A chunk of posts, in a worker: analysed (unless already), judged, decided and made."""
+    """A chunk of posts, in a worker: analysed (unless already), judged, decided and made,
+    with the file hashes the build's keys were made from (`pins`)."""
     assert _worker is not None, "start_worker runs first"
     maker, names, root, prefilter = _worker
+    if maker.context.hashes is not None:
+        maker.context.hashes.pinned = pins
     config, register = maker.context.config, maker.context.register
     analyses = [
         analysis

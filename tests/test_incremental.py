@@ -446,3 +446,50 @@ def test_a_cached_photo_damaged_in_place_is_made_again(site: SiteDir) -> None:
     assert (
         after["build/site/posts/p/photo-1-480.jpg"] == before["build/site/posts/p/photo-1-480.jpg"]
     )
+
+
+def test_a_spare_tree_nobody_can_vouch_for_goes(generated: Path) -> None:
+    build(generated)
+    slugs = sorted(p.name for p in (generated / "content/posts").iterdir())
+    edit_and_approve(generated, slugs[1])
+    build(generated)
+    (generated / "build/.manifest-site.pickle").unlink()  # lost: the live tree is unknown
+    shutil.rmtree(generated / "content/posts" / slugs[9])
+    build(generated)
+    build(generated)
+    names = [p.as_posix() for p in (generated / "build").rglob("*")]
+    assert not any(slugs[9] in name and "/.cache/" not in name for name in names)
+
+
+def test_a_photo_swapped_and_back_during_the_build_is_never_published(
+    site: SiteDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imagegen import save_photo  # type: ignore[import-not-found]
+
+    from sitegen import units
+
+    photo = site.root / "content/posts/p/a.jpg"
+    save_photo(photo, "castle", size=(640, 480))
+    site.post("p", date="2026-11-02", images=[{"file": "a.jpg", "alt": "A castle", "pupils": []}])
+    assert main(["--site", str(site.root), "--now", NOW, "approve", "p", "--by", "head"]) == 0
+    approved = photo.read_bytes()
+    build(site.root)
+    published = (site.root / "build/site/posts/p/photo-1-480.jpg").read_bytes()
+    shutil.rmtree(site.root / "build")  # a cold build: the photo is rendered again
+    real = units.render_images
+
+    def swapping(*args, **kwargs):  # type: ignore[no-untyped-def]
+        save_photo(photo, "beach", size=(640, 480), seed=9)  # not the approved photo
+        try:
+            return real(*args, **kwargs)
+        finally:
+            photo.unlink()
+            photo.write_bytes(approved)  # and back before the build looks again
+
+    monkeypatch.setattr(units, "render_images", swapping)
+    main(["--site", str(site.root), "--now", NOW, "build"])
+    live = site.root / "build/site/posts/p/photo-1-480.jpg"
+    assert not live.exists() or live.read_bytes() == published
+    monkeypatch.undo()
+    build(site.root)
+    assert live.read_bytes() == published
