@@ -100,6 +100,7 @@ class Site:
     sources: dict[str, str] = field(default_factory=dict)  # hashes of the bytes parsed
     _analyses: list[Analysis] | None = None
     _key_common: str | None = None
+    _files: dict[str, list[str]] = field(default_factory=dict)  # each post folder's files
     _keys: tuple[list[Path], list[str]] | None = None
 
     @property
@@ -219,6 +220,7 @@ def _post_key(site: Site, folder: str, fresh: bool = False) -> str | None:
     if not fresh:
         for rel, digest in found.items():
             hashes.pinned[files[rel]] = digest
+        site._files[folder] = list(files.values())
     digest = found.pop("index.md")
     # Every file below the folder (images may sit in subfolders), and the folder's own path:
     # a renamed or copied post is a different post.
@@ -579,8 +581,12 @@ def _make_in_workers(
         pinned = site.store.hashes.pinned
         for chunk in chunks:
             paths = {f"posts/{folder.name}/index.html" for folder, _ in chunk}
-            prefixes = tuple(f"{folder}{os.sep}" for folder, _ in chunk)
-            pins = {p: h for p, h in pinned.items() if p.startswith(prefixes)}
+            pins = {
+                path: pinned[path]
+                for folder, _ in chunk
+                for path in site._files.get(str(folder), [])
+                if path in pinned
+            }
             records = {p: known[p] for p in paths & known.keys()}
             futures.append(pool.submit(work, chunk, records, pins))
         for future in futures:
