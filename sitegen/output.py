@@ -139,19 +139,13 @@ NO_RECORD: Record = ("", -1, -1, -1)
 def _load_manifest(path: Path) -> dict[str, Record] | None:
     """A manifest as written, or None when it is missing or damaged in any way."""
     try:
-        data = pickle.loads(path.read_bytes())
-    except Exception:  # a flipped byte can make pickle raise almost anything
+        data = path.read_bytes()
+        if hashlib.sha256(data[32:]).digest() != data[:32]:
+            return None  # damaged, or written by a killed build
+        records = pickle.loads(data[32:])
+    except Exception:  # unreadable, or not sitegen's pickle at all
         return None
-    if not isinstance(data, dict) or not all(
-        isinstance(rel, str)
-        and isinstance(record, tuple)
-        and len(record) == 4
-        and isinstance(record[0], str)
-        and all(isinstance(n, int) for n in record[1:])
-        for rel, record in data.items()
-    ):
-        return None
-    return data
+    return records if isinstance(records, dict) else None
 
 
 def manifests_print(out: Path, names: list[str]) -> str:
@@ -167,8 +161,9 @@ def manifests_print(out: Path, names: list[str]) -> str:
 
 
 def _save_manifest(path: Path, records: dict[str, Record]) -> None:
+    payload = pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.write_bytes(hashlib.sha256(payload).digest() + payload)  # checked on every read
     os.replace(tmp, path)
 
 
