@@ -22,6 +22,15 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO.parent / "shared" / "fixtures"
 PHOTOS = FIXTURES / "photos"
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not PHOTOS.is_dir():
+        pytest.exit(
+            f"the real camera photos the tests use are missing: {PHOTOS} (the project's "
+            "shared/ folder must sit beside this checkout)",
+            returncode=2,
+        )
+
 SITE_TOML = """\
 [site]
 title = "Ysgol Prawf"
