@@ -128,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130
+    except BrokenPipeError:  # `sitegen status | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return OK
     except OSError as exc:  # a full disk, a folder without permission: said, not a traceback
         where = f"{exc.filename}: " if exc.filename else ""
         err.print(f"[bold red]error:[/] {escape(where + (exc.strerror or str(exc)))}")
