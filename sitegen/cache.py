@@ -11,7 +11,7 @@ import pickle
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -220,6 +220,10 @@ class Pack:
         if value is not None:
             self.used.add(key)
         return value
+
+    def keep(self, keys: Iterable[str]) -> None:
+        """Entries this build did not read but will want again: not dropped at `save`."""
+        self.used.update(keys)
 
     def put(self, key: str, value: Any) -> None:
         self.entries[key] = value

@@ -31,7 +31,6 @@ from sitegen.output import (
     OutputPlan,
     Same,
     build_lock,
-    fingerprint,
     intact,
     manifests_print,
     publish,
@@ -40,7 +39,7 @@ from sitegen.policy import Analysis, Checked, Context, analyse, judge
 from sitegen.policy.names import NameIndex
 from sitegen.register import load_register
 from sitegen.render import PostView, Renderer, list_pages
-from sitegen.units import Maker, Progress, Record, Unit, start_worker, work
+from sitegen.units import Maker, Progress, Record, Unit, made_from, start_worker, work
 from sitegen.vision import tools
 
 CACHE_DIR = Path("build/.cache")
@@ -493,7 +492,7 @@ def _units(
     missing = [i for i, u in enumerate(units) if u is None]
     for i, unit in enumerate(units):
         if unit is not None:  # its page's record stays for when the unit is made again
-            memory.used.add(f"made\0posts/{folders[i].name}/index.html")
+            memory.keep([f"made\0posts/{folders[i].name}/index.html"])
     if not missing:
         return [u for u in units if u is not None]
     pack = site.store.analyses
@@ -541,7 +540,7 @@ def _units(
     for path, record in pages.items():
         memory.put("made\0" + path, record)
     if pack.loaded:  # every current post's analysis stays, used by this build or not
-        pack.used.update(keys)
+        pack.keep(keys)
     timings.mark("posts")
     return [u for u in units if u is not None]
 
@@ -626,12 +625,10 @@ def _made(site: Site, trust: bool, path: str, key: str, make: Callable[[], bytes
     """An output made from inputs hashed as `key`: the last build's file when the key is the
     same (the live or spare tree has it), else made now."""
     memory = site.store.memory
-    record = memory.get("made\0" + path) if trust else None
-    if isinstance(record, tuple) and record[0] == key:
-        return Same(record[1])
-    data = make()
-    memory.put("made\0" + path, (key, fingerprint(data)))
-    return data
+    content, record = made_from(memory.get("made\0" + path) if trust else None, key, make)
+    if not isinstance(content, Same):
+        memory.put("made\0" + path, record)
+    return content
 
 
 # --- the whole build's memory: a build of unchanged inputs does nothing -------------------

@@ -79,14 +79,6 @@ def latest(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]
     return state
 
 
-def last_published(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-    state: dict[tuple[str, str], dict[str, Any]] = {}
-    for event in events:
-        if event["event"] == PUBLISHED:
-            state[(event["slug"], event["platform"])] = event
-    return state
-
-
 def changes(
     state: dict[tuple[str, str], Standing],
     now: list[Publication],

@@ -70,6 +70,15 @@ def _same(content: Content) -> Content:
     return Same(fingerprint(content)) if isinstance(content, bytes) else content
 
 
+def made_from(record: object, key: str, make: Callable[[], bytes]) -> tuple[Content, Record]:
+    """A file made from inputs hashed as `key`: the last build's (the live or spare tree has
+    it) when its record names the same key, else made now; and the record to keep."""
+    if isinstance(record, tuple) and record[0] == key:
+        return Same(record[1]), record
+    data = make()
+    return data, (key, fingerprint(data))
+
+
 @dataclass
 class Maker:
     """What making posts' units needs, in the build's process or in a worker: the rules'
@@ -96,15 +105,8 @@ class Maker:
         return self.context.hashes or FileHashes(Pack(None))
 
     def output(self, path: str, key: str, make: Callable[[], bytes]) -> Content:
-        """A file made from inputs hashed as `key`: the last build's when the key is the same
-        (the live or spare tree has it), else made now."""
-        record = self.known.get(path)
-        if record is not None and record[0] == key:
-            self.made[path] = record
-            return Same(record[1])
-        data = make()
-        self.made[path] = (key, fingerprint(data))
-        return data
+        content, self.made[path] = made_from(self.known.get(path), key, make)
+        return content
 
     def unit(self, d: Decision, images: Rendered, failed: dict[tuple[str, str], str]) -> Unit:
         ctx = self.context
