@@ -111,14 +111,14 @@ def valid_entries(root: Path, memo: Any = None) -> dict[str, dict[str, Any]]:
     """Entries whose hash matches their contents, by hash: what an approval may point to.
 
     Each line stands on its own here (the chain is `audit verify`'s business), so `memo` (a
-    cache Pack) remembers the answer for the log up to its last whole line, and a log that
-    grew is read from there on.
+    cache Pack of its own) remembers the answer for the log up to its last whole line, and a
+    log that grew is read from there on.
     """
     try:
         data = (root / AUDIT_LOG).read_bytes()
     except (OSError, ValueError):
         return {}
-    return grown_log(data, memo, "log", lambda state, lines: state.update(_valid_lines(lines)))
+    return grown_log(data, memo, _valid_lines)
 
 
 def _valid_lines(data: bytes) -> dict[str, dict[str, Any]]:

@@ -11,7 +11,7 @@ import pickle
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +154,9 @@ class Pack:
 
     The file is a first record holding every entry, then records of what later builds
     changed, appended: a build that changed one post writes that post's entries, not the
-    pack again. Once the appended records outweigh the first, the pack is written anew.
+    pack again. Once the appended records reach half the first, the pack is written anew:
+    every build reads all of them (after an upgrade of sitegen, say, each post is appended
+    again, and reading the pack would cost twice as much until then).
     Records are read in order up to the first that fails its checksum (a build killed while
     appending): what comes before it is an older, whole state, and older entries are only
     ever missed, never wrong, since every key names the inputs of its value.
@@ -162,27 +164,27 @@ class Pack:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._entries: dict[str, Any] | None = None
-        self.used: set[str] = set()
-        self._changed: set[str] = set()
+        self._entries: dict[Hashable, Any] | None = None
+        self.used: set[Hashable] = set()
+        self._changed: set[Hashable] = set()
         self._first = 0  # bytes of the first record
         self._valid = 0  # bytes of the records read whole
 
     @property
-    def entries(self) -> dict[str, Any]:
+    def entries(self) -> dict[Hashable, Any]:
         """Read on first use: a command that needs no entry never pays for the file."""
         if self._entries is None:
             self._entries = self._read()
         return self._entries
 
-    def _read(self) -> dict[str, Any]:
+    def _read(self) -> dict[Hashable, Any]:
         if self.path is None:
             return {}
         try:
             data = self.path.read_bytes()
         except OSError:
             return {}
-        entries: dict[str, Any] = {}
+        entries: dict[Hashable, Any] = {}
         offset = 0
         while offset + HEADER <= len(data):
             size = int.from_bytes(data[offset : offset + 8], "big")
@@ -215,17 +217,17 @@ class Pack:
     def loaded(self) -> bool:
         return self._entries is not None
 
-    def get(self, key: str) -> Any | None:
+    def get(self, key: Hashable) -> Any | None:
         value = self.entries.get(key)
         if value is not None:
             self.used.add(key)
         return value
 
-    def keep(self, keys: Iterable[str]) -> None:
+    def keep(self, keys: Iterable[Hashable]) -> None:
         """Entries this build did not read but will want again: not dropped at `save`."""
         self.used.update(keys)
 
-    def put(self, key: str, value: Any) -> None:
+    def put(self, key: Hashable, value: Any) -> None:
         self.entries[key] = value
         self.used.add(key)
         self._changed.add(key)
@@ -256,7 +258,7 @@ class Pack:
         with _collector_paused():
             payload = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
         with self.path.open("ab") as handle:
-            if handle.tell() != self._valid or self._valid + len(payload) > 2 * self._first:
+            if handle.tell() != self._valid or 2 * (self._valid + len(payload)) > 3 * self._first:
                 return False
             handle.write(_record_header(payload) + payload)
         self._valid += HEADER + len(payload)
@@ -300,25 +302,35 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+GROWN = "\0grown"  # a log's pack: how much of the log its other entries describe
+
+
 def grown_log(
-    data: bytes, memo: Pack | None, name: str, add: Callable[[dict[Any, Any], bytes], None]
+    data: bytes, pack: Pack | None, parse: Callable[[bytes], dict[Any, Any]]
 ) -> dict[Any, Any]:
-    """A state made by `add`ing an append-only log's lines to an empty dict. `memo` remembers
-    it up to the log's last whole line, so a log that grew is read from there on (and one
-    edited before that point, from its start); a half-written last line is read each time."""
-    known = memo.get(name) if memo is not None else None
+    """The state of an append-only log: what `parse` makes of its lines, later lines' keys
+    replacing earlier ones'. `pack` (one per log) holds that state up to the log's last whole
+    line, an entry a key: a log that grew is read from there on, and only the keys its new
+    lines changed are written (one edited before that point is read from its start). A
+    half-written last line is read each time."""
     state: dict[Any, Any] = {}
     start = 0
-    if isinstance(known, tuple) and len(known) == 3:
-        length, prefix, remembered = known
+    known = pack.get(GROWN) if pack is not None else None
+    if pack is not None and isinstance(known, tuple) and len(known) == 2:
+        length, prefix = known
         if len(data) >= length and hashlib.sha256(data[:length]).hexdigest() == prefix:
-            state, start = dict(remembered), length
+            start = length
+            state = {k: v for k, v in pack.entries.items() if k != GROWN}
+            pack.keep(state)  # else an entry not read again would be dropped
     whole = data.rfind(b"\n") + 1
     if whole > start:
-        add(state, data[start:whole])
-        if memo is not None:
-            memo.put(name, (whole, hashlib.sha256(data[:whole]).hexdigest(), dict(state)))
-    add(state, data[whole:])
+        grown = parse(data[start:whole])
+        state.update(grown)
+        if pack is not None:  # (from the start: entries not kept are dropped at save)
+            for key, value in grown.items():
+                pack.put(key, value)
+            pack.put(GROWN, (whole, hashlib.sha256(data[:whole]).hexdigest()))
+    state.update(parse(data[whole:]))
     return state
 
 

@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from typing import NamedTuple
 
 from sitegen.config import Config, ExportConfig
 from sitegen.images import RenderSpec, Variant
@@ -83,6 +83,15 @@ def compose(
     return (text + separator + tail_text).strip()
 
 
+class ExportRow(NamedTuple):
+    """A post's row of a platform's bulk.csv, with what orders the rows (oldest first)."""
+
+    platform: str
+    timestamp: float
+    slug: str
+    line: str
+
+
 @dataclass(frozen=True)
 class Bundle:
     """One post's export for one platform."""
@@ -95,10 +104,10 @@ class Bundle:
     link: str | None
     images: tuple[tuple[str, str], ...]  # (file in the bundle, alt text)
 
-    @cached_property
-    def csv_row(self) -> str:
-        """Its row of bulk.csv (kept with the bundle: a build of thousands joins them)."""
-        return _csv_line(
+    def row(self) -> ExportRow:
+        """Its row of bulk.csv, and where the row goes (kept with the post's unit: a build of
+        thousands of posts joins them)."""
+        line = _csv_line(
             [
                 self.date.isoformat(timespec="seconds"),
                 self.text,
@@ -106,6 +115,7 @@ class Bundle:
                 "|".join(f"{self.slug}/{file}" for file, _ in self.images),
             ]
         )
+        return ExportRow(self.platform, self.date.timestamp(), self.slug, line)
 
     def manifest(self) -> bytes:
         data = {
@@ -129,10 +139,10 @@ def bundle_files(images: list[tuple[ImageRef, list[Variant]]]) -> list[tuple[str
     return out
 
 
-def bulk_csv(bundles: list[Bundle]) -> bytes:
+def bulk_csv(rows: list[ExportRow]) -> bytes:
     """One row per post: date, text, link, images (paths from the platform folder, `|`-joined)."""
-    rows = [b.csv_row for b in sorted(bundles, key=lambda b: (b.date, b.slug))]
-    return (_csv_line(["date", "text", "link", "images"]) + "".join(rows)).encode("utf-8")
+    lines = [r.line for r in sorted(rows, key=lambda r: (r.timestamp, r.slug))]
+    return (_csv_line(["date", "text", "link", "images"]) + "".join(lines)).encode("utf-8")
 
 
 def _csv_line(values: list[str]) -> str:

@@ -13,8 +13,8 @@ import os
 import pickle
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from sitegen.errors import RefusedError
 
@@ -22,10 +22,9 @@ RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 
 
-@dataclass(frozen=True)
-class Same:
+class Same(NamedTuple):
     """A planned file identical to one an earlier build wrote (its fingerprint): taken from the
-    live or the spare tree, never made again."""
+    live or the spare tree, never made again. (A tuple: thousands are read every build.)"""
 
     fp: str
 

@@ -21,7 +21,7 @@ from sitegen.cache import Cache, FileHashes, Pack, cache_key, content_hash
 from sitegen.config import Config, load_config
 from sitegen.content import POSTS_DIR, load_post
 from sitegen.errors import ChangedError, UsageError
-from sitegen.exports import Bundle, bulk_csv
+from sitegen.exports import ExportRow, bulk_csv
 from sitegen.gate import WEBSITE, Decision, decide
 from sitegen.images import Variant
 from sitegen.model import ImageRef, Post, Register
@@ -60,7 +60,8 @@ class Store:
     analyses: Pack
     pages: Pack
     memory: Pack
-    logs: Pack
+    audit: Pack
+    ledger: Pack
     hashes: FileHashes
 
     @classmethod
@@ -74,13 +75,15 @@ class Store:
             pack("analyses"),
             pack("pages"),
             pack("memory"),
-            pack("logs"),
+            pack("audit"),
+            pack("ledger"),
             FileHashes(pack("hashes")),
         )
 
     def save(self) -> None:
-        for pack in (self.analyses, self.pages, self.memory, self.logs, self.hashes.pack):
+        for pack in (self.analyses, self.pages, self.memory, self.audit, self.ledger):
             pack.save()
+        self.hashes.pack.save()
 
 
 @dataclass
@@ -100,7 +103,7 @@ class Site:
     _analyses: list[Analysis] | None = None
     _key_common: str | None = None
     _files: dict[str, list[str]] = field(default_factory=dict)  # each post folder's files
-    _keys: tuple[list[Path], list[str]] | None = None
+    _keys: tuple[list[str], list[str]] | None = None
 
     @property
     def analyses(self) -> list[Analysis]:
@@ -135,7 +138,7 @@ def load_site(root: Path, now: str | None = None) -> Site:
     clock = parse_now(now, config.tz)
     register, register_hash = _parsed(config.register_path, lambda: load_register(config))
     store = Store.open(root)
-    entries, audit = _parsed(root / AUDIT_LOG, lambda: valid_entries(root, store.logs))
+    entries, audit = _parsed(root / AUDIT_LOG, lambda: valid_entries(root, store.audit))
     context = Context(
         config,
         register,
@@ -176,7 +179,7 @@ ANALYSIS_VERSION = 1
 PARALLEL_FROM = 24  # posts to analyse before starting worker processes pays off
 
 
-def post_keys(site: Site) -> tuple[list[Path], list[str]]:
+def post_keys(site: Site) -> tuple[list[str], list[str]]:
     """Each post folder and the hash of everything its analysis is made of."""
     if site._keys is None:
         folders, keys = [], []
@@ -185,7 +188,7 @@ def post_keys(site: Site) -> tuple[list[Path], list[str]]:
             folder = os.path.join(posts, name)
             key = _post_key(site, folder) if is_folder else None
             if key is not None:
-                folders.append(Path(folder))
+                folders.append(folder)
                 keys.append(key)
         site._keys = (folders, keys)
     return site._keys
@@ -256,10 +259,10 @@ def analyse_all(site: Site, progress: Progress | None = None) -> list[Analysis]:
     results: list[Analysis | None] = [site.store.analyses.get(k) for k in keys]
     missing = [i for i, r in enumerate(results) if r is None]
     advance = progress.start("posts", len(missing)) if progress and missing else None
-    fresh = _analyse(site, [folders[i] for i in missing], advance)
+    fresh = _analyse(site, [Path(folders[i]) for i in missing], advance)
     for i, analysis in zip(missing, fresh, strict=True):
         results[i] = analysis
-        if _post_key(site, str(folders[i]), fresh=True) == keys[i]:  # else saved meanwhile
+        if _post_key(site, folders[i], fresh=True) == keys[i]:  # else saved meanwhile
             site.store.analyses.put(keys[i], analysis)
     return [r for r in results if r is not None]
 
@@ -391,11 +394,11 @@ def _build(
         reverse=True,
     )
     site_plan = _website(site, renderer, units, views, trust)
-    export_plan, bundles = _exports(site, units)
+    export_plan, rows = _exports(site, units)
     timings.mark("lists")
     summary = Summary(
         len(views),
-        {platform: len(items) for platform, items in bundles.items()},
+        {platform: len(items) for platform, items in rows.items()},
         sorted({u.slug for u in units if u.left_out}),
     )
     strict = [(u.slug, p, r) for u in units for p, r in u.strict]
@@ -407,14 +410,14 @@ def _build(
             {
                 "site": site_plan,
                 "exports": export_plan,
-                "report.json": _report_json(units, views, list(bundles)),
+                "report.json": _report_json(units, views, list(rows)),
             },
         )
         timings.mark("write")
         records.append(
             site.root,
             records.changes(
-                records.current(site.root, site.store.logs),
+                records.current(site.root, site.store.ledger),
                 [p for u in units for p in u.publications],
                 site.context.now,
             ),
@@ -492,7 +495,7 @@ def _units(
     missing = [i for i, u in enumerate(units) if u is None]
     for i, unit in enumerate(units):
         if unit is not None:  # its page's record stays for when the unit is made again
-            memory.keep([f"made\0posts/{folders[i].name}/index.html"])
+            memory.keep([f"made\0posts/{os.path.basename(folders[i])}/index.html"])
     if not missing:
         return [u for u in units if u is not None]
     pack = site.store.analyses
@@ -500,10 +503,10 @@ def _units(
     known: dict[str, Record] = {}
     if trust:
         for i in missing:
-            path = f"posts/{folders[i].name}/index.html"
+            path = f"posts/{os.path.basename(folders[i])}/index.html"
             if isinstance(record := memory.get("made\0" + path), tuple):
                 known[path] = record
-    items = [(folders[i], a) for i, a in zip(missing, analysed, strict=True)]
+    items = [(Path(folders[i]), a) for i, a in zip(missing, analysed, strict=True)]
     workers = min(os.cpu_count() or 1, 8)
     if len(missing) >= PARALLEL_FROM and workers > 1:
         fresh, made, pages = _make_in_workers(site, renderer, items, known, workers, progress)
@@ -523,10 +526,10 @@ def _units(
         made = maker.units(fresh, progress)
         pages = maker.made
     for i in missing:  # files saved during the build: nothing is remembered or published
-        if _post_key(site, str(folders[i]), fresh=True) != keys[i]:
+        if _post_key(site, folders[i], fresh=True) != keys[i]:
             raise ChangedError(
                 "changed while the build was reading it: nothing was published, build again",
-                str(folders[i].relative_to(site.root)),
+                os.path.relpath(folders[i], site.root),
             )
     keep = pack.loaded or len(missing) >= PARALLEL_FROM
     for i, before, analysis, unit in zip(missing, analysed, fresh, made, strict=True):
@@ -743,18 +746,18 @@ def _website(
     return plan
 
 
-def _exports(site: Site, units: list[Unit]) -> tuple[OutputPlan, dict[str, list[Bundle]]]:
+def _exports(site: Site, units: list[Unit]) -> tuple[OutputPlan, dict[str, list[ExportRow]]]:
     """build/exports/<platform>/<slug>/ bundles and each platform's bulk.csv."""
     plan = OutputPlan()
-    bundles: dict[str, list[Bundle]] = {p: [] for p in site.config.platforms if p != WEBSITE}
+    rows: dict[str, list[ExportRow]] = {p: [] for p in site.config.platforms if p != WEBSITE}
     for unit in units:
         for path, content in unit.exports.items():
             plan.add(path, content)
-        for bundle in unit.bundles:
-            bundles[bundle.platform].append(bundle)
-    for platform, items in bundles.items():
+        for row in unit.rows:
+            rows[row.platform].append(row)
+    for platform, items in rows.items():
         plan.add(f"{platform}/bulk.csv", bulk_csv(items))
-    return plan, bundles
+    return plan, rows
 
 
 def add_static(plan: OutputPlan, renderer: Renderer) -> None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sitegen.cache import grown_log
 
@@ -15,9 +14,9 @@ LEDGER = Path("content/records/publications.jsonl")
 PUBLISHED, REMOVED, TAKEN_DOWN = "published", "removed", "taken_down"
 
 
-@dataclass(frozen=True)
-class Publication:
-    """One post on one platform, as a build published it."""
+class Publication(NamedTuple):
+    """One post on one platform, as a build published it. (A tuple: every build reads one
+    for each post and platform, from the units it remembers.)"""
 
     slug: str
     platform: str
@@ -44,18 +43,20 @@ Standing = tuple[str, tuple[Any, ...], str | None]  # last event, its fingerprin
 
 def current(root: Path, memo: Any = None) -> dict[tuple[str, str], Standing]:
     """Where each (slug, platform) stands after the ledger's last event for it. `memo` (a cache
-    Pack) remembers it up to the ledger's last whole line: the ledger only grows, so a build
-    reads the lines added since."""
+    Pack of its own) remembers it up to the ledger's last whole line: the ledger only grows,
+    so a build reads the lines added since."""
     try:
         data = (root / LEDGER).read_bytes()
     except FileNotFoundError:
         return {}
-    return grown_log(data, memo, "ledger", _advance)
+    return grown_log(data, memo, _standing)
 
 
-def _advance(state: dict[tuple[str, str], Standing], data: bytes) -> None:
-    for where, event in latest(_events(data)).items():
-        state[where] = (event["event"], _fingerprint(event), event.get("url"))
+def _standing(data: bytes) -> dict[tuple[str, str], Standing]:
+    return {
+        where: (event["event"], _fingerprint(event), event.get("url"))
+        for where, event in latest(_events(data)).items()
+    }
 
 
 def _events(data: bytes) -> list[dict[str, Any]]:

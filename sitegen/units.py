@@ -15,7 +15,7 @@ from sitegen import records
 from sitegen.cache import Cache, FileHashes, Pack
 from sitegen.config import Config
 from sitegen.content import load_post
-from sitegen.exports import Bundle, bundle_files, compose, export_spec
+from sitegen.exports import Bundle, ExportRow, bundle_files, compose, export_spec
 from sitegen.gate import WEBSITE, Decision, decide
 from sitegen.images import Job, RenderSpec, Variant, render_all
 from sitegen.model import ImageRef, Post, Register
@@ -40,7 +40,8 @@ Rendered = dict[tuple[str, str], list[tuple[ImageRef, list[Variant], dict[str, A
 class Unit:
     """Everything one post puts into a build: its files, its view for the lists, its bundles,
     its ledger entries, and why it misses a platform. Kept between builds (files by their
-    fingerprints), so a post whose inputs did not change costs nothing."""
+    fingerprints, bundles by their rows of bulk.csv), so a post whose inputs did not change
+    costs nothing."""
 
     slug: str
     made: datetime
@@ -48,7 +49,7 @@ class Unit:
     view: PostView | None  # on the website
     site: dict[str, Content]
     exports: dict[str, Content]
-    bundles: tuple[Bundle, ...]
+    rows: tuple[ExportRow, ...]  # of each platform's bulk.csv
     publications: tuple[records.Publication, ...]
     left_out: tuple[tuple[str, str], ...]  # (platform, reason)
     strict: tuple[tuple[str, str], ...]  # left out although approved (`build --strict`)
@@ -201,8 +202,6 @@ class Maker:
         if view is not None:
             lines.insert(0, ("published", _line(slug=slug, url=config.base_url + view.path)))
         lines += [("left_out", _line(slug=slug, platform=p, reason=r)) for p, r in left_out]
-        for bundle in bundles:
-            bundle.csv_row  # noqa: B018 (made now, and kept with the unit)
         return Unit(
             slug=slug,
             made=now,
@@ -212,7 +211,7 @@ class Maker:
             view=view,
             site=site_files,
             exports=export_files,
-            bundles=tuple(bundles),
+            rows=tuple(b.row() for b in bundles),
             publications=publications,
             left_out=left_out,
             report=tuple(lines),

@@ -9,8 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-
-from PIL import Image, ImageOps
+from typing import TYPE_CHECKING
 
 from sitegen.cache import Cache, cache_key, content_hash, source_version
 
@@ -21,6 +20,9 @@ OCR_LANGUAGES = "eng+cym"
 LONGEST_SIDE = 1600  # text and faces on school photos are large enough at this size
 GOOD_WORDS = 4  # confident words at 0° before the other rotations are not worth trying
 CASCADE = "haarcascade_frontalface_alt2.xml"
+
+if TYPE_CHECKING:  # Pillow is loaded only when a photo is read
+    from PIL import Image
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ def tools(ocr: str, faces: str) -> Tools:
 
 def _prepared(path: Path) -> Image.Image:
     """Upright, greyscale, no larger than LONGEST_SIDE."""
+    from PIL import Image, ImageOps
+
     with Image.open(path) as img:
         img.draft("L", (LONGEST_SIDE, LONGEST_SIDE))
         upright = ImageOps.exif_transpose(img) or img
@@ -110,6 +114,7 @@ def deskew(grey: Image.Image, limit: int = 12) -> Image.Image:
     projection profile), searched on a small copy: text lines and paper edges agree.
     """
     import numpy
+    from PIL import Image
 
     small = grey.copy()
     small.thumbnail((500, 500))

@@ -172,3 +172,40 @@ def test_ledger_standing_read_from_where_it_grew(tmp_path: Path) -> None:
     ledger = tmp_path / records.LEDGER
     os.truncate(ledger, ledger.stat().st_size - 3)  # a torn last line is skipped, not fatal
     assert len(records.current(tmp_path, memo)) == len(records.current(tmp_path))
+
+
+def test_a_grown_ledger_writes_only_what_its_new_lines_changed(tmp_path: Path) -> None:
+    def event(slug: str, digest: str) -> dict[str, object]:
+        return {
+            "event": "published",
+            "at": "2026-11-01T10:00:00",
+            "slug": slug,
+            "platform": "website",
+            "url": f"u/{slug}",
+            "digest": digest,
+            "images": [],
+        }
+
+    path = tmp_path / "ledger.pack"
+    records.append(tmp_path, [event(f"s{i}", "d0") for i in range(300)])
+    pack = Pack(path)
+    assert len(records.current(tmp_path, pack)) == 300
+    pack.save()
+    first = path.stat().st_size
+    records.append(tmp_path, [event("s7", "d1")])  # one post published again
+    pack = Pack(path)
+    state = records.current(tmp_path, pack)
+    pack.save()
+    assert state[("s7", "website")][1] == ("d1", ())
+    assert path.stat().st_size < first * 1.05  # its entry appended, not the whole state again
+    assert records.current(tmp_path, Pack(path)) == records.current(tmp_path)
+    # A ledger edited before what the pack describes is read from its start, and the entries
+    # of lines that are gone leave the pack.
+    (tmp_path / records.LEDGER).write_text(json.dumps(event("only", "d2")) + "\n")
+    pack = Pack(path)
+    assert list(records.current(tmp_path, pack)) == [("only", "website")]
+    pack.save()
+    assert records.current(tmp_path, Pack(path)) == {
+        ("only", "website"): ("published", ("d2", ()), "u/only")
+    }
+    assert len(Pack(path).entries) == 2  # the state's one entry and the note of its length

@@ -1,0 +1,249 @@
+"""Pillow's side of photos: opened safely, metadata read, turned upright, scrubbed, resized."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from typing import Any
+
+from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
+
+from sitegen.images import ImageFacts, RenderSpec, Variant, safe_stem, target_widths
+from sitegen.imageverify import ImageStructureError, check_publishable, jpeg_markers
+
+try:  # iPhone and iPad photos
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+except ImportError:  # pragma: no cover - pillow-heif is a dependency; this keeps check usable
+    pass
+
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "HEIF")
+DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    TypeError,
+    Image.DecompressionBombError,
+    ImageStructureError,
+)
+# Pillow's own bomb guard is a second line; ours (max_pixels) is checked before decoding.
+warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+
+IFD = ExifTags.IFD
+TAG_MAKE, TAG_MODEL, TAG_ORIENTATION = 0x010F, 0x0110, 0x0112
+PERSONAL_IFD0 = {0x013B: "artist", 0x8298: "copyright owner", 0x010E: "image description"}
+PERSONAL_EXIF = {
+    0x927C: "MakerNotes",
+    0xA430: "camera owner's name",
+    0xA431: "camera serial number",
+    0xA435: "lens serial number",
+    0x9286: "user comment",
+}
+GPS_POSITION = (2, 4)  # GPSLatitude, GPSLongitude
+T = Image.Transpose
+# EXIF orientation -> the transform that shows the picture upright.
+ORIENT = {
+    2: T.FLIP_LEFT_RIGHT,
+    3: T.ROTATE_180,
+    4: T.FLIP_TOP_BOTTOM,
+    5: T.TRANSPOSE,
+    6: T.ROTATE_270,
+    7: T.TRANSVERSE,
+    8: T.ROTATE_90,
+}
+SNIFF = [
+    (b"II*\0", "TIFF"),
+    (b"MM\0*", "TIFF"),
+    (b"BM", "BMP"),
+    (b"<svg", "SVG"),
+    (b"<?xml", "SVG/XML"),
+    (b"%PDF", "PDF"),
+    (b"8BPS", "Photoshop"),
+]
+
+
+def _open(source: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(source), formats=ALLOWED_FORMATS)
+
+
+def _unsupported(data: bytes) -> str:
+    head = data[:16].lstrip()
+    for magic, name in SNIFF:
+        if head.startswith(magic):
+            return f"is a {name} file: only JPEG, PNG, WebP, GIF and HEIC can be published"
+    return "is not a supported image (JPEG, PNG, WebP, GIF or HEIC)"
+
+
+def _exif(img: Image.Image) -> tuple[Image.Exif | None, bool]:
+    """The EXIF block, or None; and whether it was there but malformed."""
+    try:
+        exif = img.getexif()
+        exif.get_ifd(IFD.Exif)
+        exif.get_ifd(IFD.GPSInfo)
+        return exif, False
+    except Exception:
+        return None, True
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        if value[:8] in (b"ASCII\0\0\0", b"UNICODE\0", b"JIS\0\0\0\0\0", b"\0" * 8):
+            value = value[8:]  # EXIF's character-code header
+        value = value.decode("utf-8", "replace")
+    return str(value or "").replace("\0", "").strip()
+
+
+def _personal(img: Image.Image, exif: Image.Exif | None, malformed: bool) -> list[str]:
+    found: list[str] = []
+    if exif is not None:
+        gps = exif.get_ifd(IFD.GPSInfo)
+        if any(tag in gps for tag in GPS_POSITION):
+            found.append("GPS location")
+        elif gps:
+            found.append("GPS data")
+        found += [name for tag, name in PERSONAL_IFD0.items() if _text(exif.get(tag))]
+        exif_ifd = exif.get_ifd(IFD.Exif)
+        found += [name for tag, name in PERSONAL_EXIF.items() if _text(exif_ifd.get(tag))]
+        try:
+            if exif.get_ifd(IFD.IFD1):
+                found.append("an embedded thumbnail")
+        except Exception:
+            pass
+    if malformed:
+        found.append("malformed EXIF")
+    info = img.info
+    if info.get("xmp") or info.get("XML:com.adobe.xmp"):
+        found.append("XMP")
+    if info.get("photoshop"):
+        found.append("IPTC/Photoshop data")
+    if info.get("comment"):
+        found.append("a comment")
+    if getattr(img, "text", None):
+        found.append("text chunks")
+    return found
+
+
+def inspect(source: bytes, max_pixels: int) -> ImageFacts:
+    """Open, read the metadata, and decode (cheaply) to prove the file is whole."""
+
+    def failed(reason: str, fmt: str | None = None, size: tuple[int, int] = (0, 0)) -> ImageFacts:
+        return ImageFacts(fmt, size[0], size[1], "", "", (), reason)
+
+    try:
+        img = _open(source)
+    except UnidentifiedImageError:
+        return failed(_unsupported(source))
+    except Image.DecompressionBombError:
+        return failed(f"has too many pixels (over images.max_pixels, {max_pixels:,})")
+    except DECODE_ERRORS as exc:
+        return failed(f"cannot be opened: {exc}")
+    with img:
+        fmt = img.format
+        width, height = img.size
+        if width * height > max_pixels:
+            return failed(
+                f"has {width * height / 1e6:.1f} megapixels, over images.max_pixels "
+                f"({max_pixels / 1e6:.1f}); resize it before adding it",
+                fmt,
+                img.size,
+            )
+        exif, malformed = _exif(img)
+        make = _text(exif.get(TAG_MAKE)) if exif else ""
+        model = _text(exif.get(TAG_MODEL)) if exif else ""
+        orientation = exif.get(TAG_ORIENTATION, 1) if exif else 1
+        if orientation in (5, 6, 7, 8):
+            width, height = height, width
+        personal = _personal(img, exif, malformed)
+        try:
+            if fmt == "JPEG":
+                jpeg_markers(source)
+                img.draft("RGB", (max(1, img.size[0] // 8), max(1, img.size[1] // 8)))
+            img.load()
+        except DECODE_ERRORS as exc:
+            return failed(f"is corrupt or truncated ({exc})", fmt, (width, height))
+    return ImageFacts(fmt, width, height, make, model, tuple(personal), None)
+
+
+def _to_srgb(img: Image.Image) -> Image.Image:
+    icc = img.info.get("icc_profile")
+    if icc:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            mode = "RGBA" if img.mode in ("RGBA", "LA", "PA") else "RGB"
+            if img.mode not in ("RGB", "RGBA", "CMYK", "L"):
+                img = img.convert(mode)
+            converted = ImageCms.profileToProfile(
+                img, source, ImageCms.createProfile("sRGB"), outputMode=mode
+            )
+            if converted is not None:
+                img = converted
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # an unreadable profile: the pixels are used as they are
+    return img
+
+
+def _flatten(img: Image.Image) -> Image.Image:
+    """RGB pixels in a fresh image: nothing of the original's info travels with them."""
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        img = background
+    elif img.mode != "RGB":
+        img = img.convert("RGB")
+    fresh = Image.new("RGB", img.size)
+    fresh.paste(img)
+    return fresh
+
+
+def render(source: bytes, name: str, spec: RenderSpec) -> tuple[list[Variant], dict[str, bytes]]:
+    """The published files of one image. Raises ImageStructureError if anything would leak."""
+    img = _open(source)
+    if img.size[0] * img.size[1] > spec.max_pixels:
+        raise ImageStructureError("has too many pixels")
+    exif, _ = _exif(img)
+    orientation = exif.get(TAG_ORIENTATION, 1) if exif else 1
+    swapped = orientation in (5, 6, 7, 8)
+    shown_w, shown_h = (img.size[1], img.size[0]) if swapped else img.size
+    widths = target_widths(shown_w, shown_h, spec)
+    if img.format == "JPEG":  # decode at the smallest DCT scale that still covers the width
+        scale = max(widths) / shown_w
+        img.draft("RGB", (max(1, int(img.size[0] * scale)), max(1, int(img.size[1] * scale))))
+    if img.format == "GIF":
+        img.seek(0)
+    img.load()
+    if orientation in ORIENT:
+        img = img.transpose(ORIENT[orientation])
+    clean = _flatten(_to_srgb(img))
+    variants: list[Variant] = []
+    files: dict[str, bytes] = {}
+    stem = safe_stem(name)
+    for width in widths:
+        height = max(1, round(clean.height * width / clean.width))
+        sized = (
+            clean
+            if width == clean.width
+            else clean.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        )
+        jpeg = _encode(sized, "JPEG", quality=spec.quality, optimize=True, progressive=True)
+        outputs = [("jpeg", "jpg", jpeg)]
+        if spec.webp:
+            webp = _encode(sized, "WEBP", quality=spec.quality, method=4)
+            if len(webp) < len(jpeg):
+                outputs.append(("webp", "webp", webp))
+        for fmt, ext, data in outputs:
+            check_publishable(data)
+            file = f"{stem}-{width}.{ext}"
+            files[file] = data
+            variants.append(Variant(file, width, height, fmt))
+    return variants, files
+
+
+def _encode(img: Image.Image, fmt: str, **options: Any) -> bytes:
+    # Every option explicit: no exif, no icc_profile, no comment, whatever the defaults become.
+    buffer = io.BytesIO()
+    img.save(buffer, fmt, **options)
+    return buffer.getvalue()
