@@ -31,6 +31,7 @@ def pytest_configure(config: pytest.Config) -> None:
             returncode=2,
         )
 
+
 SITE_TOML = """\
 [site]
 title = "Ysgol Prawf"
