@@ -20,7 +20,7 @@ FEED_ITEMS = 20
 
 def _content(post: PostView, base: str) -> str:
     url = urljoin(base, post.path)
-    parts = [absolute_html(str(post.body_html), url)]
+    parts = [absolute_html(post.body, url)]
     for image in post.images:
         src = urljoin(url, image.fallback.file)
         alt = image.alt.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")

@@ -78,10 +78,14 @@ class PostView:
     lang: str
     author: str | None
     tags: tuple[tuple[str, str], ...]  # (name, slug)
-    body_html: Markup
+    body: str  # sanitized HTML (a plain str: thousands of views are read back each build)
     images: tuple[ImageView, ...]
     banner: dict[str, Any] | None = None  # preview only: status and findings
     fingerprint: str = ""  # the hash of everything the view is made of
+
+    @property
+    def body_html(self) -> Markup:
+        return Markup(self.body)
 
     @property
     def path(self) -> str:
@@ -123,7 +127,7 @@ def post_view(
         lang=post.lang,
         author=config.authors.get(post.author),
         tags=tuple((tag, slugify(tag)) for tag in dict.fromkeys(post.tags)),
-        body_html=Markup(_body_images(html, by_file)),
+        body=str(_body_images(html, by_file)),
         images=tuple(view for file, view in by_file.items() if not _in_body(post.body, file)),
         banner=banner,
     )
