@@ -108,17 +108,15 @@ def changes(
                 "images": list(pub.images),
             }
         )
-    for (slug, platform), before in sorted(state.items()):
-        if platform == website and before[0] == PUBLISHED and (slug, platform) not in current:
-            added.append(
-                {
-                    "event": REMOVED,
-                    "at": stamp,
-                    "slug": slug,
-                    "platform": platform,
-                    "url": before[2],
-                }
-            )
+    gone = [
+        (where, before)
+        for where, before in state.items()
+        if where[1] == website and before[0] == PUBLISHED and where not in current
+    ]
+    for (slug, platform), before in sorted(gone):
+        added.append(
+            {"event": REMOVED, "at": stamp, "slug": slug, "platform": platform, "url": before[2]}
+        )
     return added
 
 

@@ -53,6 +53,8 @@ def fold_char(char: str) -> str:
 @cache
 def fold(text: str) -> str:
     """Fold a short string (a name, an id) for comparison; whitespace runs become one space."""
+    if text.isascii():  # all the full fold does to ASCII (a build folds the whole register)
+        return " ".join(text.lower().split())
     return " ".join("".join(fold_char(c) for c in text).split())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.text import fold, fold_fast, fold_markup, slugify
+from sitegen.text import fold, fold_char, fold_fast, fold_markup, slugify
 
 PIECES = st.sampled_from(
     [
@@ -60,3 +60,8 @@ def test_examples() -> None:
     assert fold("  Siân   LLŶR ") == "sian llyr"
     assert fold_markup("**Mia**\nJONES").text == "mia jones"
     assert slugify("Ysgol Gymraeg: Diwrnod Shwmae Su'mae!") == "ysgol-gymraeg-diwrnod-shwmae-su-mae"
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_shortcut_folds_as_the_full_fold(text: str) -> None:
+    assert fold(text) == " ".join("".join(fold_char(c) for c in text).split())
