@@ -51,6 +51,12 @@ def source_version(*modules: str) -> bytes:
     return digest.digest()
 
 
+def fast_reduce(value: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A NamedTuple's pickling, rebuilt by `tuple.__new__` rather than a call of its Python
+    `__new__`: a third of the cost, for records a build reads back by the thousand."""
+    return (tuple.__new__, (type(value), tuple(value)))
+
+
 def cache_key(*parts: Any, code: bytes | None = None) -> str:
     """The hash of the inputs (bytes are hashed, everything else serialised) and the code:
     all of sitegen's, or the `code` of the modules that make the result."""

@@ -8,8 +8,9 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from sitegen.cache import fast_reduce
 from sitegen.config import Config, ExportConfig
 from sitegen.images import RenderSpec, Variant
 from sitegen.markup import plain_text
@@ -90,6 +91,9 @@ class ExportRow(NamedTuple):
     timestamp: float
     slug: str
     line: str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return fast_reduce(self)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ import pickle
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from sitegen.cache import fast_reduce
 from sitegen.errors import RefusedError
 
 RENAME_EXCHANGE = 2
@@ -27,6 +28,9 @@ class Same(NamedTuple):
     live or the spare tree, never made again. (A tuple: thousands are read every build.)"""
 
     fp: str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return fast_reduce(self)
 
 
 class Missing(Exception):

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sitegen.cache import grown_log
+from sitegen.cache import fast_reduce, grown_log
 
 LEDGER = Path("content/records/publications.jsonl")
 PUBLISHED, REMOVED, TAKEN_DOWN = "published", "removed", "taken_down"
@@ -28,6 +28,9 @@ class Publication(NamedTuple):
 
     def fingerprint(self) -> tuple[Any, ...]:
         return (self.digest, tuple((i["file"], i["sha256"]) for i in self.images))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return fast_reduce(self)
 
 
 def read_ledger(root: Path) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlparse
 
 from jinja2 import (
@@ -23,7 +23,7 @@ from jinja2 import (
 from jinja2.bccache import Bucket
 from markupsafe import Markup
 
-from sitegen.cache import Pack, cache_key
+from sitegen.cache import Pack, cache_key, fast_reduce
 from sitegen.config import Config
 from sitegen.errors import ConfigError
 from sitegen.i18n import long_date, strings
@@ -67,9 +67,9 @@ class ImageView:
         return ", ".join(f"{prefix}{v.file} {v.width}w" for v in self.variants if v.format == fmt)
 
 
-@dataclass(frozen=True)
-class PostView:
-    """A post as the templates see it: only what may be published, nothing from the register."""
+class PostView(NamedTuple):
+    """A post as the templates see it: only what may be published, nothing from the register.
+    (A tuple: a build reads one back for every post of the site.)"""
 
     slug: str
     title: str
@@ -90,6 +90,9 @@ class PostView:
     @property
     def path(self) -> str:
         return f"posts/{self.slug}/"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return fast_reduce(self)
 
 
 def post_view(

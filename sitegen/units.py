@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import time as clock_time
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sitegen import records
-from sitegen.cache import Cache, FileHashes, Pack
+from sitegen.cache import Cache, FileHashes, Pack, fast_reduce
 from sitegen.config import Config
 from sitegen.content import load_post
 from sitegen.exports import Bundle, ExportRow, bundle_files, compose, export_spec
@@ -36,12 +36,11 @@ Record = tuple[str, str]  # an output's input key and its fingerprint
 Rendered = dict[tuple[str, str], list[tuple[ImageRef, list[Variant], dict[str, Any]]]]
 
 
-@dataclass(frozen=True)
-class Unit:
+class Unit(NamedTuple):
     """Everything one post puts into a build: its files, its view for the lists, its bundles,
     its ledger entries, and why it misses a platform. Kept between builds (files by their
     fingerprints, bundles by their rows of bulk.csv), so a post whose inputs did not change
-    costs nothing."""
+    costs nothing. (A tuple: a build reads one back for every post of the site.)"""
 
     slug: str
     made: datetime
@@ -60,11 +59,13 @@ class Unit:
 
     def kept(self) -> Unit:
         """The unit as remembered: files by fingerprint, never their bytes."""
-        return replace(
-            self,
+        return self._replace(
             site={p: _same(c) for p, c in self.site.items()},
             exports={p: _same(c) for p, c in self.exports.items()},
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return fast_reduce(self)
 
 
 def _same(content: Content) -> Content:
