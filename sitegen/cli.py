@@ -22,7 +22,7 @@ from sitegen.dpo import (
     takedowns,
 )
 from sitegen.errors import SitegenError, UsageError
-from sitegen.pipeline import Site, Timings, build, check, decisions, load_site
+from sitegen.pipeline import Site, Timings, build, check, decisions, load_site, tree_check
 from sitegen.policy import Checked
 from sitegen.terminal import console, escape
 from sitegen.workflow import approve, find_post, new_post, submit
@@ -274,11 +274,12 @@ def cmd_status(args: argparse.Namespace, root: Path) -> int:
 
 def cmd_build(args: argparse.Namespace, root: Path) -> int:
     timings = Timings()
-    site = _site(args, root)
-    timings.mark("settings")
     out_dir = Path(args.out).resolve() if args.out else root / "build"
-    with _progress() as progress:
-        result = build(site, out_dir, progress, timings)
+    with tree_check(out_dir) as check:  # first: it runs while the rest is read
+        site = _site(args, root)
+        timings.mark("settings")
+        with _progress() as progress:
+            result = build(site, out_dir, progress, timings, check)
     summary = result.summary
     shown = escape(str(out_dir.relative_to(root) if out_dir.is_relative_to(root) else out_dir))
     out.print(f"[green]built[/] {shown}/site: {summary.published} post(s) on the website")

@@ -12,12 +12,16 @@ import json
 import os
 import pickle
 import shutil
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from sitegen import treecheck
 from sitegen.cache import fast_reduce
 from sitegen.errors import RefusedError
+from sitegen.treecheck import Record, Verdicts, not_holding, read_manifest
 
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
@@ -134,21 +138,86 @@ def exchange(a: Path, b: Path) -> None:
 
 MANIFEST = ".manifest-{}.pickle"  # one per tree, beside it, never inside what is uploaded
 SPARE = ".spare-{}"  # the tree before the live one: brought up to date, then swapped in
-Record = tuple[str, int, int, int]  # fingerprint, size, mtime_ns, inode
 DIR = "folder"  # the fingerprint a folder's record carries
 NO_RECORD: Record = ("", -1, -1, -1)
 
 
-def _load_manifest(path: Path) -> dict[str, Record] | None:
-    """A manifest as written, or None when it is missing or damaged in any way."""
-    try:
-        data = path.read_bytes()
-        if hashlib.sha256(data[32:]).digest() != data[:32]:
-            return None  # damaged, or written by a killed build
-        records = pickle.loads(data[32:])
-    except Exception:  # unreadable, or not sitegen's pickle at all
+class Checked(dict[str, Record]):
+    """A manifest whose records' stats a `TreeCheck` compared already: `broken` are the
+    records that no longer hold."""
+
+    broken: frozenset[str] = frozenset()
+
+
+def _load_manifest(path: Path, check: TreeCheck | None = None) -> dict[str, Record] | None:
+    """A manifest as written (`Checked` when `check` compared these very records), or None
+    when it is missing or damaged in any way."""
+    read = read_manifest(path)
+    if read is None:
         return None
-    return records if isinstance(records, dict) else None
+    records, digest = read
+    broken = check.verdict(path, digest) if check else None
+    if broken is None:
+        return records
+    checked = Checked(records)
+    checked.broken = broken
+    return checked
+
+
+class TreeCheck:
+    """Every record of the output trees' manifests compared with the file's or folder's stat
+    now, by a small process (`treecheck.py`) that starts with the build: the tens of
+    thousands of stats run on another core while the build reads its memory and makes what
+    changed. A verdict holds for the manifest bytes that process read, so a manifest written
+    since is checked by the build itself; so is everything when the process cannot run or
+    answer."""
+
+    def __init__(self, out: Path, names: Iterable[str]) -> None:
+        trees = [
+            (out / MANIFEST.format(prefix + name), out / (SPARE.format(name) if prefix else name))
+            for name in names
+            for prefix in ("", "spare-")
+        ]
+        self._verdicts: Verdicts | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-I", "-S", treecheck.__file__]
+                + [os.fspath(p) for pair in trees for p in pair],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:
+            self._verdicts = {}
+
+    def verdict(self, manifest: Path, digest: bytes) -> frozenset[str] | None:
+        """The records of `manifest` that do not hold, if the check read these very bytes."""
+        if self._verdicts is None:
+            self._verdicts = self._answer()
+        checked, broken = self._verdicts.get(os.fspath(manifest), (b"", frozenset()))
+        return broken if checked == digest else None
+
+    def _answer(self) -> Verdicts:
+        assert self._process is not None
+        try:
+            answer, _ = self._process.communicate()
+            verdicts = pickle.loads(answer) if self._process.returncode == 0 else {}
+        except Exception:  # it died half way, or said something else: no verdict at all
+            return {}
+        return verdicts if isinstance(verdicts, dict) else {}
+
+    def close(self) -> None:
+        """Never leave the process behind, even when the build stopped early."""
+        if self._process is not None and self._process.returncode is None:
+            self._process.kill()
+            self._process.communicate()
+
+    def __enter__(self) -> TreeCheck:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def manifests_print(out: Path, names: list[str]) -> str:
@@ -164,7 +233,8 @@ def manifests_print(out: Path, names: list[str]) -> str:
 
 
 def _save_manifest(path: Path, records: dict[str, Record]) -> None:
-    payload = pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL)
+    plain = dict(records) if isinstance(records, Checked) else records  # never its verdict
+    payload = pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(hashlib.sha256(payload).digest() + payload)  # checked on every read
     os.replace(tmp, path)
@@ -193,10 +263,10 @@ def _holds(base: str, records: dict[str, Record] | None, rel: str, print_: str) 
     return _record(path, print_) == record
 
 
-def intact(out: Path, names: list[str]) -> bool:
+def intact(out: Path, names: list[str], check: TreeCheck | None = None) -> bool:
     """Whether every part is exactly as the last build left it (by its manifest and stats)."""
     for name in names:
-        records = _load_manifest(out / MANIFEST.format(name))
+        records = _load_manifest(out / MANIFEST.format(name), check)
         base = os.path.join(out, name)
         if records is None or not os.path.exists(base):
             return False
@@ -205,7 +275,9 @@ def intact(out: Path, names: list[str]) -> bool:
     return True
 
 
-def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
+def publish(
+    out: Path, parts: dict[str, OutputPlan | bytes], check: TreeCheck | None = None
+) -> bool:
     """Make `out/<name>` match each part, so that every reader sees old or new, never half.
 
     A folder part is written into its spare tree (the build before the live one, kept for
@@ -219,7 +291,7 @@ def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
         name: part.fingerprints() if isinstance(part, OutputPlan) else {"": fingerprint(part)}
         for name, part in parts.items()
     }
-    live = {name: _load_manifest(out / MANIFEST.format(name)) for name in parts}
+    live = {name: _load_manifest(out / MANIFEST.format(name), check) for name in parts}
     changed = {
         name: part
         for name, part in parts.items()
@@ -228,7 +300,7 @@ def publish(out: Path, parts: dict[str, OutputPlan | bytes]) -> bool:
     updated = {}
     for name, part in changed.items():
         if isinstance(part, OutputPlan):
-            updated[name] = _update_spare(out, name, part, planned[name], live[name])
+            updated[name] = _update_spare(out, name, part, planned[name], live[name], check)
     for name, part in changed.items():
         manifest = out / MANIFEST.format(name)
         manifest.unlink(missing_ok=True)  # stale from here until written again
@@ -291,11 +363,12 @@ def _update_spare(
     plan: OutputPlan,
     planned: dict[str, str],
     live_records: dict[str, Record] | None,
+    check: TreeCheck | None = None,
 ) -> dict[str, Record]:
     """Bring the spare tree of `name` to exactly `plan`; its new manifest."""
     spare, live = out / SPARE.format(name), os.path.join(out, name)
     manifest = out / MANIFEST.format("spare-" + name)
-    records = _load_manifest(manifest)
+    records = _load_manifest(manifest, check)
     manifest.unlink(missing_ok=True)  # unknown from here until it is swapped in
     if records is None or not spare.is_dir() or spare.is_symlink():
         if spare.is_dir() and not spare.is_symlink():
@@ -315,6 +388,9 @@ def _update_spare(
         target = prefix + rel
         known = records.get(rel)
         if known is not None and known[0] == print_:
+            if isinstance(records, Checked) and rel not in records.broken:
+                result[rel] = known  # its stat compared by the check already
+                continue
             try:
                 st = stat(target)
             except OSError:
@@ -373,15 +449,9 @@ def _unchanged(base: str, records: dict[str, Record] | None, planned: dict[str, 
 
 def _tree_holds(base: str, records: dict[str, Record]) -> bool:
     """Whether every file and folder of a manifest has the stat it records."""
-    prefix, stat = base + os.sep, os.stat  # plain joins: this runs for every file of the site
-    for rel, record in records.items():
-        try:
-            st = stat(prefix + rel if rel else base)
-        except OSError:
-            return False
-        if (st.st_size, st.st_mtime_ns, st.st_ino) != record[1:]:
-            return False
-    return True
+    if isinstance(records, Checked):
+        return not records.broken
+    return not any(True for _ in not_holding(base, records))
 
 
 def _folders(planned: dict[str, str]) -> set[str]:
@@ -412,6 +482,8 @@ def _prune(base: str, records: dict[str, Record], planned: dict[str, str]) -> se
     """
     if "/" not in records:
         changed = [rel for rel in _walk_folders(base)]
+    elif isinstance(records, Checked):
+        changed = [rel for rel in records.broken if rel.endswith("/")]
     else:
         changed = [
             rel

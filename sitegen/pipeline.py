@@ -30,6 +30,7 @@ from sitegen.output import (
     Missing,
     OutputPlan,
     Same,
+    TreeCheck,
     build_lock,
     intact,
     manifests_print,
@@ -353,26 +354,31 @@ class BuildResult:
 
 
 def build(
-    site: Site, out: Path, progress: Progress | None = None, timings: Timings | None = None
+    site: Site,
+    out: Path,
+    progress: Progress | None = None,
+    timings: Timings | None = None,
+    check: TreeCheck | None = None,
 ) -> BuildResult:
-    """Gather and decide everything, make what changed in memory, then swap it into `out`."""
+    """Gather and decide everything, make what changed in memory, then swap it into `out`.
+    `check` (from `tree_check`, started before anything else) compares the trees meanwhile."""
     timings = timings or Timings()
     # Template problems stop us here, before anything is made.
     renderer = Renderer(site.config, site.root / "templates", compiled=_compiled(site))
     inputs = _inputs(site, renderer, out)
-    remembered = _remembered(site, inputs, out)
+    remembered = _remembered(site, inputs, out, check)
     timings.mark("inputs")
     if remembered is not None:
         timings.mark("unchanged")
         return BuildResult(out, remembered["summary"], timings, remembered["strict"])
     try:
-        return _build(site, renderer, out, progress, timings, trust=True)
+        return _build(site, renderer, out, progress, timings, check, trust=True)
     except Missing:
         # A file the last build made is in neither tree any more (someone deleted it):
         # nothing remembered is taken on trust, everything is made again.
         timings.mark("missing")
     try:
-        return _build(site, renderer, out, progress, timings, trust=False)
+        return _build(site, renderer, out, progress, timings, check, trust=False)
     except Missing as exc:  # a cached photo deleted during the build, say
         raise ChangedError(
             f"{exc} went missing while the build was writing it: build again", str(out)
@@ -385,6 +391,7 @@ def _build(
     out: Path,
     progress: Progress | None,
     timings: Timings,
+    check: TreeCheck | None,
     trust: bool,
 ) -> BuildResult:
     units = _units(site, renderer, progress, timings, trust)
@@ -412,6 +419,7 @@ def _build(
                 "exports": export_plan,
                 "report.json": _report_json(units, views, list(rows)),
             },
+            check,
         )
         timings.mark("write")
         records.append(
@@ -640,6 +648,12 @@ LAST_BUILD = "last-build.pickle"
 OUTPUT_PARTS = ("site", "exports", "report.json")
 
 
+def tree_check(out: Path) -> TreeCheck:
+    """Start comparing the output trees with their manifests (see `TreeCheck`), first of all:
+    it runs while the build reads everything else."""
+    return TreeCheck(out, OUTPUT_PARTS)
+
+
 def _inputs(site: Site, renderer: Renderer, out: Path) -> str:
     """The hash of everything a build's output is made of, but the clock."""
     _, keys = post_keys(site)
@@ -654,7 +668,9 @@ def _inputs(site: Site, renderer: Renderer, out: Path) -> str:
     )
 
 
-def _remembered(site: Site, inputs: str, out: Path) -> dict[str, Any] | None:
+def _remembered(
+    site: Site, inputs: str, out: Path, check: TreeCheck | None
+) -> dict[str, Any] | None:
     import pickle
 
     try:
@@ -676,7 +692,7 @@ def _remembered(site: Site, inputs: str, out: Path) -> dict[str, Any] | None:
         return None  # built for a later moment (--now): the clock went back
     if until is not None and site.context.now >= until:
         return None  # a post fell due or a consent was withdrawn since
-    return memo if intact(out, list(OUTPUT_PARTS)) else None
+    return memo if intact(out, list(OUTPUT_PARTS), check) else None
 
 
 def _remember(

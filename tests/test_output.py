@@ -1,0 +1,107 @@
+"""The output trees: the check process that compares them with their manifests, and what a
+build does with its verdicts."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sitegen.output import MANIFEST, Checked, TreeCheck, _load_manifest, _save_manifest
+from sitegen.pipeline import OUTPUT_PARTS
+from sitegen.treecheck import not_holding
+from tests.test_incremental import build, contents, edit_and_approve, generated, snapshot
+
+__all__ = ["generated"]  # the fixture, shared with test_incremental
+
+
+def slugs(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "content/posts").iterdir())
+
+
+def test_the_check_names_exactly_what_changed_since_the_manifest(generated: Path) -> None:
+    build(generated)
+    edit_and_approve(generated, slugs(generated)[1])
+    build(generated)  # now both trees and their twins have manifests
+    out = generated / "build"
+    post = slugs(generated)[7]
+    text = out / "exports/x" / post / "post.txt"
+    text.write_bytes(text.read_bytes() + b" edited in place")  # same inode, same folder
+    (out / ".spare-site/posts" / post / "index.html").unlink()
+    with TreeCheck(out, OUTPUT_PARTS) as check:
+        verdicts = {
+            name: _load_manifest(out / MANIFEST.format(name), check)
+            for name in ("site", "exports", "report.json", "spare-site", "spare-exports")
+        }
+    for name, records in verdicts.items():  # exactly what stat-ing them here finds
+        assert isinstance(records, Checked), name
+        tree = out / (f".{name}" if name.startswith("spare-") else name)
+        assert records.broken == set(not_holding(str(tree), records)), name
+    assert f"x/{post}/post.txt" in verdicts["exports"].broken  # type: ignore[union-attr]
+    assert f"posts/{post}/index.html" in verdicts["spare-site"].broken  # type: ignore[union-attr]
+    assert not verdicts["site"].broken  # type: ignore[union-attr]
+
+
+def test_a_verdict_never_covers_a_manifest_written_since(generated: Path) -> None:
+    build(generated)
+    out = generated / "build"
+    manifest = out / MANIFEST.format("site")
+    with TreeCheck(out, OUTPUT_PARTS) as check:
+        records = _load_manifest(manifest, check)
+        assert isinstance(records, Checked) and not records.broken
+        # Written again by someone else, naming another stat for a file: no verdict for it.
+        rel = next(r for r in records if r.endswith(".html"))
+        fingerprint, size, mtime, inode = records[rel]
+        _save_manifest(manifest, {**records, rel: (fingerprint, size, mtime + 1, inode)})
+        again = _load_manifest(manifest, check)
+    assert again is not None and not isinstance(again, Checked)
+
+
+def test_a_file_edited_in_place_in_a_tree_that_did_not_change_is_made_again(
+    generated: Path,
+) -> None:
+    build(generated)
+    post = slugs(generated)[4]
+    text = generated / "build/exports/x" / post / "post.txt"
+    before = text.read_bytes()
+    text.write_bytes(b"edited by hand")  # in place: only the file's own stat moves
+    edit_and_approve(generated, slugs(generated)[30])  # the site changes, the exports do not
+    build(generated)
+    assert text.read_bytes() == before
+
+
+@pytest.mark.parametrize("failure", ["cannot start", "dies", "says nonsense"])
+def test_a_build_without_the_check_is_the_same_build(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    build(generated)
+    post = slugs(generated)[4]
+    page = generated / "build/site/posts" / post / "index.html"
+    page.write_bytes(b"edited by hand")
+    real = subprocess.Popen
+
+    def broken(args: list[str], **kwargs):  # type: ignore[no-untyped-def]
+        if failure == "cannot start":
+            raise OSError("no processes left")
+        code = "import sys; sys.exit(3)" if failure == "dies" else "print('hello')"
+        return real([args[0], "-c", code], **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", broken)
+    edit_and_approve(generated, slugs(generated)[30])
+    build(generated)
+    assert page.read_bytes() != b"edited by hand"
+    monkeypatch.undo()
+    cold = tmp_path / "cold"
+    shutil.copytree(generated, cold, ignore=shutil.ignore_patterns("build"))
+    build(cold)
+    assert contents(snapshot(cold)) == contents(snapshot(generated))
+
+
+def test_the_check_process_is_never_left_behind(generated: Path) -> None:
+    build(generated)
+    check = TreeCheck(generated / "build", OUTPUT_PARTS)
+    check.close()  # before anyone asked for its answer
+    process = check._process
+    assert process is not None and process.returncode is not None
