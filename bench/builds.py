@@ -26,18 +26,36 @@ GENERATOR_VERSION = "4"
 NOW = "2026-11-25T12:00"
 
 
+# Peak memory of a process counts what it inherited from whoever forked it (the kernel keeps
+# the high-water mark across exec): the benchmark, holding photos by then, would inflate every
+# figure. So commands are started and timed by this small launcher instead.
+LAUNCHER = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ, file_actions=[
+    (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)])
+_, status, usage = os.wait4(pid, 0)
+print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
 def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int]:
     """Wall seconds and peak resident memory (MB) of a command and its children."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    program = shutil.which(cmd[0]) or cmd[0]
+    launched = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", LAUNCHER, program, *cmd[1:]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
     )
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    stderr = proc.stderr.read().decode() if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{stderr[-2000:]}")
-    return elapsed, usage.ru_maxrss // 1024
+    try:
+        elapsed, peak, status = launched.stdout.split()
+    except ValueError:
+        status = "?"
+    if launched.returncode != 0 or status != "0":
+        raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{launched.stderr[-2000:]}")
+    return float(elapsed), int(peak) // 1024
 
 
 def ensure_sites(count: int) -> Path:
