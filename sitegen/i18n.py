@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 
 from babel.dates import format_date
 
@@ -60,4 +61,9 @@ def strings(language: str) -> dict[str, str]:
 
 def long_date(moment: datetime, language: str) -> str:
     """25 November 2026 / 25 Tachwedd 2026."""
-    return format_date(moment.date(), format="d MMMM y", locale=LOCALES.get(language, "en_GB"))
+    return _long_date(moment.date(), language)
+
+
+@lru_cache(maxsize=8192)  # each post's date is shown on several list pages
+def _long_date(day: date, language: str) -> str:
+    return format_date(day, format="d MMMM y", locale=LOCALES.get(language, "en_GB"))
