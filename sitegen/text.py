@@ -129,7 +129,10 @@ SAFE_PUNCTUATION = dict.fromkeys(map(ord, "’‘“”–—•·«»£€§°�
 def fold_fast(source: str) -> str | None:
     """The same folding as `fold_markup`, whole-string and without offsets, for a quick test;
     None when the text holds characters only the full fold is sure to treat right."""
-    text = unicodedata.normalize("NFKC", MARKUP.sub(_unmark, source)).translate(INVISIBLE)
+    unmarked = MARKUP.sub(_unmark, source)
+    if unmarked.isascii():  # what the steps below do to ASCII: lower case, single spaces
+        return WHITESPACE.sub(" ", unmarked.lower())
+    text = unicodedata.normalize("NFKC", unmarked).translate(INVISIBLE)
     text = unicodedata.normalize("NFKD", text.translate(_confusable_table()))
     text = WHITESPACE.sub(" ", COMBINING.sub("", text).casefold())
     if not text.isascii() and not text.translate(SAFE_PUNCTUATION).isascii():

@@ -65,3 +65,16 @@ def test_examples() -> None:
 @given(st.text(alphabet=st.characters(max_codepoint=127)))
 def test_ascii_shortcut_folds_as_the_full_fold(text: str) -> None:
     assert fold(text) == " ".join("".join(fold_char(c) for c in text).split())
+
+
+ASCII_PIECES = st.sampled_from(
+    ["<p>", "</p>", "<br>", "<em>", "&amp;", "&eacute;", "&#8217;", "**", "_", "`", "\\", " ", "\n"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(ASCII_PIECES, st.text(st.characters(max_codepoint=127))), max_size=12))
+def test_fast_fold_of_ascii_matches_offset_fold(parts: list[str]) -> None:
+    text = "".join(parts)
+    quick = fold_fast(text)
+    assert quick is not None and quick.strip() == fold_markup(text).text.strip()
