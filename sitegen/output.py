@@ -188,7 +188,7 @@ class TreeCheck:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
             )
-        except OSError:
+        except (OSError, ValueError, TypeError):  # no process to be had (or no Python path)
             self._verdicts = {}
 
     def verdict(self, manifest: Path, digest: bytes) -> frozenset[str] | None:
