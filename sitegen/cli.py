@@ -13,14 +13,6 @@ from typing import Any
 
 from sitegen import __version__
 from sitegen.approval import read_audit_log
-from sitegen.dpo import (
-    PHOTOS_ONLY,
-    mark_done,
-    sar_html,
-    sar_markdown,
-    subject_access,
-    takedowns,
-)
 from sitegen.errors import SitegenError, UsageError
 from sitegen.pipeline import Site, Timings, build, check, decisions, load_site, tree_check
 from sitegen.policy import Checked
@@ -352,6 +344,8 @@ def cmd_serve(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_sar(args: argparse.Namespace, root: Path) -> int:
+    from sitegen.dpo import sar_html, sar_markdown, subject_access  # not needed by builds
+
     site = _site(args, root)
     data = subject_access(site, args.pupil_id, decisions(site, check(site)))
     if args.json:
@@ -372,6 +366,8 @@ def cmd_sar(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_takedown(args: argparse.Namespace, root: Path) -> int:
+    from sitegen.dpo import PHOTOS_ONLY, mark_done, takedowns
+
     site = _site(args, root)
     decided = decisions(site, check(site))
     if args.done:

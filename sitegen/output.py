@@ -399,7 +399,7 @@ def _update_spare(
                 if (st.st_size, st.st_mtime_ns, st.st_ino) == known[1:]:
                     result[rel] = known
                     continue
-        if os.path.lexists(target):
+        if records and os.path.lexists(target):  # (a tree that held nothing known is empty)
             # Never written in place: the file may be a hard link shared with the live tree.
             if os.path.isdir(target) and not os.path.islink(target):
                 shutil.rmtree(target)
@@ -409,8 +409,7 @@ def _update_spare(
         if parent not in made:
             os.makedirs(parent, exist_ok=True)
             made.add(parent)
-        _place(content, target, live, live_records, rel, print_)
-        record = _record(target, print_)
+        record = _place(content, target, live, live_records, rel, print_) or _record(target, print_)
         assert record is not None
         result[rel] = record
         touched.update(_ancestors(rel))
@@ -539,18 +538,24 @@ def _place(
     live_records: dict[str, Record] | None,
     rel: str,
     print_: str,
-) -> None:
+) -> Record | None:
     """One file into the spare tree: linked from the live tree when it has the same file,
-    else linked from the cache or written."""
-    if _holds(live, live_records, rel, print_) and _link_or_copy(os.path.join(live, rel), target):
-        return
+    else linked from the cache or written. Returns its record when it is known without a
+    stat: a hard link to a live file whose record holds is that file (inode, size, mtime)."""
+    if live_records and _holds(live, live_records, rel, print_):
+        source = os.path.join(live, rel)
+        with contextlib.suppress(OSError):
+            os.link(source, target)
+            return live_records[rel]
+        if _link_or_copy(source, target):
+            return None
     if isinstance(content, bytes):
         with open(target, "wb") as handle:
             handle.write(content)
-        return
+        return None
     cached = isinstance(content, Path) and _cached_intact(content)
     if cached and _link_or_copy(os.fspath(content), target):
-        return
+        return None
     raise Missing(rel)
 
 
