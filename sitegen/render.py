@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import html
 import math
 import re
@@ -284,15 +285,12 @@ class PageSpec:
     context: dict[str, Any]
 
     def key(self, renderer: Renderer) -> str:
-        """The hash of everything the page is made of (posts by their fingerprints)."""
-        return cache_key(
-            "page",
-            renderer.fingerprint,
-            self.template,
-            self.path,
-            [v.fingerprint for v in self.views],
-            self.context,
-        )
+        """The hash of everything the page is made of (posts by their fingerprints). Made for
+        every list page of every build: the parts are joined, not serialised (the renderer's
+        fingerprint names sitegen's code already)."""
+        parts = ["page", renderer.fingerprint, self.template, self.path, repr(self.context)]
+        parts += [v.fingerprint for v in self.views]
+        return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
     def render(self, renderer: Renderer) -> bytes:
         context = dict(self.context)
