@@ -6,6 +6,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -107,7 +108,29 @@ def read_audit_log(root: Path) -> tuple[list[AuditEntry], list[str]]:
     return entries, problems
 
 
-def valid_entries(root: Path, memo: Any = None) -> dict[str, dict[str, Any]]:
+class AuditEntries(Mapping[str, dict[str, Any]]):
+    """Valid audit-log entries by hash, kept as their lines and parsed only when asked for:
+    a build asks whether thousands of approvals' entries exist, and reads a few."""
+
+    def __init__(self, lines: dict[str, str]) -> None:
+        self._lines = lines
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        entry = json.loads(self._lines[key])
+        assert isinstance(entry, dict)  # only dicts whose hash matched were kept
+        return entry
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._lines
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+
+def valid_entries(root: Path, memo: Any = None) -> AuditEntries:
     """Entries whose hash matches their contents, by hash: what an approval may point to.
 
     Each line stands on its own here (the chain is `audit verify`'s business), so `memo` (a
@@ -117,11 +140,11 @@ def valid_entries(root: Path, memo: Any = None) -> dict[str, dict[str, Any]]:
     try:
         data = (root / AUDIT_LOG).read_bytes()
     except (OSError, ValueError):
-        return {}
-    return grown_log(data, memo, _valid_lines)
+        return AuditEntries({})
+    return AuditEntries(grown_log(data, memo, _valid_lines))
 
 
-def _valid_lines(data: bytes) -> dict[str, dict[str, Any]]:
+def _valid_lines(data: bytes) -> dict[str, str]:
     valid = {}
     for line in data.decode("utf-8", "replace").splitlines():
         try:
@@ -129,7 +152,7 @@ def _valid_lines(data: bytes) -> dict[str, dict[str, Any]]:
         except ValueError:
             continue
         if isinstance(entry, dict) and entry.get("hash") == entry_hash(entry):
-            valid[entry["hash"]] = entry
+            valid[entry["hash"]] = line
     return valid
 
 

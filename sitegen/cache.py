@@ -308,7 +308,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-GROWN = "\0grown"  # a log's pack: how much of the log its other entries describe
+GROWN = "\0grown"  # a log's pack: how much of the log its entries describe, and by which code
 
 
 def grown_log(
@@ -317,14 +317,18 @@ def grown_log(
     """The state of an append-only log: what `parse` makes of its lines, later lines' keys
     replacing earlier ones'. `pack` (one per log) holds that state up to the log's last whole
     line, an entry a key: a log that grew is read from there on, and only the keys its new
-    lines changed are written (one edited before that point is read from its start). A
-    half-written last line is read each time."""
+    lines changed are written. A log edited before that point, or a pack that another version
+    of sitegen wrote, is read from the start. A half-written last line is read each time."""
     state: dict[Any, Any] = {}
     start = 0
     known = pack.get(GROWN) if pack is not None else None
-    if pack is not None and isinstance(known, tuple) and len(known) == 2:
-        length, prefix = known
-        if len(data) >= length and hashlib.sha256(data[:length]).hexdigest() == prefix:
+    if pack is not None and isinstance(known, tuple) and len(known) == 3:
+        length, prefix, code = known
+        if (
+            code == CODE_VERSION
+            and len(data) >= length
+            and hashlib.sha256(data[:length]).hexdigest() == prefix
+        ):
             start = length
             state = {k: v for k, v in pack.entries.items() if k != GROWN}
             pack.keep(state)  # else an entry not read again would be dropped
@@ -335,7 +339,7 @@ def grown_log(
         if pack is not None:  # (from the start: entries not kept are dropped at save)
             for key, value in grown.items():
                 pack.put(key, value)
-            pack.put(GROWN, (whole, hashlib.sha256(data[:whole]).hexdigest()))
+            pack.put(GROWN, (whole, hashlib.sha256(data[:whole]).hexdigest(), CODE_VERSION))
     state.update(parse(data[whole:]))
     return state
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import time as clock_time
@@ -277,7 +277,7 @@ def start_worker(
     config: Config,
     register: Register,
     now: datetime,
-    audit_entries: dict[str, dict[str, Any]],
+    audit_entries: Mapping[str, dict[str, Any]],
     cache_root: Path,
     tools: Tools,
     root: Path,

@@ -3,6 +3,7 @@ listings, and the logs read from where they grew."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -209,3 +210,17 @@ def test_a_grown_ledger_writes_only_what_its_new_lines_changed(tmp_path: Path) -
         ("only", "website"): ("published", ("d2", ()), "u/only")
     }
     assert len(Pack(path).entries) == 2  # the state's one entry and the note of its length
+
+
+def test_a_log_pack_written_by_other_code_is_read_again(tmp_path: Path) -> None:
+    log = tmp_path / AUDIT_LOG
+    log.parent.mkdir(parents=True)
+    log.write_text(json.dumps(_entry(1, GENESIS)) + "\n")
+    memo = Pack(tmp_path / "audit.pack")
+    expected = dict(valid_entries(tmp_path))
+    # As an older sitegen left it: the same log length, other values, other code.
+    data = log.read_bytes()
+    memo.put(cache.GROWN, (len(data), hashlib.sha256(data).hexdigest(), b"older"))
+    for key in expected:
+        memo.put(key, {"not": "a line"})
+    assert dict(valid_entries(tmp_path, memo)) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -60,7 +61,7 @@ class Context:
     config: Config
     register: Register
     now: datetime
-    audit_entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    audit_entries: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     names: NameIndex | None = None
     cache: Cache = field(default_factory=lambda: Cache(None))
     hashes: FileHashes | None = None
