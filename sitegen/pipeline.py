@@ -82,9 +82,13 @@ class Store:
         )
 
     def save(self) -> None:
-        for pack in (self.analyses, self.pages, self.memory, self.audit, self.ledger):
+        packs = (self.analyses, self.pages, self.memory, self.audit, self.ledger, self.hashes.pack)
+        for pack in packs:
             pack.save()
-        self.hashes.pack.save()
+        folder = self.memory.path.parent if self.memory.path else None
+        if folder is not None:  # packs an older sitegen kept (logs.pack, say) go too
+            for stale in set(folder.glob("*.pack")) - {p.path for p in packs}:
+                stale.unlink(missing_ok=True)
 
 
 @dataclass

@@ -493,3 +493,14 @@ def test_a_photo_swapped_and_back_during_the_build_is_never_published(
     monkeypatch.undo()
     build(site.root)
     assert live.read_bytes() == published
+
+
+def test_packs_an_older_sitegen_kept_are_removed(site: SiteDir) -> None:
+    site.post("p", date="2026-11-02")
+    build(site.root)
+    packs = site.root / "build/.cache/packs"
+    (packs / "logs.pack").write_bytes(b"what an older version kept")
+    site.post("q", date="2026-11-03")  # a build with something to remember
+    build(site.root)
+    assert not (packs / "logs.pack").exists()
+    assert (packs / "memory.pack").exists()
