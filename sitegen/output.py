@@ -170,7 +170,8 @@ class TreeCheck:
     thousands of stats run on another core while the build reads its memory and makes what
     changed. A verdict holds for the manifest bytes that process read, so a manifest written
     since is checked by the build itself; so is everything when the process cannot run or
-    answer."""
+    answer. The verdicts describe the trees as the build found them when it started: a file
+    someone changes inside build/ while a build runs is repaired by the next build."""
 
     def __init__(self, out: Path, names: Iterable[str]) -> None:
         trees = [

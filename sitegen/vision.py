@@ -82,7 +82,10 @@ def _prepared(path: Path) -> Image.Image:
     """Upright, greyscale, no larger than LONGEST_SIDE."""
     from PIL import Image, ImageOps
 
-    with Image.open(path) as img:
+    # The formats a photo may be published in, HEIC among them: pixels registers its opener.
+    from sitegen.pixels import ALLOWED_FORMATS
+
+    with Image.open(path, formats=ALLOWED_FORMATS) as img:
         img.draft("L", (LONGEST_SIDE, LONGEST_SIDE))
         upright = ImageOps.exif_transpose(img) or img
         grey = upright.convert("L")

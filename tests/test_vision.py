@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -167,3 +169,26 @@ def test_results_are_cached_by_content(tmp_path: Path, monkeypatch) -> None:  # 
     copy = tmp_path / "renamed.jpg"
     shutil.copy(path, copy)
     assert words_in(copy, tmp_path) == first  # same bytes, same answer, whatever the name
+
+
+def test_a_heic_photo_whose_facts_are_known_is_still_read_for_faces(
+    site: SiteDir, tmp_path: Path
+) -> None:
+    """Each command in a process of its own: the second knows the photo's facts (cached by the
+    first) and opens the photo only to count faces, so nothing else taught Pillow HEIC."""
+    site_with(site, FIXTURES / "photos/IMG_5195.HEIC", [], ocr="off", faces="off")
+
+    def check() -> subprocess.CompletedProcess[str]:
+        command = ["-m", "sitegen", "--site", str(site.root), "--now", "2026-11-25", "check"]
+        env = {**os.environ, "SITEGEN_CACHE_DIR": str(tmp_path / "cache")}  # its own: cold
+        return subprocess.run(
+            [sys.executable, *command, "--json"], capture_output=True, text=True, env=env
+        )
+
+    assert check().returncode in (0, 1)
+    site.config(
+        site.root.joinpath("site.toml").read_text().replace('faces = "off"', 'faces = "on"')
+    )
+    result = check()
+    assert result.returncode in (0, 1), result.stderr
+    assert "1 face, 0 pupils tagged" in result.stdout
