@@ -36,7 +36,7 @@ from sitegen.output import (
     manifests_print,
     publish,
 )
-from sitegen.policy import Analysis, Checked, Context, analyse, judge
+from sitegen.policy import Analysis, Checked, Context, analyse_many, judge
 from sitegen.policy.names import NameIndex
 from sitegen.register import load_register
 from sitegen.render import PostView, Renderer, list_pages
@@ -300,12 +300,8 @@ def _analyse(
 def _analyse_chunk(
     root: Path, config: Config, register: Register, folders: list[Path]
 ) -> list[Analysis]:
-    names = NameIndex(register)
-    prefilter = config.tone_threshold <= 0
-    return [
-        analyse(load_post(root, folder, config.tz, config.language), names, register, prefilter)
-        for folder in folders
-    ]
+    posts = [load_post(root, folder, config.tz, config.language) for folder in folders]
+    return analyse_many(posts, NameIndex(register), register, config.tone_threshold <= 0)
 
 
 def reload_post(site: Site, post: Post) -> Post:
@@ -524,16 +520,9 @@ def _units(
         fresh, made, pages = _make_in_workers(site, renderer, items, known, workers, progress)
     else:
         config, names = site.config, ctx.names or NameIndex(site.register)
-        fresh = [
-            a
-            or analyse(
-                load_post(site.root, folder, config.tz, config.language),
-                names,
-                site.register,
-                config.tone_threshold <= 0,
-            )
-            for folder, a in items
-        ]
+        posts = [load_post(site.root, f, config.tz, config.language) for f, a in items if a is None]
+        made_now = iter(analyse_many(posts, names, site.register, config.tone_threshold <= 0))
+        fresh = [a or next(made_now) for _, a in items]
         maker = Maker(ctx, renderer, known)
         made = maker.units(fresh, progress)
         pages = maker.made

@@ -20,7 +20,7 @@ from sitegen.gate import WEBSITE, Decision, decide
 from sitegen.images import Job, RenderSpec, Variant, render_all
 from sitegen.model import ImageRef, Post, Register
 from sitegen.output import Content, Same, fingerprint
-from sitegen.policy import Analysis, Context, analyse, judge
+from sitegen.policy import Analysis, Context, analyse_many, judge
 from sitegen.policy.names import NameIndex
 from sitegen.render import PostView, Renderer, post_page, post_view
 from sitegen.vision import Tools
@@ -309,11 +309,9 @@ def work(
     if maker.context.hashes is not None:
         maker.context.hashes.pinned = pins
     config, register = maker.context.config, maker.context.register
-    analyses = [
-        analysis
-        or analyse(load_post(root, folder, config.tz, config.language), names, register, prefilter)
-        for folder, analysis in items
-    ]
+    posts = [load_post(root, f, config.tz, config.language) for f, a in items if a is None]
+    fresh = iter(analyse_many(posts, names, register, prefilter))
+    analyses = [analysis or next(fresh) for _, analysis in items]
     maker.known, maker.made = known, {}
     units = maker.units(analyses, workers=1)
     return analyses, units, maker.made
