@@ -562,8 +562,7 @@ def _make_in_workers(
     from concurrent.futures import ProcessPoolExecutor  # 13 ms to import: only when used
 
     ctx = site.context
-    size = max(8, len(items) // (workers * 6))
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    chunks = shrinking_chunks(items, workers)
     advance = progress.start("posts", len(items)) if progress else None
     analyses: list[Analysis] = []
     units: list[Unit] = []
@@ -600,6 +599,20 @@ def _make_in_workers(
             if advance:
                 advance(len(done_units))
     return analyses, units, made
+
+
+T_item = TypeVar("T_item")
+
+
+def shrinking_chunks(items: list[T_item], workers: int, least: int = 24) -> list[list[T_item]]:
+    """Large chunks first (each step of the analysis runs over a whole chunk, and every chunk
+    costs a round trip), then smaller and smaller, so that the cores finish together."""
+    chunks, start = [], 0
+    while start < len(items):
+        size = max(least, (len(items) - start) // (workers * 3))
+        chunks.append(items[start : start + size])
+        start += size
+    return chunks
 
 
 def _hash_of(*parts: str) -> str:
