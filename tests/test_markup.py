@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import frontmatter
@@ -114,3 +115,16 @@ def test_same_html_for_the_demo_and_the_benchmark_posts() -> None:
     md, plain = markup.converter(), markdown.Markdown(extensions=markup._extensions())
     for body in bodies:
         assert md.reset().convert(body) == plain.reset().convert(body)
+
+
+def tidy_as_written_first(text: str) -> str:
+    """What `tidy_whitespace` replaced: every run rewritten, matched or not."""
+    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=" \t\n\r\u00a0a.", max_size=60))
+def test_tidy_whitespace_is_the_plain_rewrite(text: str) -> None:
+    assert markup.tidy_whitespace(text) == tidy_as_written_first(text)

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.policy.tone import analyzer, could_be_negative, score
+from sitegen.model import Post
+from sitegen.policy.tone import (
+    analyzer,
+    could_be_negative,
+    score,
+    sentence_score,
+    sentences,
+    worst_sentence,
+)
 
 CHEERFUL = """\
 Year 4 had a fantastic day at Castell Coch, sketching the towers and learning about the Marquess of Bute.
@@ -101,3 +111,27 @@ def test_the_quick_filter_never_hides_a_negative_sentence(words: list[str]) -> N
     text = " ".join(words)
     if score(text, "en") < 0:
         assert could_be_negative(text, "en")
+
+
+def worst_one_by_one(post: Post) -> tuple[float, str, int] | None:
+    """The quick filter applied sentence by sentence, as it first was."""
+    worst = None
+    for text, line in sentences(post):
+        value = sentence_score(text, post.lang, 0.0)
+        if worst is None or value < worst[0]:
+            worst = (value, text, line)
+    return worst
+
+
+SENTENCE_WORDS = st.lists(
+    st.sampled_from([*WORDS[:200], "not", "isn't", "**bad**", "[awful](https://x.org)", "."]),
+    min_size=1,
+    max_size=8,
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(SENTENCE_WORDS, min_size=0, max_size=6), st.text(max_size=20))
+def test_the_whole_post_filter_finds_the_same_worst_sentence(body: list[str], title: str) -> None:
+    post = Post("p", Path("p"), "p/index.md", "\n\n".join(body), 20, {}, title=title)
+    assert worst_sentence(post) == worst_one_by_one(post)

@@ -230,8 +230,13 @@ Worst = tuple[float, str, int]  # (score, sentence, line)
 def worst_sentence(post: Post, prefilter: bool = True) -> Worst | None:
     """The post's most negative sentence; with `prefilter`, sentences that cannot be negative
     are not scored (exact for any threshold <= 0)."""
+    found = sentences(post)
+    # Words split at spaces: those of all sentences joined are those of each sentence. When
+    # none of them could be negative, no sentence scores below zero and the first one stands.
+    if prefilter and found and not could_be_negative(" ".join(t for t, _ in found), post.lang):
+        return (0.0, *found[0])
     worst: Worst | None = None
-    for text, line in sentences(post):
+    for text, line in found:
         value = sentence_score(text, post.lang, 0.0 if prefilter else 1.0)
         if worst is None or value < worst[0]:
             worst = (value, text, line)
