@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,58 @@ SENTENCE_WORDS = st.lists(
 def test_the_whole_post_filter_finds_the_same_worst_sentence(body: list[str], title: str) -> None:
     post = Post("p", Path("p"), "p/index.md", "\n\n".join(body), 20, {}, title=title)
     assert worst_sentence(post) == worst_one_by_one(post)
+
+
+def sentences_line_by_line(post: Post) -> list[tuple[str, int]]:
+    """How sentences were first found: each line cleaned and split on its own."""
+    out = [(t, 2) for t in (post.title, post.summary) if t]
+    noise = re.compile(r"[#*_>`~\[\]]|\(\s*https?://[^)]*\)|!\[|<[^>]+>")
+    in_code = False
+    for offset, raw in enumerate(post.body.split("\n")):
+        if raw.lstrip().startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        clean = noise.sub(" ", raw).strip()
+        for part in re.split(r"(?<=[.!?])\s+|\n\s*\n", clean):
+            if part.strip():
+                out.append((part.strip(), post.body_line + offset))
+    return out
+
+
+BODY_PIECES = [
+    "Well done",
+    " ",
+    "\n",
+    "\n\n",
+    "\t",
+    "\x85",
+    "\u2028",
+    ".",
+    "!",
+    "?",
+    "...",
+    "**",
+    "_",
+    "#",
+    "> ",
+    "`",
+    "```",
+    "(https://x.org/a b)",
+    "( http://y",
+    ")",
+    "<b>",
+    "<",
+    ">",
+    "![",
+    "[a]",
+    "~",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(BODY_PIECES), max_size=30).map("".join))
+def test_sentences_are_found_as_line_by_line(body: str) -> None:
+    post = Post("p", Path("p"), "p/index.md", body, 9, {}, title="A title")
+    assert sentences(post) == sentences_line_by_line(post)

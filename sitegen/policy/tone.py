@@ -142,8 +142,10 @@ DISPARAGING = {
     "inept": -2.4,
     "rude": -2.2,
 }
-SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
-MARKDOWN_NOISE = re.compile(r"[#*_>`~\[\]]|\(\s*https?://[^)]*\)|!\[|<[^>]+>")
+# A sentence ends at . ! or ? and the spaces after it (a lookbehind would be tried at every
+# character). Markdown's marks, link addresses and tags are noise, matched within a line.
+SENTENCE_END = re.compile(r"[.!?]\s+")
+MARKDOWN_NOISE = re.compile(r"[#*_>`~\[\]]|\([^\S\n]*https?://[^)\n]*\)|!\[|<[^>\n]+>")
 
 
 @cache
@@ -180,16 +182,23 @@ def sentences(post: Post) -> list[tuple[str, int]]:
         if image.caption:
             out.append((image.caption, image.line))
     in_code = False
+    # The noise never spans lines, so one pass over the body cleans every line.
+    cleaned = MARKDOWN_NOISE.sub(" ", post.body).split("\n")
     for offset, raw in enumerate(post.body.split("\n")):
         if raw.lstrip().startswith("```"):
             in_code = not in_code
             continue
         if in_code:
             continue
-        clean = MARKDOWN_NOISE.sub(" ", raw).strip()
-        for part in SENTENCE.split(clean):
-            if part.strip():
-                out.append((part.strip(), post.body_line + offset))
+        clean = cleaned[offset].strip()
+        start = 0
+        for end in SENTENCE_END.finditer(clean):
+            part = clean[start : end.start() + 1].strip()
+            if part:
+                out.append((part, post.body_line + offset))
+            start = end.end()
+        if part := clean[start:].strip():
+            out.append((part, post.body_line + offset))
     return out
 
 
