@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import markdown
+import markdown.blockparser
 import markdown.inlinepatterns
 import markdown.treeprocessors
 import markdown.util
@@ -143,11 +144,69 @@ class _InlineByNeed(markdown.treeprocessors.InlineProcessor):
         return data
 
 
+# The same for block processors whose test searches the whole block (or, for references, whose
+# run does): by class and regular expression exactly as Python-Markdown writes them.
+_BLOCK_NEEDS: dict[tuple[str, str | None], tuple[str, ...]] = {
+    (  # a # header on any line of the block
+        "markdown.blockprocessors.HashHeaderProcessor",
+        r"(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)",
+    ): ("#",),
+    (  # a === or --- line under the first
+        "markdown.blockprocessors.SetextHeaderProcessor",
+        r"^.*?\n(?:=+|-+)[ ]*(\n|$)",
+    ): ("\n=", "\n-"),
+    (  # three of - _ or * on a line
+        "markdown.blockprocessors.HRProcessor",
+        r"^[ ]{0,3}(?=(?P<atomicgroup>(-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,}))"
+        r"(?P=atomicgroup)[ ]*$",
+    ): ("-", "_", "*"),
+    ("markdown.blockprocessors.BlockQuoteProcessor", r"(^|\n)[ ]{0,3}>[ ]?(.*)"): (">",),
+    (  # [id]: https://... (its test passes every block; its run looks)
+        "markdown.blockprocessors.ReferenceProcessor",
+        r"^[ ]{0,3}\[([^\[\]]*)\]:[ ]*(?:\n[ ]*)?([^\s]+)[ ]*(?:\n[ ]*)?"
+        r"""((["\'])(.*)\4[ ]*|\((.*)\)[ ]*)?$""",
+    ): ("]:",),
+    ("markdown.extensions.tables.TableProcessor", None): ("|",),  # a header row of cells
+}
+
+
+def block_needs(processor: object) -> tuple[str, ...] | None:
+    """The strings one of which a block must hold for the processor to take it; None when
+    unknown."""
+    kind = type(processor)
+    compiled = getattr(processor, "SEARCH_RE", None) or getattr(processor, "RE", None)
+    return _BLOCK_NEEDS.get(
+        (f"{kind.__module__}.{kind.__qualname__}", getattr(compiled, "pattern", None))
+    )
+
+
+class _BlockParserByNeed(markdown.blockparser.BlockParser):
+    """Python-Markdown's block loop, which asks each of its twelve processors about every
+    block: here a processor is not asked about a block that lacks what it needs."""
+
+    def parseDocument(self, lines: Any) -> Any:
+        self._steps = [(p, block_needs(p)) for p in self.blockprocessors]
+        return super().parseDocument(lines)
+
+    def parseBlocks(self, parent: Any, blocks: list[str]) -> None:
+        steps = getattr(self, "_steps", None) or [(p, None) for p in self.blockprocessors]
+        while blocks:
+            for processor, needed in steps:
+                block = blocks[0]
+                if needed is not None and not any(n in block for n in needed):
+                    continue
+                if processor.test(parent, block) and processor.run(parent, blocks) is not False:
+                    break
+
+
 def converter() -> markdown.Markdown:
-    """Python-Markdown with sitegen's extensions and the inline step above."""
+    """Python-Markdown with sitegen's extensions and the block loop and inline step above."""
     md = markdown.Markdown(extensions=_extensions())
     if hasattr(markdown.treeprocessors.InlineProcessor, "_InlineProcessor__applyPattern"):
         md.treeprocessors.register(_InlineByNeed(md), "inline", 20)  # replaces the stock one
+    if type(md.parser) is markdown.blockparser.BlockParser:
+        # The same object (every processor holds it and its state), with the loop above.
+        md.parser.__class__ = _BlockParserByNeed
     return md
 
 

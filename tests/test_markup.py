@@ -56,14 +56,23 @@ TOKENS = [
     "&amp;",
     "&#38;",
     "&copy;",
+    "#",
     "# ",
     "## ",
+    "=",
+    "-",
+    "|",
     "- ",
     "1. ",
     "> ",
     "| a | b |\n|---|---|\n| c | d |",
     "```\ncode *x*\n```",
     "---",
+    "\n===",
+    "\n- - -\n",
+    "* * *",
+    "___",
+    "   > ",
     "'",
     '"',
     "é",
@@ -84,12 +93,22 @@ def fast(text: str) -> str:
     return markup.converter().convert(text)
 
 
-def test_the_inline_step_is_replaced_and_knows_every_stock_pattern() -> None:
+def test_the_inline_step_and_block_loop_are_replaced_and_know_the_stock_patterns() -> None:
     md = markup.converter()
     assert isinstance(md.treeprocessors["inline"], markup._InlineByNeed)
+    assert isinstance(md.parser, markup._BlockParserByNeed)
     # Every pattern is skipped where it cannot match, or the speed-up is lost (an upgrade of
     # Python-Markdown that changed a pattern shows here: look at its regular expression again).
     assert all(markup.inline_needs(p) for p in md.inlinePatterns)
+    searching = [
+        p
+        for p in md.parser.blockprocessors
+        if hasattr(p, "SEARCH_RE") or "Table" in type(p).__name__
+    ]
+    searching += [
+        md.parser.blockprocessors[n] for n in ("hashheader", "setextheader", "quote", "reference")
+    ]
+    assert all(markup.block_needs(p) for p in searching)
 
 
 @settings(max_examples=600, deadline=None)
@@ -98,6 +117,15 @@ def test_the_inline_step_is_replaced_and_knows_every_stock_pattern() -> None:
 @example("a [link](https://x.org 'title') and ![img](a.png) and <https://x.org> & <b>x</b>")
 @example("line  \nbreak and [ref][x]\n\n[x]: https://example.org")
 @example("***both*** and **nested *em* inside** and *a **b** c*")
+@example("#Title with no space\nmore text")
+@example("A title\n-")
+@example("A title\n===")
+@example("a\n* * *\nb")
+@example("text\n> quote\n>more")
+@example("text\n[x]: https://example.org\nmore [x]")
+@example("a | b\n--|--\nc | d")
+@example("a|b\n-|-\nc|d")
+@example("[x]:https://example.org\n\nsee [x]")
 def test_same_html_as_python_markdown(text: str) -> None:
     assert fast(text) == stock(text)
 
