@@ -40,7 +40,20 @@ from sitegen.policy import Analysis, Checked, Context, analyse_many, judge
 from sitegen.policy.names import NameIndex
 from sitegen.register import load_register
 from sitegen.render import PostView, Renderer, list_pages
-from sitegen.units import Maker, Progress, Record, Unit, made_from, start_worker, work
+from sitegen.units import (
+    Item,
+    Made,
+    Maker,
+    Progress,
+    Record,
+    Unit,
+    made_from,
+    make_chunk,
+    seal,
+    start_worker,
+    unseal,
+    work,
+)
 from sitegen.vision import tools
 
 CACHE_DIR = Path("build/.cache")
@@ -261,14 +274,14 @@ def analyse_all(site: Site, progress: Progress | None = None) -> list[Analysis]:
     """Every post's analysis: from the store when its files are unchanged, else made anew,
     over all cores when there are many."""
     folders, keys = post_keys(site)
-    results: list[Analysis | None] = [site.store.analyses.get(k) for k in keys]
+    results = [unseal(site.store.analyses.get(k)) for k in keys]
     missing = [i for i, r in enumerate(results) if r is None]
     advance = progress.start("posts", len(missing)) if progress and missing else None
     fresh = _analyse(site, [Path(folders[i]) for i in missing], advance)
     for i, analysis in zip(missing, fresh, strict=True):
         results[i] = analysis
         if _post_key(site, folders[i], fresh=True) == keys[i]:  # else saved meanwhile
-            site.store.analyses.put(keys[i], analysis)
+            site.store.analyses.put(keys[i], seal(analysis))
     return [r for r in results if r is not None]
 
 
@@ -507,41 +520,34 @@ def _units(
     if not missing:
         return [u for u in units if u is not None]
     pack = site.store.analyses
-    analysed = [pack.get(keys[i]) if seen[i] else None for i in missing]
     known: dict[str, Record] = {}
     if trust:
         for i in missing:
             path = f"posts/{os.path.basename(folders[i])}/index.html"
             if isinstance(record := memory.get("made\0" + path), tuple):
                 known[path] = record
-    items = [(Path(folders[i]), a) for i, a in zip(missing, analysed, strict=True)]
+    items = [(Path(folders[i]), pack.get(keys[i]) if seen[i] else None) for i in missing]
     workers = min(os.cpu_count() or 1, 8)
     if len(missing) >= PARALLEL_FROM and workers > 1:
-        fresh, made, pages = _make_in_workers(site, renderer, items, known, workers, progress)
+        made = _make_in_workers(site, renderer, items, known, workers, progress)
     else:
-        config, names = site.config, ctx.names or NameIndex(site.register)
-        posts = [load_post(site.root, f, config.tz, config.language) for f, a in items if a is None]
-        made_now = iter(analyse_many(posts, names, site.register, config.tone_threshold <= 0))
-        fresh = [a or next(made_now) for _, a in items]
         maker = Maker(ctx, renderer, known)
-        made = maker.units(fresh, progress)
-        pages = maker.made
+        names = ctx.names or NameIndex(site.register)
+        keep = pack.loaded or len(missing) >= PARALLEL_FROM  # (not read only to add a few)
+        made = make_chunk(maker, names, site.root, items, progress, keep=keep)
     for i in missing:  # files saved during the build: nothing is remembered or published
         if _post_key(site, folders[i], fresh=True) != keys[i]:
             raise ChangedError(
                 "changed while the build was reading it: nothing was published, build again",
                 os.path.relpath(folders[i], site.root),
             )
-    keep = pack.loaded or len(missing) >= PARALLEL_FROM
-    for i, before, analysis, unit in zip(missing, analysed, fresh, made, strict=True):
-        if before is None and keep:
-            pack.put(keys[i], analysis)
-        approval = analysis.post.approval
-        entry = approval.entry if approval else ""
+    for i, unit, entry, sealed in zip(missing, made.units, made.entries, made.sealed, strict=True):
+        if sealed is not None:
+            pack.put(keys[i], sealed)
         memory.put("approval\0" + keys[i], entry)
         memory.put("unit\0" + unit_key(keys[i], entry), unit.kept())
         units[i] = unit
-    for path, record in pages.items():
+    for path, record in made.pages.items():
         memory.put("made\0" + path, record)
     if pack.loaded:  # every current post's analysis stays, used by this build or not
         pack.keep(keys)
@@ -552,21 +558,18 @@ def _units(
 def _make_in_workers(
     site: Site,
     renderer: Renderer,
-    items: list[tuple[Path, Analysis | None]],
+    items: list[Item],
     known: dict[str, Record],
     workers: int,
     progress: Progress | None,
-) -> tuple[list[Analysis], list[Unit], dict[str, Record]]:
-    """Posts analysed, judged and made in worker processes, in chunks small enough to keep
-    every core busy to the end."""
+) -> Made:
+    """Posts analysed, judged and made in worker processes, in chunks that keep every core
+    busy to the end."""
     from concurrent.futures import ProcessPoolExecutor  # 13 ms to import: only when used
 
     ctx = site.context
-    chunks = shrinking_chunks(items, workers)
     advance = progress.start("posts", len(items)) if progress else None
-    analyses: list[Analysis] = []
-    units: list[Unit] = []
-    made: dict[str, Record] = {}
+    made = Made([], [], [], {})
     setup = (
         site.config,
         site.register,
@@ -581,7 +584,7 @@ def _make_in_workers(
     with ProcessPoolExecutor(workers, initializer=start_worker, initargs=setup) as pool:
         futures = []
         pinned = site.store.hashes.pinned
-        for chunk in chunks:
+        for chunk in shrinking_chunks(items, workers):
             paths = {f"posts/{folder.name}/index.html" for folder, _ in chunk}
             pins = {
                 path: pinned[path]
@@ -592,13 +595,14 @@ def _make_in_workers(
             records = {p: known[p] for p in paths & known.keys()}
             futures.append(pool.submit(work, chunk, records, pins))
         for future in futures:
-            done_analyses, done_units, done_made = future.result()
-            analyses += done_analyses
-            units += done_units
-            made |= done_made
+            done = future.result()
+            made.units.extend(done.units)
+            made.entries.extend(done.entries)
+            made.sealed.extend(done.sealed)
+            made.pages.update(done.pages)
             if advance:
-                advance(len(done_units))
-    return analyses, units, made
+                advance(len(done.units))
+    return made
 
 
 T_item = TypeVar("T_item")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -270,7 +271,7 @@ def render_images(
 
 # --- many posts at once, over worker processes --------------------------------------------
 
-_worker: tuple[Maker, NameIndex, Path, bool] | None = None
+_worker: tuple[Maker, NameIndex, Path] | None = None
 
 
 def start_worker(
@@ -296,22 +297,73 @@ def start_worker(
         tools=tools,
     )
     renderer = Renderer(config, root / "templates", compiled=compiled, sources=templates)
-    _worker = (Maker(context, renderer), NameIndex(register), root, config.tone_threshold <= 0)
+    _worker = (Maker(context, renderer), NameIndex(register), root)
 
 
-def work(
-    items: list[tuple[Path, Analysis | None]], known: dict[str, Record], pins: dict[str, str]
-) -> tuple[list[Analysis], list[Unit], dict[str, Record]]:
-    """A chunk of posts, in a worker: analysed (unless already), judged, decided and made,
-    with the file hashes the build's keys were made from (`pins`)."""
+class Made(NamedTuple):
+    """What a chunk of posts gave: their units, their approvals' audit entries, the analyses
+    made for them (sealed: the build keeps them without reading them), and page records."""
+
+    units: list[Unit]
+    entries: list[str]
+    sealed: list[bytes | None]  # None where the analysis was remembered already
+    pages: dict[str, Record]
+
+
+def seal(analysis: Analysis) -> bytes:
+    return pickle.dumps(analysis, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unseal(sealed: object) -> Analysis | None:
+    """A sealed analysis, or None when it is not one (damaged, another version's)."""
+    if not isinstance(sealed, bytes):
+        return None
+    try:
+        analysis = pickle.loads(sealed)
+    except Exception:
+        return None
+    return analysis if isinstance(analysis, Analysis) else None
+
+
+Item = tuple[Path, bytes | None]  # a post's folder, and its analysis when remembered (sealed)
+
+
+def make_chunk(
+    maker: Maker,
+    names: NameIndex,
+    root: Path,
+    items: list[Item],
+    progress: Progress | None = None,
+    workers: int | None = None,
+    keep: bool = True,
+) -> Made:
+    """A chunk of posts analysed (unless remembered), judged, decided and made; with `keep`,
+    the analyses made are returned sealed."""
+    config, register = maker.context.config, maker.context.register
+    given = [unseal(sealed) if sealed is not None else None for _, sealed in items]
+    posts = [
+        load_post(root, folder, config.tz, config.language)
+        for (folder, _), analysis in zip(items, given, strict=True)
+        if analysis is None
+    ]
+    fresh = iter(analyse_many(posts, names, register, config.tone_threshold <= 0))
+    analyses = [analysis or next(fresh) for analysis in given]
+    maker.made = {}
+    units = maker.units(analyses, progress, workers)
+    return Made(
+        units,
+        [a.post.approval.entry if a.post.approval else "" for a in analyses],
+        [seal(a) if keep and g is None else None for a, g in zip(analyses, given, strict=True)],
+        maker.made,
+    )
+
+
+def work(items: list[Item], known: dict[str, Record], pins: dict[str, str]) -> Made:
+    """A chunk of posts, in a worker, with the last build's records of their pages and the
+    file hashes the build's keys were made from (`pins`)."""
     assert _worker is not None, "start_worker runs first"
-    maker, names, root, prefilter = _worker
+    maker, names, root = _worker
     if maker.context.hashes is not None:
         maker.context.hashes.pinned = pins
-    config, register = maker.context.config, maker.context.register
-    posts = [load_post(root, f, config.tz, config.language) for f, a in items if a is None]
-    fresh = iter(analyse_many(posts, names, register, prefilter))
-    analyses = [analysis or next(fresh) for _, analysis in items]
-    maker.known, maker.made = known, {}
-    units = maker.units(analyses, workers=1)
-    return analyses, units, maker.made
+    maker.known = known
+    return make_chunk(maker, names, root, items, workers=1)
