@@ -40,6 +40,7 @@ from sitegen.policy import Analysis, Checked, Context, analyse_many, judge
 from sitegen.policy.names import NameIndex
 from sitegen.register import load_register
 from sitegen.render import PostView, Renderer, list_pages
+from sitegen.spread import fork_map
 from sitegen.units import (
     Item,
     Made,
@@ -47,6 +48,7 @@ from sitegen.units import (
     Progress,
     Record,
     Unit,
+    current,
     made_from,
     make_chunk,
     seal,
@@ -747,8 +749,14 @@ def _website(
     for unit in units:
         for path, content in unit.site.items():
             plan.add(path, content)
-    for path, spec in list_pages(config, views).items():
-        plan.add(path, _made(site, trust, path, spec.key(renderer), partial(spec.render, renderer)))
+    specs = list_pages(config, views)
+    keys = {path: spec.key(renderer) for path, spec in specs.items()}
+    memory = site.store.memory
+    stale = [p for p in specs if not (trust and current(memory.get("made\0" + p), keys[p]))]
+    # A cold build renders a page per ten posts and each tag's pages too: on every core.
+    made = dict(zip(stale, fork_map(lambda p: specs[p].render(renderer), stale), strict=True))
+    for path in specs:
+        plan.add(path, _made(site, trust, path, keys[path], partial(made.__getitem__, path)))
     newest = [v.fingerprint for v in views[: feeds.FEED_ITEMS]]
     for path, make in (("feed.xml", feeds.atom), ("feed.json", feeds.json_feed)):
         key = cache_key(path, repr(config), newest)

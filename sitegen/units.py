@@ -73,10 +73,16 @@ def _same(content: Content) -> Content:
     return Same(fingerprint(content)) if isinstance(content, bytes) else content
 
 
+def current(record: object, key: str) -> bool:
+    """Whether the last build's record of a file names these inputs."""
+    return isinstance(record, tuple) and record[0] == key
+
+
 def made_from(record: object, key: str, make: Callable[[], bytes]) -> tuple[Content, Record]:
     """A file made from inputs hashed as `key`: the last build's (the live or spare tree has
     it) when its record names the same key, else made now; and the record to keep."""
-    if isinstance(record, tuple) and record[0] == key:
+    if current(record, key):
+        assert isinstance(record, tuple)
         return Same(record[1]), record
     data = make()
     return data, (key, fingerprint(data))
