@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from sitegen import treecheck
 from sitegen.cache import fast_reduce
 from sitegen.errors import RefusedError
+from sitegen.spread import Aside
 from sitegen.treecheck import Record, Verdicts, not_holding, read_manifest
 
 RENAME_EXCHANGE = 2
@@ -277,7 +278,10 @@ def intact(out: Path, names: list[str], check: TreeCheck | None = None) -> bool:
 
 
 def publish(
-    out: Path, parts: dict[str, OutputPlan | bytes], check: TreeCheck | None = None
+    out: Path,
+    parts: dict[str, OutputPlan | bytes],
+    check: TreeCheck | None = None,
+    aside: Aside | None = None,
 ) -> bool:
     """Make `out/<name>` match each part, so that every reader sees old or new, never half.
 
@@ -286,7 +290,8 @@ def publish(
     files are written; then spare and live are swapped. So a one-post edit writes a handful
     of files, whatever the size of the site. When nothing changed nothing is written at all.
     Raises `Missing` (before anything live is touched) when a `Same` file is nowhere to be
-    found. Returns whether anything was written.
+    found. The double of a tree published for the first time is made by `aside` when given
+    (wait for it before the build lock goes). Returns whether anything was written.
     """
     planned = {
         name: part.fingerprints() if isinstance(part, OutputPlan) else {"": fingerprint(part)}
@@ -299,6 +304,7 @@ def publish(
         if not _unchanged(os.path.join(out, name), live[name], planned[name])
     }
     updated = {}
+    doubles: list[tuple[str, OutputPlan]] = []
     for name, part in changed.items():
         if isinstance(part, OutputPlan):
             updated[name] = _update_spare(out, name, part, planned[name], live[name], check)
@@ -321,10 +327,7 @@ def publish(
                     target.unlink()
                 os.rename(spare, target)
                 _save_manifest(manifest, updated[name])
-                # The first tree: its double is made now (hard links), so that the next
-                # build, however small, finds a spare tree to bring up to date.
-                records = _update_spare(out, name, part, planned[name], updated[name])
-                _save_manifest(out / MANIFEST.format("spare-" + name), records)
+                doubles.append((name, part))
         elif _holds(os.fspath(target), live[name], "", planned[name][""]):
             _save_manifest(manifest, live[name] or {})
         else:
@@ -333,6 +336,20 @@ def publish(
                 handle.write(part)
             os.replace(tmp, target)
             _save_manifest(manifest, {"": _record(os.fspath(target), planned[name][""])})
+    if doubles:
+
+        def make_doubles() -> None:
+            # The first trees' doubles (hard links), so that the next build, however small,
+            # finds a spare tree to bring up to date. Without its manifest a spare tree is
+            # unknown, and the next build removes it.
+            for name, part in doubles:
+                records = _update_spare(out, name, part, planned[name], updated[name])
+                _save_manifest(out / MANIFEST.format("spare-" + name), records)
+
+        if aside is not None:
+            aside.run(make_doubles)
+        else:
+            make_doubles()
     return bool(changed)
 
 

@@ -40,7 +40,7 @@ from sitegen.policy import Analysis, Checked, Context, analyse_many, judge
 from sitegen.policy.names import NameIndex
 from sitegen.register import load_register
 from sitegen.render import PostView, Renderer, list_pages
-from sitegen.spread import fork_map
+from sitegen.spread import Aside, fork_map
 from sitegen.units import (
     Item,
     Made,
@@ -424,32 +424,38 @@ def _build(
         sorted({u.slug for u in units if u.left_out}),
     )
     strict = [(u.slug, p, r) for u in units for p, r in u.strict]
+    aside = Aside()  # a first build's spare trees are made meanwhile, on the other core
     with build_lock(out):
-        # From here until the new memo is written, no memo may vouch for what is live.
-        (site.root / CACHE_DIR / LAST_BUILD).unlink(missing_ok=True)
-        publish(
-            out,
-            {
-                "site": site_plan,
-                "exports": export_plan,
-                "report.json": _report_json(units, views, list(rows)),
-            },
-            check,
-        )
-        timings.mark("write")
-        records.append(
-            site.root,
-            records.changes(
-                records.current(site.root, site.store.ledger),
-                [p for u in units for p in u.publications],
-                site.context.now,
-            ),
-        )
-        timings.mark("ledger")
-        site.store.save()
-        # The inputs as the next build will see them: with the ledger as this build left it.
-        _remember(site, _inputs(site, renderer, out), out, units, summary, strict)
-        timings.mark("remember")
+        try:
+            # From here until the new memo is written, no memo may vouch for what is live.
+            (site.root / CACHE_DIR / LAST_BUILD).unlink(missing_ok=True)
+            publish(
+                out,
+                {
+                    "site": site_plan,
+                    "exports": export_plan,
+                    "report.json": _report_json(units, views, list(rows)),
+                },
+                check,
+                aside,
+            )
+            timings.mark("write")
+            records.append(
+                site.root,
+                records.changes(
+                    records.current(site.root, site.store.ledger),
+                    [p for u in units for p in u.publications],
+                    site.context.now,
+                ),
+            )
+            timings.mark("ledger")
+            site.store.save()
+            # The inputs as the next build will see them: with the ledger as this build left.
+            _remember(site, _inputs(site, renderer, out), out, units, summary, strict)
+            timings.mark("remember")
+        finally:
+            aside.wait()  # (a spare tree left without its manifest is removed next time)
+            timings.mark("spare")
     return BuildResult(out, summary, timings, strict)
 
 

@@ -66,3 +66,34 @@ def _answer(child: tuple[int, int]) -> list[R] | None:
     except Exception:
         return None
     return answer if isinstance(answer, list) else None
+
+
+class Aside:
+    """Work handed to forked children while this process goes on; `wait` for it before
+    relying on what it makes (and before letting go of anything that guards it)."""
+
+    def __init__(self) -> None:
+        self._children: list[int] = []
+
+    def run(self, work: Callable[[], None]) -> None:
+        if not hasattr(os, "fork"):
+            work()
+            return
+        pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                gc.disable()
+                work()
+                status = 0
+            finally:
+                os._exit(status)
+        self._children.append(pid)
+
+    def wait(self) -> bool:
+        """Whether every piece of work handed aside was done whole."""
+        done = True
+        while self._children:
+            _, status = os.waitpid(self._children.pop(), 0)
+            done = done and status == 0
+        return done

@@ -504,3 +504,37 @@ def test_packs_an_older_sitegen_kept_are_removed(site: SiteDir) -> None:
     build(site.root)
     assert not (packs / "logs.pack").exists()
     assert (packs / "memory.pack").exists()
+
+
+def test_a_first_builds_spare_tree_is_made_aside_and_its_failure_costs_nothing(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(generated)  # the spare trees are made by a forked process while the build goes on
+    for part in ("site", "exports"):
+        live, spare = generated / "build" / part, generated / f"build/.spare-{part}"
+        assert (generated / f"build/.manifest-spare-{part}.pickle").is_file()
+        files = sorted(p.relative_to(live) for p in live.rglob("*") if p.is_file())
+        assert files == sorted(p.relative_to(spare) for p in spare.rglob("*") if p.is_file())
+        assert all((live / f).stat().st_ino == (spare / f).stat().st_ino for f in files)
+
+    from sitegen import output
+
+    parent, real = os.getpid(), output._update_spare
+
+    def dies(*args: object, **kwargs: object) -> object:
+        if os.getpid() != parent:
+            os._exit(9)  # the process making the spare trees dies half way
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    failing = tmp_path / "failing"
+    shutil.copytree(generated, failing, ignore=shutil.ignore_patterns("build"))
+    with monkeypatch.context() as patched:
+        patched.setattr(output, "_update_spare", dies)
+        build(failing)  # published all the same
+    assert not (failing / "build/.manifest-spare-site.pickle").exists()
+    slugs = sorted(p.name for p in (failing / "content/posts").iterdir())
+    edit_and_approve(failing, slugs[5])
+    edit_and_approve(generated, slugs[5])
+    build(failing)
+    build(generated)
+    assert contents(snapshot(failing)) == contents(snapshot(generated))
