@@ -9,7 +9,15 @@ from functools import cache
 
 from sitegen.model import Finding, Post, Pupil, Register
 from sitegen.register import lookup
-from sitegen.text import Folded, bounded, fold, fold_fast, fold_id, fold_markup, name_pattern
+from sitegen.text import (
+    Bounded,
+    Folded,
+    bounded_words,
+    fold,
+    fold_fast,
+    fold_id,
+    fold_markup,
+)
 
 
 @dataclass(frozen=True)
@@ -32,8 +40,7 @@ class NameIndex:
                 self.by_full.setdefault(
                     _words(fold(f"{pupil.first_name} {pupil.last_name}")), []
                 ).append(pupil)
-        patterns = [p for name in self.by_full if (p := name_pattern(name))]
-        self.full_names = bounded(patterns) if patterns else None
+        self.full_names = bounded_words(list(self.by_full)) if self.by_full else None
 
     def find(self, folded: Folded, tagged: list[Pupil]) -> list[NameMatch]:
         """Full names of every pupil, and first names of the tagged ones outside full names."""
@@ -49,7 +56,7 @@ class NameIndex:
             if pupil.first_name:
                 by_first.setdefault(_words(fold(pupil.first_name)), []).append(pupil)
         if by_first:
-            pattern = bounded([p for name in by_first if (p := name_pattern(name))])
+            pattern = bounded_words(list(by_first))
             for m in pattern.finditer(folded.text):
                 if any(s <= m.start() < e for s, e in spans):
                     continue
@@ -195,8 +202,8 @@ def find_ids(post: Post, register: Register, fields: Fields | None = None) -> li
 
 
 @cache
-def _id_pattern(ids: tuple[str, ...]) -> re.Pattern[str]:
-    return bounded([re.escape(key) for key in ids])
+def _id_pattern(ids: tuple[str, ...]) -> Bounded:
+    return Bounded([re.escape(key) for key in ids], list(ids))
 
 
 def _message(pupil: Pupil, full: bool, label: str, named: set[str], today: date) -> str:
