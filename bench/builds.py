@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.sites import posts, write_hugo, write_pelican, write_sitegen
 
-SIZES = (1000, 4000)
+SIZES = tuple(int(n) for n in os.environ.get("SITEGEN_BENCH_SIZES", "1000,4000").split(","))
 WORK = Path(os.environ.get("SITEGEN_BENCH_DIR", "/dev/shm/sitegen-bench"))
 REPO = Path(__file__).resolve().parent.parent
 PELICAN_VENV = REPO / "build/.bench/pelican-venv"

@@ -258,6 +258,12 @@ class Pack:
         finally:
             self._changed = set()
 
+    def forget(self) -> None:
+        """Let go of the entries (another process saved them): read again when next wanted."""
+        self._entries = None
+        self.used, self._changed = set(), set()
+        self._first = self._valid = 0
+
     def _append(self, record: tuple[dict[str, Any], list[str]]) -> bool:
         """Append what changed, unless the file is not as read or appends outweigh it."""
         assert self.path is not None

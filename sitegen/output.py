@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from sitegen import treecheck
 from sitegen.cache import fast_reduce
 from sitegen.errors import RefusedError
-from sitegen.spread import Aside
+from sitegen.spread import Aside, fork_map
 from sitegen.treecheck import Record, Verdicts, not_holding, read_manifest
 
 RENAME_EXCHANGE = 2
@@ -193,10 +193,15 @@ class TreeCheck:
         except (OSError, ValueError, TypeError):  # no process to be had (or no Python path)
             self._verdicts = {}
 
-    def verdict(self, manifest: Path, digest: bytes) -> frozenset[str] | None:
-        """The records of `manifest` that do not hold, if the check read these very bytes."""
+    def ready(self) -> None:
+        """Wait for the verdicts (before forking: a child must not read the answer)."""
         if self._verdicts is None:
             self._verdicts = self._answer()
+
+    def verdict(self, manifest: Path, digest: bytes) -> frozenset[str] | None:
+        """The records of `manifest` that do not hold, if the check read these very bytes."""
+        self.ready()
+        assert self._verdicts is not None
         checked, broken = self._verdicts.get(os.fspath(manifest), (b"", frozenset()))
         return broken if checked == digest else None
 
@@ -303,11 +308,20 @@ def publish(
         for name, part in parts.items()
         if not _unchanged(os.path.join(out, name), live[name], planned[name])
     }
-    updated = {}
     doubles: list[tuple[str, OutputPlan]] = []
-    for name, part in changed.items():
-        if isinstance(part, OutputPlan):
-            updated[name] = _update_spare(out, name, part, planned[name], live[name], check)
+    trees = [name for name, part in changed.items() if isinstance(part, OutputPlan)]
+    if check is not None:
+        check.ready()  # (its verdicts read here, before any fork, or each process would wait)
+
+    def update(name: str) -> dict[str, Record]:
+        plan = changed[name]
+        assert isinstance(plan, OutputPlan)
+        return _update_spare(out, name, plan, planned[name], live[name], check)
+
+    # Trees written whole (a first build) are written side by side, on both cores.
+    whole = sum(1 for name in trees if not (out / MANIFEST.format("spare-" + name)).exists())
+    made = fork_map(update, trees, least=1) if whole > 1 else [update(n) for n in trees]
+    updated = dict(zip(trees, made, strict=True))
     for name, part in changed.items():
         manifest = out / MANIFEST.format(name)
         manifest.unlink(missing_ok=True)  # stale from here until written again

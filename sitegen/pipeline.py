@@ -96,14 +96,29 @@ class Store:
             FileHashes(pack("hashes")),
         )
 
-    def save(self) -> None:
-        packs = (self.analyses, self.pages, self.memory, self.audit, self.ledger, self.hashes.pack)
-        for pack in packs:
-            pack.save()
+    def save(self, aside: Aside | None = None) -> None:
+        """Write what changed; with `aside`, every pack but the ledger's is written by a forked
+        process (the ledger's is written here, after the build records what it published),
+        and this process lets go of them (read again when next wanted)."""
+        packs = (self.analyses, self.pages, self.memory, self.audit, self.hashes.pack)
+
+        def save() -> None:
+            for pack in packs:
+                pack.save()
+
+        if aside is None:
+            save()
+        else:
+            aside.run(save)
+            for pack in packs:
+                pack.forget()
         folder = self.memory.path.parent if self.memory.path else None
         if folder is not None:  # packs an older sitegen kept (logs.pack, say) go too
-            for stale in set(folder.glob("*.pack")) - {p.path for p in packs}:
+            for stale in set(folder.glob("*.pack")) - {p.path for p in (*packs, self.ledger)}:
                 stale.unlink(missing_ok=True)
+
+    def save_ledger(self) -> None:
+        self.ledger.save()
 
 
 @dataclass
@@ -424,11 +439,12 @@ def _build(
         sorted({u.slug for u in units if u.left_out}),
     )
     strict = [(u.slug, p, r) for u in units for p, r in u.strict]
-    aside = Aside()  # a first build's spare trees are made meanwhile, on the other core
+    aside = Aside()  # what the other core can do meanwhile: save the memory, make spare trees
     with build_lock(out):
         try:
             # From here until the new memo is written, no memo may vouch for what is live.
             (site.root / CACHE_DIR / LAST_BUILD).unlink(missing_ok=True)
+            site.store.save(aside if len(units) >= PARALLEL_FROM else None)
             publish(
                 out,
                 {
@@ -449,7 +465,7 @@ def _build(
                 ),
             )
             timings.mark("ledger")
-            site.store.save()
+            site.store.save_ledger()
             # The inputs as the next build will see them: with the ledger as this build left.
             _remember(site, _inputs(site, renderer, out), out, units, summary, strict)
             timings.mark("remember")
