@@ -13,6 +13,7 @@ from typing import Any
 import markdown
 import markdown.blockparser
 import markdown.inlinepatterns
+import markdown.preprocessors
 import markdown.treeprocessors
 import markdown.util
 import nh3
@@ -199,9 +200,56 @@ class _BlockParserByNeed(markdown.blockparser.BlockParser):
                     break
 
 
+class _NormalizeWhitespace(markdown.preprocessors.NormalizeWhitespace):
+    """Python-Markdown's first step, whose last rule (spaces alone on a line) is a regular
+    expression with a lookbehind, tried at every character: here only where "\n " occurs."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        source = "\n".join(lines)
+        source = source.replace(markdown.util.STX, "").replace(markdown.util.ETX, "")
+        source = source.replace("\r\n", "\n").replace("\r", "\n") + "\n\n"
+        source = source.expandtabs(self.md.tab_length)
+        if "\n " in source:
+            source = SPACES_ALONE.sub("\n", source)
+        return source.split("\n")
+
+
+SPACES_ALONE = re.compile(r"(?<=\n) +\n")
+
+
+class _PreprocessorByNeed(markdown.preprocessors.Preprocessor):
+    """A preprocessor not run on a text that lacks what it looks for (its run would give the
+    lines back as they are)."""
+
+    def __init__(self, inner: markdown.preprocessors.Preprocessor, needs: tuple[str, ...]) -> None:
+        super().__init__(inner.md)
+        self.inner, self.needs = inner, needs
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        return self.inner.run(lines) if any(n in text for n in self.needs) else lines
+
+
+# name in the registry: (the stock class's module.name, its priority, what it looks for)
+_PREPROCESSOR_NEEDS = {
+    "fenced_code_block": (
+        "markdown.extensions.fenced_code.FencedBlockPreprocessor",
+        25,
+        ("```", "~~~"),
+    ),
+    "html_block": ("markdown.preprocessors.HtmlBlockPreprocessor", 20, ("<",)),
+}
+
+
 def converter() -> markdown.Markdown:
-    """Python-Markdown with sitegen's extensions and the block loop and inline step above."""
+    """Python-Markdown with sitegen's extensions and the steps above."""
     md = markdown.Markdown(extensions=_extensions())
+    if type(md.preprocessors["normalize_whitespace"]) is markdown.preprocessors.NormalizeWhitespace:
+        md.preprocessors.register(_NormalizeWhitespace(md), "normalize_whitespace", 30)
+    for name, (kind, priority, needs) in _PREPROCESSOR_NEEDS.items():
+        stock = md.preprocessors[name]
+        if f"{type(stock).__module__}.{type(stock).__qualname__}" == kind:
+            md.preprocessors.register(_PreprocessorByNeed(stock, needs), name, priority)
     if hasattr(markdown.treeprocessors.InlineProcessor, "_InlineProcessor__applyPattern"):
         md.treeprocessors.register(_InlineByNeed(md), "inline", 20)  # replaces the stock one
     if type(md.parser) is markdown.blockparser.BlockParser:

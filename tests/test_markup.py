@@ -97,6 +97,13 @@ def test_the_inline_step_and_block_loop_are_replaced_and_know_the_stock_patterns
     md = markup.converter()
     assert isinstance(md.treeprocessors["inline"], markup._InlineByNeed)
     assert isinstance(md.parser, markup._BlockParserByNeed)
+    stock = markdown.Markdown(extensions=markup._extensions())
+    order = sorted((i.priority, i.name) for i in stock.preprocessors._priority)
+    assert sorted((i.priority, i.name) for i in md.preprocessors._priority) == order
+    assert {type(p) for p in md.preprocessors} == {
+        markup._NormalizeWhitespace,
+        markup._PreprocessorByNeed,
+    }
     # Every pattern is skipped where it cannot match, or the speed-up is lost (an upgrade of
     # Python-Markdown that changed a pattern shows here: look at its regular expression again).
     assert all(markup.inline_needs(p) for p in md.inlinePatterns)
@@ -126,6 +133,9 @@ def test_the_inline_step_and_block_loop_are_replaced_and_know_the_stock_patterns
 @example("a | b\n--|--\nc | d")
 @example("a|b\n-|-\nc|d")
 @example("[x]:https://example.org\n\nsee [x]")
+@example("a &amp; b &copy; &#38; &bogus; & c")  # entities, and no tag: no HTML block step
+@example("text\n  \n\t\nmore\r\nand\rend\n \nlast")  # blank lines of spaces, tabs, returns
+@example("~~~\ncode\n~~~\n\n```\nmore\n```")
 def test_same_html_as_python_markdown(text: str) -> None:
     assert fast(text) == stock(text)
 
