@@ -212,6 +212,7 @@ def _parsed(path: Path, parse: Callable[[], T]) -> tuple[T, str]:
 
 ANALYSIS_VERSION = 1
 PARALLEL_FROM = 24  # posts to analyse before starting worker processes pays off
+SAVE_ASIDE_FROM = 500  # posts made before saving the memory in a forked process pays off
 
 
 def post_keys(site: Site) -> tuple[list[str], list[str]]:
@@ -424,7 +425,7 @@ def _build(
     check: TreeCheck | None,
     trust: bool,
 ) -> BuildResult:
-    units = _units(site, renderer, progress, timings, trust)
+    units, made = _units(site, renderer, progress, timings, trust)
     views = sorted(
         (u.view for u in units if u.view is not None),
         key=lambda v: (v.date, v.slug),
@@ -444,7 +445,9 @@ def _build(
         try:
             # From here until the new memo is written, no memo may vouch for what is live.
             (site.root / CACHE_DIR / LAST_BUILD).unlink(missing_ok=True)
-            site.store.save(aside if len(units) >= PARALLEL_FROM else None)
+            # Saving the memory of thousands of new posts takes a while: the other core does
+            # it. (Forking costs the build its shared pages: not for a few posts.)
+            site.store.save(aside if made >= SAVE_ASIDE_FROM else None)
             publish(
                 out,
                 {
@@ -515,9 +518,10 @@ def _units(
     progress: Progress | None,
     timings: Timings,
     trust: bool,
-) -> list[Unit]:
+) -> tuple[list[Unit], int]:
     """Every post's unit: remembered when its files, its approval's audit entry and the site's
-    settings, register and templates are as they were, else made anew."""
+    settings, register and templates are as they were, else made anew; and how many were
+    made."""
     ctx, memory = site.context, site.store.memory
     folders, keys = post_keys(site)
     common = cache_key(
@@ -542,7 +546,7 @@ def _units(
         if unit is not None:  # its page's record stays for when the unit is made again
             memory.keep([f"made\0posts/{os.path.basename(folders[i])}/index.html"])
     if not missing:
-        return [u for u in units if u is not None]
+        return [u for u in units if u is not None], 0
     pack = site.store.analyses
     known: dict[str, Record] = {}
     if trust:
@@ -576,7 +580,7 @@ def _units(
     if pack.loaded:  # every current post's analysis stays, used by this build or not
         pack.keep(keys)
     timings.mark("posts")
-    return [u for u in units if u is not None]
+    return [u for u in units if u is not None], len(missing)
 
 
 def _make_in_workers(
