@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 
-from babel.dates import format_date
+from babel.dates import get_month_names
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
@@ -66,4 +66,12 @@ def long_date(moment: datetime, language: str) -> str:
 
 @lru_cache(maxsize=8192)  # each post's date is shown on several list pages
 def _long_date(day: date, language: str) -> str:
-    return format_date(day, format="d MMMM y", locale=LOCALES.get(language, "en_GB"))
+    # Babel's "d MMMM y": the day, the month's name in the locale's own form, the year. Its
+    # pattern machinery costs more per date than the rest of a list page.
+    return f"{day.day} {month_names(language)[day.month]} {day.year}"
+
+
+@cache
+def month_names(language: str) -> dict[int, str]:
+    """The months as Babel writes them in a date ("format" context, "wide" width)."""
+    return dict(get_month_names("wide", "format", LOCALES.get(language, "en_GB")))
