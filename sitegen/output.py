@@ -356,8 +356,8 @@ def publish(
             # The first trees' doubles (hard links), so that the next build, however small,
             # finds a spare tree to bring up to date. Without its manifest a spare tree is
             # unknown, and the next build removes it.
-            for name, part in doubles:
-                records = _update_spare(out, name, part, planned[name], updated[name])
+            for name, _ in doubles:
+                records = _double(out, name, planned[name], updated[name])
                 _save_manifest(out / MANIFEST.format("spare-" + name), records)
 
         if aside is not None:
@@ -452,6 +452,41 @@ def _update_spare(
         record = (
             kept if kept and folder not in touched else _record(_folder_path(base, folder), DIR)
         )
+        if record is not None:
+            result[folder] = record
+    return result
+
+
+def _double(
+    out: Path, name: str, planned: dict[str, str], live_records: dict[str, Record]
+) -> dict[str, Record]:
+    """The spare tree of a tree just written whole: every file hard-linked to the live one,
+    whose record it shares (a file changed since no longer matches it, and the next build
+    sees that). Where links cannot be made, files are copied."""
+    spare = os.fspath(out / SPARE.format(name))
+    shutil.rmtree(spare, ignore_errors=True)
+    os.mkdir(spare)
+    live = os.path.join(out, name) + os.sep
+    prefix = spare + os.sep
+    made = {spare}
+    result: dict[str, Record] = {}
+    for rel in planned:
+        target = prefix + rel
+        parent = target[: target.rfind(os.sep)]
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        try:
+            os.link(live + rel, target)
+            result[rel] = live_records[rel]
+        except OSError:
+            if not _link_or_copy(live + rel, target):
+                raise Missing(rel) from None
+            record = _record(target, planned[rel])
+            assert record is not None
+            result[rel] = record
+    for folder in _folders(planned):
+        record = _record(_folder_path(spare, folder), DIR)
         if record is not None:
             result[folder] = record
     return result

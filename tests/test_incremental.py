@@ -519,7 +519,7 @@ def test_a_first_builds_spare_tree_is_made_aside_and_its_failure_costs_nothing(
 
     from sitegen import output
 
-    parent, real = os.getpid(), output._update_spare
+    parent, real = os.getpid(), output._double
 
     def dies(*args: object, **kwargs: object) -> object:
         if os.getpid() != parent:
@@ -529,7 +529,7 @@ def test_a_first_builds_spare_tree_is_made_aside_and_its_failure_costs_nothing(
     failing = tmp_path / "failing"
     shutil.copytree(generated, failing, ignore=shutil.ignore_patterns("build"))
     with monkeypatch.context() as patched:
-        patched.setattr(output, "_update_spare", dies)
+        patched.setattr(output, "_double", dies)
         build(failing)  # published all the same
     assert not (failing / "build/.manifest-spare-site.pickle").exists()
     slugs = sorted(p.name for p in (failing / "content/posts").iterdir())
