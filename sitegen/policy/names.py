@@ -97,7 +97,7 @@ def text_fields(post: Post) -> list[tuple[str, str, int]]:
     fields.append(("body", post.body, post.body_line))
     # Attribute values readers see (a link's or abbreviation's title, an image's alt text):
     # the markup folding drops whole tags, so these are scanned on their own.
-    for m in SHOWN_ATTRIBUTE.finditer(post.body):
+    for m in SHOWN_ATTRIBUTE.finditer(post.body) if "=" in post.body else ():
         line = post.body_line + post.body.count("\n", 0, m.start())
         fields.append((f"{m.group(1).lower()} attribute in the body", m.group(3), line))
     return fields
