@@ -124,21 +124,31 @@ class _InlineByNeed(markdown.treeprocessors.InlineProcessor):
     def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
         self._patterns = list(self.inlinePatterns)
         self._needs = [inline_needs(p) for p in self._patterns]
+        known = all(n is not None for n in self._needs)
+        # Every need at once: a text with none of them is given back as it is, at once.
+        every = sorted({n for needs in self._needs if needs for n in needs})
+        self._any_need = re.compile("|".join(map(re.escape, every))) if known and every else None
         return super().run(tree, ancestors)
 
     # The parent's loop (a private method, so named as Python mangles it), plus the skip.
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
         if isinstance(data, markdown.util.AtomicString):
             return data
+        if self._any_need is not None and not self._any_need.search(data):
+            return data  # (what the loop below would give after trying every pattern)
         patterns, needs = self._patterns, self._needs
         apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
         start = 0
         while patternIndex < len(patterns):
             needed = needs[patternIndex]
-            if needed is not None and not any(n in data for n in needed):
-                patternIndex += 1
-                start = 0  # as after a pattern that did not match
-                continue
+            if needed is not None:
+                for need in needed:
+                    if need in data:
+                        break
+                else:
+                    patternIndex += 1
+                    start = 0  # as after a pattern that did not match
+                    continue
             data, matched, start = apply(patterns[patternIndex], data, patternIndex, start)
             if not matched:
                 patternIndex += 1
