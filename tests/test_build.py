@@ -296,16 +296,15 @@ def test_a_build_failing_while_writing_keeps_the_previous_site(
     site.post("q", title="A second post")
     approve(run, site, "q")
     written = []
-    real_open = open
+    real_write = output._write
 
-    def failing_open(path, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
-        if "w" in mode:
-            written.append(path)
-            if len(written) == 5:
-                raise OSError(28, "No space left on device")
-        return real_open(path, mode, *args, **kwargs)
+    def failing_write(path: str, data: bytes) -> None:
+        written.append(path)
+        if len(written) == 5:
+            raise OSError(28, "No space left on device")
+        real_write(path, data)
 
-    monkeypatch.setattr(output, "open", failing_open, raising=False)
+    monkeypatch.setattr(output, "_write", failing_write)
     with pytest.raises(OSError):
         output.publish(site.root / "build", {"site": _plan_with(10)})
     monkeypatch.undo()
