@@ -76,36 +76,24 @@ def edit_one(path: Path, marker: str) -> None:
     path.write_text(text.rstrip("\n") + f"\n\nAn update: {marker}.\n")
 
 
-REPEAT = 3  # each figure is the best of three runs (peak memory: the largest of them)
+REPEAT = int(os.environ.get("SITEGEN_BENCH_ROUNDS", "3"))
+
+Measure = Callable[[int], tuple[float, int]]
 
 
-def best(measure: Callable[[int], tuple[float, int]]) -> tuple[float, int]:
-    runs = [measure(n) for n in range(REPEAT)]
-    return min(t for t, _ in runs), max(m for _, m in runs)
+APPROVE = ("approve", "--by", "head")
 
 
 def reapprove(site: Path, slug: str) -> None:
     """A leader approves the edited post again (not timed: it is not part of a build)."""
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sitegen",
-            "--site",
-            str(site),
-            "--now",
-            NOW,
-            "approve",
-            slug,
-            "--by",
-            "head",
-        ],
+        [sys.executable, "-m", "sitegen", "--site", str(site), "--now", NOW, *APPROVE, slug],
         check=True,
         capture_output=True,
     )
 
 
-def bench_sitegen(root: Path, marker: str) -> dict[str, tuple[float, int]]:
+def sitegen_runs(root: Path, marker: str) -> dict[str, Measure]:
     site = root / "sitegen"
     cmd = [sys.executable, "-m", "sitegen", "--now", NOW, "build"]
     env = {**os.environ, "CI": "1"}
@@ -121,19 +109,15 @@ def bench_sitegen(root: Path, marker: str) -> dict[str, tuple[float, int]]:
         reapprove(site, slug)
         return run(cmd, site, env)
 
-    return {
-        "cold": best(cold),
-        "no change": best(lambda _: run(cmd, site, env)),
-        "one-post edit": best(edit),
-    }
+    return {"cold": cold, "no change": lambda _: run(cmd, site, env), "one-post edit": edit}
 
 
-def bench_pelican(root: Path, marker: str) -> dict[str, tuple[float, int]] | None:
+def pelican_runs(root: Path, marker: str) -> dict[str, Measure] | None:
     pelican = PELICAN_VENV / "bin/pelican"
     if not pelican.exists():
         return None
     site = root / "pelican"
-    return bench_tool(
+    return peer_runs(
         [str(pelican), "content", "-o", "output", "-s", "pelicanconf.py", "-q"],
         site,
         [site / "output", site / "cache"],
@@ -142,12 +126,12 @@ def bench_pelican(root: Path, marker: str) -> dict[str, tuple[float, int]] | Non
     )
 
 
-def bench_hugo(root: Path, marker: str) -> dict[str, tuple[float, int]] | None:
+def hugo_runs(root: Path, marker: str) -> dict[str, Measure] | None:
     hugo = shutil.which("hugo")
     if not hugo:
         return None
     site = root / "hugo"
-    return bench_tool(
+    return peer_runs(
         [hugo, "--quiet", "-d", "public"],
         site,
         [site / "public", site / "resources"],
@@ -156,9 +140,9 @@ def bench_hugo(root: Path, marker: str) -> dict[str, tuple[float, int]] | None:
     )
 
 
-def bench_tool(
+def peer_runs(
     cmd: list[str], site: Path, outputs: list[Path], files: list[Path], marker: str
-) -> dict[str, tuple[float, int]]:
+) -> dict[str, Measure]:
     """Cold (its output and caches removed), no-change and one-post-edit builds of a peer."""
 
     def cold(_: int) -> tuple[float, int]:
@@ -170,11 +154,30 @@ def bench_tool(
         edit_one(files[len(files) * (n + 1) // (REPEAT + 2)], f"{marker}-{n}")
         return run(cmd, site)
 
-    return {
-        "cold": best(cold),
-        "no change": best(lambda _: run(cmd, site)),
-        "one-post edit": best(edit),
-    }
+    return {"cold": cold, "no change": lambda _: run(cmd, site), "one-post edit": edit}
+
+
+KINDS = ("cold", "no change", "one-post edit")
+
+
+Results = dict[str, dict[str, list[tuple[float, int]]]]  # tool -> kind -> (seconds, MB)
+
+
+def measure_all(tools: dict[str, dict[str, Measure]]) -> Results:
+    """Every kind of build, in rounds that take each tool in turn: this machine's speed drifts
+    by up to 1.5x over minutes, and a ratio is best taken from builds made side by side."""
+    results: Results = {t: {} for t in tools}
+    for kind in KINDS:
+        for n in range(REPEAT):
+            for tool, runs in tools.items():
+                results[tool].setdefault(kind, []).append(runs[kind](n))
+    return results
+
+
+def ratio(a: list[tuple[float, int]], b: list[tuple[float, int]]) -> float:
+    """The median over rounds of a / b, each round's builds made one after the other."""
+    ratios = sorted(x[0] / y[0] for x, y in zip(a, b, strict=True))
+    return ratios[len(ratios) // 2]
 
 
 def _bare_chunk(args: tuple[list[Path], Path]) -> None:
@@ -209,34 +212,59 @@ def bare_loop(root: Path, workers: int) -> float:
     return time.perf_counter() - start
 
 
+PELICAN = ("--disable-pip-version-check", "pelican>=4.9,<5", "markdown>=3.6,<4")
+
+
+def ensure_peers() -> None:
+    """Pelican in the benchmark's own environment and Debian's Hugo, installed when missing."""
+    if not (PELICAN_VENV / "bin/pelican").exists():
+        print(f"   installing Pelican into {PELICAN_VENV} ...")
+        subprocess.run([sys.executable, "-m", "venv", str(PELICAN_VENV)], check=True)
+        installed = subprocess.run(
+            [str(PELICAN_VENV / "bin/pip"), "install", "--quiet", *PELICAN],
+            capture_output=True,
+            text=True,
+        )
+        if installed.returncode != 0:
+            print(f"   (Pelican could not be installed: {installed.stderr.strip()[-300:]})")
+    if not shutil.which("hugo"):
+        sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+        print("   installing Debian's hugo ...")
+        installed = subprocess.run(
+            [*sudo, "apt-get", "install", "-y", "-qq", "hugo"],
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            capture_output=True,
+            text=True,
+        )
+        if installed.returncode != 0:
+            print("   (Hugo could not be installed: run apt-get install hugo, then bench again)")
+
+
 def main() -> None:
     import compileall
 
     compileall.compile_dir(REPO / "sitegen", quiet=1)  # as `make bench` does: no compiling per run
-    print(f"== builds: output on {WORK} ({os.cpu_count()} cores)")
-    if not PELICAN_VENV.exists():
-        print(
-            f"   (Pelican not installed: python3 -m venv {PELICAN_VENV} && "
-            f"{PELICAN_VENV}/bin/pip install 'pelican>=4.9,<5' markdown)"
-        )
-    if not shutil.which("hugo"):
-        print("   (Hugo not installed: apt-get install hugo)")
+    print(f"== builds: output on {WORK} ({os.cpu_count()} cores), {REPEAT} rounds")
+    ensure_peers()
     for count in SIZES:
         root = ensure_sites(count)
         marker = str(time.time_ns())
-        results = {
-            "sitegen": bench_sitegen(root, marker),
-            "pelican": bench_pelican(root, marker),
-            "hugo": bench_hugo(root, marker),
+        tools = {
+            "sitegen": sitegen_runs(root, marker),
+            "pelican": pelican_runs(root, marker),
+            "hugo": hugo_runs(root, marker),
         }
-        print(f"-- {count} posts: seconds (peak MB)")
-        print(f"   {'':14}" + "".join(f"{name:>16}" for name in results))
-        for kind in ("cold", "no change", "one-post edit"):
+        results = measure_all({name: runs for name, runs in tools.items() if runs})
+        print(f"-- {count} posts: best of {REPEAT} rounds, seconds (peak MB)")
+        print(f"   {'':14}" + "".join(f"{name:>16}" for name in tools))
+        for kind in KINDS:
             cells = []
-            for result in results.values():
-                cells.append(
-                    f"{result[kind][0]:9.2f} ({result[kind][1]:3d})" if result else f"{'n/a':>15}"
-                )
+            for name in tools:
+                if name in results:
+                    got = results[name][kind]
+                    cells.append(f"{min(t for t, _ in got):9.2f} ({max(m for _, m in got):3d})")
+                else:
+                    cells.append(f"{'n/a':>15}")
             print(f"   {kind:14}" + "".join(f"{c:>16}" for c in cells))
         one = min(bare_loop(root, 1) for _ in range(REPEAT))
         two = min(bare_loop(root, 2) for _ in range(REPEAT))
@@ -244,16 +272,18 @@ def main() -> None:
             f"   bare Python loop (frontmatter+Markdown+Jinja2+write): {one:.2f} s on 1 "
             f"process, {two:.2f} s on 2"
         )
-        sg, pel, hugo = results["sitegen"], results["pelican"], results["hugo"]
-        if pel:
+        sg = results["sitegen"]
+        print("   ratios: the median of the rounds' (each round's builds made side by side)")
+        if "pelican" in results:
+            cold = ratio(results["pelican"]["cold"], sg["cold"])
+            print(f"   cold: Pelican / sitegen = {cold:.2f}x (target at 4,000 posts: >= 3)")
+        if "hugo" in results:
+            hugo = results["hugo"]
+            still = ratio(sg["no change"], hugo["no change"])
+            edit = ratio(sg["one-post edit"], hugo["one-post edit"])
             print(
-                f"   cold: Pelican / sitegen = {pel['cold'][0] / sg['cold'][0]:.2f}x "
-                "(target at 4,000 posts: >= 3)"
+                f"   no change: sitegen / Hugo = {still:.2f} (target <= 0.5); "
+                f"one-post edit: sitegen / Hugo = {edit:.2f} (target <= 0.33)"
             )
-        if hugo:
-            print(
-                f"   no change: sitegen / Hugo = {sg['no change'][0] / hugo['no change'][0]:.2f}"
-                " (target <= 0.5); one-post edit: sitegen / Hugo = "
-                f"{sg['one-post edit'][0] / hugo['one-post edit'][0]:.2f} (target <= 0.33)"
-            )
-        print(f"   sitegen peak memory: {max(v[1] for v in sg.values())} MB (target < 400)")
+        peak = max(m for got in sg.values() for _, m in got)
+        print(f"   sitegen peak memory: {peak} MB (target < 400)")
