@@ -258,10 +258,10 @@ class Pack:
         finally:
             self._changed = set()
 
-    def forget(self) -> None:
-        """Let go of the entries (another process saved them): read again when next wanted."""
-        self._entries = None
-        self.used, self._changed = set(), set()
+    def saved_elsewhere(self) -> None:
+        """Another process wrote what changed: nothing is left to save here, and a later save
+        writes the pack whole (its file is no longer as this process read it)."""
+        self._changed = set()
         self._first = self._valid = 0
 
     def _append(self, record: tuple[dict[str, Any], list[str]]) -> bool:

@@ -98,8 +98,7 @@ class Store:
 
     def save(self, aside: Aside | None = None) -> None:
         """Write what changed; with `aside`, every pack but the ledger's is written by a forked
-        process (the ledger's is written here, after the build records what it published),
-        and this process lets go of them (read again when next wanted)."""
+        process (the ledger's is written here, after the build records what it published)."""
         packs = (self.analyses, self.pages, self.memory, self.audit, self.hashes.pack)
 
         def save() -> None:
@@ -111,7 +110,7 @@ class Store:
         else:
             aside.run(save)
             for pack in packs:
-                pack.forget()
+                pack.saved_elsewhere()
         folder = self.memory.path.parent if self.memory.path else None
         if folder is not None:  # packs an older sitegen kept (logs.pack, say) go too
             for stale in set(folder.glob("*.pack")) - {p.path for p in (*packs, self.ledger)}:

@@ -9,7 +9,7 @@ import sys
 
 import yaml
 
-from tests.conftest import REGISTER, REPO, SiteDir
+from tests.conftest import NOW, REGISTER, REPO, SiteDir
 
 
 def test_new_check_submit_approve_as_a_new_user(run, site):  # type: ignore[no-untyped-def]
@@ -156,3 +156,23 @@ def test_demo_site_has_every_state(run, demo: SiteDir):  # type: ignore[no-untyp
     assert "2026-10-22-parents-evening" in publishable  # to the closed Facebook page
     assert "2026-12-04-christmas-fair" not in publishable  # not due yet
     assert "2026-10-09-eisteddfod-yr-ysgol" in publishable  # the Welsh post
+
+
+def test_the_command_as_a_process(demo):  # type: ignore[no-untyped-def]
+    """`python -m sitegen`: its output whole, its exit code main's, and a reader that stops
+    early (`sitegen status | head -1`) is no error."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "sitegen", "--site", str(demo.root), "--now", NOW]
+    checked = subprocess.run([*command, "check", "--json"], capture_output=True, env=env)
+    assert checked.returncode == 1  # the demo has posts with errors
+    assert len(json.loads(checked.stdout)["posts"]) >= 12
+    built = subprocess.run([*command, "build"], capture_output=True, text=True, env=env)
+    assert built.returncode == 0 and "built build/site" in built.stdout + built.stderr
+    reader = subprocess.Popen(
+        [*command, "status"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.readline()
+    reader.stdout.close()
+    assert reader.wait(timeout=60) == 0
+    assert b"Broken pipe" not in reader.stderr.read()
