@@ -166,3 +166,26 @@ def tidy_as_written_first(text: str) -> str:
 @given(st.text(alphabet=" \t\n\r\u00a0a.", max_size=60))
 def test_tidy_whitespace_is_the_plain_rewrite(text: str) -> None:
     assert markup.tidy_whitespace(text) == tidy_as_written_first(text)
+
+
+def smarten_every_part(html_text: str) -> str:
+    """Smart punctuation as first written: SMART run on every text between tags."""
+    parts = markup.TAG_OR_TEXT.split(html_text)
+    literal = 0
+    for i, part in enumerate(parts):
+        if i % 2:
+            if part.startswith(("<code", "<pre", "</code", "</pre")):
+                literal += -1 if part.startswith("</") else 1
+        elif part and not literal:
+            parts[i] = markup.SMART.sub(markup._smart, part)
+    return "".join(parts)
+
+
+HTML_PIECES = ["<p>", "</p>", "<code>", "</code>", "<pre>", "</pre>", '<a title="x">', "</a>"]
+HTML_PIECES += ["<", ">", '"', "'", "-", "--", "---", ".", "...", " ", "\n", "(", "x", "é"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(HTML_PIECES), max_size=25).map("".join))
+def test_smart_punctuation_skips_only_texts_without_its_marks(html_text: str) -> None:
+    assert markup.smarten(html_text) == smarten_every_part(html_text)
