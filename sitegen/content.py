@@ -112,7 +112,22 @@ def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") 
     return _typed(slug, folder, rel, body, body_line, meta, key_lines, findings, tz, default_lang)
 
 
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: far faster
+STR_TAG = "tag:yaml.org,2002:str"
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """PyYAML's safe loader (libyaml's parser when present), with the plain string, most of a
+    front matter, constructed without the general machinery: what SafeConstructor makes of
+    it is the node's value."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if type(node) is yaml.ScalarNode and node.tag == STR_TAG:
+            self.constructed_objects[node] = node.value
+            return node.value
+        return super().construct_object(node, deep)
+
+
+LOADER = _Loader
 
 
 def _parse_yaml(header: str) -> tuple[yaml.Node | None, object]:
