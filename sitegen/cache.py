@@ -401,6 +401,67 @@ class FileHashes:
         return found
 
 
+    def tree(self, folder: str) -> tuple[tuple[tuple[str, str, str], ...], Any] | None:
+        """Every file below `folder` as (path relative to it, path, hash), and what `remember`
+        last stored with them; None when the folder cannot be read. Remembered by the stats
+        of every folder and file of the tree: a build of thousands of posts checks each
+        post's files with a stat apiece and reads nothing, and any change at all (a file
+        added, removed, renamed or written) means the tree is listed and hashed again."""
+        key = "tree\0" + folder
+        known = self.pack.get(key)
+        if isinstance(known, tuple) and len(known) == 3:
+            stats, files, extra = known
+            try:
+                if all(_signature(os.stat(path)) == sig for path, sig in stats):
+                    return files, extra
+            except (OSError, ValueError, TypeError):
+                pass
+        found: list[tuple[str, str, str]] = []
+        stats = []
+        if not self._walk(folder, "", found, stats):
+            return None
+        files = tuple(found)
+        if all(_settled_signature(sig) for _, sig in stats):
+            self.pack.put(key, (tuple(stats), files, None))
+        return files, None
+
+    def remember(self, folder: str, extra: Any) -> None:
+        """Keep `extra` (a result made from the tree's files) with the tree's record."""
+        key = "tree\0" + folder
+        known = self.pack.entries.get(key)
+        if isinstance(known, tuple) and len(known) == 3 and known[2] != extra:
+            self.pack.put(key, (known[0], known[1], extra))
+
+    def _walk(
+        self, folder: str, prefix: str, found: list[tuple[str, str, str]], stats: list[Any]
+    ) -> bool:
+        try:
+            stats.append((folder, _signature(os.stat(folder))))
+            entries = self.listing(folder)
+        except OSError:
+            return False
+        for name, is_folder in entries:
+            path = os.path.join(folder, name)
+            if is_folder:
+                self._walk(path, f"{prefix}{name}/", found, stats)
+                continue
+            try:
+                stats.append((path, _signature(os.stat(path))))
+            except (OSError, ValueError):
+                stats.append((path, None))
+            found.append((prefix + name, path, self.hash(path, fresh=True)))
+        return True
+
+
+def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
+    # ctime changes on every write, and no tool can set it back.
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _settled_signature(sig: tuple[int, int, int, int] | None) -> bool:
+    return sig is not None and time.time() - max(sig[1], sig[2]) / 1e9 > RACY_SECONDS
+
+
 RACY_SECONDS = 2.0
 
 

@@ -248,21 +248,29 @@ def _post_key(site: Site, folder: str, fresh: bool = False) -> str | None:
             config.tone_threshold <= 0,
         )
     hashes = site.store.hashes
-    files: dict[str, str] = {}
-    if not _files_below(hashes, folder, "", files):
+    tree = hashes.tree(folder)
+    if tree is None:
         return None
-    found = {rel: hashes.hash(path, fresh) for rel, path in files.items()}
+    files = listed = tree[0]
+    if not fresh:
+        pinned = hashes.pinned
+        files = tuple((rel, path, pinned.setdefault(path, digest)) for rel, path, digest in files)
+        site._files[folder] = [path for _, path, _ in files]
+    found = {rel: digest for rel, _, digest in files}
     if found.get("index.md", "missing") == "missing":
         return None
-    if not fresh:
-        for rel, digest in found.items():
-            hashes.pinned[files[rel]] = digest
-        site._files[folder] = list(files.values())
-    digest = found.pop("index.md")
+    # The key made from these very files last time (the tree's record is dropped with them).
+    remembered = tree[1] if files == listed else None
+    if isinstance(remembered, tuple) and remembered[0] == site._key_common:
+        return str(remembered[1])
+    digest = found["index.md"]
     # Every file below the folder (images may sit in subfolders), and the folder's own path:
     # a renamed or copied post is a different post.
-    below = sorted(found.items())
-    return _hash_of(site._key_common, folder, digest, *(f"{r}\0{h}" for r, h in below))
+    below = sorted((r, h) for r, h in found.items() if r != "index.md")
+    key = _hash_of(site._key_common, folder, digest, *(f"{r}\0{h}" for r, h in below))
+    if files == listed:
+        hashes.remember(folder, (site._key_common, key))
+    return key
 
 
 def _listing(hashes: FileHashes, folder: str) -> tuple[tuple[str, bool], ...]:
@@ -270,21 +278,6 @@ def _listing(hashes: FileHashes, folder: str) -> tuple[tuple[str, bool], ...]:
         return hashes.listing(folder)
     except OSError:
         return ()
-
-
-def _files_below(hashes: FileHashes, folder: str, prefix: str, into: dict[str, str]) -> bool:
-    """Every file below `folder`, by POSIX path relative to the post; False when unreadable."""
-    try:
-        entries = hashes.listing(folder)
-    except OSError:
-        return False
-    for name, is_folder in entries:
-        path = os.path.join(folder, name)
-        if is_folder:
-            _files_below(hashes, path, f"{prefix}{name}/", into)
-        else:
-            into[prefix + name] = path
-    return True
 
 
 def analyse_all(site: Site, progress: Progress | None = None) -> list[Analysis]:
@@ -529,7 +522,8 @@ def _units(
 
     def unit_key(key: str, entry: str) -> str:
         # A valid entry's hash names its content, and the post (in `key`) names the entry.
-        return _hash_of(common, key, "valid" if entry in ctx.audit_entries else "-")
+        # (Both parts are hashes already: joined, not hashed again, thousands of times.)
+        return f"{common}\0{key}\0{'valid' if entry in ctx.audit_entries else '-'}"
 
     units: list[Unit | None] = []
     seen: list[bool] = []

@@ -12,7 +12,7 @@ import pytest
 
 from sitegen import cache, records
 from sitegen.approval import AUDIT_LOG, GENESIS, entry_hash, valid_entries
-from sitegen.cache import FileHashes, Pack
+from sitegen.cache import FileHashes, Pack, content_hash
 
 
 def filled(path: Path, count: int) -> Pack:
@@ -114,6 +114,43 @@ def test_folder_listings_follow_the_folder(tmp_path: Path, monkeypatch: pytest.M
     assert hashes.listing(str(tmp_path)) == (("a.md", False), ("b.jpg", False), ("sub", True))
     (tmp_path / "a.md").unlink()
     assert hashes.listing(str(tmp_path)) == (("b.jpg", False), ("sub", True))
+
+
+def test_a_post_tree_is_remembered_by_its_stats(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tree whose folders and files keep their stats is not read again; any change to a
+    file, in a subfolder or to the listing is seen; nothing is remembered while racy."""
+    post = tmp_path / "post"
+    (post / "photos").mkdir(parents=True)
+    (post / "index.md").write_text("one")
+    (post / "photos/a.jpg").write_bytes(b"a")
+    hashes = FileHashes(Pack(None))
+
+    def files() -> dict[str, str]:
+        tree = hashes.tree(str(post))
+        assert tree is not None
+        return {rel: digest for rel, _, digest in tree[0]}
+
+    assert files() == {"index.md": content_hash(b"one"), "photos/a.jpg": content_hash(b"a")}
+    assert not hashes.pack.entries  # just written: nothing is remembered yet
+    monkeypatch.setattr(cache, "RACY_SECONDS", -1.0)
+    files()
+    reads: list[object] = []
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda *a, **k: reads.append(a) or real_open(*a, **k))
+    assert files()["index.md"] == content_hash(b"one") and not reads  # stats alone
+    (post / "index.md").write_text("two")  # same size: its ctime tells
+    assert files()["index.md"] == content_hash(b"two")
+    (post / "photos/b.jpg").write_bytes(b"b")  # added in a subfolder
+    assert "photos/b.jpg" in files()
+    (post / "photos/a.jpg").unlink()
+    assert "photos/a.jpg" not in files()
+    hashes.remember(str(post), "made from these files")
+    assert hashes.tree(str(post))[1] == "made from these files"  # type: ignore[index]
+    (post / "index.md").write_text("three")
+    assert hashes.tree(str(post))[1] is None  # type: ignore[index]  # (dropped with them)
+    assert hashes.tree(str(tmp_path / "missing")) is None
 
 
 def _entry(seq: int, prev: str) -> dict[str, object]:
