@@ -192,9 +192,10 @@ class Pack:
             return {}
         entries: dict[Hashable, Any] = {}
         offset = 0
+        view = memoryview(data)
         while offset + HEADER <= len(data):
             size = int.from_bytes(data[offset : offset + 8], "big")
-            payload = data[offset + HEADER : offset + HEADER + size]
+            payload = view[offset + HEADER : offset + HEADER + size]  # (not copied)
             if (
                 len(payload) != size
                 or hashlib.sha256(payload).digest() != data[offset + 8 : offset + HEADER]
