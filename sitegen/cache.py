@@ -401,7 +401,6 @@ class FileHashes:
             self.pack.put(key, found)
         return found
 
-
     def tree(self, folder: str) -> tuple[tuple[tuple[str, str, str], ...], Any] | None:
         """Every file below `folder` as (path relative to it, path, hash), and what `remember`
         last stored with them; None when the folder cannot be read. Remembered by the stats
