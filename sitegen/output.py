@@ -7,6 +7,7 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -52,15 +53,25 @@ class OutputPlan:
         self.files: dict[str, Content] = {}
 
     def add(self, path: str, content: Content) -> None:
-        parts = path.split("/")
-        if not path or path.startswith("/") or ".." in parts or "" in parts or "\\" in path:
+        # No empty, absolute or ".." part: "/" + path + "/" holds neither "//" nor "/../".
+        wrapped = f"/{path}/"
+        if not path or "//" in wrapped or "/../" in wrapped or "\\" in path:
             raise ValueError(f"output path {path!r} leaves the output folder")
         if path in self.files:
             raise ValueError(f"two outputs want {path}")
         self.files[path] = content
 
-    def fingerprints(self) -> dict[str, str]:
-        return {path: fingerprint(content) for path, content in self.files.items()}
+    def fingerprints(self) -> Fingerprints:
+        return Fingerprints((path, fingerprint(content)) for path, content in self.files.items())
+
+
+class Fingerprints(dict[str, str]):
+    """A plan's files by fingerprint, and the folders they sit in (worked out once: a build
+    asks for them at every step of bringing a tree up to date)."""
+
+    @functools.cached_property
+    def folders(self) -> set[str]:
+        return _folders_of(self)
 
 
 def fingerprint(content: Content) -> str:
@@ -522,6 +533,10 @@ def _tree_holds(base: str, records: dict[str, Record]) -> bool:
 
 def _folders(planned: dict[str, str]) -> set[str]:
     """Every folder the files of a plan sit in, as "a/b/" (the root is "/")."""
+    return planned.folders if isinstance(planned, Fingerprints) else _folders_of(planned)
+
+
+def _folders_of(planned: dict[str, str]) -> set[str]:
     folders = {"/"}
     for rel in planned:
         cut = rel.rfind("/")

@@ -8,8 +8,17 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sitegen.output import MANIFEST, Checked, TreeCheck, _load_manifest, _save_manifest
+from sitegen.output import (
+    MANIFEST,
+    Checked,
+    OutputPlan,
+    TreeCheck,
+    _load_manifest,
+    _save_manifest,
+)
 from sitegen.pipeline import OUTPUT_PARTS
 from sitegen.treecheck import not_holding
 from tests.test_incremental import build, contents, edit_and_approve, generated, snapshot
@@ -105,3 +114,29 @@ def test_the_check_process_is_never_left_behind(generated: Path) -> None:
     check.close()  # before anyone asked for its answer
     process = check._process
     assert process is not None and process.returncode is not None
+
+
+def leaves_the_folder(path: str) -> bool:
+    """The rule as first written: an empty, absolute or ".." part, or a backslash."""
+    parts = path.split("/")
+    return not path or path.startswith("/") or ".." in parts or "" in parts or "\\" in path
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b.html", "..", ".", "", "/", "\\", "x..y"]), max_size=6))
+def test_no_output_path_leaves_the_output_folder(pieces: list[str]) -> None:
+    path = "/".join(pieces)
+    plan = OutputPlan()
+    if leaves_the_folder(path):
+        with pytest.raises(ValueError, match="leaves the output folder"):
+            plan.add(path, b"x")
+    else:
+        plan.add(path, b"x")
+        with pytest.raises(ValueError, match="two outputs"):
+            plan.add(path, b"y")
+
+
+@pytest.mark.parametrize("path", ["../x", "a/../../b", "/etc/passwd", "a//b", "a/", "a\\b", ""])
+def test_paths_outside_are_refused(path: str) -> None:
+    with pytest.raises(ValueError):
+        OutputPlan().add(path, b"x")
