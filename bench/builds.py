@@ -1,8 +1,10 @@
 """Whole-site builds of 1,000 and 4,000 posts: sitegen against Pelican and Hugo, in one run.
 
-Cold, no-change and one-post-edit builds, wall time and peak memory, output on tmpfs, each the
-best of three runs (the machine is shared and noisy). A bare Python loop (python-frontmatter +
-Python-Markdown + Jinja2 + write) is the floor for any Python generator and is measured too.
+Cold, no-change and one-post-edit builds, wall time and peak memory, output on tmpfs, in rounds
+that take each tool in turn (the machine is shared and its speed drifts): each figure the best
+of its rounds, each ratio the median of the rounds' ratios. A bare Python loop
+(python-frontmatter + Python-Markdown + Jinja2 + write) is measured too: the floor for a
+Python generator that renders Markdown with Python-Markdown.
 """
 
 from __future__ import annotations
