@@ -24,7 +24,7 @@ SIZES = tuple(int(n) for n in os.environ.get("SITEGEN_BENCH_SIZES", "1000,4000")
 WORK = Path(os.environ.get("SITEGEN_BENCH_DIR", "/dev/shm/sitegen-bench"))
 REPO = Path(__file__).resolve().parent.parent
 PELICAN_VENV = REPO / "build/.bench/pelican-venv"
-GENERATOR_VERSION = "4"
+GENERATOR_VERSION = "5"
 NOW = "2026-11-25T12:00"
 
 

@@ -196,6 +196,11 @@ def write_pelican(root: Path, items: list[dict[str, object]]) -> None:
         "ARTICLE_URL = 'posts/{slug}/'\nARTICLE_SAVE_AS = 'posts/{slug}/index.html'\n"
         "LOAD_CONTENT_CACHE = True\nCACHE_CONTENT = True\nCONTENT_CACHING_LAYER = 'reader'\n"
         "CACHE_PATH = 'cache'\n"
+        # Closer to the pages sitegen makes (posts, the paginated home and tag pages, a feed):
+        # no author or archive pages, no lists of tags, categories or authors. The category
+        # pages stay (Pelican's theme needs every post to have one): 400 more list pages.
+        "AUTHOR_SAVE_AS = ''\nAUTHORS_SAVE_AS = ''\nCATEGORIES_SAVE_AS = ''\n"
+        "ARCHIVES_SAVE_AS = ''\nTAGS_SAVE_AS = ''\n"
     )
 
 
@@ -240,5 +245,10 @@ def write_hugo(root: Path, items: list[dict[str, object]]) -> None:
         path.write_text(text)
     (root / "hugo.toml").write_text(
         'baseURL = "https://bench.example.sch.uk/"\ntitle = "Ysgol Meincnod"\n'
-        'languageCode = "en-gb"\nrssLimit = 20\n[taxonomies]\ntag = "tags"\n'
+        'languageCode = "en-gb"\nrssLimit = 20\n'
+        # The pages sitegen makes, no more: not the posts section's list, the list of tags,
+        # or a feed for every tag.
+        'disableKinds = ["section", "taxonomy"]\nignoreErrors = ["error-disable-taxonomy"]\n'
+        '[outputs]\nhome = ["HTML", "RSS"]\nterm = ["HTML"]\n'
+        '[taxonomies]\ntag = "tags"\n'
     )
