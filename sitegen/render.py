@@ -232,6 +232,8 @@ class Renderer:
             keep_trailing_newline=True,
             # Jinja checks each template's source against what it compiled: never stale.
             bytecode_cache=_CompiledTemplates(str(self.compiled)) if self.compiled else None,
+            # The sources are the bytes read above, which cannot change: no check at each page.
+            auto_reload=False,
         )
         self.env.globals.update(sizes=SIZES, strings=strings)
         self.env.filters["longdate"] = long_date
