@@ -212,6 +212,7 @@ def _parsed(path: Path, parse: Callable[[], T]) -> tuple[T, str]:
 ANALYSIS_VERSION = 1
 PARALLEL_FROM = 24  # posts to analyse before starting worker processes pays off
 SAVE_ASIDE_FROM = 500  # posts made before saving the memory in a forked process pays off
+PAGES_PER_CORE = 64  # list pages to render before sharing them with a forked process pays off
 
 
 def post_keys(site: Site) -> tuple[list[str], list[str]]:
@@ -773,7 +774,8 @@ def _website(
     memory = site.store.memory
     stale = [p for p in specs if not (trust and current(memory.get("made\0" + p), keys[p]))]
     # A cold build renders a page per ten posts and each tag's pages too: on every core.
-    made = dict(zip(stale, fork_map(lambda p: specs[p].render(renderer), stale), strict=True))
+    rendered = fork_map(lambda p: specs[p].render(renderer), stale, least=PAGES_PER_CORE)
+    made = dict(zip(stale, rendered, strict=True))
     for path in specs:
         plan.add(path, _made(site, trust, path, keys[path], partial(made.__getitem__, path)))
     newest = [v.fingerprint for v in views[: feeds.FEED_ITEMS]]

@@ -538,3 +538,41 @@ def test_a_first_builds_spare_tree_is_made_aside_and_its_failure_costs_nothing(
     build(failing)
     build(generated)
     assert contents(snapshot(failing)) == contents(snapshot(generated))
+
+
+def test_work_shared_with_forked_processes_makes_the_same_build(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """List pages rendered by a forked copy, the memory saved by another, both trees written
+    side by side: the same site, exports and memory as a build that does it all itself, and
+    the next build (an edit) finds everything it remembered."""
+    from sitegen import output, pipeline, spread
+
+    alone = tmp_path / "alone"
+    shutil.copytree(generated, alone)
+    monkeypatch.setattr(pipeline, "PAGES_PER_CORE", 2)
+    monkeypatch.setattr(pipeline, "SAVE_ASIDE_FROM", 1)
+    forks = []
+    real_fork = os.fork
+
+    def counted() -> int:
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(spread.os, "fork", counted)
+    build(generated)
+    assert len(forks) >= 4  # list pages, the memory, the second tree, the spare trees
+    monkeypatch.setattr(pipeline, "PAGES_PER_CORE", 10**9)
+    monkeypatch.setattr(pipeline, "SAVE_ASIDE_FROM", 10**9)
+    monkeypatch.setattr(output, "fork_map", lambda f, items, **_: [f(i) for i in items])
+    build(alone)
+    assert contents(snapshot(generated)) == contents(snapshot(alone))
+    packs = {p.name for p in (generated / "build/.cache/packs").iterdir()}
+    assert packs == {p.name for p in (alone / "build/.cache/packs").iterdir()}
+    slugs = sorted(p.name for p in (generated / "content/posts").iterdir())
+    for root in (generated, alone):
+        edit_and_approve(root, slugs[4])
+        build(root)
+    assert contents(snapshot(generated)) == contents(snapshot(alone))
