@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from sitegen.cache import read_file
 from sitegen.model import Approval, Finding, ImageRef, Post
 from sitegen.text import fold_id
 
@@ -69,7 +70,7 @@ def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") 
             )
         )
     try:
-        raw = index.read_bytes()
+        raw = read_file(index)
     except OSError as exc:
         return broken(f"cannot read the file: {exc.strerror}")
     try:

@@ -122,12 +122,16 @@ class _InlineByNeed(markdown.treeprocessors.InlineProcessor):
     prose, most of a post, is no longer searched fourteen times over."""
 
     def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
-        self._patterns = list(self.inlinePatterns)
-        self._needs = [inline_needs(p) for p in self._patterns]
-        known = all(n is not None for n in self._needs)
-        # Every need at once: a text with none of them is given back as it is, at once.
-        every = sorted({n for needs in self._needs if needs for n in needs})
-        self._any_need = re.compile("|".join(map(re.escape, every))) if known and every else None
+        patterns = list(self.inlinePatterns)
+        if patterns != getattr(self, "_patterns", None):  # (worked out again if they change)
+            self._patterns = patterns
+            self._needs = [inline_needs(p) for p in patterns]
+            known = all(n is not None for n in self._needs)
+            # Every need at once: a text with none of them is given back as it is, at once.
+            every = sorted({n for needs in self._needs if needs for n in needs})
+            self._any_need = (
+                re.compile("|".join(map(re.escape, every))) if known and every else None
+            )
         return super().run(tree, ancestors)
 
     # The parent's loop (a private method, so named as Python mangles it), plus the skip.

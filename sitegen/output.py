@@ -39,11 +39,26 @@ class Same(NamedTuple):
         return fast_reduce(self)
 
 
+class Fresh(NamedTuple):
+    """A file this build made, with its fingerprint, worked out where its bytes were made (a
+    worker process): the build hashes none of the thousands of pages it is sent."""
+
+    data: bytes
+    fp: str
+
+    @classmethod
+    def of(cls, data: bytes) -> Fresh:
+        return cls(data, hashlib.sha256(data).hexdigest())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return fast_reduce(self)
+
+
 class Missing(Exception):
     """A `Same` file is in neither tree any more: the build must make it again."""
 
 
-Content = bytes | Path | Same
+Content = bytes | Path | Same | Fresh
 
 
 class OutputPlan:
@@ -76,7 +91,7 @@ class Fingerprints(dict[str, str]):
 
 def fingerprint(content: Content) -> str:
     """What a planned file is: the hash of its bytes, or its content-addressed cache path."""
-    if isinstance(content, Same):
+    if isinstance(content, Same | Fresh):
         return content.fp
     if isinstance(content, Path):
         return f"cache:{content}"
@@ -193,6 +208,9 @@ class TreeCheck:
         ]
         self._verdicts: Verdicts | None = None
         self._process: subprocess.Popen[bytes] | None = None
+        if not any(manifest.exists() for manifest, _ in trees):
+            self._verdicts = {}  # a first build: nothing to compare
+            return
         try:
             self._process = subprocess.Popen(
                 [sys.executable, "-I", "-S", treecheck.__file__]
@@ -450,7 +468,7 @@ def _update_spare(
                 os.unlink(target)
         parent = os.path.dirname(target)
         if parent not in made:
-            os.makedirs(parent, exist_ok=True)
+            _mkdir(parent)
             made.add(parent)
         record = _place(content, target, live, live_records, rel, print_) or _record(target, print_)
         assert record is not None
@@ -485,7 +503,7 @@ def _double(
         target = prefix + rel
         parent = target[: target.rfind(os.sep)]
         if parent not in made:
-            os.makedirs(parent, exist_ok=True)
+            _mkdir(parent)
             made.add(parent)
         try:
             os.link(live + rel, target)
@@ -631,6 +649,9 @@ def _place(
             return live_records[rel]
         if _link_or_copy(source, target):
             return None
+    if isinstance(content, Fresh):
+        _write(target, content.data)
+        return None
     if isinstance(content, bytes):
         _write(target, content)
         return None
@@ -638,6 +659,17 @@ def _place(
     if cached and _link_or_copy(os.fspath(content), target):
         return None
     raise Missing(rel)
+
+
+def _mkdir(path: str) -> None:
+    """A folder whose parent a tree's files, in order, have mostly made already: one mkdir,
+    not makedirs' look at each parent first."""
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(path, exist_ok=True)
 
 
 def _write(path: str, data: bytes) -> None:

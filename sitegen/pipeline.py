@@ -603,6 +603,7 @@ def _make_in_workers(
         _compiled(site),
         renderer.sources,
     )
+    renderer.compile_all()  # (the workers read the compiled templates from the cache)
     with ProcessPoolExecutor(workers, initializer=start_worker, initargs=setup) as pool:
         futures = []
         pinned = site.store.hashes.pinned

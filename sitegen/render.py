@@ -245,6 +245,12 @@ class Renderer:
             self.extra_head,
         )
 
+    def compile_all(self) -> None:
+        """Compile every template now (kept in the compiled-templates folder, if any)."""
+        for name in TEMPLATES:
+            with contextlib.suppress(TemplateError):  # (reported when the page is made)
+                self.env.get_template(name)
+
     def page(self, template: str, path: str, **context: Any) -> bytes:
         """Render one page at `path` (relative to the site root, "" for the home page)."""
         depth = path.count("/")

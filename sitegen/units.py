@@ -20,7 +20,7 @@ from sitegen.exports import Bundle, ExportRow, bundle_files, compose, export_spe
 from sitegen.gate import WEBSITE, Decision, decide
 from sitegen.images import Job, RenderSpec, Variant, render_all
 from sitegen.model import ImageRef, Post, Register
-from sitegen.output import Content, Same, fingerprint
+from sitegen.output import Content, Fresh, Same, fingerprint
 from sitegen.policy import Analysis, Context, analyse_many, judge
 from sitegen.policy.names import NameIndex
 from sitegen.render import PostView, Renderer, post_page, post_view
@@ -70,7 +70,7 @@ class Unit(NamedTuple):
 
 
 def _same(content: Content) -> Content:
-    return Same(fingerprint(content)) if isinstance(content, bytes) else content
+    return Same(fingerprint(content)) if isinstance(content, bytes | Fresh) else content
 
 
 def current(record: object, key: str) -> bool:
@@ -84,8 +84,8 @@ def made_from(record: object, key: str, make: Callable[[], bytes]) -> tuple[Cont
     if current(record, key):
         assert isinstance(record, tuple)
         return Same(record[1]), record
-    data = make()
-    return data, (key, fingerprint(data))
+    made = Fresh.of(make())
+    return made, (key, made.fp)
 
 
 @dataclass
@@ -169,8 +169,8 @@ class Maker:
                 tuple((name, alt) for name, _, alt in files),
             )
             folder = f"{platform}/{slug}"
-            export_files[f"{folder}/post.txt"] = (bundle.text + "\n").encode("utf-8")
-            export_files[f"{folder}/manifest.json"] = bundle.manifest()
+            export_files[f"{folder}/post.txt"] = Fresh.of((bundle.text + "\n").encode("utf-8"))
+            export_files[f"{folder}/manifest.json"] = Fresh.of(bundle.manifest())
             for name, variant, _ in files:
                 export_files[f"{folder}/{name}"] = sources[variant.file]
             bundles.append(bundle)
