@@ -466,14 +466,15 @@ def _update_spare(
                 shutil.rmtree(target)
             else:
                 os.unlink(target)
-        parent = os.path.dirname(target)
+        parent = target[: target.rfind(os.sep)]
         if parent not in made:
             _mkdir(parent)
             made.add(parent)
         record = _place(content, target, live, live_records, rel, print_) or _record(target, print_)
         assert record is not None
         result[rel] = record
-        touched.update(_ancestors(rel))
+        if records:  # (in a tree made empty no folder keeps its record: none is looked up)
+            touched.update(_ancestors(rel))
     for folder in _folders(planned):
         # A folder whose record held before and that nothing was added to or removed from
         # since has the same stat still.
