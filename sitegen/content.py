@@ -91,8 +91,10 @@ def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") 
     body = "\n".join(lines[end + 1 :])
     body_line = end + 2
 
+    key_lines: dict[str, int] = {}
+    plain = _parse_plain(header)
     try:
-        node, meta = _parse_yaml(header)
+        node, meta = (None, plain[0]) if plain is not None else _parse_yaml(header)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 2
@@ -107,8 +109,9 @@ def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") 
     if not isinstance(meta, dict):
         return broken("the front matter must be a set of `key: value` lines", 2)
 
-    key_lines: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
+    if plain is not None:
+        key_lines = plain[1]
+    elif isinstance(node, yaml.MappingNode):
         _record_lines(node, "", key_lines, findings, rel)
     return _typed(slug, folder, rel, body, body_line, meta, key_lines, findings, tz, default_lang)
 
@@ -139,6 +142,108 @@ def _parse_yaml(header: str) -> tuple[yaml.Node | None, object]:
         return node, (loader.construct_document(node) if node is not None else None)
     finally:
         loader.dispose()
+
+
+# --- the plain front matter almost every post has, read without PyYAML's machinery ---------
+# Lines of `key: value` (a nested mapping under `key:` indented by two spaces), values plain,
+# quoted without escapes, or a one-line list of plain words. Anything else, even a comment or
+# a blank line, is read by PyYAML; what is read here is what PyYAML makes of it, typed by
+# PyYAML's own resolver and constructors (tests compare the two on generated headers).
+
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_TYPED = {  # the tags of plain scalars that are not strings, and nothing else
+    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp")
+}
+_RESOLVED_FIRST = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers)
+_LINE = re.compile(r"(  )?([A-Za-z_][A-Za-z0-9_]*):(?: +(.*?))? *\Z")
+# A plain scalar: no indicator first, no ": " or "#" in it, no ":" last (PyYAML reads those
+# otherwise, or refuses them); in a list, no flow indicator either.
+_PLAIN = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@`\s](?:[^:#]|:(?! ))*(?<!:)\Z")
+_ITEM = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@`\s][^,\[\]{}#:]*\Z")
+_UNREAD = re.compile(  # what PyYAML's reader refuses; tabs, BOMs and line breaks but "\n"
+    "[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+_NO_VALUE = object()
+
+
+def _parse_plain(header: str) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """The front matter and the line of every key, for a plain header; else None."""
+    if not header or _UNREAD.search(header):
+        return None
+    meta: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    parent: dict[str, Any] | None = None
+    parent_key = ""
+    for number, line in enumerate(header.split("\n"), 2):
+        match = _LINE.match(line)
+        if match is None:
+            return None
+        indent, key, text = match.groups()
+        text = text or None
+        if _scalar(key) != key:
+            return None  # a key PyYAML types (yes, null ...)
+        if indent:
+            if parent is None or key in parent or text is None:
+                return None
+            target, name = parent, f"{parent_key}.{key}"
+        else:
+            if key in meta:
+                return None
+            target, name = meta, key
+            parent = None
+            if text is None:
+                parent, parent_key = {}, key
+                meta[key] = parent
+                lines[key] = number
+                continue
+        value = _value(text)
+        if value is _NO_VALUE:
+            return None
+        target[key] = value
+        lines[name] = number
+        if isinstance(value, list):
+            lines.update((f"{name}[{i}]", number) for i in range(len(value)))
+    for key, value in meta.items():
+        if value == {}:  # `key:` and nothing under it
+            meta[key] = None
+    return meta, lines
+
+
+def _value(text: str) -> Any:
+    first = text[0]
+    if first == '"' or first == "'":
+        inner = text[1:-1]
+        if len(text) < 2 or text[-1] != first or first in inner or "\\" in inner:
+            return _NO_VALUE
+        return inner
+    if first == "[":
+        if text[-1] != "]":
+            return _NO_VALUE
+        inner = text[1:-1].strip(" ")
+        if not inner:
+            return []
+        items = [item.strip(" ") for item in inner.split(",")]
+        if not all(_ITEM.match(item) for item in items):
+            return _NO_VALUE
+        values = [_scalar(item) for item in items]
+        return _NO_VALUE if _NO_VALUE in values else values
+    return _scalar(text) if _PLAIN.match(text) else _NO_VALUE
+
+
+def _scalar(text: str) -> Any:
+    """A plain scalar as PyYAML types it (most are strings, told by their first letter)."""
+    if text[0] not in _RESOLVED_FIRST:
+        return text
+    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+    if tag == STR_TAG:
+        return text
+    if tag not in _TYPED:
+        return _NO_VALUE
+    try:
+        return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, text))
+    except (ValueError, OverflowError):  # 2026-02-30: PyYAML's reading says where
+        return _NO_VALUE
 
 
 def _record_lines(

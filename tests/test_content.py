@@ -1,4 +1,5 @@
-"""Front matter: sitegen's YAML loader makes exactly what PyYAML's safe loader makes."""
+"""Front matter: sitegen's YAML loader, and its reading of plain headers, make exactly what
+PyYAML's safe loader makes."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.content import LOADER
+from sitegen.content import LOADER, _parse_plain, _parse_yaml, _record_lines
 
 SAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -54,3 +55,199 @@ def test_same_values_as_the_safe_loader(meta: dict[str, object]) -> None:
 def test_anchors_merges_tags_and_styles(text: str) -> None:
     plain, ours = both(text)
     assert ours == plain
+
+
+# --- plain headers, read without PyYAML ---------------------------------------------------
+
+KEYS = st.one_of(
+    st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,6}", fullmatch=True),
+    st.sampled_from(["yes", "No", "on", "null", "true", "y", "title", "tags", "a b", "-k"]),
+)
+# Words and the characters that change how YAML reads a line: indicators, quotes, comments,
+# colons, escapes, odd spaces and line breaks, and words PyYAML types (dates, numbers, yes).
+WORDS = st.one_of(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=6),
+    st.text(alphabet="ab :#,-[]{}'\"\\&*!|>%@`?~=<.+0123456789\t\r\x85\u2028\ufeff", max_size=6),
+    st.sampled_from(
+        [
+            "yes",
+            "no",
+            "~",
+            "null",
+            "2016-01-01",
+            "2026-02-30",
+            "2016-01-01 10:00:00",
+            "1e3",
+            "0x1F",
+            "1:20",
+            ".inf",
+            "-5",
+            "+1",
+            "12:30",
+            "http://x.y/z",
+            "a: b",
+            "a #b",
+            "x:",
+        ]
+    ),
+)
+VALUES_TEXT = st.one_of(
+    WORDS,
+    WORDS.map(lambda w: f'"{w}"'),
+    WORDS.map(lambda w: f"'{w}'"),
+    st.lists(WORDS, max_size=4).map(lambda ws: "[" + ", ".join(ws) + "]"),
+    st.just(""),
+)
+LINES = st.lists(
+    st.tuples(st.sampled_from(["", "", "  ", " ", "   "]), KEYS, VALUES_TEXT, st.booleans()),
+    max_size=8,
+).map(
+    lambda lines: "\n".join(
+        f"{indent}{key}:{' ' if value or spaced else ''}{value}"
+        for indent, key, value, spaced in lines
+    )
+)
+
+
+def pyyaml(header: str) -> tuple[object, dict[str, int]] | None:
+    """What load_post reads with PyYAML: the values and the line of each key (None where
+    PyYAML refuses the header, or finds a key twice)."""
+    try:
+        node, meta = _parse_yaml(header)
+    except (yaml.YAMLError, ValueError, OverflowError):
+        return None
+    lines: dict[str, int] = {}
+    findings: list[object] = []
+    if isinstance(node, yaml.MappingNode):
+        _record_lines(node, "", lines, findings, "index.md")  # type: ignore[arg-type]
+    return None if findings else (meta, lines)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.tuples(KEYS, VALUES_TEXT))
+def test_a_plain_line_is_read_as_pyyaml_reads_it(line: tuple[str, str]) -> None:
+    key, value = line
+    header = f"{key}: {value}"
+    ours = _parse_plain(header)
+    if ours is not None:  # (typed alike too: repr tells True from 1 and dates from strings)
+        assert repr(ours) == repr(pyyaml(header))
+
+
+@settings(max_examples=500, deadline=None)
+@given(LINES)
+def test_a_plain_header_is_read_as_pyyaml_reads_it(header: str) -> None:
+    ours = _parse_plain(header)
+    if ours is not None:
+        assert repr(ours) == repr(pyyaml(header))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "'it''s'",
+        "'a'b'",
+        '"a"b"',
+        '"a\\"b"',
+        "a\x85b",
+        "a\u2028b",
+        "a\u2029b",
+        "[a:b]",
+        "[a: b]",
+        "[a, 'b']",
+        "[a, [b]]",
+        "[a, b,]",
+        "a:b",
+        "a :b",
+        "a: b",
+        "x:",
+        "-5",
+        "- a",
+        "? a",
+        "'a' # c",
+        "a #c",
+        "a#c",
+        "yes",
+        "Off",
+        "~",
+        "2016-01-01",
+        "2026-02-30",
+        "0o17",
+        "1_000",
+        "1:20",
+        ".NaN",
+        "<<",
+        "=",
+        "!x",
+        "&a a",
+        "*a",
+        "|",
+        ">",
+        "%a",
+        "@a",
+        "`a",
+        "a\x7fb",
+        "\ufeffa",
+        "a\u00a0b",
+        "é",
+        "\U0001f600",
+    ],
+)
+def test_tricky_values_are_read_as_pyyaml_reads_them_or_left_to_it(value: str) -> None:
+    for header in (f"title: {value}", f"approval:\n  by: {value}", f"tags: [{value}]"):
+        ours = _parse_plain(header)
+        if ours is not None:
+            assert repr(ours) == repr(pyyaml(header)), header
+
+
+POST = """title: Sports day, Year 6
+date: 2026-11-20
+author: jjones
+summary: A sunny morning - races, medals and a picnic (at 10:30)
+tags: [sport, Year 6]
+platforms: [website, facebook]
+audience: public
+lang: cy
+pupils: []
+named: []
+images: []
+status: approved
+approval:
+  by: "head"
+  at: "2026-01-01T00:00:00Z"
+  digest: 'sha256:6f94'
+tone: 0.5
+count: 12
+draft: no
+empty:"""
+
+
+def test_a_post_of_plain_lines_is_read_without_pyyaml_and_as_it_reads_it() -> None:
+    ours = _parse_plain(POST)
+    assert ours is not None
+    assert repr(ours) == repr(pyyaml(POST))
+    meta, lines = ours
+    assert meta["approval"] == {"by": "head", "at": "2026-01-01T00:00:00Z", "digest": "sha256:6f94"}
+    assert lines["approval.digest"] == 17 and lines["tags[1]"] == 6
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "title: a\ntitle: b",  # a key twice: PyYAML's reading names both lines
+        "title: a # a comment",
+        "title: a\n\nsummary: b",
+        "images:\n  - file: a.jpg",
+        "title: |\n  two lines",
+        'title: "say \\"hi\\""',
+        "title: it's: here",
+        "yes: a",
+        "title: a\tb",
+        "title: &x a",
+        "tags: [a, [b]]",
+        "approval:\n  by: a\n  by: b",  # a nested key twice
+        "approval:\n  by:",  # a nested key without a value
+        "approval:\n  by: a\nstatus: approved\n  at: b",  # indented under a value
+    ],
+)
+def test_anything_but_plain_lines_is_left_to_pyyaml(header: str) -> None:
+    assert _parse_plain(header) is None
