@@ -10,6 +10,7 @@ Python generator that renders Markdown with Python-Markdown.
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -219,6 +220,10 @@ PELICAN = ("--disable-pip-version-check", "pelican>=4.9,<5", "markdown>=3.6,<4")
 
 def ensure_peers() -> None:
     """Pelican in the benchmark's own environment and Debian's Hugo, installed when missing."""
+    # Pelican runs on the Python sitegen runs on: a venv made by another is made again.
+    same = os.path.realpath(PELICAN_VENV / "bin/python") == os.path.realpath(sys._base_executable)
+    if not same:
+        shutil.rmtree(PELICAN_VENV, ignore_errors=True)
     if not (PELICAN_VENV / "bin/pelican").exists():
         print(f"   installing Pelican into {PELICAN_VENV} ...")
         subprocess.run([sys.executable, "-m", "venv", str(PELICAN_VENV)], check=True)
@@ -247,6 +252,7 @@ def main() -> None:
 
     compileall.compile_dir(REPO / "sitegen", quiet=1)  # as `make bench` does: no compiling per run
     print(f"== builds: output on {WORK} ({os.cpu_count()} cores), {REPEAT} rounds")
+    print(f"   sitegen and Pelican on Python {platform.python_version()} ({sys._base_executable})")
     ensure_peers()
     for count in SIZES:
         root = ensure_sites(count)
