@@ -54,11 +54,25 @@ class Fresh(NamedTuple):
         return fast_reduce(self)
 
 
+class Placed(NamedTuple):
+    """A file a worker wrote straight into a tree a first build makes (`whole_trees`), by its
+    fingerprint and the record of the file written: its bytes never reach the build."""
+
+    fp: str
+    size: int
+    mtime_ns: int
+    ino: int
+    twin: bool  # hard-linked into the tree's double too
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return fast_reduce(self)
+
+
 class Missing(Exception):
     """A `Same` file is in neither tree any more: the build must make it again."""
 
 
-Content = bytes | Path | Same | Fresh
+Content = bytes | Path | Same | Fresh | Placed
 
 
 class OutputPlan:
@@ -91,7 +105,7 @@ class Fingerprints(dict[str, str]):
 
 def fingerprint(content: Content) -> str:
     """What a planned file is: the hash of its bytes, or its content-addressed cache path."""
-    if isinstance(content, Same | Fresh):
+    if isinstance(content, Same | Fresh | Placed):
         return content.fp
     if isinstance(content, Path):
         return f"cache:{content}"
@@ -127,6 +141,8 @@ def build_lock(out: Path) -> Iterator[None]:
                 shutil.rmtree(parked, ignore_errors=True)
             else:
                 os.rename(parked, live)  # the old tree back: whole, if not the newest
+        for double in out.glob(".double-*"):  # a first build's, killed before it published
+            shutil.rmtree(double, ignore_errors=True)
         for spare in out.glob(".spare-*"):  # no manifest: nobody knows what it holds
             if not (out / MANIFEST.format("spare-" + spare.name[len(".spare-") :])).exists():
                 shutil.rmtree(spare, ignore_errors=True)
@@ -165,6 +181,7 @@ def exchange(a: Path, b: Path) -> None:
 
 MANIFEST = ".manifest-{}.pickle"  # one per tree, beside it, never inside what is uploaded
 SPARE = ".spare-{}"  # the tree before the live one: brought up to date, then swapped in
+DOUBLE = ".double-{}"  # a first build's spare tree, linked file by file as workers write
 DIR = "folder"  # the fingerprint a folder's record carries
 NO_RECORD: Record = ("", -1, -1, -1)
 
@@ -254,6 +271,40 @@ class TreeCheck:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def whole_trees(out: Path, names: Iterable[str]) -> dict[str, tuple[str, str]] | None:
+    """For a first build (no tree yet, live or spare, nor a manifest of one; the build lock
+    held): each tree's spare folder and its double, made empty for workers to `place` files
+    in. Publishing trusts the records of what was placed, swaps the spare folder in and
+    keeps the double as the next build's spare tree."""
+    parts = (SPARE, DOUBLE, MANIFEST, "{}", MANIFEST.format("spare-{}"))
+    if any(os.path.lexists(out / part.format(name)) for name in names for part in parts):
+        return None
+    folders = {}
+    for name in names:
+        tree, double = out / SPARE.format(name), out / DOUBLE.format(name)
+        tree.mkdir(parents=True)
+        double.mkdir()
+        folders[name] = (os.fspath(tree), os.fspath(double))
+    return folders
+
+
+def place(folders: tuple[str, str], rel: str, content: Fresh) -> Placed:
+    """Write a new file into a tree `whole_trees` made, and link it into the tree's double:
+    its record, for the manifests."""
+    tree, double = folders
+    target, twin = os.path.join(tree, rel), os.path.join(double, rel)
+    _mkdir(os.path.dirname(target))
+    _write(target, content.data)
+    st = os.stat(target)
+    _mkdir(os.path.dirname(twin))
+    try:
+        os.link(target, twin)
+        linked = True
+    except OSError:  # no hard links here: the double is made as for any first build
+        linked = False
+    return Placed(content.fp, st.st_size, st.st_mtime_ns, st.st_ino, linked)
 
 
 def manifests_print(out: Path, names: list[str]) -> str:
@@ -385,8 +436,9 @@ def publish(
             # The first trees' doubles (hard links), so that the next build, however small,
             # finds a spare tree to bring up to date. Without its manifest a spare tree is
             # unknown, and the next build removes it.
-            for name, _ in doubles:
-                records = _double(out, name, planned[name], updated[name])
+            for name, part in doubles:
+                linked = {rel for rel, c in part.files.items() if type(c) is Placed and c.twin}
+                records = _double(out, name, planned[name], updated[name], linked)
                 _save_manifest(out / MANIFEST.format("spare-" + name), records)
 
         if aside is not None:
@@ -431,7 +483,11 @@ def _update_spare(
     manifest = out / MANIFEST.format("spare-" + name)
     records = _load_manifest(manifest, check)
     manifest.unlink(missing_ok=True)  # unknown from here until it is swapped in
-    if records is None or not spare.is_dir() or spare.is_symlink():
+    # Files placed by the workers of a first build: in a folder made empty for them.
+    placed = records is None and any(type(c) is Placed for c in plan.files.values())
+    if placed:
+        records = {}
+    elif records is None or not spare.is_dir() or spare.is_symlink():
         if spare.is_dir() and not spare.is_symlink():
             shutil.rmtree(spare)
         elif os.path.lexists(spare):
@@ -439,13 +495,16 @@ def _update_spare(
         spare.mkdir(parents=True)
         records = {}
     base = os.fspath(spare)
-    touched = _prune(base, records, planned)
+    touched = _prune(base, records, planned) if not placed else set()
     made: set[str] = set()
     result: dict[str, Record] = {}
     prefix = base + os.sep  # plain joins: this loop runs for every file of the site
     stat = os.stat
     for rel, content in plan.files.items():
         print_ = planned[rel]
+        if placed and type(content) is Placed:
+            result[rel] = (content.fp, content.size, content.mtime_ns, content.ino)
+            continue
         target = prefix + rel
         known = records.get(rel)
         if known is not None and known[0] == print_:
@@ -488,19 +547,33 @@ def _update_spare(
 
 
 def _double(
-    out: Path, name: str, planned: dict[str, str], live_records: dict[str, Record]
+    out: Path,
+    name: str,
+    planned: dict[str, str],
+    live_records: dict[str, Record],
+    linked: set[str] | frozenset[str] = frozenset(),
 ) -> dict[str, Record]:
     """The spare tree of a tree just written whole: every file hard-linked to the live one,
     whose record it shares (a file changed since no longer matches it, and the next build
-    sees that). Where links cannot be made, files are copied."""
+    sees that). Where links cannot be made, files are copied. `linked`: the files a first
+    build's workers linked into the tree's double already (`place`)."""
     spare = os.fspath(out / SPARE.format(name))
     shutil.rmtree(spare, ignore_errors=True)
-    os.mkdir(spare)
+    double = out / DOUBLE.format(name)
+    if linked and double.is_dir():
+        os.rename(double, spare)
+    else:
+        shutil.rmtree(double, ignore_errors=True)
+        linked = frozenset()
+        os.mkdir(spare)
     live = os.path.join(out, name) + os.sep
     prefix = spare + os.sep
     made = {spare}
     result: dict[str, Record] = {}
     for rel in planned:
+        if rel in linked:
+            result[rel] = live_records[rel]
+            continue
         target = prefix + rel
         parent = target[: target.rfind(os.sep)]
         if parent not in made:

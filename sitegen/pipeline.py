@@ -35,6 +35,7 @@ from sitegen.output import (
     intact,
     manifests_print,
     publish,
+    whole_trees,
 )
 from sitegen.policy import Analysis, Checked, Context, analyse_many, judge
 from sitegen.policy.names import NameIndex
@@ -418,23 +419,24 @@ def _build(
     check: TreeCheck | None,
     trust: bool,
 ) -> BuildResult:
-    units, made = _units(site, renderer, progress, timings, trust)
-    views = sorted(
-        (u.view for u in units if u.view is not None),
-        key=lambda v: (v.date, v.slug),
-        reverse=True,
-    )
-    site_plan = _website(site, renderer, units, views, trust)
-    export_plan, rows = _exports(site, units)
-    timings.mark("lists")
-    summary = Summary(
-        len(views),
-        {platform: len(items) for platform, items in rows.items()},
-        sorted({u.slug for u in units if u.left_out}),
-    )
-    strict = [(u.slug, p, r) for u in units for p, r in u.strict]
-    aside = Aside()  # what the other core can do meanwhile: save the memory, make spare trees
+    # Locked from the start: the workers of a first build write into the new trees.
     with build_lock(out):
+        units, made = _units(site, renderer, out, progress, timings, trust)
+        views = sorted(
+            (u.view for u in units if u.view is not None),
+            key=lambda v: (v.date, v.slug),
+            reverse=True,
+        )
+        site_plan = _website(site, renderer, units, views, trust)
+        export_plan, rows = _exports(site, units)
+        timings.mark("lists")
+        summary = Summary(
+            len(views),
+            {platform: len(items) for platform, items in rows.items()},
+            sorted({u.slug for u in units if u.left_out}),
+        )
+        strict = [(u.slug, p, r) for u in units for p, r in u.strict]
+        aside = Aside()  # what the other core can do meanwhile: save the memory, make spare trees
         try:
             # From here until the new memo is written, no memo may vouch for what is live.
             (site.root / CACHE_DIR / LAST_BUILD).unlink(missing_ok=True)
@@ -508,6 +510,7 @@ def _report_json(units: list[Unit], views: list[PostView], platforms: list[str])
 def _units(
     site: Site,
     renderer: Renderer,
+    out: Path,
     progress: Progress | None,
     timings: Timings,
     trust: bool,
@@ -551,7 +554,7 @@ def _units(
     items = [(Path(folders[i]), pack.get(keys[i]) if seen[i] else None) for i in missing]
     workers = min(os.cpu_count() or 1, 8)
     if len(missing) >= PARALLEL_FROM and workers > 1:
-        made = _make_in_workers(site, renderer, items, known, workers, progress)
+        made = _make_in_workers(site, renderer, out, items, known, workers, progress)
     else:
         maker = Maker(ctx, renderer, known)
         names = ctx.names or NameIndex(site.register)
@@ -580,6 +583,7 @@ def _units(
 def _make_in_workers(
     site: Site,
     renderer: Renderer,
+    out: Path,
     items: list[Item],
     known: dict[str, Record],
     workers: int,
@@ -602,6 +606,9 @@ def _make_in_workers(
         site.root,
         _compiled(site),
         renderer.sources,
+        # A first build's workers write each post's files into the new trees themselves:
+        # the pages never travel back to this process, nor are they written by it.
+        whole_trees(out, TREES),
     )
     renderer.compile_all()  # (the workers read the compiled templates from the cache)
     with ProcessPoolExecutor(workers, initializer=start_worker, initargs=setup) as pool:
@@ -679,6 +686,7 @@ def _made(site: Site, trust: bool, path: str, key: str, make: Callable[[], bytes
 
 LAST_BUILD = "last-build.pickle"
 OUTPUT_PARTS = ("site", "exports", "report.json")
+TREES = ("site", "exports")  # the parts that are folders
 
 
 def tree_check(out: Path) -> TreeCheck:

@@ -20,7 +20,7 @@ from sitegen.exports import Bundle, ExportRow, bundle_files, compose, export_spe
 from sitegen.gate import WEBSITE, Decision, decide
 from sitegen.images import Job, RenderSpec, Variant, render_all
 from sitegen.model import ImageRef, Post, Register
-from sitegen.output import Content, Fresh, Same, fingerprint
+from sitegen.output import Content, Fresh, Placed, Same, fingerprint, place
 from sitegen.policy import Analysis, Context, analyse_many, judge
 from sitegen.policy.names import NameIndex
 from sitegen.render import PostView, Renderer, post_page, post_view
@@ -70,7 +70,8 @@ class Unit(NamedTuple):
 
 
 def _same(content: Content) -> Content:
-    return Same(fingerprint(content)) if isinstance(content, bytes | Fresh) else content
+    # (a file placed in a tree by a worker is, from then on, a file some tree has)
+    return Same(fingerprint(content)) if isinstance(content, bytes | Fresh | Placed) else content
 
 
 def current(record: object, key: str) -> bool:
@@ -277,7 +278,7 @@ def render_images(
 
 # --- many posts at once, over worker processes --------------------------------------------
 
-_worker: tuple[Maker, NameIndex, Path] | None = None
+_worker: tuple[Maker, NameIndex, Path, dict[str, tuple[str, str]] | None] | None = None
 
 
 def start_worker(
@@ -290,8 +291,10 @@ def start_worker(
     root: Path,
     compiled: Path | None,
     templates: dict[str, bytes],
+    trees: dict[str, tuple[str, str]] | None = None,
 ) -> None:
-    """Set a worker process up once: everything but the posts, which come in chunks."""
+    """Set a worker process up once: everything but the posts, which come in chunks; with
+    `trees` (`whole_trees`), the folders it writes each post's new files into."""
     global _worker
     context = Context(
         config,
@@ -303,7 +306,7 @@ def start_worker(
         tools=tools,
     )
     renderer = Renderer(config, root / "templates", compiled=compiled, sources=templates)
-    _worker = (Maker(context, renderer), NameIndex(register), root)
+    _worker = (Maker(context, renderer), NameIndex(register), root, trees)
 
 
 class Made(NamedTuple):
@@ -368,8 +371,25 @@ def work(items: list[Item], known: dict[str, Record], pins: dict[str, str]) -> M
     """A chunk of posts, in a worker, with the last build's records of their pages and the
     file hashes the build's keys were made from (`pins`)."""
     assert _worker is not None, "start_worker runs first"
-    maker, names, root = _worker
+    maker, names, root, trees = _worker
     if maker.context.hashes is not None:
         maker.context.hashes.pinned = pins
     maker.known = known
-    return make_chunk(maker, names, root, items, workers=1)
+    made = make_chunk(maker, names, root, items, workers=1)
+    if trees is not None:
+        made.units[:] = [_placed(unit, trees) for unit in made.units]
+    return made
+
+
+def _placed(unit: Unit, trees: dict[str, tuple[str, str]]) -> Unit:
+    """The unit with its new files written into the trees being made, known by their records."""
+
+    def placed(tree: tuple[str, str], files: dict[str, Content]) -> dict[str, Content]:
+        return {
+            path: place(tree, path, content) if isinstance(content, Fresh) else content
+            for path, content in files.items()
+        }
+
+    return unit._replace(
+        site=placed(trees["site"], unit.site), exports=placed(trees["exports"], unit.exports)
+    )

@@ -576,3 +576,67 @@ def test_work_shared_with_forked_processes_makes_the_same_build(
         edit_and_approve(root, slugs[4])
         build(root)
     assert contents(snapshot(generated)) == contents(snapshot(alone))
+
+
+def test_a_first_builds_workers_write_each_posts_files_and_their_spare_links(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers of a first build write the pages and bundles into the new trees (and link
+    them into the spare trees) themselves: the build writes only the lists and what is
+    shared; the next build, with nothing changed, finds every record holding."""
+    from sitegen import output
+
+    parent, real, by_build = os.getpid(), output._write, []
+
+    def noted(path: str, data: bytes) -> None:
+        if os.getpid() == parent:
+            by_build.append(path)
+        real(path, data)
+
+    monkeypatch.setattr(output, "_write", noted)
+    build(generated)
+    posts = sorted((generated / "build/site/posts").iterdir())
+    assert len(posts) == 40
+    written = {os.path.relpath(p, generated / "build") for p in by_build}
+    assert not any(p.endswith("/index.html") and "/posts/" in p for p in written)
+    assert not any(p.startswith(".spare-exports/") for p in written)
+    assert ".spare-site/index.html" in written  # the home page: a list, made by the build
+    assert not list((generated / "build").glob(".double-*"))
+    for part in ("site", "exports"):
+        live, spare = generated / "build" / part, generated / f"build/.spare-{part}"
+        files = sorted(p.relative_to(live) for p in live.rglob("*") if p.is_file())
+        assert files == sorted(p.relative_to(spare) for p in spare.rglob("*") if p.is_file())
+        assert all((live / f).stat().st_ino == (spare / f).stat().st_ino for f in files)
+    before = snapshot(generated)
+    by_build.clear()
+    build(generated)
+    assert snapshot(generated) == before and not by_build  # (inodes too: nothing rewritten)
+
+
+def test_a_first_build_stopped_after_its_workers_wrote_leaves_nothing_live(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sitegen import units
+
+    clean = tmp_path / "clean"
+    shutil.copytree(generated, clean)
+    slugs = sorted(p.name for p in (generated / "content/posts").iterdir())
+    index = generated / "content/posts" / slugs[3] / "index.md"
+    real = units.Maker.units
+
+    def racing(self, analyses, *args, **kwargs):  # type: ignore[no-untyped-def]
+        made = real(self, analyses, *args, **kwargs)  # (in a worker: the files are written)
+        if any(a.post.slug == slugs[3] for a in analyses):
+            index.write_text(index.read_text() + "\nSaved while the build runs.\n")
+        return made
+
+    monkeypatch.setattr(units.Maker, "units", racing)
+    assert main(["--site", str(generated), "--now", NOW, "build"]) == 2
+    assert not (generated / "build/site").exists() and not (generated / "build/exports").exists()
+    monkeypatch.undo()
+    clean_index = clean / "content/posts" / slugs[3] / "index.md"
+    clean_index.write_text(index.read_text())
+    build(generated)
+    build(clean)
+    assert contents(snapshot(generated)) == contents(snapshot(clean))
+    assert not list((generated / "build").glob(".double-*"))
