@@ -162,7 +162,7 @@ _LINE = re.compile(r"(  )?([A-Za-z_][A-Za-z0-9_]*):(?: +(.*?))? *\Z")
 _PLAIN = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@`\s](?:[^:#]|:(?! ))*(?<!:)\Z")
 _ITEM = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@`\s][^,\[\]{}#:]*\Z")
 _UNREAD = re.compile(  # what PyYAML's reader refuses; tabs, BOMs and line breaks but "\n"
-    "[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
 )
 _NO_VALUE = object()
 
