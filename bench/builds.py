@@ -281,17 +281,22 @@ def main() -> None:
             f"process, {two:.2f} s on 2"
         )
         sg = results["sitegen"]
+
+        # The issue's targets are set on the 4,000-post sites; other sizes are shown as they are.
+        def target(text: str, count: int = count) -> str:
+            return f" (target {text})" if count == 4000 else ""
+
         print("   ratios: the median of the rounds' (each round's builds made side by side)")
         if "pelican" in results:
             cold = ratio(results["pelican"]["cold"], sg["cold"])
-            print(f"   cold: Pelican / sitegen = {cold:.2f}x (target at 4,000 posts: >= 3)")
+            print(f"   cold: Pelican / sitegen = {cold:.2f}x{target('>= 3')}")
         if "hugo" in results:
             hugo = results["hugo"]
             still = ratio(sg["no change"], hugo["no change"])
             edit = ratio(sg["one-post edit"], hugo["one-post edit"])
             print(
-                f"   no change: sitegen / Hugo = {still:.2f} (target <= 0.5); "
-                f"one-post edit: sitegen / Hugo = {edit:.2f} (target <= 0.33)"
+                f"   no change: sitegen / Hugo = {still:.2f}{target('<= 0.5')}; "
+                f"one-post edit: sitegen / Hugo = {edit:.2f}{target('<= 0.33')}"
             )
         peak = max(m for got in sg.values() for _, m in got)
-        print(f"   sitegen peak memory: {peak} MB (target < 400)")
+        print(f"   sitegen peak memory: {peak} MB{target('< 400')}")
