@@ -244,6 +244,16 @@ class Pack:
             self.used.add(key)
         return value
 
+    @property
+    def changed(self) -> set[Hashable]:
+        """The keys put since the pack was read or last saved."""
+        return self._changed
+
+    def take(self, entries: dict[Hashable, Any]) -> None:
+        """Entries another process worked out for this pack (`Forked`)."""
+        for key, value in entries.items():
+            self.put(key, value)
+
     def keep(self, keys: Iterable[Hashable]) -> None:
         """Entries this build did not read but will want again: not dropped at `save`."""
         self.used.update(keys)

@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as clock_time
@@ -41,7 +41,7 @@ from sitegen.policy import Analysis, Checked, Context, analyse_many, judge
 from sitegen.policy.names import NameIndex
 from sitegen.register import load_register
 from sitegen.render import PostView, Renderer, list_pages
-from sitegen.spread import Aside, fork_map
+from sitegen.spread import Aside, Forked, fork_map
 from sitegen.units import (
     Item,
     Made,
@@ -388,6 +388,22 @@ def build(
     """Gather and decide everything, make what changed in memory, then swap it into `out`.
     `check` (from `tree_check`, started before anything else) compares the trees meanwhile."""
     timings = timings or Timings()
+    ledger = _read_ledger_aside(site)
+    try:
+        return _build_or_remembered(site, out, progress, timings, check, ledger)
+    finally:
+        if ledger is not None:
+            ledger.close()
+
+
+def _build_or_remembered(
+    site: Site,
+    out: Path,
+    progress: Progress | None,
+    timings: Timings,
+    check: TreeCheck | None,
+    ledger: Forked[dict[Hashable, Any]] | None,
+) -> BuildResult:
     # Template problems stop us here, before anything is made.
     renderer = Renderer(site.config, site.root / "templates", compiled=_compiled(site))
     inputs = _inputs(site, renderer, out)
@@ -397,13 +413,13 @@ def build(
         timings.mark("unchanged")
         return BuildResult(out, remembered["summary"], timings, remembered["strict"])
     try:
-        return _build(site, renderer, out, progress, timings, check, trust=True)
+        return _build(site, renderer, out, progress, timings, check, ledger, trust=True)
     except Missing:
         # A file the last build made is in neither tree any more (someone deleted it):
         # nothing remembered is taken on trust, everything is made again.
         timings.mark("missing")
     try:
-        return _build(site, renderer, out, progress, timings, check, trust=False)
+        return _build(site, renderer, out, progress, timings, check, ledger, trust=False)
     except Missing as exc:  # a cached photo deleted during the build, say
         raise ChangedError(
             f"{exc} went missing while the build was writing it: build again", str(out)
@@ -417,6 +433,7 @@ def _build(
     progress: Progress | None,
     timings: Timings,
     check: TreeCheck | None,
+    ledger: Forked[dict[Hashable, Any]] | None,
     trust: bool,
 ) -> BuildResult:
     # Locked from the start: the workers of a first build write into the new trees.
@@ -454,6 +471,8 @@ def _build(
                 aside,
             )
             timings.mark("write")
+            if ledger is not None and (read := ledger.result()) is not None:
+                site.store.ledger.take(read)  # (checked against the ledger as it is now)
             records.append(
                 site.root,
                 records.changes(
@@ -471,6 +490,29 @@ def _build(
             aside.wait()  # (a spare tree left without its manifest is removed next time)
             timings.mark("spare")
     return BuildResult(out, summary, timings, strict)
+
+
+LEDGER_ASIDE_FROM = 256 * 1024  # bytes of ledger to read before a forked process pays off
+
+
+def _read_ledger_aside(site: Site) -> Forked[dict[Hashable, Any]] | None:
+    """With no memory of the ledger (a first build), a long ledger read by a forked process
+    while this one reads everything else: what it learned, for the ledger's pack. The pack
+    keeps it by the hash of the ledger's bytes, so a ledger that grew or changed since is
+    read again from where the two part."""
+    pack = site.store.ledger
+    try:
+        long = os.path.getsize(site.root / records.LEDGER) >= LEDGER_ASIDE_FROM
+    except OSError:
+        return None
+    if not long or pack.path is None or pack.path.exists():
+        return None
+
+    def read() -> dict[Hashable, Any]:
+        records.current(site.root, pack)
+        return {key: pack.entries[key] for key in pack.changed}
+
+    return Forked(read)
 
 
 def _report_json(units: list[Unit], views: list[PostView], platforms: list[str]) -> bytes:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
+import signal
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -97,3 +99,28 @@ class Aside:
             _, status = os.waitpid(self._children.pop(), 0)
             done = done and status == 0
         return done
+
+
+class Forked(Generic[R]):
+    """`work()` done by a forked child while this process goes on. `result` is its answer, or
+    None when the child failed in any way (do the work here then); `close` ends a child whose
+    answer is not wanted. (On a system without fork there is no child, and no answer.)"""
+
+    def __init__(self, work: Callable[[], R]) -> None:
+        self._child = _fork(lambda _: work(), [None]) if hasattr(os, "fork") else None
+
+    def result(self) -> R | None:
+        if self._child is None:
+            return None
+        child, self._child = self._child, None
+        answer = _answer(child)
+        return answer[0] if answer else None
+
+    def close(self) -> None:
+        if self._child is None:
+            return
+        (pid, read), self._child = self._child, None
+        os.close(read)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)

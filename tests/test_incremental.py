@@ -640,3 +640,69 @@ def test_a_first_build_stopped_after_its_workers_wrote_leaves_nothing_live(
     build(clean)
     assert contents(snapshot(generated)) == contents(snapshot(clean))
     assert not list((generated / "build").glob(".double-*"))
+
+
+@pytest.mark.parametrize("meanwhile", ["grown", "edited"])
+def test_a_ledger_read_aside_is_taken_as_the_ledger_stands_when_the_build_records(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, meanwhile: str
+) -> None:
+    """A first build reads a long ledger in a forked process while it reads everything else.
+    A ledger that grew (a removal recorded) or was edited meanwhile (restored from a backup,
+    say) is read as it stands: the build records what one that read it at the end records."""
+    import json
+
+    from sitegen import pipeline, records
+
+    build(generated)
+    shutil.rmtree(generated / "build")  # the next build is a first build, the ledger long
+    ledger = generated / records.LEDGER
+    slugs = sorted(p.name for p in (generated / "content/posts").iterdir())
+    removal = json.dumps(
+        {
+            "event": "removed",
+            "at": "2026-11-24T09:00:00+00:00",
+            "slug": slugs[2],
+            "platform": "website",
+            "url": None,
+        }
+    )
+
+    def change(path: Path) -> None:
+        if meanwhile == "grown":
+            path.write_text(path.read_text() + removal + "\n")
+        else:
+            path.write_text(path.read_text().replace('"published"', '"taken_down"', 1))
+
+    expected = tmp_path / "expected"
+    shutil.copytree(generated, expected)
+    change(expected / records.LEDGER)
+    monkeypatch.setattr(pipeline, "LEDGER_ASIDE_FROM", 10**12)
+    build(expected)  # the ledger read where it is recorded
+
+    real = pipeline._read_ledger_aside
+    asides = []
+
+    class Read:
+        def __init__(self, answer: object) -> None:
+            self.answer = answer
+
+        def result(self) -> object:
+            answer, self.answer = self.answer, None
+            return answer
+
+        def close(self) -> None:
+            pass
+
+    def read_then_change(site: pipeline.Site) -> object:
+        forked = real(site)
+        assert forked is not None
+        asides.append(answer := forked.result())  # read whole by the forked process ...
+        change(ledger)  # ... and only then changed
+        return Read(answer)
+
+    monkeypatch.setattr(pipeline, "LEDGER_ASIDE_FROM", 0)
+    monkeypatch.setattr(pipeline, "_read_ledger_aside", read_then_change)
+    build(generated)
+    assert asides and asides[0]  # the forked process's reading was offered
+    assert ledger.read_text() == (expected / records.LEDGER).read_text()
+    assert contents(snapshot(generated)) == contents(snapshot(expected))

@@ -1,12 +1,14 @@
-"""fork_map: the same results as a plain loop, from forked processes; failures redone here."""
+"""fork_map: the same results as a plain loop, from forked processes; failures redone here.
+Forked: work done aside, answered once, or ended when not wanted."""
 
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
-from sitegen.spread import fork_map
+from sitegen.spread import Forked, fork_map
 
 
 def test_results_in_order_and_made_in_other_processes() -> None:
@@ -46,3 +48,27 @@ def test_a_child_that_fails_has_its_share_done_here_and_the_error_raised_here() 
 def test_few_items_are_done_here() -> None:
     parent = os.getpid()
     assert fork_map(lambda n: os.getpid(), list(range(20)), 2, 64) == [parent] * 20
+
+
+def test_forked_work_answers_from_another_process() -> None:
+    parent = os.getpid()
+    work = Forked(lambda: (os.getpid(), [1, 2, 3]))
+    pid, numbers = work.result()  # type: ignore[misc]
+    assert pid != parent and numbers == [1, 2, 3]
+    assert work.result() is None  # (answered once)
+
+
+def test_forked_work_that_fails_answers_none() -> None:
+    def fails() -> int:
+        raise RuntimeError("no")
+
+    assert Forked(fails).result() is None
+
+
+def test_forked_work_not_wanted_is_ended_and_reaped() -> None:
+    work = Forked(lambda: time.sleep(30))
+    assert work._child is not None
+    pid = work._child[0]
+    work.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # gone, not a zombie
