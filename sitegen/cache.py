@@ -388,12 +388,13 @@ class FileHashes:
         # meanwhile can never pass as the one that was checked.
         self.pinned: dict[str, str] = {}
 
-    def hash(self, path: Path | str, fresh: bool = False) -> str:
-        """The file's hash: the pinned one, unless `fresh` (then read by its stat now)."""
+    def hash(self, path: Path | str, fresh: bool = False, st: os.stat_result | None = None) -> str:
+        """The file's hash: the pinned one, unless `fresh` (then read by its stat now, or by
+        `st`, a stat just taken)."""
         if not fresh and (known := self.pinned.get(str(path))) is not None:
             return known
         try:
-            st = os.stat(path)
+            st = st or os.stat(path)
         except (OSError, ValueError):
             return "missing"
         # ctime changes on every write, and no tool can set it back.
@@ -409,9 +410,12 @@ class FileHashes:
             self.pack.put(key, digest)
         return digest
 
-    def listing(self, folder: str) -> tuple[tuple[str, bool], ...]:
-        """The files and folders in `folder` (name, is a folder), sorted by name."""
-        st = os.stat(folder)
+    def listing(
+        self, folder: str, st: os.stat_result | None = None
+    ) -> tuple[tuple[str, bool], ...]:
+        """The files and folders in `folder` (name, is a folder), sorted by name (`st`: the
+        folder's stat, just taken)."""
+        st = st or os.stat(folder)
         key = f"dir\0{folder}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}"
         known = self.pack.get(key)
         if isinstance(known, tuple):
@@ -459,8 +463,9 @@ class FileHashes:
         self, folder: str, prefix: str, found: list[tuple[str, str, str]], stats: list[Any]
     ) -> bool:
         try:
-            stats.append((folder, _signature(os.stat(folder))))
-            entries = self.listing(folder)
+            st = os.stat(folder)
+            stats.append((folder, _signature(st)))
+            entries = self.listing(folder, st)
         except OSError:
             return False
         for name, is_folder in entries:
@@ -469,10 +474,14 @@ class FileHashes:
                 self._walk(path, f"{prefix}{name}/", found, stats)
                 continue
             try:
-                stats.append((path, _signature(os.stat(path))))
+                st = os.stat(path)
             except (OSError, ValueError):
                 stats.append((path, None))
-            found.append((prefix + name, path, self.hash(path, fresh=True)))
+                found.append((prefix + name, path, "missing"))
+                continue
+            # (the stat the tree's record keeps is the one its hash is looked up by)
+            stats.append((path, _signature(st)))
+            found.append((prefix + name, path, self.hash(path, fresh=True, st=st)))
         return True
 
 
