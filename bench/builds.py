@@ -179,8 +179,16 @@ def measure_all(tools: dict[str, dict[str, Measure]]) -> Results:
 
 def ratio(a: list[tuple[float, int]], b: list[tuple[float, int]]) -> float:
     """The median over rounds of a / b, each round's builds made one after the other."""
-    ratios = sorted(x[0] / y[0] for x, y in zip(a, b, strict=True))
+    ratios = sorted(rounds(a, b))
     return ratios[len(ratios) // 2]
+
+
+def rounds(a: list[tuple[float, int]], b: list[tuple[float, int]]) -> list[float]:
+    return [x[0] / y[0] for x, y in zip(a, b, strict=True)]
+
+
+def each(values: list[float]) -> str:
+    return "(rounds: " + " ".join(f"{v:.2f}" for v in values) + ")"
 
 
 def _bare_chunk(args: tuple[list[Path], Path]) -> None:
@@ -290,6 +298,7 @@ def main() -> None:
         if "pelican" in results:
             cold = ratio(results["pelican"]["cold"], sg["cold"])
             print(f"   cold: Pelican / sitegen = {cold:.2f}x{target('>= 3')}")
+            print(f"     {each(rounds(results['pelican']['cold'], sg['cold']))}")
         if "hugo" in results:
             hugo = results["hugo"]
             still = ratio(sg["no change"], hugo["no change"])
@@ -297,6 +306,10 @@ def main() -> None:
             print(
                 f"   no change: sitegen / Hugo = {still:.2f}{target('<= 0.5')}; "
                 f"one-post edit: sitegen / Hugo = {edit:.2f}{target('<= 0.33')}"
+            )
+            print(
+                f"     no change {each(rounds(sg['no change'], hugo['no change']))}; "
+                f"edit {each(rounds(sg['one-post edit'], hugo['one-post edit']))}"
             )
         peak = max(m for got in sg.values() for _, m in got)
         print(f"   sitegen peak memory: {peak} MB{target('< 400')}")
