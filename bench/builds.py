@@ -188,7 +188,7 @@ def rounds(a: list[tuple[float, int]], b: list[tuple[float, int]]) -> list[float
 
 
 def each(values: list[float]) -> str:
-    return "(rounds: " + " ".join(f"{v:.2f}" for v in values) + ")"
+    return "(rounds: " + " ".join(f"{v:.3f}" for v in values) + ")"
 
 
 def _bare_chunk(args: tuple[list[Path], Path]) -> None:
@@ -297,15 +297,15 @@ def main() -> None:
         print("   ratios: the median of the rounds' (each round's builds made side by side)")
         if "pelican" in results:
             cold = ratio(results["pelican"]["cold"], sg["cold"])
-            print(f"   cold: Pelican / sitegen = {cold:.2f}x{target('>= 3')}")
+            print(f"   cold: Pelican / sitegen = {cold:.3f}x{target('>= 3')}")
             print(f"     {each(rounds(results['pelican']['cold'], sg['cold']))}")
         if "hugo" in results:
             hugo = results["hugo"]
             still = ratio(sg["no change"], hugo["no change"])
             edit = ratio(sg["one-post edit"], hugo["one-post edit"])
             print(
-                f"   no change: sitegen / Hugo = {still:.2f}{target('<= 0.5')}; "
-                f"one-post edit: sitegen / Hugo = {edit:.2f}{target('<= 0.33')}"
+                f"   no change: sitegen / Hugo = {still:.3f}{target('<= 1/2')}; "
+                f"one-post edit: sitegen / Hugo = {edit:.3f}{target('<= 1/3')}"
             )
             print(
                 f"     no change {each(rounds(sg['no change'], hugo['no change']))}; "
