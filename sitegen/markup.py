@@ -73,15 +73,20 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
-def _extensions() -> list[markdown.Extension]:
+def _extensions(fenced: bool = True) -> list[markdown.Extension]:
     """Tables, fenced code and sane lists, as objects: named by string, Markdown looks them up
     among every installed package's entry points, which costs more than a one-post build's
-    rendering."""
-    from markdown.extensions.fenced_code import FencedCodeExtension
+    rendering. Without `fenced`, no fenced code: its module loads Pygments, and a text
+    without a fence (``` or ~~~) is the same without it."""
     from markdown.extensions.sane_lists import SaneListExtension
     from markdown.extensions.tables import TableExtension
 
-    return [TableExtension(use_align_attribute=True), FencedCodeExtension(), SaneListExtension()]
+    extensions: list[markdown.Extension] = [TableExtension(use_align_attribute=True)]
+    if fenced:
+        from markdown.extensions.fenced_code import FencedCodeExtension
+
+        extensions.append(FencedCodeExtension())
+    return [*extensions, SaneListExtension()]
 
 
 # What every match of an inline pattern contains, by the pattern's regular expression exactly as
@@ -255,12 +260,15 @@ _PREPROCESSOR_NEEDS = {
 }
 
 
-def converter() -> markdown.Markdown:
-    """Python-Markdown with sitegen's extensions and the steps above."""
-    md = markdown.Markdown(extensions=_extensions())
+def converter(fenced: bool = True) -> markdown.Markdown:
+    """Python-Markdown with sitegen's extensions (fenced code only with `fenced`) and the
+    steps above."""
+    md = markdown.Markdown(extensions=_extensions(fenced))
     if type(md.preprocessors["normalize_whitespace"]) is markdown.preprocessors.NormalizeWhitespace:
         md.preprocessors.register(_NormalizeWhitespace(md), "normalize_whitespace", 30)
     for name, (kind, priority, needs) in _PREPROCESSOR_NEEDS.items():
+        if name not in md.preprocessors:
+            continue
         stock = md.preprocessors[name]
         if f"{type(stock).__module__}.{type(stock).__qualname__}" == kind:
             md.preprocessors.register(_PreprocessorByNeed(stock, needs), name, priority)
@@ -272,20 +280,22 @@ def converter() -> markdown.Markdown:
     return md
 
 
-_converter: markdown.Markdown | None = None
+_converters: dict[bool, markdown.Markdown] = {}  # by whether the texts it takes have fences
+
+
+def convert(body: str) -> str:
+    """Python-Markdown's HTML for `body`, by a converter reused (building one loads every
+    extension); fenced code's only for a text with a fence."""
+    fenced = "```" in body or "~~~" in body
+    md = _converters.get(fenced) or _converters.setdefault(fenced, converter(fenced))
+    return md.reset().convert(body)
 
 
 @lru_cache(maxsize=8192)
 def markdown_to_html(body: str) -> str:
-    """Python-Markdown's HTML, unsanitized: only for checking and for `sanitize`.
-
-    One converter is reused (building one loads every extension), and the last bodies are
-    remembered, since check, render and export all need the same HTML.
-    """
-    global _converter
-    if _converter is None:
-        _converter = converter()
-    return smarten(_converter.reset().convert(body))
+    """Python-Markdown's HTML, unsanitized: only for checking and for `sanitize`. The last
+    bodies are remembered, since check, render and export all need the same HTML."""
+    return smarten(convert(body))
 
 
 # Smart punctuation on text nodes only (never in tags, code or pre): what Python-Markdown's

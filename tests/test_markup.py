@@ -7,6 +7,7 @@ from pathlib import Path
 
 import frontmatter
 import markdown
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -90,14 +91,18 @@ def stock(text: str) -> str:
 
 
 def fast(text: str) -> str:
-    return markup.converter().convert(text)
+    return markup.convert(text)
 
 
-def test_the_inline_step_and_block_loop_are_replaced_and_know_the_stock_patterns() -> None:
-    md = markup.converter()
+@pytest.mark.parametrize("fenced", [True, False])
+def test_the_inline_step_and_block_loop_are_replaced_and_know_the_stock_patterns(
+    fenced: bool,
+) -> None:
+    md = markup.converter(fenced)
     assert isinstance(md.treeprocessors["inline"], markup._InlineByNeed)
     assert isinstance(md.parser, markup._BlockParserByNeed)
-    stock = markdown.Markdown(extensions=markup._extensions())
+    stock = markdown.Markdown(extensions=markup._extensions(fenced))
+    assert ("fenced_code_block" in md.preprocessors) is fenced
     order = sorted((i.priority, i.name) for i in stock.preprocessors._priority)
     assert sorted((i.priority, i.name) for i in md.preprocessors._priority) == order
     assert {type(p) for p in md.preprocessors} == {
@@ -150,9 +155,9 @@ def test_same_html_for_the_demo_and_the_benchmark_posts() -> None:
     bodies = [frontmatter.load(p).content for p in REPO.glob("content/posts/*/index.md")]
     bodies += [str(item["body"]) for item in bench_posts(200)]
     assert len(bodies) > 200
-    md, plain = markup.converter(), markdown.Markdown(extensions=markup._extensions())
+    plain = markdown.Markdown(extensions=markup._extensions())
     for body in bodies:
-        assert md.reset().convert(body) == plain.reset().convert(body)
+        assert markup.convert(body) == plain.reset().convert(body)
 
 
 def tidy_as_written_first(text: str) -> str:
