@@ -282,8 +282,9 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
             f"  left out {len(summary.left_out)} post(s) on some platforms: see {shown}/report.json"
         )
     if args.timings:
+        width = max(len(stage) for stage, _ in result.timings.stages)
         for stage, seconds in result.timings.stages:
-            out.print(f"  {stage:<8} {seconds * 1000:8.1f} ms")
+            out.print(f"  {stage:<{width}} {seconds * 1000:8.1f} ms")
     if args.strict and result.strict_failures:
         for slug, platform, reason in result.strict_failures:
             err.print(f"[red]strict:[/] {slug} left out of {platform}: {escape(reason)}")

@@ -706,3 +706,21 @@ def test_a_ledger_read_aside_is_taken_as_the_ledger_stands_when_the_build_record
     assert asides and asides[0]  # the forked process's reading was offered
     assert ledger.read_text() == (expected / records.LEDGER).read_text()
     assert contents(snapshot(generated)) == contents(snapshot(expected))
+
+
+def test_timings_show_each_stage_and_a_remembered_build(
+    generated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def timings() -> dict[str, float]:
+        capsys.readouterr()
+        assert main(["--site", str(generated), "--now", NOW, "build", "--timings"]) == 0
+        lines = [line.split() for line in capsys.readouterr().out.splitlines()]
+        return {w[0]: float(w[1]) for w in lines if len(w) == 3 and w[2] == "ms"}
+
+    cold = timings()
+    assert list(cold)[:4] == ["settings", "inputs", "recall", "posts"]
+    assert {"lists", "write"} <= set(cold)
+    assert all(ms >= 0 for ms in cold.values())
+    assert list(timings()) == ["settings", "inputs", "unchanged"]  # nothing re-rendered
+    edit_and_approve(generated, str(posts(40)[3]["slug"]))
+    assert "posts" in timings()
