@@ -75,6 +75,10 @@ def test_corrupt_cache_is_ignored(demo: SiteDir) -> None:
     assert contents(snapshot(demo.root)) == cold
 
 
+def post_slugs(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "content/posts").iterdir())
+
+
 def edit_and_approve(root: Path, slug: str) -> None:
     index = root / "content/posts" / slug / "index.md"
     text = index.read_text().replace("summary: ", "summary: Updated. ", 1)
@@ -86,7 +90,7 @@ def edit_and_approve(root: Path, slug: str) -> None:
 def test_one_post_edit_changes_exactly_what_lists_it(generated: Path, age: int) -> None:
     build(generated)
     before = snapshot(generated)
-    slugs = sorted(p.name for p in (generated / "content/posts").iterdir())
+    slugs = post_slugs(generated)
     slug = slugs[age]
     edit_and_approve(generated, slug)
     build(generated)
@@ -235,7 +239,7 @@ def test_many_edits_in_a_row_equal_a_cold_build(generated: Path, tmp_path: Path)
     """Live and spare trees take turns: after edits, a removal and an outside deletion, the
     site is still exactly what a cold build makes of the same content."""
     build(generated)
-    slugs = sorted(p.name for p in (generated / "content/posts").iterdir())
+    slugs = post_slugs(generated)
     for slug in (slugs[3], slugs[30], slugs[3]):  # the third build writes into the first's tree
         edit_and_approve(generated, slug)
         build(generated)
@@ -257,7 +261,7 @@ def test_many_edits_in_a_row_equal_a_cold_build(generated: Path, tmp_path: Path)
 
 def test_spare_tree_is_never_live_and_a_damaged_one_is_rebuilt(generated: Path) -> None:
     build(generated)
-    slugs = sorted(p.name for p in (generated / "content/posts").iterdir())
+    slugs = post_slugs(generated)
     edit_and_approve(generated, slugs[1])
     build(generated)
     spare = generated / "build/.spare-site"
@@ -296,7 +300,7 @@ def test_remembered_posts_follow_the_audit_log_and_the_leaders(generated: Path) 
     """A remembered post is judged again when its approval's audit entry is altered, or when
     its approver stops being a leader: it leaves the site."""
     build(generated)
-    slugs = sorted(p.name for p in (generated / "content/posts").iterdir())
+    slugs = post_slugs(generated)
     log = generated / "content/records/audit.jsonl"
     lines = log.read_text().splitlines()
     lines[4] = lines[4].replace('"by": "head"', '"by": "deputy"')  # the 5th post's entry
@@ -410,7 +414,7 @@ def test_a_photo_that_failed_once_is_tried_again(
 
 def test_a_removed_post_leaves_both_trees_at_once(generated: Path) -> None:
     build(generated)
-    slugs = sorted(p.name for p in (generated / "content/posts").iterdir())
+    slugs = post_slugs(generated)
     edit_and_approve(generated, slugs[1])
     build(generated)  # now there is a spare tree
     shutil.rmtree(generated / "content/posts" / slugs[7])
@@ -450,7 +454,7 @@ def test_a_cached_photo_damaged_in_place_is_made_again(site: SiteDir) -> None:
 
 def test_a_spare_tree_nobody_can_vouch_for_goes(generated: Path) -> None:
     build(generated)
-    slugs = sorted(p.name for p in (generated / "content/posts").iterdir())
+    slugs = post_slugs(generated)
     edit_and_approve(generated, slugs[1])
     build(generated)
     (generated / "build/.manifest-site.pickle").unlink()  # lost: the live tree is unknown
@@ -532,7 +536,7 @@ def test_a_first_builds_spare_tree_is_made_aside_and_its_failure_costs_nothing(
         patched.setattr(output, "_double", dies)
         build(failing)  # published all the same
     assert not (failing / "build/.manifest-spare-site.pickle").exists()
-    slugs = sorted(p.name for p in (failing / "content/posts").iterdir())
+    slugs = post_slugs(failing)
     edit_and_approve(failing, slugs[5])
     edit_and_approve(generated, slugs[5])
     build(failing)
@@ -571,7 +575,7 @@ def test_work_shared_with_forked_processes_makes_the_same_build(
     assert contents(snapshot(generated)) == contents(snapshot(alone))
     packs = {p.name for p in (generated / "build/.cache/packs").iterdir()}
     assert packs == {p.name for p in (alone / "build/.cache/packs").iterdir()}
-    slugs = sorted(p.name for p in (generated / "content/posts").iterdir())
+    slugs = post_slugs(generated)
     for root in (generated, alone):
         edit_and_approve(root, slugs[4])
         build(root)
@@ -620,7 +624,7 @@ def test_a_first_build_stopped_after_its_workers_wrote_leaves_nothing_live(
 
     clean = tmp_path / "clean"
     shutil.copytree(generated, clean)
-    slugs = sorted(p.name for p in (generated / "content/posts").iterdir())
+    slugs = post_slugs(generated)
     index = generated / "content/posts" / slugs[3] / "index.md"
     real = units.Maker.units
 
@@ -656,7 +660,7 @@ def test_a_ledger_read_aside_is_taken_as_the_ledger_stands_when_the_build_record
     build(generated)
     shutil.rmtree(generated / "build")  # the next build is a first build, the ledger long
     ledger = generated / records.LEDGER
-    slugs = sorted(p.name for p in (generated / "content/posts").iterdir())
+    slugs = post_slugs(generated)
     removal = json.dumps(
         {
             "event": "removed",
@@ -722,5 +726,5 @@ def test_timings_show_each_stage_and_a_remembered_build(
     assert {"lists", "write"} <= set(cold)
     assert all(ms >= 0 for ms in cold.values())
     assert list(timings()) == ["settings", "inputs", "unchanged"]  # nothing re-rendered
-    edit_and_approve(generated, str(posts(40)[3]["slug"]))
+    edit_and_approve(generated, post_slugs(generated)[3])
     assert "posts" in timings()
