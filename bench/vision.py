@@ -15,7 +15,7 @@ from sitegen.policy.photos import names_in_words
 from sitegen.register import parse_register
 
 REPO = Path(__file__).resolve().parent.parent
-FACES = REPO.parent / "shared/fixtures/faces"
+FACES = REPO / "tests/fixtures/faces"
 KNOWN_FACES = {
     "one_face_obama_2012.jpg": 1,
     "two_faces_obama_biden_2010.jpg": 2,
