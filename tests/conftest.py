@@ -23,7 +23,6 @@ FIXTURES = REPO / "tests" / "fixtures"  # real photos, with their sources: fixtu
 PHOTOS = FIXTURES / "photos"
 
 
-
 SITE_TOML = """\
 [site]
 title = "Ysgol Prawf"
