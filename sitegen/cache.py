@@ -9,6 +9,7 @@ import json
 import os
 import pickle
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sitegen import __version__
+from sitegen.files import MAX_IMAGE_BYTES, UnsafeFile, read_regular
 
 
 def _code_version() -> bytes:
@@ -36,18 +38,11 @@ def _code_version() -> bytes:
 CODE_VERSION = _code_version()
 
 
-def read_file(path: str | os.PathLike[str]) -> bytes:
-    """A file's bytes, read with os calls: a build reads thousands of small files, and a
+def read_file(path: str | os.PathLike[str], limit: int = MAX_IMAGE_BYTES) -> bytes:
+    """A regular file's bytes (never through a link, never a FIFO or device, at most `limit`
+    bytes: see files.py), read with os calls: a build reads thousands of small files, and a
     Python file object (with its check for a terminal) costs more than the reading."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        size = os.fstat(fd).st_size
-        chunks = [os.read(fd, size + 1)]  # (+1: a file that grew is read to its end)
-        while chunks[-1]:
-            chunks.append(os.read(fd, 1 << 20))
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
+    return read_regular(path, limit)
 
 
 def content_hash(data: bytes) -> str:
@@ -390,13 +385,16 @@ class FileHashes:
 
     def hash(self, path: Path | str, fresh: bool = False, st: os.stat_result | None = None) -> str:
         """The file's hash: the pinned one, unless `fresh` (then read by its stat now, or by
-        `st`, a stat just taken)."""
+        `st`, a stat just taken). What is not a regular file of a readable size is never
+        opened: it is named by what it is ("link:...", "special:...", "unreadable:...")."""
         if not fresh and (known := self.pinned.get(str(path))) is not None:
             return known
         try:
-            st = st or os.stat(path)
+            st = st or os.lstat(path)
         except (OSError, ValueError):
             return "missing"
+        if not stat.S_ISREG(st.st_mode):
+            return _not_regular(path, st)
         # ctime changes on every write, and no tool can set it back.
         key = f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}"
         known = self.pack.get(key)
@@ -404,6 +402,8 @@ class FileHashes:
             return known
         try:
             digest = content_hash(read_file(path))
+        except UnsafeFile as exc:
+            return f"unreadable:{exc.strerror}"
         except (OSError, ValueError):
             return "missing"
         if _settled(st):
@@ -416,14 +416,14 @@ class FileHashes:
         """The files and folders in `folder` (name, is a folder), sorted by name (`st`: the
         folder's stat, just taken)."""
         st = st or os.stat(folder)
-        key = f"dir\0{folder}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}"
+        key = f"entries\0{folder}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}"
         known = self.pack.get(key)
         if isinstance(known, tuple):
             return known
+        # Every entry, links and pipes too (a link is never followed: its hash names its
+        # target, and a post that holds one is told why it cannot be published).
         with os.scandir(folder) as entries:
-            found = tuple(
-                sorted((e.name, e.is_dir()) for e in entries if e.is_dir() or e.is_file())
-            )
+            found = tuple(sorted((e.name, e.is_dir(follow_symlinks=False)) for e in entries))
         if _settled(st):
             self.pack.put(key, found)
         return found
@@ -434,12 +434,12 @@ class FileHashes:
         of every folder and file of the tree: a build of thousands of posts checks each
         post's files with a stat apiece and reads nothing, and any change at all (a file
         added, removed, renamed or written) means the tree is listed and hashed again."""
-        key = "tree\0" + folder
+        key = "files\0" + folder
         known = self.pack.get(key)
         if isinstance(known, tuple) and len(known) == 3:
             stats, files, extra = known
             try:
-                if all(_signature(os.stat(path)) == sig for path, sig in stats):
+                if all(_signature(os.lstat(path)) == sig for path, sig in stats):
                     return files, extra
             except (OSError, ValueError, TypeError):
                 pass
@@ -454,7 +454,7 @@ class FileHashes:
 
     def remember(self, folder: str, extra: Any) -> None:
         """Keep `extra` (a result made from the tree's files) with the tree's record."""
-        key = "tree\0" + folder
+        key = "files\0" + folder
         known = self.pack.entries.get(key)
         if isinstance(known, tuple) and len(known) == 3 and known[2] != extra:
             self.pack.put(key, (known[0], known[1], extra))
@@ -463,7 +463,9 @@ class FileHashes:
         self, folder: str, prefix: str, found: list[tuple[str, str, str]], stats: list[Any]
     ) -> bool:
         try:
-            st = os.stat(folder)
+            st = os.lstat(folder)
+            if not stat.S_ISDIR(st.st_mode):  # a post folder that is a link is never walked
+                return False
             stats.append((folder, _signature(st)))
             entries = self.listing(folder, st)
         except OSError:
@@ -474,7 +476,7 @@ class FileHashes:
                 self._walk(path, f"{prefix}{name}/", found, stats)
                 continue
             try:
-                st = os.stat(path)
+                st = os.lstat(path)
             except (OSError, ValueError):
                 stats.append((path, None))
                 found.append((prefix + name, path, "missing"))
@@ -483,6 +485,16 @@ class FileHashes:
             stats.append((path, _signature(st)))
             found.append((prefix + name, path, self.hash(path, fresh=True, st=st)))
         return True
+
+
+def _not_regular(path: Path | str, st: os.stat_result) -> str:
+    """The stand-in hash of what is not a regular file: it changes when the thing does."""
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            return "link:" + os.readlink(path)
+        except OSError:
+            return "link:?"
+    return f"special:{stat.S_IFMT(st.st_mode)}"
 
 
 def _signature(st: os.stat_result) -> tuple[int, int, int, int]:

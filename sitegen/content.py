@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,9 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from sitegen.cache import read_file
+from sitegen.files import MAX_TEXT_BYTES, UnsafeFile
 from sitegen.model import Approval, Finding, ImageRef, Post
-from sitegen.text import fold_id
+from sitegen.text import fold_id, slugify
 
 POSTS_DIR = Path("content/posts")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -69,10 +71,19 @@ def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") 
                 None,
             )
         )
+    if folder.is_symlink():
+        return broken(
+            "the post folder is a symbolic link: sitegen never publishes a folder from "
+            "elsewhere; move the folder itself into content/posts"
+        )
     try:
-        raw = read_file(index)
+        raw = read_file(index, MAX_TEXT_BYTES)
     except OSError as exc:
-        return broken(f"cannot read the file: {exc.strerror}")
+        return broken(
+            f"cannot read the file: it {exc.strerror}"
+            if isinstance(exc, UnsafeFile)
+            else f"cannot read the file: {exc.strerror or exc}"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -100,10 +111,16 @@ def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") 
         line = mark.line + 2 if mark is not None else 2
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return broken(f"YAML error in the front matter: {problem}", line)
+    except Refused as exc:
+        return broken(exc.message, exc.line)
     except (ValueError, OverflowError) as exc:  # PyYAML's own: 2026-02-30 is no date
         bad = re.search(r"\d{4}-\d{1,2}-\d{1,2}", header)
         line = 1 + header[: bad.start()].count("\n") + 1 if bad else 2
         return broken(f"a value in the front matter is not valid: {exc}", line)
+    except (RecursionError, MemoryError):
+        return broken("the front matter is nested too deeply to read", 2)
+    except Exception as exc:  # a constructor's own failure (`!!bool maybe`: a KeyError)
+        return broken(f"a value in the front matter cannot be read ({type(exc).__name__})", 2)
     if meta is None:
         meta, node = {}, None
     if not isinstance(meta, dict):
@@ -134,14 +151,55 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 LOADER = _Loader
 
 
+class Refused(Exception):
+    """Front matter sitegen will not construct: its message and line say why."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message, self.line = message, line
+
+
+MAX_DEPTH = 6  # images[0].pupils is three deep; nothing a post needs goes further
+MAX_NODES = 20_000  # a long post has a few hundred
+
+
 def _parse_yaml(header: str) -> tuple[yaml.Node | None, object]:
-    """Compose once (for key lines) and construct from the same nodes (for values)."""
+    """Compose once (for key lines), refuse what no post needs and what could hang or crash
+    the reading (aliases: "billion laughs", recursion; deep nesting), then construct from the
+    same nodes (for values)."""
     loader = LOADER(header)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _refuse_unneeded(node)
         return node, (loader.construct_document(node) if node is not None else None)
     finally:
         loader.dispose()
+
+
+def _refuse_unneeded(root: yaml.Node) -> None:
+    """Walk the composed nodes once: a node met twice is an alias (YAML's `*name`), which a
+    post never needs and which can make a small header expand without end."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        line = node.start_mark.line + 2
+        if id(node) in seen:
+            raise Refused(
+                "anchors and aliases (&name, *name) are not allowed in front matter: "
+                "write each value out",
+                line,
+            )
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise Refused(f"the front matter is nested more than {MAX_DEPTH} levels deep", line)
+        if len(seen) > MAX_NODES:
+            raise Refused(f"the front matter has more than {MAX_NODES:,} values", line)
+        if isinstance(node, yaml.MappingNode):
+            stack += [(n, depth + 1) for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += [(n, depth + 1) for n in node.value]
 
 
 # --- the plain front matter almost every post has, read without PyYAML's machinery ---------
@@ -323,12 +381,13 @@ def _typed(
 
     def id_list(key: str) -> tuple[str, ...]:
         value = meta.get(key, [])
+        if value is None and key in ("pupils", "named"):
+            # A header that says nothing here must never mean "no children".
+            bad(key, f'"{key}" is empty (~ or nothing): write {key}: [] if there are none')
+            return ()
         if value is None:
             return ()
-        if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
-            bad(key, f'"{key}" must be a list, for example {key}: [P1042, P1077]')
-            return ()
-        return tuple(str(v).strip() for v in value)
+        return _words(key, value, bad)
 
     def choice(key: str, choices: tuple[str, ...], default: str) -> str:
         value = meta.get(key, default)
@@ -343,7 +402,10 @@ def _typed(
     post_date = None
     if "date" in meta:
         post_date = parse_post_date(meta["date"], tz)
-        if post_date is None:
+        if post_date is not None and not FIRST_YEAR <= post_date.year <= LAST_YEAR:
+            bad("date", f'"date" must be between {FIRST_YEAR} and {LAST_YEAR} (got {meta["date"]})')
+            post_date = None
+        elif post_date is None:
             bad(
                 "date",
                 f'"date" must be a date such as 2026-11-20 or 2026-11-20T14:30 '
@@ -359,12 +421,12 @@ def _typed(
         if fold_id(p) not in pupil_keys:
             bad("named", f'{p} is in "named" but not in "pupils": tag every pupil in the post')
 
-    images = _images(meta.get("images"), key_lines, bad)
+    images = _images(meta.get("images"), key_lines, bad, tagged=bool(pupils))
     approval = _approval(meta.get("approval"), bad)
     audience = choice("audience", ("public", "parents"), "public")
     lang = choice("lang", ("en", "cy"), default_lang)
     status = choice("status", STATUSES, "draft")
-    author, summary, tags = text("author"), text("summary"), id_list("tags")
+    author, summary, tags = text("author"), text("summary"), _tags(meta.get("tags"), bad)
     return Post(
         slug=slug,
         folder=folder,
@@ -390,13 +452,62 @@ def _typed(
     )
 
 
-def _images(value: Any, key_lines: dict[str, int], bad: Any) -> tuple[ImageRef, ...]:
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # (a year-1 date overflows on the way to the site's time)
+EXAMPLES = {
+    "pupils": "pupils: [P1042, P1077]",
+    "named": "named: [P1042]",
+    "platforms": "platforms: [website, facebook]",
+    "tags": "tags: [year-4, trips]",
+}
+
+
+def _words(key: str, value: Any, bad: Any) -> tuple[str, ...]:
+    """A one-line list of ids or names (`[P1042, P1077]`), each item text or a number."""
+    example = EXAMPLES.get(key.rsplit(".", 1)[-1], f"{key}: [a, b]")
+    if not isinstance(value, list):
+        bad(key, f'"{key}" must be a list, for example {example}')
+        return ()
+    items = []
+    for number, item in enumerate(value, 1):
+        if isinstance(item, bool) or not isinstance(item, str | int):
+            shown = "empty" if item is None else repr(item)
+            bad(key, f'item {number} of "{key}" ({shown}) is not a word: for example {example}')
+            continue
+        items.append(str(item).strip())
+    return tuple(items)
+
+
+def _tags(value: Any, bad: Any) -> tuple[str, ...]:
+    """Tags as words: width and case do not make two tags ("Art", "ART" and "Ａｒｔ" are one,
+    shown as first written), and a tag must have a letter or a digit to have a page."""
+    if value is None:
+        return ()
+    tags: dict[str, str] = {}
+    for tag in _words("tags", value, bad):
+        shown = " ".join(unicodedata.normalize("NFKC", tag).split())
+        if not any(c.isalnum() for c in shown):
+            bad("tags", f'the tag "{tag}" has no letter or digit: every tag needs a word')
+            continue
+        if len(shown) > MAX_TAG:
+            bad("tags", f'the tag "{shown[:20]}…" is longer than {MAX_TAG} characters')
+            continue
+        tags.setdefault(slugify(shown), shown)
+    return tuple(tags.values())
+
+
+MAX_TAG = 40
+
+
+def _images(
+    value: Any, key_lines: dict[str, int], bad: Any, tagged: bool = False
+) -> tuple[ImageRef, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
         bad("images", '"images" must be a list of entries with file, alt and pupils')
         return ()
     refs = []
+    seen: set[str] = set()
     for i, item in enumerate(value):
         where = f"images[{i}]"
         if isinstance(item, str):
@@ -414,10 +525,16 @@ def _images(value: Any, key_lines: dict[str, int], bad: Any) -> tuple[ImageRef, 
         if not isinstance(file, str) or not file.strip():
             bad(where, f'image {i + 1} has no "file"')
             continue
-        pupils = item.get("pupils") or []
-        if not isinstance(pupils, list):
-            bad(f"{where}.pupils", f'"pupils" of image {file} must be a list')
-            pupils = []
+        if "pupils" not in item and tagged:
+            # In a post that tags pupils, a photo that says nothing of who is on it must
+            # never pass as a photo of nobody.
+            bad(where, f'image {file} has no "pupils": list who is on it ([] if nobody)')
+        elif "pupils" in item and item["pupils"] is None:
+            bad(f"{where}.pupils", f'"pupils" of image {file} is empty: write [] if nobody')
+        pupils = _words(f"{where}.pupils", item.get("pupils") or [], bad)
+        if file.strip() in seen:
+            bad(where, f"image {file} is listed twice: list each photo once, with everyone on it")
+        seen.add(file.strip())
         alt, caption = item.get("alt"), item.get("caption")
         for key, val in (("alt", alt), ("caption", caption)):
             if val is not None and not isinstance(val, str):
@@ -427,7 +544,7 @@ def _images(value: Any, key_lines: dict[str, int], bad: Any) -> tuple[ImageRef, 
                 file=file.strip(),
                 alt=alt if isinstance(alt, str) else "",
                 caption=caption if isinstance(caption, str) else "",
-                pupils=tuple(str(p).strip() for p in pupils),
+                pupils=pupils,
                 line=key_lines.get(where, 2),
             )
         )

@@ -44,7 +44,7 @@ def subject_access(site: Site, pupil_id: str, decided: list[Decision]) -> dict[s
         if tagged or named or images:
             posts.append(
                 {
-                    "slug": post.slug,
+                    "slug": clean(post.slug, post.pupils),
                     "title": clean(post.title, post.pupils),
                     "status": status.get(post.slug, post.status),
                     "tagged": tagged,
@@ -59,18 +59,19 @@ def subject_access(site: Site, pupil_id: str, decided: list[Decision]) -> dict[s
         key = (event["slug"], event["platform"])
         if event["event"] != records.PUBLISHED:
             for pub in publications:
-                if (pub["slug"], pub["platform"]) == key and "ended" not in pub:
+                if pub["where"] == key and "ended" not in pub:
                     pub["ended"] = {"event": event["event"], "at": event["at"]}
             continue
         images = [i["file"] for i in event.get("images") or [] if _has(i.get("pupils"), pupil_id)]
         if not (_has(event.get("pupils"), pupil_id) or images):
             continue
         for pub in publications:  # a republication ends the one before
-            if (pub["slug"], pub["platform"]) == key and "ended" not in pub:
+            if pub["where"] == key and "ended" not in pub:
                 pub["ended"] = {"event": "republished", "at": event["at"]}
         publications.append(
             {
-                "slug": event["slug"],
+                "where": key,  # (the ledger's own names, for the events that follow)
+                "slug": clean(event["slug"], event.get("pupils")),
                 "platform": event["platform"],
                 "at": event["at"],
                 "url": event.get("url"),
@@ -80,6 +81,8 @@ def subject_access(site: Site, pupil_id: str, decided: list[Decision]) -> dict[s
         )
     if pupil is None and not posts and not publications:
         raise UsageError(f"{pupil_id} is not in the consent register, any post or the ledger")
+    for pub in publications:
+        del pub["where"]
     return {"pupil": _record(pupil, pupil_id, site), "posts": posts, "publications": publications}
 
 

@@ -39,6 +39,7 @@ from sitegen.output import (
 )
 from sitegen.policy import Analysis, Checked, Context, analyse_many, judge
 from sitegen.policy.names import NameIndex
+from sitegen.policy.welsh import dictionary_installed
 from sitegen.register import load_register
 from sitegen.render import PostView, Renderer, list_pages
 from sitegen.spread import Aside, Forked, fork_map
@@ -223,7 +224,10 @@ def post_keys(site: Site) -> tuple[list[str], list[str]]:
         posts = os.path.join(site.root, POSTS_DIR)
         for name, is_folder in _listing(site.store.hashes, posts):
             folder = os.path.join(posts, name)
-            key = _post_key(site, folder) if is_folder else None
+            # (a link to a folder is a post too: never read through, but never passed over in
+            # silence, its post says why it cannot be published)
+            is_post = is_folder or (os.path.islink(folder) and os.path.isdir(folder))
+            key = _post_key(site, folder) if is_post else None
             if key is not None:
                 folders.append(folder)
                 keys.append(key)
@@ -235,20 +239,12 @@ def _post_key(site: Site, folder: str, fresh: bool = False) -> str | None:
     """The hash of a post's files and of what its analysis reads besides (the register's names,
     the settings it depends on); None when the folder holds no readable index.md. The files'
     hashes are pinned for the rest of the build; `fresh` reads them again instead."""
-    if site._key_common is None:
-        config = site.config
-        names = sorted(
-            (p.pupil_id, p.first_name, p.last_name) for p in site.register.pupils.values()
-        )
-        site._key_common = cache_key(
-            "analysis",
-            ANALYSIS_VERSION,
-            str(site.root),
-            names,
-            config.timezone,
-            config.language,
-            config.tone_threshold <= 0,
-        )
+    common = _analysis_common(site)
+    if os.path.islink(folder):
+        try:
+            return _hash_of(common, folder, "link:" + os.readlink(folder))
+        except OSError:
+            return None
     hashes = site.store.hashes
     tree = hashes.tree(folder)
     if tree is None:
@@ -263,16 +259,37 @@ def _post_key(site: Site, folder: str, fresh: bool = False) -> str | None:
         return None
     # The key made from these very files last time (the tree's record is dropped with them).
     remembered = tree[1] if files == listed else None
-    if isinstance(remembered, tuple) and remembered[0] == site._key_common:
+    if isinstance(remembered, tuple) and remembered[0] == common:
         return str(remembered[1])
     digest = found["index.md"]
     # Every file below the folder (images may sit in subfolders), and the folder's own path:
     # a renamed or copied post is a different post.
     below = sorted((r, h) for r, h in found.items() if r != "index.md")
-    key = _hash_of(site._key_common, folder, digest, *(f"{r}\0{h}" for r, h in below))
+    key = _hash_of(common, folder, digest, *(f"{r}\0{h}" for r, h in below))
     if files == listed:
-        hashes.remember(folder, (site._key_common, key))
+        hashes.remember(folder, (common, key))
     return key
+
+
+def _analysis_common(site: Site) -> str:
+    """The part of every post's analysis key that is not the post: the register's names and
+    the settings an analysis reads (and, through cache_key, sitegen's own code)."""
+    if site._key_common is None:
+        config = site.config
+        names = sorted(
+            (p.pupil_id, p.first_name, p.last_name) for p in site.register.pupils.values()
+        )
+        site._key_common = cache_key(
+            "analysis",
+            ANALYSIS_VERSION,
+            str(site.root),
+            names,
+            config.timezone,
+            config.language,
+            config.tone_threshold <= 0,
+            dictionary_installed(),  # Welsh posts' mutated names are judged by it
+        )
+    return site._key_common
 
 
 def _listing(hashes: FileHashes, folder: str) -> tuple[tuple[str, bool], ...]:

@@ -6,14 +6,19 @@ import re
 import sys
 from typing import Any, TextIO
 
+from sitegen.text import escape_unprintable
+
 # rich's own markup grammar (rich.markup): a tag, and the backslashes that may escape it.
 TAG = re.compile(r"((\\*)\[([a-z#/@][^[]*?)])")
 _ESCAPABLE = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
 
 
 def escape(text: str) -> str:
-    """Text that markup must show as it is (rich.markup.escape, without importing rich)."""
-    text = _ESCAPABLE.sub(lambda m: f"{m.group(1)}{m.group(1)}\\{m.group(2)}", text)
+    """Text that markup must show as it is (rich.markup.escape, without importing rich), its
+    unprintable characters (controls, bidi overrides) made visible as \\uXXXX."""
+    text = _ESCAPABLE.sub(
+        lambda m: f"{m.group(1)}{m.group(1)}\\{m.group(2)}", escape_unprintable(text)
+    )
     if text.endswith("\\") and not text.endswith("\\\\"):
         return text + "\\"
     return text

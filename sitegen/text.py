@@ -1,4 +1,4 @@
-"""Text folding for matching: NFKC, no zero-width characters, confusables as Latin, no accents."""
+"""Text folding for matching: NFKC, no invisible characters, confusables as Latin, no accents."""
 
 from __future__ import annotations
 
@@ -6,31 +6,75 @@ import html
 import json
 import re
 import unicodedata
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-# Characters that copy-paste and disguise insert inside words; they are dropped.
-INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"), None)
+# What copy-paste and disguise insert inside words, and accents once letters are decomposed:
+# format characters (zero-width, soft hyphens, bidi overrides, tags), controls that are not
+# whitespace, combining and enclosing marks (variation selectors too) are all dropped.
+DROPPED_CATEGORIES = frozenset({"Cf", "Cc", "Mn", "Me"})
+# A word joined from capitalised words, as hashtags and file names write them ("MiaJones",
+# "#WellDoneMia"), is read as its words: a space goes between an ASCII lower-case letter and
+# the capital after it. (Names are folded the same way: "McDonald" reads as "mc donald".)
+CAMEL = re.compile(r"([a-z])(?=[A-Z])")
+ASCII_LOWER, ASCII_UPPER = frozenset("abcdefghijklmnopqrstuvwxyz"), frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+# U+202E (right-to-left override) shows the Latin letters after it in reverse order, up to
+# U+202C (pop) or the end of the line: "\u202esenoJ aiM" is seen as "Mia Jones".
+RIGHT_TO_LEFT_OVERRIDE = "\u202e"
+OVERRIDDEN = re.compile("\u202e([^\u202c\n]*)")
+
+
+def dropped(char: str) -> bool:
+    """Whether folding drops this character (see DROPPED_CATEGORIES); whitespace stays."""
+    return unicodedata.category(char) in DROPPED_CATEGORIES and not char.isspace()
+
+
+class _DropTable(dict[int, str | None]):
+    """str.translate's table for DROPPED_CATEGORIES, filled in as characters are met."""
+
+    def __missing__(self, code: int) -> str | None:
+        char = chr(code)
+        value = None if dropped(char) else char
+        self[code] = value
+        return value
+
+
+DROP = _DropTable()
+
+
+def as_displayed(text: str) -> str:
+    """The text in the order a reader sees it, where a right-to-left override reverses it."""
+    return OVERRIDDEN.sub(lambda m: m.group(1)[::-1], text)
 # HTML elements that separate words; every other tag joins what is either side of it.
 BREAKING_TAGS = re.compile(
     r"^</?(br|p|div|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|hr|figure|figcaption|section)\b",
     re.IGNORECASE,
 )
-MARKUP = re.compile(r"<[^<>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);|[*_~`\\\[\]]")
-MARKS = str.maketrans("", "", "*_~`\\[]")  # MARKUP's single characters, dropped
+MARKUP = re.compile(
+    r"<[^<>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);|(?:%[0-9a-fA-F]{2})+|[*_~`\\\[\]]"
+)
+# <https://example.com/Mia-Jones> and <mia.jones@example.com>: a reader sees what is inside.
+AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]*:[^<>\s]*|[^<>\s@]+@[^<>\s@]+)>\Z")
+# MARKUP's single characters: emphasis and link marks go, and an underscore is read as a
+# space (between words it is not emphasis: mia_jones.jpg shows two words).
+MARKS = str.maketrans("_", " ", "*~`\\[]")
 
 
 @cache
 def confusables() -> dict[str, str]:
-    """Cyrillic and Greek letters that look like Latin ones, from Unicode's confusables list."""
+    """Letters of any script that look like a Latin letter (Cyrillic, Greek, Cherokee, Lisu,
+    Armenian, mathematical ...), from Unicode's confusables list; ASCII is never changed."""
     data = json.loads(
         resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
     )
     table: dict[str, str] = {}
     for char, entries in data.items():
-        if len(char) != 1 or not unicodedata.name(char, "").startswith(("CYRILLIC", "GREEK")):
+        if len(char) != 1 or char.isascii():
             continue
         latin = [
             e["c"] for e in entries if len(e["c"]) == 1 and e["c"].isascii() and e["c"].isalpha()
@@ -44,10 +88,12 @@ def confusables() -> dict[str, str]:
 def fold_char(char: str) -> str:
     """One source character as it is compared: possibly empty, possibly several characters."""
     out = []
-    for c in unicodedata.normalize("NFKC", char).translate(INVISIBLE):
+    for c in unicodedata.normalize("NFKC", char):
+        if dropped(c):
+            continue
         c = confusables().get(c, c)
         for d in unicodedata.normalize("NFKD", c):
-            if not unicodedata.combining(d):
+            if not dropped(d):
                 out.append(d)
     return "".join(out).casefold()
 
@@ -55,7 +101,8 @@ def fold_char(char: str) -> str:
 @cache
 def fold(text: str) -> str:
     """Fold a short string (a name, an id) for comparison; whitespace runs become one space."""
-    if text.isascii():  # all the full fold does to ASCII (a build folds the whole register)
+    text = CAMEL.sub(r"\1 ", text)
+    if text.isascii() and text.isprintable():  # all the full fold does to such ASCII
         return " ".join(text.lower().split())
     return " ".join("".join(fold_char(c) for c in text).split())
 
@@ -76,12 +123,18 @@ class Folded:
 
 
 def fold_markup(source: str) -> Folded:
-    """Fold Markdown/HTML text: tags, entities and emphasis marks stop hiding the words."""
+    """Fold Markdown/HTML text: tags, entities, percent-escapes and emphasis marks stop
+    hiding the words, and autolinks show theirs."""
     chars: list[str] = []
     offsets: list[int] = []
+    previous = [""]  # the last source character emitted (for "MiaJones")
 
     def emit(text: str, at: int) -> None:
         for char in text:
+            if char in ASCII_UPPER and previous[0] in ASCII_LOWER and chars and chars[-1] != " ":
+                chars.append(" ")
+                offsets.append(at)
+            previous[0] = char
             for folded in fold_char(char):
                 if folded.isspace():
                     if chars and chars[-1] != " ":
@@ -96,8 +149,8 @@ def fold_markup(source: str) -> Folded:
         for i in range(position, m.start()):
             emit(source[i], i)
         token = m.group(0)
-        if token.startswith("&"):
-            emit(html.unescape(token), m.start())
+        if token.startswith(("&", "%", "_")) or AUTOLINK.match(token):
+            emit(_unmark(m), m.start())
         elif token.startswith("<") and BREAKING_TAGS.match(token):
             emit(" ", m.start())
         position = m.end()
@@ -106,7 +159,7 @@ def fold_markup(source: str) -> Folded:
     return Folded("".join(chars), tuple(offsets))
 
 
-COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")  # (\t \n \v \f \r \x1c-\x1f are spaces)
 WHITESPACE = re.compile(r"\s+")
 
 
@@ -131,6 +184,12 @@ def _unmark(match: re.Match[str]) -> str:
     token = match.group(0)
     if token.startswith("&"):
         return html.unescape(token)
+    if token.startswith("%"):  # a URL's escapes, as a browser shows them: Mia%20Jones
+        return urllib.parse.unquote(token, errors="ignore")
+    if token == "_":
+        return " "
+    if AUTOLINK.match(token):
+        return f" {token[1:-1]} "
     return " " if token.startswith("<") and BREAKING_TAGS.match(token) else ""
 
 
@@ -143,26 +202,40 @@ SAFE_PUNCTUATION = dict.fromkeys(map(ord, "’‘“”–—•·«»£€§°�
 def fold_fast(source: str) -> str | None:
     """The same folding as `fold_markup`, whole-string and without offsets, for a quick test;
     None when the text holds characters only the full fold is sure to treat right."""
-    if "<" in source or "&" in source:
+    if "<" in source or "&" in source or "%" in source:
         unmarked = MARKUP.sub(_unmark, source)
-    else:  # no tag or entity: only marks, which go
+    else:  # no tag, entity or escape: only marks, which go
         unmarked = source.translate(MARKS)
-    if unmarked.isascii():  # what the steps below do to ASCII: lower case, single spaces
-        return one_space(unmarked.lower())
-    text = unicodedata.normalize("NFKC", unmarked).translate(INVISIBLE)
+    unmarked = CAMEL.sub(r"\1 ", unmarked)
+    if unmarked.isascii() and (unmarked.isprintable() or not ASCII_CONTROL.search(unmarked)):
+        return one_space(unmarked.lower())  # what the steps below do to such ASCII
+    text = unicodedata.normalize("NFKC", unmarked).translate(DROP)
     text = unicodedata.normalize("NFKD", text.translate(_confusable_table()))
-    text = one_space(COMBINING.sub("", text).casefold())
+    text = one_space(text.translate(DROP).casefold())
     if not text.isascii() and not text.translate(SAFE_PUNCTUATION).isascii():
         return None
     return text
 
 
+# What may stand between the words of a name: spaces, line breaks, hyphens and dots (an
+# e-mail address, a URL), or nothing at all (#MiaJones).
+NAME_GAP = r"[\s.\-]*"
+
+
 def name_pattern(name: str) -> str | None:
-    """A regex for a name's words, with any whitespace or hyphens between them."""
+    """A regex for a name's words, with NAME_GAP between them."""
     words = fold(name).split()
     if not words:
         return None
-    return r"[\s-]+".join(re.escape(w) for w in words)
+    return NAME_GAP.join(re.escape(w) for w in words)
+
+
+def squashed(text: str) -> str:
+    """A folded name or match without what NAME_GAP allows: "mia.jones" -> "miajones"."""
+    return SQUASH.sub("", text)
+
+
+SQUASH = re.compile(NAME_GAP)
 
 
 class Bounded:
@@ -174,7 +247,7 @@ class Bounded:
 
     def __init__(self, alternatives: list[str], firsts: list[str]) -> None:
         body = "|".join(sorted(alternatives, key=len, reverse=True))
-        self.regex = re.compile(rf"(?<!\w)(?=(?:{literal_trie(firsts)})(?!\w))(?:{body})(?!\w)")
+        self.regex = re.compile(rf"(?<!\w)(?={literal_trie(firsts)})(?:{body})(?!\w)")
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         return self.regex.finditer(text)
@@ -205,6 +278,25 @@ def bounded_words(phrases: list[str]) -> Bounded:
     between their words."""
     alternatives = [p for phrase in phrases if (p := name_pattern(phrase))]
     return Bounded(alternatives, [phrase.split()[0] for phrase in phrases if phrase.split()])
+
+
+# Characters that change what a terminal or a page shows without being seen themselves:
+# controls (but line breaks and tabs), format characters (bidi overrides, zero-width),
+# private-use, surrogates and unassigned code points.
+UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn"})
+
+
+def escape_unprintable(text: str) -> str:
+    """The text with every unprintable character written as \\uXXXX, so a message shows
+    what a file holds instead of letting it rewrite the line (U+202E reverses it)."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(
+        f"\\u{ord(c):04x}"
+        if c not in "\n\t" and unicodedata.category(c) in UNPRINTABLE_CATEGORIES
+        else c
+        for c in text
+    )
 
 
 def slugify(title: str) -> str:

@@ -12,10 +12,10 @@ import frontmatter
 from sitegen.approval import append_audit, post_digest, set_unsigned_keys, write_atomically
 from sitegen.content import POSTS_DIR, post_folders
 from sitegen.errors import RefusedError, UsageError
-from sitegen.model import Post
+from sitegen.model import Post, Register
 from sitegen.pipeline import Site, reload_post
 from sitegen.policy import check_post
-from sitegen.text import slugify
+from sitegen.text import fold, fold_id, slugify, squashed
 
 
 def new_post(site: Site, title: str, author: str, on: str | None) -> Path:
@@ -25,7 +25,7 @@ def new_post(site: Site, title: str, author: str, on: str | None) -> Path:
     day = on or site.context.now.date().isoformat()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
         raise UsageError(f'--date "{day}" must be a date such as 2026-11-20')
-    folder = site.root / POSTS_DIR / f"{day}-{slugify(title)}"
+    folder = site.root / POSTS_DIR / f"{day}-{nameless_slug(title, site.register)}"
     if folder.exists():
         raise RefusedError(f"{folder.relative_to(site.root)} already exists: choose another title")
     post = frontmatter.Post(
@@ -50,6 +50,17 @@ def new_post(site: Site, title: str, author: str, on: str | None) -> Path:
     text = text.replace(f"date: '{day}'", f"date: {day}")
     write_atomically(folder / "index.md", text + "\n")
     return folder / "index.md"
+
+
+def nameless_slug(title: str, register: Register) -> str:
+    """The title as a slug without any word that is a pupil's name or id: the folder's name
+    is the post's address for good, and the title may still be fixed after it."""
+    names = {squashed(fold(w)) for p in register.pupils.values() for w in p.first_name.split()}
+    names |= {squashed(fold(w)) for p in register.pupils.values() for w in p.last_name.split()}
+    names |= {squashed(fold(f"{p.first_name} {p.last_name}")) for p in register.pupils.values()}
+    names |= {fold_id(p.pupil_id) for p in register.pupils.values()}
+    words = [w for w in slugify(title).split("-") if w not in names]
+    return slugify("-".join(words)) if words else "post"
 
 
 def find_post(site: Site, ref: str) -> Post:

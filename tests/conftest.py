@@ -96,6 +96,13 @@ def front_matter(**overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if v is not ...}
 
 
+class NoAliases(yaml.SafeDumper):
+    """Each value written out: sitegen refuses YAML aliases in front matter (as it should)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 @dataclass
 class SiteDir:
     root: Path
@@ -117,7 +124,9 @@ class SiteDir:
         if raw is not None:
             index.write_text(raw, encoding="utf-8")
         else:
-            header = yaml.safe_dump(front_matter(**meta), sort_keys=False, allow_unicode=True)
+            header = yaml.dump(
+                front_matter(**meta), Dumper=NoAliases, sort_keys=False, allow_unicode=True
+            )
             index.write_text(f"---\n{header}---\n{body}", encoding="utf-8")
         return index
 

@@ -171,7 +171,7 @@ def test_sar_holds_only_that_pupils_data(run, site: SiteDir) -> None:  # type: i
     # P3 (Elin Ffion Davies, full name consent) is named; P1 (Mia Jones) is on a photo with P2.
     site.post(
         "prize",
-        files={"group.jpg": "sport", "osian-trophy.jpg": "sport"},
+        files={"group.jpg": "sport", "trophy.jpg": "sport"},
         title="Elin Ffion Davies wins the prize",
         pupils=["P1", "P2", "P3"],
         named=["P3"],
@@ -180,10 +180,19 @@ def test_sar_holds_only_that_pupils_data(run, site: SiteDir) -> None:  # type: i
         platforms=["website", "facebook"],
         images=[
             {"file": "group.jpg", "alt": "The team", "pupils": ["P1", "P2"]},
-            {"file": "osian-trophy.jpg", "alt": "The trophy", "pupils": ["P1", "P2"]},
+            {"file": "trophy.jpg", "alt": "The trophy", "pupils": ["P1", "P2"]},
         ],
     )
     approve(run, site, "prize")
+    # A draft with another pupil's name in its folder and a photo's file name: SG114 keeps it
+    # from the site, and the SAR, which lists drafts too, must not pass the name on.
+    site.post(
+        "osian-and-friends",
+        files={"osian-trophy.jpg": "sport"},
+        pupils=["P1", "P2"],
+        date="2026-11-03",
+        images=[{"file": "osian-trophy.jpg", "alt": "The trophy", "pupils": ["P1", "P2"]}],
+    )
     build(run, site, "2026-11-05T10:00")
     others = [
         "P2",
@@ -210,7 +219,9 @@ def test_sar_holds_only_that_pupils_data(run, site: SiteDir) -> None:  # type: i
             assert not re.search(rf"\b{other}\b", report, re.I), (args, other)
         assert "[another pupil] wins the prize" in report
     data = run(site, "sar", "P1", "--json").json()
-    assert data["posts"][0]["images"] == ["group.jpg", "[another pupil]-trophy.jpg"]
+    posts = {p["slug"]: p for p in data["posts"]}
+    assert posts["prize"]["images"] == ["group.jpg", "trophy.jpg"]
+    assert posts["[another pupil]-and-friends"]["images"] == ["[another pupil]-trophy.jpg"]
     assert {p["platform"] for p in data["publications"]} == {"website", "facebook"}
     html = run(site, "sar", "P1", "--format", "html").out
     assert html.startswith("<!doctype html>") and "<table>" in html

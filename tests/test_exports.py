@@ -147,12 +147,12 @@ def test_bulk_csv_has_spec_columns_and_relative_images(run, site: SiteDir) -> No
 
 
 def test_max_images_keeps_the_first(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
-    files = {f"p{i}.jpg": "castle" for i in range(6)}
+    files = {f"picture-{i}.jpg": "castle" for i in range(6)}
     site.post(
         "many",
         files=files,
         platforms=["website", "x"],
-        images=[{"file": f"p{i}.jpg", "alt": f"Picture {i}"} for i in range(6)],
+        images=[{"file": f"picture-{i}.jpg", "alt": f"Picture {i}", "pupils": []} for i in range(6)],
     )
     approve(run, site, "many")
     assert run(site, "build").code == 0

@@ -173,9 +173,9 @@ def test_bench_package_is_importable() -> None:
 
 def test_nothing_changed_but_the_clock(site: SiteDir) -> None:
     """A build of unchanged files still follows the clock: withdrawals and due dates."""
-    site.post("p5", pupils=["P5"], date="2026-11-02")  # P5's consent ends on 2026-11-15
+    site.post("free-day", pupils=["P5"], date="2026-11-02")  # P5's consent ends on 2026-11-15
     site.post("later", date="2026-11-20T09:00")
-    for slug in ("p5", "later"):
+    for slug in ("free-day", "later"):
         assert (
             main(["--site", str(site.root), "--now", "2026-11-05", "approve", slug, "--by", "head"])
             == 0
@@ -185,8 +185,8 @@ def test_nothing_changed_but_the_clock(site: SiteDir) -> None:
         assert main(["--site", str(site.root), "--now", now, "build"]) == 0
         return {p.parent.name for p in (site.root / "build/site/posts").glob("*/index.html")}
 
-    assert published("2026-11-10T12:00") == {"p5"}
-    assert published("2026-11-10T13:00") == {"p5"}  # remembered: nothing to do
+    assert published("2026-11-10T12:00") == {"free-day"}
+    assert published("2026-11-10T13:00") == {"free-day"}  # remembered: nothing to do
     assert published("2026-11-15T00:00") == set()  # the withdrawal took effect
     assert published("2026-11-20T09:00") == {"later"}  # and the scheduled post fell due
 

@@ -267,8 +267,14 @@ def test_multiword_first_name_matched_as_written(run, site):  # type: ignore[no-
     assert "SG114" in codes(run, site)
 
 
-def test_pupil_ids_fold_like_names(run, site):  # type: ignore[no-untyped-def]
-    site.post("p", pupils=["р1"])  # Cyrillic er looks like p
+def test_a_pupil_id_written_with_a_look_alike_letter_is_refused(run, site):  # type: ignore[no-untyped-def]
+    """Р1 (Cyrillic er) is found as P1 for every rule, and is an error of its own: it is
+    a disguise, or a paste that the school's other tools would not match."""
+    site.post("p", pupils=["р1"], platforms=["website"])
+    result = run(site, "check", "--json")
+    (finding,) = [f for f in result.json()["posts"][0]["findings"] if f["code"] == "SG110"]
+    assert "look-alike" in finding["message"] and "type it as P1" in finding["message"]
+    site.post("p", pupils=["p1"], platforms=["website"])  # case is not a disguise
     assert "SG110" not in codes(run, site)
 
 

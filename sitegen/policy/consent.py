@@ -7,7 +7,7 @@ from datetime import date
 from sitegen.config import Config
 from sitegen.model import Finding, Post, Register
 from sitegen.register import lookup
-from sitegen.text import fold_id
+from sitegen.text import escape_unprintable, fold_id
 
 
 def check_consent(post: Post, config: Config, register: Register, today: date) -> list[Finding]:
@@ -77,6 +77,19 @@ def check_consent(post: Post, config: Config, register: Register, today: date) -
         )
         return findings
 
+    written = [*post.pupils, *post.named, *(p for image in post.images for p in image.pupils)]
+    for pupil_id in dict.fromkeys(written):
+        pupil = lookup(register, pupil_id)
+        if pupil is not None and pupil_id.casefold() != pupil.pupil_id.casefold():
+            # Matched only once look-alike letters are folded: a disguise, or a paste from
+            # somewhere that will not match the register's own tools.
+            add(
+                "SG110",
+                f"pupil id {escape_unprintable(pupil_id)} is written with a look-alike "
+                f"character: type it as {pupil.pupil_id}, as the register has it",
+                "pupils",
+                pupil=pupil.pupil_id,
+            )
     on_images = {fold_id(p) for image in post.images for p in image.pupils}
     named = {fold_id(p) for p in post.named}
     for pupil_id in post.pupils:

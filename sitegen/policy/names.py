@@ -1,22 +1,30 @@
-"""Name detection in a post's text (SG114): full names of anyone, first names of tagged pupils."""
+"""Name detection in every string a post publishes (SG114): full names of anyone, first names
+of tagged pupils (in Welsh posts, their mutated forms too), and pupil ids."""
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 from sitegen.model import Finding, Post, Pupil, Register
+from sitegen.policy.welsh import mutations, welsh_words
 from sitegen.register import lookup
 from sitegen.text import (
+    RIGHT_TO_LEFT_OVERRIDE,
     Bounded,
     Folded,
+    as_displayed,
     bounded_words,
+    escape_unprintable,
     fold,
     fold_fast,
     fold_id,
     fold_markup,
+    literal_trie,
+    squashed,
 )
 
 
@@ -27,6 +35,7 @@ class NameMatch:
     start: int  # offset in the source text
     end: int  # offset just past the match in the source text
     text: str
+    mutation: str | None = None  # a Welsh mutation of the first name ("soft" ...), or None
 
 
 class NameIndex:
@@ -34,35 +43,58 @@ class NameIndex:
 
     def __init__(self, register: Register) -> None:
         self.register = register
-        self.by_full: dict[str, list[Pupil]] = {}
+        self.by_full: dict[str, list[Pupil]] = {}  # by the squashed full name
+        phrases: dict[str, str] = {}
         for pupil in register.pupils.values():
             if pupil.first_name and pupil.last_name:
-                self.by_full.setdefault(
-                    _words(fold(f"{pupil.first_name} {pupil.last_name}")), []
-                ).append(pupil)
-        self.full_names = bounded_words(list(self.by_full)) if self.by_full else None
+                phrase = fold(f"{pupil.first_name} {pupil.last_name}")
+                self.by_full.setdefault(squashed(phrase), []).append(pupil)
+                phrases.setdefault(squashed(phrase), phrase)
+        self.full_names = bounded_words(list(phrases.values())) if phrases else None
+        # A full name inside a longer joined word, as a hashtag runs words together
+        # (#welldonemiajones): the squashed names, wherever they begin.
+        self.joined = re.compile(literal_trie(list(self.by_full))) if self.by_full else None
 
-    def find(self, folded: Folded, tagged: list[Pupil]) -> list[NameMatch]:
-        """Full names of every pupil, and first names of the tagged ones outside full names."""
+    def find(self, folded: Folded, tagged: list[Pupil], welsh: bool = False) -> list[NameMatch]:
+        """Full names of every pupil, and first names of the tagged ones outside full names
+        (with `welsh`, their mutated forms too: Gwen -> wen, ngwen)."""
         matches: list[NameMatch] = []
         spans: list[tuple[int, int]] = []
-        if self.full_names:
+        if self.full_names is not None and self.joined is not None:
             for m in self.full_names.finditer(folded.text):
-                for pupil in self.by_full.get(_words(m.group(0)), []):
+                for pupil in self.by_full.get(squashed(m.group(0)), []):
                     matches.append(_match(pupil, True, folded, m))
                 spans.append(m.span())
-        by_first: dict[str, list[Pupil]] = {}
+            for m in self.joined.finditer(folded.text):
+                if not _inside(m.start(), spans):
+                    matches += [_match(p, True, folded, m) for p in self.by_full[m.group(0)]]
+                    spans.append(m.span())
+        by_first: dict[str, list[tuple[Pupil, str | None]]] = {}
+        phrases: dict[str, str] = {}
         for pupil in tagged:
-            if pupil.first_name:
-                by_first.setdefault(_words(fold(pupil.first_name)), []).append(pupil)
+            if not pupil.first_name:
+                continue
+            name = fold(pupil.first_name)
+            forms = {name: None, **(mutations(name) if welsh else {})}
+            for form, mutation in forms.items():
+                by_first.setdefault(squashed(form), []).append((pupil, mutation))
+                phrases.setdefault(squashed(form), form)
         if by_first:
-            pattern = bounded_words(list(by_first))
-            for m in pattern.finditer(folded.text):
-                if any(s <= m.start() < e for s, e in spans):
+            for m in _bounded(tuple(sorted(phrases.values()))).finditer(folded.text):
+                if _inside(m.start(), spans):
                     continue
-                for pupil in by_first.get(_words(m.group(0)), []):
-                    matches.append(_match(pupil, False, folded, m))
+                for pupil, mutation in by_first.get(squashed(m.group(0)), []):
+                    matches.append(_match(pupil, False, folded, m, mutation))
         return matches
+
+
+@lru_cache(maxsize=1024)
+def _bounded(phrases: tuple[str, ...]) -> Bounded:
+    return bounded_words(list(phrases))
+
+
+def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= offset < e for s, e in spans)
 
 
 def allowed(pupil: Pupil, full: bool, named: set[str], today: date) -> bool:
@@ -81,29 +113,60 @@ class NameHit:
     line: int
     pupil_id: str
     full: bool
+    word: str = ""  # what the text says, as written (for the message)
+    mutation: str | None = None  # a Welsh mutation of the first name, or None
+    ordinary_word: bool = False  # the mutated form is also an ordinary Welsh word ("wen")
 
 
 def text_fields(post: Post) -> list[tuple[str, str, int]]:
-    """(label, text, line of the text's start) for every text a reader sees."""
+    """(label, text, line of the text's start) for every string that reaches any output:
+    what a reader sees, the addresses it follows, and the names files and pages go by."""
     fields = [
         ("title", post.title, post.line_of("title") or 2),
         ("summary", post.summary, post.line_of("summary") or 2),
+        ("tags", ", ".join(post.tags), post.line_of("tags") or 2),
+        # The folder is the post's address (/posts/<folder>/): line 0, no line to show.
+        ("folder name", post.slug, 0),
     ]
     for i, image in enumerate(post.images):
+        fields.append((f"file name {image.file}", image.file, image.line))
         for key in ("alt", "caption"):
             value = getattr(image, key)
             line = post.line_of(f"images[{i}].{key}") or image.line
             fields.append((f"{key} text of {image.file}", value, line))
     fields.append(("body", post.body, post.body_line))
-    # Attribute values readers see (a link's or abbreviation's title, an image's alt text):
-    # the markup folding drops whole tags, so these are scanned on their own.
-    for m in SHOWN_ATTRIBUTE.finditer(post.body) if "=" in post.body else ():
-        line = post.body_line + post.body.count("\n", 0, m.start())
-        fields.append((f"{m.group(1).lower()} attribute in the body", m.group(3), line))
+    # Attribute values readers see or follow (a link's address or title, an image's alt
+    # text): the markup folding drops whole tags, so these are scanned on their own.
+    if "=" in post.body:
+        lines = Lines(post.body)
+        for m in SHOWN_ATTRIBUTE.finditer(post.body):
+            value = m.group(2) if m.group(2) is not None else m.group(3) or m.group(4) or ""
+            label = f"{m.group(1).lower()} attribute in the body"
+            fields.append((label, value, post.body_line + lines.index(m.start())))
+    # A right-to-left override shows the letters after it reversed: read as they are seen.
+    for label, text, line in list(fields):
+        if RIGHT_TO_LEFT_OVERRIDE in text:
+            fields.append((label, as_displayed(text), line))
     return fields
 
 
-SHOWN_ATTRIBUTE = re.compile(r"""\b(title|alt)\s*=\s*(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+# title="...", alt='...', href=...: each value is scanned up to its own closing quote (a
+# pattern that can only stop at the next quote is read in one pass, whatever the body holds).
+SHOWN_ATTRIBUTE = re.compile(
+    r"""\b(title|alt|href|src)[ \t\n]*=[ \t\n]*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""",
+    re.IGNORECASE,
+)
+
+
+class Lines:
+    """Line numbers of offsets in a text, by one scan of its line breaks."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    def index(self, offset: int) -> int:
+        """How many line breaks come before `offset`."""
+        return bisect.bisect_right(self.starts, offset) - 1
 
 
 Fields = list[tuple[str, str, int]]
@@ -112,20 +175,27 @@ Fields = list[tuple[str, str, int]]
 def find_names(
     post: Post, index: NameIndex, register: Register, fields: Fields | None = None
 ) -> tuple[NameHit, ...]:
-    """Every name in the post's texts: the costly part, which depends only on names."""
+    """Every name in the post's texts: the costly part, which depends only on names (and, for
+    a Welsh post's mutated first names, on the Welsh dictionary)."""
     tagged = [p for pid in post.pupils if (p := lookup(register, pid)) is not None]
+    welsh = post.lang == "cy"
     hits: list[NameHit] = []
     for label, text, line in text_fields(post) if fields is None else fields:
         if not text:
             continue
         quick = fold_fast(text)
-        if quick is not None and not index.find(Folded(quick, ()), tagged):
+        if quick is not None and not index.find(Folded(quick, ()), tagged, welsh):
             continue  # the quick whole-string fold finds no name: no need to track offsets
-        for m in index.find(fold_markup(text), tagged):
-            hits.append(
-                NameHit(label, line + text.count("\n", 0, m.start), m.pupil.pupil_id, m.full)
-            )
-    return tuple(hits)
+        lines = Lines(text)
+        for m in index.find(fold_markup(text), tagged, welsh):
+            at = line + lines.index(m.start) if line else 0
+            word = escape_unprintable(" ".join(text[m.start : m.end].split()))[:60]
+            hits.append(NameHit(label, at, m.pupil.pupil_id, m.full, word, m.mutation))
+    mutated = {fold(h.word) for h in hits if h.mutation}
+    ordinary = (welsh_words(mutated) or set()) if mutated else set()
+    return tuple(
+        replace(h, ordinary_word=fold(h.word) in ordinary) if h.mutation else h for h in hits
+    )
 
 
 def judge_names(
@@ -152,16 +222,16 @@ def judge_names(
             # A first name shared by several tagged pupils is fine when one of them may be named.
             if not hit.full and fold(pupil.first_name) in first_ok:
                 continue
-            key = (label, pupil.pupil_id, hit.full)
+            key = (label, pupil.pupil_id, hit.full, hit.ordinary_word)
             if key not in reported:
                 reported.add(key)
                 findings.append(
                     Finding(
                         "SG114",
-                        "error",
-                        _message(pupil, hit.full, label, named, today),
+                        "warning" if hit.ordinary_word else "error",
+                        _message(pupil, hit, named, today),
                         post.path,
-                        hit.line,
+                        hit.line or None,
                         pupil.pupil_id,
                     )
                 )
@@ -181,11 +251,8 @@ def find_ids(post: Post, register: Register, fields: Fields | None = None) -> li
             pupil = register.pupils.get(m.group(0))
             if pupil is None:
                 continue
-            at = line + (
-                text.count("\n", 0, fold_markup(text).source_offset(m.start()))
-                if quick is None
-                else 0
-            )
+            offset = fold_markup(text).source_offset(m.start()) if quick is None else 0
+            at = (line + text.count("\n", 0, offset)) if line else None
             findings.append(
                 Finding(
                     "SG114",
@@ -206,21 +273,35 @@ def _id_pattern(ids: tuple[str, ...]) -> Bounded:
     return Bounded([re.escape(key) for key in ids], list(ids))
 
 
-def _message(pupil: Pupil, full: bool, label: str, named: set[str], today: date) -> str:
-    kind = "full name" if full else "first name"
+def _message(pupil: Pupil, hit: NameHit, named: set[str], today: date) -> str:
+    kind = "full name" if hit.full else "first name"
     consent = pupil.name_consent_on(today)
-    if fold_id(pupil.pupil_id) not in named:
+    if hit.label == "folder name":
+        fix = "rename the post's folder (its name is the post's address)"
+    elif fold_id(pupil.pupil_id) not in named:
         fix = f"remove it, or list {pupil.pupil_id} in named if their parent consented"
-    elif full:
+    elif hit.full:
         fix = f"{pupil.pupil_id}'s name consent is {consent!r}: a full name needs 'full'"
     else:
         fix = f"{pupil.pupil_id} has no consent to be named"
-    return f"the {kind} of {pupil.pupil_id} appears in the {label}: {fix}"
+    word = f"\u201c{hit.word}\u201d" if hit.word else "a name"
+    if hit.mutation is None:
+        return f"{word} ({kind} of {pupil.pupil_id}) appears in the {hit.label}: {fix}"
+    seen = f"{word} (the first name of {pupil.pupil_id}, {hit.mutation} mutation)"
+    if hit.ordinary_word:
+        return (
+            f"{seen} appears in the {hit.label}; it is also an ordinary Welsh word, so check "
+            f"it does not mean the pupil: if it does, {fix}"
+        )
+    return f"{seen} appears in the {hit.label}: {fix}"
 
 
-def _match(pupil: Pupil, full: bool, folded: Folded, m: re.Match[str]) -> NameMatch:
+def _match(
+    pupil: Pupil, full: bool, folded: Folded, m: re.Match[str], mutation: str | None = None
+) -> NameMatch:
     start = folded.source_offset(m.start())
-    return NameMatch(pupil, full, start, folded.source_offset(m.end() - 1) + 1, m.group(0))
+    end = folded.source_offset(m.end() - 1) + 1
+    return NameMatch(pupil, full, start, end, m.group(0), mutation)
 
 
 def redact(
@@ -240,7 +321,3 @@ def redact(
             text = text[:start] + replacement + text[end:]
             limit = start
     return text
-
-
-def _words(matched: str) -> str:
-    return " ".join(re.split(r"[\s-]+", matched.strip()))

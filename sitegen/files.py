@@ -1,0 +1,81 @@
+"""Opening a site's files safely: regular files only, never through a link, within a size."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+# Bounds on what a post may make sitegen read: a school's photo is a few megabytes and its
+# text a few kilobytes; anything far larger is a mistake or an attack (a link to /dev/zero).
+MAX_IMAGE_BYTES = 100 * 1024 * 1024
+MAX_TEXT_BYTES = 2 * 1024 * 1024
+
+KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFLNK: "a symbolic link",
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+class UnsafeFile(OSError):
+    """A path that is not a regular file sitegen may read: its strerror says why."""
+
+    def __init__(self, path: str | os.PathLike[str], why: str) -> None:
+        super().__init__(0, why, str(path))
+
+
+def kind(mode: int) -> str:
+    """What a stat's mode names, in words ("a regular file", "a symbolic link" ...)."""
+    return KINDS.get(stat.S_IFMT(mode), "a regular file" if stat.S_ISREG(mode) else "not a file")
+
+
+def read_regular(path: str | os.PathLike[str], limit: int = MAX_IMAGE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes. The file is opened without
+    following a link and without waiting (a FIFO would block), and checked by the descriptor's
+    own stat, so nothing swapped in after a check is read instead."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # the last part of the path is a link
+            raise UnsafeFile(path, "is a symbolic link") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafeFile(path, f"is {kind(st.st_mode)}, not a regular file")
+        if st.st_size > limit:
+            raise UnsafeFile(path, _too_large(st.st_size, limit))
+        chunks = [os.read(fd, st.st_size + 1)]  # (+1: a file that grew is read to its end)
+        total = len(chunks[0])
+        while chunks[-1]:
+            chunks.append(os.read(fd, 1 << 20))
+            total += len(chunks[-1])
+            if total > limit:
+                raise UnsafeFile(path, f"grew past the {limit // 2**20} MB limit while read")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def problem(path: str | os.PathLike[str], limit: int = MAX_IMAGE_BYTES) -> str | None:
+    """Why `path` is not a regular file of at most `limit` bytes that may be read, in words;
+    None when it is one. (Never opens the file.)"""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return "is missing"
+    except (OSError, ValueError) as exc:
+        return f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
+    if not stat.S_ISREG(st.st_mode):
+        return f"is {kind(st.st_mode)}, not a regular file"
+    if st.st_size > limit:
+        return _too_large(st.st_size, limit)
+    return None
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"is {size / 2**20:.0f} MB, over the {limit // 2**20} MB limit"
