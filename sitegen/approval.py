@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sitegen.cache import content_hash, grown_log
+from sitegen.cache import GROWN, content_hash, grown_log, read_file
 from sitegen.content import FENCE
+from sitegen.errors import RefusedError
+from sitegen.files import UnsafeFile
 from sitegen.model import Post
 
 AUDIT_LOG = Path("content/records/audit.jsonl")
@@ -54,7 +60,9 @@ def canonical_json(value: Any) -> bytes:
 def image_hash(path: Path) -> str:
     """The hash of an image's bytes, or a marker when it cannot be read (so adding it changes)."""
     try:
-        return content_hash(path.read_bytes())
+        return content_hash(read_file(path))  # (never through a link, never a pipe)
+    except UnsafeFile as exc:
+        return f"unreadable:{exc.strerror}"
     except (OSError, ValueError):  # ValueError: a NUL in the name
         return "missing"
 
@@ -83,37 +91,42 @@ def entry_hash(data: dict[str, Any]) -> str:
 
 def read_audit_log(root: Path) -> tuple[list[AuditEntry], list[str]]:
     """Every entry of the log, and the problems that show it was edited, removed or reordered."""
-    path = root / AUDIT_LOG
+    try:
+        data = (root / AUDIT_LOG).read_bytes()
+    except FileNotFoundError:
+        return [], []
+    return parse_audit_log(data)
+
+
+def parse_audit_log(data: bytes) -> tuple[list[AuditEntry], list[str]]:
     entries: list[AuditEntry] = []
     problems: list[str] = []
-    if not path.exists():
-        return entries, problems
     prev = GENESIS
     # Decoded leniently: a damaged byte shows up as an altered entry, never as a crash.
-    for number, line in enumerate(path.read_bytes().decode("utf-8", "replace").splitlines(), 1):
+    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
         if not line.strip():
             continue
         where = f"{AUDIT_LOG.as_posix()}:{number}"
         try:
-            data = json.loads(line)
-            if not isinstance(data, dict):
+            data_ = json.loads(line)
+            if not isinstance(data_, dict):
                 raise ValueError("not an object")
-        except ValueError:
+        except (ValueError, RecursionError):
             problems.append(f"{where}: not a JSON object")
             continue
-        actual = entry_hash(data)
-        if data.get("hash") != actual:
+        actual = entry_hash(data_)
+        if data_.get("hash") != actual:
             problems.append(f"{where}: entry was altered (its hash does not match its contents)")
-        if data.get("prev") != prev:
+        if data_.get("prev") != prev:
             problems.append(
                 f"{where}: the chain is broken (an entry before it was removed, altered or moved)"
             )
-        if data.get("seq") != len(entries) + 1:
+        if data_.get("seq") != len(entries) + 1:
             problems.append(
-                f"{where}: sequence number {data.get('seq')} where {len(entries) + 1} was expected"
+                f"{where}: sequence number {data_.get('seq')} where {len(entries) + 1} was expected"
             )
-        entries.append(AuditEntry(len(entries) + 1, data, actual, number))
-        prev = data.get("hash", actual)
+        entries.append(AuditEntry(len(entries) + 1, data_, actual, number))
+        prev = data_.get("hash", actual)
     return entries, problems
 
 
@@ -121,8 +134,9 @@ class AuditEntries(Mapping[str, dict[str, Any]]):
     """Valid audit-log entries by hash, kept as their lines and parsed only when asked for:
     a build asks whether thousands of approvals' entries exist, and reads a few."""
 
-    def __init__(self, lines: dict[str, str]) -> None:
+    def __init__(self, lines: dict[str, str], broken: str | None = None) -> None:
         self._lines = lines
+        self.broken = broken  # the first problem of a log whose chain does not hold
 
     def __getitem__(self, key: str) -> dict[str, Any]:
         entry = json.loads(self._lines[key])
@@ -140,17 +154,35 @@ class AuditEntries(Mapping[str, dict[str, Any]]):
 
 
 def valid_entries(root: Path, memo: Any = None) -> AuditEntries:
-    """Entries whose hash matches their contents, by hash: what an approval may point to.
+    """Entries whose hash matches their contents, by hash: what an approval may point to; none
+    at all while the log's chain is broken (an entry altered, removed or moved: then no
+    approval can be trusted, until a leader repairs the log).
 
-    Each line stands on its own here (the chain is `audit verify`'s business), so `memo` (a
-    cache Pack of its own) remembers the answer for the log up to its last whole line, and a
-    log that grew is read from there on.
+    `memo` (a cache Pack of its own) remembers the entries for the log up to its last whole
+    line, so a log that grew is read from there on, and the chain's verdict by the hash of
+    the log's bytes.
     """
     try:
         data = (root / AUDIT_LOG).read_bytes()
     except (OSError, ValueError):
         return AuditEntries({})
+    broken = chain_problem(data, memo)
+    if broken is not None:
+        return AuditEntries({}, broken)
     return AuditEntries(grown_log(data, memo, _valid_lines))
+
+
+def chain_problem(data: bytes, memo: Any = None) -> str | None:
+    """The first problem of the log's hash chain, or None when every entry holds."""
+    key = (GROWN, "chain", hashlib.sha256(data).hexdigest())  # (kept beside the entries)
+    known = memo.get(key) if memo is not None else None
+    if isinstance(known, tuple):
+        return known[0]
+    _, problems = parse_audit_log(data)
+    verdict = problems[0] if problems else None
+    if memo is not None:
+        memo.put(key, (verdict,))
+    return verdict
 
 
 def _valid_lines(data: bytes) -> dict[str, str]:
@@ -165,27 +197,88 @@ def _valid_lines(data: bytes) -> dict[str, str]:
     return valid
 
 
+class AuditWriter:
+    """The audit log held for appending: locked (another approve waits), read once, so a
+    leader approving a thousand posts does not read the log a thousand times. Refuses to
+    chain anything to a log whose chain is broken."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / AUDIT_LOG
+
+    def __enter__(self) -> AuditWriter:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = self.path.open("a+b")
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+        self.handle.seek(0)
+        entries, problems = parse_audit_log(self.handle.read())
+        if problems:
+            self.__exit__()
+            raise RefusedError(
+                f"the audit log is broken ({problems[0]}): nothing can be approved until it "
+                "is repaired; restore it from a backup or git, or ask a leader to run "
+                "`sitegen audit repair --by LEADER`",
+                AUDIT_LOG.as_posix(),
+            )
+        self.seq = len(entries)
+        self.last = entries[-1].data.get("hash", GENESIS) if entries else GENESIS
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.handle.close()  # (closing releases the lock)
+
+    def append(self, action: str, post: str, by: str, at: datetime, digest: str) -> str:
+        """Append one entry chained to the last; returns its hash."""
+        data = {
+            "seq": self.seq + 1,
+            "at": at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "action": action,
+            "post": post,
+            "by": by,
+            "digest": digest,
+            "prev": self.last,
+        }
+        data["hash"] = entry_hash(data)
+        line = json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n"
+        self.handle.write(line.encode("utf-8"))
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.seq, self.last = data["seq"], data["hash"]
+        return data["hash"]
+
+
 def append_audit(root: Path, action: str, post: str, by: str, at: datetime, digest: str) -> str:
     """Append one entry chained to the last; returns its hash."""
+    with AuditWriter(root) as log:
+        return log.append(action, post, by, at, digest)
+
+
+def repair_audit_log(root: Path, by: str, at: datetime) -> tuple[Path, list[str]]:
+    """Start the log again after its chain broke: the damaged log is kept beside it, never
+    deleted, and the new log's first entry records the repair (who, when, the damaged file's
+    hash and what was wrong). No approval of the damaged log counts any more: each post must
+    be approved again, since nothing shows which of the old entries are true."""
     path = root / AUDIT_LOG
-    path.parent.mkdir(parents=True, exist_ok=True)
-    entries, _ = read_audit_log(root)
-    last = entries[-1].data.get("hash", GENESIS) if entries else GENESIS
-    data = {
-        "seq": len(entries) + 1,
+    data = path.read_bytes()
+    _, problems = parse_audit_log(data)
+    if not problems:
+        raise RefusedError("the audit log's chain holds: there is nothing to repair")
+    stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    kept = path.with_name(f"audit.damaged-{stamp}.jsonl")
+    kept.write_bytes(data)
+    entry = {
+        "seq": 1,
         "at": at.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "action": action,
-        "post": post,
+        "action": "repair",
+        "post": "",
         "by": by,
-        "digest": digest,
-        "prev": last,
+        "digest": content_hash(data),
+        "problems": problems[:10],
+        "kept_as": kept.name,
+        "prev": GENESIS,
     }
-    data["hash"] = entry_hash(data)
-    with path.open("a", encoding="utf-8") as log:
-        log.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
-        log.flush()
-        os.fsync(log.fileno())
-    return data["hash"]
+    entry["hash"] = entry_hash(entry)
+    write_atomically(path, json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
+    return kept, problems
 
 
 # --- editing the front matter in place ---------------------------------------------------
@@ -216,8 +309,21 @@ def set_unsigned_keys(text: str, status: str, approval: dict[str, str] | None) -
 
 
 def write_atomically(path: Path, text: str) -> None:
+    """Replace the file whole, keeping its permissions and (where allowed) its owner."""
+    try:
+        before: os.stat_result | None = os.stat(path)
+    except FileNotFoundError:
+        before = None
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if before is not None:
+            os.fchmod(fd, stat.S_IMODE(before.st_mode))
+            with contextlib.suppress(PermissionError):  # only root may give files away
+                os.fchown(fd, before.st_uid, before.st_gid)
+        else:  # a new file: as open() would make it (mkstemp's are 0600)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()

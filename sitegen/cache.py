@@ -337,6 +337,11 @@ def _collector_paused() -> Iterator[None]:
 GROWN = "\0grown"  # a log's pack: how much of the log its entries describe, and by which code
 
 
+def _beside(key: Hashable) -> bool:
+    """Whether a pack's key is kept beside a log's state, not in it (GROWN, (GROWN, ...))."""
+    return key == GROWN or (isinstance(key, tuple) and bool(key) and key[0] == GROWN)
+
+
 def grown_log(
     data: bytes, pack: Pack | None, parse: Callable[[bytes], dict[Any, Any]]
 ) -> dict[Any, Any]:
@@ -356,7 +361,7 @@ def grown_log(
             and hashlib.sha256(data[:length]).hexdigest() == prefix
         ):
             start = length
-            state = {k: v for k, v in pack.entries.items() if k != GROWN}
+            state = {k: v for k, v in pack.entries.items() if not _beside(k)}
             pack.keep(state)  # else an entry not read again would be dropped
     whole = data.rfind(b"\n") + 1
     if whole > start:

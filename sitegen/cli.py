@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from sitegen import __version__
-from sitegen.approval import read_audit_log
-from sitegen.errors import SitegenError, UsageError
+from sitegen.approval import read_audit_log, repair_audit_log
+from sitegen.errors import RefusedError, SitegenError, UsageError
 from sitegen.pipeline import Site, Timings, build, check, decisions, load_site, tree_check
 from sitegen.policy import Checked
 from sitegen.terminal import console, escape
-from sitegen.workflow import approve, find_post, new_post, submit
+from sitegen.workflow import approve, find_post, find_posts, new_post, submit
 
 OK, POLICY, USAGE = 0, 1, 2
 
@@ -105,7 +105,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
 
     p = sub.add_parser("audit", parents=[common], help="the approval audit log")
-    p.add_argument("action", choices=["verify"])
+    p.add_argument("action", choices=["verify", "repair"])
+    p.add_argument("--by", metavar="LEADER", help="repair: the leader who starts the log again")
     return top
 
 
@@ -155,7 +156,7 @@ def cmd_new(args: argparse.Namespace, root: Path) -> int:
 
 def cmd_check(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
-    posts = [find_post(site, ref) for ref in args.posts] if args.posts else None
+    posts = find_posts(site, args.posts) if args.posts else None
     results = check(site, posts)
     by_slug = {d.slug: d for d in decisions(site, results)}
     register = list(site.register.findings)
@@ -230,10 +231,8 @@ def cmd_submit(args: argparse.Namespace, root: Path) -> int:
 
 def cmd_approve(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
-    posts = [find_post(site, ref) for ref in args.posts]
     refused = 0
-    for post in posts:
-        outcome = approve(site, post, args.by)
+    for outcome in approve(site, find_posts(site, args.posts), args.by):
         (out if outcome.done else err).print(escape(outcome.message))
         refused += not outcome.done
     return POLICY if refused else OK
@@ -315,14 +314,37 @@ def _progress() -> Iterator[_RichProgress | None]:
 
 def cmd_audit(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
+    if args.action == "repair":
+        if not args.by:
+            raise UsageError("audit repair needs --by LEADER: a senior leader repairs the log")
+        if args.by not in site.config.leaders:
+            raise RefusedError(f'"{args.by}" is not a senior leader (policy.leaders)')
+        kept, problems = repair_audit_log(root, args.by, site.context.now)
+        out.print(f"[yellow]repaired[/] the audit log ({escape(problems[0])})")
+        out.print(f"  the damaged log is kept as {escape(str(kept.relative_to(root)))}")
+        out.print("  every post must be approved again: `sitegen status` lists them")
+        return OK
     entries, problems = read_audit_log(root)
-    hashes = {e.hash for e in entries if e.data.get("hash") == e.hash}
+    by_hash = {e.hash: e for e in entries if e.data.get("hash") == e.hash}
     for post in site.posts:
-        if post.approval and post.approval.entry not in hashes:
-            problems.append(
-                f"{post.path}: its approval's entry {post.approval.entry[:19]}… "
-                "is not in the audit log"
-            )
+        if post.approval is None:
+            continue
+        entry = by_hash.get(post.approval.entry)
+        where = f"{post.path}: its approval's entry {post.approval.entry[:19]}…"
+        if entry is None:
+            problems.append(f"{where} is not in the audit log")
+            continue
+        # The entry must be this approval of this post: a copied or renamed folder, or an
+        # approval edited by hand, points to an entry that says otherwise.
+        said = {k: entry.data.get(k) for k in ("action", "post", "by", "digest")}
+        meant = {
+            "action": "approve",
+            "post": post.slug,
+            "by": post.approval.by,
+            "digest": post.approval.digest,
+        }
+        for key in (k for k in meant if said[k] != meant[k]):
+            problems.append(f"{where} records {key} {said[key]!r}, the post says {meant[key]!r}")
     for problem in problems:
         err.print(f"[red]{escape(problem)}[/]")
     if problems:

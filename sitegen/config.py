@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sitegen.errors import ConfigError
+from sitegen.files import MAX_TEXT_BYTES, UnsafeFile, read_regular
 
 CONFIG_FILE = "site.toml"
 SWITCH = ("auto", "on", "off")
@@ -199,11 +200,15 @@ def load_config(root: Path) -> Config:
     """Read and validate `root/site.toml`, raising one ConfigError that lists every problem."""
     path = root / CONFIG_FILE
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, MAX_TEXT_BYTES, follow=True).decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"no {CONFIG_FILE} here: is {root} a sitegen site?", str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {CONFIG_FILE}: {exc}", str(path)) from None
+    except UnsafeFile as exc:
+        raise ConfigError(f"cannot read {CONFIG_FILE}: it {exc.strerror}", str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{CONFIG_FILE} is not UTF-8 (byte {exc.start})", str(path)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {CONFIG_FILE}: {exc.strerror or exc}", str(path)) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -211,6 +216,8 @@ def load_config(root: Path) -> Config:
         raise ConfigError(
             f"not valid TOML: {exc}", CONFIG_FILE, int(m.group(1)) if m else None
         ) from None
+    except RecursionError:  # tables inside tables, hundreds deep
+        raise ConfigError("not valid TOML: it is nested too deeply", CONFIG_FILE) from None
     return parse_config(root, data, _line_finder(text))
 
 

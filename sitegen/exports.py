@@ -151,5 +151,15 @@ def bulk_csv(rows: list[ExportRow]) -> bytes:
 
 def _csv_line(values: list[str]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    csv.writer(buffer, lineterminator="\r\n").writerow([inert(v) for v in values])
     return buffer.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(cell: str) -> str:
+    """A cell a spreadsheet shows as text, never runs: one starting like a formula (=, +, -,
+    @, tab, carriage return) gets a leading apostrophe, as OWASP's CSV-injection advice says.
+    (A scheduler importing bulk.csv may be a spreadsheet first.)"""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell

@@ -10,6 +10,7 @@ import stat
 # text a few kilobytes; anything far larger is a mistake or an attack (a link to /dev/zero).
 MAX_IMAGE_BYTES = 100 * 1024 * 1024
 MAX_TEXT_BYTES = 2 * 1024 * 1024
+MAX_RECORD_BYTES = 512 * 1024 * 1024  # settings, register, audit log, ledger: years of records
 
 KINDS = {
     stat.S_IFDIR: "a folder",
@@ -33,12 +34,15 @@ def kind(mode: int) -> str:
     return KINDS.get(stat.S_IFMT(mode), "a regular file" if stat.S_ISREG(mode) else "not a file")
 
 
-def read_regular(path: str | os.PathLike[str], limit: int = MAX_IMAGE_BYTES) -> bytes:
+def read_regular(
+    path: str | os.PathLike[str], limit: int = MAX_IMAGE_BYTES, follow: bool = False
+) -> bytes:
     """The bytes of a regular file of at most `limit` bytes. The file is opened without
-    following a link and without waiting (a FIFO would block), and checked by the descriptor's
-    own stat, so nothing swapped in after a check is read instead."""
+    waiting (a FIFO would block) and, unless `follow`, without following a link; it is
+    checked by the descriptor's own stat, so nothing swapped in after a check is read."""
+    flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (0 if follow else os.O_NOFOLLOW)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
+        fd = os.open(path, flags)
     except OSError as exc:
         if exc.errno == errno.ELOOP:  # the last part of the path is a link
             raise UnsafeFile(path, "is a symbolic link") from None

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sitegen.cache import Cache, cache_key, content_hash, source_version
+from sitegen.cache import Cache, cache_key, content_hash, read_file, source_version
 
 FACTS_VERSION = 1
 # What makes facts and renders: a change elsewhere in sitegen keeps them.
@@ -74,7 +74,7 @@ def image_facts(
     """The facts of the image at `path`, by its content hash: read only when not known yet."""
     source: bytes | None = None
     if source_hash is None:
-        source = path.read_bytes()
+        source = read_file(path)
         source_hash = content_hash(source)
     key = cache_key("facts", FACTS_VERSION, source_hash, max_pixels, code=IMAGE_CODE)
     cached = cache.get_json("facts", key)
@@ -84,7 +84,7 @@ def image_facts(
         except TypeError:
             pass
     if source is None:
-        source = path.read_bytes()
+        source = read_file(path)
     facts = inspect_image(source, max_pixels)
     if content_hash(source) == source_hash:  # else the file changed since it was hashed
         cache.put_json("facts", key, asdict(facts))
@@ -135,7 +135,7 @@ class Job:
 
     def key(self, source: bytes | None = None) -> str:
         digest = self.source_hash or content_hash(
-            source if source is not None else self.source.read_bytes()
+            source if source is not None else read_file(self.source)
         )
         name, spec = safe_stem(self.name), asdict(self.spec)
         return cache_key("render", RENDER_VERSION, digest, name, spec, code=IMAGE_CODE)
@@ -145,7 +145,7 @@ def _render_job(
     job: Job, cache_root: Path | None
 ) -> tuple[list[Variant], dict[str, Path] | dict[str, bytes]]:
     """Render one image that the cache does not have (render_all looked already)."""
-    source = job.source.read_bytes()
+    source = read_file(job.source)
     if job.source_hash and content_hash(source) != job.source_hash:
         # Replaced since it was hashed (and perhaps approved): never rendered, never stored
         # under the hash of other bytes.

@@ -477,17 +477,10 @@ def _build(
             # Saving the memory of thousands of new posts takes a while: the other core does
             # it. (Forking costs the build its shared pages: not for a few posts.)
             site.store.save(aside if made >= SAVE_ASIDE_FROM else None)
-            publish(
-                out,
-                {
-                    "site": site_plan,
-                    "exports": export_plan,
-                    "report.json": _report_json(units, views, list(rows)),
-                },
-                check,
-                aside,
-            )
-            timings.mark("write")
+            # Recorded before anything goes live: a ledger that cannot be written stops the
+            # build with the previous site in place, so `sar` and `takedown` never miss a post
+            # that is live. (A build that fails after this leaves the ledger a step ahead,
+            # and the next build finds nothing new to record.)
             if ledger is not None and (read := ledger.result()) is not None:
                 site.store.ledger.take(read)  # (checked against the ledger as it is now)
             records.append(
@@ -499,6 +492,17 @@ def _build(
                 ),
             )
             timings.mark("ledger")
+            publish(
+                out,
+                {
+                    "site": site_plan,
+                    "exports": export_plan,
+                    "report.json": _report_json(units, views, list(rows)),
+                },
+                check,
+                aside,
+            )
+            timings.mark("write")
             site.store.save_ledger()
             # The inputs as the next build will see them: with the ledger as this build left.
             _remember(site, _inputs(site, renderer, out), out, units, summary, strict)

@@ -7,6 +7,7 @@ import io
 from datetime import date
 
 from sitegen.config import Config
+from sitegen.files import MAX_RECORD_BYTES, UnsafeFile, read_regular
 from sitegen.model import Finding, NameConsent, Pupil, Register
 from sitegen.text import fold_id
 
@@ -25,13 +26,19 @@ def load_register(config: Config) -> Register:
     """Read the register named in site.toml; every fault becomes an SG160 finding."""
     rel = config.consent_register
     try:
-        raw = config.register_path.read_bytes()
+        # (the register may be a link to a safer place; a pipe or a device is never read)
+        raw = read_regular(config.register_path, MAX_RECORD_BYTES, follow=True)
     except FileNotFoundError:
         return _invalid(
             rel, "the consent register is missing: no posts that tag pupils can publish"
         )
     except OSError as exc:
-        return _invalid(rel, f"cannot read the consent register: {exc.strerror}")
+        return _invalid(
+            rel,
+            f"cannot read the consent register: it {exc.strerror}"
+            if isinstance(exc, UnsafeFile)
+            else f"cannot read the consent register: {exc.strerror}",
+        )
     try:
         text = raw.decode("utf-8-sig")  # spreadsheets often add a byte-order mark
     except UnicodeDecodeError as exc:
@@ -60,6 +67,14 @@ def parse_register(text: str, rel: str, platforms: tuple[str, ...]) -> Register:
         fault(f"the consent register is not valid CSV: {exc}", 1)
         return Register(rel, {}, tuple(findings))
     columns = [h.strip().lower() for h in header]
+    for number, column in enumerate(columns):
+        if column and column in columns[:number]:
+            # Which of the two would count? Neither may: a consent must never depend on it.
+            fault(
+                f'the consent register has the column "{column}" twice (columns '
+                f"{columns.index(column) + 1} and {number + 1}): keep one",
+                1,
+            )
     for column in REQUIRED_COLUMNS:
         if column not in columns:
             fault(f'the consent register has no "{column}" column', 1)

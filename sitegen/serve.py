@@ -9,6 +9,7 @@ import http.server
 import signal
 import threading
 import time
+import urllib.parse
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -200,6 +201,8 @@ def _handler(preview: Preview) -> type[http.server.SimpleHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
+            if _unservable(path):
+                return self._send(400, "text/plain; charset=utf-8", b"bad request\n")
             if path == EVENTS:
                 return self._events()
             if path == RELOAD_JS:
@@ -207,6 +210,11 @@ def _handler(preview: Preview) -> type[http.server.SimpleHTTPRequestHandler]:
             if preview.error is not None:
                 return self._send(500, "text/html; charset=utf-8", preview.error_page())
             return super().do_GET()
+
+        def do_HEAD(self) -> None:
+            if _unservable(self.path.split("?", 1)[0]):
+                return self._send(400, "text/plain; charset=utf-8", b"")
+            return super().do_HEAD()
 
         def _send(self, status: int, kind: str, body: bytes) -> None:
             self.send_response(status)
@@ -239,6 +247,13 @@ def _handler(preview: Preview) -> type[http.server.SimpleHTTPRequestHandler]:
 
 
 stopping = threading.Event()
+
+
+def _unservable(path: str) -> bool:
+    """A request path no file can answer: a NUL or another control character once decoded
+    (`GET /%00`), which would make the file lookup raise instead of saying 404."""
+    decoded = urllib.parse.unquote(path)
+    return any(ord(c) < 32 or ord(c) == 127 for c in decoded)
 
 
 def _watch(preview: Preview, wake: threading.Event) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sitegen.cache import Cache, cache_key, content_hash, source_version
+from sitegen.cache import Cache, cache_key, content_hash, read_file, source_version
 
 OCR_VERSION = 2
 FACES_VERSION = 1
@@ -85,7 +86,7 @@ def _prepared(path: Path) -> Image.Image:
     # The formats a photo may be published in, HEIC among them: pixels registers its opener.
     from sitegen.pixels import ALLOWED_FORMATS
 
-    with Image.open(path, formats=ALLOWED_FORMATS) as img:
+    with Image.open(io.BytesIO(read_file(path)), formats=ALLOWED_FORMATS) as img:
         img.draft("L", (LONGEST_SIDE, LONGEST_SIDE))
         upright = ImageOps.exif_transpose(img) or img
         grey = upright.convert("L")
@@ -211,6 +212,6 @@ def count_faces(path: Path, source_hash: str, store: Cache) -> int:
 def _unchanged(path: Path, source_hash: str) -> bool:
     """Whether the photo is still the bytes its results will be stored under."""
     try:
-        return content_hash(path.read_bytes()) == source_hash
+        return content_hash(read_file(path)) == source_hash
     except OSError:
         return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import UTC
@@ -9,12 +10,12 @@ from pathlib import Path
 
 import frontmatter
 
-from sitegen.approval import append_audit, post_digest, set_unsigned_keys, write_atomically
+from sitegen.approval import AuditWriter, post_digest, set_unsigned_keys, write_atomically
 from sitegen.content import POSTS_DIR, post_folders
 from sitegen.errors import RefusedError, UsageError
 from sitegen.model import Post, Register
-from sitegen.pipeline import Site, reload_post
-from sitegen.policy import check_post
+from sitegen.pipeline import Site, check, reload_post
+from sitegen.policy import Checked, check_post
 from sitegen.text import fold, fold_id, slugify, squashed
 
 
@@ -65,18 +66,31 @@ def nameless_slug(title: str, register: Register) -> str:
 
 def find_post(site: Site, ref: str) -> Post:
     """A post named by slug, folder or index.md path."""
-    candidates = [Path(ref), site.root / ref, site.root / POSTS_DIR / ref]
-    for path in candidates:
-        folder = path.parent if path.name == "index.md" else path
-        try:
-            folder = folder.resolve()
-        except OSError:
-            continue
-        for post in site.posts:
-            if post.folder.resolve() == folder:
-                return post
-    known = ", ".join(p.name for p in post_folders(site.root)[:5])
-    raise UsageError(f'no post "{ref}" in {POSTS_DIR.as_posix()} (posts: {known}, ...)')
+    return find_posts(site, [ref])[0]
+
+
+def find_posts(site: Site, refs: list[str]) -> list[Post]:
+    """Posts named by slug, folder or index.md path: the site's folders are resolved once,
+    however many posts are named (a leader may approve a term's posts at once)."""
+    by_folder: dict[Path, Post] = {}
+    for post in site.posts:
+        with contextlib.suppress(OSError, RuntimeError):  # (a link in a loop resolves to nothing)
+            by_folder.setdefault(post.folder.resolve(), post)
+    found = []
+    for ref in refs:
+        for path in (Path(ref), site.root / ref, site.root / POSTS_DIR / ref):
+            folder = path.parent if path.name == "index.md" else path
+            try:
+                post = by_folder.get(folder.resolve())
+            except (OSError, RuntimeError, ValueError):
+                continue
+            if post is not None:
+                found.append(post)
+                break
+        else:
+            known = ", ".join(p.name for p in post_folders(site.root)[:5])
+            raise UsageError(f'no post "{ref}" in {POSTS_DIR.as_posix()} (posts: {known}, ...)')
+    return found
 
 
 @dataclass(frozen=True)
@@ -105,14 +119,23 @@ def submit(site: Site, post: Post) -> Outcome:
     return Outcome(post.slug, True, f"submitted {post.slug}: a senior leader can now approve it")
 
 
-def approve(site: Site, post: Post, by: str) -> Outcome:
-    """Leader approval: refuse on errors, else log the approval, then write it into the post."""
+def approve(site: Site, posts: list[Post], by: str) -> list[Outcome]:
+    """Leader approval, each post on its own: refuse one with errors, else log the approval,
+    then write it into the post. The audit log is locked and read once for them all."""
     if by not in site.config.leaders:
         raise RefusedError(
             f'"{by}" is not a senior leader: only {", ".join(site.config.leaders)} '
             "may approve (policy.leaders in site.toml)"
         )
-    checked = check_post(post, site.context)
+    outcomes = []
+    with AuditWriter(site.root) as log:
+        for checked in check(site, posts):
+            outcomes.append(_approve_one(site, checked, by, log))
+    return outcomes
+
+
+def _approve_one(site: Site, checked: Checked, by: str, log: AuditWriter) -> Outcome:
+    post = checked.post
     if checked.status == "approved":
         return Outcome(
             post.slug,
@@ -130,7 +153,7 @@ def approve(site: Site, post: Post, by: str) -> Outcome:
             f"run `sitegen check {post.slug}`",
         )
     at = site.context.now.astimezone(UTC).replace(microsecond=0)
-    entry = append_audit(site.root, "approve", post.slug, by, at, checked.digest)
+    entry = log.append("approve", post.slug, by, at, checked.digest)
     approval = {
         "by": by,
         "at": at.isoformat().replace("+00:00", "Z"),

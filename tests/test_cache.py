@@ -176,14 +176,17 @@ def test_audit_entries_read_from_where_the_log_grew(tmp_path: Path) -> None:
         data = _entry(seq, prev)
         prev = str(data["hash"])
         lines.append(json.dumps(data))
-        if seq == 12:
-            lines.append('{"seq": 13, "half": ')  # a damaged line is never valid
         log.write_text("\n".join(lines) + "\n")
         assert valid_entries(tmp_path, memo) == valid_entries(tmp_path)
-    # An edited early line (the file is no longer what was remembered) is read anew.
-    log.write_text(log.read_text().replace('"p3"', '"p33"', 1))
-    assert valid_entries(tmp_path, memo) == valid_entries(tmp_path)
-    assert len(valid_entries(tmp_path)) == 28
+    assert len(valid_entries(tmp_path)) == 29 and valid_entries(tmp_path).broken is None
+    # A damaged line, or an edited early line (the file is no longer what was remembered),
+    # breaks the chain: no entry counts until the log is repaired.
+    for damage in ('{"seq": 30, "half": \n', log.read_text().replace('"p3"', '"p33"', 1)):
+        text = log.read_text() + damage if damage.startswith('{"seq"') else damage
+        log.write_text(text)
+        entries = valid_entries(tmp_path, memo)
+        assert len(entries) == 0 and entries.broken, damage
+        assert len(valid_entries(tmp_path)) == 0
 
 
 def test_ledger_standing_read_from_where_it_grew(tmp_path: Path) -> None:

@@ -133,12 +133,17 @@ def check_approval(post: Post, digest: str, ctx: Context) -> list[Finding]:
             )
         )
     entry = ctx.audit_entries.get(approval.entry)
+    broken = getattr(ctx.audit_entries, "broken", None)
     if entry is None:
         findings.append(
             Finding(
                 "SG150",
                 "error",
-                "the approval's audit-log entry is missing or altered",
+                f"the audit log is broken ({broken}): every approval is blocked until it is "
+                "repaired (restore it from a backup or git, or `sitegen audit repair --by "
+                "LEADER`, then approve again)"
+                if broken
+                else "the approval's audit-log entry is missing or altered",
                 post.path,
                 line,
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path, PurePosixPath
 
+from sitegen import files
 from sitegen.model import Finding, ImageRef, Post
 
 FILE_LIKE = re.compile(r"^[\w.-]+\.(jpe?g|png|gif|webp|heic|heif|tiff?|bmp|svg)$", re.IGNORECASE)
@@ -12,7 +13,9 @@ CAMERA_NAME = re.compile(r"^(img|dsc|dscn|dcim|pxl|photo|image|screenshot)[\s_-]
 
 
 def resolve_image(post: Post, ref: ImageRef) -> Path | str:
-    """The image's real path inside the post folder, or why it cannot be used."""
+    """The image's path inside the post folder, or why it cannot be used. Nothing is followed
+    through a link (a link could lead to any file, to a device or round in a loop), and only
+    a regular file within the size bound is an image (a named pipe would hang the reading)."""
     if any(ord(c) < 32 for c in ref.file):
         return "has a control character in its name"
     rel = PurePosixPath(ref.file.replace("\\", "/"))
@@ -20,19 +23,18 @@ def resolve_image(post: Post, ref: ImageRef) -> Path | str:
         return "is an absolute path: images must sit in the post's folder"
     if ".." in rel.parts:
         return 'leaves the post folder (".."): images must sit in the post\'s folder'
+    folder = post.folder
+    for part in rel.parts[:-1]:
+        folder = folder / part
+        if folder.is_symlink():
+            return f'is in "{part}", a link to another folder: put the photo itself in the post'
     path = post.folder / rel
-    folder = post.folder.resolve()
-    try:
-        real = path.resolve()
-    except OSError as exc:
-        return f"cannot be resolved: {exc.strerror}"
-    if not real.is_relative_to(folder):
-        return "is a link that leaves the post folder"
-    if not path.exists():
+    problem = files.problem(path, files.MAX_IMAGE_BYTES)
+    if problem == "is missing":
         return "is missing from the post folder"
-    if not path.is_file():
-        return "is not a file"
-    return path
+    if problem is not None and path.is_symlink():
+        return "is a symbolic link: copy the photo itself into the post's folder"
+    return problem or path
 
 
 BODY_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*\bsrc=[\"']?([^\"'\s>]+)", re.I)
@@ -59,8 +61,10 @@ def check_image_refs(post: Post) -> list[Finding]:
     for i, ref in enumerate(post.images):
         resolved = resolve_image(post, ref)
         if isinstance(resolved, str):
+            # Too large is a fault of the photo (SG121); anything else, of where it is (SG120).
+            code = "SG121" if resolved.endswith(" MB limit") else "SG120"
             findings.append(
-                Finding("SG120", "error", f"image {ref.file} {resolved}", post.path, ref.line)
+                Finding(code, "error", f"image {ref.file} {resolved}", post.path, ref.line)
             )
         alt_line = post.line_of(f"images[{i}].alt") or ref.line
         if not alt_text_ok(ref):
