@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import string
 import unicodedata
 import urllib.parse
 from collections.abc import Iterator
@@ -20,9 +21,8 @@ DROPPED_CATEGORIES = frozenset({"Cf", "Cc", "Mn", "Me"})
 # "#WellDoneMia"), is read as its words: a space goes between an ASCII lower-case letter and
 # the capital after it. (Names are folded the same way: "McDonald" reads as "mc donald".)
 CAMEL = re.compile(r"([a-z])(?=[A-Z])")
-ASCII_LOWER, ASCII_UPPER = frozenset("abcdefghijklmnopqrstuvwxyz"), frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-)
+ASCII_LOWER = frozenset(string.ascii_lowercase)
+ASCII_UPPER = frozenset(string.ascii_uppercase)
 # U+202E (right-to-left override) shows the Latin letters after it in reverse order, up to
 # U+202C (pop) or the end of the line: "\u202esenoJ aiM" is seen as "Mia Jones".
 RIGHT_TO_LEFT_OVERRIDE = "\u202e"
@@ -50,6 +50,8 @@ DROP = _DropTable()
 def as_displayed(text: str) -> str:
     """The text in the order a reader sees it, where a right-to-left override reverses it."""
     return OVERRIDDEN.sub(lambda m: m.group(1)[::-1], text)
+
+
 # HTML elements that separate words; every other tag joins what is either side of it.
 BREAKING_TAGS = re.compile(
     r"^</?(br|p|div|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|hr|figure|figcaption|section)\b",

@@ -152,7 +152,9 @@ def test_max_images_keeps_the_first(run, site: SiteDir) -> None:  # type: ignore
         "many",
         files=files,
         platforms=["website", "x"],
-        images=[{"file": f"picture-{i}.jpg", "alt": f"Picture {i}", "pupils": []} for i in range(6)],
+        images=[
+            {"file": f"picture-{i}.jpg", "alt": f"Picture {i}", "pupils": []} for i in range(6)
+        ],
     )
     approve(run, site, "many")
     assert run(site, "build").code == 0
