@@ -259,9 +259,9 @@ def literal_trie(strings: list[str]) -> str:
     """A regular expression that matches any of these strings and nothing else, with common
     beginnings written once: `ab(?:c|d)` for abc and abd."""
     trie: dict[str, dict] = {}
-    for string in set(strings):
+    for literal in set(strings):
         node = trie
-        for char in string:
+        for char in literal:
             node = node.setdefault(char, {})
         node[""] = {}  # a string ends here
 
