@@ -181,6 +181,7 @@ def _refuse_unneeded(root: yaml.Node) -> None:
     """Walk the composed nodes once: a node met twice is an alias (YAML's `*name`), which a
     post never needs and which can make a small header expand without end."""
     seen: set[int] = set()
+    too_deep: Refused | None = None  # (an alias is the likelier cause: it is told first)
     stack: list[tuple[yaml.Node, int]] = [(root, 1)]
     while stack:
         node, depth = stack.pop()
@@ -192,14 +193,16 @@ def _refuse_unneeded(root: yaml.Node) -> None:
                 line,
             )
         seen.add(id(node))
-        if depth > MAX_DEPTH:
-            raise Refused(f"the front matter is nested more than {MAX_DEPTH} levels deep", line)
+        if depth > MAX_DEPTH and too_deep is None:
+            too_deep = Refused(f"the front matter is nested more than {MAX_DEPTH} levels", line)
         if len(seen) > MAX_NODES:
             raise Refused(f"the front matter has more than {MAX_NODES:,} values", line)
         if isinstance(node, yaml.MappingNode):
             stack += [(n, depth + 1) for pair in node.value for n in pair]
         elif isinstance(node, yaml.SequenceNode):
             stack += [(n, depth + 1) for n in node.value]
+    if too_deep is not None:
+        raise too_deep
 
 
 # --- the plain front matter almost every post has, read without PyYAML's machinery ---------

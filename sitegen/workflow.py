@@ -26,9 +26,13 @@ def new_post(site: Site, title: str, author: str, on: str | None) -> Path:
     day = on or site.context.now.date().isoformat()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
         raise UsageError(f'--date "{day}" must be a date such as 2026-11-20')
-    folder = site.root / POSTS_DIR / f"{day}-{nameless_slug(title, site.register)}"
-    if folder.exists():
-        raise RefusedError(f"{folder.relative_to(site.root)} already exists: choose another title")
+    base = site.root / POSTS_DIR / f"{day}-{nameless_slug(title, site.register)}"
+    # Titles that differ only in a name left out meet in one folder name: number the next.
+    folder = next(
+        f
+        for n in range(1, 1000)
+        if not (f := base.with_name(base.name + (f"-{n}" if n > 1 else ""))).exists()
+    )
     post = frontmatter.Post(
         "Write your post here, in Markdown. Celebrate what the children did; "
         "no names unless their parents consented.\n",
