@@ -78,6 +78,11 @@ def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") 
         )
     try:
         raw = read_file(index, MAX_TEXT_BYTES)
+    except FileNotFoundError:
+        return broken(
+            "the folder has no index.md (the post's text): add one, or move the folder out "
+            "of content/posts"
+        )
     except OSError as exc:
         return broken(
             f"cannot read the file: it {exc.strerror}"

@@ -255,13 +255,12 @@ def _post_key(site: Site, folder: str, fresh: bool = False) -> str | None:
         files = tuple((rel, path, pinned.setdefault(path, digest)) for rel, path, digest in files)
         site._files[folder] = [path for _, path, _ in files]
     found = {rel: digest for rel, _, digest in files}
-    if found.get("index.md", "missing") == "missing":
-        return None
+    # (a folder without its index.md is a post too: its finding says what is missing)
     # The key made from these very files last time (the tree's record is dropped with them).
     remembered = tree[1] if files == listed else None
     if isinstance(remembered, tuple) and remembered[0] == common:
         return str(remembered[1])
-    digest = found["index.md"]
+    digest = found.get("index.md", "missing")
     # Every file below the folder (images may sit in subfolders), and the folder's own path:
     # a renamed or copied post is a different post.
     below = sorted((r, h) for r, h in found.items() if r != "index.md")

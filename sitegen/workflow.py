@@ -11,7 +11,7 @@ from pathlib import Path
 import frontmatter
 
 from sitegen.approval import AuditWriter, post_digest, set_unsigned_keys, write_atomically
-from sitegen.content import POSTS_DIR, post_folders
+from sitegen.content import POSTS_DIR, load_post, post_folders
 from sitegen.errors import RefusedError, UsageError
 from sitegen.model import Post, Register
 from sitegen.pipeline import Site, check, reload_post
@@ -27,12 +27,14 @@ def new_post(site: Site, title: str, author: str, on: str | None) -> Path:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
         raise UsageError(f'--date "{day}" must be a date such as 2026-11-20')
     base = site.root / POSTS_DIR / f"{day}-{nameless_slug(title, site.register)}"
+    folders = [base.with_name(f"{base.name}-{n}" if n > 1 else base.name) for n in range(1, 100)]
+    for taken in (f for f in folders if f.exists()):
+        if reload_title(site, taken) == title.strip():
+            raise RefusedError(
+                f"{taken.relative_to(site.root)} already exists: choose another title"
+            )
     # Titles that differ only in a name left out meet in one folder name: number the next.
-    folder = next(
-        f
-        for n in range(1, 1000)
-        if not (f := base.with_name(base.name + (f"-{n}" if n > 1 else ""))).exists()
-    )
+    folder = next(f for f in folders if not f.exists())
     post = frontmatter.Post(
         "Write your post here, in Markdown. Celebrate what the children did; "
         "no names unless their parents consented.\n",
@@ -55,6 +57,11 @@ def new_post(site: Site, title: str, author: str, on: str | None) -> Path:
     text = text.replace(f"date: '{day}'", f"date: {day}")
     write_atomically(folder / "index.md", text + "\n")
     return folder / "index.md"
+
+
+def reload_title(site: Site, folder: Path) -> str:
+    post = load_post(site.root, folder, site.config.tz, site.config.language)
+    return post.title.strip()
 
 
 def nameless_slug(title: str, register: Register) -> str:
