@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import string
 import unicodedata
 import urllib.parse
 from collections.abc import Iterator
@@ -21,8 +20,21 @@ DROPPED_CATEGORIES = frozenset({"Cf", "Cc", "Mn", "Me"})
 # "#WellDoneMia"), is read as its words: a space goes between an ASCII lower-case letter and
 # the capital after it. (Names are folded the same way: "McDonald" reads as "mc donald".)
 CAMEL = re.compile(r"([a-z])(?=[A-Z])")
-ASCII_LOWER = frozenset(string.ascii_lowercase)
-ASCII_UPPER = frozenset(string.ascii_uppercase)
+
+
+def camel_split(text: str) -> str:
+    """A space between a lower-case letter and the capital after it, in any script."""
+    if text.isascii():
+        return CAMEL.sub(r"\1 ", text)
+    out, previous = [], ""
+    for char in text:
+        if char.isupper() and previous.islower():
+            out.append(" ")
+        out.append(char)
+        previous = char
+    return "".join(out)
+
+
 # U+202E (right-to-left override) shows the Latin letters after it in reverse order, up to
 # U+202C (pop) or the end of the line: "\u202esenoJ aiM" is seen as "Mia Jones".
 RIGHT_TO_LEFT_OVERRIDE = "\u202e"
@@ -58,8 +70,11 @@ BREAKING_TAGS = re.compile(
     re.IGNORECASE,
 )
 MARKUP = re.compile(
-    r"<[^<>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);|(?:%[0-9a-fA-F]{2})+|[*_~`\\\[\]]"
+    # (a tag begins with an ASCII letter, "/", "!" or "?": anything else is text to a browser)
+    r"<[A-Za-z/!?][^<>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);|(?:%[0-9a-fA-F]{2})+"
+    r"|[*_~`\\\[\]]"
 )
+MARKS_AND_ESCAPES = re.compile(r"(?:%[0-9a-fA-F]{2})+|[*_~`\\\[\]]")  # MARKUP, less HTML
 # <https://example.com/Mia-Jones> and <mia.jones@example.com>: a reader sees what is inside.
 AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]*:[^<>\s]*|[^<>\s@]+@[^<>\s@]+)>\Z")
 # MARKUP's single characters: emphasis and link marks go, and an underscore is read as a
@@ -83,7 +98,9 @@ def confusables() -> dict[str, str]:
         ]
         if latin:
             same_case = [c for c in latin if c.isupper() == char.isupper()]
-            table[char] = (same_case or latin)[0]
+            target = (same_case or latin)[0]
+            # Unicode draws capital I and small l alike ("l"): a capital is an I to a reader.
+            table[char] = "I" if target == "l" and char.isupper() else target
     return table
 
 
@@ -103,7 +120,7 @@ def fold_char(char: str) -> str:
 @cache
 def fold(text: str) -> str:
     """Fold a short string (a name, an id) for comparison; whitespace runs become one space."""
-    text = CAMEL.sub(r"\1 ", text)
+    text = camel_split(text)
     if text.isascii() and text.isprintable():  # all the full fold does to such ASCII
         return " ".join(text.lower().split())
     return " ".join("".join(fold_char(c) for c in text).split())
@@ -124,16 +141,17 @@ class Folded:
         return self.offsets[min(index, len(self.offsets) - 1)] if self.offsets else 0
 
 
-def fold_markup(source: str) -> Folded:
+def fold_markup(source: str, markup: bool = True) -> Folded:
     """Fold Markdown/HTML text: tags, entities, percent-escapes and emphasis marks stop
-    hiding the words, and autolinks show theirs."""
+    hiding the words, and autolinks show theirs. Without `markup` (a title, a file name:
+    text shown as it is written), tags and entities stay as the characters they are."""
     chars: list[str] = []
     offsets: list[int] = []
     previous = [""]  # the last source character emitted (for "MiaJones")
 
     def emit(text: str, at: int) -> None:
         for char in text:
-            if char in ASCII_UPPER and previous[0] in ASCII_LOWER and chars and chars[-1] != " ":
+            if char.isupper() and previous[0].islower() and chars and chars[-1] != " ":
                 chars.append(" ")
                 offsets.append(at)
             previous[0] = char
@@ -146,19 +164,30 @@ def fold_markup(source: str) -> Folded:
                     chars.append(folded)
                     offsets.append(at)
 
+    # Invisible characters go first, so that none can break up the markup around a name
+    # ("&\u200bnbsp;" reads as "&nbsp;"); `origin` keeps each kept character's offset.
+    visible, origin = _visible(source)
     position = 0
-    for m in MARKUP.finditer(source):
+    for m in (MARKUP if markup else MARKS_AND_ESCAPES).finditer(visible):
         for i in range(position, m.start()):
-            emit(source[i], i)
+            emit(visible[i], origin[i])
         token = m.group(0)
         if token.startswith(("&", "%", "_")) or AUTOLINK.match(token):
-            emit(_unmark(m), m.start())
+            emit(_unmark(m), origin[m.start()])
         elif token.startswith("<") and BREAKING_TAGS.match(token):
-            emit(" ", m.start())
+            emit(" ", origin[m.start()])
         position = m.end()
-    for i in range(position, len(source)):
-        emit(source[i], i)
+    for i in range(position, len(visible)):
+        emit(visible[i], origin[i])
     return Folded("".join(chars), tuple(offsets))
+
+
+def _visible(source: str) -> tuple[str, list[int]]:
+    """The source without the characters folding drops, and each kept one's source offset."""
+    if source.isascii() and not ASCII_CONTROL.search(source):
+        return source, list(range(len(source)))
+    kept = [(i, c) for i, c in enumerate(source) if not dropped(c)]
+    return "".join(c for _, c in kept), [i for i, _ in kept]
 
 
 ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")  # (\t \n \v \f \r \x1c-\x1f are spaces)
@@ -201,14 +230,19 @@ SAFE_PUNCTUATION = dict.fromkeys(map(ord, "’‘“”–—•·«»£€§°�
 
 
 @lru_cache(maxsize=4096)  # each text of a post is scanned for names and for ids
-def fold_fast(source: str) -> str | None:
+def fold_fast(source: str, markup: bool = True) -> str | None:
     """The same folding as `fold_markup`, whole-string and without offsets, for a quick test;
     None when the text holds characters only the full fold is sure to treat right."""
-    if "<" in source or "&" in source or "%" in source:
+    if not source.isascii() or ASCII_CONTROL.search(source):
+        source = source.translate(DROP)  # (first, as fold_markup does)
+    if not markup:
+        unmarked = MARKS_AND_ESCAPES.sub(_unmark, source) if "%" in source else source
+        unmarked = unmarked.translate(MARKS)
+    elif "<" in source or "&" in source or "%" in source:
         unmarked = MARKUP.sub(_unmark, source)
     else:  # no tag, entity or escape: only marks, which go
         unmarked = source.translate(MARKS)
-    unmarked = CAMEL.sub(r"\1 ", unmarked)
+    unmarked = camel_split(unmarked)
     if unmarked.isascii() and (unmarked.isprintable() or not ASCII_CONTROL.search(unmarked)):
         return one_space(unmarked.lower())  # what the steps below do to such ASCII
     text = unicodedata.normalize("NFKC", unmarked).translate(DROP)
@@ -220,8 +254,9 @@ def fold_fast(source: str) -> str | None:
 
 
 # What may stand between the words of a name: spaces, line breaks, hyphens and dots (an
-# e-mail address, a URL), or nothing at all (#MiaJones).
-NAME_GAP = r"[\s.\-]*"
+# e-mail address, a URL), what looks like an HTML entity but is none (so is shown as it is:
+# "MIA&NBSP;JONES"), or nothing at all (#MiaJones).
+NAME_GAP = r"(?:[\s.\-]|&#?[a-z0-9]{1,8};)*"
 
 
 def name_pattern(name: str) -> str | None:

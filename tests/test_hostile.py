@@ -15,7 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from sitegen.text import fold, fold_markup, squashed
 from tests.conftest import REGISTER, REPO, SiteDir
 
 NOW = "2026-11-25T12:00"
@@ -442,3 +445,92 @@ def test_tags_are_words_and_case_or_width_make_one_tag(run, site) -> None:  # ty
     assert [p.name for p in (site.root / "build/site/tags").iterdir()] == ["art"]
     page = (site.root / "build/site/posts/p/index.html").read_text()
     assert page.count('href="/tags/art/"') == 1 or page.count("tags/art/") == 1
+
+
+# --- a property: a disguised name, in any string a post publishes, is found and never published
+
+FULL_NAMES = {"P1": "Mia Jones", "P2": "Osian Pritchard", "P4": "Tomos Bowen", "P6": "Siân Llŷr"}
+INVISIBLES = [
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\u00ad",
+    "\ufeff",
+    "\u2066",
+    "\u2069",
+    "\ufe0f",
+]
+LOOK_ALIKES = {
+    "a": "\u0430",
+    "o": "\u043e",
+    "i": "\u0456",
+    "e": "\u0435",
+    "M": "\u041c",
+    "T": "\u0422",
+}
+
+
+def shapes(name: str) -> list[str]:
+    first, last = name.split(" ", 1)
+    return [
+        name,
+        f"{first}\n{last}",
+        f"**{first}** {last}",
+        f"{first}&nbsp;{last}",
+        f"{first}{last}",
+        f"#{first}{last}",
+        f"#WellDone{first}{last}",
+        f"{first.lower()}.{last.lower()}@example.com",
+        f"<https://example.com/{first}-{last}>",
+        f"https://example.com/?who={first}%20{last}",
+        f"{first}_{last}",
+        "\u202e" + name[::-1] + "\u202c",
+    ]
+
+
+@st.composite
+def disguised(draw: st.DrawFn) -> tuple[str, str]:
+    pupil = draw(st.sampled_from(sorted(FULL_NAMES)))
+    text = draw(st.sampled_from(shapes(FULL_NAMES[pupil])))
+    chars = list(text)
+    for _ in range(draw(st.integers(0, 3))):  # invisible characters inside the words
+        at = draw(st.integers(1, max(1, len(chars) - 1)))
+        chars.insert(at, draw(st.sampled_from(INVISIBLES)))
+    if draw(st.booleans()):  # look-alike letters of other scripts
+        chars = [LOOK_ALIKES.get(c, c) if draw(st.booleans()) else c for c in chars]
+    if draw(st.booleans()):  # fullwidth forms
+        chars = [chr(ord(c) + 0xFEE0) if c.isascii() and c.isalpha() else c for c in chars]
+    if draw(st.booleans()):
+        chars = [c.upper() for c in chars]
+    return pupil, "".join(chars)
+
+
+FIELDS = ["title", "summary", "tag", "alt", "caption", "body"]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(case=disguised(), field=st.sampled_from(FIELDS))
+def test_a_disguised_name_anywhere_is_found_and_never_published(run, site, case, field) -> None:  # type: ignore[no-untyped-def]
+    pupil, text = case
+    image = {"file": "a.jpg", "alt": "The castle", "caption": "", "pupils": []}
+    meta: dict = {"title": "A day", "summary": "", "tags": ["trips"], "images": [image]}
+    if field == "tag":
+        meta["tags"] = ["trips", text]
+    elif field in ("alt", "caption"):
+        image[field] = f"Well done {text}"
+    elif field != "body":
+        meta[field] = f"Well done {text}"
+    body = f"Well done {text}!\n" if field == "body" else "A day.\n"
+    site.post("p", body=body, files={"a.jpg": "castle"}, **meta)
+    found = [f for f in findings(run, site) if f["code"] == "SG114"]
+    assert any(f["severity"] == "error" and f["pupil"] == pupil for f in found), (text, found)
+    assert approve(run, site, "p").code == 1
+    assert run(site, "build").code == 0
+    name = squashed(fold(FULL_NAMES[pupil]))
+    for path in (site.root / "build").rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".xml", ".json", ".txt", ".csv"):
+            published = fold_markup(path.read_text(encoding="utf-8", errors="replace")).text
+            assert name not in squashed(published), path

@@ -36,6 +36,13 @@ PIECES = st.sampled_from(
         "&amp;",
         "\u200b",
         "\u00ad",
+        "\u202e",
+        "\ufe0f",
+        "%20",
+        "%4a",
+        "<https://x.org/MiaJones>",
+        "aB",
+        "еM",
         "М",
         "\u0456",
         "а",
@@ -61,8 +68,9 @@ PIECES = st.sampled_from(
 @given(st.lists(st.one_of(PIECES, st.text(max_size=3)), max_size=12))
 def test_fast_fold_matches_offset_fold(parts: list[str]) -> None:
     text = "".join(parts)
-    quick = fold_fast(text)
-    assert quick is None or quick.strip() == fold_markup(text).text.strip()
+    for markup in (True, False):  # a body, and a text shown as written (a title)
+        quick = fold_fast(text, markup)
+        assert quick is None or quick.strip() == fold_markup(text, markup).text.strip()
 
 
 def test_quick_fold_covers_welsh_and_typography() -> None:
@@ -91,8 +99,9 @@ ASCII_PIECES = st.sampled_from(
 @given(st.lists(st.one_of(ASCII_PIECES, st.text(st.characters(max_codepoint=127))), max_size=12))
 def test_fast_fold_of_ascii_matches_offset_fold(parts: list[str]) -> None:
     text = "".join(parts)
-    quick = fold_fast(text)
-    assert quick is not None and quick.strip() == fold_markup(text).text.strip()
+    for markup in (True, False):
+        quick = fold_fast(text, markup)
+        assert quick is not None and quick.strip() == fold_markup(text, markup).text.strip()
 
 
 @settings(max_examples=500, deadline=None)

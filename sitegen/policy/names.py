@@ -183,11 +183,12 @@ def find_names(
     for label, text, line in text_fields(post) if fields is None else fields:
         if not text:
             continue
-        quick = fold_fast(text)
+        markup = label == "body"  # every other text is shown as it is written
+        quick = fold_fast(text, markup)
         if quick is not None and not index.find(Folded(quick, ()), tagged, welsh):
             continue  # the quick whole-string fold finds no name: no need to track offsets
         lines = Lines(text)
-        for m in index.find(fold_markup(text), tagged, welsh):
+        for m in index.find(fold_markup(text, markup), tagged, welsh):
             at = line + lines.index(m.start) if line else 0
             word = escape_unprintable(" ".join(text[m.start : m.end].split()))[:60]
             hits.append(NameHit(label, at, m.pupil.pupil_id, m.full, word, m.mutation))
@@ -245,13 +246,14 @@ def find_ids(post: Post, register: Register, fields: Fields | None = None) -> li
     ids = _id_pattern(tuple(register.pupils))
     findings = []
     for label, text, line in text_fields(post) if fields is None else fields:
-        quick = fold_fast(text) if text else None
-        folded = quick if quick is not None else (fold_markup(text).text if text else "")
+        markup = label == "body"
+        quick = fold_fast(text, markup) if text else None
+        folded = quick if quick is not None else (fold_markup(text, markup).text if text else "")
         for m in ids.finditer(folded):
             pupil = register.pupils.get(m.group(0))
             if pupil is None:
                 continue
-            offset = fold_markup(text).source_offset(m.start()) if quick is None else 0
+            offset = fold_markup(text, markup).source_offset(m.start()) if quick is None else 0
             at = (line + text.count("\n", 0, offset)) if line else None
             findings.append(
                 Finding(
@@ -310,9 +312,10 @@ def redact(
     others: list[Pupil],
     keep: Pupil | None,
     replacement: str = "[another pupil]",
+    markup: bool = False,
 ) -> str:
     """`text` with every other pupil's name replaced: full names always, first names of `others`."""
-    found = index.find(fold_markup(text), [*others, *([keep] if keep else [])])
+    found = index.find(fold_markup(text, markup), [*others, *([keep] if keep else [])])
     own = {(m.start, m.end) for m in found if keep and m.pupil.pupil_id == keep.pupil_id}
     spans = sorted({(m.start, m.end) for m in found} - own, reverse=True)
     limit = len(text)
