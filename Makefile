@@ -9,9 +9,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: build test check serve install clean bench lint system-deps bytecode
+.PHONY: build test check serve install clean bench lint system-deps build-deps bytecode
 
-build: $(STAMP) bytecode
+build: $(STAMP) build-deps bytecode
 	$(BIN)/sitegen build
 
 test: $(STAMP) system-deps $(AXE)
@@ -32,8 +32,12 @@ bench: $(STAMP) bytecode
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Debian packages, installed only when missing (as root, or with sudo; else the command to run)
+build-deps:
+	@bash .ci/system-deps build
+
 system-deps:
-	@bash .ci/system-deps
+	@bash .ci/system-deps test
 
 # An editable install leaves sitegen uncompiled, and where PYTHONDONTWRITEBYTECODE is set every
 # run compiles it again (a third of a one-post build): compile it as pip does for a wheel.

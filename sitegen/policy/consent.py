@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 from sitegen.config import Config
@@ -83,10 +84,15 @@ def check_consent(post: Post, config: Config, register: Register, today: date) -
         if pupil is not None and pupil_id.casefold() != pupil.pupil_id.casefold():
             # Matched only once look-alike letters are folded: a disguise, or a paste from
             # somewhere that will not match the register's own tools.
+            foreign = ", ".join(
+                f"{escape_unprintable(c)} is {unicodedata.name(c, 'an invisible character')}"
+                for c in dict.fromkeys(pupil_id)
+                if not c.isascii()
+            )
             add(
                 "SG110",
-                f"pupil id {escape_unprintable(pupil_id)} is written with a look-alike "
-                f"character: type it as {pupil.pupil_id}, as the register has it",
+                f"pupil id {escape_unprintable(pupil_id)} is written with look-alike "
+                f"characters ({foreign}): type it as {pupil.pupil_id}, as the register has it",
                 "pupils",
                 pupil=pupil.pupil_id,
             )
