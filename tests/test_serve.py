@@ -142,6 +142,18 @@ def test_sigterm_stops_cleanly(served) -> None:  # type: ignore[no-untyped-def]
     assert proc.wait(timeout=10) == 0
 
 
+def test_odd_request_paths_get_an_answer_not_a_traceback(served) -> None:  # type: ignore[no-untyped-def]
+    _, url, proc = served
+    for path in ("%00", "a%00b.html", "%0a", "posts/%00/", "..%2f..%2fsite.toml"):
+        status, _ = fetch(url + path)
+        assert status in (400, 404), (path, status)
+    assert fetch(url)[0] == 200  # still serving
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
+    output = proc.stdout.read() if proc.stdout else ""
+    assert "Traceback" not in output, output
+
+
 def test_busy_port_is_a_clear_error(site: SiteDir) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
