@@ -14,6 +14,7 @@ import yaml
 
 from sitegen.cache import read_file
 from sitegen.files import MAX_TEXT_BYTES, UnsafeFile
+from sitegen.markup import body_problem
 from sitegen.model import Approval, Finding, ImageRef, Post
 from sitegen.text import fold_id, slugify
 
@@ -106,6 +107,12 @@ def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") 
     header = "\n".join(lines[1:end])
     body = "\n".join(lines[end + 1 :])
     body_line = end + 2
+    if (problem := body_problem(body)) is not None:
+        # Never handed to Markdown (it could take minutes, and stall every other post): the
+        # post is shown as plain text in the preview, and cannot be published as it is.
+        findings.append(
+            Finding("SG100", "error", f"the text cannot be published: {problem}", rel, body_line)
+        )
 
     key_lines: dict[str, int] = {}
     plain = _parse_plain(header)

@@ -79,9 +79,34 @@ def compose(
     budget = export.max_chars - fixed
     # URLs inside the text also count as link_chars: shrink until the whole fits.
     text = _cut(main, budget)
-    while counted_length(text, export.link_chars) > budget and text:
-        text = _cut(text, len(text) - 1 - (counted_length(text, export.link_chars) - budget))
+    for _ in range(SHRINKS):
+        over = counted_length(text, export.link_chars) - budget
+        if over <= 0 or not text:
+            break
+        text = _cut(text, len(text) - 1 - over)
+    else:
+        if counted_length(text, export.link_chars) > budget:
+            text = _longest_fit(main, budget, export.link_chars)
     return (text + separator + tail_text).strip()
+
+
+# Rounds of shrinking by what is over. A round takes off at least one character but may take
+# off no more: a cut inside a long link leaves it counted as link_chars all the same, and a
+# text of many short links and one long one (60,000 characters for Facebook) took a round for
+# each character of it. After these rounds the cut is found by halving instead.
+SHRINKS = 8
+
+
+def _longest_fit(main: str, budget: int, link_chars: int | None) -> str:
+    """`main` cut at the longest length (found by halving) whose cut fits `budget`."""
+    low, high = 0, budget  # a cut at `low` fits (the empty text does)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if counted_length(_cut(main, middle), link_chars) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return _cut(main, low)
 
 
 class ExportRow(NamedTuple):

@@ -151,8 +151,10 @@ class _InlineByNeed(markdown.treeprocessors.InlineProcessor):
         while patternIndex < len(patterns):
             needed = needs[patternIndex]
             if needed is not None:
+                # Looked for from `start` only, where the pattern's search begins: from 0, a
+                # text of thousands of matches (a run of `\\`) was read again after each one.
                 for need in needed:
-                    if need in data:
+                    if data.find(need, start) >= 0:
                         break
                 else:
                     patternIndex += 1
@@ -291,10 +293,122 @@ def convert(body: str) -> str:
     return md.reset().convert(body)
 
 
+# What a body may ask of Python-Markdown. A school's post is under 20,000 characters, nests a
+# list or a quote three or four deep, and has a few dozen links: these bounds are ten times
+# that and more, and keep the worst body within about a second of Markdown's time (measured
+# by `python -m bench.hostile_text`). A body past one is not handed to Markdown at all.
+MAX_BODY_CHARS = 200_000
+MAX_NESTING = 20  # `>` markers and list indents (4 columns) in front of a line
+# Markdown's work that grows with a count times the length of the text it sits in (see
+# body_problem), as that product:
+MAX_LINK_WORK = 2_000_000  # `[` x its paragraph
+MAX_INLINE_WORK = 2_000_000_000  # marks (`*` `_` `` ` `` `\` `&` `<` `[`) x their paragraph
+MAX_LINE_WORK = 2_000_000_000  # lines x their block
+MAX_TAG_WORK = 20_000_000  # HTML tags (`<` and a letter) x the body
+
+BLANK_LINE = re.compile(r"\n[ \t]*\n")  # (what ends a paragraph, once \r is \n)
+UL_ITEM = re.compile(r" {0,3}[*+-][ \t]")  # a line that is a list item, as sane_lists reads it
+OL_ITEM = re.compile(r" {0,3}\d+\.[ \t]")
+TAG_START = re.compile(r"<[A-Za-z]")
+MARKS = ("*", "_", "`", "\\", "&", "<", "[", "  \n")
+NESTED_LINE = re.compile(r"^(?=[ \t>])([ \t]*)((?:>[ \t]*)*)", re.MULTILINE)
+LIST_MARKER = re.compile(r"(?:[*+-]|\d+[.)])[ \t]")
+
+
+def _text_runs(block: str) -> list[str]:
+    """The texts Python-Markdown's inline step takes from a block: the block (a paragraph),
+    or, for a block all of whose lines are items of one list, each line. (Any other block is
+    taken as one: never less than Markdown's own texts, so never less than its work.)"""
+    if "\n" not in block:
+        return [block]
+    lines = block.strip("\n").split("\n")  # (the body's first and last blocks may end so)
+    if all(map(UL_ITEM.match, lines)) or all(map(OL_ITEM.match, lines)):
+        return lines
+    return [block]
+
+
+def nesting(body: str) -> int:
+    """The deepest line's `>` markers and list indents (4 columns each, a tab 4)."""
+    deepest = 0
+    for m in NESTED_LINE.finditer(body):
+        indent, quotes = m.group(1), m.group(2).count(">")
+        if quotes or LIST_MARKER.match(body, m.end()):
+            columns = len(indent) + 3 * indent.count("\t")
+            deepest = max(deepest, quotes + columns // 4)
+    return deepest
+
+
+def body_problem(body: str) -> str | None:
+    """Why this body must not be handed to Python-Markdown, in plain words; None when it may.
+
+    Python-Markdown's time grows with the square of some inputs, and one draft made so stalls
+    every command: a paragraph's text is read again for each `[` in it (a link's brackets and
+    address are looked for from each one), and copied again for each inline mark it matches;
+    a block is handed back whole after each header or rule line split from it; and each HTML
+    tag left open is read on to the end of the post. Each is bounded here by that count times
+    the length of the text it sits in, counted in one pass (str.count and split)."""
+    size = len(body)
+    if size > MAX_BODY_CHARS:
+        return (
+            f"the text is {size:,} characters long: a post's text may be at most "
+            f"{MAX_BODY_CHARS:,} characters (split it into several posts)"
+        )
+    depth = nesting(body)
+    if depth > MAX_NESTING:
+        return (
+            f"lists or quotes (>) are nested {depth} deep: at most {MAX_NESTING} levels are allowed"
+        )
+    tags = len(TAG_START.findall(body))
+    if tags * size > MAX_TAG_WORK:
+        return (
+            f"the text holds {tags:,} HTML tags (< followed by a letter) in {size:,} "
+            "characters: converting it would take too long; write it in Markdown, or "
+            "shorten it"
+        )
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    links = marks = lines = 0
+    for block in BLANK_LINE.split(text):
+        if not block:
+            continue  # (between blank lines: many of them cost the loop, not Markdown)
+        lines += block.count("\n") * len(block)
+        for run in _text_runs(block):
+            links += run.count("[") * len(run)
+            marks += sum(run.count(m) for m in MARKS) * len(run)
+    if links > MAX_LINK_WORK:
+        return (
+            "a paragraph holds too many [ for its length (links, images or stray brackets): "
+            "converting it would take too long; put blank lines between the links, or remove "
+            "the stray brackets"
+        )
+    if marks > MAX_INLINE_WORK:
+        return (
+            "a paragraph holds too many Markdown marks (* _ ` \\ & < [) for its length: "
+            "converting it would take too long; put blank lines between paragraphs"
+        )
+    if lines > MAX_LINE_WORK:
+        return (
+            "a block of text has too many lines without a blank line between them: "
+            "converting it would take too long; put blank lines between paragraphs"
+        )
+    return None
+
+
+def plain_html(body: str) -> str:
+    """A body that `body_problem` refuses, as HTML without Markdown: its paragraphs escaped."""
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(
+        f"<p>{html.escape(block.strip())}</p>" for block in BLANK_LINE.split(text) if block.strip()
+    )
+
+
 @lru_cache(maxsize=8192)
 def markdown_to_html(body: str) -> str:
     """Python-Markdown's HTML, unsanitized: only for checking and for `sanitize`. The last
-    bodies are remembered, since check, render and export all need the same HTML."""
+    bodies are remembered, since check, render and export all need the same HTML. A body that
+    `body_problem` refuses is never handed to Markdown (it could take minutes): its text is
+    given back escaped, in paragraphs."""
+    if body_problem(body) is not None:
+        return plain_html(body)
     return smarten(convert(body))
 
 
@@ -323,7 +437,12 @@ def _may_smarten(text: str) -> bool:
 
 
 def smarten(html_text: str) -> str:
-    parts = TAG_OR_TEXT.split(html_text)
+    # No tag starts after the last ">": that tail is text, split off first. (Raw HTML that a
+    # post passes through may hold a "<" never closed: TAG_OR_TEXT would read from each such
+    # "<" to the end of the text and fail, over and over.)
+    end = html_text.rfind(">") + 1
+    parts = TAG_OR_TEXT.split(html_text[:end])
+    parts[-1] += html_text[end:]
     literal = 0  # inside <code> or <pre>
     for i, part in enumerate(parts):
         if i % 2:  # a tag

@@ -340,7 +340,34 @@ def test_an_index_md_that_is_a_pipe_is_a_finding(site) -> None:  # type: ignore[
     assert post["findings"][0]["code"] == "SG100" and "pipe" in post["findings"][0]["message"]
 
 
-# --- 8. commands over many posts ------------------------------------------------------------
+# --- 8. quadratic text, and commands over many posts -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[a](" * 25_000,  # Python-Markdown reads on to the paragraph's end for each
+        '<a href="' * 12_000,
+        "Mia Jones, " * 10_000,  # thousands of names in one text
+        "x" * 250_000,
+    ],
+    ids=["unclosed-links", "unclosed-tags", "many-names", "too-long"],
+)
+def test_a_hostile_body_gets_a_finding_and_stalls_no_other_post(site, body: str) -> None:  # type: ignore[no-untyped-def]
+    """In processes of their own with a time limit: a stall fails the test, not the suite."""
+    site.post("p", body=body)
+    site.post("good", title="A good day")
+    command = [sys.executable, "-m", "sitegen", "--site", str(site.root), "--now", NOW]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    checked = subprocess.run(
+        [*command, "check", "--json"], capture_output=True, text=True, timeout=60, env=env
+    )
+    (post,) = [p for p in json.loads(checked.stdout)["posts"] if p["slug"] == "p"]
+    assert any(f["code"] in ("SG100", "SG114") for f in post["findings"]), post["findings"][:3]
+    for step in (["approve", "good", "--by", "head"], ["build"]):
+        done = subprocess.run([*command, *step], capture_output=True, timeout=60, env=env)
+        assert done.returncode == 0, done.stderr
+    assert (site.root / "build/site/posts/good/index.html").exists()
 
 
 def test_approving_many_posts_reads_the_log_once(run, site, monkeypatch) -> None:  # type: ignore[no-untyped-def]

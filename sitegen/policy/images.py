@@ -37,17 +37,26 @@ def resolve_image(post: Post, ref: ImageRef) -> Path | str:
     return problem or path
 
 
-BODY_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*\bsrc=[\"']?([^\"'\s>]+)", re.I)
+# ![alt](file), brackets in the alt text nested at most one deep (as Markdown reads them), or
+# <img ... src=file>. Neither part reads past the next "[" or "<" it cannot use: a try from
+# each of thousands of "![" or "<img" never closed would read on to the end of the body.
+BODY_IMAGE = re.compile(
+    r"!\[[^\[\]]*+(?:\[[^\[\]]*+\][^\[\]]*+)*+\]\(\s*<?([^)\s>]+)"
+    r"|<img\b[^<>]*\bsrc=[\"']?([^\"'\s>]+)",
+    re.I,
+)
 
 
 def check_image_refs(post: Post) -> list[Finding]:
     findings: list[Finding] = []
     listed = {ref.file for ref in post.images}
+    line, counted = post.body_line, 0  # lines counted up to `counted` (matches come in order)
     for match in BODY_IMAGE.finditer(post.body):
         src = match.group(1) or match.group(2)
         if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src in listed:
             continue  # a web address (SG130 judges its scheme), or a listed image
-        line = post.body_line + post.body.count("\n", 0, match.start())
+        line += post.body.count("\n", counted, match.start())
+        counted = match.start()
         findings.append(
             Finding(
                 "SG120",

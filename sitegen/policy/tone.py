@@ -144,8 +144,20 @@ DISPARAGING = {
 }
 # A sentence ends at . ! or ? and the spaces after it (a lookbehind would be tried at every
 # character). Markdown's marks, link addresses and tags are noise, matched within a line.
+# A tag holds no "<", and a link address no "(" but in pairs (Wikipedia's "Foo_(bar)"): a try
+# from a "<" or "(" never closed then stops at the next one, instead of reading on to the end
+# of the line, once for each of thousands ("<a <a <a ...").
 SENTENCE_END = re.compile(r"[.!?]\s+")
-MARKDOWN_NOISE = re.compile(r"[#*_>`~\[\]]|\([^\S\n]*https?://[^)\n]*\)|!\[|<[^>\n]+>")
+MARKDOWN_NOISE = re.compile(
+    r"[#*_>`~\[\]]"
+    r"|\([^\S\n]*https?://[^()\n]*+(?:\([^()\n]*+\)[^()\n]*+)*+\)"
+    r"|!\["
+    r"|<[^<>\n]+>"
+)
+# VADER's time grows with the square of a sentence's words (it copies the sentence for each
+# word): a longer "sentence" (a line without a full stop, a title of thousands of words) is
+# scored in parts of this many words. A school's sentences are far shorter.
+MAX_SENTENCE_WORDS = 100
 
 
 @cache
@@ -199,7 +211,16 @@ def sentences(post: Post) -> list[tuple[str, int]]:
             start = end.end()
         if part := clean[start:].strip():
             out.append((part, post.body_line + offset))
-    return out
+    return [(part, line) for text, line in out for part in _bounded(text)]
+
+
+def _bounded(sentence: str) -> list[str]:
+    """The sentence, or its parts of at most MAX_SENTENCE_WORDS words when it is longer."""
+    words = sentence.split()
+    if len(words) <= MAX_SENTENCE_WORDS:
+        return [sentence]
+    step = MAX_SENTENCE_WORDS
+    return [" ".join(words[i : i + step]) for i in range(0, len(words), step)]
 
 
 @cache
