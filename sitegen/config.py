@@ -24,6 +24,10 @@ class ExportConfig:
     max_images: int
     link_chars: int | None = None
     requires_image: bool = False
+    # Where the website post's address goes: "text" (at the end of the text), "bio" (a
+    # line saying the link is in the profile: Instagram does not link a URL in a caption)
+    # or "none".
+    link: str = "text"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,11 @@ class Config:
     image_quality: int
     max_pixels: int
     exports: dict[str, ExportConfig] = field(default_factory=dict)
+    languages: tuple[str, ...] = ("en",)  # the site's languages, the first at the root
+    school_url: str | None = None  # the school's main website, shown on every page
+    contact_email: str | None = None
+    logo: str | None = None  # a file in templates/static/
+    unknown_device: str = "error"  # SG127's severity: "error" or "warning"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -60,7 +69,14 @@ class Config:
 
     def export_for(self, platform: str) -> ExportConfig:
         """The platform's [exports.P] table, or generous limits when it has none."""
-        return self.exports.get(platform) or ExportConfig(platform, max_chars=5000, max_images=10)
+        return self.exports.get(platform) or ExportConfig(
+            platform, max_chars=5000, max_images=10, link=default_link(platform)
+        )
+
+
+def default_link(platform: str) -> str:
+    """Instagram shows a URL in a caption as plain text, never as a link: "link in bio"."""
+    return "bio" if platform == "instagram" else "text"
 
 
 # A key's spec: (expected type name, checker returning an error text or None, default).
@@ -142,6 +158,30 @@ def _authors(v: Any) -> str | None:
     return None
 
 
+def _languages(v: Any) -> str | None:
+    if not isinstance(v, list) or not v or not all(x in ("en", "cy") for x in v):
+        return 'must be a list of "en" and "cy", for example ["cy", "en"]'
+    return "names a language twice" if len(set(v)) != len(v) else None
+
+
+def _optional_url(v: Any) -> str | None:
+    if not isinstance(v, str) or not re.match(r"^https?://[^/\s]+(/\S*)?$", v):
+        return 'must be an absolute http(s) address, for example "https://www.example.sch.uk/"'
+    return None
+
+
+def _email(v: Any) -> str | None:
+    if not isinstance(v, str) or not re.fullmatch(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+", v):
+        return 'must be an e-mail address, for example "admin@example.sch.uk"'
+    return None
+
+
+def _static_file(v: Any) -> str | None:
+    if not isinstance(v, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", v):
+        return 'must be a file name in templates/static/, for example "logo.png"'
+    return None
+
+
 def _slug_list(v: Any) -> str | None:
     if _str_list(v):
         return "must be a list of strings"
@@ -157,6 +197,10 @@ SCHEMA: dict[str, dict[str, tuple[Check, Any]]] = {
         "timezone": (_timezone, "Europe/London"),
         "per_page": (_is_int(1, 1000), 10),
         "authors": (_authors, {}),
+        "languages": (_languages, None),
+        "school_url": (_optional_url, None),
+        "contact_email": (_email, None),
+        "logo": (_static_file, None),
     },
     "policy": {
         "leaders": (_str_list, REQUIRED),
@@ -167,6 +211,7 @@ SCHEMA: dict[str, dict[str, tuple[Check, Any]]] = {
         "tone_threshold": (_is_float, -0.05),
         "ocr": (_one_of(*SWITCH), "auto"),
         "faces": (_one_of(*SWITCH), "auto"),
+        "unknown_device": (_one_of("error", "warning"), "error"),
     },
     "images": {
         "widths": (_int_list, [480, 960, 1600]),
@@ -179,6 +224,7 @@ EXPORT_SCHEMA: dict[str, tuple[Check, Any]] = {
     "max_images": (_is_int(0), REQUIRED),
     "link_chars": (_is_int(1), None),
     "requires_image": (_is_bool, False),
+    "link": (_one_of("text", "bio", "none"), None),
 }
 
 
@@ -277,14 +323,28 @@ def parse_config(
             continue
         v = validate(f"exports.{platform}", table, EXPORT_SCHEMA)
         if all(k in v for k in ("max_chars", "max_images")):
-            exports[platform] = ExportConfig(platform, **v)
+            exports[platform] = ExportConfig(
+                platform, **{**v, "link": v.get("link") or default_link(platform)}
+            )
+
+    site = values["site"]
+    languages = site.get("languages") or [site.get("language")]
+    if isinstance(site.get("languages"), list) and site.get("language") not in site["languages"]:
+        problems.append(
+            ("site.languages", f'must include site.language ("{site.get("language")}")')
+        )
+    if (
+        isinstance(site.get("logo"), str)
+        and not (root / "templates/static" / site["logo"]).is_file()
+    ):
+        problems.append(("site.logo", f'"{site["logo"]}" is not a file in templates/static/'))
 
     if problems:
         raise ConfigError(
             "\n".join(f"{_where(line_of(k))}: {k} {e}" for k, e in problems), key=problems[0][0]
         )
 
-    site, policy, images = values["site"], values["policy"], values["images"]
+    policy, images = values["policy"], values["images"]
     return Config(
         root=root,
         title=site["title"],
@@ -305,6 +365,11 @@ def parse_config(
         image_quality=images["quality"],
         max_pixels=images["max_pixels"],
         exports=exports,
+        languages=tuple(languages),
+        school_url=site["school_url"],
+        contact_email=site["contact_email"],
+        logo=site["logo"],
+        unknown_device=policy["unknown_device"],
     )
 
 

@@ -30,6 +30,7 @@ KNOWN = (
     "platforms",
     "audience",
     "lang",
+    "translation",
     "pupils",
     "named",
     "images",
@@ -442,6 +443,13 @@ def _typed(
     lang = choice("lang", ("en", "cy"), default_lang)
     status = choice("status", STATUSES, "draft")
     author, summary, tags = text("author"), text("summary"), _tags(meta.get("tags"), bad)
+    translation = text("translation").strip()
+    if translation and not SLUG.fullmatch(translation):
+        bad(
+            "translation",
+            f'"translation" must name a post folder, such as 2026-11-20-trip (got "{translation}")',
+        )
+        translation = ""
     return Post(
         slug=slug,
         folder=folder,
@@ -459,6 +467,7 @@ def _typed(
         platforms=platforms,
         audience=audience,
         lang=lang,
+        translation=translation,
         pupils=pupils,
         named=named,
         images=images,

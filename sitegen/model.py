@@ -111,6 +111,7 @@ class Post:
     platforms: tuple[str, ...] = ()
     audience: str = "public"
     lang: str = "en"
+    translation: str = ""  # the slug of the same post in the other language, or ""
     pupils: tuple[str, ...] = ()
     named: tuple[str, ...] = ()
     images: tuple[ImageRef, ...] = ()
