@@ -144,9 +144,11 @@ def cmd_new(args: argparse.Namespace, root: Path) -> int:
     path = new_post(site, args.title, args.author, args.date)
     out.print(f"created {escape(str(path.relative_to(root)))}")
     if args.author not in site.config.authors:
+        known = ", ".join(sorted(site.config.authors)) or "none yet"
         out.print(
-            f"[yellow]note:[/] {escape(args.author)} has no display name in [site.authors] "
-            "in site.toml, so no author is shown on the site"
+            f"[yellow]note:[/] {escape(f'“{args.author}” is not a username in [site.authors]')}"
+            f" in site.toml {escape(f'(known: {known})')}, so the post shows no author "
+            "(warning SG103): fix the username in the post, or ask for it to be added"
         )
     out.print(
         f"next: add your text, pupils and images, then run `sitegen check {path.parent.name}`"

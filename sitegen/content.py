@@ -412,9 +412,7 @@ def _typed(
             return default
         return value
 
-    title = text("title")
-    if "title" in meta and not title.strip():
-        bad("title", "title must not be empty")
+    title = text("title")  # (an empty one is SG102: the post is not written yet)
     post_date = None
     if "date" in meta:
         post_date = parse_post_date(meta["date"], tz)

@@ -16,6 +16,7 @@ from sitegen.errors import RefusedError, UsageError
 from sitegen.model import Post, Register
 from sitegen.pipeline import Site, check, reload_post
 from sitegen.policy import Checked, check_post
+from sitegen.policy.writing import PLACEHOLDER
 from sitegen.text import fold, fold_id, slugify, squashed
 
 
@@ -36,8 +37,7 @@ def new_post(site: Site, title: str, author: str, on: str | None) -> Path:
     # Titles that differ only in a name left out meet in one folder name: number the next.
     folder = next(f for f in folders if not f.exists())
     post = frontmatter.Post(
-        "Write your post here, in Markdown. Celebrate what the children did; "
-        "no names unless their parents consented.\n",
+        PLACEHOLDER + "\n",
         title=title.strip(),
         date=day,
         author=author,

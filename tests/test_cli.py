@@ -22,8 +22,10 @@ def test_new_check_submit_approve_as_a_new_user(run, site):  # type: ignore[no-u
         assert key in meta
     assert meta["status"] == "draft"
 
+    # Untouched, the template is not a post: it can be neither submitted nor approved.
     check = run(site, "check", "2026-11-25-year-4-visit-castell-coch")
-    assert check.code == 0 and "0 error(s)" in check.out
+    assert check.code == 1 and "SG102" in check.out and "Write your post here" in check.out
+    assert run(site, "approve", "2026-11-25-year-4-visit-castell-coch", "--by", "head").code == 1
 
     # The member of staff names a child by mistake; check says where.
     index.write_text(index.read_text().replace("Write your post here", "Mia Jones wrote this"))

@@ -103,7 +103,7 @@ def test_bad_slug_and_duplicate_key(run, site):  # type: ignore[no-untyped-def]
     assert "SG100" in codes(run, site, "Bad_Slug")
     site.post(
         "dup",
-        raw="---\ntitle: a\ntitle: b\ndate: 2026-11-20\nauthor: x\n"
+        raw="---\ntitle: a\ntitle: b\ndate: 2026-11-20\nauthor: jjones\n"
         "platforms: [website]\npupils: []\n---\nHi\n",
     )
     (f,) = findings(run, site, "dup")
@@ -273,7 +273,9 @@ def test_a_pupil_id_written_with_a_look_alike_letter_is_refused(run, site):  # t
     site.post("p", pupils=["р1"], platforms=["website"])
     result = run(site, "check", "--json")
     (finding,) = [f for f in result.json()["posts"][0]["findings"] if f["code"] == "SG110"]
-    assert "CYRILLIC SMALL LETTER ER" in finding["message"] and "type it as P1" in finding["message"]
+    assert (
+        "CYRILLIC SMALL LETTER ER" in finding["message"] and "type it as P1" in finding["message"]
+    )
     site.post("p", pupils=["p1"], platforms=["website"])  # case is not a disguise
     assert "SG110" not in codes(run, site)
 
@@ -571,3 +573,32 @@ def test_impossible_date_and_control_characters(run, site):  # type: ignore[no-u
     assert f["code"] == "SG100" and f["line"] == 3
     site.post("p", images=[{"file": "a\0.jpg", "alt": "A picture"}])
     assert "SG120" in codes(run, site)
+
+
+# --- SG102 a post not written yet, SG103 an author without a display name ------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"title": ""}, "the title is empty"),
+        ({"title": "   "}, "the title is empty"),
+        ({"body": "\n\n"}, "no text"),
+        ({"body": "Write your post here, in Markdown.\n"}, "sitegen new"),
+    ],
+)
+def test_sg102_a_post_not_written_yet(run, site, change, expected) -> None:  # type: ignore[no-untyped-def]
+    body = change.pop("body", "A wonderful day.\n")
+    site.post("p", body=body, **change)
+    found = [f for f in findings(run, site) if f["code"] == "SG102"]
+    assert [f["severity"] for f in found] == ["error"] and expected in found[0]["message"]
+    assert run(site, "approve", "p", "--by", "head").code == 1
+
+
+def test_sg103_an_author_without_a_display_name(run, site) -> None:  # type: ignore[no-untyped-def]
+    site.post("p", author="jjone")
+    (finding,) = findings(run, site)
+    assert finding["code"] == "SG103" and finding["severity"] == "warning"
+    assert "jjone" in finding["message"] and "jjones" in finding["message"]  # the known ones
+    site.post("p", author="jjones")
+    assert findings(run, site) == []

@@ -26,6 +26,7 @@ from sitegen.policy.names import (
 )
 from sitegen.policy.photos import check_photos, check_vision
 from sitegen.policy.tone import Worst, judge_tone, worst_sentence
+from sitegen.policy.writing import check_writing
 from sitegen.vision import Tools
 
 SEVERITY = {
@@ -223,6 +224,7 @@ def judge(analysis: Analysis, ctx: Context, facts: dict[str, ImageFacts] | None 
     post, digest = analysis.post, analysis.digest
     findings = list(post.load_findings)
     if post.meta is not None:
+        findings += check_writing(post, ctx.config)
         findings += check_consent(post, ctx.config, ctx.register, ctx.today)
         findings += judge_names(post, analysis.names, ctx.register, ctx.today)
         findings += analysis.ids

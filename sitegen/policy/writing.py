@@ -1,0 +1,45 @@
+"""What staff must still write (SG102) and who signs it (SG103): nothing left as `new` made it."""
+
+from __future__ import annotations
+
+from sitegen.config import Config
+from sitegen.model import Finding, Post
+
+# The text `sitegen new` puts where the post goes: a post that still holds it was never
+# written, whatever else it says.
+PLACEHOLDER = (
+    "Write your post here, in Markdown. Celebrate what the children did; "
+    "no names unless their parents consented."
+)
+PLACEHOLDER_START = PLACEHOLDER.split(",")[0]  # (found even when the rest was edited)
+
+
+def check_writing(post: Post, config: Config) -> list[Finding]:
+    findings = []
+
+    def add(code: str, severity: str, message: str, line: int | None) -> None:
+        findings.append(Finding(code, severity, message, post.path, line))  # type: ignore[arg-type]
+
+    if not post.title.strip():
+        add("SG102", "error", "the title is empty: give the post a title", post.line_of("title"))
+    if not post.body.strip():
+        add("SG102", "error", "the post has no text: write it under the --- line", post.body_line)
+    elif PLACEHOLDER_START in post.body:
+        line = post.body_line + post.body[: post.body.index(PLACEHOLDER_START)].count("\n")
+        add(
+            "SG102",
+            "error",
+            "the post still holds the text `sitegen new` wrote (“Write your post here…”): "
+            "replace it with the post",
+            line,
+        )
+    if post.author and post.author not in config.authors:
+        known = ", ".join(sorted(config.authors)) or "none yet"
+        add(
+            "SG103",
+            "warning",
+            f"the author “{post.author}” has no display name in [site.authors] in site.toml "
+            f"(known: {known}), so no author is shown: add one, or fix the username",
+            post.line_of("author"),
+        )
+    return findings
