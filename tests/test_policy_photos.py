@@ -74,3 +74,38 @@ def test_facts_are_cached_by_content(run, site, monkeypatch):  # type: ignore[no
     assert len(entries) == 1
     entries[0].write_text("{broken")  # a corrupt entry is ignored, never trusted
     assert "SG124" in run(site, "check").out
+
+
+def test_an_unknown_device_blocks_unless_the_school_accepts_the_risk(run, site):  # type: ignore[no-untyped-def]
+    """A photo without a camera make or model (a messaging app, a screenshot) may come from
+    any phone: SG127 is an error, unless policy.unknown_device = "warning"."""
+    post_with(site, "orientation_landscape_6.jpg")
+    (f,) = run(site, "check", "--json").json()["posts"][0]["findings"]
+    assert (f["code"], f["severity"]) == ("SG127", "error")
+    assert "messaging apps" in f["message"] and "Canon EOS 40D" in f["message"]
+    assert run(site, "approve", "p", "--by", "head").code == 1
+    toml = (site.root / "site.toml").read_text()
+    site.config(toml.replace('faces = "off"', 'faces = "off"\nunknown_device = "warning"'))
+    (f,) = run(site, "check", "--json").json()["posts"][0]["findings"]
+    assert (f["code"], f["severity"]) == ("SG127", "warning")
+
+
+def test_an_unapproved_device_says_what_to_do(run, site):  # type: ignore[no-untyped-def]
+    post_with(site, "Nikon_D70.jpg")
+    (f,) = [
+        f
+        for f in run(site, "check", "--json").json()["posts"][0]["findings"]
+        if f["code"] == "SG123"
+    ]
+    assert "NIKON D70" in f["message"] and "school device (Canon EOS 40D)" in f["message"]
+    assert "ask a leader to add this one to policy.approved_devices" in f["message"]
+
+
+def test_a_photo_narrower_than_the_smallest_width_is_a_warning(run, site):  # type: ignore[no-untyped-def]
+    """The test site's smallest width is 480: a 300-pixel photo would be stretched."""
+    from imagegen import save_photo  # type: ignore[import-not-found]
+
+    save_photo(site.root / "content/posts/p/small.jpg", "castle", size=(300, 200))
+    site.post("p", images=[{"file": "small.jpg", "alt": "The castle", "pupils": []}])
+    (f,) = run(site, "check", "--json").json()["posts"][0]["findings"]
+    assert (f["code"], f["severity"]) == ("SG129", "warning") and "300 pixels" in f["message"]

@@ -30,14 +30,19 @@ def _judge(ref: ImageRef, fact: ImageFacts, config: Config) -> list[tuple[str, S
     if fact.error:
         return [("SG121", "error", fact.error)]
     out: list[tuple[str, Severity, str]] = []
+    devices = ", ".join(config.approved_devices)
     if config.approved_devices:
         if not (fact.make or fact.model):
+            # A photo sent through a messaging app, or a screenshot, has lost its camera: it
+            # may come from any phone. An error, unless the school accepts that risk.
+            severity: Severity = "warning" if config.unknown_device == "warning" else "error"
             out.append(
                 (
                     "SG127",
-                    "warning",
-                    "has no camera make or model, so its device is "
-                    "unknown: use a school or approved device",
+                    severity,
+                    "has no camera make or model (messaging apps and screenshots remove them), "
+                    "so its device is unknown: copy the original from the school device "
+                    f"({devices})",
                 )
             )
         elif not device_approved(fact.make, fact.model, config.approved_devices):
@@ -46,12 +51,23 @@ def _judge(ref: ImageRef, fact: ImageFacts, config: Config) -> list[tuple[str, S
                     "SG123",
                     "error",
                     f'was taken on "{device_name(fact.make, fact.model)}", which is not an '
-                    f"approved device ({', '.join(config.approved_devices)})",
+                    f"approved device: take the photo on a school device ({devices}), or ask a "
+                    "leader to add this one to policy.approved_devices in site.toml",
                 )
             )
     if fact.personal:
         out.append(
             ("SG124", "warning", f"carries {', '.join(fact.personal)}: it is removed on publish")
+        )
+    smallest = min(config.image_widths)
+    if fact.width < smallest:
+        out.append(
+            (
+                "SG129",
+                "warning",
+                f"is only {fact.width} pixels wide, narrower than the smallest size the site "
+                f"shows ({smallest}): it will look small and blurred; use a larger photo",
+            )
         )
     return out
 
