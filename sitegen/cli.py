@@ -240,9 +240,23 @@ def cmd_approve(args: argparse.Namespace, root: Path) -> int:
     return POLICY if refused else OK
 
 
+# What `status` shows first: what waits for a leader, then what waits for its author.
+STATUS_GROUPS = (
+    ("submitted", "waiting for a leader's approval"),
+    ("stale", "edited since approval: waiting for a leader to approve the edit"),
+    ("blocked", "approved, but blocked now: see `sitegen check`"),
+    ("draft", "drafts"),
+    ("approved", "approved"),
+)
+
+
 def cmd_status(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
-    results = check(site)
+    order = [status for status, _ in STATUS_GROUPS]
+    results = sorted(
+        check(site),
+        key=lambda c: (order.index(c.status) if c.status in order else len(order), c.post.slug),
+    )
     rows = [
         {
             "slug": c.post.slug,
@@ -250,6 +264,8 @@ def cmd_status(args: argparse.Namespace, root: Path) -> int:
             "title": c.post.title,
             "date": c.post.date.isoformat() if c.post.date else None,
             "status": c.status,
+            "author": c.post.author,
+            "errors": len(c.errors),
         }
         for c in results
     ]
@@ -257,11 +273,20 @@ def cmd_status(args: argparse.Namespace, root: Path) -> int:
         print(json.dumps({"posts": rows}, indent=2, ensure_ascii=False))
         return OK
     width = max((len(r["slug"]) for r in rows), default=4)
-    for r in rows:
-        style = STATUS_STYLE.get(r["status"], "white")
-        out.print(
-            f"{escape(r['slug']).ljust(width)}  [{style}]{r['status']:<9}[/]  {escape(r['title'])}"
-        )
+    authors = site.config.authors
+    for status, heading in STATUS_GROUPS:
+        group = [r for r in rows if r["status"] == status]
+        if not group:
+            continue
+        out.print(f"[bold]{escape(heading[0].upper() + heading[1:])}[/] ({len(group)})")
+        style = STATUS_STYLE.get(status, "white")
+        for r in group:
+            author = authors.get(r["author"], r["author"])
+            errors = f"{r['errors']} error(s)" if r["errors"] else ""
+            out.print(
+                f"  {escape(r['slug']).ljust(width)}  [{style}]{status:<9}[/]  "
+                f"{escape(author)[:24]:<24}  [red]{errors:<10}[/]  {escape(r['title'])}"
+            )
     return OK
 
 

@@ -78,9 +78,27 @@ def test_status_json(run, site):  # type: ignore[no-untyped-def]
                 "title": "Year 4 visit the castle",
                 "date": "2026-11-20T14:30:00+00:00",
                 "status": "draft",
+                "author": "jjones",
+                "errors": 0,
             }
         ]
     }
+
+
+def test_status_puts_what_waits_for_a_leader_first(run, demo: SiteDir):  # type: ignore[no-untyped-def]
+    result = run(demo, "status", now="2026-11-25T12:00")
+    lines = result.out.splitlines()
+    headings = [line for line in lines if not line.startswith(" ")]
+    assert headings[0].startswith("Waiting for a leader's approval")
+    assert lines[1].split()[:2] == ["2026-11-18-choir-rehearsal", "submitted"]
+    assert "Miss Lewis" in lines[1]  # the author, by the name the site shows
+    assert [h.split(" (")[0] for h in headings][-1] == "Approved"
+    art = next(line for line in lines if "year-4-art-gallery" in line)
+    assert "error(s)" in art  # how much a draft still needs
+    order = [
+        p["status"] for p in run(demo, "status", "--json", now="2026-11-25T12:00").json()["posts"]
+    ]
+    assert order.index("submitted") < order.index("draft") < order.index("approved")
 
 
 def test_site_and_now_before_or_after_command(site):  # type: ignore[no-untyped-def]
