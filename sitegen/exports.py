@@ -38,23 +38,55 @@ def counted_length(text: str, link_chars: int | None) -> int:
     return len(URL.sub("", text)) + link_chars * len(URL.findall(text))
 
 
+# Where a cut text may end: after a sentence (or a paragraph: a title, a summary), else
+# after a clause, else after a word. A shorter text that ends where a sentence ends reads
+# better than a longer one cut mid-phrase, but not one that throws most of the room away.
+SENTENCE_END = re.compile(r"[.!?…][\"”’)]*(?=\s)|\n\n")
+CLAUSE_END = re.compile(r"[,;:](?=\s)|\s[–—-](?=\s)")
+KEEP_SENTENCE = 0.5  # of the room, at least, for a cut at a sentence's end
+KEEP_CLAUSE = 0.6
+
+
 def _cut(text: str, budget: int) -> str:
-    """At most `budget` characters, cut at a word boundary, with an ellipsis when cut."""
+    """At most `budget` characters: the whole text, or cut after its last sentence that fits
+    (no ellipsis: it reads as written), else after a clause or a word, with an ellipsis."""
     if len(text) <= budget:
         return text
     if budget <= len(ELLIPSIS):
         return ""
-    cut = text[: budget - len(ELLIPSIS)]
+    window = text[: budget + 1]  # (the character after the room tells whether one ends)
+    sentences = [m.end() for m in SENTENCE_END.finditer(window) if m.end() <= budget]
+    if sentences and sentences[-1] >= budget * KEEP_SENTENCE:
+        return text[: sentences[-1]].rstrip()
+    room = budget - len(ELLIPSIS)
+    clauses = [m.start() for m in CLAUSE_END.finditer(text[: room + 1]) if m.start() <= room]
+    if clauses and clauses[-1] >= budget * KEEP_CLAUSE:
+        return text[: clauses[-1]].rstrip() + ELLIPSIS
+    cut = text[:room]
     space = max(cut.rfind(" "), cut.rfind("\n"))
     if space > budget // 3:
         cut = cut[:space]
     return cut.rstrip(" \n,;:.-–—") + ELLIPSIS
 
 
+@dataclass(frozen=True)
+class Composed:
+    """A post's text for one platform: `text` to paste (post.txt), and `for_csv`, the same
+    without the link, which bulk.csv gives in its own column (a scheduler adds it)."""
+
+    text: str
+    for_csv: str
+
+
+# What Instagram shows instead of a link, which it never makes clickable in a caption.
+LINK_IN_BIO = {"en": "Link in bio", "cy": "Dolen yn y bio"}
+
+
 def compose(
     post: Post, platform: str, export: ExportConfig, link: str | None, body: str | None = None
-) -> str:
-    """Title, summary and body, cut to fit; hashtags and the link kept whole after them."""
+) -> Composed:
+    """Title, summary and body, cut to fit; hashtags and the link (as `export.link` says:
+    the address, "Link in bio", or nothing) kept whole after them."""
     parts = [post.title.strip()]
     if post.summary.strip():
         parts.append(post.summary.strip())
@@ -62,32 +94,39 @@ def compose(
     if body:
         parts.append(body)
     main = "\n\n".join(parts)
-    tail: list[str] = []
+    hashtags = ""
     if platform in HASHTAG_PLATFORMS and post.tags:
-        tags = " ".join("#" + slugify(t).replace("-", "") for t in post.tags)
-        tail.append(tags)
-    if link:
-        tail.append(link)
-    tail_text = "\n\n".join(tail)
-    separator = "\n\n" if tail_text else ""
-    fixed = counted_length(separator + tail_text, export.link_chars)
-    if fixed >= export.max_chars and tail and platform in HASHTAG_PLATFORMS:
-        tail = [link] if link else []  # hashtags go first when space is short
-        tail_text = "\n\n".join(tail)
-        separator = "\n\n" if tail_text else ""
-        fixed = counted_length(separator + tail_text, export.link_chars)
-    budget = export.max_chars - fixed
-    # URLs inside the text also count as link_chars: shrink until the whole fits.
+        hashtags = " ".join("#" + slugify(t).replace("-", "") for t in post.tags)
+    shown_link = None
+    if link and export.link == "text":
+        shown_link = link
+    elif link and export.link == "bio":
+        shown_link = LINK_IN_BIO.get(post.lang, LINK_IN_BIO["en"])
+    tail = [part for part in (hashtags, shown_link) if part]
+    fixed = counted_length("\n\n" + "\n\n".join(tail), export.link_chars) if tail else 0
+    if fixed >= export.max_chars and hashtags:
+        hashtags = ""  # hashtags go first when space is short
+        tail = [shown_link] if shown_link else []
+        fixed = counted_length("\n\n" + "\n\n".join(tail), export.link_chars) if tail else 0
+    text = _fitted(main, export.max_chars - fixed, export.link_chars)
+    return Composed(
+        "\n\n".join([text, *tail]).strip(),
+        "\n\n".join([text, *([hashtags] if hashtags else [])]).strip(),
+    )
+
+
+def _fitted(main: str, budget: int, link_chars: int | None) -> str:
+    """`main` cut to `budget` as the platform counts: URLs inside the text also count as
+    link_chars, so shrink until the whole fits."""
     text = _cut(main, budget)
     for _ in range(SHRINKS):
-        over = counted_length(text, export.link_chars) - budget
+        over = counted_length(text, link_chars) - budget
         if over <= 0 or not text:
-            break
+            return text
         text = _cut(text, len(text) - 1 - over)
-    else:
-        if counted_length(text, export.link_chars) > budget:
-            text = _longest_fit(main, budget, export.link_chars)
-    return (text + separator + tail_text).strip()
+    if counted_length(text, link_chars) > budget:
+        text = _longest_fit(main, budget, link_chars)
+    return text
 
 
 # Rounds of shrinking by what is over. A round takes off at least one character but may take
@@ -132,6 +171,7 @@ class Bundle:
     text: str
     link: str | None
     images: tuple[tuple[str, str], ...]  # (file in the bundle, alt text)
+    csv_text: str = ""  # the text without the link, for bulk.csv (which has a link column)
 
     def row(self) -> ExportRow:
         """Its row of bulk.csv, and where the row goes (kept with the post's unit: a build of
@@ -139,7 +179,7 @@ class Bundle:
         line = _csv_line(
             [
                 self.date.isoformat(timespec="seconds"),
-                self.text,
+                self.csv_text or self.text,
                 self.link or "",
                 "|".join(f"{self.slug}/{file}" for file, _ in self.images),
             ]

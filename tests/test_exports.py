@@ -76,8 +76,10 @@ def test_x_text_within_280_with_the_link_whole(run, site: SiteDir) -> None:  # t
     link = "https://news.test.sch.uk/posts/long/"
     assert text.endswith(link)
     assert counted_length(text, 23) <= 280
-    assert counted_length(text, 23) > 250  # it uses the room it has
-    assert "…" in text and "#year4 #trips" in text
+    assert counted_length(text, 23) > 140  # it uses at least half the room it has
+    words = text.split("\n\n#year4")[0]
+    assert words.endswith("who built it.") and "…" not in words  # at a sentence's end
+    assert "#year4 #trips" in text
     manifest = json.loads((site.root / "build/exports/x/long/manifest.json").read_text())
     assert manifest["text"] == text and manifest["link"] == link
     assert set(manifest) >= {"slug", "title", "platform", "date", "text", "link", "images"}
@@ -176,6 +178,72 @@ def test_counted_length_and_compose_edge_cases() -> None:
         summary="",
         tags=("a",),
     )
-    text = compose(post, "x", ExportConfig("x", 280, 4, 23), "https://n.example/posts/s/")
+    text = compose(post, "x", ExportConfig("x", 280, 4, 23), "https://n.example/posts/s/").text
     assert counted_length(text, 23) <= 280 and text.endswith("https://n.example/posts/s/")
     assert plain_text("Line one\nline two\n\n* item") == "Line one line two\n\n• item"
+
+
+# --- exports a leader can paste without re-editing ------------------------------------------
+
+CASTLE = (
+    "We had a wonderful day at the castle. Everyone drew the towers and learned about "
+    "the Marquess of Bute, who rebuilt it in the 1870s. Thank you to all the parents who "
+    "helped on the day, and to the staff at Cadw for a warm welcome and a brilliant tour "
+    "of the kitchens, the towers and the gardens, which the children loved.\n"
+)
+
+
+def test_x_text_ends_at_a_sentence_where_it_can(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post("castle", body=CASTLE, summary="", tags=[], platforms=["website", "x"])
+    approve(run, site, "castle")
+    assert run(site, "build").code == 0
+    text = exports(site)["x"]["castle"]["text"]
+    words, link = text.rsplit("\n\n", 1)
+    assert link == "https://news.test.sch.uk/posts/castle/"
+    assert counted_length(text, 23) <= 280
+    assert words.endswith("in the 1870s.") and "…" not in words  # a whole sentence, as written
+
+
+def test_a_cut_with_no_sentence_end_is_at_a_clause_or_a_word_with_an_ellipsis() -> None:
+    from sitegen.exports import _cut
+
+    one_sentence = "Thank you to all the parents who helped, and to the staff at Cadw for a tour"
+    assert _cut(one_sentence, 60) == "Thank you to all the parents who helped…"
+    no_commas = "Thank you to all the parents who helped on the day at the castle in the rain"
+    assert _cut(no_commas, 41) == "Thank you to all the parents who helped…"
+
+
+def test_instagram_captions_do_not_end_in_a_bare_url(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post(
+        "castle",
+        body=CASTLE,
+        files={"a.jpg": "castle"},
+        platforms=["website", "instagram", "facebook"],
+        images=[{"file": "a.jpg", "alt": "The castle", "pupils": []}],
+    )
+    approve(run, site, "castle")
+    assert run(site, "build").code == 0
+    bundles = exports(site)
+    caption = bundles["instagram"]["castle"]["text"]
+    assert caption.endswith("Link in bio") and "https://" not in caption
+    assert bundles["facebook"]["castle"]["text"].endswith("/posts/castle/")  # links work there
+    # The school may say otherwise per platform: no link at all.
+    toml = (site.root / "site.toml").read_text()
+    site.config(toml.replace("requires_image = true", 'requires_image = true\nlink = "none"'))
+    assert run(site, "build").code == 0
+    caption = exports(site)["instagram"]["castle"]["text"]
+    assert "Link in bio" not in caption and "https://" not in caption
+
+
+def test_bulk_csv_text_leaves_the_link_to_its_own_column(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post("castle", body=CASTLE, platforms=["website", "facebook"])
+    approve(run, site, "castle")
+    assert run(site, "build").code == 0
+    rows = list(
+        csv.DictReader(io.StringIO((site.root / "build/exports/facebook/bulk.csv").read_text()))
+    )
+    (row,) = rows
+    assert row["link"] == "https://news.test.sch.uk/posts/castle/"
+    assert row["link"] not in row["text"] and row["text"].endswith("the children loved.")
+    post_txt = (site.root / "build/exports/facebook/castle/post.txt").read_text()
+    assert post_txt.rstrip().endswith(row["link"])  # pasted by hand, the link comes with it

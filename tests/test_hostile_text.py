@@ -212,7 +212,7 @@ def test_compose_shrinks_a_text_of_many_links_in_few_rounds(
     budget = 60_000
     body = "http://a\u00a0" * 2499 + "http://" + "b" * 40_000
     limits = ExportConfig("facebook", max_chars=budget, max_images=1, link_chars=23)
-    text = exports.compose(post(body), "facebook", limits, None, body=body)
+    text = exports.compose(post(body), "facebook", limits, None, body=body).text
     assert real(text, 23) <= budget and len(text) > budget // 3
     assert exports.SHRINKS < calls <= exports.SHRINKS + 3 + 2 * math.ceil(math.log2(budget))
 
@@ -236,7 +236,7 @@ WORDS_AND_LINKS = st.lists(
 @given(WORDS_AND_LINKS, st.integers(min_value=30, max_value=200))
 def test_compose_cuts_as_before_where_the_rounds_were_few(body: str, max_chars: int) -> None:
     limits = ExportConfig("x", max_chars=max_chars, max_images=4, link_chars=23)
-    text = exports.compose(post(body, summary=""), "x", limits, None, body=body)
+    text = exports.compose(post(body, summary=""), "x", limits, None, body=body).text
     main = "\n\n".join(["A day out", body] if body else ["A day out"])
     before, rounds = shrunk_as_first_written(main, max_chars, 23)
     assert exports.counted_length(text, 23) <= max_chars
