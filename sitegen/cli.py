@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from sitegen.approval import read_audit_log, repair_audit_log
 from sitegen.errors import RefusedError, SitegenError, UsageError
 from sitegen.pipeline import Site, Timings, build, check, decisions, load_site, tree_check
 from sitegen.policy import Checked
+from sitegen.records import Changes
 from sitegen.terminal import console, escape
 from sitegen.workflow import approve, find_post, find_posts, new_post, submit
 
@@ -307,6 +309,7 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
         out.print(
             f"  left out {len(summary.left_out)} post(s) on some platforms: see {shown}/report.json"
         )
+    _print_changes(result.changes)
     if args.timings:
         width = max(len(stage) for stage, _ in result.timings.stages)
         for stage, seconds in result.timings.stages:
@@ -316,6 +319,61 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
             err.print(f"[red]strict:[/] {slug} left out of {platform}: {escape(reason)}")
         return POLICY
     return OK
+
+
+def _print_changes(changes: Changes | None) -> None:
+    """What this build changed out there, platform by platform, and what waits to be removed
+    by hand (the one thing a leader must not miss)."""
+    if changes is None:
+        out.print("  nothing changed since the last build")
+        return
+    platforms = dict.fromkeys([*changes.joined, *changes.updated, *changes.left])
+    for platform in platforms:
+        parts = [
+            f"{verb} {len(slugs)}: {escape(_listed(slugs))}"
+            for verb, slugs in (
+                ("new", changes.joined.get(platform, [])),
+                ("updated", changes.updated.get(platform, [])),
+                ("removed", changes.left.get(platform, [])),
+            )
+            if slugs
+        ]
+        out.print(f"  {platform}: {'; '.join(parts)}")
+    if not platforms:
+        out.print("  no post joined, changed or left the site or any platform")
+    if changes.by_hand:
+        counts = ", ".join(f"{len(s)} on {p}" for p, s in changes.by_hand.items())
+        out.print(
+            f"[bold yellow]  to remove by hand: {counts}[/] (no longer allowed there): "
+            "run `sitegen takedown` for what and where"
+        )
+
+
+def _listed(slugs: list[str], most: int = 3) -> str:
+    shown = ", ".join(slugs[:most])
+    return shown + (f" and {len(slugs) - most} more" if len(slugs) > most else "")
+
+
+class _PlainProgress:
+    """Progress as plain lines (CI, a pipe): said only for work that takes a while, so that
+    a quick build prints nothing more, and a long one is never a silent minute."""
+
+    QUIET_FOR = 2.0  # seconds before the first line
+    EVERY = 10.0  # seconds between lines
+
+    def start(self, label: str, total: int) -> Callable[[int], None]:
+        began = time.monotonic()
+        said = [began + self.QUIET_FOR - self.EVERY]  # when a line was last printed
+        done = [0]
+
+        def advance(n: int) -> None:
+            done[0] += n
+            now = time.monotonic()
+            if now - said[0] >= self.EVERY or (done[0] >= total and said[0] > began):
+                said[0] = now
+                err.print(f"{label}: {done[0]} of {total} ({now - began:.0f} s)")
+
+        return advance
 
 
 class _RichProgress:
@@ -328,10 +386,10 @@ class _RichProgress:
 
 
 @contextlib.contextmanager
-def _progress() -> Iterator[_RichProgress | None]:
-    """A progress bar on a terminal; nothing in CI or when output is piped."""
+def _progress() -> Iterator[_RichProgress | _PlainProgress]:
+    """A progress bar on a terminal; plain lines in CI or when output is piped."""
     if not err.is_terminal or os.environ.get("CI"):
-        yield None
+        yield _PlainProgress()
         return
     from rich.progress import Progress  # only on a terminal
 

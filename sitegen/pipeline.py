@@ -392,6 +392,7 @@ class BuildResult:
     summary: Summary
     timings: Timings
     strict_failures: list[tuple[str, str, str]]
+    changes: records.Changes | None = None  # None: nothing changed since the last build
 
 
 def build(
@@ -482,14 +483,11 @@ def _build(
             # and the next build finds nothing new to record.)
             if ledger is not None and (read := ledger.result()) is not None:
                 site.store.ledger.take(read)  # (checked against the ledger as it is now)
-            records.append(
-                site.root,
-                records.changes(
-                    records.current(site.root, site.store.ledger),
-                    [p for u in units for p in u.publications],
-                    site.context.now,
-                ),
-            )
+            state = records.current(site.root, site.store.ledger)
+            publications = [p for u in units for p in u.publications]
+            events = records.changes(state, publications, site.context.now)
+            changes = records.what_changed(state, events, publications)
+            records.append(site.root, events)
             timings.mark("ledger")
             publish(
                 out,
@@ -509,7 +507,7 @@ def _build(
         finally:
             aside.wait()  # (a spare tree left without its manifest is removed next time)
             timings.mark("spare")
-    return BuildResult(out, summary, timings, strict)
+    return BuildResult(out, summary, timings, strict, changes)
 
 
 LEDGER_ASIDE_FROM = 256 * 1024  # bytes of ledger to read before a forked process pays off

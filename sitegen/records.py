@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -123,6 +124,49 @@ def changes(
             {"event": REMOVED, "at": stamp, "slug": slug, "platform": platform, "url": before[2]}
         )
     return added
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a build changed out there, by platform, for the leader who runs it."""
+
+    joined: dict[str, list[str]] = field(default_factory=dict)  # slugs now out there
+    updated: dict[str, list[str]] = field(default_factory=dict)  # out there in a new form
+    left: dict[str, list[str]] = field(default_factory=dict)  # website pages this build removed
+    # Exported to a social platform earlier and no longer allowed there (or some of their
+    # photos): the school must remove them by hand, until `takedown --done` records it.
+    by_hand: dict[str, list[str]] = field(default_factory=dict)
+
+
+def what_changed(
+    state: dict[tuple[str, str], Standing],
+    added: list[dict[str, Any]],
+    now: list[Publication],
+    website: str = "website",
+) -> Changes:
+    """`added` (this build's events, from `changes`) told by platform, and what waits to be
+    removed by hand: what the ledger has out there on a social platform that `now` no longer
+    holds, or holds with fewer photos."""
+    changes = Changes()
+    for event in added:
+        where = (event["slug"], event["platform"])
+        if event["event"] == REMOVED:
+            kind = changes.left
+        elif (before := state.get(where)) is not None and before[0] == PUBLISHED:
+            kind = changes.updated
+        else:
+            kind = changes.joined
+        kind.setdefault(event["platform"], []).append(event["slug"])
+    current = {(p.slug, p.platform): p for p in now}
+    for (slug, platform), (event, fingerprint, _) in sorted(state.items()):
+        if platform == website or event != PUBLISHED:
+            continue
+        publication = current.get((slug, platform))
+        photos_before = {file for file, _ in fingerprint[1]}
+        photos_now = {file for file, _ in publication.fingerprint()[1]} if publication else set()
+        if publication is None or photos_before - photos_now:
+            changes.by_hand.setdefault(platform, []).append(slug)
+    return changes
 
 
 def _fingerprint(event: dict[str, Any]) -> tuple[Any, ...]:

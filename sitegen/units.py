@@ -106,7 +106,13 @@ class Maker:
         workers: int | None = None,
     ) -> list[Unit]:
         ctx = self.context
-        decided = [decide(judge(a, ctx), ctx) for a in analyses]
+        # (judging reads every new photo's words and faces: the long part of a first build)
+        advance = progress.start("checking posts", len(analyses)) if progress else None
+        decided = []
+        for analysis in analyses:
+            decided.append(decide(judge(analysis, ctx), ctx))
+            if advance:
+                advance(1)
         images, failed = render_images(ctx, decided, progress, workers)
         return [self.unit(d, images, failed) for d in decided]
 

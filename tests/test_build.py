@@ -389,3 +389,40 @@ def test_welsh_interface(run, site: SiteDir) -> None:  # type: ignore[no-untyped
     assert "Neidio i’r cynnwys" in home  # the skip link
     post = (site.root / "build/site/posts/p/index.html").read_text()
     assert '<article class="post" lang="en">' in post and "2 November 2026" in post
+
+
+def test_a_build_ends_with_what_changed(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """Joined and left, per platform; and one line when something must be removed by hand."""
+    site.post("first", title="First", pupils=["P1"], platforms=["website", "facebook"])
+    assert run(site, "approve", "first", "--by", "head", now="2026-11-01T09:00").code == 0
+    built = run(site, "build")
+    assert "website: new 1: first" in built.out and "facebook: new 1: first" in built.out
+    assert "remove by hand" not in built.out
+    assert "nothing changed since the last build" in run(site, "build").out
+    # P1's consent is withdrawn: the website page goes with the build, Facebook needs a hand.
+    site.register(
+        REGISTER.replace(
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-20",
+        )
+    )
+    built = run(site, "build")
+    assert "website: removed 1: first" in built.out
+    assert "to remove by hand: 1 on facebook" in built.out and "sitegen takedown" in built.out
+
+
+def test_long_work_says_how_far_it_got_in_plain_lines(run, site: SiteDir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sitegen import cli
+
+    monkeypatch.setattr(cli._PlainProgress, "QUIET_FOR", 0.0)  # (a real first build is long)
+    monkeypatch.setenv("CI", "true")
+    for n in range(3):
+        site.post(
+            f"day-{n}",
+            title=f"Day {n}",
+            files={"a.jpg": "castle"},
+            images=[{"file": "a.jpg", "alt": "The castle", "pupils": []}],
+        )
+    built = run(site, "build")
+    assert "checking posts: " in built.err and "of 3" in built.err
+    assert "\x1b[" not in built.err  # plain lines, no terminal codes
