@@ -452,22 +452,32 @@ def cmd_serve(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_sar(args: argparse.Namespace, root: Path) -> int:
-    from sitegen.dpo import sar_html, sar_markdown, subject_access  # not needed by builds
+    from sitegen.dpo import takedowns  # (none of these is needed by builds)
+    from sitegen.sar import scrubbed_photos, subject_access, write_private
+    from sitegen.sar_report import sar_html, sar_markdown
 
     site = _site(args, root)
-    data = subject_access(site, args.pupil_id, decisions(site, check(site)))
+    decided = decisions(site, check(site))
+    report = subject_access(site, args.pupil_id, decided, takedowns(site, decided))
     if args.json:
-        for post in data["posts"]:
-            post.pop("path", None)
-        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(report.data, indent=2, ensure_ascii=False) + "\n"
+    elif args.format == "html":
+
+        def unreadable(name: str, why: str) -> None:
+            report.notes.append(f"the photo {name} could not be copied into the report: {why}")
+
+        photos = scrubbed_photos(report.photo_sources, site.config, unreadable)
+        text = sar_html(report.data, site.config, photos)
     else:
-        prepared = site.context.now.date().isoformat()
-        text = sar_markdown(data, prepared, site.config.title)
-        if args.format == "html":
-            text = sar_html(text, f"Subject Access Request {data['pupil']['pupil_id']}")
+        text = sar_markdown(report.data, site.config)
+    for note in report.notes:  # for the data protection lead, never in the report itself
+        err.print(f"[yellow]before sending:[/] {escape(note)}")
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        err.print(f"wrote {escape(args.output)}: it holds personal data, keep it safe")
+        write_private(Path(args.output), text)
+        err.print(
+            f"wrote {escape(args.output)} (mode 0600: readable by you only): "
+            "it holds personal data, keep it safe"
+        )
     else:
         sys.stdout.write(text)
     return OK

@@ -1,0 +1,446 @@
+"""Subject Access Requests: everything the news records hold about one pupil, gathered from the
+posts, the consent register and the publications ledger, with every other child's name and id
+taken out. sar_report.py writes it out for the family; this module only reads and decides."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sitegen import files, records
+from sitegen.approval import image_hash
+from sitegen.cache import content_hash, read_file
+from sitegen.config import Config
+from sitegen.dpo import Takedown
+from sitegen.errors import UsageError
+from sitegen.gate import WEBSITE, Decision
+from sitegen.images import RenderSpec, render_image
+from sitegen.markup import plain_text
+from sitegen.model import Post, Pupil, Register
+from sitegen.pipeline import Site
+from sitegen.policy.images import resolve_image
+from sitegen.policy.names import NameIndex, text_fields
+from sitegen.register import lookup
+from sitegen.sar_words import (
+    end_words,
+    event_words,
+    publication_summary,
+    removal_words,
+    status_words,
+    where_words,
+)
+from sitegen.text import fold_id, fold_markup, literal_trie
+
+ANOTHER_PUPIL = "[another pupil]"
+# Register columns that say where a consent came from: shown when the register has them.
+PROVENANCE_COLUMNS = ("consent_given_on", "given_by", "consent_until")
+PHOTO_WIDTH = 480  # the report's copies: large enough to recognise, small enough to mail
+
+
+@dataclass(frozen=True)
+class SubjectAccess:
+    """The report's data (what `sar --json` prints), and where each photo of the pupil can be
+    read to make a scrubbed copy (the originals carry camera and location data: never shown)."""
+
+    data: dict[str, Any]
+    photo_sources: dict[str, Path] = field(default_factory=dict)  # sha256 -> original file
+    # For the data protection lead before sending (never in the report): what a redaction of
+    # words cannot take out, such as another child's name written on a photo.
+    notes: list[str] = field(default_factory=list)
+
+
+class Redactor:
+    """Takes every other pupil out of a text: their full names and first names (SG114's
+    detection, Welsh mutations in Welsh texts) and their pupil ids, each as "[another pupil]".
+    First names of the whole register go, not only those tagged on the post: an untagged
+    child named in a draft is still another child."""
+
+    def __init__(
+        self, register: Register, index: NameIndex, subject: Pupil | None, subject_id: str
+    ):
+        self.index = index
+        self.subject = subject
+        self.key = key = fold_id(subject_id)
+        self.others = [p for p in register.pupils.values() if fold_id(p.pupil_id) != key]
+        other_ids = [fold_id(p.pupil_id) for p in self.others]
+        self.ids = re.compile(rf"(?<!\w)(?:{literal_trie(other_ids)})(?!\w)") if other_ids else None
+
+    def __call__(self, text: str | None, welsh: bool = False) -> str:
+        if not text:
+            return text or ""
+        folded = fold_markup(text, markup=False)
+        mine = [self.subject] if self.subject else []
+        found = self.index.find(folded, [*self.others, *mine], welsh)
+        own = {(m.start, m.end) for m in found if fold_id(m.pupil.pupil_id) == self.key}
+        spans = {(m.start, m.end) for m in found} - own
+        if self.ids is not None:
+            for m in self.ids.finditer(folded.text):
+                start = folded.source_offset(m.start())
+                spans.add((start, folded.source_offset(m.end() - 1) + 1))
+        pieces, position = [], 0
+        for start, end in sorted(spans):
+            if start < position:  # overlapping a name already replaced
+                continue
+            pieces += [text[position:start], ANOTHER_PUPIL]
+            position = end
+        return "".join([*pieces, text[position:]])
+
+
+def subject_access(
+    site: Site, pupil_id: str, decided: list[Decision], pending: list[Takedown]
+) -> SubjectAccess:
+    """Everything about one pupil: their consent record, every post that shows, tags or names
+    them (any status), and every publication and export of those posts from the ledger."""
+    config, register = site.config, site.register
+    pupil = lookup(register, pupil_id)
+    assert site.context.names is not None
+    clean = Redactor(register, site.context.names, pupil, pupil_id)
+    key = fold_id(pupil_id)
+    status = {d.slug: d.checked.status for d in decided}
+    # Posts held back by this pupil's own withdrawal (another child's reasons are not theirs).
+    withdrawn = {
+        d.slug
+        for d in decided
+        if any(f.code == "SG112" and fold_id(f.pupil or "") == key for f in d.checked.errors)
+    }
+    ledger = records.read_ledger(site.root)
+    publications = _publications(ledger, key, clean, config, pending)
+    sources: dict[str, Path] = {}
+    notes: list[str] = []
+    posts = []
+    for post in sorted(site.posts, key=lambda p: (p.date is None, p.date, p.slug)):
+        if post.meta is None:
+            continue
+        entry = _post_entry(site, post, pupil, key, clean, sources, notes)
+        if entry is None:
+            continue
+        entry["status"] = status.get(post.slug, post.status)
+        entry["status_words"] = status_words(entry["status"], post.slug in withdrawn)
+        went = [p for p in publications if p["where"][0] == post.slug]
+        entry["published_on"] = [p["platform"] for p in went]
+        for photo in entry["photos"]:
+            shown = {p["platform"] for p in went if photo["sha256"] in p["photo_hashes"]}
+            photo["went_to"] = _platform_order(config, shown)
+            if photo["others_on_photo"] and not shown:
+                notes.append(
+                    f"{post.slug}: the photo {photo['file']} was never published and shows "
+                    f"{photo['others_on_photo']} other pupil(s) too: check it before sending"
+                )
+        posts.append(entry)
+    if pupil is None and not posts and not publications:
+        raise UsageError(f"{pupil_id} is not in the consent register, any post or the ledger")
+    held = {post.slug for post in site.posts}
+    for pub in publications:
+        pub["post_deleted"] = pub.pop("where")[0] not in held
+    data = {
+        "pupil": _record(pupil, pupil_id, config),
+        "school": {
+            "title": config.title,
+            "contact_email": config.contact_email,
+            "school_url": config.school_url,
+        },
+        "prepared_on": site.context.today.isoformat(),
+        "posts": posts,
+        "publications": publications,
+    }
+    return SubjectAccess(data, sources, notes)
+
+
+def _has(ids: Iterable[Any] | None, key: str) -> bool:
+    return key in {fold_id(str(i)) for i in ids or ()}
+
+
+def _post_entry(
+    site: Site,
+    post: Post,
+    pupil: Pupil | None,
+    key: str,
+    clean: Redactor,
+    sources: dict[str, Path],
+    notes: list[str],
+) -> dict[str, Any] | None:
+    """The post as the report shows it, or None when the pupil is not in it at all."""
+    tagged, named = _has(post.pupils, key), _has(post.named, key)
+    own_images = [ref for ref in post.images if _has(ref.pupils, key)]
+    if not (tagged or named or own_images) and not _full_name_anywhere(site, post, pupil):
+        return None
+    written = _names_on_photos(site, post)
+    mentions = _mentions(site, post, pupil, clean, written) if pupil is not None else []
+    welsh = post.lang == "cy"
+    photos = []
+    for number, ref in enumerate(own_images, start=1):
+        others = [p for p in written.get(ref.file, []) if fold_id(p.pupil_id) != key]
+        if others:
+            notes.append(
+                f"{post.slug}: the photo {ref.file} shows another pupil's name "
+                f"({', '.join(p.pupil_id for p in others)}): cover it before sending"
+            )
+        path = resolve_image(post, ref)
+        sha = image_hash(path) if isinstance(path, Path) else "missing"
+        if isinstance(path, Path) and sha.startswith("sha256:"):
+            sources[sha] = path
+        photos.append(
+            {
+                "number": number,  # as the report numbers the pupil's photos in the post
+                "file": clean(ref.file, welsh),
+                "alt": clean(ref.alt, welsh),
+                "caption": clean(ref.caption, welsh),
+                "sha256": sha,
+                "held": sha in sources,
+                "others_on_photo": sum(1 for p in ref.pupils if fold_id(str(p)) != key),
+            }
+        )
+    return {
+        "slug": clean(post.slug),
+        "title": clean(post.title, welsh),
+        "date": post.date.date().isoformat() if post.date else None,
+        "status": post.status,
+        "tagged": tagged,
+        "named": named,  # SPEC's: the front matter lists them in `named`
+        "named_in_text": bool(mentions),
+        "mentions": mentions,
+        "images": [clean(ref.file, welsh) for ref in own_images],
+        "text": {
+            "title": clean(post.title, welsh),
+            "summary": clean(post.summary, welsh),
+            "body": clean(plain_text(post.body), welsh),
+            "images": [
+                {
+                    "file": clean(ref.file, welsh),
+                    "alt": clean(ref.alt, welsh),
+                    "caption": clean(ref.caption, welsh),
+                }
+                for ref in post.images
+            ],
+        },
+        "photos": photos,
+    }
+
+
+def _full_name_anywhere(site: Site, post: Post, pupil: Pupil | None) -> bool:
+    """Whether the pupil's full name is in the post's texts (SG114 finds it, tagged or not)."""
+    if pupil is None:
+        return False
+    analysis = next((a for a in site.analyses if a.post is post), None)
+    hits = analysis.names if analysis is not None else ()
+    return any(h.full and fold_id(h.pupil_id) == fold_id(pupil.pupil_id) for h in hits)
+
+
+def _mentions(
+    site: Site, post: Post, pupil: Pupil, clean: Redactor, written: dict[str, list[Pupil]]
+) -> list[dict[str, Any]]:
+    """Where the post's words name the pupil, by SG114's detection: their full name anywhere,
+    their first name when they are tagged (and its mutations in a Welsh post), and any name
+    the photos show (read by OCR, when the site checks photos for names)."""
+    index = site.context.names
+    assert index is not None
+    tagged = [p for pid in post.pupils if (p := lookup(site.register, pid)) is not None]
+    welsh = post.lang == "cy"
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for label, text, _line in text_fields(post):
+        if not text:
+            continue
+        markup = label == "body"
+        for m in index.find(fold_markup(text, markup), tagged, welsh):
+            if fold_id(m.pupil.pupil_id) != fold_id(pupil.pupil_id):
+                continue
+            excerpt = _sentence(text, m.start, m.end)
+            if markup:
+                excerpt = plain_text(excerpt) or excerpt
+            excerpt = clean(" ".join(excerpt.split()), welsh)
+            mention = {"where": where_words(label), "full_name": m.full, "excerpt": excerpt}
+            found.setdefault((mention["where"], excerpt), mention)
+    for file, pupils in written.items():
+        if any(fold_id(p.pupil_id) == fold_id(pupil.pupil_id) for p in pupils):
+            where = f"written on a photo ({clean(file, welsh)})"
+            found.setdefault((where, ""), {"where": where, "full_name": None, "excerpt": None})
+    return list(found.values())
+
+
+SENTENCE_END = re.compile(r"[.!?](?=\s)|\n\s*\n")
+
+
+def _sentence(text: str, start: int, end: int, limit: int = 240) -> str:
+    """The sentence around text[start:end], cut to about `limit` characters around it."""
+    ends_before = [m.end() for m in SENTENCE_END.finditer(text, 0, start)]
+    sentence_start = ends_before[-1] if ends_before else 0
+    after = SENTENCE_END.search(text, end)
+    sentence_end = after.end() if after else len(text)
+    begin = max(sentence_start, start - limit // 2)
+    finish = min(sentence_end, end + limit // 2)
+    prefix = "…" if begin > sentence_start else ""
+    suffix = "…" if finish < sentence_end else ""
+    return f"{prefix}{text[begin:finish].strip()}{suffix}"
+
+
+def _names_on_photos(site: Site, post: Post) -> dict[str, list[Pupil]]:
+    """The pupils whose names OCR reads on each of the post's photos, by SG125's rule (the
+    words come from the cache that `check` filled)."""
+    if not site.context.tools.ocr or not post.images:
+        return {}
+    from sitegen.policy.photos import names_in_words
+    from sitegen.vision import read_words
+
+    tagged = [p for pid in post.pupils if (p := lookup(site.register, pid)) is not None]
+    written: dict[str, list[Pupil]] = {}
+    for ref in post.images:
+        path = resolve_image(post, ref)
+        if not isinstance(path, Path):
+            continue
+        try:
+            words = read_words(path, image_hash(path), site.context.cache)
+        except Exception:  # an unreadable photo is `check`'s to report, not the report's
+            continue
+        if found := names_in_words(words, site.register, tagged):
+            written[ref.file] = [p for p, _full in found]
+    return written
+
+
+def _publications(
+    ledger: list[dict[str, Any]],
+    key: str,
+    clean: Redactor,
+    config: Config,
+    pending: list[Takedown],
+) -> list[dict[str, Any]]:
+    """Each time a post showing or naming the pupil was published or exported, with what
+    followed it on that platform (posted, removed, taken down, replaced ...), oldest first."""
+    to_remove = {(t.slug, t.platform): t.reason for t in pending}
+    out: list[dict[str, Any]] = []
+    open_: dict[tuple[str, str], dict[str, Any]] = {}
+    for event in ledger:
+        where = (str(event["slug"]), str(event["platform"]))
+        kind, at = str(event["event"]), str(event["at"])
+        platform, website = where[1], where[1] == WEBSITE
+        before = open_.get(where)
+        if kind != records.PUBLISHED:
+            if before is not None:
+                words = event_words(kind, at, platform, website, config)
+                before["events"].append({"event": kind, "at": at, "words": words})
+                if kind in (records.REMOVED, records.TAKEN_DOWN):
+                    before["ended"] = {"event": kind, "at": at, "words": words}
+                    del open_[where]
+            continue
+        if before is not None:  # a new version replaces the one before
+            words = end_words("republished", at, platform, website, config)
+            before["ended"] = {"event": "republished", "at": at, "words": words}
+            before["events"].append({"event": "republished", "at": at, "words": words})
+            del open_[where]
+        images = [i for i in event.get("images") or [] if _has(i.get("pupils"), key)]
+        if not (_has(event.get("pupils"), key) or images):
+            continue
+        words = event_words(kind, at, platform, website, config)
+        pub = {
+            "where": where,  # (the ledger's own names, to follow its later events)
+            "slug": clean(where[0]),
+            "platform": platform,
+            "kind": "website" if website else "export",
+            "at": at,
+            "url": clean(event.get("url")) if website else None,
+            "title": clean(str(event.get("title") or "")),
+            "images": [clean(str(i.get("file", ""))) for i in images],
+            "photo_hashes": [i.get("sha256") for i in images],
+            "events": [{"event": kind, "at": at, "words": words}],
+            "ended": None,
+        }
+        open_[where] = pub
+        out.append(pub)
+    for where, pub in open_.items():
+        reason = to_remove.get(where)
+        pub["pending_removal"] = removal_words(reason)
+    for pub in out:
+        pub.setdefault("pending_removal", None)
+        pub["summary"] = publication_summary(pub, config)
+    return out
+
+
+def _record(pupil: Pupil | None, pupil_id: str, config: Config) -> dict[str, Any]:
+    """The pupil's row of the register, as SPEC's `pupil`, with where their consent came from
+    when the register says it (optional columns that the parsed register does not keep)."""
+    if pupil is None:
+        return {
+            "pupil_id": pupil_id,
+            "first_name": None,
+            "last_name": None,
+            "class": None,
+            "consent": None,
+            "withdrawn_on": None,
+            "note": "not in the consent register (removed, or never added)",
+        }
+    consent: dict[str, Any] = dict(pupil.consent)
+    consent["name"] = pupil.name_consent
+    record = {
+        "pupil_id": pupil.pupil_id,
+        "first_name": pupil.first_name,
+        "last_name": pupil.last_name,
+        "class": pupil.class_name or None,
+        "consent": consent,
+        "withdrawn_on": pupil.withdrawn_on.isoformat() if pupil.withdrawn_on else None,
+    }
+    row = register_row(config, pupil.pupil_id)
+    for column in PROVENANCE_COLUMNS:
+        if row.get(column):
+            record[column] = row[column]
+    return record
+
+
+def _platform_order(config: Config, platforms: set[str]) -> list[str]:
+    """Platforms in site.toml's order (any the settings no longer list, after them)."""
+    known = [p for p in config.platforms if p in platforms]
+    return known + sorted(platforms - set(known))
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write the report readable by its owner only (mode 0600), whatever the file was before:
+    a new file beside it, made 0600 from the start, then renamed over it."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temporary, 0o600)  # (whatever the umask)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def register_row(config: Config, pupil_id: str) -> dict[str, str]:
+    """The pupil's raw row of the register (lower-case column names), or {} when unreadable."""
+    try:
+        raw = files.read_regular(config.register_path, files.MAX_RECORD_BYTES, follow=True)
+        reader = csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
+        columns = [c.strip().lower() for c in next(reader)]
+        for row in reader:
+            cells = dict(zip(columns, (c.strip() for c in row), strict=False))
+            if fold_id(cells.get("pupil_id", "")) == fold_id(pupil_id):
+                return cells
+    except (OSError, UnicodeDecodeError, StopIteration, csv.Error):
+        pass
+    return {}
+
+
+def scrubbed_photos(
+    sources: dict[str, Path], config: Config, on_error: Callable[[str, str], None] | None = None
+) -> dict[str, bytes]:
+    """A small copy of each photo, rendered as the site publishes photos: resized and re-encoded
+    with no metadata at all (render_image refuses any output that would carry some)."""
+    spec = RenderSpec((PHOTO_WIDTH,), quality=80, max_pixels=config.max_pixels, webp=False)
+    copies: dict[str, bytes] = {}
+    for sha, path in sources.items():
+        try:
+            source = read_file(path)
+            if content_hash(source) != sha:
+                raise ValueError("it changed while the report was being made")
+            _variants, made = render_image(source, path.name, spec)
+            copies[sha] = next(iter(made.values()))
+        except Exception as exc:
+            if on_error is not None:
+                on_error(path.name, str(exc))
+    return copies

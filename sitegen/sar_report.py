@@ -1,0 +1,438 @@
+"""A Subject Access Request report a school can send: a covering note, the consent record, and
+each post that shows or names the pupil with what it says, its photos and where it went. The
+words are laid out once (a list of blocks) and written as Markdown or as a self-contained web
+page (photos embedded, nothing fetched from anywhere)."""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Union
+
+from sitegen.config import Config
+from sitegen.sar_words import (
+    NAME_CONSENT_WORDS,
+    long_date,
+    platform_label,
+    platform_name,
+)
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Para:
+    text: str
+    label: str = ""  # shown in bold before the text
+
+
+@dataclass(frozen=True)
+class Items:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Quote:
+    label: str
+    text: str  # paragraphs separated by blank lines
+
+
+@dataclass(frozen=True)
+class Photo:
+    sha256: str
+    number: int
+    alt: str
+    caption: str
+    note: str
+
+
+Block = Union[Heading, Para, Items, Table, Quote, Photo]  # noqa: UP007 - a runtime alias
+
+
+def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
+    pupil = data["pupil"]
+    who = _full_name(pupil)
+    blocks: list[Block] = [
+        Heading(1, f"Subject Access Request: {who}"),
+        Para(
+            f"From the news records of {data['school']['title']}, "
+            f"prepared on {long_date(data['prepared_on'])}."
+        ),
+        Heading(2, "A note for the family"),
+        *(Para(text) for text in covering_note(data, config)),
+        Heading(2, f"{_first(pupil)}'s consent record"),
+        *_consent_blocks(pupil, data, config),
+        Heading(2, f"News posts that show or name {_first(pupil)} ({len(data['posts'])})"),
+    ]
+    if not data["posts"]:
+        blocks.append(Para(f"No news post shows, tags or names {_first(pupil)}."))
+    for number, post in enumerate(data["posts"], start=1):
+        blocks += _post_blocks(number, post, data, config)
+    deleted = [p for p in data["publications"] if p["post_deleted"]]
+    if deleted:
+        blocks += [
+            Heading(2, "Posts published earlier and since deleted"),
+            Para(
+                "These posts are no longer in the news system; the school's record of what "
+                "went where is all it still holds of them."
+            ),
+            Items(tuple(f"“{p['title']}”: {p['summary']}" for p in deleted)),
+        ]
+    blocks += [
+        Heading(2, "About this report"),
+        Para(
+            "Other children's names are replaced by “[another pupil]”. The photos are small "
+            "copies made the way the website publishes photos: hidden data such as the camera "
+            "and the place where a photo was taken is removed. The report holds personal "
+            "data: please keep it safe."
+        ),
+    ]
+    return blocks
+
+
+def covering_note(data: dict[str, Any], config: Config) -> list[str]:
+    """The letter's paragraphs: what the school holds, what went where, how to withdraw."""
+    pupil, school = data["pupil"], data["school"]
+    first, who = _first(pupil), _full_name(pupil)
+    email = school.get("contact_email")
+    write_to = f"writing to the school at {email}" if email else "contacting the school office"
+    contact = email or "the school office"
+    posts, pubs = data["posts"], data["publications"]
+    photos = sum(len(p["photos"]) for p in posts)
+    website = {p["slug"] for p in pubs if p["kind"] == "website"}
+    exported: dict[str, set[str]] = {}
+    for pub in pubs:
+        if pub["kind"] != "website":
+            exported.setdefault(pub["platform"], set()).add(pub["slug"])
+    never = [p for p in posts if not p["published_on"]]
+    paragraphs = [
+        "Dear parent or carer,",
+        f"This report answers your request for the personal data about {who} held in the "
+        f"news records of {school['title']}: the system the school uses to publish news on "
+        "its website and to prepare posts for its social media pages.",
+    ]
+    if pupil["consent"] is None:
+        paragraphs.append(
+            f"{who} is not in the school's consent register (removed, or never added); the "
+            "posts and records below still mention them."
+        )
+    if posts:
+        verbs = "shows, tags or names" if len(posts) == 1 else "show, tag or name"
+        paragraphs.append(
+            f"The school holds {first}'s consent record and {_count(len(posts), 'news post')} "
+            f"that {verbs} {first}, with {_count(photos, 'photo')} of {first}. "
+            "Each post is shown below with what its words say about "
+            f"{first}, its photos of {first}, and where and when it went."
+        )
+    else:
+        paragraphs.append(
+            f"The school holds {first}'s consent record; no news post shows, tags or names {first}."
+        )
+    went = []
+    if website:
+        went.append(f"{_count(len(website), 'post')} went on the school website.")
+    by_count: dict[int, list[str]] = {}  # "2 were exported for Facebook and Instagram"
+    for platform, slugs in exported.items():
+        by_count.setdefault(len(slugs), []).append(platform_name(platform))
+    if by_count:
+        counted = [
+            f"{_count(n, 'post')} {'was' if n == 1 else 'were'} exported for {_and(names)}"
+            if i == 0
+            else f"{n} for {_and(names)}"
+            for i, (n, names) in enumerate(by_count.items())
+        ]
+        went.append(
+            _sentence_list(counted)
+            + ". “Exported” means the news system prepared the post for a member of staff to "
+            "put on that page by hand; the report says “posted” where the school recorded "
+            "doing so."
+        )
+    if went:
+        paragraphs.append(" ".join(went))
+    if never:
+        paragraphs.append(f"{_count(len(never), 'post')} never went anywhere.")
+    paragraphs += [
+        f"You can withdraw or change consent at any time, for one place or for all of them, "
+        f"by {write_to}. From the date the school records it, no new "
+        f"post shows {first}; posts already on the website come off it at its next update, "
+        "and staff take down what was posted on social media pages.",
+        f"If anything here is unclear, or you think something is missing, contact {contact}."
+        + (f" The school's website: {school['school_url']}" if school.get("school_url") else ""),
+        f"{school['title']}",
+    ]
+    return paragraphs
+
+
+def _consent_blocks(pupil: dict[str, Any], data: dict[str, Any], config: Config) -> list[Block]:
+    if pupil["consent"] is None:
+        return [Para(f"{pupil['pupil_id']} is {pupil['note']}.")]
+    consent = pupil["consent"]
+    rows = [
+        (_capital(platform_label(p, config)), "yes" if v else "no")
+        for p, v in consent.items()
+        if p != "name"
+    ]
+    rows.append(("Their name in posts", NAME_CONSENT_WORDS.get(consent["name"], consent["name"])))
+    blocks: list[Block] = [
+        Table(
+            ("", ""),
+            (
+                ("Name", _full_name(pupil)),
+                ("Class", pupil["class"] or "not recorded"),
+                ("School reference", pupil["pupil_id"]),
+            ),
+        ),
+        Table(("Where", "Consent given"), tuple(rows)),
+    ]
+    withdrawn = pupil.get("withdrawn_on")
+    if withdrawn:
+        tense = "was" if withdrawn <= data["prepared_on"] else "is to be"
+        blocks.append(
+            Para(
+                f"Consent {tense} withdrawn on {long_date(withdrawn)}: from that date every "
+                "consent above counts as no."
+            )
+        )
+    if pupil.get("consent_until"):
+        blocks.append(
+            Para(f"Consent was given until {long_date(pupil['consent_until'])}, to be renewed.")
+        )
+    given_on, given_by = pupil.get("consent_given_on"), pupil.get("given_by")
+    if given_on or given_by:
+        when = f" on {long_date(given_on)}" if given_on else ""
+        by = f" by {given_by}" if given_by else ""
+        blocks.append(Para(f"Consent recorded{when}{by}."))
+    else:
+        blocks.append(Para("The register does not record when or by whom consent was given."))
+    return blocks
+
+
+def _post_blocks(
+    number: int, post: dict[str, Any], data: dict[str, Any], config: Config
+) -> Iterator[Block]:
+    pupil = data["pupil"]
+    first = _first(pupil)
+    dated = f"dated {long_date(post['date'])}" if post["date"] else "without a date"
+    yield Heading(3, f"{number}. {post['title']}")
+    yield Para(f"A post {dated}: {post['status_words']}.")
+    reasons = []
+    if post["photos"]:
+        reasons.append(f"{first} is in {_count(len(post['photos']), 'photo')}")
+    if post["tagged"]:
+        reasons.append(f"the school marked {first} as being in it")
+    if post["named_in_text"]:
+        reasons.append(f"its words name {first}")
+    elif post["named"]:
+        reasons.append(f"it is marked as naming {first}")
+    yield Para(_sentence_list(reasons) + ".", label="Why it is here:")
+    went = [p for p in data["publications"] if p["slug"] == post["slug"]]
+    numbers = {photo["sha256"]: n for n, photo in enumerate(post["photos"], start=1)}
+    yield Heading(4, "Where and when it went")
+    if went:
+        items = []
+        for pub in went:
+            line = f"{pub['summary']} {_photos_there(pub, numbers, first)}"
+            if pub["url"]:
+                now = "Its address" if pub["ended"] is None else "Its address was"
+                line += f" {now}: {pub['url']}"
+            items.append(line)
+        yield Items(tuple(items))
+    else:
+        yield Para("Nowhere: it was never put on the website or exported.")
+    yield Heading(4, f"What its words say about {first}")
+    if post["mentions"]:
+        yield Items(
+            tuple(
+                f"In {m['where']}: “{m['excerpt']}”"
+                if m["excerpt"]
+                else f"Its name is {m['where']}"
+                for m in post["mentions"]
+            )
+        )
+    else:
+        yield Para(f"Its words do not name {first}.")
+    if post["photos"]:
+        yield Heading(4, f"Photos of {first}")
+        for index, photo in enumerate(post["photos"], start=1):
+            places = [platform_name(p) for p in photo["went_to"]]
+            note = f"Shown on {_and(places)}." if places else "Not published anywhere."
+            if not photo["held"]:
+                note += " The photo file itself is no longer in the news system."
+            yield Photo(photo["sha256"], index, photo["alt"], photo["caption"], note)
+    text = post["text"]
+    yield Heading(4, "The post's words, as written")
+    yield Quote("Title", text["title"])
+    if text["summary"]:
+        yield Quote("Summary", text["summary"])
+    yield Quote("Text", text["body"])
+    own = iter(range(1, len(post["photos"]) + 1))
+    for image in text["images"]:
+        # (the post's own list of photos: the pupil's are numbered as above, in the same order)
+        which = f"photo {next(own)}" if image["file"] in post["images"] else "another photo"
+        yield Quote(f"Description of {which}", image["alt"])
+        if image["caption"]:
+            yield Quote(f"Caption of {which}", image["caption"])
+
+
+# --- Markdown --------------------------------------------------------------------------------
+
+
+def sar_markdown(data: dict[str, Any], config: Config) -> str:
+    lines: list[str] = []
+    for block in report_blocks(data, config):
+        if isinstance(block, Heading):
+            lines += ["#" * block.level + " " + block.text, ""]
+        elif isinstance(block, Para):
+            lines += [f"**{block.label}** {block.text}" if block.label else block.text, ""]
+        elif isinstance(block, Items):
+            lines += [*(f"- {item}" for item in block.items), ""]
+        elif isinstance(block, Table):
+            lines += [
+                "| " + " | ".join(block.header) + " |",
+                "|" + "---|" * len(block.header),
+                *("| " + " | ".join(c.replace("|", "/") for c in row) + " |" for row in block.rows),
+                "",
+            ]
+        elif isinstance(block, Quote):
+            quoted = "\n".join(f"> {line}".rstrip() for line in block.text.splitlines())
+            lines += [f"{block.label}:", "", quoted or ">", ""]
+        elif isinstance(block, Photo):
+            caption = f" Caption: {block.caption}." if block.caption else ""
+            lines += [
+                f"- Photo {block.number}: {block.alt}.{caption} {block.note} "
+                "(The photo itself is in the web page version of this report.)",
+                "",
+            ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+STYLE = """
+body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;
+line-height:1.5;color:#1a1a1a}
+h1{font-size:1.6rem}h2{margin-top:2.5rem;border-bottom:2px solid #1a1a1a}
+h3{margin-top:2rem;background:#eef2f7;padding:.3rem .5rem}h4{margin:1.2rem 0 .3rem}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #888;padding:.3rem .6rem;
+text-align:left;vertical-align:top}
+blockquote{margin:.3rem 0 .8rem;padding:.2rem .8rem;border-left:4px solid #bbb;
+white-space:pre-line}
+figure{margin:1rem 0;break-inside:avoid}figure img{max-width:100%;height:auto;
+border:1px solid #999}figcaption{font-size:.95rem}.label{font-weight:bold}
+@media print{h3{break-after:avoid}}
+"""
+# Nothing may be fetched: the page opens the same offline, and no server learns it was read.
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+def sar_html(data: dict[str, Any], config: Config, photos: dict[str, bytes]) -> str:
+    """The report as one web page: photos embedded, nothing loaded from anywhere else."""
+    esc = html.escape
+    parts: list[str] = []
+    title = "Subject Access Request"
+    for block in report_blocks(data, config):
+        if isinstance(block, Heading):
+            if block.level == 1:
+                title = block.text
+            parts.append(f"<h{block.level}>{esc(block.text)}</h{block.level}>")
+        elif isinstance(block, Para):
+            label = f'<span class="label">{esc(block.label)}</span> ' if block.label else ""
+            parts.append(f"<p>{label}{esc(block.text)}</p>")
+        elif isinstance(block, Items):
+            parts.append("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in block.items) + "</ul>")
+        elif isinstance(block, Table):
+            head = "".join(f"<th>{esc(h)}</th>" for h in block.header) if any(block.header) else ""
+            rows = "".join(
+                "<tr>"
+                + "".join(
+                    f"<th>{esc(c)}</th>" if i == 0 else f"<td>{esc(c)}</td>"
+                    for i, c in enumerate(row)
+                )
+                + "</tr>"
+                for row in block.rows
+            )
+            parts.append(f"<table>{f'<tr>{head}</tr>' if head else ''}{rows}</table>")
+        elif isinstance(block, Quote):
+            parts.append(
+                f'<p class="label">{esc(block.label)}</p><blockquote>{esc(block.text)}</blockquote>'
+            )
+        elif isinstance(block, Photo):
+            parts.append(_figure(block, photos.get(block.sha256)))
+    body = "\n".join(parts)
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        '<meta name="robots" content="noindex">\n'
+        f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>\n{body}\n</body></html>\n"
+    )
+
+
+def _figure(photo: Photo, jpeg: bytes | None) -> str:
+    esc = html.escape
+    if jpeg is None:
+        picture = "<p>(This photo could not be read to make a copy.)</p>"
+    else:
+        uri = "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+        picture = f'<img src="{uri}" alt="{esc(photo.alt)}">'
+    caption = f" Caption: {esc(photo.caption)}." if photo.caption else ""
+    return (
+        f"<figure>{picture}<figcaption><strong>Photo {photo.number}.</strong> "
+        f"{esc(photo.alt)}.{caption} {esc(photo.note)}</figcaption></figure>"
+    )
+
+
+# --- words -----------------------------------------------------------------------------------
+
+
+def _photos_there(pub: dict[str, Any], numbers: dict[str, int], first: str) -> str:
+    """Which of the pupil's photos (numbered as the post shows them) went with a publication."""
+    shown = sorted(numbers[h] for h in pub["photo_hashes"] if h in numbers)
+    changed = sum(1 for h in pub["photo_hashes"] if h not in numbers)
+    parts = []
+    if shown:
+        parts.append(f"{'photos' if len(shown) > 1 else 'photo'} {_and([str(n) for n in shown])}")
+    if changed:
+        parts.append(_count(changed, "photo") + " since changed or removed from the post")
+    if not parts:
+        return f"No photo of {first} went with it."
+    return f"With {_and(parts)} of {first}."
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _first(pupil: dict[str, Any]) -> str:
+    return pupil.get("first_name") or f"pupil {pupil['pupil_id']}"
+
+
+def _full_name(pupil: dict[str, Any]) -> str:
+    names = [pupil.get("first_name"), pupil.get("last_name")]
+    return " ".join(n for n in names if n) or f"pupil {pupil['pupil_id']}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _and(parts: list[str]) -> str:
+    """a, b and c."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _sentence_list(parts: list[str]) -> str:
+    """A, b and c: the start of a sentence."""
+    text = _and(parts) if parts else ""
+    return text[:1].upper() + text[1:]

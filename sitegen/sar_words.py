@@ -1,0 +1,204 @@
+"""Plain words for a Subject Access Request: what the ledger's events, a post's status and the
+places a name was found mean to a parent. No raw name (`taken_down`, `sha256`, a finding code)
+reaches the report: an event kind this version does not know is still said in words."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from sitegen.config import Config
+
+WEBSITE = "website"
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+PLATFORM_NAMES = {
+    WEBSITE: "the school website",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "x": "X (Twitter)",
+    "twitter": "Twitter",
+    "tiktok": "TikTok",
+    "youtube": "YouTube",
+    "linkedin": "LinkedIn",
+}
+STATUS_WORDS = {
+    "draft": "a draft, not approved for publication",
+    "submitted": "waiting for a senior leader's approval",
+    "approved": "approved by a senior leader",
+    "stale": "edited after it was approved: the edit is not published until it is approved again",
+    "blocked": "approved earlier, but now held back (for example because a consent changed)",
+}
+NAME_CONSENT_WORDS = {
+    "no": "no: the name may not be published",
+    "yes": "yes: the first name may be published",
+    "full": "yes: the first and last name may be published",
+}
+
+
+def plain(raw: str) -> str:
+    """A machine name in words: `taken_down` -> "taken down" (letters, digits and spaces only)."""
+    return " ".join(re.sub(r"[\W_]+", " ", raw).split()) or "changed"
+
+
+def platform_name(platform: str) -> str:
+    return PLATFORM_NAMES.get(platform, plain(platform).title())
+
+
+def platform_label(platform: str, config: Config) -> str:
+    """The platform's name, with what kind of place it is when that matters to a parent."""
+    if platform in config.closed_platforms:
+        return f"{platform_name(platform)} (the school's closed page for parents)"
+    return platform_name(platform)
+
+
+def long_date(value: str | date | None) -> str:
+    """20 November 2026 (a date, or the date of an ISO datetime as written)."""
+    if value is None:
+        return "an unknown date"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+        except ValueError:
+            return plain(value)
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def long_datetime(value: str, config: Config) -> str:
+    """20 November 2026 at 10:00, in the school's time zone."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return plain(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(config.tz)
+    return f"{long_date(moment.date())} at {moment:%H:%M}"
+
+
+def event_words(kind: str, at: str, platform: str, website: bool, config: Config) -> str:
+    """One ledger event in words, with its date and time."""
+    where, when = platform_name(platform), long_datetime(at, config)
+    if kind == "published":
+        if website:
+            return f"put on the school website on {when}"
+        return f"exported for {where} on {when}: prepared for staff to post by hand"
+    if kind == "removed":
+        return f"removed from {where} on {when}"
+    if kind == "taken_down":
+        return f"recorded as taken down from {where} on {when}"
+    if kind == "posted":
+        return f"recorded as posted on {where} by the school on {when}"
+    if kind == "deployed":
+        return f"copied to the live school website on {when}"
+    if kind == "republished":
+        return f"replaced on {where} by an updated version on {when}"
+    return f"{_capital(where)}: {plain(kind)} on {when}"  # a kind this version does not know
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def end_words(kind: str, at: str, platform: str, website: bool, config: Config) -> str:
+    return event_words(kind, at, platform, website, config)
+
+
+def removal_words(reason: str | None) -> str | None:
+    """Why `sitegen takedown` asks for a removal, in words; None when nothing must go."""
+    if reason is None:
+        return None
+    for start, words in (
+        ("consent withdrawn", "consent was withdrawn"),
+        ("the post was deleted", "the post was deleted"),
+        ("photos no longer", "some photos no longer have consent there"),
+        ("edited after approval", "it was edited after its approval"),
+        ("approval no longer valid", "its approval is no longer valid"),
+        ("consent no longer covers it", "consent no longer covers it"),
+    ):
+        if reason.startswith(start):
+            return words
+    return "it may no longer be published there"
+
+
+def publication_summary(pub: dict[str, Any], config: Config) -> str:
+    """One sentence: where the post went, from when until when, and what followed."""
+    platform, ended = pub["platform"], pub.get("ended")
+    name = platform_name(platform)
+    if pub["kind"] == "website":
+        if ended is None:
+            text = f"On the school website since {long_date(pub['at'])}"
+        else:
+            text = (
+                f"On the school website from {long_date(pub['at'])} until {long_date(ended['at'])}"
+            )
+            if ended["event"] == "republished":
+                text += ", when an updated version replaced it"
+            elif ended["event"] != "removed":
+                text += f" ({plain(ended['event'])})"
+    else:
+        text = f"Exported for {name} on {long_date(pub['at'])} (the school posts it by hand)"
+        posted = [e for e in pub["events"] if e["event"] == "posted"]
+        text += "".join(f"; posted on {name} on {long_date(e['at'])}" for e in posted)
+        if ended is not None:
+            if ended["event"] == "taken_down":
+                text += f"; taken down from {name} on {long_date(ended['at'])}"
+            elif ended["event"] == "republished":
+                text += f"; an updated version was exported on {long_date(ended['at'])}"
+            else:
+                text += f"; {plain(ended['event'])} on {long_date(ended['at'])}"
+    others = [
+        e
+        for e in pub["events"][1:]
+        if e["event"] not in ("posted", "republished", "removed", "taken_down")
+    ]
+    text += "".join(f"; {e['words']}" for e in others)
+    why = pub.get("pending_removal")
+    if why and pub["kind"] == "website":
+        text += f"; it comes off the website at its next update ({why})"
+    elif why:
+        posted = any(e["event"] == "posted" for e in pub["events"])
+        must = "it must now be taken down" if posted else "if it was posted, it must be taken down"
+        text += f"; {must} ({why}): the school has not recorded doing so yet"
+    return text + "."
+
+
+def status_words(status: str, withdrawn: bool = False) -> str:
+    """A post's workflow status in words (`withdrawn`: held back by the pupil's withdrawal)."""
+    if status == "blocked" and withdrawn:
+        return "approved earlier, but now held back because consent was withdrawn"
+    return STATUS_WORDS.get(status, plain(status))
+
+
+def where_words(label: str) -> str:
+    """Where in a post a name was found (the labels of names.text_fields), in words."""
+    fixed = {
+        "title": "the title",
+        "summary": "the summary",
+        "tags": "the post's tags",
+        "folder name": "the post's web address",
+        "body": "the text",
+    }
+    if label in fixed:
+        return fixed[label]
+    if label.startswith("file name "):
+        return "a photo's file name"
+    if label.startswith("alt text of "):
+        return "a photo's description"
+    if label.startswith("caption text of "):
+        return "a photo's caption"
+    if label.endswith("attribute in the body"):
+        return "a link or picture in the text"
+    return plain(label)

@@ -1,0 +1,433 @@
+"""The Subject Access Request report, read back as the family would read it: their child's
+names and photos (scrubbed copies, no metadata), what the words say about them, where and when
+each post went in plain words, the consent record, and nothing of any other child."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import stat
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from sitegen.records import LEDGER
+from tests.conftest import FIXTURES, REGISTER, SITE_TOML, SiteDir
+from tests.imagegen import save_photo
+from tests.test_dpo import approve, build, withdraw
+from tests.test_images import CLEAN_GROUPS, exiftool
+
+DATA_URI = re.compile(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+")
+
+
+class Page(HTMLParser):
+    """What a reader of the page gets: its visible text, its images, every address it holds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.images: list[str] = []
+        self.addresses: list[tuple[str, str, str]] = []  # (tag, attribute, value)
+        self.tags: set[str] = set()
+        self.unseen = 0  # inside <style> or <title>: not on the page itself
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.unseen += tag in ("style", "title")
+        for name, value in attrs:
+            if name in ("src", "href", "srcset", "poster", "data", "action") and value:
+                self.addresses.append((tag, name, value))
+            if tag == "img" and name == "src" and value:
+                self.images.append(value)
+            if name == "alt" and value:
+                self.text.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.unseen -= tag in ("style", "title")
+
+    def handle_data(self, data: str) -> None:
+        if not self.unseen:
+            self.text.append(data)
+
+
+def read_back(html: str) -> tuple[str, list[bytes], Page]:
+    """The page as a parent reads it: its words (with alt texts) and its decoded photos."""
+    page = Page()
+    page.feed(html)
+    photos = []
+    for src in page.images:
+        assert src.startswith("data:image/jpeg;base64,"), src[:60]
+        photos.append(base64.b64decode(src.split(",", 1)[1], validate=True))
+    return " ".join(" ".join(page.text).split()), photos, page
+
+
+def without_photos(report: str) -> str:
+    """The report with its embedded photos taken out (base64 may spell anything)."""
+    return DATA_URI.sub("data:", report)
+
+
+def others_of(register: str, subject: str) -> list[str]:
+    """Every other pupil's id, first name (each word), last name and full name."""
+    lines = register.strip().splitlines()
+    columns = lines[0].split(",")
+    words: list[str] = []
+    for line in lines[1:]:
+        row = dict(zip(columns, line.split(","), strict=False))
+        if row["pupil_id"] == subject:
+            continue
+        first, last = row["first_name"], row["last_name"]
+        words += [row["pupil_id"], first, *first.split(), last, f"{first} {last}"]
+    return words
+
+
+def assert_nothing_of_others(report: str, register: str, subject: str) -> None:
+    text = without_photos(report)
+    for word in others_of(register, subject):
+        found = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.I)
+        assert found is None, (word, text[max(0, found.start() - 80) : found.end() + 80])
+
+
+def sar(run, site: SiteDir, *args: str, now: str = "2026-11-25T12:00") -> str:  # type: ignore[no-untyped-def]
+    result = run(site, "sar", *args, now=now)
+    assert result.code == 0, result.err
+    return result.out
+
+
+def test_the_report_says_what_the_text_says(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    # The old report said "named in the text: no" for this draft: `named` is empty, yet the
+    # body names Mia (tagged, so her first name is read as hers, as SG114 reads it).
+    site.post(
+        "gallery",
+        files={"gallery.jpg": "castle"},
+        title="Year 4 art gallery",
+        pupils=["P1", "P2"],
+        body="Year 4 made a gallery.\nMia painted the drawbridge in watercolour, and Osian "
+        "framed it.\n\nThe class voted.\n",
+        images=[{"file": "gallery.jpg", "alt": "Mia and a friend painting", "pupils": ["P1"]}],
+    )
+    data = json.loads(sar(run, site, "P1", "--json"))
+    (post,) = data["posts"]
+    assert post["named"] is False  # SPEC's key: the front matter's `named`
+    assert post["named_in_text"] is True
+    excerpts = {(m["where"], m["excerpt"]) for m in post["mentions"]}
+    assert excerpts == {
+        (
+            "the text",
+            "Mia painted the drawbridge in watercolour, and [another pupil] framed it.",
+        ),
+        ("a photo's description", "Mia and a friend painting"),
+    }
+    for args in ([], ["--format", "html"]):
+        text = read_back(sar(run, site, "P1", *args))[0] if args else sar(run, site, "P1")
+        assert (
+            "In the text: “Mia painted the drawbridge in watercolour, and [another pupil]" in text
+        )
+        assert "its words name Mia" in text
+    # A post that only tags her, with no name in its words, says so.
+    site.post("quiet", pupils=["P1"], date="2026-11-21")
+    quiet = next(
+        p for p in json.loads(sar(run, site, "P1", "--json"))["posts"] if p["slug"] == "quiet"
+    )
+    assert quiet["named_in_text"] is False and quiet["mentions"] == []
+    assert "Its words do not name Mia." in sar(run, site, "P1")
+
+
+def test_full_name_in_an_untagged_post_and_welsh_mutations(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    # Her full name is found though she is not tagged (SG114 finds full names of anyone);
+    # in a Welsh post, another tagged child's mutated first name ("Domos", of Tomos) goes.
+    site.post("untagged", title="Mia Jones reads to the class", pupils=[], date="2026-11-10")
+    site.post(
+        "cymraeg",
+        lang="cy",
+        pupils=["P1", "P4"],
+        title="Diwrnod da",
+        summary="Dosbarth 3 yn darllen.",
+        body="Da iawn i Domos am ddarllen, a Mia am ganu.\n",
+        date="2026-11-11",
+    )
+    data = json.loads(sar(run, site, "P1", "--json"))
+    posts = {p["slug"]: p for p in data["posts"]}
+    assert posts["untagged"]["tagged"] is False and posts["untagged"]["named_in_text"] is True
+    assert posts["untagged"]["mentions"][0]["full_name"] is True
+    assert (
+        posts["cymraeg"]["text"]["body"] == "Da iawn i [another pupil] am ddarllen, a Mia am ganu."
+    )
+    assert_nothing_of_others(json.dumps(data, ensure_ascii=False), REGISTER, "P1")
+
+
+def test_no_other_child_anywhere(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    # Other children in every text the report shows: full names (tagged or not), first names
+    # (tagged or not), ids, in the title, summary, body, captions, alt texts, file names.
+    site.post(
+        "team",
+        files={"team-osian.jpg": "sport", "cup.jpg": "sport"},
+        title="Mia, Osian and Elin Ffion Davies win",
+        summary="Tomos Bowen and Dylan cheered; P5 was there too.",
+        body="**Mia** and Siân Llŷr scored. Tomos kept goal (P4) and *Dylan* Watkins ran.\n\n"
+        "Elin Ffion lifted the cup.\n",
+        pupils=["P1", "P2", "P3"],
+        named=[],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[
+            {
+                "file": "team-osian.jpg",
+                "alt": "Mia with Osian Pritchard",
+                "caption": "Elin Ffion and Mia",
+                "pupils": ["P1", "P2"],
+            },
+            {"file": "cup.jpg", "alt": "Siân holding the cup", "pupils": ["P3"]},
+        ],
+    )
+    for args in (["--json"], [], ["--format", "html"]):
+        report = sar(run, site, "P1", *args)
+        assert_nothing_of_others(report, REGISTER, "P1")
+        assert "Mia" in report and "[another pupil]" in report
+    text, photos, _ = read_back(sar(run, site, "P1", "--format", "html"))
+    assert "Mia Jones" in text and len(photos) == 1  # her photo; not the cup's
+    assert "Description of another photo" in text  # the other photo's words, redacted
+
+
+def test_photos_are_scrubbed_copies(run, site: SiteDir, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A real camera photo with GPS, in a published post, and a generated one with GPS in a
+    # draft: the page embeds copies of both, and exiftool finds no metadata in either.
+    site.post(
+        "trip",
+        pupils=["P1"],
+        date="2026-11-02",
+        platforms=["website", "instagram"],
+        images=[{"file": "made.jpg", "alt": "Towers", "pupils": ["P1"]}],
+    )
+    made = site.root / "content/posts/trip/made.jpg"
+    save_photo(made, "castle", size=(640, 480), gps=True)
+    approve(run, site, "trip")
+    build(run, site, "2026-11-05T10:00")
+    folder = site.root / "content/posts/draft"
+    site.post(
+        "draft",
+        pupils=["P1"],
+        date="2026-11-20",
+        images=[{"file": "beach.jpg", "alt": "On the beach", "pupils": ["P1"]}],
+    )
+    shutil.copy(FIXTURES / "photos" / "gps_DSCN0010.jpg", folder / "beach.jpg")
+    originals = [made, folder / "beach.jpg"]
+    assert all("GPS" in json.dumps(r) for r in exiftool(originals))
+
+    text, photos, _ = read_back(sar(run, site, "P1", "--format", "html"))
+    assert len(photos) == 2
+    paths = []
+    for number, data in enumerate(photos):
+        assert data[:3] == b"\xff\xd8\xff"  # a JPEG
+        assert all(data != original.read_bytes() for original in originals)
+        paths.append(tmp_path / f"copy-{number}.jpg")
+        paths[-1].write_bytes(data)
+    for record in exiftool(paths):
+        groups = {key.split(":")[0] for key in record if ":" in key}
+        assert groups <= CLEAN_GROUPS, (record["SourceFile"], groups - CLEAN_GROUPS)
+        assert record["File:ImageWidth"] <= 480
+    assert "Not published anywhere" in text and "Shown on the school website and Instagram" in text
+
+
+def test_website_and_exports_told_apart(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post(
+        "trip",
+        files={"a.jpg": "castle"},
+        pupils=["P1"],
+        date="2026-11-02",
+        platforms=["website", "facebook", "instagram"],
+        images=[{"file": "a.jpg", "alt": "Towers", "pupils": ["P1"]}],
+    )
+    approve(run, site, "trip")
+    build(run, site, "2026-11-05T10:00")
+    data = json.loads(sar(run, site, "P1", "--json"))
+    by_platform = {p["platform"]: p for p in data["publications"]}
+    url = "https://news.test.sch.uk/posts/trip/"
+    assert by_platform["website"]["url"] == url and by_platform["website"]["kind"] == "website"
+    assert by_platform["instagram"]["url"] is None and by_platform["instagram"]["kind"] == "export"
+    for args in ([], ["--format", "html"]):
+        report = sar(run, site, "P1", *args)
+        text = read_back(report)[0] if args else report
+        assert "On the school website since 5 November 2026" in text
+        assert "Exported for Instagram on 5 November 2026 (the school posts it by hand)" in text
+        assert "Exported for Facebook on 5 November 2026" in text
+        assert text.count(url) == 1  # the address only for the website
+        assert "“Exported” means the news system prepared the post" in text
+        assert "With photo 1 of Mia." in text
+
+
+def test_every_event_in_plain_words(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post(
+        "trip",
+        files={"a.jpg": "castle"},
+        pupils=["P1"],
+        date="2026-11-02",
+        platforms=["website", "facebook", "instagram", "x"],
+        images=[{"file": "a.jpg", "alt": "Towers", "pupils": ["P1"]}],
+    )
+    approve(run, site, "trip")
+    build(run, site, "2026-11-05T10:00")
+    withdraw(site, "P1", "2026-11-20")
+    build(run, site, "2026-11-21T10:00")  # the website removes it
+    # What a later issue records (`posted`), and a kind no version knows yet.
+    ledger = site.root / LEDGER
+    with ledger.open("a", encoding="utf-8") as out:
+        for kind, platform, at in (
+            ("posted", "instagram", "2026-11-06T09:30:00+00:00"),
+            ("posted", "facebook", "2026-11-06T09:40:00+00:00"),
+            ("archived_by_platform", "x", "2026-11-07T08:00:00+00:00"),
+        ):
+            out.write(json.dumps({"event": kind, "at": at, "slug": "trip", "platform": platform}))
+            out.write("\n")
+    result = run(
+        site, "takedown", "--done", "trip", "--platform", "facebook", now="2026-11-22T09:00"
+    )
+    assert result.code == 0, result.err
+
+    md = sar(run, site, "P1", now="2026-11-23T09:00")
+    html_text = read_back(sar(run, site, "P1", "--format", "html", now="2026-11-23T09:00"))[0]
+    for text in (md, html_text):
+        assert not re.search(r"\w_\w", without_photos(text)), re.findall(r"\S*\w_\w\S*", text)
+        for raw in ("taken_down", "archived_by_platform", "republished", "sha256", "SG112"):
+            assert raw not in text
+        assert "On the school website from 5 November 2026 until 21 November 2026" in text
+        assert "posted on Instagram on 6 November 2026" in text
+        assert "if it was posted, it must be taken down (consent was withdrawn)" in text  # x
+        assert "it must now be taken down (consent was withdrawn)" in text  # instagram: posted
+        assert "taken down from Facebook on 22 November 2026" in text
+        assert "X (Twitter): archived by platform on 7 November 2026 at 08:00" in text
+        assert "Consent was withdrawn on 20 November 2026" in text
+        assert "held back because consent was withdrawn" in text
+    # The JSON keeps the ledger's own names beside the words (for tools).
+    data = json.loads(sar(run, site, "P1", "--json", now="2026-11-23T09:00"))
+    facebook = next(p for p in data["publications"] if p["platform"] == "facebook")
+    assert facebook["ended"]["event"] == "taken_down"
+    assert facebook["ended"]["words"].startswith("recorded as taken down from Facebook")
+
+
+def test_consent_record_and_its_provenance(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    text = read_back(sar(run, site, "P2", "--format", "html"))[0]
+    assert "Osian Pritchard" in text and "Year 4" in text
+    assert "Instagram no" in text and "Facebook (the school's closed page for parents) yes" in text
+    assert "yes: the first name may be published" in text
+    assert "The register does not record when or by whom consent was given." in text
+    # Optional columns, shown when the register has them.
+    lines = REGISTER.strip().splitlines()
+    with_provenance = [lines[0] + ",consent_given_on,given_by"]
+    with_provenance += [line + ",2026-09-03,mother" for line in lines[1:]]
+    site.register("\n".join(with_provenance) + "\n")
+    text = read_back(sar(run, site, "P2", "--format", "html"))[0]
+    assert "Consent recorded on 3 September 2026 by mother." in text
+    data = json.loads(sar(run, site, "P2", "--json"))
+    assert data["pupil"]["consent_given_on"] == "2026-09-03"
+    assert data["pupil"]["given_by"] == "mother"
+    assert set(data["pupil"]) >= {
+        "pupil_id",
+        "first_name",
+        "last_name",
+        "class",
+        "consent",
+        "withdrawn_on",
+    }
+
+
+@pytest.mark.parametrize("email", [None, "office@test.sch.uk"])
+def test_covering_note(run, site: SiteDir, email: str | None) -> None:  # type: ignore[no-untyped-def]
+    if email:
+        site.config(SITE_TOML.replace("per_page = 3", f'per_page = 3\ncontact_email = "{email}"'))
+    site.post("draft", pupils=["P1"], date="2026-11-20")
+    text = read_back(sar(run, site, "P1", "--format", "html"))[0]
+    assert "Dear parent or carer" in text and "Ysgol Prawf" in text
+    assert "personal data about Mia Jones" in text
+    assert "1 news post that shows, tags or names Mia" in text
+    assert "1 post never went anywhere." in text
+    assert "You can withdraw or change consent at any time" in text
+    if email:
+        assert f"by writing to the school at {email}" in text
+    else:
+        assert "by contacting the school office" in text
+
+
+def test_the_page_opens_offline(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    # A draft whose words try to load things: the page shows them as text, and fetches nothing.
+    site.post(
+        "tricky",
+        files={"a.jpg": "castle"},
+        title='<img src="https://tracker.example/x.gif"> Mia',
+        body='<img src="https://tracker.example/y.gif" alt="x"> Hello '
+        "<link rel=stylesheet href=https://tracker.example/z.css>\n",
+        pupils=["P1"],
+        images=[{"file": "a.jpg", "alt": '"><script>alert(1)</script>', "pupils": ["P1"]}],
+    )
+    html = sar(run, site, "P1", "--format", "html")
+    _, photos, page = read_back(html)
+    assert len(photos) == 1
+    assert page.tags.isdisjoint({"script", "link", "iframe", "object", "embed", "video", "audio"})
+    for tag, attribute, value in page.addresses:
+        assert value.startswith("data:image/jpeg;base64,"), (tag, attribute, value)
+    assert "url(" not in html and "@import" not in html
+    assert "default-src 'none'; img-src data:" in html  # nothing else may load
+    assert "&lt;img src=&quot;https://tracker.example/x.gif&quot;&gt; Mia" in html
+
+
+def test_output_is_private(run, site: SiteDir, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "out").mkdir()
+    target = tmp_path / "out" / "sar.html"
+    target.write_text("old")
+    os.chmod(target, 0o644)
+    result = run(site, "sar", "P4", "--format", "html", "--output", str(target))
+    assert result.code == 0 and result.out == ""
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert "mode 0600" in result.err and "personal data" in result.err
+    assert target.read_text().startswith("<!doctype html>")
+    assert [p.name for p in target.parent.iterdir()] == ["sar.html"]  # no temporary file left
+
+
+def test_the_demo_read_back_by_a_parent(run, demo: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    # The demo's photo checks need Tesseract and OpenCV; this test reads the report, not them.
+    toml = (demo.root / "site.toml").read_text()
+    demo.config(toml.replace('ocr = "on"', 'ocr = "off"').replace('faces = "on"', 'faces = "off"'))
+    build(run, demo, "2026-11-25T10:00")
+    register = (demo.root / "content/consent.csv").read_text()
+    html = sar(run, demo, "P1003", "--format", "html", now="2026-11-25T12:00")
+    text, photos, _ = read_back(html)
+    assert_nothing_of_others(html, register, "P1003")
+    assert "Mali Roberts" in text and len(photos) == 2
+    assert "In the text: “Mali painted the drawbridge in watercolour" in text
+    assert "On the school website since 2 October 2026" in text
+    assert "Exported for Instagram on 2 October 2026" in text
+    assert "No photo of Mali went with it." in text  # X: she has no consent there
+
+    html = sar(run, demo, "P1008", "--format", "html", now="2026-11-25T12:00")
+    text, photos, _ = read_back(html)
+    assert_nothing_of_others(html, register, "P1008")
+    assert "Dylan Watkins" in text and len(photos) == 1
+    assert "Consent was withdrawn on 15 November 2026" in text
+    assert "On the school website from 12 November 2026 until 24 November 2026" in text
+    assert "if it was posted, it must be taken down (consent was withdrawn)" in text
+
+
+@pytest.mark.parametrize(
+    ("kind", "platform", "words"),
+    [
+        ("published", "website", "put on the school website on 5 November 2026 at 10:05"),
+        ("published", "instagram", "exported for Instagram on 5 November 2026 at 10:05"),
+        ("posted", "x", "recorded as posted on X (Twitter) by the school on 5 November"),
+        ("deployed", "website", "copied to the live school website on 5 November 2026 at 10:05"),
+        ("removed", "website", "removed from the school website on 5 November 2026"),
+        ("taken_down", "facebook", "recorded as taken down from Facebook on 5 November"),
+        ("scheduled_in_buffer", "mastodon", "Mastodon: scheduled in buffer on 5 November"),
+        ("weird<kind>__", "x", "X (Twitter): weird kind on 5 November 2026"),
+    ],
+)
+def test_event_words_for_every_kind(site: SiteDir, kind: str, platform: str, words: str) -> None:
+    from sitegen.config import load_config
+    from sitegen.sar_words import event_words
+
+    config = load_config(site.root)
+    said = event_words(kind, "2026-11-05T10:05:00+00:00", platform, platform == "website", config)
+    assert said.startswith(words)
+    assert "_" not in said and "<" not in said
