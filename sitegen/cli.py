@@ -453,8 +453,9 @@ def cmd_serve(args: argparse.Namespace, root: Path) -> int:
 
 def cmd_sar(args: argparse.Namespace, root: Path) -> int:
     from sitegen.dpo import takedowns  # (none of these is needed by builds)
-    from sitegen.sar import scrubbed_photos, subject_access, write_private
-    from sitegen.sar_report import sar_html, sar_markdown
+    from sitegen.sar import subject_access
+    from sitegen.sar_files import scrubbed_photos, write_private
+    from sitegen.sar_format import sar_html, sar_markdown
 
     site = _site(args, root)
     decided = decisions(site, check(site))

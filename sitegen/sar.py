@@ -1,34 +1,30 @@
 """Subject Access Requests: everything the news records hold about one pupil, gathered from the
 posts, the consent register and the publications ledger, with every other child's name and id
-taken out. sar_report.py writes it out for the family; this module only reads and decides."""
+taken out. This module gathers and decides; sar_report.py lays the report out for the family,
+sar_format.py writes it as Markdown or a web page, sar_files.py does the rest of the I/O."""
 
 from __future__ import annotations
 
-import csv
-import io
-import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sitegen import files, records
+from sitegen import records
 from sitegen.approval import image_hash
-from sitegen.cache import content_hash, read_file
 from sitegen.config import Config
 from sitegen.dpo import Takedown
 from sitegen.errors import UsageError
 from sitegen.gate import WEBSITE, Decision
-from sitegen.images import RenderSpec, render_image
 from sitegen.markup import plain_text
 from sitegen.model import Post, Pupil, Register
 from sitegen.pipeline import Site
 from sitegen.policy.images import resolve_image
 from sitegen.policy.names import NameIndex, text_fields
 from sitegen.register import lookup
+from sitegen.sar_files import register_row
 from sitegen.sar_words import (
-    end_words,
     event_words,
     publication_summary,
     removal_words,
@@ -40,7 +36,6 @@ from sitegen.text import fold_id, fold_markup, literal_trie
 ANOTHER_PUPIL = "[another pupil]"
 # Register columns that say where a consent came from: shown when the register has them.
 PROVENANCE_COLUMNS = ("consent_given_on", "given_by", "consent_until")
-PHOTO_WIDTH = 480  # the report's copies: large enough to recognise, small enough to mail
 
 
 @dataclass(frozen=True)
@@ -328,7 +323,7 @@ def _publications(
                     del open_[where]
             continue
         if before is not None:  # a new version replaces the one before
-            words = end_words("republished", at, platform, website, config)
+            words = event_words("republished", at, platform, website, config)
             before["ended"] = {"event": "republished", "at": at, "words": words}
             before["events"].append({"event": "republished", "at": at, "words": words})
             del open_[where]
@@ -394,53 +389,3 @@ def _platform_order(config: Config, platforms: set[str]) -> list[str]:
     """Platforms in site.toml's order (any the settings no longer list, after them)."""
     known = [p for p in config.platforms if p in platforms]
     return known + sorted(platforms - set(known))
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write the report readable by its owner only (mode 0600), whatever the file was before:
-    a new file beside it, made 0600 from the start, then renamed over it."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(temporary, 0o600)  # (whatever the umask)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def register_row(config: Config, pupil_id: str) -> dict[str, str]:
-    """The pupil's raw row of the register (lower-case column names), or {} when unreadable."""
-    try:
-        raw = files.read_regular(config.register_path, files.MAX_RECORD_BYTES, follow=True)
-        reader = csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
-        columns = [c.strip().lower() for c in next(reader)]
-        for row in reader:
-            cells = dict(zip(columns, (c.strip() for c in row), strict=False))
-            if fold_id(cells.get("pupil_id", "")) == fold_id(pupil_id):
-                return cells
-    except (OSError, UnicodeDecodeError, StopIteration, csv.Error):
-        pass
-    return {}
-
-
-def scrubbed_photos(
-    sources: dict[str, Path], config: Config, on_error: Callable[[str, str], None] | None = None
-) -> dict[str, bytes]:
-    """A small copy of each photo, rendered as the site publishes photos: resized and re-encoded
-    with no metadata at all (render_image refuses any output that would carry some)."""
-    spec = RenderSpec((PHOTO_WIDTH,), quality=80, max_pixels=config.max_pixels, webp=False)
-    copies: dict[str, bytes] = {}
-    for sha, path in sources.items():
-        try:
-            source = read_file(path)
-            if content_hash(source) != sha:
-                raise ValueError("it changed while the report was being made")
-            _variants, made = render_image(source, path.name, spec)
-            copies[sha] = next(iter(made.values()))
-        except Exception as exc:
-            if on_error is not None:
-                on_error(path.name, str(exc))
-    return copies

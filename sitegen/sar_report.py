@@ -1,12 +1,10 @@
 """A Subject Access Request report a school can send: a covering note, the consent record, and
 each post that shows or names the pupil with what it says, its photos and where it went. The
-words are laid out once (a list of blocks) and written as Markdown or as a self-contained web
-page (photos embedded, nothing fetched from anywhere)."""
+words are laid out once, as a list of blocks, which sar_format.py writes as Markdown or as a
+self-contained web page."""
 
 from __future__ import annotations
 
-import base64
-import html
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Union
@@ -163,6 +161,13 @@ def covering_note(data: dict[str, Any], config: Config) -> list[str]:
         paragraphs.append(" ".join(went))
     if never:
         paragraphs.append(f"{_count(len(never), 'post')} never went anywhere.")
+    withdrawn = pupil.get("withdrawn_on")
+    if withdrawn and withdrawn <= data["prepared_on"]:
+        paragraphs.append(
+            f"The school recorded the withdrawal of consent for {first} on "
+            f"{long_date(withdrawn)}. Since then no post shows {first}; anything still to be "
+            "taken down is marked below."
+        )
     paragraphs += [
         f"You can withdraw or change consent at any time, for one place or for all of them, "
         f"by {write_to}. From the date the school records it, no new "
@@ -178,13 +183,21 @@ def covering_note(data: dict[str, Any], config: Config) -> list[str]:
 def _consent_blocks(pupil: dict[str, Any], data: dict[str, Any], config: Config) -> list[Block]:
     if pupil["consent"] is None:
         return [Para(f"{pupil['pupil_id']} is {pupil['note']}.")]
-    consent = pupil["consent"]
+    consent, today = pupil["consent"], data["prepared_on"]
+    withdrawn, until = pupil.get("withdrawn_on"), pupil.get("consent_until")
+    # After a withdrawal, or the end of the period it was given for, every consent is a no:
+    # the table says so beside what was given, so that no "yes" reads as still standing.
+    ended = min((d for d in (withdrawn, until) if d and d <= today), default=None)
     rows = [
         (_capital(platform_label(p, config)), "yes" if v else "no")
         for p, v in consent.items()
         if p != "name"
     ]
     rows.append(("Their name in posts", NAME_CONSENT_WORDS.get(consent["name"], consent["name"])))
+    header: tuple[str, ...] = ("Where", "Consent given")
+    if ended:
+        header += (f"From {long_date(ended)}",)
+        rows = [(*row, "no") for row in rows]
     blocks: list[Block] = [
         Table(
             ("", ""),
@@ -194,20 +207,23 @@ def _consent_blocks(pupil: dict[str, Any], data: dict[str, Any], config: Config)
                 ("School reference", pupil["pupil_id"]),
             ),
         ),
-        Table(("Where", "Consent given"), tuple(rows)),
+        Table(header, tuple(rows)),
     ]
-    withdrawn = pupil.get("withdrawn_on")
     if withdrawn:
-        tense = "was" if withdrawn <= data["prepared_on"] else "is to be"
+        tense = "was" if withdrawn <= today else "is to be"
         blocks.append(
             Para(
                 f"Consent {tense} withdrawn on {long_date(withdrawn)}: from that date every "
                 "consent above counts as no."
             )
         )
-    if pupil.get("consent_until"):
+    if until:
+        tense = "ended" if until <= today else "ends"
         blocks.append(
-            Para(f"Consent was given until {long_date(pupil['consent_until'])}, to be renewed.")
+            Para(
+                f"Consent was given for a period: it {tense} on {long_date(until)}, unless "
+                "it is renewed."
+            )
         )
     given_on, given_by = pupil.get("consent_given_on"), pupil.get("given_by")
     if given_on or given_by:
@@ -284,113 +300,6 @@ def _post_blocks(
         yield Quote(f"Description of {which}", image["alt"])
         if image["caption"]:
             yield Quote(f"Caption of {which}", image["caption"])
-
-
-# --- Markdown --------------------------------------------------------------------------------
-
-
-def sar_markdown(data: dict[str, Any], config: Config) -> str:
-    lines: list[str] = []
-    for block in report_blocks(data, config):
-        if isinstance(block, Heading):
-            lines += ["#" * block.level + " " + block.text, ""]
-        elif isinstance(block, Para):
-            lines += [f"**{block.label}** {block.text}" if block.label else block.text, ""]
-        elif isinstance(block, Items):
-            lines += [*(f"- {item}" for item in block.items), ""]
-        elif isinstance(block, Table):
-            lines += [
-                "| " + " | ".join(block.header) + " |",
-                "|" + "---|" * len(block.header),
-                *("| " + " | ".join(c.replace("|", "/") for c in row) + " |" for row in block.rows),
-                "",
-            ]
-        elif isinstance(block, Quote):
-            quoted = "\n".join(f"> {line}".rstrip() for line in block.text.splitlines())
-            lines += [f"{block.label}:", "", quoted or ">", ""]
-        elif isinstance(block, Photo):
-            caption = f" Caption: {block.caption}." if block.caption else ""
-            lines += [
-                f"- Photo {block.number}: {block.alt}.{caption} {block.note} "
-                "(The photo itself is in the web page version of this report.)",
-                "",
-            ]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-# --- HTML ------------------------------------------------------------------------------------
-
-STYLE = """
-body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;
-line-height:1.5;color:#1a1a1a}
-h1{font-size:1.6rem}h2{margin-top:2.5rem;border-bottom:2px solid #1a1a1a}
-h3{margin-top:2rem;background:#eef2f7;padding:.3rem .5rem}h4{margin:1.2rem 0 .3rem}
-table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #888;padding:.3rem .6rem;
-text-align:left;vertical-align:top}
-blockquote{margin:.3rem 0 .8rem;padding:.2rem .8rem;border-left:4px solid #bbb;
-white-space:pre-line}
-figure{margin:1rem 0;break-inside:avoid}figure img{max-width:100%;height:auto;
-border:1px solid #999}figcaption{font-size:.95rem}.label{font-weight:bold}
-@media print{h3{break-after:avoid}}
-"""
-# Nothing may be fetched: the page opens the same offline, and no server learns it was read.
-CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
-
-
-def sar_html(data: dict[str, Any], config: Config, photos: dict[str, bytes]) -> str:
-    """The report as one web page: photos embedded, nothing loaded from anywhere else."""
-    esc = html.escape
-    parts: list[str] = []
-    title = "Subject Access Request"
-    for block in report_blocks(data, config):
-        if isinstance(block, Heading):
-            if block.level == 1:
-                title = block.text
-            parts.append(f"<h{block.level}>{esc(block.text)}</h{block.level}>")
-        elif isinstance(block, Para):
-            label = f'<span class="label">{esc(block.label)}</span> ' if block.label else ""
-            parts.append(f"<p>{label}{esc(block.text)}</p>")
-        elif isinstance(block, Items):
-            parts.append("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in block.items) + "</ul>")
-        elif isinstance(block, Table):
-            head = "".join(f"<th>{esc(h)}</th>" for h in block.header) if any(block.header) else ""
-            rows = "".join(
-                "<tr>"
-                + "".join(
-                    f"<th>{esc(c)}</th>" if i == 0 else f"<td>{esc(c)}</td>"
-                    for i, c in enumerate(row)
-                )
-                + "</tr>"
-                for row in block.rows
-            )
-            parts.append(f"<table>{f'<tr>{head}</tr>' if head else ''}{rows}</table>")
-        elif isinstance(block, Quote):
-            parts.append(
-                f'<p class="label">{esc(block.label)}</p><blockquote>{esc(block.text)}</blockquote>'
-            )
-        elif isinstance(block, Photo):
-            parts.append(_figure(block, photos.get(block.sha256)))
-    body = "\n".join(parts)
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
-        '<meta name="robots" content="noindex">\n'
-        f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>\n{body}\n</body></html>\n"
-    )
-
-
-def _figure(photo: Photo, jpeg: bytes | None) -> str:
-    esc = html.escape
-    if jpeg is None:
-        picture = "<p>(This photo could not be read to make a copy.)</p>"
-    else:
-        uri = "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
-        picture = f'<img src="{uri}" alt="{esc(photo.alt)}">'
-    caption = f" Caption: {esc(photo.caption)}." if photo.caption else ""
-    return (
-        f"<figure>{picture}<figcaption><strong>Photo {photo.number}.</strong> "
-        f"{esc(photo.alt)}.{caption} {esc(photo.note)}</figcaption></figure>"
-    )
 
 
 # --- words -----------------------------------------------------------------------------------

@@ -112,10 +112,6 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def end_words(kind: str, at: str, platform: str, website: bool, config: Config) -> str:
-    return event_words(kind, at, platform, website, config)
-
-
 def removal_words(reason: str | None) -> str | None:
     """Why `sitegen takedown` asks for a removal, in words; None when nothing must go."""
     if reason is None:
@@ -166,12 +162,15 @@ def publication_summary(pub: dict[str, Any], config: Config) -> str:
     ]
     text += "".join(f"; {e['words']}" for e in others)
     why = pub.get("pending_removal")
+    photos_only = bool(why) and why.startswith("some photos")
+    what = "some of its photos" if photos_only else "it"
     if why and pub["kind"] == "website":
-        text += f"; it comes off the website at its next update ({why})"
+        comes = "come" if photos_only else "comes"
+        text += f". Because {why}, {what} {comes} off the website at its next update"
     elif why:
         posted = any(e["event"] == "posted" for e in pub["events"])
-        must = "it must now be taken down" if posted else "if it was posted, it must be taken down"
-        text += f"; {must} ({why}): the school has not recorded doing so yet"
+        must = f"{what} must be taken down" + ("" if posted else " if it was posted")
+        text += f". Because {why}, {must}; the school has not recorded doing so yet"
     return text + "."
 
 

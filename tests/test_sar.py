@@ -295,8 +295,13 @@ def test_every_event_in_plain_words(run, site: SiteDir) -> None:  # type: ignore
             assert raw not in text
         assert "On the school website from 5 November 2026 until 21 November 2026" in text
         assert "posted on Instagram on 6 November 2026" in text
-        assert "if it was posted, it must be taken down (consent was withdrawn)" in text  # x
-        assert "it must now be taken down (consent was withdrawn)" in text  # instagram: posted
+        x, instagram = "X (Twitter): archived", "posted on Instagram on 6 November 2026"
+        assert re.search(
+            rf"{re.escape(x)}[^\n]*?Because consent was withdrawn, it must be taken down if it "
+            "was posted; the school has not recorded doing so yet",
+            text,
+        )
+        assert f"{instagram}. Because consent was withdrawn, it must be taken down; the" in text
         assert "taken down from Facebook on 22 November 2026" in text
         assert "X (Twitter): archived by platform on 7 November 2026 at 08:00" in text
         assert "Consent was withdrawn on 20 November 2026" in text
@@ -316,11 +321,13 @@ def test_consent_record_and_its_provenance(run, site: SiteDir) -> None:  # type:
     assert "The register does not record when or by whom consent was given." in text
     # Optional columns, shown when the register has them.
     lines = REGISTER.strip().splitlines()
-    with_provenance = [lines[0] + ",consent_given_on,given_by"]
-    with_provenance += [line + ",2026-09-03,mother" for line in lines[1:]]
+    with_provenance = [lines[0] + ",consent_given_on,given_by,consent_until"]
+    with_provenance += [line + ",2026-09-03,mother,2026-11-01" for line in lines[1:]]
     site.register("\n".join(with_provenance) + "\n")
     text = read_back(sar(run, site, "P2", "--format", "html"))[0]
     assert "Consent recorded on 3 September 2026 by mother." in text
+    assert "Consent was given for a period: it ended on 1 November 2026" in text
+    assert "Where Consent given From 1 November 2026 The school website yes no" in text
     data = json.loads(sar(run, site, "P2", "--json"))
     assert data["pupil"]["consent_given_on"] == "2026-09-03"
     assert data["pupil"]["given_by"] == "mother"
@@ -406,8 +413,10 @@ def test_the_demo_read_back_by_a_parent(run, demo: SiteDir) -> None:  # type: ig
     assert_nothing_of_others(html, register, "P1008")
     assert "Dylan Watkins" in text and len(photos) == 1
     assert "Consent was withdrawn on 15 November 2026" in text
+    assert "The school recorded the withdrawal of consent for Dylan on 15 November 2026" in text
+    assert "Where Consent given From 15 November 2026 The school website yes no" in text
     assert "On the school website from 12 November 2026 until 24 November 2026" in text
-    assert "if it was posted, it must be taken down (consent was withdrawn)" in text
+    assert "Because consent was withdrawn, it must be taken down if it was posted" in text
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,69 @@
+"""The Subject Access Request's edges with the disk: the register's raw row (for columns the
+parsed register does not keep), scrubbed copies of the photos, and the report written for its
+owner's eyes only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from sitegen import files
+from sitegen.cache import content_hash, read_file
+from sitegen.config import Config
+from sitegen.images import RenderSpec, render_image
+from sitegen.text import fold_id
+
+PHOTO_WIDTH = 480  # the report's copies: large enough to recognise, small enough to mail
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write the report readable by its owner only (mode 0600), whatever the file was before:
+    a new file beside it, made 0600 from the start, then renamed over it."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temporary, 0o600)  # (whatever the umask)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def register_row(config: Config, pupil_id: str) -> dict[str, str]:
+    """The pupil's raw row of the register (lower-case column names), or {} when unreadable."""
+    try:
+        raw = files.read_regular(config.register_path, files.MAX_RECORD_BYTES, follow=True)
+        reader = csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
+        columns = [c.strip().lower() for c in next(reader)]
+        for row in reader:
+            cells = dict(zip(columns, (c.strip() for c in row), strict=False))
+            if fold_id(cells.get("pupil_id", "")) == fold_id(pupil_id):
+                return cells
+    except (OSError, UnicodeDecodeError, StopIteration, csv.Error):
+        pass
+    return {}
+
+
+def scrubbed_photos(
+    sources: dict[str, Path], config: Config, on_error: Callable[[str, str], None] | None = None
+) -> dict[str, bytes]:
+    """A small copy of each photo, rendered as the site publishes photos: resized and re-encoded
+    with no metadata at all (render_image refuses any output that would carry some)."""
+    spec = RenderSpec((PHOTO_WIDTH,), quality=80, max_pixels=config.max_pixels, webp=False)
+    copies: dict[str, bytes] = {}
+    for sha, path in sources.items():
+        try:
+            source = read_file(path)
+            if content_hash(source) != sha:
+                raise ValueError("it changed while the report was being made")
+            _variants, made = render_image(source, path.name, spec)
+            copies[sha] = next(iter(made.values()))
+        except Exception as exc:
+            if on_error is not None:
+                on_error(path.name, str(exc))
+    return copies
