@@ -123,8 +123,8 @@ def covering_note(data: dict[str, Any], config: Config) -> list[str]:
     ]
     if pupil["consent"] is None:
         paragraphs.append(
-            f"{who} is not in the school's consent register (removed, or never added); the "
-            "posts and records below still mention them."
+            f"{_capital(who)} is not in the school's consent register (removed, or never "
+            "added); the posts and records below still mention them."
         )
     if posts:
         verbs = "shows, tags or names" if len(posts) == 1 else "show, tag or name"

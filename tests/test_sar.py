@@ -440,3 +440,16 @@ def test_event_words_for_every_kind(site: SiteDir, kind: str, platform: str, wor
     said = event_words(kind, "2026-11-05T10:05:00+00:00", platform, platform == "website", config)
     assert said.startswith(words)
     assert "_" not in said and "<" not in said
+
+
+def test_a_pupil_no_longer_in_the_register(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post("trip", pupils=["P1", "P2"], date="2026-11-02", body="Osian and Mia ran.\n")
+    site.register(REGISTER.replace("P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,\n", ""))
+    data = json.loads(sar(run, site, "P1", "--json"))
+    assert (
+        data["pupil"]["consent"] is None and "not in the consent register" in data["pupil"]["note"]
+    )
+    assert [p["slug"] for p in data["posts"]] == ["trip"]
+    assert data["posts"][0]["text"]["body"] == "[another pupil] and Mia ran."
+    text = read_back(sar(run, site, "P1", "--format", "html"))[0]
+    assert "Pupil P1 is not in the school's consent register" in text
