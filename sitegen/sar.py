@@ -108,11 +108,18 @@ def subject_access(
     publications = _publications(ledger, key, clean, config, pending)
     sources: dict[str, Path] = {}
     notes: list[str] = []
+    # Posts whose words hold the pupil's full name (SG114 finds it, tagged or not): found
+    # once per build of the check, so only these are scanned again for the report.
+    full_name_in = {
+        a.post.slug
+        for a in site.analyses
+        if any(h.full and fold_id(h.pupil_id) == key for h in a.names)
+    }
     posts = []
     for post in sorted(site.posts, key=lambda p: (p.date is None, p.date, p.slug)):
         if post.meta is None:
             continue
-        entry = _post_entry(site, post, pupil, key, clean, sources, notes)
+        entry = _post_entry(site, post, pupil, key, clean, sources, notes, full_name_in)
         if entry is None:
             continue
         entry["status"] = status.get(post.slug, post.status)
@@ -159,11 +166,12 @@ def _post_entry(
     clean: Redactor,
     sources: dict[str, Path],
     notes: list[str],
+    full_name_in: set[str],
 ) -> dict[str, Any] | None:
     """The post as the report shows it, or None when the pupil is not in it at all."""
     tagged, named = _has(post.pupils, key), _has(post.named, key)
     own_images = [ref for ref in post.images if _has(ref.pupils, key)]
-    if not (tagged or named or own_images) and not _full_name_anywhere(site, post, pupil):
+    if not (tagged or named or own_images or post.slug in full_name_in):
         return None
     written = _names_on_photos(site, post)
     mentions = _mentions(site, post, pupil, clean, written) if pupil is not None else []
@@ -216,15 +224,6 @@ def _post_entry(
         },
         "photos": photos,
     }
-
-
-def _full_name_anywhere(site: Site, post: Post, pupil: Pupil | None) -> bool:
-    """Whether the pupil's full name is in the post's texts (SG114 finds it, tagged or not)."""
-    if pupil is None:
-        return False
-    analysis = next((a for a in site.analyses if a.post is post), None)
-    hits = analysis.names if analysis is not None else ()
-    return any(h.full and fold_id(h.pupil_id) == fold_id(pupil.pupil_id) for h in hits)
 
 
 def _mentions(
