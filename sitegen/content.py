@@ -14,6 +14,7 @@ import yaml
 
 from sitegen.cache import read_file
 from sitegen.files import MAX_TEXT_BYTES, UnsafeFile
+from sitegen.findings import finding
 from sitegen.markup import body_problem
 from sitegen.model import Approval, Finding, ImageRef, Post
 from sitegen.text import fold_id, slugify
@@ -59,14 +60,13 @@ def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") 
     findings: list[Finding] = []
 
     def broken(message: str, line: int | None = None) -> Post:
-        findings.append(Finding("SG100", "error", message, rel, line))
+        findings.append(finding("SG100", message, rel, line))
         return Post(slug, folder, rel, "", 1, None, {}, tuple(findings))
 
     if not SLUG.fullmatch(slug):
         findings.append(
-            Finding(
+            finding(
                 "SG100",
-                "error",
                 f'folder name "{slug}" is not a valid slug: '
                 "use lowercase letters, digits and hyphens",
                 rel,
@@ -112,7 +112,7 @@ def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") 
         # Never handed to Markdown (it could take minutes, and stall every other post): the
         # post is shown as plain text in the preview, and cannot be published as it is.
         findings.append(
-            Finding("SG100", "error", f"the text cannot be published: {problem}", rel, body_line)
+            finding("SG100", f"the text cannot be published: {problem}", rel, body_line)
         )
 
     key_lines: dict[str, int] = {}
@@ -329,9 +329,8 @@ def _record_lines(
         line = key_node.start_mark.line + 2
         if key in lines:
             findings.append(
-                Finding(
+                finding(
                     "SG100",
-                    "error",
                     f'key "{key}" appears twice (first on line {lines[key]})',
                     rel,
                     line,
@@ -376,7 +375,7 @@ def _typed(
 ) -> Post:
     def bad(key: str, message: str) -> None:
         line = key_lines.get(key) or key_lines.get(key.split(".")[0].split("[")[0]) or 2
-        findings.append(Finding("SG100", "error", message, rel, line))
+        findings.append(finding("SG100", message, rel, line))
 
     for key in meta:
         if key not in KNOWN:
@@ -384,7 +383,7 @@ def _typed(
             bad(str(key), f'unknown key "{key}"{hint}')
     for key in REQUIRED:
         if key not in meta:
-            findings.append(Finding("SG100", "error", f'missing required key "{key}"', rel, 2))
+            findings.append(finding("SG100", f'missing required key "{key}"', rel, 2))
 
     def text(key: str, default: str = "") -> str:
         value = meta.get(key, default)

@@ -8,6 +8,7 @@ from datetime import date
 
 from sitegen.config import Config
 from sitegen.files import MAX_RECORD_BYTES, UnsafeFile, read_regular
+from sitegen.findings import finding
 from sitegen.model import Finding, NameConsent, Pupil, Register
 from sitegen.text import fold_id
 
@@ -48,14 +49,14 @@ def load_register(config: Config) -> Register:
 
 
 def _invalid(rel: str, message: str, line: int | None = None) -> Register:
-    return Register(rel, {}, (Finding("SG160", "error", message, rel, line),))
+    return Register(rel, {}, (finding("SG160", message, rel, line),))
 
 
 def parse_register(text: str, rel: str, platforms: tuple[str, ...]) -> Register:
     findings: list[Finding] = []
 
     def fault(message: str, line: int | None, pupil: str | None = None) -> None:
-        findings.append(Finding("SG160", "error", message, rel, line, pupil))
+        findings.append(finding("SG160", message, rel, line, pupil))
 
     reader = csv.reader(io.StringIO(text, newline=""))
     try:

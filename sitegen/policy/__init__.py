@@ -10,6 +10,7 @@ from typing import Any
 from sitegen.approval import image_hash, post_digest
 from sitegen.cache import Cache, FileHashes
 from sitegen.config import Config
+from sitegen.findings import finding
 from sitegen.images import ImageFacts, image_facts
 from sitegen.markup import markdown_to_html, plain_text, render_body
 from sitegen.model import Finding, ImageRef, Post, Register
@@ -28,31 +29,6 @@ from sitegen.policy.photos import check_photos, check_vision
 from sitegen.policy.tone import Worst, judge_tone, worst_sentence
 from sitegen.policy.writing import check_writing
 from sitegen.vision import Tools
-
-SEVERITY = {
-    "SG100": "error",
-    "SG101": "error",
-    "SG110": "error",
-    "SG111": "error",
-    "SG112": "error",
-    "SG113": "error",
-    "SG114": "error",
-    "SG115": "error",
-    "SG116": "warning",
-    "SG120": "error",
-    "SG121": "error",
-    "SG122": "error",
-    "SG123": "error",
-    "SG124": "warning",
-    "SG125": "error",
-    "SG126": "warning",
-    "SG127": "warning",
-    "SG130": "error",
-    "SG140": "warning",
-    "SG150": "error",
-    "SG151": "error",
-    "SG160": "error",
-}
 
 
 @dataclass
@@ -102,9 +78,8 @@ def check_approval(post: Post, digest: str, ctx: Context) -> list[Finding]:
     if approval is None:
         if post.status == "approved":
             return [
-                Finding(
+                finding(
                     "SG150",
-                    "error",
                     "status is approved but there is no approval: only `sitegen approve` "
                     "may approve a post",
                     post.path,
@@ -115,9 +90,8 @@ def check_approval(post: Post, digest: str, ctx: Context) -> list[Finding]:
     findings = []
     if approval.digest != digest:
         findings.append(
-            Finding(
+            finding(
                 "SG150",
-                "error",
                 "the post was edited after approval (stale): a leader must approve it again",
                 post.path,
                 line,
@@ -125,9 +99,8 @@ def check_approval(post: Post, digest: str, ctx: Context) -> list[Finding]:
         )
     if approval.by not in ctx.config.leaders:
         findings.append(
-            Finding(
+            finding(
                 "SG150",
-                "error",
                 f"approved by {approval.by}, who is not a leader in site.toml",
                 post.path,
                 line,
@@ -137,9 +110,8 @@ def check_approval(post: Post, digest: str, ctx: Context) -> list[Finding]:
     broken = getattr(ctx.audit_entries, "broken", None)
     if entry is None:
         findings.append(
-            Finding(
+            finding(
                 "SG150",
-                "error",
                 f"the audit log is broken ({broken}): every approval is blocked until it is "
                 "repaired (restore it from a backup or git, or `sitegen audit repair --by "
                 "LEADER`, then approve again)"
@@ -156,9 +128,7 @@ def check_approval(post: Post, digest: str, ctx: Context) -> list[Finding]:
         approval.digest,
     ):
         findings.append(
-            Finding(
-                "SG150", "error", "the approval does not match its audit-log entry", post.path, line
-            )
+            finding("SG150", "the approval does not match its audit-log entry", post.path, line)
         )
     return findings
 

@@ -6,6 +6,7 @@ import unicodedata
 from datetime import date
 
 from sitegen.config import Config
+from sitegen.findings import finding
 from sitegen.model import Finding, Post, Register
 from sitegen.register import lookup
 from sitegen.text import escape_unprintable, fold_id
@@ -18,22 +19,13 @@ def check_consent(post: Post, config: Config, register: Register, today: date) -
         code: str,
         message: str,
         key: str,
-        severity: str = "error",
         *,
         pupil: str | None = None,
         platform: str | None = None,
         line: int | None = None,
     ) -> None:
         findings.append(
-            Finding(
-                code,
-                severity,
-                message,
-                post.path,  # type: ignore[arg-type]
-                line or post.line_of(key),
-                pupil,
-                platform,
-            )
+            finding(code, message, post.path, line or post.line_of(key), pupil, platform)
         )
 
     for platform in post.platforms:
@@ -151,7 +143,6 @@ def check_consent(post: Post, config: Config, register: Register, today: date) -
                     f"image {image.file} is left out on {platform}: "
                     f"{', '.join(refusing)} {_has(refusing)} no consent there",
                     f"images[{i}]",
-                    "warning",
                     pupil=refusing[0],
                     platform=platform,
                     line=image.line,

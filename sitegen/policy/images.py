@@ -6,6 +6,7 @@ import re
 from pathlib import Path, PurePosixPath
 
 from sitegen import files
+from sitegen.findings import finding
 from sitegen.model import Finding, ImageRef, Post
 
 FILE_LIKE = re.compile(r"^[\w.-]+\.(jpe?g|png|gif|webp|heic|heif|tiff?|bmp|svg)$", re.IGNORECASE)
@@ -58,9 +59,8 @@ def check_image_refs(post: Post) -> list[Finding]:
         line += post.body.count("\n", counted, match.start())
         counted = match.start()
         findings.append(
-            Finding(
+            finding(
                 "SG120",
-                "error",
                 f"image {src} is used in the body but not listed under images: list it there "
                 "with its alt text and the pupils on it",
                 post.path,
@@ -72,16 +72,13 @@ def check_image_refs(post: Post) -> list[Finding]:
         if isinstance(resolved, str):
             # Too large is a fault of the photo (SG121); anything else, of where it is (SG120).
             code = "SG121" if resolved.endswith(" MB limit") else "SG120"
-            findings.append(
-                Finding(code, "error", f"image {ref.file} {resolved}", post.path, ref.line)
-            )
+            findings.append(finding(code, f"image {ref.file} {resolved}", post.path, ref.line))
         alt_line = post.line_of(f"images[{i}].alt") or ref.line
         if not alt_text_ok(ref):
             problem = "has no alt text" if not ref.alt.strip() else "has a file name as alt text"
             findings.append(
-                Finding(
+                finding(
                     "SG122",
-                    "error",
                     f"image {ref.file} {problem}: "
                     "describe what it shows for readers who cannot see it",
                     post.path,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sitegen.findings import finding
 from sitegen.markup import URL_SCHEMES, Removed, markdown_to_html, removed_by_sanitizer
 from sitegen.model import Finding, Post
 
@@ -33,9 +34,9 @@ def check_markup(post: Post) -> list[Finding]:
                 f"{more:,} more HTML elements or attributes are not allowed in a post "
                 f"(the first {MAX_LISTED} are listed)"
             )
-            findings.append(Finding("SG130", "error", message, post.path, line))
+            findings.append(finding("SG130", message, post.path, line))
         else:
-            findings.append(Finding("SG130", "error", _message(item), post.path, line))
+            findings.append(finding("SG130", _message(item), post.path, line))
     return findings
 
 

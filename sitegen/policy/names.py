@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, lru_cache
 
+from sitegen.findings import finding
 from sitegen.model import Finding, Post, Pupil, Register
 from sitegen.policy.welsh import mutations, welsh_words
 from sitegen.register import lookup
@@ -253,13 +254,13 @@ def judge_names(
             if key not in reported:
                 reported.add(key)
                 findings.append(
-                    Finding(
+                    finding(
                         "SG114",
-                        "warning" if hit.ordinary_word else "error",
                         _message(pupil, hit, named, today),
                         post.path,
                         hit.line or None,
                         pupil.pupil_id,
+                        severity="warning" if hit.ordinary_word else "error",
                     )
                 )
     return findings
@@ -283,9 +284,8 @@ def find_ids(post: Post, register: Register, fields: Fields | None = None) -> li
             offset = full.source_offset(m.start()) if full else 0
             at = (line + text.count("\n", 0, offset)) if line else None
             findings.append(
-                Finding(
+                finding(
                     "SG114",
-                    "error",
                     f"the pupil id {pupil.pupil_id} appears in the {label}: "
                     "pupil ids are never published",
                     post.path,

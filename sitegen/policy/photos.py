@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sitegen.config import Config
+from sitegen.findings import finding
 from sitegen.images import ImageFacts, device_approved, device_name
 from sitegen.model import Finding, ImageRef, Post, Pupil, Register, Severity
 from sitegen.policy.names import allowed
@@ -20,7 +21,7 @@ def check_photos(post: Post, facts: dict[str, ImageFacts], config: Config) -> li
         fact = facts.get(ref.file)
         if fact is not None:  # None: missing or outside the folder, which SG120 reports
             findings += [
-                Finding(code, severity, f"image {ref.file} {message}", post.path, ref.line)
+                finding(code, f"image {ref.file} {message}", post.path, ref.line, severity=severity)
                 for code, severity, message in _judge(ref, fact, config)
             ]
     return findings
@@ -126,9 +127,8 @@ def check_vision(
                 continue
             kind = "full name" if full else "first name"
             findings.append(
-                Finding(
+                finding(
                     "SG125",
-                    "error",
                     f"image {ref.file} shows the {kind} of {pupil.pupil_id} (read from the "
                     f"photo): cover or crop it, or list {pupil.pupil_id} in named if their "
                     "parent consented",
@@ -140,9 +140,8 @@ def check_vision(
         if faces is not None and faces > len(ref.pupils):
             tagged_here = len(ref.pupils)
             findings.append(
-                Finding(
+                finding(
                     "SG126",
-                    "warning",
                     f"image {ref.file} shows {faces} face{'s' if faces != 1 else ''}, "
                     f"{tagged_here} pupil{'s' if tagged_here != 1 else ''} tagged: tag every pupil "
                     "pictured (adults need no tag)",

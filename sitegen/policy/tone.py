@@ -9,6 +9,7 @@ from importlib import resources
 from vaderSentiment import vaderSentiment as vader
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from sitegen.findings import finding
 from sitegen.model import Finding, Post
 
 # School news talks about history, science and charity: these words are topics there, not
@@ -279,9 +280,8 @@ def judge_tone(post: Post, worst: Worst | None, threshold: float) -> list[Findin
     value, text, line = worst
     quoted = text if len(text) <= 80 else text[:77] + "..."
     return [
-        Finding(
+        finding(
             "SG140",
-            "warning",
             f'negative or disparaging tone (score {value:+.2f}): "{quoted}"; '
             "posts should be positive",
             post.path,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sitegen.config import Config
+from sitegen.findings import finding
 from sitegen.model import Finding, Post
 
 # The text `sitegen new` puts where the post goes: a post that still holds it was never
@@ -17,18 +18,17 @@ PLACEHOLDER_START = PLACEHOLDER.split(",")[0]  # (found even when the rest was e
 def check_writing(post: Post, config: Config) -> list[Finding]:
     findings = []
 
-    def add(code: str, severity: str, message: str, line: int | None) -> None:
-        findings.append(Finding(code, severity, message, post.path, line))  # type: ignore[arg-type]
+    def add(code: str, message: str, line: int | None) -> None:
+        findings.append(finding(code, message, post.path, line))
 
     if not post.title.strip():
-        add("SG102", "error", "the title is empty: give the post a title", post.line_of("title"))
+        add("SG102", "the title is empty: give the post a title", post.line_of("title"))
     if not post.body.strip():
-        add("SG102", "error", "the post has no text: write it under the --- line", post.body_line)
+        add("SG102", "the post has no text: write it under the --- line", post.body_line)
     elif PLACEHOLDER_START in post.body:
         line = post.body_line + post.body[: post.body.index(PLACEHOLDER_START)].count("\n")
         add(
             "SG102",
-            "error",
             "the post still holds the text `sitegen new` wrote (“Write your post here…”): "
             "replace it with the post",
             line,
@@ -37,7 +37,6 @@ def check_writing(post: Post, config: Config) -> list[Finding]:
         known = ", ".join(sorted(config.authors)) or "none yet"
         add(
             "SG103",
-            "warning",
             f"the author “{post.author}” has no display name in [site.authors] in site.toml "
             f"(known: {known}), so no author is shown: add one, or fix the username",
             post.line_of("author"),
