@@ -1,15 +1,18 @@
-"""Atom 1.0, JSON Feed 1.1, sitemap.xml and robots.txt, all with absolute URLs."""
+"""Atom 1.0 and JSON Feed 1.1 for each of the site's languages, sitemap.xml and robots.txt, all
+with absolute URLs."""
 
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
 from sitegen.cache import Pack, cache_key
 from sitegen.config import Config
+from sitegen.i18n import list_prefix
+from sitegen.pages import by_language
 from sitegen.render import PostView, absolute_html
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -54,8 +57,8 @@ def _entry(config: Config, post: PostView) -> bytes:
         _sub(_sub(entry, "author"), "name", post.author)
     if post.summary:
         _sub(entry, "summary", post.summary)
-    for name, slug in post.tags:
-        _sub(entry, "category", term=slug, label=name)
+    for name, _ in post.tags:
+        _sub(entry, "category", term=name)  # the tag as written: readers show the term
     content = _sub(entry, "content", _content(post, config.base_url), type="html")
     content.set("xml:lang", post.lang)
     return ET.tostring(entry, encoding="utf-8")
@@ -106,42 +109,83 @@ def _memo(
     return value
 
 
-def atom(config: Config, posts: list[PostView], memo: Pack | None = None) -> bytes:
-    """The newest FEED_ITEMS posts (`posts` come newest first)."""
+class Feed(NamedTuple):
+    """One language's feeds: the posts its lists show, where its lists live (below the site)."""
+
+    language: str
+    prefix: str  # "" for the site's first language, else "<lang>/"
+    posts: list[PostView]  # newest first
+
+    @property
+    def newest(self) -> list[PostView]:
+        return self.posts[:FEED_ITEMS]
+
+
+def language_feeds(config: Config, posts: list[PostView]) -> list[Feed]:
+    """Each language's feed: the posts its lists show (`posts` come newest first)."""
+    return [
+        Feed(language, list_prefix(config.languages, language), listed)
+        for language, listed in by_language(config, posts).items()
+    ]
+
+
+def atom(
+    config: Config, posts: list[PostView], memo: Pack | None = None, feed: Feed | None = None
+) -> bytes:
+    """The newest FEED_ITEMS posts (`posts` come newest first); `feed`: one language's, when
+    the site has several (its posts are `posts`)."""
     posts = posts[:FEED_ITEMS]
     ET.register_namespace("", ATOM)
-    base = config.base_url
-    feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": config.language})
-    _sub(feed, "title", config.title)
-    _sub(feed, "id", base)
-    _sub(feed, "link", rel="alternate", type="text/html", href=base)
-    _sub(feed, "link", rel="self", type="application/atom+xml", href=urljoin(base, "feed.xml"))
-    _sub(feed, "updated", _stamp(posts[0]) if posts else "1970-01-01T00:00:00+00:00")
-    _sub(_sub(feed, "author"), "name", config.title)
-    head = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    home = urljoin(config.base_url, feed.prefix if feed else "")
+    language = feed.language if feed else config.language
+    atom_feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": language})
+    _sub(atom_feed, "title", config.title)
+    _sub(atom_feed, "id", home)
+    _sub(atom_feed, "link", rel="alternate", type="text/html", href=home)
+    _sub(atom_feed, "link", rel="self", type="application/atom+xml", href=home + "feed.xml")
+    _sub(atom_feed, "updated", _stamp(posts[0]) if posts else "1970-01-01T00:00:00+00:00")
+    _sub(_sub(atom_feed, "author"), "name", config.title)
+    head = ET.tostring(atom_feed, encoding="utf-8", xml_declaration=True)
     head = head.removesuffix(b"</feed>")
     entries = [_memo(memo, "atom", config, post, _entry) for post in posts]
     return head + b"".join(entries) + b"</feed>\n"
 
 
-def json_feed(config: Config, posts: list[PostView], memo: Pack | None = None) -> bytes:
-    """The newest FEED_ITEMS posts (`posts` come newest first)."""
+def json_feed(
+    config: Config, posts: list[PostView], memo: Pack | None = None, feed: Feed | None = None
+) -> bytes:
+    """The newest FEED_ITEMS posts (`posts` come newest first); `feed` as for `atom`."""
     posts = posts[:FEED_ITEMS]
-    base = config.base_url
-    feed = {
+    home = urljoin(config.base_url, feed.prefix if feed else "")
+    data = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": config.title,
-        "home_page_url": base,
-        "feed_url": urljoin(base, "feed.json"),
-        "language": config.language,
+        "home_page_url": home,
+        "feed_url": home + "feed.json",
+        "language": feed.language if feed else config.language,
         "authors": [{"name": config.title}],
         "items": [],
     }
-    head = json.dumps(feed, indent=2, ensure_ascii=False).removesuffix("[]\n}")
+    head = json.dumps(data, indent=2, ensure_ascii=False).removesuffix("[]\n}")
     assert head.endswith('"items": '), head[-40:]
     items = [_memo(memo, "json", config, post, _item) for post in posts]
     body = "[\n" + ",\n".join(items) + "\n  ]" if items else "[]"
     return (head + body + "\n}\n").encode("utf-8")
+
+
+FEED_FILES: tuple[tuple[str, Callable[..., bytes]], ...] = (
+    ("feed.xml", atom),
+    ("feed.json", json_feed),
+)
+
+
+def feed_files(config: Config, posts: list[PostView], memo: Pack | None = None) -> dict[str, bytes]:
+    """Every language's Atom and JSON feeds, by output path (the preview's way: made now)."""
+    return {
+        feed.prefix + name: make(config, feed.posts, memo, feed)
+        for feed in language_feeds(config, posts)
+        for name, make in FEED_FILES
+    }
 
 
 def sitemap(config: Config, pages: dict[str, str | None]) -> bytes:

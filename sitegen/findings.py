@@ -21,10 +21,12 @@ class Code:
 CODES = {
     c.code: c
     for c in (
+        # A warning when `translation` names no post, or one in the same language.
         Code(
             "SG100",
             "error",
             "front matter: YAML error, missing or unknown key, wrong type, bad date or slug",
+            "warning",
         ),
         Code("SG101", "error", "a platform not in policy.platforms"),
         Code(

@@ -7,7 +7,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from datetime import time as clock_time
 from functools import partial
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sitegen import feeds, records
+from sitegen import feeds, records, translations
 from sitegen.approval import AUDIT_LOG, valid_entries
 from sitegen.cache import Cache, FileHashes, Pack, cache_key, content_hash
 from sitegen.config import Config, load_config
@@ -37,11 +37,12 @@ from sitegen.output import (
     publish,
     whole_trees,
 )
+from sitegen.pages import list_pages, translated_pages
 from sitegen.policy import Analysis, Checked, Context, analyse_many, judge
 from sitegen.policy.names import NameIndex
 from sitegen.policy.welsh import dictionary_installed
 from sitegen.register import load_register
-from sitegen.render import PostView, Renderer, list_pages
+from sitegen.render import PostView, Renderer
 from sitegen.spread import Aside, Forked, fork_map
 from sitegen.units import (
     Item,
@@ -350,11 +351,18 @@ def reload_post(site: Site, post: Post) -> Post:
 
 
 def check(site: Site, posts: list[Post] | None = None) -> list[Checked]:
-    """Judge every post (or `posts`) on today's register, log, settings and clock."""
-    if posts is None:
-        return [judge(a, site.context) for a in site.analyses]
-    wanted = {p.folder for p in posts}
-    return [judge(a, site.context) for a in site.analyses if a.post.folder in wanted]
+    """Judge every post (or `posts`) on today's register, log, settings and clock; and each
+    post's `translation` against the other posts (warnings: see translations.py)."""
+    everyone = translations.by_slug(site.posts)
+    wanted = {p.folder for p in posts} if posts is not None else None
+    checked = []
+    for analysis in site.analyses:
+        if wanted is None or analysis.post.folder in wanted:
+            judged = judge(analysis, site.context)
+            if found := translations.translation_findings(judged.post, everyone):
+                judged = replace(judged, findings=(*judged.findings, *found))
+            checked.append(judged)
+    return checked
 
 
 def decisions(site: Site, checked: list[Checked]) -> list[Decision]:
@@ -839,6 +847,8 @@ def _website(
         for path, content in unit.site.items():
             plan.add(path, content)
     specs = list_pages(config, views)
+    # Pages whose language switch leads to a translation: they depend on other posts.
+    specs.update(translated_pages(config, views))
     keys = {path: spec.key(renderer) for path, spec in specs.items()}
     memory = site.store.memory
     stale = [p for p in specs if not (trust and current(memory.get("made\0" + p), keys[p]))]
@@ -847,10 +857,13 @@ def _website(
     made = dict(zip(stale, rendered, strict=True))
     for path in specs:
         plan.add(path, _made(site, trust, path, keys[path], partial(made.__getitem__, path)))
-    newest = [v.fingerprint for v in views[: feeds.FEED_ITEMS]]
-    for path, make in (("feed.xml", feeds.atom), ("feed.json", feeds.json_feed)):
-        key = cache_key(path, repr(config), newest)
-        plan.add(path, _made(site, trust, path, key, partial(make, config, views)))
+    for feed in feeds.language_feeds(config, views):
+        newest = [v.fingerprint for v in feed.newest]
+        for name, make in feeds.FEED_FILES:
+            path = feed.prefix + name
+            key = cache_key(path, repr(config), newest)
+            make_feed = partial(make, config, feed.posts, None, feed)
+            plan.add(path, _made(site, trust, path, key, make_feed))
     pages = {
         path.removesuffix("index.html"): None for path in plan.files if path.endswith("index.html")
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import html
-import math
+import io
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -27,13 +27,21 @@ from markupsafe import Markup
 from sitegen.cache import Pack, cache_key, fast_reduce
 from sitegen.config import Config
 from sitegen.errors import ConfigError
-from sitegen.i18n import long_date, strings
+from sitegen.i18n import list_language, list_prefix, long_date, month_year, strings
 from sitegen.images import Variant
 from sitegen.markup import render_body
 from sitegen.model import ImageRef, Post
 from sitegen.text import slugify
 
-TEMPLATES = ("base.html", "index.html", "post.html", "tag.html", "404.html")
+TEMPLATES = (
+    "base.html",
+    "index.html",
+    "post.html",
+    "tag.html",
+    "archive.html",
+    "subscribe.html",
+    "404.html",
+)
 CSP = "default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'"
 # The preview also runs its reload script and listens for rebuilds, from its own origin only.
 PREVIEW_CSP = CSP + "; script-src 'self'; connect-src 'self'"
@@ -41,6 +49,10 @@ SIZES = "(min-width: 48rem) 44rem, calc(100vw - 2rem)"
 IMG_TAG = re.compile(r"<img\b[^>]*>")
 ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
 URL_ATTR = re.compile(r'\b(href|src)="([^"]*)"')
+# A card's picture is a thumbnail beside its text on a wide screen (see site.css).
+CARD_SIZES = "(min-width: 40rem) 14rem, calc(100vw - 2rem)"
+# An SVG logo's size, from its viewBox ("min-x min-y width height").
+SVG_VIEWBOX = re.compile(rb"""<svg\b[^>]*?\bviewBox=["'][^"']*?([\d.]+)[\s,]+([\d.]+)\s*["']""")
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,7 @@ class PostView(NamedTuple):
     images: tuple[ImageView, ...]
     banner: dict[str, Any] | None = None  # preview only: status and findings
     fingerprint: str = ""  # the hash of everything the view is made of
+    translation: str = ""  # the slug of the same post in the other language, or ""
 
     @property
     def body_html(self) -> Markup:
@@ -119,6 +132,7 @@ def post_view(
         post.lang,
         post.author,
         post.tags,
+        post.translation,
         [(ref.file, ref.alt, ref.caption, [asdict(v) for v in vs]) for ref, vs in images],
         banner,
     )
@@ -134,6 +148,7 @@ def post_view(
         body=str(_body_images(html, by_file)),
         images=tuple(view for file, view in by_file.items() if not _in_body(post.body, file)),
         banner=banner,
+        translation=post.translation,
     )
 
 
@@ -200,6 +215,7 @@ class Renderer:
     sources: dict[str, bytes] | None = None
     env: Environment = field(init=False)
     fingerprint: str = field(init=False)
+    logo: dict[str, Any] | None = field(init=False)  # site.logo: its file and size
 
     def __post_init__(self) -> None:
         missing = [t for t in TEMPLATES if not (self.templates / t).is_file()]
@@ -235,8 +251,14 @@ class Renderer:
             # The sources are the bytes read above, which cannot change: no check at each page.
             auto_reload=False,
         )
-        self.env.globals.update(sizes=SIZES, strings=strings)
+        self.env.globals.update(sizes=SIZES, card_sizes=CARD_SIZES, strings=strings)
         self.env.filters["longdate"] = long_date
+        self.env.filters["monthyear"] = month_year
+        logo = self.sources.get(f"static/{self.config.logo}") if self.config.logo else None
+        self.logo = None
+        if logo is not None:
+            width, height = logo_size(logo)
+            self.logo = {"file": f"static/{self.config.logo}", "width": width, "height": height}
         self.fingerprint = cache_key(
             "renderer",
             sorted(self.sources.items()),
@@ -251,18 +273,51 @@ class Renderer:
             with contextlib.suppress(TemplateError):  # (reported when the page is made)
                 self.env.get_template(name)
 
-    def page(self, template: str, path: str, **context: Any) -> bytes:
-        """Render one page at `path` (relative to the site root, "" for the home page)."""
-        depth = path.count("/")
-        root = "../" * depth if path not in ("404.html",) else urlparse(self.config.base_url).path
-        t = strings(self.config.language)
+    def page(
+        self,
+        template: str,
+        path: str,
+        language: str | None = None,
+        switch: dict[str, str] | None = None,
+        **context: Any,
+    ) -> bytes:
+        """Render one page at `path` (relative to the site root, "" for the home page), its
+        interface in `language` (the site's first by default). Its language switch leads to
+        `switch`'s page for a language (a path below the site), else to that language's home."""
+        config = self.config
+        language = language or config.languages[0]
+        root = "../" * path.count("/") if path != "404.html" else urlparse(config.base_url).path
+        here = root + list_prefix(config.languages, language)  # this language's lists
+        listed = list_language(config.languages, language)
+        leads = {
+            other: (switch or {}).get(other, list_prefix(config.languages, other))
+            for other in config.languages
+            if other != listed
+        }
         try:
             text = self.env.get_template(template).render(
-                site=self.config,
-                t=t,
+                site=config,
+                t=strings(language),
                 root=root,
-                canonical=urljoin(self.config.base_url, path),
-                language=self.config.language,
+                canonical=urljoin(config.base_url, path),
+                language=language,
+                nav={
+                    "home": here or "./",
+                    "archive": here + "archive/",
+                    "tags": here + "tags/",
+                    "subscribe": here + "subscribe/",
+                    "atom": here + "feed.xml",
+                    "json": here + "feed.json",
+                },
+                switch=[
+                    {
+                        "language": other,
+                        "name": strings(other)["language_name"],
+                        "href": (root + lead) or "./",
+                    }
+                    for other, lead in leads.items()
+                ],
+                logo=self.logo,
                 preview=self.preview,
                 csp=PREVIEW_CSP if self.preview else CSP,
                 extra_head=Markup(self.extra_head),
@@ -274,30 +329,42 @@ class Renderer:
         return text.encode("utf-8")
 
 
-def paginate(posts: list[PostView], per_page: int) -> list[list[PostView]]:
-    pages = max(1, math.ceil(len(posts) / per_page))
-    return [posts[i * per_page : (i + 1) * per_page] for i in range(pages)]
+def logo_size(data: bytes) -> tuple[int, int]:
+    """A logo's width and height in pixels (an SVG's from its viewBox), for the img tag that
+    keeps the header from jumping while it loads; a square when they cannot be read."""
+    if match := SVG_VIEWBOX.search(data[:4096]):
+        width, height = (round(float(n)) for n in match.groups())
+        return (width, height) if width > 0 and height > 0 else (1, 1)
+    from PIL import Image, UnidentifiedImageError
 
-
-def page_path(number: int, base: str = "") -> str:
-    return base if number == 1 else f"{base}page/{number}/"
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError, ValueError):
+        return (1, 1)
 
 
 @dataclass(frozen=True)
 class PageSpec:
-    """One page to make: its template, its posts and its context, before any rendering."""
+    """One page to make: its template, its posts and its context, before any rendering.
+    `brief`: the page shows only each post's title, date and address (the archive), so its key
+    names only those, and an edit of a post's text or photos leaves the page alone."""
 
     template: str
     path: str  # the page's URL path below the site ("" for home), or "404.html"
     views: tuple[PostView, ...]
     context: dict[str, Any]
+    brief: bool = False
 
     def key(self, renderer: Renderer) -> str:
         """The hash of everything the page is made of (posts by their fingerprints). Made for
         every list page of every build: the parts are joined, not serialised (the renderer's
         fingerprint names sitegen's code already)."""
         parts = ["page", renderer.fingerprint, self.template, self.path, repr(self.context)]
-        parts += [v.fingerprint for v in self.views]
+        if self.brief:
+            parts += [f"{v.slug}\1{v.title}\1{v.date.isoformat()}\1{v.lang}" for v in self.views]
+        else:
+            parts += [v.fingerprint for v in self.views]
         return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
     def render(self, renderer: Renderer) -> bytes:
@@ -309,67 +376,31 @@ class PageSpec:
         return renderer.page(self.template, self.path, **context)
 
 
-def post_page(post: PostView) -> tuple[str, PageSpec]:
-    return post.path + "index.html", PageSpec(
-        "post.html", post.path, (post,), {"title": post.title}
-    )
+def stands_alone(post: PostView, config: Config) -> bool:
+    """Whether the post's page is made of the post alone. Not when its language switch may
+    lead to its translation: that depends on whether the translation is published, so the page
+    is made with the lists (`pages.site_pages`), which see every published post."""
+    return not (post.translation and len(config.languages) > 1)
 
 
-def list_pages(config: Config, posts: list[PostView]) -> dict[str, PageSpec]:
-    """The home pages, every tag's pages and the 404 page, by output path (newest first)."""
-    t = strings(config.language)
-    out: dict[str, PageSpec] = {}
-    pages = paginate(posts, config.per_page)
-    for number, chunk in enumerate(pages, 1):
-        path = page_path(number)
-        out[path + "index.html"] = PageSpec(
-            "index.html",
-            path,
-            tuple(chunk),
-            {
-                "title": config.title,
-                "page": number,
-                "pages": len(pages),
-                "newer": page_path(number - 1) if number > 1 else None,
-                "older": page_path(number + 1) if number < len(pages) else None,
-            },
-        )
-    tags: dict[str, tuple[str, list[PostView]]] = {}
-    for post in posts:
-        for name, slug in post.tags:
-            tags.setdefault(slug, (name, []))[1].append(post)
-    for slug, (name, tagged) in sorted(tags.items()):
-        chunks = paginate(tagged, config.per_page)
-        for number, chunk in enumerate(chunks, 1):
-            path = page_path(number, f"tags/{slug}/")
-            out[path + "index.html"] = PageSpec(
-                "tag.html",
-                path,
-                tuple(chunk),
-                {
-                    "tag": name,
-                    "title": t["tagged"].format(tag=name),
-                    "page": number,
-                    "pages": len(chunks),
-                    "newer": page_path(number - 1, f"tags/{slug}/") if number > 1 else None,
-                    "older": page_path(number + 1, f"tags/{slug}/")
-                    if number < len(chunks)
-                    else None,
-                },
-            )
-    out["404.html"] = PageSpec("404.html", "404.html", (), {"title": t["not_found"]})
-    return out
+def post_page(post: PostView, twin: tuple[str, str] | None = None) -> tuple[str, PageSpec]:
+    """The post's page; `twin`: the language and path of its published translation."""
+    context: dict[str, Any] = {"title": post.title, "language": post.lang}
+    if twin is not None:
+        context["switch"] = {twin[0]: twin[1]}
+    return post.path + "index.html", PageSpec("post.html", post.path, (post,), context)
 
 
 def render_pages(
     renderer: Renderer, posts: list[PostView], cache: Pack | None = None
 ) -> dict[str, bytes]:
-    """Every HTML page of the site, by output path; a page whose inputs are unchanged comes
-    from `cache`, keyed by the templates, the settings and the fingerprints of its posts."""
-    specs = list_pages(renderer.config, posts)
-    specs.update(post_page(post) for post in posts)
+    """Every HTML page of the site, by output path (the preview's way: in this process); a
+    page whose inputs are unchanged comes from `cache`, keyed by the templates, the settings
+    and the fingerprints of its posts."""
+    from sitegen.pages import site_pages  # (built on this module)
+
     out: dict[str, bytes] = {}
-    for path, spec in specs.items():
+    for path, spec in site_pages(renderer.config, posts).items():
         key = spec.key(renderer)
         hit = cache.get(key) if cache is not None else None
         if not isinstance(hit, bytes):

@@ -134,8 +134,8 @@ def build_preview(site: Site) -> int:
     views.sort(key=lambda v: (v.date, v.slug), reverse=True)
     for path, page in render_pages(renderer, views, site.store.pages).items():
         plan.add(path, page)
-    plan.add("feed.xml", feeds.atom(site.config, views, site.store.pages))
-    plan.add("feed.json", feeds.json_feed(site.config, views, site.store.pages))
+    for path, feed in feeds.feed_files(site.config, views, site.store.pages).items():
+        plan.add(path, feed)
     add_static(plan, renderer)
     with build_lock(site.root / "build"):
         publish(site.root / "build", {PREVIEW: plan})

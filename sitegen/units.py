@@ -23,7 +23,7 @@ from sitegen.model import ImageRef, Post, Register
 from sitegen.output import Content, Fresh, Placed, Same, fingerprint, place
 from sitegen.policy import Analysis, Context, analyse_many, judge
 from sitegen.policy.names import NameIndex
-from sitegen.render import PostView, Renderer, post_page, post_view
+from sitegen.render import PostView, Renderer, post_page, post_view, stands_alone
 from sitegen.vision import Tools
 
 
@@ -144,10 +144,11 @@ class Maker:
             for _, _, files in post_images:
                 for name, content in files.items():
                     site_files[f"posts/{slug}/{name}"] = content
-            path, spec = post_page(view)
-            site_files[path] = self.output(
-                path, spec.key(self.renderer), partial(spec.render, self.renderer)
-            )
+            if stands_alone(view, config):  # (else made with the lists: pages.translated_pages)
+                path, spec = post_page(view)
+                site_files[path] = self.output(
+                    path, spec.key(self.renderer), partial(spec.render, self.renderer)
+                )
         link = f"{config.base_url}posts/{slug}/" if on_website else None
         export_files: dict[str, Content] = {}
         bundles = []

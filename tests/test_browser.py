@@ -71,18 +71,22 @@ def axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def test_pagination_post_link_images_console_and_axe(chromium, site_url: str) -> None:  # type: ignore[no-untyped-def]
-    page, errors = open_page(chromium, site_url)
+    page, errors = open_page(chromium, site_url + "en/")
     assert page.locator("h1").inner_text() == "Latest news"
+    assert page.locator("html").get_attribute("lang") == "en"
     assert all_images_loaded(page) == []
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="Older posts").click()
     page.wait_for_load_state("load")
-    assert page.url.endswith("/page/2/")
+    assert page.url.endswith("/en/page/2/")
     assert "Page 2 of 2" in page.locator("h1").inner_text()
+    assert page.title() == "Latest news — page 2 · Ysgol Enghraifft"
     assert all_images_loaded(page) == []
     assert axe_violations(page) == []
 
+    page.get_by_role("link", name="Newer posts").click()
+    page.wait_for_load_state("load")
     page.get_by_role("link", name="Harvest festival in the hall").click()
     page.wait_for_load_state("load")
     assert page.url.endswith("/posts/2026-09-19-harvest-festival/")
@@ -93,28 +97,96 @@ def test_pagination_post_link_images_console_and_axe(chromium, site_url: str) ->
 
     page.get_by_role("link", name="charity").click()
     page.wait_for_load_state("load")
-    assert "/tags/charity/" in page.url
+    assert page.url.endswith("/en/tags/charity/")
     assert axe_violations(page) == []
     assert errors == []
 
 
-def test_welsh_post_and_404(chromium, site_url: str) -> None:  # type: ignore[no-untyped-def]
-    page, errors = open_page(chromium, site_url + "posts/2026-10-09-eisteddfod-yr-ysgol/")
-    assert page.locator("article").get_attribute("lang") == "cy"
+def test_welsh_site_switch_to_english_and_404(chromium, site_url: str) -> None:  # type: ignore[no-untyped-def]
+    page, errors = open_page(chromium, site_url)
+    assert page.locator("html").get_attribute("lang") == "cy"
+    assert page.locator("h1").inner_text() == "Newyddion diweddaraf"
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Eisteddfod yr Ysgol").click()
+    page.wait_for_load_state("load")
+    assert page.locator("html").get_attribute("lang") == "cy"
     assert "9 Hydref 2026" in page.locator("article .meta").inner_text()
     assert axe_violations(page) == []
-    page, errors404 = open_page(chromium, site_url + "404.html")
-    assert axe_violations(page) == []
+    # The switch leads to the same post in English, and back.
+    page.get_by_role("link", name="English").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/posts/2026-10-09-school-eisteddfod/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "9 October 2026" in page.locator("article .meta").inner_text()
+    page.get_by_role("link", name="Cymraeg").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/posts/2026-10-09-eisteddfod-yr-ysgol/")
+    page404, errors404 = open_page(chromium, site_url + "404.html")
+    assert axe_violations(page404) == []
     assert errors == [] and errors404 == []
+
+
+def test_subscribe_leads_to_a_page_not_to_xml(chromium, site_url: str) -> None:  # type: ignore[no-untyped-def]
+    for home, label, feed in (
+        ("", "Tanysgrifio", "https://news.example.sch.uk/feed.xml"),
+        ("en/", "Subscribe", "https://news.example.sch.uk/en/feed.xml"),
+    ):
+        page, errors = open_page(chromium, site_url + home)
+        page.get_by_role("navigation").get_by_role("link", name=label, exact=True).click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith(home + "subscribe/")
+        assert page.locator("html").get_attribute("lang") == (home.strip("/") or "cy")
+        assert feed in page.locator("code.address").all_inner_texts()
+        assert axe_violations(page) == []
+        assert errors == []
+
+
+@pytest.mark.parametrize("home", ["", "en/"])
+def test_cards_line_up_without_empty_boxes(chromium, site_url: str, home: str) -> None:  # type: ignore[no-untyped-def]
+    """On a wide screen every card is as tall as its own content (none stretched beside a
+    taller one), and every card's picture is the same size."""
+    page, errors = open_page(chromium, site_url + home, 1280)
+    assert all_images_loaded(page) == []
+    boxes = page.evaluate(
+        """[...document.querySelectorAll('.card')].map(card => {
+            const bottom = Math.max(...[...card.querySelectorAll('.card-text > *, figure')]
+                .map(e => e.getBoundingClientRect().bottom));
+            const img = card.querySelector('img');
+            return {blank: card.getBoundingClientRect().bottom - bottom,
+                    picture: img ? [img.clientWidth, img.clientHeight] : null};
+        })"""
+    )
+    assert len(boxes) >= 3
+    assert all(box["blank"] < 24 for box in boxes), boxes  # the card's own padding, no more
+    pictures = {tuple(box["picture"]) for box in boxes if box["picture"]}
+    assert len(pictures) == 1, pictures
+    assert errors == []
+
+
+PAGES = {  # name -> (Welsh, English) paths of the demo
+    "home": ("", "en/"),
+    "post": ("posts/2026-10-09-eisteddfod-yr-ysgol/", "posts/2026-10-02-castell-coch-visit/"),
+    "tag": ("tags/eisteddfod/", "en/tags/year-4/"),
+    "archive": ("archive/", "en/archive/"),
+    "subscribe": ("subscribe/", "en/subscribe/"),
+}
 
 
 @pytest.mark.parametrize("width", [360, 1280])
 def test_screenshots_for_review(chromium, site_url: str, width: int) -> None:  # type: ignore[no-untyped-def]
+    """build/screenshots/<lang>-<page>-<width>.png: each kind of page in both languages, at
+    a phone's width and a desktop's; none scrolls sideways, and axe finds nothing serious."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for name, path in (("home", ""), ("post", "posts/2026-10-02-castell-coch-visit/")):
-        page, errors = open_page(chromium, site_url + path, width)
-        assert all_images_loaded(page) == []
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{overflow}px of sideways scrolling at {width}px"
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
-        assert errors == []
+    for name, paths in PAGES.items():
+        for language, path in zip(("cy", "en"), paths, strict=True):
+            page, errors = open_page(chromium, site_url + path, width)
+            assert page.locator("html").get_attribute("lang") == language, path
+            assert all_images_loaded(page) == []
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{overflow}px of sideways scrolling at {width}px on /{path}"
+            assert axe_violations(page) == [], path
+            page.screenshot(
+                path=str(SCREENSHOTS / f"{language}-{name}-{width}.png"), full_page=True
+            )
+            assert errors == []
+            page.close()

@@ -87,20 +87,26 @@ def test_feeds_parse_and_list_exactly_the_published_posts(built_demo: SiteDir) -
     root = built_demo.root / "build"
     report = json.loads((root / "report.json").read_text())
     urls = {p["url"] for p in report["published"]}
-    assert len(urls) == 7
+    assert len(urls) == 9
+    # The demo is bilingual: Welsh feeds at the root, English ones under en/.
     atom = feedparser.parse((root / "site/feed.xml").read_bytes())
-    assert not atom.bozo, atom.bozo_exception
-    assert atom.version == "atom10"
-    assert {e.link for e in atom.entries} == urls
+    english = feedparser.parse((root / "site/en/feed.xml").read_bytes())
+    for parsed in (atom, english):
+        assert not parsed.bozo, parsed.bozo_exception
+        assert parsed.version == "atom10"
+    assert {e.link for e in atom.entries + english.entries} == urls
     assert all(e.link.startswith("https://news.example.sch.uk/posts/") for e in atom.entries)
     welsh = next(e for e in atom.entries if "eisteddfod" in e.link)
     assert welsh.content[0].language == "cy"
+    assert all(e.content[0].language == "en" for e in english.entries)
 
     feed = json.loads((root / "site/feed.json").read_text())
+    english_feed = json.loads((root / "site/en/feed.json").read_text())
     assert feed["version"] == "https://jsonfeed.org/version/1.1"
     assert feed["feed_url"] == "https://news.example.sch.uk/feed.json"
-    assert {item["url"] for item in feed["items"]} == urls
-    for item in feed["items"]:
+    assert english_feed["feed_url"] == "https://news.example.sch.uk/en/feed.json"
+    assert {item["url"] for item in feed["items"] + english_feed["items"]} == urls
+    for item in feed["items"] + english_feed["items"]:
         assert {"id", "url", "title", "content_html", "date_published"} <= set(item)
         assert item["id"] and isinstance(item["content_html"], str)
         assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$", item["date_published"])
@@ -120,7 +126,7 @@ def test_sitemap_lists_exactly_the_published_pages(built_demo: SiteDir) -> None:
         for p in root.rglob("index.html")
     }
     assert locs == pages
-    assert "https://news.example.sch.uk/page/2/" in locs
+    assert "https://news.example.sch.uk/en/page/2/" in locs
     assert (
         (root / "robots.txt")
         .read_text()
@@ -133,8 +139,14 @@ def test_pages_are_accessible_and_self_contained(built_demo: SiteDir) -> None:
     root = built_demo.root / "build/site"
     for page in root.rglob("*.html"):
         html = page.read_text()
-        assert '<html lang="en">' in html
+        # The page's language: a post's own, else its lists' (Welsh at the root, en/ English).
+        rel = page.relative_to(root).as_posix()
+        post = re.search(r'<article class="post" lang="(\w+)">', html)
+        language = post.group(1) if post else "en" if rel.startswith("en/") else "cy"
+        assert f'<html lang="{language}">' in html, rel
         assert "Content-Security-Policy" in html
+        # Nothing from elsewhere; the one link away is the school's own website.
+        html = html.replace('href="https://www.example.sch.uk/"', "")
         assert not re.search(r'(src|href)="(https?:)?//(?!news\.example\.sch\.uk)', html), page
         assert 'class="skip-link"' in html and '<main id="main"' in html
         for img in re.findall(r"<img\b[^>]*>", html):
@@ -152,11 +164,12 @@ def test_pages_are_accessible_and_self_contained(built_demo: SiteDir) -> None:
 
 def test_pagination(built_demo: SiteDir) -> None:
     root = built_demo.root / "build/site"
-    first = (root / "index.html").read_text()
-    second = (root / "page/2/index.html").read_text()
-    assert 'rel="next" href="page/2/"' in first
-    assert 'rel="prev" href="../../"' in second
-    assert first.count('class="card"') == 5 and second.count('class="card"') == 2
+    first = (root / "en/index.html").read_text()  # the English posts: six
+    second = (root / "en/page/2/index.html").read_text()
+    assert 'rel="next" href="../en/page/2/"' in first
+    assert 'rel="prev" href="../../../en/"' in second
+    assert first.count('<article class="card') == 5 and second.count('<article class="card') == 1
+    assert not (root / "page/2").exists()  # three Welsh posts: one page
 
 
 def test_rebuild_is_byte_identical(run, demo: SiteDir) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,160 @@
+"""Which pages the site has: each language's home and its pages, tag pages, month archive and
+subscribe page; the 404 page; and the pages of posts whose language switch leads to their
+translation. Planned as `PageSpec`s, rendered (or taken from the cache) by the caller."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from urllib.parse import urljoin
+
+from sitegen.config import Config
+from sitegen.i18n import list_language, list_prefix, strings
+from sitegen.render import PageSpec, PostView, post_page, stands_alone
+
+Twin = tuple[str, str]  # a translation's language and path
+
+
+def paginate(posts: list[PostView], per_page: int) -> list[list[PostView]]:
+    pages = max(1, math.ceil(len(posts) / per_page))
+    return [posts[i * per_page : (i + 1) * per_page] for i in range(pages)]
+
+
+def page_path(number: int, base: str = "") -> str:
+    return base if number == 1 else f"{base}page/{number}/"
+
+
+def by_language(config: Config, posts: list[PostView]) -> dict[str, list[PostView]]:
+    """Each of the site's languages with the posts its lists show, newest first as given."""
+    listed: dict[str, list[PostView]] = {language: [] for language in config.languages}
+    for post in posts:
+        listed[list_language(config.languages, post.lang)].append(post)
+    return listed
+
+
+def twins(config: Config, posts: list[PostView]) -> dict[str, Twin]:
+    """Each post whose `translation` names a published post in another of the site's
+    languages: that post's language and path, where the language switch leads."""
+    if len(config.languages) < 2:
+        return {}
+    published = {post.slug: post for post in posts}
+    found = {}
+    for post in posts:
+        twin = published.get(post.translation) if post.translation else None
+        if twin is None:
+            continue  # not published (or no such post): the switch leads to the home page
+        language = list_language(config.languages, twin.lang)
+        if language != list_language(config.languages, post.lang):
+            found[post.slug] = (language, twin.path)
+    return found
+
+
+def site_pages(config: Config, posts: list[PostView]) -> dict[str, PageSpec]:
+    """Every HTML page of the site by output path: the lists and every post's page."""
+    specs = list_pages(config, posts)
+    found = twins(config, posts)
+    specs.update(post_page(post, found.get(post.slug)) for post in posts)
+    return specs
+
+
+def translated_pages(config: Config, posts: list[PostView]) -> dict[str, PageSpec]:
+    """The pages of posts that do not stand alone (`render.stands_alone`): made with the lists,
+    which know whether each translation is published."""
+    found = twins(config, posts)
+    return dict(
+        post_page(post, found.get(post.slug)) for post in posts if not stands_alone(post, config)
+    )
+
+
+def list_pages(config: Config, posts: list[PostView]) -> dict[str, PageSpec]:
+    """Every language's list pages and the 404 page, by output path (posts newest first). A
+    list page's language switch leads to the same page in the other language when there is
+    one (the archive, a tag both languages use), else to that language's home page."""
+    planned = {
+        language: _language_pages(config, language, listed)
+        for language, listed in by_language(config, posts).items()
+    }
+    out: dict[str, PageSpec] = {}
+    for language, specs in planned.items():
+        for local, spec in specs.items():
+            switch = {
+                other: list_prefix(config.languages, other) + local
+                for other in config.languages
+                if other != language and local and local in planned[other]
+            }
+            if switch:
+                spec = replace(spec, context={**spec.context, "switch": switch})
+            out[list_prefix(config.languages, language) + local + "index.html"] = spec
+    t = strings(config.languages[0])
+    out["404.html"] = PageSpec(
+        "404.html", "404.html", (), {"title": t["not_found"], "language": config.languages[0]}
+    )
+    return out
+
+
+def _language_pages(config: Config, language: str, posts: list[PostView]) -> dict[str, PageSpec]:
+    """One language's list pages, by their path below that language's lists ("" for home)."""
+    t = strings(language)
+    prefix = list_prefix(config.languages, language)
+    out: dict[str, PageSpec] = {}
+    pages = paginate(posts, config.per_page)
+    for number, chunk in enumerate(pages, 1):
+        out[page_path(number)] = PageSpec(
+            "index.html",
+            page_path(number, prefix),
+            tuple(chunk),
+            {
+                "title": config.title if number == 1 else t["news_page"].format(page=number),
+                "language": language,
+                **_neighbours(number, len(pages), prefix),
+            },
+        )
+    tags: dict[str, tuple[str, list[PostView]]] = {}
+    for post in posts:
+        for name, slug in post.tags:
+            tags.setdefault(slug, (name, []))[1].append(post)
+    for slug, (name, tagged) in sorted(tags.items()):
+        chunks = paginate(tagged, config.per_page)
+        for number, chunk in enumerate(chunks, 1):
+            title = t["tagged"] if number == 1 else t["tagged_page"]
+            out[page_path(number, f"tags/{slug}/")] = PageSpec(
+                "tag.html",
+                page_path(number, f"{prefix}tags/{slug}/"),
+                tuple(chunk),
+                {
+                    "tag": name,
+                    "title": title.format(tag=name, page=number),
+                    "language": language,
+                    **_neighbours(number, len(chunks), f"{prefix}tags/{slug}/"),
+                },
+            )
+    out["archive/"] = PageSpec(
+        "archive.html",
+        f"{prefix}archive/",
+        tuple(posts),
+        {"title": t["archive_title"], "language": language},
+        brief=True,
+    )
+    out["subscribe/"] = PageSpec(
+        "subscribe.html",
+        f"{prefix}subscribe/",
+        (),
+        {
+            "title": t["subscribe_title"],
+            "language": language,
+            "feeds": {
+                "atom": urljoin(config.base_url, prefix + "feed.xml"),
+                "json": urljoin(config.base_url, prefix + "feed.json"),
+            },
+        },
+    )
+    return out
+
+
+def _neighbours(number: int, pages: int, base: str) -> dict[str, object]:
+    return {
+        "page": number,
+        "pages": pages,
+        "newer": page_path(number - 1, base) if number > 1 else None,
+        "older": page_path(number + 1, base) if number < pages else None,
+    }
