@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,7 +16,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirModifiedEvent,
+    DirMovedEvent,
+    EventsLostEvent,
+    FileAttribEvent,
+    FileClosedEvent,
+    FileClosedNoWriteEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileOpenedEvent,
+    FileSystemEvent,
+)
 
+from sitegen.serve import Sources
+from tests.conftest import REGISTER as REGISTER_TEXT
 from tests.conftest import REPO, SiteDir
 
 POST = "content/posts/p/index.md"
@@ -196,3 +215,184 @@ def test_the_open_page_reloads_itself_in_a_real_browser(served) -> None:  # type
             index.write_text(index.read_text().replace("The first version", "Reloaded text"))
         assert "Reloaded text" in page.locator("article").inner_text()
         assert errors == []
+
+
+# Which watchdog events count as an edit of the site's sources (the preview used to rebuild
+# three times a second: each rebuild's reads of consent.csv and audit.jsonl were taken for edits).
+
+
+def sources_of(site: SiteDir) -> Sources:
+    sources = Sources(site.root)
+    sources.look(sources.tops())
+    return sources
+
+
+def test_reads_and_attribute_changes_are_not_edits(site: SiteDir) -> None:
+    sources = sources_of(site)
+    for path in ("content/consent.csv", "content/records/audit.jsonl", "site.toml"):
+        where = str(site.root / path)
+        for event in (
+            FileOpenedEvent(where),
+            FileClosedNoWriteEvent(where),
+            FileAttribEvent(where),  # touch, chmod
+        ):
+            assert sources.paths_named(event) == [], event
+    # A folder's listing changed: what was added or removed has its own event.
+    assert sources.paths_named(DirModifiedEvent(str(site.root / "content/posts"))) == []
+
+
+def test_edits_of_the_sites_sources_count(site: SiteDir) -> None:
+    sources = sources_of(site)
+    index = str(site.root / POST)
+    for event in (
+        FileModifiedEvent(index),
+        FileClosedEvent(index),  # closed after writing
+        FileCreatedEvent(str(site.root / "content/posts/p/photo.jpg")),
+        FileDeletedEvent(str(site.root / "content/consent.csv")),
+        FileModifiedEvent(str(site.root / "site.toml")),
+        FileModifiedEvent(str(site.root / "templates/post.html")),
+        DirCreatedEvent(str(site.root / "content/posts/new")),
+        DirDeletedEvent(str(site.root / "content/posts/old")),
+    ):
+        assert sources.paths_named(event) == [event.src_path], event
+    # An atomic save (sitegen's own, gedit's): a temporary file renamed onto the source.
+    temporary = str(site.root / "content/posts/p/.index.md.x1y2.tmp")
+    assert sources.paths_named(FileMovedEvent(temporary, index)) == [index]
+    moved = str(site.root / "content/posts/q")
+    assert sources.paths_named(DirMovedEvent(str(site.root / "content/posts/p"), moved)) == [
+        str(site.root / "content/posts/p"),
+        moved,
+    ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "build/preview/index.html",  # the preview's own output
+        "build/.cache/packs/x.pack",
+        "README.md",  # beside site.toml, not a source
+        "Makefile",
+        "content/posts/p/.index.md.swp",  # vim
+        "content/posts/p/.index.md.swx",
+        "content/posts/p/4913",
+        "content/posts/p/index.md~",
+        "content/posts/p/.#index.md",  # emacs
+        "content/posts/p/#index.md#",
+        "content/.~lock.consent.csv#",  # LibreOffice
+        "content/~$consent.xlsx",  # Office
+        "content/posts/p/.goutputstream-ABC123",  # gedit
+        "content/posts/p/index.md___jb_tmp___",  # JetBrains
+        "content/posts/p/.index.md.x1y2.tmp",  # sitegen approve's atomic write
+        "content/posts/p/.DS_Store",
+        "content/.git/index",
+        "templates/.post.html.swp",
+    ],
+)
+def test_editor_litter_and_build_never_count(site: SiteDir, path: str) -> None:
+    sources = sources_of(site)
+    where = str(site.root / path)
+    for event in (FileCreatedEvent(where), FileModifiedEvent(where), FileDeletedEvent(where)):
+        assert sources.paths_named(event) == [], event
+
+
+def test_a_register_kept_elsewhere_counts_and_its_neighbours_do_not(site: SiteDir) -> None:
+    private = site.root.parent / "private"
+    private.mkdir()
+    register = private / "consent.csv"
+    register.write_text(REGISTER_TEXT)
+    sources = sources_of(site)
+    sources.add_file(register)
+    assert sources.paths_named(FileModifiedEvent(str(register))) == [str(register)]
+    assert sources.paths_named(FileModifiedEvent(str(private / "notes.txt"))) == []
+
+
+def test_only_different_bytes_or_files_that_came_or_went_are_changes(site: SiteDir) -> None:
+    index = site.root / POST
+    site.post("p", body="The first version of the story.\n")
+    sources = sources_of(site)
+
+    def changes_after(*events: FileSystemEvent) -> list[str]:
+        return sources.look(path for event in events for path in sources.paths_named(event))
+
+    os.utime(index)  # touch
+    assert changes_after(FileModifiedEvent(str(index))) == []
+    index.write_bytes(index.read_bytes())  # saved, the same bytes
+    assert changes_after(FileModifiedEvent(str(index)), FileClosedEvent(str(index))) == []
+
+    # An atomic save of different bytes: several events, one change.
+    temporary = index.with_name(".index.md.x1y2.tmp")
+    temporary.write_text(index.read_text().replace("first", "second"))
+    os.replace(temporary, index)
+    assert changes_after(
+        FileCreatedEvent(str(temporary)),
+        FileModifiedEvent(str(temporary)),
+        FileMovedEvent(str(temporary), str(index)),
+    ) == [str(index)]
+
+    # A file made and gone again before the burst was looked at changed nothing.
+    passing = index.with_name("notes.txt")
+    passing.write_text("x")
+    passing.unlink()
+    assert changes_after(FileCreatedEvent(str(passing)), FileDeletedEvent(str(passing))) == []
+
+    consent = site.root / "content/consent.csv"
+    consent.unlink()
+    assert changes_after(FileDeletedEvent(str(consent))) == [str(consent)]
+
+    new = site.root / "content/posts/new"
+    new.mkdir()  # a post folder, empty so far
+    assert changes_after(DirCreatedEvent(str(new))) == [str(new)]
+    folder = index.parent
+    shutil.rmtree(folder)
+    assert changes_after(DirDeletedEvent(str(folder))) == [str(folder), str(index)]
+
+
+def test_events_lost_means_every_source_is_looked_at(site: SiteDir) -> None:
+    sources = sources_of(site)
+    site.post("late", body="Saved while the system's queue was full.\n")
+    late = site.root / "content/posts/late"
+    assert sources.look(sources.paths_named(EventsLostEvent(""))) == [
+        str(late),
+        str(late / "index.md"),
+    ]
+
+
+def test_only_real_edits_rebuild_and_approve_is_one(served) -> None:  # type: ignore[no-untyped-def]
+    """Reads, touches, editor litter, saves of the same bytes and the preview's own writes
+    rebuild nothing; an atomic save is one rebuild, and so is `sitegen approve` (index.md and
+    audit.jsonl)."""
+    from sitegen.cli import main
+
+    site, url, proc = served
+    index = site.root / POST
+    for path in (index, site.root / "content/consent.csv", site.root / "site.toml"):
+        path.read_bytes()
+    os.utime(index)
+    index.write_bytes(index.read_bytes())
+    for litter in (".index.md.swp", "4913", "index.md~", ".#index.md"):
+        (index.parent / litter).write_text("litter")
+    (index.parent / "4913").unlink()
+    (site.root / "build/preview/stray.html").write_text("not a source")
+    time.sleep(2)  # room for any rebuild those would cause (none should)
+
+    temporary = index.with_name(".index.md.x1y2.tmp")
+    temporary.write_text(index.read_text().replace("The first version", "An atomic save"))
+    os.replace(temporary, index)
+    wait_for(url + "posts/p/", "An atomic save", 10)
+
+    argv = ["--site", str(site.root), "--now", "2026-11-25", "approve", "p", "--by", "head"]
+    assert main(argv) == 0
+    deadline = time.monotonic() + 10
+    while 'class="banner' in fetch(url + "posts/p/")[1] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert 'class="banner' not in fetch(url + "posts/p/")[1]  # approved: publishable
+    time.sleep(2)  # room for a second rebuild (there should be none)
+
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
+    output = proc.stdout.read() if proc.stdout else ""
+    rebuilds = [line for line in output.splitlines() if line.startswith("preview rebuilt")]
+    assert len(rebuilds) == 3, output  # the first build, the atomic save, the approval
+    assert "content/posts/p/index.md" in rebuilds[1]
+    assert "content/posts/p/index.md" in rebuilds[2]
+    assert "content/records/audit.jsonl" in rebuilds[2]
