@@ -58,7 +58,7 @@ def _entry(config: Config, post: PostView) -> bytes:
     if post.summary:
         _sub(entry, "summary", post.summary)
     for name, _ in post.tags:
-        _sub(entry, "category", term=name)  # the tag as written: readers show the term
+        _sub(entry, "category", term=name, label=name)  # as written: readers show the term
     content = _sub(entry, "content", _content(post, config.base_url), type="html")
     content.set("xml:lang", post.lang)
     return ET.tostring(entry, encoding="utf-8")
