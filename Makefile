@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: build test check serve install clean bench lint system-deps build-deps bytecode
+.PHONY: build test check serve install clean bench lint system-deps build-deps bytecode golden
 
 build: $(STAMP) build-deps bytecode
 	$(BIN)/sitegen build
@@ -28,6 +28,11 @@ install: $(STAMP)
 
 bench: $(STAMP) bytecode
 	$(BIN)/python -m bench
+
+# The demo's output as tests/test_golden.py holds it: written anew, for a change to review.
+golden: $(STAMP) system-deps
+	$(BIN)/python -m pytest -q tests/test_golden.py --regenerate-golden
+	@git status --short tests/golden | head -20
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -23,6 +23,14 @@ FIXTURES = REPO / "tests" / "fixtures"  # real photos, with their sources: fixtu
 PHOTOS = FIXTURES / "photos"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regenerate-golden",
+        action="store_true",
+        help="write tests/golden/ anew from this build (then review the diff)",
+    )
+
+
 SITE_TOML = """\
 [site]
 title = "Ysgol Prawf"
