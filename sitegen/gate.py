@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time
 
-from sitegen.model import ImageRef
+from sitegen.model import ImageRef, Post
 from sitegen.policy import Checked, Context
 from sitegen.register import lookup
 
@@ -75,6 +76,23 @@ def consented_images(checked: Checked, platform: str, ctx: Context) -> tuple[Ima
             for p in ref.pupils
         )
     )
+
+
+def changes_at(post: Post, ctx: Context) -> datetime | None:
+    """The next moment at which the decision on this post can change with nothing edited, or
+    None: when the post falls due (the gate's date rule), and when a consent of a pupil it
+    tags, names or shows takes a new value (every consent rule reads the clock through
+    `Pupil.consents_to`, `is_withdrawn` and `name_consent_on`, which change only then).
+    A remembered result is valid until this moment; tests walk the clock to prove no decision
+    changes before it."""
+    moments = [post.date] if post.date is not None and post.date > ctx.now else []
+    pupils = {*post.pupils, *post.named, *(p for ref in post.images for p in ref.pupils)}
+    for pupil_id in pupils:
+        pupil = lookup(ctx.register, pupil_id)
+        changes_on = pupil.consent_changes_on(ctx.today) if pupil else None
+        if changes_on is not None:
+            moments.append(datetime.combine(changes_on, time(0, 0), tzinfo=ctx.config.tz))
+    return min(moments, default=None)
 
 
 def _blocker(checked: Checked) -> str | None:

@@ -57,6 +57,10 @@ class Pupil:
     def name_consent_on(self, today: date) -> NameConsent:
         return "no" if self.is_withdrawn(today) else self.name_consent
 
+    def consent_changes_on(self, today: date) -> date | None:
+        """The next day after `today` on which the answers above change, or None."""
+        return self.withdrawn_on if self.withdrawn_on and self.withdrawn_on > today else None
+
 
 @dataclass(frozen=True)
 class Register:

@@ -7,7 +7,6 @@ import pickle
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from datetime import time as clock_time
 from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -17,7 +16,7 @@ from sitegen.cache import Cache, FileHashes, Pack, fast_reduce
 from sitegen.config import Config
 from sitegen.content import load_post
 from sitegen.exports import Bundle, ExportRow, bundle_files, compose, export_spec
-from sitegen.gate import WEBSITE, Decision, decide
+from sitegen.gate import WEBSITE, Decision, changes_at, decide
 from sitegen.images import Job, RenderSpec, Variant, render_all
 from sitegen.model import ImageRef, Post, Register
 from sitegen.output import Content, Fresh, Placed, Same, fingerprint, place
@@ -199,14 +198,8 @@ class Maker:
             for platform, refs in d.platforms.items()
             if (slug, platform) not in failed
         )
-        now, tz = ctx.now, config.tz
-        moments = [post.date] if post.date is not None and post.date > now else []
-        moments += [
-            when
-            for p in ctx.register.pupils.values()
-            if p.withdrawn_on is not None
-            and (when := datetime.combine(p.withdrawn_on, clock_time(0, 0), tzinfo=tz)) > now
-        ]
+        now = ctx.now
+        changes = changes_at(post, ctx)
         left_out = (*d.left_out, *failures)
         lines = [
             ("exported:" + b.platform, _line(slug=slug, images=[f for f, _ in b.images]))
@@ -220,7 +213,7 @@ class Maker:
             made=now,
             # A photo that failed may be a passing fault (memory, a killed worker): a unit with
             # a failure is never remembered as valid, so the next build tries again.
-            until=now if failures else min(moments) if moments else None,
+            until=now if failures else changes,
             view=view,
             site=site_files,
             exports=export_files,

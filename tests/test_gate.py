@@ -1,0 +1,132 @@
+"""The publication gate, and the moment each of its decisions can next change."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sitegen.approval import entry_hash, post_digest
+from sitegen.config import parse_config
+from sitegen.content import load_post
+from sitegen.gate import Decision, changes_at, decide
+from sitegen.policy import Context, check_post
+from sitegen.register import parse_register
+from tests.imagegen import save_photo
+
+TZ = ZoneInfo("Europe/London")
+PLATFORMS = ("website", "facebook", "instagram", "x")
+START = datetime(2026, 11, 1, 9, 0, tzinfo=TZ)
+CONFIG = {
+    "site": {"title": "Ysgol", "base_url": "https://n.example/", "timezone": "Europe/London"},
+    "policy": {"leaders": ["head"], "closed_platforms": ["facebook"], "ocr": "off"},
+    "exports": {"instagram": {"max_chars": 2200, "max_images": 10, "requires_image": True}},
+}
+
+day = st.integers(min_value=-10, max_value=40).map(lambda n: (START + timedelta(days=n)).date())
+pupil_rows = st.lists(
+    st.tuples(
+        st.lists(st.booleans(), min_size=4, max_size=4),  # consent per platform
+        st.sampled_from(["no", "yes", "full"]),
+        st.one_of(st.none(), day),  # withdrawn on
+    ),
+    min_size=3,
+    max_size=3,
+)
+
+
+def register_text(rows: list) -> str:  # type: ignore[type-arg]
+    header = "pupil_id,first_name,last_name,website,facebook,instagram,x,name,withdrawn_on\n"
+    return header + "".join(
+        f"P{i},Anwen{chr(97 + i)},Rhys{chr(97 + i)},"
+        + ",".join("yes" if c else "no" for c in consent)
+        + f",{name},{withdrawn or ''}\n"
+        for i, (consent, name, withdrawn) in enumerate(rows)
+    )
+
+
+def approved_post(root: Path, tagged: list[int], on_photo: list[int], named: list[int], due: int):  # type: ignore[no-untyped-def]
+    """A post approved by a leader, with its audit entry, `due` hours after START."""
+    folder = root / "content/posts/p"
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / "a.jpg").exists():
+        save_photo(folder / "a.jpg", "castle", size=(640, 480))
+    date = (START + timedelta(hours=due)).strftime("%Y-%m-%dT%H:%M")
+    ids = lambda xs: "[" + ", ".join(f"P{i}" for i in xs) + "]"  # noqa: E731
+    header = (
+        f"title: A trip\ndate: {date}\nauthor: head\nplatforms: [{', '.join(PLATFORMS)}]\n"
+        f"pupils: {ids(tagged)}\nnamed: {ids(named)}\n"
+        f"images:\n  - file: a.jpg\n    alt: The castle walls\n    pupils: {ids(on_photo)}\n"
+    )
+    (folder / "index.md").write_text(f"---\n{header}---\nA good day out.\n")
+    digest = post_digest(load_post(root, folder, TZ))
+    entry = {"seq": 1, "action": "approve", "post": "p", "by": "head", "digest": digest}
+    entry["hash"] = entry_hash(entry)
+    approval = (
+        f"status: approved\napproval:\n  by: head\n  at: '2026-10-01T09:00:00Z'\n"
+        f"  digest: '{digest}'\n  entry: '{entry['hash']}'\n"
+    )
+    (folder / "index.md").write_text(f"---\n{header}{approval}---\nA good day out.\n")
+    return load_post(root, folder, TZ), {entry["hash"]: entry}
+
+
+def decision_at(post, ctx_args, now: datetime) -> Decision:  # type: ignore[no-untyped-def]
+    config, register, entries = ctx_args
+    ctx = Context(config, register, now, audit_entries=entries)
+    return decide(check_post(post, ctx), ctx)
+
+
+def shape(d: Decision) -> tuple:  # type: ignore[type-arg]
+    return (
+        d.checked.status,
+        {p: tuple(r.file for r in refs) for p, refs in d.platforms.items()},
+        d.left_out,
+        sorted(f.code for f in d.checked.findings),
+    )
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=pupil_rows,
+    tagged=st.lists(st.integers(0, 2), unique=True, max_size=3),
+    due=st.integers(min_value=-48, max_value=24 * 30),
+    offsets=st.lists(st.floats(min_value=0.0, max_value=0.999), min_size=1, max_size=4),
+    data=st.data(),
+)
+def test_no_decision_changes_before_its_moment(tmp_path, rows, tagged, due, offsets, data) -> None:  # type: ignore[no-untyped-def]
+    """Every rule that reads the clock is covered by `changes_at`: at any moment before it, the
+    decision is the same as now (a new time-dependent rule that forgets to tell `changes_at`
+    fails this test: a remembered result would outlive it)."""
+    on_photo = data.draw(st.lists(st.sampled_from(tagged), unique=True)) if tagged else []
+    named = data.draw(st.lists(st.sampled_from(tagged), unique=True)) if tagged else []
+    config = parse_config(tmp_path, CONFIG)
+    register = parse_register(register_text(rows), "consent.csv", config.platforms)
+    post, entries = approved_post(tmp_path, tagged, on_photo, named, due)
+    args = (config, register, entries)
+    before = decision_at(post, args, START)
+    moment = changes_at(post, Context(config, register, START))
+    horizon = moment or START + timedelta(days=60)
+    assert moment is None or moment > START
+    for offset in offsets:
+        later = START + (horizon - START) * offset
+        assert shape(decision_at(post, args, later)) == shape(before), (later, moment)
+
+
+def test_a_withdrawal_and_a_due_date_are_moments(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    config = parse_config(tmp_path, CONFIG)
+    rows = [([True] * 4, "no", (START + timedelta(days=3)).date())] * 3
+    register = parse_register(register_text(rows), "consent.csv", config.platforms)
+    post, _ = approved_post(tmp_path, [0], [0], [], due=30)
+    ctx = Context(config, register, START)
+    assert changes_at(post, ctx) == START + timedelta(hours=30)  # due first
+    post, _ = approved_post(tmp_path, [0], [0], [], due=-1)
+    assert changes_at(post, ctx) == datetime.combine(
+        (START + timedelta(days=3)).date(), datetime.min.time(), tzinfo=TZ
+    )
+    post, _ = approved_post(tmp_path, [], [], [], due=-1)
+    assert changes_at(post, ctx) is None  # another pupil's withdrawal is not this post's
