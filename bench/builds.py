@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from bench.sites import posts, write_hugo, write_pelican, write_sitegen
+from tests.generated_sites import posts, write_hugo, write_pelican, write_sitegen
 
 SIZES = tuple(int(n) for n in os.environ.get("SITEGEN_BENCH_SIZES", "1000,4000").split(","))
 WORK = Path(os.environ.get("SITEGEN_BENCH_DIR", "/dev/shm/sitegen-bench"))

@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.hostile_text import HOSTILE, repeat
-from bench.sites import posts as bench_posts
 from sitegen import exports, markup
 from sitegen.config import ExportConfig
 from sitegen.model import Post
@@ -22,6 +21,7 @@ from sitegen.policy import tone
 from sitegen.policy.images import check_image_refs
 from sitegen.policy.markup import MAX_LISTED, check_markup
 from sitegen.policy.tone import MAX_SENTENCE_WORDS, sentences, worst_sentence
+from tests.generated_sites import posts as bench_posts
 
 REPO = Path(__file__).resolve().parent.parent
 
