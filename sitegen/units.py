@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import pickle
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,14 +14,15 @@ from sitegen import records
 from sitegen.cache import Cache, FileHashes, Pack, fast_reduce
 from sitegen.config import Config
 from sitegen.content import load_post
-from sitegen.exports import Bundle, ExportRow, bundle_files, compose, export_spec
+from sitegen.exports import ExportRow, export_spec
 from sitegen.gate import WEBSITE, Decision, changes_at, decide
 from sitegen.images import Job, RenderSpec, Variant, render_all
 from sitegen.model import ImageRef, Post, Register
 from sitegen.output import Content, Fresh, Placed, Same, fingerprint, place
+from sitegen.outputs import post_outputs
 from sitegen.policy import Analysis, Context, analyse_many, judge
 from sitegen.policy.names import NameIndex
-from sitegen.render import PostView, Renderer, post_page, post_view, stands_alone
+from sitegen.render import PostView, Renderer, post_page, stands_alone
 from sitegen.vision import Tools
 
 
@@ -124,116 +124,32 @@ class Maker:
         return content
 
     def unit(self, d: Decision, images: Rendered, failed: dict[tuple[str, str], str]) -> Unit:
-        ctx = self.context
-        config, post, slug = ctx.config, d.checked.post, d.slug
-        failures = sorted((p, r) for (s, p), r in failed.items() if s == slug)
-        on_website = d.on_website and (slug, WEBSITE) not in failed
-        site_files: dict[str, Content] = {}
-        view = None
-        if on_website:
-            post_images = images[(slug, WEBSITE)]
-            analysis = d.checked.analysis
-            view = post_view(
-                post,
-                config,
-                [(ref, v) for ref, v, _ in post_images],
-                body_html=analysis.body_html if analysis else None,
-                digest=d.checked.digest,
-            )
-            for _, _, files in post_images:
-                for name, content in files.items():
-                    site_files[f"posts/{slug}/{name}"] = content
-            if stands_alone(view, config):  # (else made with the lists: pages.translated_pages)
-                path, spec = post_page(view)
-                site_files[path] = self.output(
+        """The post's outputs (outputs.py decides them), with how long they hold."""
+        ctx, post = self.context, d.checked.post
+        failures = {p: reason for (slug, p), reason in failed.items() if slug == d.slug}
+
+        def page(view: PostView) -> dict[str, Content]:
+            if not stands_alone(view, ctx.config):  # (made with the lists: translated_pages)
+                return {}
+            path, spec = post_page(view)
+            return {
+                path: self.output(
                     path, spec.key(self.renderer), partial(spec.render, self.renderer)
                 )
-        link = f"{config.base_url}posts/{slug}/" if on_website else None
-        export_files: dict[str, Content] = {}
-        bundles = []
-        for platform in d.platforms:
-            if platform == WEBSITE or (slug, platform) in failed:
-                continue
-            rendered = images[(slug, platform)]
-            files = bundle_files([(ref, variants) for ref, variants, _ in rendered])
-            sources: dict[str, Any] = {}
-            for _, _, produced in rendered:
-                sources.update(produced)
-            assert post.date is not None
-            body = d.checked.analysis.plain_text if d.checked.analysis else None
-            text = compose(post, platform, config.export_for(platform), link, body)
-            bundle = Bundle(
-                slug,
-                platform,
-                post.title,
-                post.date,
-                text.text,
-                link,
-                tuple((name, alt) for name, _, alt in files),
-                text.for_csv,
-            )
-            folder = f"{platform}/{slug}"
-            export_files[f"{folder}/post.txt"] = Fresh.of((bundle.text + "\n").encode("utf-8"))
-            export_files[f"{folder}/manifest.json"] = Fresh.of(bundle.manifest())
-            for name, variant, _ in files:
-                export_files[f"{folder}/{name}"] = sources[variant.file]
-            bundles.append(bundle)
-        publications = tuple(
-            records.Publication(
-                slug,
-                platform,
-                post.title,
-                link,
-                d.checked.digest,
-                tuple(post.pupils),
-                tuple(
-                    {
-                        "file": ref.file,
-                        "sha256": self.hashes.hash(post.folder / ref.file),
-                        "pupils": list(ref.pupils),
-                    }
-                    for ref in refs
-                ),
-            )
-            for platform, refs in d.platforms.items()
-            if (slug, platform) not in failed
-        )
-        now = ctx.now
-        changes = changes_at(post, ctx)
-        left_out = (*d.left_out, *failures)
-        lines = [
-            ("exported:" + b.platform, _line(slug=slug, images=[f for f, _ in b.images]))
-            for b in bundles
-        ]
-        if view is not None:
-            lines.insert(0, ("published", _line(slug=slug, url=config.base_url + view.path)))
-        lines += [("left_out", _line(slug=slug, platform=p, reason=r)) for p, r in left_out]
-        return Unit(
-            slug=slug,
-            made=now,
-            # A photo that failed may be a passing fault (memory, a killed worker): a unit with
-            # a failure is never remembered as valid, so the next build tries again.
-            until=now if failures else changes,
-            view=view,
-            site=site_files,
-            exports=export_files,
-            rows=tuple(b.row() for b in bundles),
-            publications=publications,
-            left_out=left_out,
-            report=tuple(lines),
-            strict=(
-                *(
-                    (p, r)
-                    for p, r in d.left_out
-                    if post.approval is not None and not r.startswith("scheduled")
-                ),
-                *failures,
-            ),
-        )
+            }
 
-
-def _line(**item: Any) -> str:
-    return json.dumps(item, ensure_ascii=False)
+        outputs = post_outputs(
+            d,
+            {p: images[(d.slug, p)] for p in d.platforms if (d.slug, p) not in failed},
+            failures,
+            ctx.config,
+            {ref.file: self.hashes.hash(post.folder / ref.file) for ref in post.images},
+            page,
+        )
+        # A photo that failed may be a passing fault (memory, a killed worker): a unit with a
+        # failure is never remembered as valid, so the next build tries again.
+        until = ctx.now if failures else changes_at(post, ctx)
+        return Unit(outputs.slug, ctx.now, until, *outputs[1:])
 
 
 def published_name(post: Post, ref: ImageRef) -> str:

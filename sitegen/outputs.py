@@ -1,0 +1,164 @@
+"""A post's outputs, made from the gate's decision and its photos: pages, bundles, ledger records.
+
+Pure: what a post puts into a build follows from its decision, the site's settings and the
+photos made for each platform. The engine (units.py) only remembers the result by key, and
+hands in the post's page as made or remembered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from sitegen import records
+from sitegen.config import Config
+from sitegen.exports import Bundle, ExportRow, bundle_files, compose
+from sitegen.gate import WEBSITE, Decision
+from sitegen.images import Variant
+from sitegen.model import ImageRef
+from sitegen.output import Content, Fresh
+from sitegen.render import PostView, post_view
+
+# A platform's photos as made for it: each reference, its sizes, and their files.
+Photos = list[tuple[ImageRef, list[Variant], dict[str, Content]]]
+Page = Callable[[PostView], dict[str, Content]]  # the post's page file(s), by output path
+
+
+class PostOutputs(NamedTuple):
+    """Everything one post puts into a build."""
+
+    slug: str
+    view: PostView | None  # on the website, for the lists
+    site: dict[str, Content]  # its page and photos, by path under build/site/
+    exports: dict[str, Content]  # its bundles' files, by path under build/exports/
+    rows: tuple[ExportRow, ...]  # its rows of each platform's bulk.csv
+    publications: tuple[records.Publication, ...]  # for the ledger
+    left_out: tuple[tuple[str, str], ...]  # (platform, reason)
+    strict: tuple[tuple[str, str], ...]  # left out although approved (`build --strict`)
+    report: tuple[tuple[str, str], ...]  # its lines of report.json, by section
+
+
+def post_outputs(
+    decision: Decision,
+    photos: dict[str, Photos],
+    failed: dict[str, str],
+    config: Config,
+    photo_hashes: dict[str, str],
+    page: Page,
+) -> PostOutputs:
+    """The outputs of one decided post. `photos` are its photos made for each platform the
+    gate lets it go to, `failed` the platforms where a photo could not be made (and why),
+    `photo_hashes` the hash of each photo's source (the ledger names photos by content), and
+    `page` makes (or remembers) the post's page from its view."""
+    post, slug = decision.checked.post, decision.slug
+    analysis = decision.checked.analysis
+    failures = tuple(sorted(failed.items()))
+    site_files: dict[str, Content] = {}
+    view = None
+    if decision.on_website and WEBSITE not in failed:
+        made = photos[WEBSITE]
+        view = post_view(
+            post,
+            config,
+            [(ref, variants) for ref, variants, _ in made],
+            body_html=analysis.body_html if analysis else None,
+            digest=decision.checked.digest,
+        )
+        for _, _, files in made:
+            site_files.update({f"posts/{slug}/{name}": data for name, data in files.items()})
+        site_files.update(page(view))
+    link = f"{config.base_url}posts/{slug}/" if view is not None else None
+    export_files: dict[str, Content] = {}
+    bundles = []
+    for platform in decision.platforms:
+        if platform == WEBSITE or platform in failed:
+            continue
+        bundle, files = _bundle(decision, platform, photos[platform], config, link)
+        export_files.update(files)
+        bundles.append(bundle)
+    published = {p: refs for p, refs in decision.platforms.items() if p not in failed}
+    publications = tuple(
+        records.Publication(
+            slug,
+            platform,
+            post.title,
+            link,
+            decision.checked.digest,
+            tuple(post.pupils),
+            tuple(
+                {"file": ref.file, "sha256": photo_hashes[ref.file], "pupils": list(ref.pupils)}
+                for ref in refs
+            ),
+        )
+        for platform, refs in published.items()
+    )
+    left_out = (*decision.left_out, *failures)
+    approved_but_out = tuple(
+        (p, r)
+        for p, r in decision.left_out
+        if post.approval is not None and not r.startswith("scheduled")
+    )
+    return PostOutputs(
+        slug=slug,
+        view=view,
+        site=site_files,
+        exports=export_files,
+        rows=tuple(b.row() for b in bundles),
+        publications=publications,
+        left_out=left_out,
+        strict=(*approved_but_out, *failures),
+        report=_report_lines(slug, view, bundles, left_out, config),
+    )
+
+
+def _bundle(
+    decision: Decision, platform: str, made: Photos, config: Config, link: str | None
+) -> tuple[Bundle, dict[str, Content]]:
+    """The post's bundle for a social platform: its text, its photos, its manifest."""
+    post, slug = decision.checked.post, decision.slug
+    files = bundle_files([(ref, variants) for ref, variants, _ in made])
+    sources: dict[str, Any] = {}
+    for _, _, produced in made:
+        sources.update(produced)
+    assert post.date is not None  # (a post without a date is never decided onto a platform)
+    body = decision.checked.analysis.plain_text if decision.checked.analysis else None
+    text = compose(post, platform, config.export_for(platform), link, body)
+    bundle = Bundle(
+        slug,
+        platform,
+        post.title,
+        post.date,
+        text.text,
+        link,
+        tuple((name, alt) for name, _, alt in files),
+        text.for_csv,
+    )
+    folder = f"{platform}/{slug}"
+    exported: dict[str, Content] = {
+        f"{folder}/post.txt": Fresh.of((bundle.text + "\n").encode("utf-8")),
+        f"{folder}/manifest.json": Fresh.of(bundle.manifest()),
+    }
+    for name, variant, _ in files:
+        exported[f"{folder}/{name}"] = sources[variant.file]
+    return bundle, exported
+
+
+def _report_lines(
+    slug: str,
+    view: PostView | None,
+    bundles: list[Bundle],
+    left_out: tuple[tuple[str, str], ...],
+    config: Config,
+) -> tuple[tuple[str, str], ...]:
+    lines = [("published", _line(slug=slug, url=config.base_url + view.path))] if view else []
+    lines += [
+        ("exported:" + b.platform, _line(slug=slug, images=[f for f, _ in b.images]))
+        for b in bundles
+    ]
+    lines += [("left_out", _line(slug=slug, platform=p, reason=r)) for p, r in left_out]
+    return tuple(lines)
+
+
+def _line(**item: Any) -> str:
+    return json.dumps(item, ensure_ascii=False)
