@@ -71,7 +71,14 @@ def nameless_slug(title: str, register: Register) -> str:
     names |= {squashed(fold(w)) for p in register.pupils.values() for w in p.last_name.split()}
     names |= {squashed(fold(f"{p.first_name} {p.last_name}")) for p in register.pupils.values()}
     names |= {fold_id(p.pupil_id) for p in register.pupils.values()}
-    words = [w for w in slugify(title).split("-") if w not in names]
+    words, after_name = [], False
+    for word in slugify(title).split("-"):
+        # ("Mali's drawing" slugifies as mali-s-drawing: the possessive goes with the name)
+        if word in names or (after_name and word == "s"):
+            after_name = True
+            continue
+        words.append(word)
+        after_name = False
     return slugify("-".join(words)) if words else "post"
 
 
