@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from sitegen import fastpaths
 from sitegen.cache import read_file
 from sitegen.files import MAX_TEXT_BYTES, UnsafeFile
 from sitegen.findings import finding
@@ -42,6 +43,9 @@ IMAGE_KEYS = ("file", "alt", "caption", "pupils")
 APPROVAL_KEYS = ("by", "at", "digest", "entry")
 STATUSES = ("draft", "submitted", "approved")
 FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
+# The one seam to the YAML fast paths (sitegen/fastpaths): the loader for a header, PyYAML's
+# safe loader or sitegen's, and a reading of a plain header without PyYAML (or None).
+LOADER, read_plain = fastpaths.front_matter_reading()
 
 
 def post_folders(root: Path) -> list[Path]:
@@ -116,7 +120,7 @@ def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") 
         )
 
     key_lines: dict[str, int] = {}
-    plain = _parse_plain(header)
+    plain = read_plain(header)
     try:
         node, meta = (None, plain[0]) if plain is not None else _parse_yaml(header)
     except yaml.YAMLError as exc:
@@ -146,24 +150,6 @@ def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") 
     return _typed(slug, folder, rel, body, body_line, meta, key_lines, findings, tz, default_lang)
 
 
-STR_TAG = "tag:yaml.org,2002:str"
-
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """PyYAML's safe loader (libyaml's parser when present), with the plain string, most of a
-    front matter, constructed without the general machinery: what SafeConstructor makes of
-    it is the node's value."""
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if type(node) is yaml.ScalarNode and node.tag == STR_TAG:
-            self.constructed_objects[node] = node.value
-            return node.value
-        return super().construct_object(node, deep)
-
-
-LOADER = _Loader
-
-
 class Refused(Exception):
     """Front matter sitegen will not construct: its message and line say why."""
 
@@ -176,11 +162,11 @@ MAX_DEPTH = 6  # images[0].pupils is three deep; nothing a post needs goes furth
 MAX_NODES = 20_000  # a long post has a few hundred
 
 
-def _parse_yaml(header: str) -> tuple[yaml.Node | None, object]:
+def _parse_yaml(header: str, loader_class: Any = None) -> tuple[yaml.Node | None, object]:
     """Compose once (for key lines), refuse what no post needs and what could hang or crash
     the reading (aliases: "billion laughs", recursion; deep nesting), then construct from the
-    same nodes (for values)."""
-    loader = LOADER(header)
+    same nodes (for values). By LOADER, unless the tests name another."""
+    loader = (loader_class or LOADER)(header)
     try:
         node = loader.get_single_node()
         if node is not None:
@@ -216,108 +202,6 @@ def _refuse_unneeded(root: yaml.Node) -> None:
             stack += [(n, depth + 1) for n in node.value]
     if too_deep is not None:
         raise too_deep
-
-
-# --- the plain front matter almost every post has, read without PyYAML's machinery ---------
-# Lines of `key: value` (a nested mapping under `key:` indented by two spaces), values plain,
-# quoted without escapes, or a one-line list of plain words. Anything else, even a comment or
-# a blank line, is read by PyYAML; what is read here is what PyYAML makes of it, typed by
-# PyYAML's own resolver and constructors (tests compare the two on generated headers).
-
-_RESOLVER = yaml.resolver.Resolver()
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
-_TYPED = {  # the tags of plain scalars that are not strings, and nothing else
-    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp")
-}
-_RESOLVED_FIRST = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers)
-_LINE = re.compile(r"(  )?([A-Za-z_][A-Za-z0-9_]*):(?: +(.*?))? *\Z")
-# A plain scalar: no indicator first, no ": " or "#" in it, no ":" last (PyYAML reads those
-# otherwise, or refuses them); in a list, no flow indicator either.
-_PLAIN = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@`\s](?:[^:#]|:(?! ))*(?<!:)\Z")
-_ITEM = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@`\s][^,\[\]{}#:]*\Z")
-_UNREAD = re.compile(  # what PyYAML's reader refuses; tabs, BOMs and line breaks but "\n"
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
-)
-_NO_VALUE = object()
-
-
-def _parse_plain(header: str) -> tuple[dict[str, Any], dict[str, int]] | None:
-    """The front matter and the line of every key, for a plain header; else None."""
-    if not header or _UNREAD.search(header):
-        return None
-    meta: dict[str, Any] = {}
-    lines: dict[str, int] = {}
-    parent: dict[str, Any] | None = None
-    parent_key = ""
-    for number, line in enumerate(header.split("\n"), 2):
-        match = _LINE.match(line)
-        if match is None:
-            return None
-        indent, key, text = match.groups()
-        text = text or None
-        if _scalar(key) != key:
-            return None  # a key PyYAML types (yes, null ...)
-        if indent:
-            if parent is None or key in parent or text is None:
-                return None
-            target, name = parent, f"{parent_key}.{key}"
-        else:
-            if key in meta:
-                return None
-            target, name = meta, key
-            parent = None
-            if text is None:
-                parent, parent_key = {}, key
-                meta[key] = parent
-                lines[key] = number
-                continue
-        value = _value(text)
-        if value is _NO_VALUE:
-            return None
-        target[key] = value
-        lines[name] = number
-        if isinstance(value, list):
-            lines.update((f"{name}[{i}]", number) for i in range(len(value)))
-    for key, value in meta.items():
-        if value == {}:  # `key:` and nothing under it
-            meta[key] = None
-    return meta, lines
-
-
-def _value(text: str) -> Any:
-    first = text[0]
-    if first == '"' or first == "'":
-        inner = text[1:-1]
-        if len(text) < 2 or text[-1] != first or first in inner or "\\" in inner:
-            return _NO_VALUE
-        return inner
-    if first == "[":
-        if text[-1] != "]":
-            return _NO_VALUE
-        inner = text[1:-1].strip(" ")
-        if not inner:
-            return []
-        items = [item.strip(" ") for item in inner.split(",")]
-        if not all(_ITEM.match(item) for item in items):
-            return _NO_VALUE
-        values = [_scalar(item) for item in items]
-        return _NO_VALUE if _NO_VALUE in values else values
-    return _scalar(text) if _PLAIN.match(text) else _NO_VALUE
-
-
-def _scalar(text: str) -> Any:
-    """A plain scalar as PyYAML types it (most are strings, told by their first letter)."""
-    if text[0] not in _RESOLVED_FIRST:
-        return text
-    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
-    if tag == STR_TAG:
-        return text
-    if tag not in _TYPED:
-        return _NO_VALUE
-    try:
-        return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, text))
-    except (ValueError, OverflowError):  # 2026-02-30: PyYAML's reading says where
-        return _NO_VALUE
 
 
 def _record_lines(

@@ -1,5 +1,6 @@
-"""Front matter: sitegen's YAML loader, and its reading of plain headers, make exactly what
-PyYAML's safe loader makes."""
+"""Front matter: sitegen's YAML fast paths (sitegen/fastpaths/yaml_plain.py: its loader, and
+its reading of plain headers) make exactly what PyYAML's safe loader makes. They are tested
+directly, whichever way SITEGEN_STOCK_LIBRARIES is set."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.content import LOADER, _parse_plain, _parse_yaml, _record_lines
+from sitegen.content import _parse_yaml, _record_lines
+from sitegen.fastpaths.yaml_plain import Loader, read_plain
 
 SAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -30,7 +32,7 @@ VALUES = st.recursive(
 
 
 def both(text: str) -> tuple[object, object]:
-    return yaml.load(text, Loader=SAFE), yaml.load(text, Loader=LOADER)
+    return yaml.load(text, Loader=SAFE), yaml.load(text, Loader=Loader)
 
 
 @settings(max_examples=300, deadline=None)
@@ -110,10 +112,10 @@ LINES = st.lists(
 
 
 def pyyaml(header: str) -> tuple[object, dict[str, int]] | None:
-    """What load_post reads with PyYAML: the values and the line of each key (None where
-    PyYAML refuses the header, or finds a key twice)."""
+    """What load_post reads with PyYAML's safe loader: the values and the line of each key
+    (None where PyYAML refuses the header, or finds a key twice)."""
     try:
-        node, meta = _parse_yaml(header)
+        node, meta = _parse_yaml(header, SAFE)
     except (yaml.YAMLError, ValueError, OverflowError):
         return None
     lines: dict[str, int] = {}
@@ -128,7 +130,7 @@ def pyyaml(header: str) -> tuple[object, dict[str, int]] | None:
 def test_a_plain_line_is_read_as_pyyaml_reads_it(line: tuple[str, str]) -> None:
     key, value = line
     header = f"{key}: {value}"
-    ours = _parse_plain(header)
+    ours = read_plain(header)
     if ours is not None:  # (typed alike too: repr tells True from 1 and dates from strings)
         assert repr(ours) == repr(pyyaml(header))
 
@@ -136,7 +138,7 @@ def test_a_plain_line_is_read_as_pyyaml_reads_it(line: tuple[str, str]) -> None:
 @settings(max_examples=500, deadline=None)
 @given(LINES)
 def test_a_plain_header_is_read_as_pyyaml_reads_it(header: str) -> None:
-    ours = _parse_plain(header)
+    ours = read_plain(header)
     if ours is not None:
         assert repr(ours) == repr(pyyaml(header))
 
@@ -194,7 +196,7 @@ def test_a_plain_header_is_read_as_pyyaml_reads_it(header: str) -> None:
 )
 def test_tricky_values_are_read_as_pyyaml_reads_them_or_left_to_it(value: str) -> None:
     for header in (f"title: {value}", f"approval:\n  by: {value}", f"tags: [{value}]"):
-        ours = _parse_plain(header)
+        ours = read_plain(header)
         if ours is not None:
             assert repr(ours) == repr(pyyaml(header)), header
 
@@ -222,7 +224,7 @@ empty:"""
 
 
 def test_a_post_of_plain_lines_is_read_without_pyyaml_and_as_it_reads_it() -> None:
-    ours = _parse_plain(POST)
+    ours = read_plain(POST)
     assert ours is not None
     assert repr(ours) == repr(pyyaml(POST))
     meta, lines = ours
@@ -250,4 +252,4 @@ def test_a_post_of_plain_lines_is_read_without_pyyaml_and_as_it_reads_it() -> No
     ],
 )
 def test_anything_but_plain_lines_is_left_to_pyyaml(header: str) -> None:
-    assert _parse_plain(header) is None
+    assert read_plain(header) is None

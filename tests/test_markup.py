@@ -1,4 +1,6 @@
-"""Markdown to HTML: sitegen's faster inline step makes exactly what Python-Markdown makes."""
+"""Markdown to HTML: sitegen's faster Markdown steps (sitegen/fastpaths/markdown_steps.py) make
+exactly what Python-Markdown makes. They are tested directly, whichever way
+SITEGEN_STOCK_LIBRARIES is set."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sitegen import markup
+from sitegen.fastpaths import markdown_steps
 from tests.generated_sites import posts as bench_posts
 
 REPO = Path(__file__).resolve().parent.parent
@@ -90,28 +93,27 @@ def stock(text: str) -> str:
     return markdown.Markdown(extensions=markup._extensions()).convert(text)
 
 
-def fast(text: str) -> str:
-    return markup.convert(text)
+fast = markdown_steps.converting(markup._extensions)
 
 
 @pytest.mark.parametrize("fenced", [True, False])
 def test_the_inline_step_and_block_loop_are_replaced_and_know_the_stock_patterns(
     fenced: bool,
 ) -> None:
-    md = markup.converter(fenced)
-    assert isinstance(md.treeprocessors["inline"], markup._InlineByNeed)
-    assert isinstance(md.parser, markup._BlockParserByNeed)
+    md = markdown_steps.converter(markup._extensions(fenced))
+    assert isinstance(md.treeprocessors["inline"], markdown_steps._InlineByNeed)
+    assert isinstance(md.parser, markdown_steps._BlockParserByNeed)
     stock = markdown.Markdown(extensions=markup._extensions(fenced))
     assert ("fenced_code_block" in md.preprocessors) is fenced
     order = sorted((i.priority, i.name) for i in stock.preprocessors._priority)
     assert sorted((i.priority, i.name) for i in md.preprocessors._priority) == order
     assert {type(p) for p in md.preprocessors} == {
-        markup._NormalizeWhitespace,
-        markup._PreprocessorByNeed,
+        markdown_steps._NormalizeWhitespace,
+        markdown_steps._PreprocessorByNeed,
     }
     # Every pattern is skipped where it cannot match, or the speed-up is lost (an upgrade of
     # Python-Markdown that changed a pattern shows here: look at its regular expression again).
-    assert all(markup.inline_needs(p) for p in md.inlinePatterns)
+    assert all(markdown_steps.inline_needs(p) for p in md.inlinePatterns)
     searching = [
         p
         for p in md.parser.blockprocessors
@@ -120,7 +122,7 @@ def test_the_inline_step_and_block_loop_are_replaced_and_know_the_stock_patterns
     searching += [
         md.parser.blockprocessors[n] for n in ("hashheader", "setextheader", "quote", "reference")
     ]
-    assert all(markup.block_needs(p) for p in searching)
+    assert all(markdown_steps.block_needs(p) for p in searching)
 
 
 @settings(max_examples=600, deadline=None)
@@ -157,7 +159,7 @@ def test_same_html_for_the_demo_and_the_benchmark_posts() -> None:
     assert len(bodies) > 200
     plain = markdown.Markdown(extensions=markup._extensions())
     for body in bodies:
-        assert markup.convert(body) == plain.reset().convert(body)
+        assert fast(body) == plain.reset().convert(body)
 
 
 def tidy_as_written_first(text: str) -> str:

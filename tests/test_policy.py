@@ -534,7 +534,7 @@ HTML_PIECES = [
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(HTML_PIECES), max_size=10))
 def test_sanitizer_fast_path_agrees_with_the_full_diff(pieces: list[str]) -> None:
-    from sitegen.markup import _diff, removed_by_sanitizer, sanitize
+    from sitegen.sanitize import _diff, removed_by_sanitizer, sanitize
 
     html = "".join(pieces)
     assert bool(removed_by_sanitizer(html)) == bool(_diff(html, sanitize(html)))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from sitegen.findings import finding
-from sitegen.markup import URL_SCHEMES, Removed, markdown_to_html, removed_by_sanitizer
+from sitegen.markup import markdown_to_html
 from sitegen.model import Finding, Post
+from sitegen.sanitize import URL_SCHEMES, Removed, removed_by_sanitizer
 
 URL_ATTRIBUTES = ("href", "src")
 # Findings listed one by one; the rest are counted in one more. Each is placed by searches of
