@@ -425,9 +425,9 @@ def test_a_build_ends_with_what_changed(run, site: SiteDir) -> None:  # type: ig
 
 
 def test_long_work_says_how_far_it_got_in_plain_lines(run, site: SiteDir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from sitegen import cli
+    from sitegen import progress
 
-    monkeypatch.setattr(cli._PlainProgress, "QUIET_FOR", 0.0)  # (a real first build is long)
+    monkeypatch.setattr(progress._PlainProgress, "QUIET_FOR", 0.0)  # (a real first build is long)
     monkeypatch.setenv("CI", "true")
     for n in range(3):
         site.post(

@@ -1,0 +1,298 @@
+"""What the commands print: check findings, statuses, the build summary, takedowns, the audit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sitegen.terminal import console, escape
+
+if TYPE_CHECKING:  # for annotations only: nothing here runs a stage
+    from sitegen.config import Config
+    from sitegen.dpo import Takedown
+    from sitegen.gate import Decision
+    from sitegen.model import Finding
+    from sitegen.pipeline import BuildResult, Site
+    from sitegen.policy import Checked
+    from sitegen.records import Changes
+    from sitegen.sar import SubjectAccess
+    from sitegen.workflow import Outcome
+
+out = console()
+err = console(stderr=True)
+
+STATUS_STYLE = {
+    "draft": "cyan",
+    "submitted": "blue",
+    "approved": "green",
+    "stale": "magenta",
+    "blocked": "red",
+}
+# What `status` shows first: what waits for a leader, then what waits for its author.
+STATUS_GROUPS = (
+    ("submitted", "waiting for a leader's approval"),
+    ("stale", "edited since approval: waiting for a leader to approve the edit"),
+    ("blocked", "approved, but blocked now: see `sitegen check`"),
+    ("draft", "drafts"),
+    ("approved", "approved"),
+)
+
+
+def _json(data: dict[str, Any]) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def print_notices(notices: list[str]) -> None:
+    """What the site's tools said on loading (a checker that is off, say), before any output."""
+    for notice in notices:
+        err.print(f"[yellow]note:[/] {escape(notice)}")
+
+
+def print_created(path: Path, root: Path, author: str, authors: dict[str, str]) -> None:
+    """`new`: the draft made, a warning when its author is no known username, what to do next."""
+    out.print(f"created {escape(str(path.relative_to(root)))}")
+    if author not in authors:
+        known = ", ".join(sorted(authors)) or "none yet"
+        out.print(
+            f"[yellow]note:[/] {escape(f'“{author}” is not a username in [site.authors]')}"
+            f" in site.toml {escape(f'(known: {known})')}, so the post shows no author "
+            "(warning SG103): fix the username in the post, or ask for it to be added"
+        )
+    out.print(
+        f"next: add your text, pupils and images, then run `sitegen check {path.parent.name}`"
+    )
+
+
+def print_outcome(outcome: Outcome) -> None:
+    """`submit`, `approve`: what was done, or (on stderr) why not."""
+    (out if outcome.done else err).print(escape(outcome.message))
+
+
+def print_check(site: Site, results: list[Checked], decided: list[Decision], as_json: bool) -> int:
+    """`check`: the register's findings, then each post's; returns how many errors there were."""
+    by_slug = {d.slug: d for d in decided}
+    register = list(site.register.findings)
+    errors = sum(len(c.errors) for c in results) + sum(f.severity == "error" for f in register)
+    warnings = sum(len(c.warnings) for c in results) + sum(
+        f.severity == "warning" for f in register
+    )
+    if as_json:
+        _json(
+            {
+                "posts": [
+                    {
+                        "slug": c.post.slug,
+                        "path": c.post.path,
+                        "status": c.status,
+                        "publishable": by_slug[c.post.slug].publishable,
+                        "findings": [f.as_json() for f in c.findings],
+                    }
+                    for c in results
+                ],
+                "register": [f.as_json() for f in register],
+                "errors": errors,
+                "warnings": warnings,
+            }
+        )
+        return errors
+    for finding in register:
+        _print_finding(finding)
+    for c in results:
+        _print_checked(c, by_slug[c.post.slug].publishable)
+    colour = "red" if errors else "yellow" if warnings else "green"
+    out.print(
+        f"[bold {colour}]{errors} error(s), {warnings} warning(s)[/] in {len(results)} "
+        f"post(s); register {'invalid' if not site.register.valid else 'ok'}"
+    )
+    return errors
+
+
+def _print_checked(c: Checked, publishable: bool) -> None:
+    style = STATUS_STYLE.get(c.status, "white")
+    tail = ", publishable" if publishable else ""
+    out.print(f"[bold]{escape(c.post.path)}[/] [{style}]{c.status}[/]{tail}")
+    for finding in c.findings:
+        _print_finding(finding, indent="  ")
+
+
+def _print_finding(f: Finding, indent: str = "") -> None:
+    where = f"{f.file}:{f.line}" if f.line else f.file
+    colour = "red" if f.severity == "error" else "yellow"
+    out.print(f"{indent}{escape(where)}: [{colour}]{f.code} {f.severity}[/]: {escape(f.message)}")
+
+
+def print_status(results: list[Checked], authors: dict[str, str], as_json: bool) -> None:
+    """`status`: every post, grouped by what it waits for (STATUS_GROUPS), or as JSON."""
+    order = [status for status, _ in STATUS_GROUPS]
+    results = sorted(
+        results,
+        key=lambda c: (order.index(c.status) if c.status in order else len(order), c.post.slug),
+    )
+    rows = [
+        {
+            "slug": c.post.slug,
+            "path": c.post.path,
+            "title": c.post.title,
+            "date": c.post.date.isoformat() if c.post.date else None,
+            "status": c.status,
+            "author": c.post.author,
+            "errors": len(c.errors),
+        }
+        for c in results
+    ]
+    if as_json:
+        _json({"posts": rows})
+        return
+    width = max((len(r["slug"]) for r in rows), default=4)
+    for status, heading in STATUS_GROUPS:
+        group = [r for r in rows if r["status"] == status]
+        if not group:
+            continue
+        out.print(f"[bold]{escape(heading[0].upper() + heading[1:])}[/] ({len(group)})")
+        style = STATUS_STYLE.get(status, "white")
+        for r in group:
+            author = authors.get(r["author"], r["author"])
+            errors = f"{r['errors']} error(s)" if r["errors"] else ""
+            out.print(
+                f"  {escape(r['slug']).ljust(width)}  [{style}]{status:<9}[/]  "
+                f"{escape(author)[:24]:<24}  [red]{errors:<10}[/]  {escape(r['title'])}"
+            )
+
+
+def print_build(
+    result: BuildResult, out_dir: Path, root: Path, timings: bool, strict: bool
+) -> None:
+    """`build`: where it went, what it changed, each stage's time (`--timings`), and under
+    `--strict` (on stderr) each approved post left out for any reason but its date."""
+    summary = result.summary
+    shown = escape(str(out_dir.relative_to(root) if out_dir.is_relative_to(root) else out_dir))
+    out.print(f"[green]built[/] {shown}/site: {summary.published} post(s) on the website")
+    for platform, count in summary.exported.items():
+        out.print(f"  exported {count} post(s) for {platform} to {shown}/exports/{platform}")
+    if summary.left_out:
+        out.print(
+            f"  left out {len(summary.left_out)} post(s) on some platforms: see {shown}/report.json"
+        )
+    print_changes(result.changes)
+    if timings:
+        width = max(len(stage) for stage, _ in result.timings.stages)
+        for stage, seconds in result.timings.stages:
+            out.print(f"  {stage:<{width}} {seconds * 1000:8.1f} ms")
+    if strict:
+        for slug, platform, reason in result.strict_failures:
+            err.print(f"[red]strict:[/] {slug} left out of {platform}: {escape(reason)}")
+
+
+def print_changes(changes: Changes | None) -> None:
+    """What this build changed out there, platform by platform, and what waits to be removed
+    by hand (the one thing a leader must not miss)."""
+    if changes is None:
+        out.print("  nothing changed since the last build")
+        return
+    platforms = dict.fromkeys([*changes.joined, *changes.updated, *changes.left])
+    for platform in platforms:
+        parts = [
+            f"{verb} {len(slugs)}: {escape(_listed(slugs))}"
+            for verb, slugs in (
+                ("new", changes.joined.get(platform, [])),
+                ("updated", changes.updated.get(platform, [])),
+                ("removed", changes.left.get(platform, [])),
+            )
+            if slugs
+        ]
+        out.print(f"  {platform}: {'; '.join(parts)}")
+    if not platforms:
+        out.print("  no post joined, changed or left the site or any platform")
+    if changes.by_hand:
+        counts = ", ".join(f"{len(s)} on {p}" for p, s in changes.by_hand.items())
+        out.print(
+            f"[bold yellow]  to remove by hand: {counts}[/] (no longer allowed there): "
+            "run `sitegen takedown` for what and where"
+        )
+
+
+def _listed(slugs: list[str], most: int = 3) -> str:
+    shown = ", ".join(slugs[:most])
+    return shown + (f" and {len(slugs) - most} more" if len(slugs) > most else "")
+
+
+def print_audit_repaired(kept: Path, problems: list[str], root: Path) -> None:
+    """`audit repair`: what was wrong, where the damaged log is kept, what must happen now."""
+    out.print(f"[yellow]repaired[/] the audit log ({escape(problems[0])})")
+    out.print(f"  the damaged log is kept as {escape(str(kept.relative_to(root)))}")
+    out.print("  every post must be approved again: `sitegen status` lists them")
+
+
+def print_audit_verified(entries: int, approvals: int, problems: list[str]) -> None:
+    """`audit verify`: each problem (on stderr) and the verdict."""
+    for problem in problems:
+        err.print(f"[red]{escape(problem)}[/]")
+    if problems:
+        err.print(f"[bold red]audit log FAILED[/]: {len(problems)} problem(s)")
+        return
+    out.print(
+        f"[green]audit log ok[/]: {entries} entries chained; "
+        f"{approvals} approval(s) in posts all have their entry"
+    )
+
+
+def print_takedown_done(slug: str, platform: str) -> None:
+    out.print(f"recorded: {escape(slug)} removed from {escape(platform)}")
+
+
+def print_takedowns(items: list[Takedown], as_json: bool) -> None:
+    """`takedown`: by platform, each post (or its photos) to remove, where, and what then."""
+    from sitegen.dpo import PHOTOS_ONLY  # (not needed by the commands that build)
+
+    if as_json:
+        _json({"takedowns": [t.as_json() for t in items]})
+        return
+    if not items:
+        out.print("[green]nothing to take down[/]: everything published may stay")
+        return
+    for platform in dict.fromkeys(t.platform for t in items):
+        group = [t for t in items if t.platform == platform]
+        out.print(f"[bold]{platform}[/] ({len(group)} to remove)")
+        for t in group:
+            out.print(f"  {escape(t.slug)}: {escape(t.reason)} (published {t.published_at[:10]})")
+            what = f'the post "{escape(t.title)}"' if t.reason != PHOTOS_ONLY else "the photos"
+            where = f" at {escape(t.url)}" if t.url and platform == "website" else ""
+            photos = f" with its photos {escape(', '.join(t.images))}" if t.images else ""
+            out.print(f"    remove {what}{where}{photos}")
+            if platform == "website":
+                out.print("    `sitegen build` removes it from the website")
+            else:
+                out.print(
+                    f"    then: sitegen takedown --done {escape(t.slug)} --platform {platform}"
+                )
+
+
+def print_sar(report: SubjectAccess, config: Config, form: str, output: str | None) -> None:
+    """`sar`: the report (`form` json, html or md) to stdout or to a private file, and the
+    notes for the data protection lead (on stderr, never in the report itself)."""
+    from sitegen.sar_files import scrubbed_photos, write_private  # (not needed by builds)
+    from sitegen.sar_format import sar_html, sar_markdown
+
+    if form == "json":
+        text = json.dumps(report.data, indent=2, ensure_ascii=False) + "\n"
+    elif form == "html":
+
+        def unreadable(name: str, why: str) -> None:
+            report.notes.append(f"the photo {name} could not be copied into the report: {why}")
+
+        photos = scrubbed_photos(report.photo_sources, config, unreadable)
+        text = sar_html(report.data, config, photos)
+    else:
+        text = sar_markdown(report.data, config)
+    for note in report.notes:
+        err.print(f"[yellow]before sending:[/] {escape(note)}")
+    if output:
+        write_private(Path(output), text)
+        err.print(
+            f"wrote {escape(output)} (mode 0600: readable by you only): "
+            "it holds personal data, keep it safe"
+        )
+    else:
+        sys.stdout.write(text)
