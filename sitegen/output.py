@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from sitegen import treecheck
 from sitegen.cache import fast_reduce
-from sitegen.errors import RefusedError
+from sitegen.errors import RefusedError, SitegenError
 from sitegen.spread import Aside, fork_map
 from sitegen.treecheck import Record, Verdicts, not_holding, read_manifest
 
@@ -68,6 +68,10 @@ class Placed(NamedTuple):
         return fast_reduce(self)
 
 
+class OutputClash(SitegenError):
+    """The build would write two things at one path, or outside its folder (exit 2)."""
+
+
 class Missing(Exception):
     """A `Same` file is in neither tree any more: the build must make it again."""
 
@@ -85,9 +89,14 @@ class OutputPlan:
         # No empty, absolute or ".." part: "/" + path + "/" holds neither "//" nor "/../".
         wrapped = f"/{path}/"
         if not path or "//" in wrapped or "/../" in wrapped or "\\" in path:
-            raise ValueError(f"output path {path!r} leaves the output folder")
+            raise OutputClash(f"output path {path!r} would leave the output folder")
         if path in self.files:
-            raise ValueError(f"two outputs want {path}")
+            # Two things want one file (a tag named like a page, say): neither may silently
+            # win, and nothing is written.
+            raise OutputClash(
+                f"two outputs want {path}: nothing was published; rename what makes one of "
+                "them (a tag, a post's folder, a file in templates/static/)"
+            )
         self.files[path] = content
 
     def fingerprints(self) -> Fingerprints:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sitegen.output import (
     MANIFEST,
     Checked,
+    OutputClash,
     OutputPlan,
     TreeCheck,
     _load_manifest,
@@ -128,15 +129,39 @@ def test_no_output_path_leaves_the_output_folder(pieces: list[str]) -> None:
     path = "/".join(pieces)
     plan = OutputPlan()
     if leaves_the_folder(path):
-        with pytest.raises(ValueError, match="leaves the output folder"):
+        with pytest.raises(OutputClash, match="would leave the output folder"):
             plan.add(path, b"x")
     else:
         plan.add(path, b"x")
-        with pytest.raises(ValueError, match="two outputs"):
+        with pytest.raises(OutputClash, match="two outputs want"):
             plan.add(path, b"y")
 
 
 @pytest.mark.parametrize("path", ["../x", "a/../../b", "/etc/passwd", "a//b", "a/", "a\\b", ""])
 def test_paths_outside_are_refused(path: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(OutputClash):
         OutputPlan().add(path, b"x")
+
+
+def test_two_outputs_at_one_path_are_a_clear_error_not_a_traceback(run, site, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Were two things ever to want one file, the build says so in one line (exit 2) and
+    publishes nothing: the live site stays as it was."""
+    from sitegen import pipeline
+
+    site.post("p", title="A day")
+    assert run(site, "approve", "p", "--by", "head", now="2026-11-01T09:00").code == 0
+    assert run(site, "build").code == 0
+    before = (site.root / "build/site/index.html").read_bytes()
+    site.post("q", title="Another day")
+    assert run(site, "approve", "q", "--by", "head", now="2026-11-01T09:00").code == 0
+    made = pipeline.add_static
+
+    def twice(plan, renderer):  # type: ignore[no-untyped-def]
+        made(plan, renderer)
+        plan.add("robots.txt", b"a second robots.txt")
+
+    monkeypatch.setattr(pipeline, "add_static", twice)
+    result = run(site, "build")
+    assert result.code == 2 and "two outputs want robots.txt" in result.err
+    assert "Traceback" not in result.err
+    assert (site.root / "build/site/index.html").read_bytes() == before
