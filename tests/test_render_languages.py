@@ -13,7 +13,7 @@ import feedparser
 import pytest
 
 from sitegen.pipeline import load_site
-from sitegen.serve import build_preview
+from sitegen.preview import build_preview
 from tests.conftest import SITE_TOML, SiteDir
 
 NOW = "2026-11-25T12:00"

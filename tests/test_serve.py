@@ -33,7 +33,7 @@ from watchdog.events import (
     FileSystemEvent,
 )
 
-from sitegen.serve import Sources
+from sitegen.watch import Sources
 from tests.conftest import REGISTER as REGISTER_TEXT
 from tests.conftest import REPO, SiteDir
 

@@ -1,0 +1,126 @@
+"""The preview build: every post into build/preview/, drafts too, bannered if not on the website."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sitegen import feeds
+from sitegen.gate import WEBSITE, consented_images, decide
+from sitegen.images import Job, RenderSpec, render_all
+from sitegen.model import ImageRef, Post
+from sitegen.output import OutputPlan, build_lock, publish
+from sitegen.pipeline import Site, add_static
+from sitegen.policy import Analysis, Checked, Context, judge
+from sitegen.render import PostView, Renderer, post_view, render_pages
+from sitegen.units import published_name
+
+PREVIEW = "preview"  # build/preview/
+RELOAD_JS = "/__sitegen/reload.js"  # every preview page loads it (serve.py answers it)
+
+# One post of the preview: as checked, as shown (a placeholder when its header cannot be read),
+# the photos shown with it, and its banner (None: it is on the website).
+Item = tuple[Checked, Post, list[ImageRef], dict[str, Any] | None]
+
+
+def _banner(checked: Checked, reasons: list[str]) -> dict[str, Any]:
+    findings = [
+        {
+            "code": f.code,
+            "severity": f.severity,
+            "message": f.message,
+            "where": f"{f.file}:{f.line}" if f.line else f.file,
+        }
+        for f in checked.findings
+    ]
+    status = checked.status if checked.post.meta is not None else "error"
+    summary = "; ".join(dict.fromkeys(reasons)) or "not published"
+    return {"status": status, "summary": f"not on the website: {summary}", "findings": findings}
+
+
+def _placeholder(post: Post, now: datetime) -> Post:
+    """A post whose header cannot be read still gets a page: the banner says why."""
+    return replace(post, title=post.title or post.slug, date=post.date or now, body="")
+
+
+def build_preview(site: Site) -> int:
+    """Every post, publishable or not, into build/preview/; returns how many posts."""
+    renderer = Renderer(
+        site.config,
+        site.root / "templates",
+        preview=True,
+        extra_head=f'<script src="{RELOAD_JS}" defer></script>',
+    )
+    items = [_item(analysis, site.context) for analysis in site.analyses]
+    plan = OutputPlan()
+    views = _views(site, items, plan)
+    views.sort(key=lambda v: (v.date, v.slug), reverse=True)
+    for path, page in render_pages(renderer, views, site.store.pages).items():
+        plan.add(path, page)
+    for path, feed in feeds.feed_files(site.config, views, site.store.pages).items():
+        plan.add(path, feed)
+    add_static(plan, renderer)
+    with build_lock(site.root / "build"):
+        publish(site.root / "build", {PREVIEW: plan})
+    site.store.save()
+    return len(views)
+
+
+def _item(analysis: Analysis, ctx: Context) -> Item:
+    """One post judged as a build would, with the photos the website would show and, when the
+    website would not show it, a banner saying why."""
+    checked = judge(analysis, ctx)
+    decision = decide(checked, ctx)
+    post = checked.post
+    if post.meta is None or post.date is None:
+        banner = _banner(checked, ["the file cannot be read"])
+        return checked, _placeholder(post, ctx.now), [], banner
+    refs = list(decision.platforms.get(WEBSITE) or consented_images(checked, WEBSITE, ctx))
+    if decision.on_website:
+        return checked, post, refs, None
+    reasons = [r for p, r in decision.left_out if p == WEBSITE]
+    if WEBSITE not in post.platforms:
+        reasons.append("website is not in its platforms")
+    return checked, post, refs, _banner(checked, reasons)
+
+
+def _views(site: Site, items: list[Item], plan: OutputPlan) -> list[PostView]:
+    """Each post's view, its photos rendered (all posts' at once) and added to `plan`."""
+    spec = RenderSpec(site.config.image_widths, site.config.image_quality, site.config.max_pixels)
+    jobs = [
+        Job(
+            post.folder / ref.file,
+            published_name(post, ref),
+            spec,
+            site.store.hashes.hash(post.folder / ref.file),
+        )
+        for _, post, refs, _ in items
+        for ref in refs
+    ]
+    results = iter(render_all(jobs, site.context.cache))
+    views: list[PostView] = []
+    for checked, post, refs, banner in items:
+        images = []
+        for ref in refs:
+            result = next(results)
+            if isinstance(result, Exception):
+                continue  # SG121 is in the banner already
+            variants, files = result
+            images.append((ref, variants))
+            for name, content in files.items():
+                path = f"posts/{post.slug}/{name}"
+                if path not in plan.files:
+                    plan.add(path, content)
+        analysis = checked.analysis
+        views.append(
+            post_view(
+                post,
+                site.config,
+                images,
+                banner,
+                body_html=analysis.body_html if analysis and post.body else "",
+                digest=checked.digest,
+            )
+        )
+    return views
