@@ -13,7 +13,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFilter
 
 from sitegen import images
-from sitegen.cache import Cache
+from sitegen.engine.store import ResultFiles
 from sitegen.images import Job, RenderSpec, render_all
 
 COUNT = 40
@@ -77,7 +77,7 @@ def main() -> None:
     jobs = [Job(p, p.name, SPEC) for p in paths]
     cache_dir = Path(tempfile.mkdtemp(prefix="sitegen-bench-cache-"))
     try:
-        cache = Cache(cache_dir)
+        cache = ResultFiles(cache_dir)
         start = time.perf_counter()
         cold_results = render_all(jobs, cache)
         cold = time.perf_counter() - start

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from sitegen import vision
-from sitegen.cache import Cache
+from sitegen.engine.store import ResultFiles
 from sitegen.images import content_hash
 from sitegen.policy.photos import names_in_words
 from sitegen.register import parse_register
@@ -55,7 +55,7 @@ def main() -> None:
             certificates.append((path, name is not None))
         photos = [p for p, _ in certificates] + [FACES / n for n in KNOWN_FACES]
         photos += sorted((REPO / "content/posts").glob("*/*.jpg"))[:4]
-        store = Cache(folder / "cache")
+        store = ResultFiles(folder / "cache")
         print(f"== vision: {len(photos)} photos (certificates, real faces, demo pictures)")
         for label, run in (
             ("OCR (SG125)", vision.read_words),

@@ -16,10 +16,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sitegen.cache import GROWN, content_hash, grown_log, read_file
 from sitegen.content import FENCE
+from sitegen.engine.keys import content_hash
+from sitegen.engine.store import GROWN, grown_log
 from sitegen.errors import RefusedError
-from sitegen.files import UnsafeFile
+from sitegen.files import UnsafeFile, read_file
 from sitegen.model import Post
 
 AUDIT_LOG = Path("content/records/audit.jsonl")
@@ -158,7 +159,7 @@ def valid_entries(root: Path, memo: Any = None) -> AuditEntries:
     at all while the log's chain is broken (an entry altered, removed or moved: then no
     approval can be trusted, until a leader repairs the log).
 
-    `memo` (a cache Pack of its own) remembers the entries for the log up to its last whole
+    `memo` (a cache RecordFile of its own) remembers the entries for the log up to its last whole
     line, so a log that grew is read from there on, and the chain's verdict by the hash of
     the log's bytes.
     """

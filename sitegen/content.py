@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from sitegen import fastpaths
-from sitegen.cache import read_file
-from sitegen.files import MAX_TEXT_BYTES, UnsafeFile
+from sitegen.files import MAX_TEXT_BYTES, UnsafeFile, read_file
 from sitegen.findings import finding
 from sitegen.markup import body_problem
 from sitegen.model import Approval, Finding, ImageRef, Post

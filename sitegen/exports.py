@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sitegen.cache import fast_reduce
 from sitegen.config import Config, ExportConfig
+from sitegen.engine.store import fast_reduce
 from sitegen.images import RenderSpec, Variant
 from sitegen.markup import plain_text
 from sitegen.model import ImageRef, Post

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
-from sitegen.cache import Pack, cache_key
 from sitegen.config import Config
+from sitegen.engine.keys import cache_key
+from sitegen.engine.store import RecordFile
 from sitegen.i18n import list_prefix
 from sitegen.pages import by_language
 from sitegen.render import PostView, absolute_html
@@ -92,7 +93,7 @@ def _item_data(config: Config, post: PostView) -> dict[str, Any]:
 
 
 def _memo(
-    memo: Pack | None,
+    memo: RecordFile | None,
     kind: str,
     config: Config,
     post: PostView,
@@ -130,7 +131,7 @@ def language_feeds(config: Config, posts: list[PostView]) -> list[Feed]:
 
 
 def atom(
-    config: Config, posts: list[PostView], memo: Pack | None = None, feed: Feed | None = None
+    config: Config, posts: list[PostView], memo: RecordFile | None = None, feed: Feed | None = None
 ) -> bytes:
     """The newest FEED_ITEMS posts (`posts` come newest first); `feed`: one language's, when
     the site has several (its posts are `posts`)."""
@@ -152,7 +153,7 @@ def atom(
 
 
 def json_feed(
-    config: Config, posts: list[PostView], memo: Pack | None = None, feed: Feed | None = None
+    config: Config, posts: list[PostView], memo: RecordFile | None = None, feed: Feed | None = None
 ) -> bytes:
     """The newest FEED_ITEMS posts (`posts` come newest first); `feed` as for `atom`."""
     posts = posts[:FEED_ITEMS]
@@ -179,7 +180,9 @@ FEED_FILES: tuple[tuple[str, Callable[..., bytes]], ...] = (
 )
 
 
-def feed_files(config: Config, posts: list[PostView], memo: Pack | None = None) -> dict[str, bytes]:
+def feed_files(
+    config: Config, posts: list[PostView], memo: RecordFile | None = None
+) -> dict[str, bytes]:
     """Every language's Atom and JSON feeds, by output path (the preview's way: made now)."""
     return {
         feed.prefix + name: make(config, feed.posts, memo, feed)

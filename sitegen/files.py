@@ -83,3 +83,10 @@ def problem(path: str | os.PathLike[str], limit: int = MAX_IMAGE_BYTES) -> str |
 
 def _too_large(size: int, limit: int) -> str:
     return f"is {size / 2**20:.0f} MB, over the {limit // 2**20} MB limit"
+
+
+def read_file(path: str | os.PathLike[str], limit: int = MAX_IMAGE_BYTES) -> bytes:
+    """A regular file's bytes (never through a link, never a FIFO or device, at most `limit`
+    bytes: see files.py), read with os calls: a build reads thousands of small files, and a
+    Python file object (with its check for a terminal) costs more than the reading."""
+    return read_regular(path, limit)

@@ -9,7 +9,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sitegen.cache import Cache, cache_key, content_hash, read_file, source_version
+from sitegen.engine.keys import cache_key, content_hash, source_version
+from sitegen.engine.store import ResultFiles
+from sitegen.files import read_file
 
 FACTS_VERSION = 1
 # What makes facts and renders: a change elsewhere in sitegen keeps them.
@@ -69,7 +71,7 @@ def render_image(
 
 
 def image_facts(
-    path: Path, max_pixels: int, cache: Cache, source_hash: str | None = None
+    path: Path, max_pixels: int, cache: ResultFiles, source_hash: str | None = None
 ) -> ImageFacts:
     """The facts of the image at `path`, by its content hash: read only when not known yet."""
     source: bytes | None = None
@@ -151,7 +153,7 @@ def _render_job(
         # under the hash of other bytes.
         raise ValueError(f"{job.source.name} changed while the build was reading it")
     variants, data = render_image(source, job.name, job.spec)
-    stored = Cache(cache_root).put_files(
+    stored = ResultFiles(cache_root).put_files(
         "render", job.key(source), data, [asdict(v) for v in variants]
     )
     return variants, stored if stored is not None else data
@@ -159,7 +161,7 @@ def _render_job(
 
 def render_all(
     jobs: list[Job],
-    cache: Cache,
+    cache: ResultFiles,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[tuple[list[Variant], dict[str, Path] | dict[str, bytes]] | Exception]:
@@ -198,7 +200,7 @@ def render_all(
     return results
 
 
-def _cached(job: Job, cache: Cache) -> tuple[list[Variant], dict[str, Path]] | None:
+def _cached(job: Job, cache: ResultFiles) -> tuple[list[Variant], dict[str, Path]] | None:
     if cache.root is None:
         return None
     try:

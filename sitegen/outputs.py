@@ -13,11 +13,11 @@ from typing import Any, NamedTuple
 
 from sitegen import records
 from sitegen.config import Config
+from sitegen.engine.plan import Content, Fresh
 from sitegen.exports import Bundle, ExportRow, bundle_files, compose
 from sitegen.gate import WEBSITE, Decision
 from sitegen.images import Variant
 from sitegen.model import ImageRef
-from sitegen.output import Content, Fresh
 from sitegen.render import PostView, post_view
 
 # A platform's photos as made for it: each reference, its sizes, and their files.

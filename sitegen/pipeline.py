@@ -17,33 +17,27 @@ from zoneinfo import ZoneInfo
 
 from sitegen import feeds, records, translations
 from sitegen.approval import AUDIT_LOG, valid_entries
-from sitegen.cache import Cache, FileHashes, Pack, cache_key, content_hash
 from sitegen.config import Config, load_config
 from sitegen.content import POSTS_DIR, load_post
+from sitegen.engine.forking import Background, Forked, fork_map
+from sitegen.engine.hashes import FileHashes
+from sitegen.engine.keys import cache_key, content_hash
+from sitegen.engine.manifests import TreeCheck, intact, manifests_print
+from sitegen.engine.plan import Content, Missing, OutputPlan, Same
+from sitegen.engine.standby import publish, whole_trees
+from sitegen.engine.store import RecordFile, ResultFiles
+from sitegen.engine.swap import build_lock
 from sitegen.errors import ChangedError, UsageError
 from sitegen.exports import ExportRow, bulk_csv
 from sitegen.gate import WEBSITE, Decision, decide
 from sitegen.images import Variant
 from sitegen.model import ImageRef, Post, Register
-from sitegen.output import (
-    Content,
-    Missing,
-    OutputPlan,
-    Same,
-    TreeCheck,
-    build_lock,
-    intact,
-    manifests_print,
-    publish,
-    whole_trees,
-)
 from sitegen.pages import list_pages, translated_pages
 from sitegen.policy import Analysis, Checked, Context, analyse_many, judge
 from sitegen.policy.names import NameIndex
 from sitegen.policy.welsh import dictionary_installed
 from sitegen.register import load_register
 from sitegen.render import PostView, Renderer
-from sitegen.spread import Aside, Forked, fork_map
 from sitegen.units import (
     Item,
     Made,
@@ -76,19 +70,19 @@ class Store:
     """The build's memory between runs: analyses, preview pages, what the last build made
     (per post and per page), what the audit log and the ledger say, and known file hashes."""
 
-    analyses: Pack
-    pages: Pack
-    memory: Pack
-    audit: Pack
-    ledger: Pack
+    analyses: RecordFile
+    pages: RecordFile
+    memory: RecordFile
+    audit: RecordFile
+    ledger: RecordFile
     hashes: FileHashes
 
     @classmethod
     def open(cls, root: Path | None) -> Store:
         folder = root / CACHE_DIR / "packs" if root else None
 
-        def pack(name: str) -> Pack:
-            return Pack(folder / f"{name}.pack" if folder else None)
+        def pack(name: str) -> RecordFile:
+            return RecordFile(folder / f"{name}.pack" if folder else None)
 
         return cls(
             pack("analyses"),
@@ -99,7 +93,7 @@ class Store:
             FileHashes(pack("hashes")),
         )
 
-    def save(self, aside: Aside | None = None) -> None:
+    def save(self, aside: Background | None = None) -> None:
         """Write what changed; with `aside`, every pack but the ledger's is written by a forked
         process (the ledger's is written here, after the build records what it published)."""
         packs = (self.analyses, self.pages, self.memory, self.audit, self.hashes.pack)
@@ -181,7 +175,7 @@ def load_site(root: Path, now: str | None = None) -> Site:
         register,
         clock,
         entries,
-        cache=Cache(cache_root(root)),
+        cache=ResultFiles(cache_root(root)),
         hashes=store.hashes,
         tools=tools(config.ocr, config.faces),
     )
@@ -478,7 +472,7 @@ def _build(
             sorted({u.slug for u in units if u.left_out}),
         )
         strict = [(u.slug, p, r) for u in units for p, r in u.strict]
-        aside = Aside()  # what the other core can do meanwhile: save the memory, make spare trees
+        aside = Background()  # the other core, meanwhile: saving the memory, the standby trees
         try:
             # From here until the new memo is written, no memo may vouch for what is live.
             (site.root / CACHE_DIR / LAST_BUILD).unlink(missing_ok=True)

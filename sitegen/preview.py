@@ -7,10 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sitegen import feeds
+from sitegen.engine.plan import OutputPlan
+from sitegen.engine.standby import publish
+from sitegen.engine.swap import build_lock
 from sitegen.gate import WEBSITE, consented_images, decide
 from sitegen.images import Job, RenderSpec, render_all
 from sitegen.model import ImageRef, Post
-from sitegen.output import OutputPlan, build_lock, publish
 from sitegen.pipeline import Site, add_static
 from sitegen.policy import Analysis, Checked, Context, judge
 from sitegen.render import PostView, Renderer, post_view, render_pages

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sitegen.cache import fast_reduce, grown_log
+from sitegen.engine.store import fast_reduce, grown_log
 
 LEDGER = Path("content/records/publications.jsonl")
 PUBLISHED, REMOVED, TAKEN_DOWN = "published", "removed", "taken_down"
@@ -49,7 +49,7 @@ Standing = tuple[str, tuple[Any, ...], str | None]  # last event, its fingerprin
 
 def current(root: Path, memo: Any = None) -> dict[tuple[str, str], Standing]:
     """Where each (slug, platform) stands after the ledger's last event for it. `memo` (a cache
-    Pack of its own) remembers it up to the ledger's last whole line: the ledger only grows,
+    RecordFile of its own) remembers it up to the ledger's last whole line: the ledger only grows,
     so a build reads the lines added since."""
     try:
         data = (root / LEDGER).read_bytes()

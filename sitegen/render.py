@@ -24,8 +24,9 @@ from jinja2 import (
 from jinja2.bccache import Bucket
 from markupsafe import Markup
 
-from sitegen.cache import Pack, cache_key, fast_reduce
 from sitegen.config import Config
+from sitegen.engine.keys import cache_key
+from sitegen.engine.store import RecordFile, fast_reduce
 from sitegen.errors import ConfigError
 from sitegen.i18n import list_language, list_prefix, long_date, month_year, strings
 from sitegen.images import Variant
@@ -392,7 +393,7 @@ def post_page(post: PostView, twin: tuple[str, str] | None = None) -> tuple[str,
 
 
 def render_pages(
-    renderer: Renderer, posts: list[PostView], cache: Pack | None = None
+    renderer: Renderer, posts: list[PostView], cache: RecordFile | None = None
 ) -> dict[str, bytes]:
     """Every HTML page of the site, by output path (the preview's way: in this process); a
     page whose inputs are unchanged comes from `cache`, keyed by the templates, the settings

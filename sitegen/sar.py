@@ -141,7 +141,7 @@ def subject_access(
     for pub in publications:
         pub["post_deleted"] = pub.pop("where")[0] not in held
     data = {
-        "pupil": _record(pupil, pupil_id, config),
+        "pupil": record_of(pupil, pupil_id, config),
         "school": {
             "title": config.title,
             "contact_email": config.contact_email,
@@ -354,7 +354,7 @@ def _publications(
     return out
 
 
-def _record(pupil: Pupil | None, pupil_id: str, config: Config) -> dict[str, Any]:
+def record_of(pupil: Pupil | None, pupil_id: str, config: Config) -> dict[str, Any]:
     """The pupil's row of the register, as SPEC's `pupil`, with where their consent came from
     when the register says it (optional columns that the parsed register does not keep)."""
     if pupil is None:

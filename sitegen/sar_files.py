@@ -11,8 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sitegen import files
-from sitegen.cache import content_hash, read_file
 from sitegen.config import Config
+from sitegen.engine.keys import content_hash
+from sitegen.files import read_file
 from sitegen.images import RenderSpec, render_image
 from sitegen.text import fold_id
 

@@ -11,14 +11,16 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from sitegen import records
-from sitegen.cache import Cache, FileHashes, Pack, fast_reduce
 from sitegen.config import Config
 from sitegen.content import load_post
+from sitegen.engine.hashes import FileHashes
+from sitegen.engine.plan import Content, Fresh, Placed, Same, fingerprint
+from sitegen.engine.standby import place
+from sitegen.engine.store import RecordFile, ResultFiles, fast_reduce
 from sitegen.exports import ExportRow, export_spec
 from sitegen.gate import WEBSITE, Decision, changes_at, decide
 from sitegen.images import Job, RenderSpec, Variant, render_all
 from sitegen.model import ImageRef, Post, Register
-from sitegen.output import Content, Fresh, Placed, Same, fingerprint, place
 from sitegen.outputs import post_outputs
 from sitegen.policy import Analysis, Context, analyse_many, judge
 from sitegen.policy.names import NameIndex
@@ -117,7 +119,7 @@ class Maker:
 
     @property
     def hashes(self) -> FileHashes:
-        return self.context.hashes or FileHashes(Pack(None))
+        return self.context.hashes or FileHashes(RecordFile(None))
 
     def output(self, path: str, key: str, make: Callable[[], bytes]) -> Content:
         content, self.made[path] = made_from(self.known.get(path), key, make)
@@ -167,7 +169,7 @@ def render_images(
     """Every image each platform may show, rendered once per size set, over all cores (or
     `workers`)."""
     config = ctx.config
-    hashes = ctx.hashes or FileHashes(Pack(None))
+    hashes = ctx.hashes or FileHashes(RecordFile(None))
     website_spec = RenderSpec(config.image_widths, config.image_quality, config.max_pixels)
     jobs = []
     for d in decided:
@@ -214,8 +216,8 @@ def start_worker(
         register,
         now,
         audit_entries,
-        cache=Cache(cache_root),
-        hashes=FileHashes(Pack(None)),
+        cache=ResultFiles(cache_root),
+        hashes=FileHashes(RecordFile(None)),
         tools=tools,
     )
     renderer = Renderer(config, root / "templates", compiled=compiled, sources=templates)

@@ -12,7 +12,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sitegen.cache import Cache, cache_key, content_hash, read_file, source_version
+from sitegen.engine.keys import cache_key, content_hash, source_version
+from sitegen.engine.store import ResultFiles
+from sitegen.files import read_file
 
 OCR_VERSION = 2
 FACES_VERSION = 1
@@ -173,7 +175,7 @@ def _tesseract(image: Image.Image, languages: str = OCR_LANGUAGES) -> tuple[list
     return words, confident
 
 
-def read_words(path: Path, source_hash: str, store: Cache) -> list[str]:
+def read_words(path: Path, source_hash: str, store: ResultFiles) -> list[str]:
     """Every word Tesseract reads in the photo, trying the rotations a phone photo needs."""
     key = cache_key("ocr", OCR_VERSION, OCR_LANGUAGES, source_hash, code=VISION_CODE)
     known = store.get_json("ocr", key)
@@ -192,7 +194,7 @@ def read_words(path: Path, source_hash: str, store: Cache) -> list[str]:
     return words
 
 
-def count_faces(path: Path, source_hash: str, store: Cache) -> int:
+def count_faces(path: Path, source_hash: str, store: ResultFiles) -> int:
     key = cache_key("faces", FACES_VERSION, CASCADE, source_hash, code=VISION_CODE)
     known = store.get_json("faces", key)
     if isinstance(known, int):

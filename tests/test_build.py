@@ -300,7 +300,7 @@ def test_a_build_killed_half_way_leaves_the_previous_site_whole(run, site: SiteD
 def test_a_build_failing_while_writing_keeps_the_previous_site(
     run, site: SiteDir, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from sitegen import output
+    from sitegen.engine import standby as output
 
     site.post("p")
     approve(run, site, "p")
@@ -326,7 +326,7 @@ def test_a_build_failing_while_writing_keeps_the_previous_site(
 
 
 def _plan_with(count: int):  # type: ignore[no-untyped-def]
-    from sitegen.output import OutputPlan
+    from sitegen.engine.plan import OutputPlan
 
     plan = OutputPlan()
     for i in range(count):

@@ -10,20 +10,24 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import cache, records
+from sitegen import records
 from sitegen.approval import AUDIT_LOG, GENESIS, entry_hash, valid_entries
-from sitegen.cache import FileHashes, Pack, content_hash
+from sitegen.engine import hashes as hashes_module
+from sitegen.engine import keys, store
+from sitegen.engine.hashes import FileHashes
+from sitegen.engine.keys import content_hash
+from sitegen.engine.store import RecordFile
 
 
-def filled(path: Path, count: int) -> Pack:
-    pack = Pack(path)
+def filled(path: Path, count: int) -> RecordFile:
+    pack = RecordFile(path)
     for i in range(count):
         pack.put(f"k{i}", "x" * 200 + str(i))
     pack.save()
-    return Pack(path)
+    return RecordFile(path)
 
 
-def use_all(pack: Pack) -> None:
+def use_all(pack: RecordFile) -> None:
     for key in list(pack.entries):
         pack.get(key)
 
@@ -37,7 +41,7 @@ def test_a_small_change_is_appended_and_read_back(tmp_path: Path) -> None:
     pack.save()
     grown = path.stat().st_size
     assert first < grown < first * 1.05  # one record appended, not the pack again
-    again = Pack(path)
+    again = RecordFile(path)
     assert again.get("new") == "value" and len(again.entries) == 201
 
 
@@ -47,7 +51,7 @@ def test_unused_entries_go(tmp_path: Path) -> None:
     for i in range(40):
         pack.get(f"k{i}")
     pack.save()
-    assert sorted(Pack(path).entries) == sorted(f"k{i}" for i in range(40))
+    assert sorted(RecordFile(path).entries) == sorted(f"k{i}" for i in range(40))
 
 
 def test_a_torn_append_leaves_the_state_before_it(tmp_path: Path) -> None:
@@ -58,12 +62,12 @@ def test_a_torn_append_leaves_the_state_before_it(tmp_path: Path) -> None:
     pack.save()
     with path.open("r+b") as handle:  # a build killed while appending
         handle.truncate(path.stat().st_size - 5)
-    torn = Pack(path)
+    torn = RecordFile(path)
     assert "late" not in torn.entries and len(torn.entries) == 50
     use_all(torn)
     torn.put("later", "v")
     torn.save()  # the torn tail is never appended to: the pack is written anew
-    assert set(Pack(path).entries) == {f"k{i}" for i in range(50)} | {"later"}
+    assert set(RecordFile(path).entries) == {f"k{i}" for i in range(50)} | {"later"}
 
 
 def test_appends_are_folded_in_before_they_outweigh_the_pack(tmp_path: Path) -> None:
@@ -71,13 +75,13 @@ def test_appends_are_folded_in_before_they_outweigh_the_pack(tmp_path: Path) -> 
     filled(path, 100)
     first = path.stat().st_size
     for round_ in range(60):
-        pack = Pack(path)
+        pack = RecordFile(path)
         use_all(pack)
         for i in range(10):
             pack.put(f"k{i}", f"{round_}" * 200)
         pack.save()
         assert path.stat().st_size <= 3 * first
-    assert Pack(path).get("k3") == "59" * 200
+    assert RecordFile(path).get("k3") == "59" * 200
 
 
 def test_a_damaged_first_record_means_an_empty_pack(tmp_path: Path) -> None:
@@ -86,7 +90,7 @@ def test_a_damaged_first_record_means_an_empty_pack(tmp_path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[60] ^= 0xFF
     path.write_bytes(bytes(data))
-    assert Pack(path).entries == {}
+    assert RecordFile(path).entries == {}
 
 
 def test_file_hashes_are_remembered_only_once_the_file_has_settled(
@@ -94,19 +98,19 @@ def test_file_hashes_are_remembered_only_once_the_file_has_settled(
 ) -> None:
     photo = tmp_path / "a.jpg"
     photo.write_bytes(b"one")
-    hashes = FileHashes(Pack(None))
-    assert hashes.hash(photo) == cache.content_hash(b"one")
+    hashes = FileHashes(RecordFile(None))
+    assert hashes.hash(photo) == keys.content_hash(b"one")
     assert hashes.pack.entries == {}  # written just now: a second write may keep its stat
-    monkeypatch.setattr(cache, "RACY_SECONDS", -1.0)
+    monkeypatch.setattr(hashes_module, "RACY_SECONDS", -1.0)
     hashes.hash(photo)
-    assert list(hashes.pack.entries.values()) == [cache.content_hash(b"one")]
+    assert list(hashes.pack.entries.values()) == [keys.content_hash(b"one")]
     photo.write_bytes(b"two")  # same size: the stat's times and ctime still tell
-    assert hashes.hash(photo) == cache.content_hash(b"two")
+    assert hashes.hash(photo) == keys.content_hash(b"two")
 
 
 def test_folder_listings_follow_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cache, "RACY_SECONDS", -1.0)
-    hashes = FileHashes(Pack(None))
+    monkeypatch.setattr(hashes_module, "RACY_SECONDS", -1.0)
+    hashes = FileHashes(RecordFile(None))
     (tmp_path / "a.md").write_text("a")
     (tmp_path / "sub").mkdir()
     assert hashes.listing(str(tmp_path)) == (("a.md", False), ("sub", True))
@@ -125,7 +129,7 @@ def test_a_post_tree_is_remembered_by_its_stats(
     (post / "photos").mkdir(parents=True)
     (post / "index.md").write_text("one")
     (post / "photos/a.jpg").write_bytes(b"a")
-    hashes = FileHashes(Pack(None))
+    hashes = FileHashes(RecordFile(None))
 
     def files() -> dict[str, str]:
         tree = hashes.tree(str(post))
@@ -134,7 +138,7 @@ def test_a_post_tree_is_remembered_by_its_stats(
 
     assert files() == {"index.md": content_hash(b"one"), "photos/a.jpg": content_hash(b"a")}
     assert not hashes.pack.entries  # just written: nothing is remembered yet
-    monkeypatch.setattr(cache, "RACY_SECONDS", -1.0)
+    monkeypatch.setattr(hashes_module, "RACY_SECONDS", -1.0)
     files()
     reads: list[object] = []
     real_open = open
@@ -170,7 +174,7 @@ def _entry(seq: int, prev: str) -> dict[str, object]:
 def test_audit_entries_read_from_where_the_log_grew(tmp_path: Path) -> None:
     log = tmp_path / AUDIT_LOG
     log.parent.mkdir(parents=True)
-    memo = Pack(None)
+    memo = RecordFile(None)
     prev, lines = GENESIS, []
     for seq in range(1, 30):
         data = _entry(seq, prev)
@@ -190,7 +194,7 @@ def test_audit_entries_read_from_where_the_log_grew(tmp_path: Path) -> None:
 
 
 def test_ledger_standing_read_from_where_it_grew(tmp_path: Path) -> None:
-    memo = Pack(None)
+    memo = RecordFile(None)
     for n in range(6):
         events = [
             {
@@ -229,38 +233,38 @@ def test_a_grown_ledger_writes_only_what_its_new_lines_changed(tmp_path: Path) -
 
     path = tmp_path / "ledger.pack"
     records.append(tmp_path, [event(f"s{i}", "d0") for i in range(300)])
-    pack = Pack(path)
+    pack = RecordFile(path)
     assert len(records.current(tmp_path, pack)) == 300
     pack.save()
     first = path.stat().st_size
     records.append(tmp_path, [event("s7", "d1")])  # one post published again
-    pack = Pack(path)
+    pack = RecordFile(path)
     state = records.current(tmp_path, pack)
     pack.save()
     assert state[("s7", "website")][1] == ("d1", ())
     assert path.stat().st_size < first * 1.05  # its entry appended, not the whole state again
-    assert records.current(tmp_path, Pack(path)) == records.current(tmp_path)
+    assert records.current(tmp_path, RecordFile(path)) == records.current(tmp_path)
     # A ledger edited before what the pack describes is read from its start, and the entries
     # of lines that are gone leave the pack.
     (tmp_path / records.LEDGER).write_text(json.dumps(event("only", "d2")) + "\n")
-    pack = Pack(path)
+    pack = RecordFile(path)
     assert list(records.current(tmp_path, pack)) == [("only", "website")]
     pack.save()
-    assert records.current(tmp_path, Pack(path)) == {
+    assert records.current(tmp_path, RecordFile(path)) == {
         ("only", "website"): ("published", ("d2", ()), "u/only")
     }
-    assert len(Pack(path).entries) == 2  # the state's one entry and the note of its length
+    assert len(RecordFile(path).entries) == 2  # the state's one entry and the note of its length
 
 
 def test_a_log_pack_written_by_other_code_is_read_again(tmp_path: Path) -> None:
     log = tmp_path / AUDIT_LOG
     log.parent.mkdir(parents=True)
     log.write_text(json.dumps(_entry(1, GENESIS)) + "\n")
-    memo = Pack(tmp_path / "audit.pack")
+    memo = RecordFile(tmp_path / "audit.pack")
     expected = dict(valid_entries(tmp_path))
     # As an older sitegen left it: the same log length, other values, other code.
     data = log.read_bytes()
-    memo.put(cache.GROWN, (len(data), hashlib.sha256(data).hexdigest(), b"older"))
+    memo.put(store.GROWN, (len(data), hashlib.sha256(data).hexdigest(), b"older"))
     for key in expected:
         memo.put(key, {"not": "a line"})
     assert dict(valid_entries(tmp_path, memo)) == expected

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image, ImageChops, ImageStat, PngImagePlugin
 
 from sitegen import images
-from sitegen.cache import Cache
+from sitegen.engine.store import ResultFiles
 from sitegen.images import (
     Job,
     RenderSpec,
@@ -221,7 +221,7 @@ def test_device_names_per_spec() -> None:
 def test_cache_warm_run_decodes_nothing_and_corrupt_entries_are_rebuilt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cache = Cache(tmp_path / "cache")
+    cache = ResultFiles(tmp_path / "cache")
     jobs = [Job(PHOTOS / name, name, SPEC) for name in ("gps_DSCN0010.jpg", "Canon_40D.jpg")]
     cold = render_all(jobs, cache, workers=1)
     assert not any(isinstance(r, Exception) for r in cold)
@@ -247,7 +247,7 @@ def test_parallel_render_matches_serial(tmp_path: Path) -> None:
         Job(PHOTOS / n, n, SPEC)
         for n in ("gps_DSCN0010.jpg", "gps_DSCN0012.jpg", "orientation_landscape_6.jpg")
     ]
-    serial = render_all(jobs, Cache(None), workers=1)
-    parallel = render_all(jobs, Cache(None), workers=2)
+    serial = render_all(jobs, ResultFiles(None), workers=1)
+    parallel = render_all(jobs, ResultFiles(None), workers=2)
     for (sv, sf), (pv, pf) in zip(serial, parallel, strict=True):
         assert sv == pv and sf == pf

@@ -154,16 +154,16 @@ def test_settings_and_register_changes(demo: SiteDir) -> None:
 
 
 def test_code_version_is_part_of_every_key() -> None:
-    from sitegen import cache
+    from sitegen.engine import keys
 
-    assert len(cache.CODE_VERSION) == 32
-    key = cache.cache_key("x", 1)
-    original = cache.CODE_VERSION
+    assert len(keys.CODE_VERSION) == 32
+    key = keys.cache_key("x", 1)
+    original = keys.CODE_VERSION
     try:
-        cache.CODE_VERSION = b"\0" * 32
-        assert cache.cache_key("x", 1) != key
+        keys.CODE_VERSION = b"\0" * 32
+        assert keys.cache_key("x", 1) != key
     finally:
-        cache.CODE_VERSION = original
+        keys.CODE_VERSION = original
 
 
 def test_the_benchmark_builds_the_sites_the_tests_build() -> None:
@@ -352,14 +352,15 @@ def test_a_post_saved_during_the_build_stops_it(
 def test_a_photo_replaced_before_rendering_is_never_rendered_or_cached(tmp_path: Path) -> None:
     from imagegen import save_photo  # type: ignore[import-not-found]
 
-    from sitegen.cache import Cache, content_hash
+    from sitegen.engine.keys import content_hash
+    from sitegen.engine.store import ResultFiles
     from sitegen.images import Job, RenderSpec, render_all
 
     photo = tmp_path / "a.jpg"
     save_photo(photo, "castle", size=(640, 480))
     approved = content_hash(photo.read_bytes())
     save_photo(photo, "beach", size=(640, 480), seed=3)  # swapped after it was hashed
-    cache = Cache(tmp_path / "cache")
+    cache = ResultFiles(tmp_path / "cache")
     (result,) = render_all([Job(photo, "photo-1", RenderSpec((480,), 80, 10**8), approved)], cache)
     assert isinstance(result, Exception) and "changed" in str(result)
     assert not (tmp_path / "cache/render").exists() or not any(
@@ -527,7 +528,7 @@ def test_a_first_builds_spare_tree_is_made_aside_and_its_failure_costs_nothing(
         assert files == sorted(p.relative_to(spare) for p in spare.rglob("*") if p.is_file())
         assert all((live / f).stat().st_ino == (spare / f).stat().st_ino for f in files)
 
-    from sitegen import output
+    from sitegen.engine import standby as output
 
     parent, real = os.getpid(), output._double
 
@@ -556,7 +557,9 @@ def test_work_shared_with_forked_processes_makes_the_same_build(
     """List pages rendered by a forked copy, the memory saved by another, both trees written
     side by side: the same site, exports and memory as a build that does it all itself, and
     the next build (an edit) finds everything it remembered."""
-    from sitegen import output, pipeline, spread
+    from sitegen import pipeline
+    from sitegen.engine import forking as spread
+    from sitegen.engine import standby as output
 
     alone = tmp_path / "alone"
     shutil.copytree(generated, alone)
@@ -594,7 +597,7 @@ def test_a_first_builds_workers_write_each_posts_files_and_their_spare_links(
     """The workers of a first build write the pages and bundles into the new trees (and link
     them into the spare trees) themselves: the build writes only the lists and what is
     shared; the next build, with nothing changed, finds every record holding."""
-    from sitegen import output
+    from sitegen.engine import standby as output
 
     parent, real, by_build = os.getpid(), output._write, []
 

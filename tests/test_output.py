@@ -11,17 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.output import (
-    MANIFEST,
-    Checked,
-    OutputClash,
-    OutputPlan,
-    TreeCheck,
-    _load_manifest,
-    _save_manifest,
-)
+from sitegen.engine.manifests import MANIFEST, Checked, TreeCheck, load_manifest, save_manifest
+from sitegen.engine.plan import OutputClash, OutputPlan
+from sitegen.engine.treecheck import not_holding
 from sitegen.pipeline import OUTPUT_PARTS
-from sitegen.treecheck import not_holding
 from tests.test_incremental import build, contents, edit_and_approve, generated, snapshot
 
 __all__ = ["generated"]  # the fixture, shared with test_incremental
@@ -42,7 +35,7 @@ def test_the_check_names_exactly_what_changed_since_the_manifest(generated: Path
     (out / ".spare-site/posts" / post / "index.html").unlink()
     with TreeCheck(out, OUTPUT_PARTS) as check:
         verdicts = {
-            name: _load_manifest(out / MANIFEST.format(name), check)
+            name: load_manifest(out / MANIFEST.format(name), check)
             for name in ("site", "exports", "report.json", "spare-site", "spare-exports")
         }
     for name, records in verdicts.items():  # exactly what stat-ing them here finds
@@ -59,13 +52,13 @@ def test_a_verdict_never_covers_a_manifest_written_since(generated: Path) -> Non
     out = generated / "build"
     manifest = out / MANIFEST.format("site")
     with TreeCheck(out, OUTPUT_PARTS) as check:
-        records = _load_manifest(manifest, check)
+        records = load_manifest(manifest, check)
         assert isinstance(records, Checked) and not records.broken
         # Written again by someone else, naming another stat for a file: no verdict for it.
         rel = next(r for r in records if r.endswith(".html"))
         fingerprint, size, mtime, inode = records[rel]
-        _save_manifest(manifest, {**records, rel: (fingerprint, size, mtime + 1, inode)})
-        again = _load_manifest(manifest, check)
+        save_manifest(manifest, {**records, rel: (fingerprint, size, mtime + 1, inode)})
+        again = load_manifest(manifest, check)
     assert again is not None and not isinstance(again, Checked)
 
 

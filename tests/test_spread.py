@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from sitegen.spread import Forked, fork_map
+from sitegen.engine.forking import Forked, fork_map
 
 
 def test_results_in_order_and_made_in_other_processes() -> None:

@@ -7,9 +7,9 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sitegen.engine.plan import Fresh, Same
 from sitegen.exports import ExportRow
 from sitegen.images import Variant
-from sitegen.output import Fresh, Same
 from sitegen.records import Publication
 from sitegen.render import ImageView, PostView
 from sitegen.units import Unit

@@ -12,7 +12,7 @@ import pytest
 from imagegen import certificate  # type: ignore[import-not-found]
 
 from sitegen import vision
-from sitegen.cache import Cache
+from sitegen.engine.store import ResultFiles
 from sitegen.images import content_hash
 from sitegen.policy.photos import names_in_words
 from sitegen.register import parse_register
@@ -24,7 +24,7 @@ FACES = FIXTURES / "faces"
 
 def words_in(image_path: Path, tmp_path: Path) -> list[str]:
     return vision.read_words(
-        image_path, content_hash(image_path.read_bytes()), Cache(tmp_path / "cache")
+        image_path, content_hash(image_path.read_bytes()), ResultFiles(tmp_path / "cache")
     )
 
 
@@ -88,7 +88,7 @@ def test_ocr_tolerates_one_wrong_letter_in_long_names_only() -> None:
 )
 def test_face_counts_on_real_photographs(photo: str, faces: int, tmp_path: Path) -> None:
     path = FACES / photo
-    count = vision.count_faces(path, content_hash(path.read_bytes()), Cache(tmp_path))
+    count = vision.count_faces(path, content_hash(path.read_bytes()), ResultFiles(tmp_path))
     assert count == faces
 
 

@@ -8,8 +8,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sitegen.approval import image_hash, post_digest
-from sitegen.cache import Cache, FileHashes
 from sitegen.config import Config
+from sitegen.engine.hashes import FileHashes
+from sitegen.engine.store import ResultFiles
 from sitegen.findings import finding
 from sitegen.images import ImageFacts, image_facts
 from sitegen.markup import markdown_to_html, plain_text, render_body
@@ -40,7 +41,7 @@ class Context:
     now: datetime
     audit_entries: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     names: NameIndex | None = None
-    cache: Cache = field(default_factory=lambda: Cache(None))
+    cache: ResultFiles = field(default_factory=lambda: ResultFiles(None))
     hashes: FileHashes | None = None
     tools: Tools = field(default_factory=lambda: Tools(False, False, ()))
 

@@ -70,7 +70,7 @@ def _answer(child: tuple[int, int]) -> list[R] | None:
     return answer if isinstance(answer, list) else None
 
 
-class Aside:
+class Background:
     """Work handed to forked children while this process goes on; `wait` for it before
     relying on what it makes (and before letting go of anything that guards it)."""
 
