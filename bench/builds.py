@@ -5,10 +5,21 @@ that take each tool in turn (the machine is shared and its speed drifts): each f
 of its rounds, each ratio the median of the rounds' ratios. A bare Python loop
 (python-frontmatter + Python-Markdown + Jinja2 + write) is measured too: the floor for a
 Python generator that renders Markdown with Python-Markdown.
+
+The sites are a school's workload (tests/generated_sites.py says what they hold: pupils of the
+register tagged, named and on photos, all four platforms, parents-only posts, a few blocked);
+`SITEGEN_BENCH_CORPUS=plain` builds the text-only posts to two platforms that the figures
+before issue 16 were measured on.
+
+`SITEGEN_BENCH_BASELINE=<git revision>` times that revision's sitegen as one more tool in the
+same rounds, on the same posts (a git worktree under build/.bench/, its own templates, run
+with PYTHONPATH pointing into it): its figures and ratios are printed beside the current
+code's, and the ratio of the two, so that before and after are measured side by side.
 """
 
 from __future__ import annotations
 
+import compileall
 import os
 import platform
 import shutil
@@ -19,13 +30,23 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from tests.generated_sites import posts, write_hugo, write_pelican, write_sitegen
+from tests.generated_sites import (
+    census,
+    editable,
+    expected_website,
+    posts,
+    write_hugo,
+    write_pelican,
+    write_sitegen,
+)
 
 SIZES = tuple(int(n) for n in os.environ.get("SITEGEN_BENCH_SIZES", "1000,4000").split(","))
 WORK = Path(os.environ.get("SITEGEN_BENCH_DIR", "/dev/shm/sitegen-bench"))
 REPO = Path(__file__).resolve().parent.parent
 PELICAN_VENV = REPO / "build/.bench/pelican-venv"
-GENERATOR_VERSION = "5"
+CORPUS = os.environ.get("SITEGEN_BENCH_CORPUS", "school")
+BASELINE = os.environ.get("SITEGEN_BENCH_BASELINE", "")
+GENERATOR_VERSION = "6"
 NOW = "2026-11-25T12:00"
 
 
@@ -61,17 +82,75 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[f
     return float(elapsed), int(peak) // 1024
 
 
+def corpus(count: int) -> list[dict[str, object]]:
+    if CORPUS not in ("school", "plain"):
+        raise SystemExit(f"SITEGEN_BENCH_CORPUS must be school or plain, not {CORPUS!r}")
+    return posts(count, school=CORPUS == "school")
+
+
 def ensure_sites(count: int) -> Path:
-    root = WORK / str(count)
+    root = WORK / f"{CORPUS}-{count}"
     stamp = root / f".v{GENERATOR_VERSION}"
     if not stamp.exists():
         shutil.rmtree(root, ignore_errors=True)
-        items = posts(count)
+        items = corpus(count)
         write_sitegen(root / "sitegen", items)
         write_pelican(root / "pelican", items)
         write_hugo(root / "hugo", items)
         stamp.touch()
     return root
+
+
+def baseline_tree(revision: str) -> tuple[str, Path]:
+    """A git worktree of `revision` under build/.bench/ (made once, kept for the next run)."""
+    found = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"],
+        capture_output=True,
+        text=True,
+    )
+    if found.returncode != 0:
+        raise SystemExit(f"SITEGEN_BENCH_BASELINE={revision}: no such git revision")
+    sha = found.stdout.strip()
+    tree = REPO / "build/.bench" / f"baseline-{sha[:12]}"
+    if not (tree / "sitegen/__init__.py").is_file():
+        shutil.rmtree(tree, ignore_errors=True)
+        subprocess.run(["git", "-C", str(REPO), "worktree", "prune"], check=True)
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", "--quiet", str(tree), sha],
+            check=True,
+        )
+    compileall.compile_dir(tree / "sitegen", quiet=1)  # as for the current code
+    return sha, tree
+
+
+def ensure_baseline_site(root: Path, items: list[dict[str, object]], sha: str, tree: Path) -> Path:
+    """The same posts as root/sitegen, with the baseline's own templates."""
+    site = root / f"baseline-{sha[:12]}"
+    stamp = root / f".baseline-{sha[:12]}"
+    if not stamp.exists():
+        shutil.rmtree(site, ignore_errors=True)
+        write_sitegen(site, items, templates=tree / "templates")
+        stamp.touch()
+    return site
+
+
+def sitegen_env(code: Path) -> dict[str, str]:
+    """The environment that runs the sitegen of `code` (a checkout), whatever is installed."""
+    env = {**os.environ, "CI": "1", "PYTHONPATH": str(code)}
+    env.pop("SITEGEN_CACHE_DIR", None)  # a shared cache would make a cold build warm
+    return env
+
+
+def imported_from(site: Path, env: dict[str, str]) -> str:
+    """Where the sitegen that the benchmark runs in `site` with `env` comes from."""
+    return subprocess.run(
+        [sys.executable, "-c", "import sitegen; print(sitegen.__file__)"],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 def edit_one(path: Path, marker: str) -> None:
@@ -87,35 +166,42 @@ Measure = Callable[[int], tuple[float, int]]
 APPROVE = ("approve", "--by", "head")
 
 
-def reapprove(site: Path, slug: str) -> None:
+def reapprove(site: Path, slug: str, env: dict[str, str]) -> None:
     """A leader approves the edited post again (not timed: it is not part of a build)."""
     subprocess.run(
-        [sys.executable, "-m", "sitegen", "--site", str(site), "--now", NOW, *APPROVE, slug],
+        [sys.executable, "-m", "sitegen", "--now", NOW, *APPROVE, slug],
+        cwd=site,  # (python -m puts the working folder first: never a checkout's)
+        env=env,
         check=True,
         capture_output=True,
     )
 
 
-def sitegen_runs(root: Path, marker: str) -> dict[str, Measure]:
-    site = root / "sitegen"
+def edited(n: int, count: int) -> int:
+    """Which of the posts that may be edited round `n` edits: old and newer ones, the same
+    post for every tool."""
+    return count * (n + 1) // (REPEAT + 2)
+
+
+def sitegen_runs(
+    site: Path, env: dict[str, str], edits: list[str], marker: str
+) -> dict[str, Measure]:
     cmd = [sys.executable, "-m", "sitegen", "--now", NOW, "build"]
-    env = {**os.environ, "CI": "1"}
-    slugs = sorted(p.name for p in (site / "content/posts").iterdir())
 
     def cold(_: int) -> tuple[float, int]:
         shutil.rmtree(site / "build", ignore_errors=True)  # the output and every cache
         return run(cmd, site, env)
 
     def edit(n: int) -> tuple[float, int]:
-        slug = slugs[len(slugs) * (n + 1) // (REPEAT + 2)]  # old and newer posts
+        slug = edits[edited(n, len(edits))]
         edit_one(site / "content/posts" / slug / "index.md", f"{marker}-{n}")
-        reapprove(site, slug)
+        reapprove(site, slug, env)
         return run(cmd, site, env)
 
     return {"cold": cold, "no change": lambda _: run(cmd, site, env), "one-post edit": edit}
 
 
-def pelican_runs(root: Path, marker: str) -> dict[str, Measure] | None:
+def pelican_runs(root: Path, edits: list[str], marker: str) -> dict[str, Measure] | None:
     pelican = PELICAN_VENV / "bin/pelican"
     if not pelican.exists():
         return None
@@ -124,12 +210,12 @@ def pelican_runs(root: Path, marker: str) -> dict[str, Measure] | None:
         [str(pelican), "content", "-o", "output", "-s", "pelicanconf.py", "-q"],
         site,
         [site / "output", site / "cache"],
-        sorted((site / "content").glob("*.md")),
+        [site / "content" / f"{slug}.md" for slug in edits],
         marker,
     )
 
 
-def hugo_runs(root: Path, marker: str) -> dict[str, Measure] | None:
+def hugo_runs(root: Path, edits: list[str], marker: str) -> dict[str, Measure] | None:
     hugo = shutil.which("hugo")
     if not hugo:
         return None
@@ -138,7 +224,7 @@ def hugo_runs(root: Path, marker: str) -> dict[str, Measure] | None:
         [hugo, "--quiet", "-d", "public"],
         site,
         [site / "public", site / "resources"],
-        sorted((site / "content/posts").glob("*/index.md")),
+        [site / "content/posts" / slug / "index.md" for slug in edits],
         marker,
     )
 
@@ -146,7 +232,8 @@ def hugo_runs(root: Path, marker: str) -> dict[str, Measure] | None:
 def peer_runs(
     cmd: list[str], site: Path, outputs: list[Path], files: list[Path], marker: str
 ) -> dict[str, Measure]:
-    """Cold (its output and caches removed), no-change and one-post-edit builds of a peer."""
+    """Cold (its output and caches removed), no-change and one-post-edit builds of a peer;
+    `files` are the posts sitegen may edit, in the same order."""
 
     def cold(_: int) -> tuple[float, int]:
         for folder in outputs:
@@ -154,7 +241,7 @@ def peer_runs(
         return run(cmd, site)
 
     def edit(n: int) -> tuple[float, int]:
-        edit_one(files[len(files) * (n + 1) // (REPEAT + 2)], f"{marker}-{n}")
+        edit_one(files[edited(n, len(files))], f"{marker}-{n}")
         return run(cmd, site)
 
     return {"cold": cold, "no change": lambda _: run(cmd, site), "one-post edit": edit}
@@ -255,61 +342,109 @@ def ensure_peers() -> None:
             print("   (Hugo could not be installed: run apt-get install hugo, then bench again)")
 
 
-def main() -> None:
-    import compileall
+def published(site: Path) -> int:
+    posts_dir = site / "build/site/posts"
+    return sum(1 for _ in posts_dir.iterdir()) if posts_dir.is_dir() else 0
 
+
+def cell(got: list[tuple[float, int]] | None) -> str:
+    if not got:
+        return f"{'n/a':>15}"
+    return f"{min(t for t, _ in got):9.2f} ({max(m for _, m in got):3d})"
+
+
+def main() -> None:
     compileall.compile_dir(REPO / "sitegen", quiet=1)  # as `make bench` does: no compiling per run
     print(f"== builds: output on {WORK} ({os.cpu_count()} cores), {REPEAT} rounds")
     print(f"   sitegen and Pelican on Python {platform.python_version()} ({sys._base_executable})")
     ensure_peers()
+    # Each sitegen is run from its own checkout: this one (whatever is installed in the venv)
+    # and the baseline's worktree.
+    codes = {"sitegen": REPO}
+    baselines: dict[str, str] = {}
+    if BASELINE:
+        sha, tree = baseline_tree(BASELINE)
+        name = f"@{sha[:10]}"
+        codes[name], baselines[name] = tree, sha
+        print(f"   baseline: {BASELINE} = {sha[:10]}, a worktree in {tree}")
+    envs = {name: sitegen_env(code) for name, code in codes.items()}
+    shown = False
     for count in SIZES:
+        items = corpus(count)
         root = ensure_sites(count)
+        sites = {"sitegen": root / "sitegen"}
+        for name, sha in baselines.items():
+            sites[name] = ensure_baseline_site(root, items, sha, codes[name])
+        if not shown:  # once: each sitegen runs its own checkout's code, not the other's
+            for name, code in codes.items():
+                where = imported_from(sites[name], envs[name])
+                print(f"   {name} runs {where}")
+                if not Path(where).resolve().is_relative_to(code.resolve()):
+                    raise SystemExit(f"{name} should run the sitegen in {code}, not {where}")
+            shown = True
+        held = census(items)
+        print(
+            f"-- {count} posts ({CORPUS}): "
+            + ", ".join(f"{n} {k}" for k, n in held.items() if k != "posts")
+        )
+        edits = editable(items)
         marker = str(time.time_ns())
         tools = {
-            "sitegen": sitegen_runs(root, marker),
-            "pelican": pelican_runs(root, marker),
-            "hugo": hugo_runs(root, marker),
+            **{name: sitegen_runs(sites[name], envs[name], edits, marker) for name in codes},
+            "pelican": pelican_runs(root, edits, marker),
+            "hugo": hugo_runs(root, edits, marker),
         }
         results = measure_all({name: runs for name, runs in tools.items() if runs})
-        print(f"-- {count} posts: best of {REPEAT} rounds, seconds (peak MB)")
+        print(f"   best of {REPEAT} rounds, seconds (peak MB)")
         print(f"   {'':14}" + "".join(f"{name:>16}" for name in tools))
         for kind in KINDS:
-            cells = []
-            for name in tools:
-                if name in results:
-                    got = results[name][kind]
-                    cells.append(f"{min(t for t, _ in got):9.2f} ({max(m for _, m in got):3d})")
-                else:
-                    cells.append(f"{'n/a':>15}")
-            print(f"   {kind:14}" + "".join(f"{c:>16}" for c in cells))
+            row = [cell(results[name][kind] if name in results else None) for name in tools]
+            print(f"   {kind:14}" + "".join(f"{c:>16}" for c in row))
+        expected = len(expected_website(items))
+        shown_by = {name: published(sites[name]) for name in codes}
+        if set(shown_by.values()) == {expected}:
+            print(f"   each sitegen's website shows the {expected} posts it should")
+        for name, shows in shown_by.items():
+            if shows != expected:
+                print(f"   !! {name}'s website shows {shows} posts, not {expected}: not comparable")
         one = min(bare_loop(root, 1) for _ in range(REPEAT))
         two = min(bare_loop(root, 2) for _ in range(REPEAT))
         print(
             f"   bare Python loop (frontmatter+Markdown+Jinja2+write): {one:.2f} s on 1 "
             f"process, {two:.2f} s on 2"
         )
-        sg = results["sitegen"]
+        report_ratios(count, results, list(codes))
 
-        # The issue's targets are set on the 4,000-post sites; other sizes are shown as they are.
-        def target(text: str, count: int = count) -> str:
-            return f" (target {text})" if count == 4000 else ""
 
-        print("   ratios: the median of the rounds' (each round's builds made side by side)")
-        if "pelican" in results:
-            cold = ratio(results["pelican"]["cold"], sg["cold"])
-            print(f"   cold: Pelican / sitegen = {cold:.3f}x{target('>= 3')}")
-            print(f"     {each(rounds(results['pelican']['cold'], sg['cold']))}")
-        if "hugo" in results:
-            hugo = results["hugo"]
-            still = ratio(sg["no change"], hugo["no change"])
-            edit = ratio(sg["one-post edit"], hugo["one-post edit"])
-            print(
-                f"   no change: sitegen / Hugo = {still:.3f}{target('<= 1/2')}; "
-                f"one-post edit: sitegen / Hugo = {edit:.3f}{target('<= 1/3')}"
-            )
-            print(
-                f"     no change {each(rounds(sg['no change'], hugo['no change']))}; "
-                f"edit {each(rounds(sg['one-post edit'], hugo['one-post edit']))}"
-            )
-        peak = max(m for got in sg.values() for _, m in got)
-        print(f"   sitegen peak memory: {peak} MB{target('< 400')}")
+def report_ratios(count: int, results: Results, names: list[str]) -> None:
+    """Each sitegen's ratios to the peers, side by side, then the current code's to the
+    baseline's."""
+
+    # The issue's targets are set on the 4,000-post sites; other sizes are shown as they are.
+    def target(text: str) -> str:
+        return f" (target {text})" if count == 4000 else ""
+
+    print("   ratios: the median of the rounds' (each round's builds made side by side)")
+    print(f"   {'':36}" + "".join(f"{name:>14}" for name in names))
+    rows: list[tuple[str, str, str, str]] = []
+    if "pelican" in results:
+        rows.append(("cold: Pelican / {}", "pelican", "cold", target(">= 3")))
+    if "hugo" in results:
+        rows.append(("no change: {} / Hugo", "hugo", "no change", target("<= 1/2")))
+        rows.append(("one-post edit: {} / Hugo", "hugo", "one-post edit", target("<= 1/3")))
+    for label, peer, kind, aim in rows:
+        cells, per_round = [], []
+        for name in names:
+            sg, other = results[name][kind], results[peer][kind]
+            a, b = (other, sg) if peer == "pelican" else (sg, other)
+            cells.append(f"{ratio(a, b):14.3f}")
+            per_round.append(f"{name} {each(rounds(a, b))}")
+        print(f"   {label.format('X'):36}" + "".join(cells) + aim)
+        print(f"     {'; '.join(per_round)}")
+    peaks = [max(m for got in results[name].values() for _, m in got) for name in names]
+    print(f"   {'peak memory (MB)':36}" + "".join(f"{m:14d}" for m in peaks) + target("< 400"))
+    for name in names[1:]:
+        print(f"   sitegen / {name} (below 1: the current code is faster):")
+        for kind in KINDS:
+            mine, theirs = results["sitegen"][kind], results[name][kind]
+            print(f"     {kind:14} {ratio(mine, theirs):.3f} {each(rounds(mine, theirs))}")
