@@ -3,34 +3,62 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from datetime import date
 
 from sitegen.config import Config
 from sitegen.findings import finding
-from sitegen.model import Finding, Post, Register
+from sitegen.model import Finding, Post, Pupil, Register
 from sitegen.register import lookup
 from sitegen.text import escape_unprintable, fold_id
 
 
 def check_consent(post: Post, config: Config, register: Register, today: date) -> list[Finding]:
-    findings: list[Finding] = []
-
-    def add(
-        code: str,
-        message: str,
-        key: str,
-        *,
-        pupil: str | None = None,
-        platform: str | None = None,
-        line: int | None = None,
-    ) -> None:
+    """The post's consent findings, rule family by rule family in this order (check sorts
+    findings by severity, line and code only, so equal keys keep it)."""
+    findings = [*_platform_findings(post, config), *_image_outsider_findings(post)]
+    if post.pupils and not register.valid:
+        # An invalid register may hold some rows and lack others: no pupil is judged by it.
         findings.append(
-            finding(code, message, post.path, line or post.line_of(key), pupil, platform)
+            _finding(
+                post,
+                "SG160",
+                "the consent register is invalid, so no consent for the tagged pupils can "
+                "be confirmed: fix content/consent.csv",
+                "pupils",
+            )
         )
+        return findings
+    platforms = [p for p in post.platforms if p in config.platforms]
+    return [
+        *findings,
+        *_look_alike_id_findings(post, register),
+        *_pupil_findings(post, platforms, register, today),
+        *_image_refusal_findings(post, platforms, register, today),
+    ]
 
+
+def _finding(
+    post: Post,
+    code: str,
+    message: str,
+    key: str,
+    *,
+    pupil: str | None = None,
+    platform: str | None = None,
+    line: int | None = None,
+) -> Finding:
+    """A finding on the post, at `line` or else at the line of its header key `key`."""
+    return finding(code, message, post.path, line or post.line_of(key), pupil, platform)
+
+
+def _platform_findings(post: Post, config: Config) -> Iterator[Finding]:
+    """SG101 for each platform the site does not know; SG151 for each public one a
+    parents-only post names."""
     for platform in post.platforms:
         if platform not in config.platforms:
-            add(
+            yield _finding(
+                post,
                 "SG101",
                 f'platform "{platform}" is not one of {", ".join(config.platforms)}',
                 "platforms",
@@ -39,7 +67,8 @@ def check_consent(post: Post, config: Config, register: Register, today: date) -
     if post.audience == "parents":
         for platform in post.platforms:
             if platform in config.platforms and platform not in config.closed_platforms:
-                add(
+                yield _finding(
+                    post,
                     "SG151",
                     f'a parents-only post cannot go to "{platform}", which is public; '
                     f"closed platforms: {', '.join(config.closed_platforms) or 'none'}",
@@ -47,12 +76,15 @@ def check_consent(post: Post, config: Config, register: Register, today: date) -
                     platform=platform,
                 )
 
-    platforms = [p for p in post.platforms if p in config.platforms]
+
+def _image_outsider_findings(post: Post) -> Iterator[Finding]:
+    """SG115 for each image showing pupils the post's own pupils leave out."""
     post_pupils = {fold_id(p) for p in post.pupils}
     for i, image in enumerate(post.images):
         outsiders = [p for p in image.pupils if fold_id(p) not in post_pupils]
         if outsiders:
-            add(
+            yield _finding(
+                post,
                 "SG115",
                 f"image {image.file} shows {', '.join(outsiders)}, who "
                 f"{'is' if len(outsiders) == 1 else 'are'} not in the post's pupils",
@@ -61,15 +93,10 @@ def check_consent(post: Post, config: Config, register: Register, today: date) -
                 pupil=outsiders[0],
             )
 
-    if post.pupils and not register.valid:
-        add(
-            "SG160",
-            "the consent register is invalid, so no consent for the tagged pupils can "
-            "be confirmed: fix content/consent.csv",
-            "pupils",
-        )
-        return findings
 
+def _look_alike_id_findings(post: Post, register: Register) -> Iterator[Finding]:
+    """SG110 for each pupil id, wherever the post writes it, that matches the register
+    only once look-alike letters are folded."""
     written = [*post.pupils, *post.named, *(p for image in post.images for p in image.pupils)]
     for pupil_id in dict.fromkeys(written):
         pupil = lookup(register, pupil_id)
@@ -81,54 +108,88 @@ def check_consent(post: Post, config: Config, register: Register, today: date) -
                 for c in dict.fromkeys(pupil_id)
                 if not c.isascii()
             )
-            add(
+            yield _finding(
+                post,
                 "SG110",
                 f"pupil id {escape_unprintable(pupil_id)} is written with look-alike "
                 f"characters ({foreign}): type it as {pupil.pupil_id}, as the register has it",
                 "pupils",
                 pupil=pupil.pupil_id,
             )
+
+
+def _pupil_findings(
+    post: Post, platforms: list[str], register: Register, today: date
+) -> Iterator[Finding]:
+    """Each of the post's pupils in turn: SG110 if not in the register, SG112 if their
+    consent is withdrawn, else SG111 and SG113."""
     on_images = {fold_id(p) for image in post.images for p in image.pupils}
     named = {fold_id(p) for p in post.named}
     for pupil_id in post.pupils:
         pupil = lookup(register, pupil_id)
-        key = fold_id(pupil_id)
         if pupil is None:
-            add(
+            yield _finding(
+                post,
                 "SG110",
                 f"pupil {pupil_id} is not in the consent register",
                 "pupils",
                 pupil=pupil_id,
             )
-            continue
-        if pupil.is_withdrawn(today):
-            add(
+        elif pupil.is_withdrawn(today):
+            yield _finding(
+                post,
                 "SG112",
                 f"{pupil_id}'s consent was withdrawn on {pupil.withdrawn_on}: "
                 "remove them from the post",
                 "pupils",
                 pupil=pupil_id,
             )
-            continue
-        if key in named or key not in on_images:
-            why = "is named in the post" if key in named else "is tagged on no image"
-            for platform in platforms:
-                if not pupil.consents_to(platform, today):
-                    add(
-                        "SG111",
-                        f"{pupil_id} {why} but has no consent for {platform}",
-                        "pupils",
-                        pupil=pupil_id,
-                        platform=platform,
-                    )
-        if key in named and pupil.name_consent_on(today) == "no":
-            add(
-                "SG113",
-                f"{pupil_id} is listed in named but has no consent to be named",
-                "named",
-                pupil=pupil_id,
+        else:
+            key = fold_id(pupil_id)
+            yield from _pupil_consent_findings(
+                post, pupil_id, pupil, key in named, key in on_images, platforms, today
             )
 
+
+def _pupil_consent_findings(
+    post: Post,
+    pupil_id: str,
+    pupil: Pupil,
+    is_named: bool,
+    is_on_an_image: bool,
+    platforms: list[str],
+    today: date,
+) -> Iterator[Finding]:
+    """SG111 for each platform a named pupil, or one on no image, has no consent for (a
+    pupil only on images is the images' matter: SG116); SG113 if named without consent to
+    be named."""
+    if is_named or not is_on_an_image:
+        why = "is named in the post" if is_named else "is tagged on no image"
+        for platform in platforms:
+            if not pupil.consents_to(platform, today):
+                yield _finding(
+                    post,
+                    "SG111",
+                    f"{pupil_id} {why} but has no consent for {platform}",
+                    "pupils",
+                    pupil=pupil_id,
+                    platform=platform,
+                )
+    if is_named and pupil.name_consent_on(today) == "no":
+        yield _finding(
+            post,
+            "SG113",
+            f"{pupil_id} is listed in named but has no consent to be named",
+            "named",
+            pupil=pupil_id,
+        )
+
+
+def _image_refusal_findings(
+    post: Post, platforms: list[str], register: Register, today: date
+) -> Iterator[Finding]:
+    """SG116 for each image on each platform where a pupil it shows has no consent: the
+    image is left out there."""
     for i, image in enumerate(post.images):
         for platform in platforms:
             refusing = [
@@ -138,7 +199,8 @@ def check_consent(post: Post, config: Config, register: Register, today: date) -
                 and not pupil.consents_to(platform, today)
             ]
             if refusing:
-                add(
+                yield _finding(
+                    post,
                     "SG116",
                     f"image {image.file} is left out on {platform}: "
                     f"{', '.join(refusing)} {_has(refusing)} no consent there",
@@ -147,7 +209,6 @@ def check_consent(post: Post, config: Config, register: Register, today: date) -
                     platform=platform,
                     line=image.line,
                 )
-    return findings
 
 
 def _has(pupils: list[str]) -> str:
