@@ -270,48 +270,70 @@ def load_config(root: Path) -> Config:
 def parse_config(
     root: Path, data: dict[str, Any], line_of: Callable[[str], int | None] = lambda k: None
 ) -> Config:
+    """site.toml's tables as a Config, or one ConfigError listing every problem, in the order
+    found, each at its key's line."""
     problems: list[tuple[str, str]] = []
-    values: dict[str, dict[str, Any]] = {}
-
-    def validate(section: str, table: Any, schema: dict[str, tuple[Check, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if not isinstance(table, dict):
-            problems.append((section, "must be a table"))
-            table = {}
-        for key in table:
-            if key not in schema:
-                known = ", ".join(schema)
-                problems.append((f"{section}.{key}", f"is not a known setting (known: {known})"))
-        for key, (check, default) in schema.items():
-            if key in table:
-                if error := check(table[key]):
-                    problems.append((f"{section}.{key}", error))
-                out[key] = table[key]
-            elif default is REQUIRED:
-                problems.append((f"{section}.{key}", "is required"))
-            else:
-                out[key] = default
-        return out
-
     for key in data:
         if key not in (*SCHEMA, "exports"):
             problems.append((key, "is not a known section (known: site, policy, images, exports)"))
-    for section, schema in SCHEMA.items():
-        values[section] = validate(section, data.get(section, {}), schema)
-
+    values = {
+        section: _validate(section, data.get(section, {}), schema, problems)
+        for section, schema in SCHEMA.items()
+    }
+    _check_closed_platforms(values["policy"], problems)
     platforms = values["policy"].get("platforms") or []
-    for key in ("closed_platforms",):
-        unknown = [p for p in values["policy"].get(key) or [] if p not in platforms]
-        if unknown and isinstance(unknown, list):
-            problems.append(
-                (f"policy.{key}", f"names platforms not in policy.platforms: {unknown}")
-            )
-    closed = values["policy"].get("closed_platforms")
+    exports = _exports(data.get("exports", {}), platforms, problems)
+    _check_site(root, values["site"], problems)
+    if problems:
+        raise ConfigError(
+            "\n".join(f"{_where(line_of(k))}: {k} {e}" for k, e in problems), key=problems[0][0]
+        )
+    return _config(root, values, exports)
+
+
+def _validate(
+    section: str, table: Any, schema: dict[str, tuple[Check, Any]], problems: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """The table's values by its schema, defaults filled in; a key it does not know, a value
+    its check refuses and a required key missing are problems."""
+    out: dict[str, Any] = {}
+    if not isinstance(table, dict):
+        problems.append((section, "must be a table"))
+        table = {}
+    for key in table:
+        if key not in schema:
+            known = ", ".join(schema)
+            problems.append((f"{section}.{key}", f"is not a known setting (known: {known})"))
+    for key, (check, default) in schema.items():
+        if key in table:
+            if error := check(table[key]):
+                problems.append((f"{section}.{key}", error))
+            out[key] = table[key]
+        elif default is REQUIRED:
+            problems.append((f"{section}.{key}", "is required"))
+        else:
+            out[key] = default
+    return out
+
+
+def _check_closed_platforms(policy: dict[str, Any], problems: list[tuple[str, str]]) -> None:
+    """Closed platforms must be platforms, and never the website."""
+    platforms = policy.get("platforms") or []
+    unknown = [p for p in policy.get("closed_platforms") or [] if p not in platforms]
+    if unknown:
+        problems.append(
+            ("policy.closed_platforms", f"names platforms not in policy.platforms: {unknown}")
+        )
+    closed = policy.get("closed_platforms")
     if isinstance(closed, list) and "website" in closed:
         problems.append(("policy.closed_platforms", "cannot hold website: the website is public"))
 
+
+def _exports(
+    raw_exports: Any, platforms: Any, problems: list[tuple[str, str]]
+) -> dict[str, ExportConfig]:
+    """Each [exports.P] table as P's limits; P must be a platform, and not the website."""
     exports: dict[str, ExportConfig] = {}
-    raw_exports = data.get("exports", {})
     if not isinstance(raw_exports, dict):
         problems.append(("exports", "must be a table"))
         raw_exports = {}
@@ -321,14 +343,16 @@ def parse_config(
                 (f"exports.{platform}", "is not an export platform in policy.platforms")
             )
             continue
-        v = validate(f"exports.{platform}", table, EXPORT_SCHEMA)
+        v = _validate(f"exports.{platform}", table, EXPORT_SCHEMA, problems)
         if all(k in v for k in ("max_chars", "max_images")):
             exports[platform] = ExportConfig(
                 platform, **{**v, "link": v.get("link") or default_link(platform)}
             )
+    return exports
 
-    site = values["site"]
-    languages = site.get("languages") or [site.get("language")]
+
+def _check_site(root: Path, site: dict[str, Any], problems: list[tuple[str, str]]) -> None:
+    """The site's languages must include its language, and its logo must be there."""
     if isinstance(site.get("languages"), list) and site.get("language") not in site["languages"]:
         problems.append(
             ("site.languages", f'must include site.language ("{site.get("language")}")')
@@ -339,12 +363,12 @@ def parse_config(
     ):
         problems.append(("site.logo", f'"{site["logo"]}" is not a file in templates/static/'))
 
-    if problems:
-        raise ConfigError(
-            "\n".join(f"{_where(line_of(k))}: {k} {e}" for k, e in problems), key=problems[0][0]
-        )
 
-    policy, images = values["policy"], values["images"]
+def _config(
+    root: Path, values: dict[str, dict[str, Any]], exports: dict[str, ExportConfig]
+) -> Config:
+    """The Config of values that passed every check."""
+    site, policy, images = values["site"], values["policy"], values["images"]
     return Config(
         root=root,
         title=site["title"],
@@ -365,7 +389,7 @@ def parse_config(
         image_quality=images["quality"],
         max_pixels=images["max_pixels"],
         exports=exports,
-        languages=tuple(languages),
+        languages=tuple(site.get("languages") or [site.get("language")]),
         school_url=site["school_url"],
         contact_email=site["contact_email"],
         logo=site["logo"],
