@@ -152,7 +152,7 @@ def _site(args: argparse.Namespace, root: Path) -> Site:
     if not root.is_dir():
         raise UsageError(f"--site {root}: no such folder")
     site = load_site(root, getattr(args, "now", None))
-    print_notices(site.context.tools.notices)
+    print_notices(site.photos.tools.notices)
     return site
 
 

@@ -31,6 +31,7 @@ from sitegen.errors import ChangedError, UsageError
 from sitegen.exports import ExportRow, bulk_csv
 from sitegen.gate import WEBSITE, Decision, decide
 from sitegen.images import Variant
+from sitegen.inspection import PhotoReader
 from sitegen.model import ImageRef, Post, Register
 from sitegen.pages import list_pages, translated_pages
 from sitegen.policy import Analysis, Checked, Context, analyse_many, judge
@@ -129,6 +130,7 @@ class Site:
     config: Config
     register: Register
     context: Context
+    photos: PhotoReader  # the inspection stage's: where photos' results are kept
     store: Store
     sources: dict[str, str] = field(default_factory=dict)  # hashes of the bytes parsed
     _analyses: list[Analysis] | None = None
@@ -170,17 +172,15 @@ def load_site(root: Path, now: str | None = None) -> Site:
     register, register_hash = _parsed(config.register_path, lambda: load_register(config))
     store = Store.open(root)
     entries, audit = _parsed(root / AUDIT_LOG, lambda: valid_entries(root, store.audit))
-    context = Context(
-        config,
-        register,
-        clock,
-        entries,
-        cache=ResultFiles(cache_root(root)),
-        hashes=store.hashes,
-        tools=tools(config.ocr, config.faces),
+    context = Context(config, register, clock, entries)
+    photos = PhotoReader(
+        ResultFiles(cache_root(root)),
+        store.hashes,
+        tools(config.ocr, config.faces),
+        config.max_pixels,
     )
     sources = {"settings": settings, "register": register_hash, "audit": audit}
-    return Site(root, config, register, context, store, sources)
+    return Site(root, config, register, context, photos, store, sources)
 
 
 T = TypeVar("T")
@@ -352,7 +352,7 @@ def check(site: Site, posts: list[Post] | None = None) -> list[Checked]:
     checked = []
     for analysis in site.analyses:
         if wanted is None or analysis.post.folder in wanted:
-            judged = judge(analysis, site.context)
+            judged = judge(analysis, site.context, site.photos.inspect(analysis.post))
             if found := translations.translation_findings(judged.post, everyone):
                 judged = replace(judged, findings=(*judged.findings, *found))
             checked.append(judged)
@@ -583,7 +583,11 @@ def _units(
     ctx, memory = site.context, site.store.memory
     folders, keys = post_keys(site)
     common = cache_key(
-        "unit", site.sources["settings"], site.sources["register"], renderer.fingerprint, ctx.tools
+        "unit",
+        site.sources["settings"],
+        site.sources["register"],
+        renderer.fingerprint,
+        site.photos.tools,
     )
 
     def unit_key(key: str, entry: str) -> str:
@@ -618,7 +622,7 @@ def _units(
     if len(missing) >= PARALLEL_FROM and workers > 1:
         made = _make_in_workers(site, renderer, out, items, known, workers, progress)
     else:
-        maker = Maker(ctx, renderer, known)
+        maker = Maker(ctx, site.photos, renderer, known)
         names = ctx.names or NameIndex(site.register)
         keep = pack.loaded or len(missing) >= PARALLEL_FROM  # (not read only to add a few)
         made = make_chunk(maker, names, site.root, items, progress, keep=keep)
@@ -664,7 +668,7 @@ def _make_in_workers(
         ctx.now,
         ctx.audit_entries,
         cache_root(site.root),
-        ctx.tools,
+        site.photos.tools,
         site.root,
         _compiled(site),
         renderer.sources,
@@ -767,7 +771,7 @@ def _inputs(site: Site, renderer: Renderer, out: Path) -> str:
         _read(site.root / records.LEDGER),  # restored from a backup: what is live is recorded
         renderer.fingerprint,
         keys,
-        site.context.tools,
+        site.photos.tools,
     )
 
 

@@ -12,6 +12,7 @@ from sitegen.engine.standby import publish
 from sitegen.engine.swap import build_lock
 from sitegen.gate import WEBSITE, consented_images, decide
 from sitegen.images import Job, RenderSpec, render_all
+from sitegen.inspection import PhotoReader
 from sitegen.model import ImageRef, Post
 from sitegen.pipeline import Site, add_static
 from sitegen.policy import Analysis, Checked, Context, judge
@@ -54,7 +55,7 @@ def build_preview(site: Site) -> int:
         preview=True,
         extra_head=f'<script src="{RELOAD_JS}" defer></script>',
     )
-    items = [_item(analysis, site.context) for analysis in site.analyses]
+    items = [_item(analysis, site.context, site.photos) for analysis in site.analyses]
     plan = OutputPlan()
     views = _views(site, items, plan)
     views.sort(key=lambda v: (v.date, v.slug), reverse=True)
@@ -69,10 +70,10 @@ def build_preview(site: Site) -> int:
     return len(views)
 
 
-def _item(analysis: Analysis, ctx: Context) -> Item:
+def _item(analysis: Analysis, ctx: Context, photos: PhotoReader) -> Item:
     """One post judged as a build would, with the photos the website would show and, when the
     website would not show it, a banner saying why."""
-    checked = judge(analysis, ctx)
+    checked = judge(analysis, ctx, photos.inspect(analysis.post))
     decision = decide(checked, ctx)
     post = checked.post
     if post.meta is None or post.date is None:
@@ -100,7 +101,7 @@ def _views(site: Site, items: list[Item], plan: OutputPlan) -> list[PostView]:
         for _, post, refs, _ in items
         for ref in refs
     ]
-    results = iter(render_all(jobs, site.context.cache))
+    results = iter(render_all(jobs, site.photos.files))
     views: list[PostView] = []
     for checked, post, refs, banner in items:
         images = []

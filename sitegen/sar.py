@@ -276,7 +276,7 @@ def _sentence(text: str, start: int, end: int, limit: int = 240) -> str:
 def _names_on_photos(site: Site, post: Post) -> dict[str, list[Pupil]]:
     """The pupils whose names OCR reads on each of the post's photos, by SG125's rule (the
     words come from the cache that `check` filled)."""
-    if not site.context.tools.ocr or not post.images:
+    if not site.photos.tools.ocr or not post.images:
         return {}
     from sitegen.policy.photos import names_in_words
     from sitegen.vision import read_words
@@ -288,7 +288,7 @@ def _names_on_photos(site: Site, post: Post) -> dict[str, list[Pupil]]:
         if not isinstance(path, Path):
             continue
         try:
-            words = read_words(path, image_hash(path), site.context.cache)
+            words = read_words(path, image_hash(path), site.photos.files)
         except Exception:  # an unreadable photo is `check`'s to report, not the report's
             continue
         if found := names_in_words(words, site.register, tagged):

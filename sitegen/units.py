@@ -20,6 +20,7 @@ from sitegen.engine.store import RecordFile, ResultFiles, fast_reduce
 from sitegen.exports import ExportRow, export_spec
 from sitegen.gate import WEBSITE, Decision, changes_at, decide
 from sitegen.images import Job, RenderSpec, Variant, render_all
+from sitegen.inspection import PhotoReader
 from sitegen.model import ImageRef, Post, Register
 from sitegen.outputs import post_outputs
 from sitegen.policy import Analysis, Context, analyse_many, judge
@@ -96,6 +97,7 @@ class Maker:
     context, the templates, and the last build's records of the pages it made."""
 
     context: Context
+    photos: PhotoReader
     renderer: Renderer
     known: dict[str, Record] = field(default_factory=dict)
     made: dict[str, Record] = field(default_factory=dict)  # records of this build's pages
@@ -107,19 +109,20 @@ class Maker:
         workers: int | None = None,
     ) -> list[Unit]:
         ctx = self.context
-        # (judging reads every new photo's words and faces: the long part of a first build)
+        # (inspecting reads every new photo's words and faces: the long part of a first build)
         advance = progress.start("checking posts", len(analyses)) if progress else None
         decided = []
         for analysis in analyses:
-            decided.append(decide(judge(analysis, ctx), ctx))
+            photos = self.photos.inspect(analysis.post)
+            decided.append(decide(judge(analysis, ctx, photos), ctx))
             if advance:
                 advance(1)
-        images, failed = render_images(ctx, decided, progress, workers)
+        images, failed = render_images(ctx.config, self.photos, decided, progress, workers)
         return [self.unit(d, images, failed) for d in decided]
 
     @property
     def hashes(self) -> FileHashes:
-        return self.context.hashes or FileHashes(RecordFile(None))
+        return self.photos.hashes or FileHashes(RecordFile(None))
 
     def output(self, path: str, key: str, make: Callable[[], bytes]) -> Content:
         content, self.made[path] = made_from(self.known.get(path), key, make)
@@ -161,15 +164,15 @@ def published_name(post: Post, ref: ImageRef) -> str:
 
 
 def render_images(
-    ctx: Context,
+    config: Config,
+    reader: PhotoReader,
     decided: list[Decision],
     progress: Progress | None = None,
     workers: int | None = None,
 ) -> tuple[Rendered, dict[tuple[str, str], str]]:
     """Every image each platform may show, rendered once per size set, over all cores (or
     `workers`)."""
-    config = ctx.config
-    hashes = ctx.hashes or FileHashes(RecordFile(None))
+    hashes = reader.hashes or FileHashes(RecordFile(None))
     website_spec = RenderSpec(config.image_widths, config.image_quality, config.max_pixels)
     jobs = []
     for d in decided:
@@ -180,7 +183,7 @@ def render_images(
                 job = Job(path, published_name(d.checked.post, ref), spec, hashes.hash(path))
                 jobs.append((d.slug, platform, ref, job))
     advance = progress.start("images", len(jobs)) if progress and jobs else None
-    results = render_all([job for *_, job in jobs], ctx.cache, workers, advance)
+    results = render_all([job for *_, job in jobs], reader.files, workers, advance)
     rendered: Rendered = {(d.slug, p): [] for d in decided for p in d.platforms}
     failed: dict[tuple[str, str], str] = {}
     for (slug, platform, ref, _), result in zip(jobs, results, strict=True):
@@ -211,17 +214,12 @@ def start_worker(
     """Set a worker process up once: everything but the posts, which come in chunks; with
     `trees` (`whole_trees`), the folders it writes each post's new files into."""
     global _worker
-    context = Context(
-        config,
-        register,
-        now,
-        audit_entries,
-        cache=ResultFiles(cache_root),
-        hashes=FileHashes(RecordFile(None)),
-        tools=tools,
+    context = Context(config, register, now, audit_entries)
+    photos = PhotoReader(
+        ResultFiles(cache_root), FileHashes(RecordFile(None)), tools, config.max_pixels
     )
     renderer = Renderer(config, root / "templates", compiled=compiled, sources=templates)
-    _worker = (Maker(context, renderer), NameIndex(register), root, trees)
+    _worker = (Maker(context, photos, renderer), context.names, root, trees)
 
 
 class Made(NamedTuple):
@@ -287,8 +285,8 @@ def work(items: list[Item], known: dict[str, Record], pins: dict[str, str]) -> M
     file hashes the build's keys were made from (`pins`)."""
     assert _worker is not None, "start_worker runs first"
     maker, names, root, trees = _worker
-    if maker.context.hashes is not None:
-        maker.context.hashes.pinned = pins
+    if maker.photos.hashes is not None:
+        maker.photos.hashes.pinned = pins
     maker.known = known
     made = make_chunk(maker, names, root, items, workers=1)
     if trees is not None:

@@ -13,9 +13,10 @@ import frontmatter
 from sitegen.approval import AuditWriter, post_digest, set_unsigned_keys, write_atomically
 from sitegen.content import POSTS_DIR, load_post, post_folders
 from sitegen.errors import RefusedError, UsageError
+from sitegen.inspection import check_post
 from sitegen.model import Post, Register
 from sitegen.pipeline import Site, check, reload_post
-from sitegen.policy import Checked, check_post
+from sitegen.policy import Checked
 from sitegen.policy.writing import PLACEHOLDER
 from sitegen.text import fold, fold_id, slugify, squashed
 
@@ -119,7 +120,7 @@ class Outcome:
 
 
 def submit(site: Site, post: Post) -> Outcome:
-    checked = check_post(post, site.context)
+    checked = check_post(post, site.context, site.photos)
     if checked.status != "draft":
         return Outcome(
             post.slug,

@@ -13,7 +13,8 @@ from sitegen.approval import entry_hash, post_digest
 from sitegen.config import parse_config
 from sitegen.content import load_post
 from sitegen.gate import Decision, changes_at, decide
-from sitegen.policy import Context, check_post
+from sitegen.inspection import check_post
+from sitegen.policy import Context
 from sitegen.register import parse_register
 from tests.imagegen import save_photo
 
@@ -130,3 +131,38 @@ def test_a_withdrawal_and_a_due_date_are_moments(tmp_path) -> None:  # type: ign
     )
     post, _ = approved_post(tmp_path, [], [], [], due=-1)
     assert changes_at(post, ctx) is None  # another pupil's withdrawal is not this post's
+
+
+def test_judging_reads_nothing(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The rules are pure: a post's photos are inspected first (files, store, OCR), then
+    judged without a single read, stat or subprocess."""
+    import builtins
+    import os
+    import subprocess
+
+    from sitegen.inspection import no_photo_reader
+    from sitegen.policy import analyse, judge
+
+    config = parse_config(tmp_path, CONFIG)
+    rows = [([True] * 4, "yes", (START + timedelta(days=3)).date())] * 3
+    register = parse_register(register_text(rows), "consent.csv", config.platforms)
+    post, entries = approved_post(tmp_path, [0, 1], [0], [1], due=-1)
+    ctx = Context(config, register, START, audit_entries=entries)
+    analysis = analyse(post, ctx.names, register)
+    photos = no_photo_reader().inspect(post)
+    expected = judge(analysis, ctx, photos)
+
+    def no_io(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError(f"judge did I/O: {args[:1]}")
+
+    for module, name in (
+        (os, "open"),
+        (os, "stat"),
+        (os, "lstat"),
+        (os, "scandir"),
+        (builtins, "open"),
+        (subprocess, "run"),
+        (subprocess, "Popen"),
+    ):
+        monkeypatch.setattr(module, name, no_io)
+    assert judge(analysis, ctx, photos) == expected

@@ -8,8 +8,9 @@ from datetime import timedelta
 from sitegen.config import parse_config
 from sitegen.gate import decide
 from sitegen.images import Variant
+from sitegen.inspection import check_post
 from sitegen.outputs import post_outputs
-from sitegen.policy import Context, check_post
+from sitegen.policy import Context
 from sitegen.register import parse_register
 from tests.test_gate import CONFIG, START, approved_post, register_text
 

@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sitegen.approval import image_hash, post_digest
+from sitegen.approval import post_digest
 from sitegen.config import Config
-from sitegen.engine.hashes import FileHashes
-from sitegen.engine.store import ResultFiles
 from sitegen.findings import finding
-from sitegen.images import ImageFacts, image_facts
 from sitegen.markup import markdown_to_html, plain_text, render_body
-from sitegen.model import Finding, ImageRef, Post, Register
+from sitegen.model import Finding, Post, Register
 from sitegen.policy.consent import check_consent
-from sitegen.policy.images import check_image_refs, resolve_image
+from sitegen.policy.images import check_image_refs
 from sitegen.policy.markup import check_markup
 from sitegen.policy.names import (
     NameHit,
@@ -29,10 +26,12 @@ from sitegen.policy.names import (
 from sitegen.policy.photos import check_photos, check_vision
 from sitegen.policy.tone import Worst, judge_tone, worst_sentence
 from sitegen.policy.writing import check_writing
-from sitegen.vision import Tools
+
+if TYPE_CHECKING:  # (the inspection stage runs before the rules, never from them)
+    from sitegen.inspection import PostPhotos
 
 
-@dataclass
+@dataclass(frozen=True)
 class Context:
     """What every rule may read: the site's settings, the register, the log, and the clock."""
 
@@ -40,14 +39,11 @@ class Context:
     register: Register
     now: datetime
     audit_entries: Mapping[str, dict[str, Any]] = field(default_factory=dict)
-    names: NameIndex | None = None
-    cache: ResultFiles = field(default_factory=lambda: ResultFiles(None))
-    hashes: FileHashes | None = None
-    tools: Tools = field(default_factory=lambda: Tools(False, False, ()))
+    names: NameIndex = field(default=None)  # type: ignore[assignment]  # (made from the register)
 
     def __post_init__(self) -> None:
-        if self.names is None:
-            self.names = NameIndex(self.register)
+        if self.names is None:  # (compiled once: every post's texts are matched with it)
+            object.__setattr__(self, "names", NameIndex(self.register))
 
     @property
     def today(self) -> date:
@@ -190,8 +186,9 @@ def _analyse_steps(
     ]
 
 
-def judge(analysis: Analysis, ctx: Context, facts: dict[str, ImageFacts] | None = None) -> Checked:
-    """Every rule on one post, from its analysis and today's register, log, settings and clock."""
+def judge(analysis: Analysis, ctx: Context, photos: PostPhotos) -> Checked:
+    """Every rule on one post, from its analysis, its photos as inspected, and today's register,
+    log, settings and clock. Pure: what it reads was read before (analysis, inspection)."""
     post, digest = analysis.post, analysis.digest
     findings = list(post.load_findings)
     if post.meta is not None:
@@ -201,24 +198,13 @@ def judge(analysis: Analysis, ctx: Context, facts: dict[str, ImageFacts] | None 
         findings += analysis.ids
         findings += analysis.markup
         findings += judge_tone(post, analysis.tone, ctx.config.tone_threshold)
-        findings += check_image_refs(post)
+        findings += check_image_refs(post, photos.unusable)
         findings += check_approval(post, digest, ctx)
-        if facts is None:
-            facts = inspect_post_images(post, ctx)
-        findings += check_photos(post, facts, ctx.config)
-        if ctx.tools.ocr or ctx.tools.faces:
-            findings += check_vision(
-                post, look_at_images(post, facts, ctx), ctx.register, ctx.today
-            )
+        findings += check_photos(post, photos.facts, ctx.config)
+        if photos.seen:
+            findings += check_vision(post, photos.seen, ctx.register, ctx.today)
     findings.sort(key=lambda f: (f.severity != "error", f.line or 0, f.code))
     return Checked(post, tuple(findings), digest, workflow_status(post, findings, digest), analysis)
-
-
-def check_post(post: Post, ctx: Context, facts: dict[str, ImageFacts] | None = None) -> Checked:
-    """Every rule on one post; `facts` are its images as inspected (see `inspect_post_images`)."""
-    assert ctx.names is not None
-    prefilter = ctx.config.tone_threshold <= 0
-    return judge(analyse(post, ctx.names, ctx.register, prefilter), ctx, facts)
 
 
 def workflow_status(post: Post, findings: list[Finding], digest: str) -> str:
@@ -229,42 +215,3 @@ def workflow_status(post: Post, findings: list[Finding], digest: str) -> str:
     if post.approval is None or any(f.severity == "error" for f in findings):
         return "blocked"
     return "approved"
-
-
-def inspect_post_images(post: Post, ctx: Context) -> dict[str, ImageFacts]:
-    """Open every image the post references (through the cache) and learn what it is."""
-    facts: dict[str, ImageFacts] = {}
-    for ref in post.images:
-        path = resolve_image(post, ref)
-        if isinstance(path, str):
-            continue
-        try:
-            known = ctx.hashes.hash(path) if ctx.hashes else None
-            facts[ref.file] = image_facts(path, ctx.config.max_pixels, ctx.cache, known)
-        except OSError as exc:
-            facts[ref.file] = ImageFacts(
-                None, 0, 0, "", "", (), f"cannot be read: {exc.strerror or exc}"
-            )
-    return facts
-
-
-def look_at_images(
-    post: Post, facts: dict[str, ImageFacts], ctx: Context
-) -> dict[str, tuple[list[str] | None, int | None]]:
-    """OCR words and face counts for the post's readable images, several at once."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from sitegen.vision import count_faces, read_words
-
-    def look(ref: ImageRef) -> tuple[str, tuple[list[str] | None, int | None]]:
-        path = post.folder / ref.file
-        digest = ctx.hashes.hash(path) if ctx.hashes else image_hash(path)
-        words = read_words(path, digest, ctx.cache) if ctx.tools.ocr else None
-        faces = count_faces(path, digest, ctx.cache) if ctx.tools.faces else None
-        return ref.file, (words, faces)
-
-    readable = [ref for ref in post.images if (f := facts.get(ref.file)) and not f.error]
-    if not readable:
-        return {}
-    with ThreadPoolExecutor(max_workers=min(4, len(readable))) as pool:  # Tesseract runs apart
-        return dict(pool.map(look, readable))

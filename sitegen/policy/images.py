@@ -48,7 +48,9 @@ BODY_IMAGE = re.compile(
 )
 
 
-def check_image_refs(post: Post) -> list[Finding]:
+def check_image_refs(post: Post, unusable: dict[str, str]) -> list[Finding]:
+    """SG120/SG121 for photos that cannot be used (`unusable`: file -> why, as the inspection
+    stage found it with `resolve_image`), SG120 for photos used but not listed, SG122."""
     findings: list[Finding] = []
     listed = {ref.file for ref in post.images}
     line, counted = post.body_line, 0  # lines counted up to `counted` (matches come in order)
@@ -68,8 +70,8 @@ def check_image_refs(post: Post) -> list[Finding]:
             )
         )
     for i, ref in enumerate(post.images):
-        resolved = resolve_image(post, ref)
-        if isinstance(resolved, str):
+        resolved = unusable.get(ref.file)
+        if resolved is not None:
             # Too large is a fault of the photo (SG121); anything else, of where it is (SG120).
             code = "SG121" if resolved.endswith(" MB limit") else "SG120"
             findings.append(finding(code, f"image {ref.file} {resolved}", post.path, ref.line))
