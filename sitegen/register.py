@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from typing import Any
 
 from sitegen.config import Config
 from sitegen.files import MAX_RECORD_BYTES, UnsafeFile, read_regular
@@ -53,40 +54,47 @@ def _invalid(rel: str, message: str, line: int | None = None) -> Register:
 
 
 def parse_register(text: str, rel: str, platforms: tuple[str, ...]) -> Register:
-    findings: list[Finding] = []
-
-    def fault(message: str, line: int | None, pupil: str | None = None) -> None:
-        findings.append(finding("SG160", message, rel, line, pupil))
-
+    """The register's pupils, by folded id; every fault is an SG160 finding. A fault in the
+    header row stops the reading: no row can be read right under a wrong header."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
-        fault("the consent register is empty: it needs a header row", 1)
-        return Register(rel, {}, tuple(findings))
+        return _invalid(rel, "the consent register is empty: it needs a header row", 1)
     except csv.Error as exc:
-        fault(f"the consent register is not valid CSV: {exc}", 1)
-        return Register(rel, {}, tuple(findings))
+        return _invalid(rel, f"the consent register is not valid CSV: {exc}", 1)
     columns = [h.strip().lower() for h in header]
+    if faults := _column_faults(columns, platforms):
+        return Register(rel, {}, tuple(finding("SG160", fault, rel, 1) for fault in faults))
+    return _read_rows(reader, columns, rel, platforms)
+
+
+def _column_faults(columns: list[str], platforms: tuple[str, ...]) -> list[str]:
+    """What is wrong with the header row: a column named twice, a required column or a
+    platform's column missing."""
+    faults = []
     for number, column in enumerate(columns):
         if column and column in columns[:number]:
             # Which of the two would count? Neither may: a consent must never depend on it.
-            fault(
+            faults.append(
                 f'the consent register has the column "{column}" twice (columns '
-                f"{columns.index(column) + 1} and {number + 1}): keep one",
-                1,
+                f"{columns.index(column) + 1} and {number + 1}): keep one"
             )
     for column in REQUIRED_COLUMNS:
         if column not in columns:
-            fault(f'the consent register has no "{column}" column', 1)
+            faults.append(f'the consent register has no "{column}" column')
     for platform in platforms:
         if platform not in columns:
-            fault(f'the consent register has no column for platform "{platform}"', 1)
-    if findings:
-        return Register(rel, {}, tuple(findings))
+            faults.append(f'the consent register has no column for platform "{platform}"')
+    return faults
 
+
+def _read_rows(reader: Any, columns: list[str], rel: str, platforms: tuple[str, ...]) -> Register:
+    """The register of the csv reader's rows after the header row: blank rows are skipped,
+    and a row with no pupil_id, or with one an earlier row has, is a finding and no pupil."""
     pupils: dict[str, Pupil] = {}
-    seen: dict[str, int] = {}
+    findings: list[Finding] = []
+    seen: dict[str, int] = {}  # the line of each pupil's row, by folded id
     try:
         for row in reader:
             line = reader.line_num
@@ -95,60 +103,60 @@ def parse_register(text: str, rel: str, platforms: tuple[str, ...]) -> Register:
             cells = dict(zip(columns, (c.strip() for c in row), strict=False))
             pupil_id = cells.get("pupil_id", "")
             if not pupil_id:
-                fault("a row has no pupil_id", line)
+                findings.append(finding("SG160", "a row has no pupil_id", rel, line))
                 continue
             key = fold_id(pupil_id)
             if key in seen:
-                fault(
-                    f"pupil_id {pupil_id} appears twice (first on line {seen[key]})", line, pupil_id
-                )
+                message = f"pupil_id {pupil_id} appears twice (first on line {seen[key]})"
+                findings.append(finding("SG160", message, rel, line, pupil_id))
                 continue
             seen[key] = line
-            consent: dict[str, bool] = {}
-            for platform in platforms:
-                value = parse_yes_no(cells.get(platform, ""))
-                if value is None:
-                    fault(
-                        f'{pupil_id}: "{cells[platform]}" in column {platform} is not yes or no',
-                        line,
-                        pupil_id,
-                    )
-                    value = False
-                consent[platform] = value
-            name_consent = _name_consent(cells.get("name", ""))
-            if name_consent is None:
-                fault(
-                    f'{pupil_id}: "{cells["name"]}" in column name is not no, yes or full',
-                    line,
-                    pupil_id,
-                )
-                name_consent = "no"
-            withdrawn_on: date | None = None
-            if cells.get("withdrawn_on"):
-                try:
-                    withdrawn_on = date.fromisoformat(cells["withdrawn_on"])
-                except ValueError:
-                    fault(
-                        f'{pupil_id}: withdrawn_on "{cells["withdrawn_on"]}" is not a date '
-                        "(YYYY-MM-DD)",
-                        line,
-                        pupil_id,
-                    )
-            if not cells.get("first_name"):
-                fault(f"{pupil_id}: first_name is empty", line, pupil_id)
-            pupils[key] = Pupil(
-                pupil_id=pupil_id,
-                first_name=cells.get("first_name", ""),
-                last_name=cells.get("last_name", ""),
-                class_name=cells.get("class", ""),
-                consent=consent,
-                name_consent=name_consent,
-                withdrawn_on=withdrawn_on,
-                line=line,
-            )
+            pupils[key], faults = _row_pupil(cells, pupil_id, line, platforms)
+            findings += (finding("SG160", fault, rel, line, pupil_id) for fault in faults)
     except csv.Error as exc:
-        fault(f"the consent register is not valid CSV: {exc}", reader.line_num)
+        message = f"the consent register is not valid CSV: {exc}"
+        findings.append(finding("SG160", message, rel, reader.line_num))
     return Register(rel, pupils, tuple(findings))
+
+
+def _row_pupil(
+    cells: dict[str, str], pupil_id: str, line: int, platforms: tuple[str, ...]
+) -> tuple[Pupil, list[str]]:
+    """One row's pupil, and what is wrong with its cells: a consent that cannot be read
+    counts as none."""
+    faults = []
+    consent: dict[str, bool] = {}
+    for platform in platforms:
+        value = parse_yes_no(cells.get(platform, ""))
+        if value is None:
+            faults.append(f'{pupil_id}: "{cells[platform]}" in column {platform} is not yes or no')
+            value = False
+        consent[platform] = value
+    name_consent = _name_consent(cells.get("name", ""))
+    if name_consent is None:
+        faults.append(f'{pupil_id}: "{cells["name"]}" in column name is not no, yes or full')
+        name_consent = "no"
+    withdrawn_on: date | None = None
+    if cells.get("withdrawn_on"):
+        try:
+            withdrawn_on = date.fromisoformat(cells["withdrawn_on"])
+        except ValueError:
+            faults.append(
+                f'{pupil_id}: withdrawn_on "{cells["withdrawn_on"]}" is not a date (YYYY-MM-DD)'
+            )
+    if not cells.get("first_name"):
+        faults.append(f"{pupil_id}: first_name is empty")
+    pupil = Pupil(
+        pupil_id=pupil_id,
+        first_name=cells.get("first_name", ""),
+        last_name=cells.get("last_name", ""),
+        class_name=cells.get("class", ""),
+        consent=consent,
+        name_consent=name_consent,
+        withdrawn_on=withdrawn_on,
+        line=line,
+    )
+    return pupil, faults
 
 
 def _name_consent(value: str) -> NameConsent | None:
