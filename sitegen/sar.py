@@ -18,7 +18,7 @@ from sitegen.dpo import Takedown
 from sitegen.errors import UsageError
 from sitegen.gate import WEBSITE, Decision
 from sitegen.markup import plain_text
-from sitegen.model import Post, Pupil, Register
+from sitegen.model import ImageRef, Post, Pupil, Register
 from sitegen.pipeline import Site
 from sitegen.policy.images import resolve_image
 from sitegen.policy.names import NameIndex, text_fields
@@ -98,23 +98,12 @@ def subject_access(
     clean = Redactor(register, site.context.names, pupil, pupil_id)
     key = fold_id(pupil_id)
     status = {d.slug: d.checked.status for d in decided}
-    # Posts held back by this pupil's own withdrawal (another child's reasons are not theirs).
-    withdrawn = {
-        d.slug
-        for d in decided
-        if any(f.code == "SG112" and fold_id(f.pupil or "") == key for f in d.checked.errors)
-    }
+    withdrawn = _held_back_by_withdrawal(decided, key)
     ledger = records.read_ledger(site.root)
     publications = _publications(ledger, key, clean, config, pending)
     sources: dict[str, Path] = {}
     notes: list[str] = []
-    # Posts whose words hold the pupil's full name (SG114 finds it, tagged or not): found
-    # once per build of the check, so only these are scanned again for the report.
-    full_name_in = {
-        a.post.slug
-        for a in site.analyses
-        if any(h.full and fold_id(h.pupil_id) == key for h in a.names)
-    }
+    full_name_in = _full_name_in(site, key)
     posts = []
     for post in sorted(site.posts, key=lambda p: (p.date is None, p.date, p.slug)):
         if post.meta is None:
@@ -124,16 +113,7 @@ def subject_access(
             continue
         entry["status"] = status.get(post.slug, post.status)
         entry["status_words"] = status_words(entry["status"], post.slug in withdrawn)
-        went = [p for p in publications if p["where"][0] == post.slug]
-        entry["published_on"] = [p["platform"] for p in went]
-        for photo in entry["photos"]:
-            shown = {p["platform"] for p in went if photo["sha256"] in p["photo_hashes"]}
-            photo["went_to"] = _platform_order(config, shown)
-            if photo["others_on_photo"] and not shown:
-                notes.append(
-                    f"{post.slug}: the photo {photo['file']} was never published and shows "
-                    f"{photo['others_on_photo']} other pupil(s) too: check it before sending"
-                )
+        _add_where_it_went(entry, post.slug, publications, config, notes)
         posts.append(entry)
     if pupil is None and not posts and not publications:
         raise UsageError(f"{pupil_id} is not in the consent register, any post or the ledger")
@@ -152,6 +132,47 @@ def subject_access(
         "publications": publications,
     }
     return SubjectAccess(data, sources, notes)
+
+
+def _held_back_by_withdrawal(decided: list[Decision], key: str) -> set[str]:
+    """The posts held back by this pupil's own withdrawal (another child's reasons are not
+    theirs)."""
+    return {
+        d.slug
+        for d in decided
+        if any(f.code == "SG112" and fold_id(f.pupil or "") == key for f in d.checked.errors)
+    }
+
+
+def _full_name_in(site: Site, key: str) -> set[str]:
+    """The posts whose words hold the pupil's full name (SG114 finds it, tagged or not): found
+    once per build of the check, so only these are scanned again for the report."""
+    return {
+        a.post.slug
+        for a in site.analyses
+        if any(h.full and fold_id(h.pupil_id) == key for h in a.names)
+    }
+
+
+def _add_where_it_went(
+    entry: dict[str, Any],
+    slug: str,
+    publications: list[dict[str, Any]],
+    config: Config,
+    notes: list[str],
+) -> None:
+    """The platforms the post, and each of the pupil's photos in it, went to; a photo never
+    published that shows other pupils too is a note for the data protection lead."""
+    went = [p for p in publications if p["where"][0] == slug]
+    entry["published_on"] = [p["platform"] for p in went]
+    for photo in entry["photos"]:
+        shown = {p["platform"] for p in went if photo["sha256"] in p["photo_hashes"]}
+        photo["went_to"] = _platform_order(config, shown)
+        if photo["others_on_photo"] and not shown:
+            notes.append(
+                f"{slug}: the photo {photo['file']} was never published and shows "
+                f"{photo['others_on_photo']} other pupil(s) too: check it before sending"
+            )
 
 
 def _has(ids: Iterable[Any] | None, key: str) -> bool:
@@ -176,6 +197,34 @@ def _post_entry(
     written = _names_on_photos(site, post)
     mentions = _mentions(site, post, pupil, clean, written) if pupil is not None else []
     welsh = post.lang == "cy"
+    photos = _photos(post, own_images, written, key, clean, sources, notes)
+    return {
+        "slug": clean(post.slug),
+        "title": clean(post.title, welsh),
+        "date": post.date.date().isoformat() if post.date else None,
+        "status": post.status,
+        "tagged": tagged,
+        "named": named,  # SPEC's: the front matter lists them in `named`
+        "named_in_text": bool(mentions),
+        "mentions": mentions,
+        "images": [clean(ref.file, welsh) for ref in own_images],
+        "text": _post_text(post, clean, welsh),
+        "photos": photos,
+    }
+
+
+def _photos(
+    post: Post,
+    own_images: list[ImageRef],
+    written: dict[str, list[Pupil]],
+    key: str,
+    clean: Redactor,
+    sources: dict[str, Path],
+    notes: list[str],
+) -> list[dict[str, Any]]:
+    """The pupil's photos in the post, each noted in `sources` when its file is there to
+    make a scrubbed copy of; another pupil's name written on one is a note."""
+    welsh = post.lang == "cy"
     photos = []
     for number, ref in enumerate(own_images, start=1):
         others = [p for p in written.get(ref.file, []) if fold_id(p.pupil_id) != key]
@@ -199,30 +248,23 @@ def _post_entry(
                 "others_on_photo": sum(1 for p in ref.pupils if fold_id(str(p)) != key),
             }
         )
+    return photos
+
+
+def _post_text(post: Post, clean: Redactor, welsh: bool) -> dict[str, Any]:
+    """The post's words, every other pupil taken out."""
     return {
-        "slug": clean(post.slug),
         "title": clean(post.title, welsh),
-        "date": post.date.date().isoformat() if post.date else None,
-        "status": post.status,
-        "tagged": tagged,
-        "named": named,  # SPEC's: the front matter lists them in `named`
-        "named_in_text": bool(mentions),
-        "mentions": mentions,
-        "images": [clean(ref.file, welsh) for ref in own_images],
-        "text": {
-            "title": clean(post.title, welsh),
-            "summary": clean(post.summary, welsh),
-            "body": clean(plain_text(post.body), welsh),
-            "images": [
-                {
-                    "file": clean(ref.file, welsh),
-                    "alt": clean(ref.alt, welsh),
-                    "caption": clean(ref.caption, welsh),
-                }
-                for ref in post.images
-            ],
-        },
-        "photos": photos,
+        "summary": clean(post.summary, welsh),
+        "body": clean(plain_text(post.body), welsh),
+        "images": [
+            {
+                "file": clean(ref.file, welsh),
+                "alt": clean(ref.alt, welsh),
+                "caption": clean(ref.caption, welsh),
+            }
+            for ref in post.images
+        ],
     }
 
 

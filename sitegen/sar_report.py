@@ -102,19 +102,18 @@ def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
 
 def covering_note(data: dict[str, Any], config: Config) -> list[str]:
     """The letter's paragraphs: what the school holds, what went where, how to withdraw."""
-    pupil, school = data["pupil"], data["school"]
+    return [
+        *_what_the_school_holds(data),
+        *_where_posts_went(data["posts"], data["publications"]),
+        *_withdrawal_and_contact(data),
+    ]
+
+
+def _what_the_school_holds(data: dict[str, Any]) -> list[str]:
+    """The greeting, what the report answers, and how many posts and photos it holds."""
+    pupil, school, posts = data["pupil"], data["school"], data["posts"]
     first, who = _first(pupil), _full_name(pupil)
-    email = school.get("contact_email")
-    write_to = f"writing to the school at {email}" if email else "contacting the school office"
-    contact = email or "the school office"
-    posts, pubs = data["posts"], data["publications"]
     photos = sum(len(p["photos"]) for p in posts)
-    website = {p["slug"] for p in pubs if p["kind"] == "website"}
-    exported: dict[str, set[str]] = {}
-    for pub in pubs:
-        if pub["kind"] != "website":
-            exported.setdefault(pub["platform"], set()).add(pub["slug"])
-    never = [p for p in posts if not p["published_on"]]
     paragraphs = [
         "Dear parent or carer,",
         f"This report answers your request for the personal data about {who} held in the "
@@ -138,6 +137,17 @@ def covering_note(data: dict[str, Any], config: Config) -> list[str]:
         paragraphs.append(
             f"The school holds {first}'s consent record; no news post shows, tags or names {first}."
         )
+    return paragraphs
+
+
+def _where_posts_went(posts: list[dict[str, Any]], pubs: list[dict[str, Any]]) -> list[str]:
+    """How many posts went on the website, how many were exported for each platform, and
+    how many never went anywhere."""
+    website = {p["slug"] for p in pubs if p["kind"] == "website"}
+    exported: dict[str, set[str]] = {}
+    for pub in pubs:
+        if pub["kind"] != "website":
+            exported.setdefault(pub["platform"], set()).add(pub["slug"])
     went = []
     if website:
         went.append(f"{_count(len(website), 'post')} went on the school website.")
@@ -157,10 +167,22 @@ def covering_note(data: dict[str, Any], config: Config) -> list[str]:
             "put on that page by hand; the report says “posted” where the school recorded "
             "doing so."
         )
-    if went:
-        paragraphs.append(" ".join(went))
+    paragraphs = [" ".join(went)] if went else []
+    never = [p for p in posts if not p["published_on"]]
     if never:
         paragraphs.append(f"{_count(len(never), 'post')} never went anywhere.")
+    return paragraphs
+
+
+def _withdrawal_and_contact(data: dict[str, Any]) -> list[str]:
+    """A withdrawal already recorded, how to withdraw or change consent, whom to ask, and the
+    school's name to sign off."""
+    pupil, school = data["pupil"], data["school"]
+    first = _first(pupil)
+    email = school.get("contact_email")
+    write_to = f"writing to the school at {email}" if email else "contacting the school office"
+    contact = email or "the school office"
+    paragraphs = []
     withdrawn = pupil.get("withdrawn_on")
     if withdrawn and withdrawn <= data["prepared_on"]:
         paragraphs.append(
@@ -168,7 +190,8 @@ def covering_note(data: dict[str, Any], config: Config) -> list[str]:
             f"{long_date(withdrawn)}. Since then no post shows {first}; anything still to be "
             "taken down is marked below."
         )
-    paragraphs += [
+    return [
+        *paragraphs,
         f"You can withdraw or change consent at any time, for one place or for all of them, "
         f"by {write_to}. From the date the school records it, no new "
         f"post shows {first}; posts already on the website come off it at its next update, "
@@ -177,7 +200,6 @@ def covering_note(data: dict[str, Any], config: Config) -> list[str]:
         + (f" The school's website: {school['school_url']}" if school.get("school_url") else ""),
         f"{school['title']}",
     ]
-    return paragraphs
 
 
 def _consent_blocks(pupil: dict[str, Any], data: dict[str, Any], config: Config) -> list[Block]:
@@ -238,11 +260,20 @@ def _consent_blocks(pupil: dict[str, Any], data: dict[str, Any], config: Config)
 def _post_blocks(
     number: int, post: dict[str, Any], data: dict[str, Any], config: Config
 ) -> Iterator[Block]:
-    pupil = data["pupil"]
-    first = _first(pupil)
+    """One post: why it is in the report, where and when it went, what its words say about
+    the pupil, the pupil's photos in it, and its words as written."""
+    first = _first(data["pupil"])
     dated = f"dated {long_date(post['date'])}" if post["date"] else "without a date"
     yield Heading(3, f"{number}. {post['title']}")
     yield Para(f"A post {dated}: {post['status_words']}.")
+    yield Para(_why_it_is_here(post, first), label="Why it is here:")
+    yield from _where_it_went(post, data["publications"], first)
+    yield from _what_it_says(post, first)
+    yield from _photo_blocks(post, first)
+    yield from _words_as_written(post)
+
+
+def _why_it_is_here(post: dict[str, Any], first: str) -> str:
     reasons = []
     if post["photos"]:
         reasons.append(f"{first} is in {_count(len(post['photos']), 'photo')}")
@@ -252,8 +283,13 @@ def _post_blocks(
         reasons.append(f"its words name {first}")
     elif post["named"]:
         reasons.append(f"it is marked as naming {first}")
-    yield Para(_sentence_list(reasons) + ".", label="Why it is here:")
-    went = [p for p in data["publications"] if p["slug"] == post["slug"]]
+    return _sentence_list(reasons) + "."
+
+
+def _where_it_went(
+    post: dict[str, Any], publications: list[dict[str, Any]], first: str
+) -> Iterator[Block]:
+    went = [p for p in publications if p["slug"] == post["slug"]]
     numbers = {photo["sha256"]: n for n, photo in enumerate(post["photos"], start=1)}
     yield Heading(4, "Where and when it went")
     if went:
@@ -267,6 +303,9 @@ def _post_blocks(
         yield Items(tuple(items))
     else:
         yield Para("Nowhere: it was never put on the website or exported.")
+
+
+def _what_it_says(post: dict[str, Any], first: str) -> Iterator[Block]:
     yield Heading(4, f"What its words say about {first}")
     if post["mentions"]:
         yield Items(
@@ -279,6 +318,9 @@ def _post_blocks(
         )
     else:
         yield Para(f"Its words do not name {first}.")
+
+
+def _photo_blocks(post: dict[str, Any], first: str) -> Iterator[Block]:
     if post["photos"]:
         yield Heading(4, f"Photos of {first}")
         for index, photo in enumerate(post["photos"], start=1):
@@ -287,6 +329,9 @@ def _post_blocks(
             if not photo["held"]:
                 note += " The photo file itself is no longer in the news system."
             yield Photo(photo["sha256"], index, photo["alt"], photo["caption"], note)
+
+
+def _words_as_written(post: dict[str, Any]) -> Iterator[Block]:
     text = post["text"]
     yield Heading(4, "The post's words, as written")
     yield Quote("Title", text["title"])
