@@ -11,8 +11,10 @@ from pathlib import Path
 from sitegen import __version__
 from sitegen.approval import repair_audit_log
 from sitegen.audit import verify_audit_log
+from sitegen.build import build
+from sitegen.checks import check, decisions
+from sitegen.engine.lastbuild import tree_check
 from sitegen.errors import RefusedError, SitegenError, UsageError
-from sitegen.pipeline import Site, Timings, build, check, decisions, load_site, tree_check
 from sitegen.progress import progress
 from sitegen.report import (
     err,
@@ -28,6 +30,8 @@ from sitegen.report import (
     print_takedown_done,
     print_takedowns,
 )
+from sitegen.site import Site, load_site
+from sitegen.summary import Timings
 from sitegen.terminal import escape
 from sitegen.workflow import approve, find_post, find_posts, new_post, submit
 
@@ -198,7 +202,7 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
     out_dir = Path(args.out).resolve() if args.out else root / "build"
     with tree_check(out_dir) as check:  # first: it runs while the rest is read
         site = _site(args, root)
-        timings.mark("settings")
+        timings.mark("load the site")
         with progress(err) as shown:
             result = build(site, out_dir, shown, timings, check)
     strict = args.strict and bool(result.strict_failures)

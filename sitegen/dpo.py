@@ -9,7 +9,7 @@ from typing import Any
 from sitegen import records
 from sitegen.errors import UsageError
 from sitegen.gate import WEBSITE, Decision
-from sitegen.pipeline import Site
+from sitegen.site import Site
 
 # --- takedowns ---------------------------------------------------------------------------
 

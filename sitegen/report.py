@@ -14,10 +14,11 @@ if TYPE_CHECKING:  # for annotations only: nothing here runs a stage
     from sitegen.dpo import Takedown
     from sitegen.gate import Decision
     from sitegen.model import Finding
-    from sitegen.pipeline import BuildResult, Site
     from sitegen.policy import Checked
     from sitegen.records import Changes
     from sitegen.sar import SubjectAccess
+    from sitegen.site import Site
+    from sitegen.summary import BuildResult
     from sitegen.workflow import Outcome
 
 out = console()

@@ -19,7 +19,6 @@ from sitegen.errors import UsageError
 from sitegen.gate import WEBSITE, Decision
 from sitegen.markup import plain_text
 from sitegen.model import ImageRef, Post, Pupil, Register
-from sitegen.pipeline import Site
 from sitegen.policy.images import resolve_image
 from sitegen.policy.names import NameIndex, text_fields
 from sitegen.register import lookup
@@ -31,6 +30,7 @@ from sitegen.sar_words import (
     status_words,
     where_words,
 )
+from sitegen.site import Site
 from sitegen.text import fold_id, fold_markup, literal_trie
 
 ANOTHER_PUPIL = "[another pupil]"

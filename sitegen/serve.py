@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.errors import SitegenError, UsageError
-from sitegen.pipeline import load_site
 from sitegen.preview import PREVIEW, RELOAD_JS, build_preview
+from sitegen.site import load_site
 from sitegen.watch import Sources, Watcher
 
 EVENTS = "/__sitegen/events"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import pickle
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -101,6 +103,7 @@ class Maker:
     renderer: Renderer
     known: dict[str, Record] = field(default_factory=dict)
     made: dict[str, Record] = field(default_factory=dict)  # records of this build's pages
+    times: dict[str, float] = field(default_factory=dict)  # seconds in each stage, summed
 
     def units(
         self,
@@ -108,17 +111,31 @@ class Maker:
         progress: Progress | None = None,
         workers: int | None = None,
     ) -> list[Unit]:
+        """The policy's story for these posts, stage by stage: inspect their photos, judge
+        them, decide where each goes (the gate), and make their outputs."""
         ctx = self.context
-        # (inspecting reads every new photo's words and faces: the long part of a first build)
-        advance = progress.start("checking posts", len(analyses)) if progress else None
-        decided = []
-        for analysis in analyses:
-            photos = self.photos.inspect(analysis.post)
-            decided.append(decide(judge(analysis, ctx, photos), ctx))
-            if advance:
-                advance(1)
-        images, failed = render_images(ctx.config, self.photos, decided, progress, workers)
-        return [self.unit(d, images, failed) for d in decided]
+        with self.timed("inspect photos"):  # (the long part of a first build: OCR, faces)
+            advance = progress.start("checking posts", len(analyses)) if progress else None
+            photos = []
+            for analysis in analyses:
+                photos.append(self.photos.inspect(analysis.post))
+                if advance:
+                    advance(1)
+        with self.timed("judge"):
+            checked = [judge(a, ctx, p) for a, p in zip(analyses, photos, strict=True)]
+        with self.timed("decide"):
+            decided = [decide(c, ctx) for c in checked]
+        with self.timed("make outputs"):
+            images, failed = render_images(ctx.config, self.photos, decided, progress, workers)
+            return [self.unit(d, images, failed) for d in decided]
+
+    @contextlib.contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.times[stage] = self.times.get(stage, 0.0) + time.perf_counter() - start
 
     @property
     def hashes(self) -> FileHashes:
@@ -230,6 +247,7 @@ class Made(NamedTuple):
     entries: list[str]
     sealed: list[bytes | None]  # None where the analysis was remembered already
     pages: dict[str, Record]
+    times: dict[str, float]  # seconds in each stage (read posts, inspect photos, judge ...)
 
 
 def seal(analysis: Analysis) -> bytes:
@@ -262,21 +280,23 @@ def make_chunk(
     """A chunk of posts analysed (unless remembered), judged, decided and made; with `keep`,
     the analyses made are returned sealed."""
     config, register = maker.context.config, maker.context.register
-    given = [unseal(sealed) if sealed is not None else None for _, sealed in items]
-    posts = [
-        load_post(root, folder, config.tz, config.language)
-        for (folder, _), analysis in zip(items, given, strict=True)
-        if analysis is None
-    ]
-    fresh = iter(analyse_many(posts, names, register, config.tone_threshold <= 0))
-    analyses = [analysis or next(fresh) for analysis in given]
-    maker.made = {}
+    maker.made, maker.times = {}, {}
+    with maker.timed("read and analyse"):
+        given = [unseal(sealed) if sealed is not None else None for _, sealed in items]
+        posts = [
+            load_post(root, folder, config.tz, config.language)
+            for (folder, _), analysis in zip(items, given, strict=True)
+            if analysis is None
+        ]
+        fresh = iter(analyse_many(posts, names, register, config.tone_threshold <= 0))
+        analyses = [analysis or next(fresh) for analysis in given]
     units = maker.units(analyses, progress, workers)
     return Made(
         units,
         [a.post.approval.entry if a.post.approval else "" for a in analyses],
         [seal(a) if keep and g is None else None for a, g in zip(analyses, given, strict=True)],
         maker.made,
+        maker.times,
     )
 
 

@@ -11,13 +11,14 @@ from pathlib import Path
 import frontmatter
 
 from sitegen.approval import AuditWriter, post_digest, set_unsigned_keys, write_atomically
+from sitegen.checks import check
 from sitegen.content import POSTS_DIR, load_post, post_folders
 from sitegen.errors import RefusedError, UsageError
 from sitegen.inspection import check_post
 from sitegen.model import Post, Register
-from sitegen.pipeline import Site, check, reload_post
 from sitegen.policy import Checked
 from sitegen.policy.writing import PLACEHOLDER
+from sitegen.site import Site, reload_post
 from sitegen.text import fold, fold_id, slugify, squashed
 
 

@@ -21,6 +21,18 @@ def build(root: Path) -> None:
     assert main(["--site", str(root), "--now", NOW, "build"]) == 0
 
 
+def build_with(root: Path, **options: int) -> None:
+    """A build as `sitegen build` makes it, with other engine options (engine/options.py)."""
+    from sitegen.build import build as build_site
+    from sitegen.engine.lastbuild import tree_check
+    from sitegen.engine.options import EngineOptions
+    from sitegen.site import load_site
+
+    with tree_check(root / "build") as check:
+        site = load_site(root, NOW)
+        build_site(site, root / "build", check=check, options=EngineOptions(**options))
+
+
 def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
     out = {}
     for part in ("build/site", "build/exports", "build/report.json"):
@@ -287,13 +299,10 @@ def test_a_file_dropped_into_the_live_site_goes_at_the_next_build(generated: Pat
 def test_workers_and_one_process_make_the_same_site(
     generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sitegen import pipeline
-
     build(generated)  # 40 posts: made in worker processes
     serial = tmp_path / "serial"
     shutil.copytree(generated, serial, ignore=shutil.ignore_patterns("build"))
-    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 10**9)
-    build(serial)
+    build_with(serial, parallel_from=10**9)
     assert contents(snapshot(serial)) == contents(snapshot(generated))
 
 
@@ -557,14 +566,11 @@ def test_work_shared_with_forked_processes_makes_the_same_build(
     """List pages rendered by a forked copy, the memory saved by another, both trees written
     side by side: the same site, exports and memory as a build that does it all itself, and
     the next build (an edit) finds everything it remembered."""
-    from sitegen import pipeline
     from sitegen.engine import forking as spread
     from sitegen.engine import standby as output
 
     alone = tmp_path / "alone"
     shutil.copytree(generated, alone)
-    monkeypatch.setattr(pipeline, "PAGES_PER_CORE", 2)
-    monkeypatch.setattr(pipeline, "SAVE_ASIDE_FROM", 1)
     forks = []
     real_fork = os.fork
 
@@ -575,12 +581,10 @@ def test_work_shared_with_forked_processes_makes_the_same_build(
         return pid
 
     monkeypatch.setattr(spread.os, "fork", counted)
-    build(generated)
+    build_with(generated, pages_per_core=2, save_in_background_from=1)
     assert len(forks) >= 4  # list pages, the memory, the second tree, the spare trees
-    monkeypatch.setattr(pipeline, "PAGES_PER_CORE", 10**9)
-    monkeypatch.setattr(pipeline, "SAVE_ASIDE_FROM", 10**9)
     monkeypatch.setattr(output, "fork_map", lambda f, items, **_: [f(i) for i in items])
-    build(alone)
+    build_with(alone, pages_per_core=10**9, save_in_background_from=10**9)
     assert contents(snapshot(generated)) == contents(snapshot(alone))
     packs = {p.name for p in (generated / "build/.cache/packs").iterdir()}
     assert packs == {p.name for p in (alone / "build/.cache/packs").iterdir()}
@@ -664,7 +668,9 @@ def test_a_ledger_read_aside_is_taken_as_the_ledger_stands_when_the_build_record
     say) is read as it stands: the build records what one that read it at the end records."""
     import json
 
-    from sitegen import pipeline, records
+    from sitegen import build as build_module
+    from sitegen import records
+    from sitegen.site import Site
 
     build(generated)
     shutil.rmtree(generated / "build")  # the next build is a first build, the ledger long
@@ -689,10 +695,9 @@ def test_a_ledger_read_aside_is_taken_as_the_ledger_stands_when_the_build_record
     expected = tmp_path / "expected"
     shutil.copytree(generated, expected)
     change(expected / records.LEDGER)
-    monkeypatch.setattr(pipeline, "LEDGER_ASIDE_FROM", 10**12)
-    build(expected)  # the ledger read where it is recorded
+    build_with(expected, ledger_in_background_from=10**12)  # read where it is recorded
 
-    real = pipeline._read_ledger_aside
+    real = build_module._read_ledger_in_background
     asides = []
 
     class Read:
@@ -706,16 +711,15 @@ def test_a_ledger_read_aside_is_taken_as_the_ledger_stands_when_the_build_record
         def close(self) -> None:
             pass
 
-    def read_then_change(site: pipeline.Site) -> object:
-        forked = real(site)
+    def read_then_change(site: Site, options: object) -> object:
+        forked = real(site, options)  # type: ignore[arg-type]
         assert forked is not None
         asides.append(answer := forked.result())  # read whole by the forked process ...
         change(ledger)  # ... and only then changed
         return Read(answer)
 
-    monkeypatch.setattr(pipeline, "LEDGER_ASIDE_FROM", 0)
-    monkeypatch.setattr(pipeline, "_read_ledger_aside", read_then_change)
-    build(generated)
+    monkeypatch.setattr(build_module, "_read_ledger_in_background", read_then_change)
+    build_with(generated, ledger_in_background_from=0)
     assert asides and asides[0]  # the forked process's reading was offered
     assert ledger.read_text() == (expected / records.LEDGER).read_text()
     assert contents(snapshot(generated)) == contents(snapshot(expected))
@@ -727,13 +731,28 @@ def test_timings_show_each_stage_and_a_remembered_build(
     def timings() -> dict[str, float]:
         capsys.readouterr()
         assert main(["--site", str(generated), "--now", NOW, "build", "--timings"]) == 0
-        lines = [line.split() for line in capsys.readouterr().out.splitlines()]
-        return {w[0]: float(w[1]) for w in lines if len(w) == 3 and w[2] == "ms"}
+        lines = [line.rsplit(maxsplit=2) for line in capsys.readouterr().out.splitlines()]
+        return {w[0].strip(): float(w[1]) for w in lines if len(w) == 3 and w[2] == "ms"}
 
     cold = timings()
-    assert list(cold)[:4] == ["settings", "inputs", "recall", "posts"]
-    assert {"lists", "write"} <= set(cold)
+    story = [
+        "load the site",
+        "read posts",
+        "posts",
+        "read and analyse",
+        "inspect photos",
+        "judge",
+        "decide",
+        "make outputs",
+        "lists, feeds and exports",
+        "plan the output",
+        "record in the ledger",
+        "publish",
+        "remember",
+        "standby trees",
+    ]
+    assert list(cold) == story  # the policy's story, in order (the build's docstring)
     assert all(ms >= 0 for ms in cold.values())
-    assert list(timings()) == ["settings", "inputs", "unchanged"]  # nothing re-rendered
+    assert list(timings()) == ["load the site", "read posts", "unchanged"]  # nothing re-made
     edit_and_approve(generated, post_slugs(generated)[3])
     assert "posts" in timings()

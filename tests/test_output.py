@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sitegen.engine.lastbuild import OUTPUT_PARTS
 from sitegen.engine.manifests import MANIFEST, Checked, TreeCheck, load_manifest, save_manifest
 from sitegen.engine.plan import OutputClash, OutputPlan
 from sitegen.engine.treecheck import not_holding
-from sitegen.pipeline import OUTPUT_PARTS
 from tests.test_incremental import build, contents, edit_and_approve, generated, snapshot
 
 __all__ = ["generated"]  # the fixture, shared with test_incremental
@@ -139,7 +139,7 @@ def test_paths_outside_are_refused(path: str) -> None:
 def test_two_outputs_at_one_path_are_a_clear_error_not_a_traceback(run, site, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Were two things ever to want one file, the build says so in one line (exit 2) and
     publishes nothing: the live site stays as it was."""
-    from sitegen import pipeline
+    from sitegen import lists as pipeline
 
     site.post("p", title="A day")
     assert run(site, "approve", "p", "--by", "head", now="2026-11-01T09:00").code == 0

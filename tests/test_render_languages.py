@@ -12,8 +12,8 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from sitegen.pipeline import load_site
 from sitegen.preview import build_preview
+from sitegen.site import load_site
 from tests.conftest import SITE_TOML, SiteDir
 
 NOW = "2026-11-25T12:00"

@@ -16,6 +16,8 @@ from typing import Any
 
 from sitegen.engine.keys import CODE_VERSION
 
+CACHE_DIR = Path("build/.cache")  # (safe to delete: the next build is cold)
+
 
 def fast_reduce(value: tuple[Any, ...]) -> tuple[Any, ...]:
     """A NamedTuple's pickling, rebuilt by `tuple.__new__` rather than a call of its Python

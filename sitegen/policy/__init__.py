@@ -145,6 +145,12 @@ class Analysis:
     plain_text: str
 
 
+# What an analysis reads of the register (Pupil's fields): an analysis is remembered by the
+# hash of these alone, so a rule that reads another field here must name it, or its results
+# would outlive a change to it (tests/test_gate.py changes each field to prove the list whole).
+ANALYSIS_READS = ("pupil_id", "first_name", "last_name")
+
+
 def analyse(post: Post, names: NameIndex, register: Register, prefilter: bool = True) -> Analysis:
     return analyse_many([post], names, register, prefilter)[0]
 

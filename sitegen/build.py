@@ -1,0 +1,165 @@
+"""build(): the policy's story, stage by stage, from the site as read to what goes live."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable
+from pathlib import Path
+from typing import Any
+
+from sitegen import records
+from sitegen.engine.forking import Background, Forked
+from sitegen.engine.lastbuild import forget, inputs_hash, remember, remembered
+from sitegen.engine.manifests import TreeCheck
+from sitegen.engine.options import DEFAULT, EngineOptions
+from sitegen.engine.plan import Missing
+from sitegen.engine.remembered import compiled_templates, post_outputs_by_key
+from sitegen.engine.standby import publish
+from sitegen.engine.swap import build_lock
+from sitegen.errors import ChangedError
+from sitegen.lists import export_plan, report_json, website_plan
+from sitegen.render import PostView, Renderer
+from sitegen.site import Site
+from sitegen.summary import BuildResult, Summary, Timings
+from sitegen.units import Progress, Unit
+
+
+def build(
+    site: Site,
+    out: Path,
+    progress: Progress | None = None,
+    timings: Timings | None = None,
+    check: TreeCheck | None = None,
+    options: EngineOptions = DEFAULT,
+) -> BuildResult:
+    """Publish the site into `out`, in the policy's order, each stage timed for `--timings`:
+
+    the site as read (settings, register, log, clock: `load_site`) -> read every post ->
+    inspect its photos -> judge it (pure: findings) -> decide where it goes (the gate) ->
+    make its outputs (page, photos, bundles, ledger records) -> lists, feeds and exports ->
+    plan the output -> record in the ledger -> publish (each tree swapped in whole).
+
+    The engine beneath (sitegen/engine/) only makes this fast: a post whose inputs are as
+    last time gives back the outputs it made then, and a build whose inputs are all as last
+    time does nothing. `check` (`tree_check`, started first) checks the output trees
+    meanwhile."""
+    timings = timings or Timings()
+    ledger = _read_ledger_in_background(site, options)
+    try:
+        # The templates first: a template that does not compile stops us before anything.
+        renderer = Renderer(site.config, site.root / "templates", compiled=compiled_templates(site))
+        inputs = inputs_hash(site, renderer, out)  # every post's key, from its files' stats
+        timings.mark("read posts")
+        if (last := remembered(site, inputs, out, check)) is not None:
+            timings.mark("unchanged")
+            return BuildResult(out, last["summary"], timings, last["strict"])
+        try:
+            return _publish(site, renderer, out, progress, timings, check, ledger, options)
+        except Missing:
+            # A file the last build made is in neither tree any more (someone deleted it):
+            # nothing remembered is taken on trust, everything is made again.
+            timings.mark("missing")
+        try:
+            return _publish(site, renderer, out, progress, timings, check, ledger, options, False)
+        except Missing as exc:  # a photo deleted from the store during the build, say
+            raise ChangedError(
+                f"{exc} went missing while the build wrote it: build again"
+            ) from None
+    finally:
+        if ledger is not None:
+            ledger.close()
+
+
+def _publish(
+    site: Site,
+    renderer: Renderer,
+    out: Path,
+    progress: Progress | None,
+    timings: Timings,
+    check: TreeCheck | None,
+    ledger: Forked[dict[Hashable, Any]] | None,
+    options: EngineOptions,
+    trust: bool = True,
+) -> BuildResult:
+    with build_lock(out):  # (from the start: a first build's workers write into new trees)
+        # Each post: read, its photos inspected, judged, decided, its outputs made (only for
+        # the posts whose inputs changed: the others' are remembered).
+        posts = post_outputs_by_key(site, renderer, out, progress, trust, options)
+        timings.within("posts", posts.times)
+        units = posts.units
+        views = _newest_first(units)
+        site_plan = website_plan(site, renderer, units, views, trust, options)
+        exports, rows = export_plan(site, units)
+        timings.mark("lists, feeds and exports")
+        plan = {
+            "site": site_plan,
+            "exports": exports,
+            "report.json": report_json(units, views, list(rows)),
+        }
+        summary = Summary(
+            len(views),
+            {platform: len(items) for platform, items in rows.items()},
+            sorted({u.slug for u in units if u.left_out}),
+        )
+        strict = [(u.slug, p, r) for u in units for p, r in u.strict]
+        timings.mark("plan the output")
+        background = Background()  # the other core, meanwhile: saving the memory, standby trees
+        try:
+            forget(site)  # (until this build is remembered, no memory vouches for what is live)
+            site.store.save(background if posts.made >= options.save_in_background_from else None)
+            # Recorded before anything goes live: a ledger that cannot be written stops the
+            # build with the previous site in place, so `sar` and `takedown` never miss a live
+            # post. (A build that fails after this leaves the ledger a step ahead, and the
+            # next build finds nothing new to record.)
+            changes = _record(site, units, ledger)
+            timings.mark("record in the ledger")
+            publish(out, plan, check, background)
+            timings.mark("publish")
+            site.store.save_ledger()
+            # What this build made, under the inputs the next build will see (this ledger).
+            remember(site, inputs_hash(site, renderer, out), out, units, summary, strict)
+            timings.mark("remember")
+        finally:
+            background.wait()  # (a standby tree left without its manifest goes next time)
+            timings.mark("standby trees")
+    return BuildResult(out, summary, timings, strict, changes)
+
+
+def _newest_first(units: list[Unit]) -> list[PostView]:
+    views = (u.view for u in units if u.view is not None)
+    return sorted(views, key=lambda v: (v.date, v.slug), reverse=True)
+
+
+def _record(
+    site: Site, units: list[Unit], ledger: Forked[dict[Hashable, Any]] | None
+) -> records.Changes:
+    """What this build publishes and exports, appended to the ledger; what changed."""
+    if ledger is not None and (read := ledger.result()) is not None:
+        site.store.ledger.take(read)  # (checked against the ledger as it is now)
+    state = records.current(site.root, site.store.ledger)
+    publications = [p for u in units for p in u.publications]
+    events = records.changes(state, publications, site.context.now)
+    records.append(site.root, events)
+    return records.what_changed(state, events, publications)
+
+
+def _read_ledger_in_background(
+    site: Site, options: EngineOptions
+) -> Forked[dict[Hashable, Any]] | None:
+    """With no memory of the ledger (a first build), a long ledger read by a forked process
+    while this one reads everything else: what it learned, for the ledger's record file.
+    That keeps it by the hash of the ledger's bytes, so a ledger that grew or changed since
+    is read again from where the two part."""
+    memory = site.store.ledger
+    try:
+        long = os.path.getsize(site.root / records.LEDGER) >= options.ledger_in_background_from
+    except OSError:
+        return None
+    if not long or memory.path is None or memory.path.exists():
+        return None
+
+    def read() -> dict[Hashable, Any]:
+        records.current(site.root, memory)
+        return {key: memory.entries[key] for key in memory.changed}
+
+    return Forked(read)

@@ -1,0 +1,30 @@
+"""The check stage: every post (or some) judged on today's register, log, settings and clock."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sitegen import translations
+from sitegen.gate import Decision, decide
+from sitegen.model import Post
+from sitegen.policy import Checked, judge
+from sitegen.site import Site
+
+
+def check(site: Site, posts: list[Post] | None = None) -> list[Checked]:
+    """Judge every post (or `posts`) on today's register, log, settings and clock; and each
+    post's `translation` against the other posts (warnings: see translations.py)."""
+    everyone = translations.by_slug(site.posts)
+    wanted = {p.folder for p in posts} if posts is not None else None
+    checked = []
+    for analysis in site.analyses:
+        if wanted is None or analysis.post.folder in wanted:
+            judged = judge(analysis, site.context, site.photos.inspect(analysis.post))
+            if found := translations.translation_findings(judged.post, everyone):
+                judged = replace(judged, findings=(*judged.findings, *found))
+            checked.append(judged)
+    return checked
+
+
+def decisions(site: Site, checked: list[Checked]) -> list[Decision]:
+    return [decide(c, site.context) for c in checked]

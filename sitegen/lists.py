@@ -1,0 +1,135 @@
+"""The lists, feeds and exports made from every post's outputs: what build/ holds besides."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from typing import Any
+
+from sitegen import feeds
+from sitegen.engine.forking import fork_map
+from sitegen.engine.keys import cache_key
+from sitegen.engine.options import DEFAULT, EngineOptions
+from sitegen.engine.plan import OutputPlan
+from sitegen.engine.remembered import made_or_remembered
+from sitegen.exports import ExportRow, bulk_csv
+from sitegen.gate import WEBSITE
+from sitegen.images import Variant
+from sitegen.model import ImageRef
+from sitegen.pages import list_pages, translated_pages
+from sitegen.render import PostView, Renderer
+from sitegen.site import Site
+from sitegen.units import (
+    Unit,
+    current,
+)
+
+
+def report_json(units: list[Unit], views: list[PostView], platforms: list[str]) -> bytes:
+    """report.json with one post per line: as readable as an indented dump, and made of lines
+    each post's unit keeps (encoding thousands of posts costs more than a one-post build)."""
+    sections: dict[str, list[str]] = {"published": [], "left_out": []}
+    sections |= {f"exported:{p}": [] for p in platforms}
+    published: dict[str, str] = {}
+    for unit in units:
+        for section, line in unit.report:
+            if section == "published":
+                published[unit.slug] = line
+            else:
+                sections[section].append(line)
+    sections["published"] = [published[v.slug] for v in views]
+
+    def items(lines: list[str], indent: str) -> str:
+        if not lines:
+            return "[]"
+        return "[\n" + ",\n".join(indent + "  " + line for line in lines) + "\n" + indent + "]"
+
+    exported = ",\n".join(
+        f"    {json.dumps(p)}: {items(sections[f'exported:{p}'], '    ')}" for p in platforms
+    )
+    return (
+        "{\n"
+        f'  "published": {items(sections["published"], "  ")},\n'
+        f'  "exported": {{\n{exported}\n  }},\n'
+        f'  "left_out": {items(sections["left_out"], "  ")}\n'
+        "}\n"
+    ).encode()
+
+
+Rendered = dict[tuple[str, str], list[tuple[ImageRef, list[Variant], dict[str, Any]]]]
+
+
+def website_plan(
+    site: Site,
+    renderer: Renderer,
+    units: list[Unit],
+    views: list[PostView],
+    trust: bool,
+    options: EngineOptions = DEFAULT,
+) -> OutputPlan:
+    """build/site: every post's files, then the lists, feeds and sitemap made from the views."""
+    config = site.config
+    plan = OutputPlan()
+    for unit in units:
+        for path, content in unit.site.items():
+            plan.add(path, content)
+    specs = list_pages(config, views)
+    # Pages whose language switch leads to a translation: they depend on other posts.
+    specs.update(translated_pages(config, views))
+    keys = {path: spec.key(renderer) for path, spec in specs.items()}
+    memory = site.store.memory
+    stale = [p for p in specs if not (trust and current(memory.get("made\0" + p), keys[p]))]
+    # A cold build renders a page per ten posts and each tag's pages too: on every core.
+    rendered = fork_map(lambda p: specs[p].render(renderer), stale, least=options.pages_per_core)
+    made = dict(zip(stale, rendered, strict=True))
+    for path in specs:
+        plan.add(
+            path, made_or_remembered(site, trust, path, keys[path], partial(made.__getitem__, path))
+        )
+    for feed in feeds.language_feeds(config, views):
+        newest = [v.fingerprint for v in feed.newest]
+        for name, make in feeds.FEED_FILES:
+            path = feed.prefix + name
+            key = cache_key(path, repr(config), newest)
+            make_feed = partial(make, config, feed.posts, None, feed)
+            plan.add(path, made_or_remembered(site, trust, path, key, make_feed))
+    pages = {
+        path.removesuffix("index.html"): None for path in plan.files if path.endswith("index.html")
+    }
+    pages |= {v.path: v.date.date().isoformat() for v in views}
+    plan.add(
+        "sitemap.xml",
+        made_or_remembered(
+            site,
+            trust,
+            "sitemap.xml",
+            cache_key("sitemap", config.base_url, sorted(pages.items())),
+            partial(feeds.sitemap, config, pages),
+        ),
+    )
+    plan.add("robots.txt", feeds.robots(config))
+    add_static(plan, renderer)
+    return plan
+
+
+def export_plan(site: Site, units: list[Unit]) -> tuple[OutputPlan, dict[str, list[ExportRow]]]:
+    """build/exports/<platform>/<slug>/ bundles and each platform's bulk.csv."""
+    plan = OutputPlan()
+    rows: dict[str, list[ExportRow]] = {p: [] for p in site.config.platforms if p != WEBSITE}
+    for unit in units:
+        for path, content in unit.exports.items():
+            plan.add(path, content)
+        for row in unit.rows:
+            rows[row.platform].append(row)
+    for platform, items in rows.items():
+        plan.add(f"{platform}/bulk.csv", bulk_csv(items))
+    return plan, rows
+
+
+def add_static(plan: OutputPlan, renderer: Renderer) -> None:
+    """templates/static/ as the renderer read it (the bytes its fingerprint names), copied:
+    never linked, or an edit of a source would change the live site without a build."""
+    for name, data in sorted((renderer.sources or {}).items()):
+        rel = name.removeprefix("static/")
+        if rel != name and not any(part.startswith(".") for part in rel.split("/")):
+            plan.add(f"static/{rel}", data)
