@@ -166,3 +166,42 @@ def test_judging_reads_nothing(tmp_path, monkeypatch) -> None:  # type: ignore[n
     ):
         monkeypatch.setattr(module, name, no_io)
     assert judge(analysis, ctx, photos) == expected
+
+
+def test_an_analysis_reads_of_the_register_only_what_it_declares(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Analyses are remembered by the hash of policy.ANALYSIS_READS alone: changing any other
+    field of every pupil must leave every analysis as it was (else a rule reads a field it
+    does not declare, and its remembered results would outlive a change to it)."""
+    from dataclasses import fields, replace
+
+    from sitegen.policy import ANALYSIS_READS, analyse
+    from sitegen.policy.names import NameIndex
+
+    config = parse_config(tmp_path, CONFIG)
+    rows = [([True] * 4, "yes", None)] * 3
+    register = parse_register(register_text(rows), "consent.csv", config.platforms)
+    body = "Anwena Rhysa, Anwenb and P2 at the castle.\n"
+    post, _ = approved_post(tmp_path, [0, 1], [0], [1], due=-1)
+    (post.folder / "index.md").write_text(
+        (post.folder / "index.md").read_text().replace("A good day out.\n", body)
+    )
+    post = load_post(tmp_path, post.folder, TZ)
+    before = analyse(post, NameIndex(register), register)
+    assert before.names and before.ids  # the analysis does read the register
+    changes = {
+        "class_name": "Year 6",
+        "consent": {},
+        "name_consent": "full",
+        "withdrawn_on": START.date(),
+        "line": 99,
+    }
+    undeclared = {
+        f.name
+        for f in fields(type(next(iter(register.pupils.values()))))
+        if f.name not in ANALYSIS_READS
+    }
+    assert undeclared <= set(changes), f"give the test a change for {undeclared - set(changes)}"
+    for name in undeclared:
+        pupils = {k: replace(p, **{name: changes[name]}) for k, p in register.pupils.items()}
+        changed = replace(register, pupils=pupils)
+        assert analyse(post, NameIndex(changed), changed) == before, name
