@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sitegen import __version__
+from sitegen import __version__, records
 from sitegen.approval import repair_audit_log
 from sitegen.audit import verify_audit_log
 from sitegen.build import build
@@ -29,6 +29,7 @@ from sitegen.report import (
     print_status,
     print_takedown_done,
     print_takedowns,
+    print_warning,
 )
 from sitegen.site import Site, load_site
 from sitegen.summary import Timings
@@ -221,6 +222,7 @@ def cmd_audit(args: argparse.Namespace, root: Path) -> int:
         print_audit_repaired(kept, problems, root)
         return OK
     entries, problems = verify_audit_log(root, site.posts)
+    problems += records.damaged_lines(root)  # (the ledger, read by sar and takedown)
     approvals = sum(1 for p in site.posts if p.approval)
     print_audit_verified(len(entries), approvals, problems)
     return POLICY if problems else OK
@@ -234,12 +236,20 @@ def cmd_serve(args: argparse.Namespace, root: Path) -> int:
     return serve(root, args.host, args.port, getattr(args, "now", None))
 
 
+def warn_of_damaged_ledger(root: Path) -> None:
+    """A damaged ledger line is an event nobody can read: said before anything else, on
+    stderr (the report and --json stay as they are)."""
+    for line in records.damaged_lines(root):
+        print_warning(f"{line}: its publication is missing from what follows")
+
+
 def cmd_sar(args: argparse.Namespace, root: Path) -> int:
     from sitegen.dpo import takedowns  # (none of these is needed by builds)
     from sitegen.sar import subject_access
 
     site = _site(args, root)
     decided = decisions(site, check(site))
+    warn_of_damaged_ledger(root)
     report = subject_access(site, args.pupil_id, decided, takedowns(site, decided))
     print_sar(report, site.config, "json" if args.json else args.format, args.output)
     return OK
@@ -256,6 +266,7 @@ def cmd_takedown(args: argparse.Namespace, root: Path) -> int:
         mark_done(site, args.done, args.platform, decided)
         print_takedown_done(args.done, args.platform)
         return OK
+    warn_of_damaged_ledger(root)
     print_takedowns(takedowns(site, decided), args.json)
     return OK
 

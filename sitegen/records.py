@@ -36,6 +36,26 @@ class Publication(NamedTuple):
         return fast_reduce(self)
 
 
+def damaged_lines(root: Path) -> list[str]:
+    """The ledger's lines that are not events, each with its number: they are left out of
+    `sar` and `takedown`, which say so instead of passing over them in silence."""
+    try:
+        data = (root / LEDGER).read_bytes()
+    except FileNotFoundError:
+        return []
+    damaged = []
+    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            event = json.loads(line)
+        except (ValueError, RecursionError):
+            event = None
+        if not (isinstance(event, dict) and {"event", "slug", "platform", "at"} <= set(event)):
+            damaged.append(f"{LEDGER.as_posix()}:{number}: not an event (damaged or edited)")
+    return damaged
+
+
 def read_ledger(root: Path) -> list[dict[str, Any]]:
     """Every event, oldest first; a line that is not JSON is skipped (and stays in the file)."""
     try:

@@ -45,6 +45,10 @@ def _json(data: dict[str, Any]) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def print_warning(text: str) -> None:
+    err.print(f"[yellow]warning:[/] {escape(text)}")
+
+
 def print_notices(notices: list[str]) -> None:
     """What the site's tools said on loading (a checker that is off, say), before any output."""
     for notice in notices:
