@@ -18,10 +18,10 @@ from sitegen.engine.standby import publish
 from sitegen.engine.swap import build_lock
 from sitegen.errors import ChangedError
 from sitegen.lists import export_plan, report_json, website_plan
+from sitegen.making import MadePost, Progress
 from sitegen.render import PostView, Renderer
 from sitegen.site import Site
 from sitegen.summary import BuildResult, Summary, Timings
-from sitegen.units import Progress, Unit
 
 
 def build(
@@ -125,13 +125,13 @@ def _publish(
     return BuildResult(out, summary, timings, strict, changes)
 
 
-def _newest_first(units: list[Unit]) -> list[PostView]:
+def _newest_first(units: list[MadePost]) -> list[PostView]:
     views = (u.view for u in units if u.view is not None)
     return sorted(views, key=lambda v: (v.date, v.slug), reverse=True)
 
 
 def _record(
-    site: Site, units: list[Unit], ledger: Forked[dict[Hashable, Any]] | None
+    site: Site, units: list[MadePost], ledger: Forked[dict[Hashable, Any]] | None
 ) -> records.Changes:
     """What this build publishes and exports, appended to the ledger; what changed."""
     if ledger is not None and (read := ledger.result()) is not None:

@@ -15,17 +15,17 @@ from sitegen.engine.remembered import made_or_remembered
 from sitegen.exports import ExportRow, bulk_csv
 from sitegen.gate import WEBSITE
 from sitegen.images import Variant
+from sitegen.making import (
+    MadePost,
+    current,
+)
 from sitegen.model import ImageRef
 from sitegen.pages import list_pages, translated_pages
 from sitegen.render import PostView, Renderer
 from sitegen.site import Site
-from sitegen.units import (
-    Unit,
-    current,
-)
 
 
-def report_json(units: list[Unit], views: list[PostView], platforms: list[str]) -> bytes:
+def report_json(units: list[MadePost], views: list[PostView], platforms: list[str]) -> bytes:
     """report.json with one post per line: as readable as an indented dump, and made of lines
     each post's unit keeps (encoding thousands of posts costs more than a one-post build)."""
     sections: dict[str, list[str]] = {"published": [], "left_out": []}
@@ -62,7 +62,7 @@ Rendered = dict[tuple[str, str], list[tuple[ImageRef, list[Variant], dict[str, A
 def website_plan(
     site: Site,
     renderer: Renderer,
-    units: list[Unit],
+    units: list[MadePost],
     views: list[PostView],
     trust: bool,
     options: EngineOptions = DEFAULT,
@@ -112,7 +112,7 @@ def website_plan(
     return plan
 
 
-def export_plan(site: Site, units: list[Unit]) -> tuple[OutputPlan, dict[str, list[ExportRow]]]:
+def export_plan(site: Site, units: list[MadePost]) -> tuple[OutputPlan, dict[str, list[ExportRow]]]:
     """build/exports/<platform>/<slug>/ bundles and each platform's bulk.csv."""
     plan = OutputPlan()
     rows: dict[str, list[ExportRow]] = {p: [] for p in site.config.platforms if p != WEBSITE}

@@ -14,11 +14,11 @@ from sitegen.gate import WEBSITE, consented_images, decide
 from sitegen.images import Job, RenderSpec, render_all
 from sitegen.inspection import PhotoReader
 from sitegen.lists import add_static
+from sitegen.making import published_name
 from sitegen.model import ImageRef, Post
 from sitegen.policy import Analysis, Checked, Context, judge
 from sitegen.render import PostView, Renderer, post_view, render_pages
 from sitegen.site import Site
-from sitegen.units import published_name
 
 PREVIEW = "preview"  # build/preview/
 RELOAD_JS = "/__sitegen/reload.js"  # every preview page loads it (serve.py answers it)

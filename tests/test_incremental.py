@@ -335,7 +335,7 @@ def test_remembered_posts_follow_the_audit_log_and_the_leaders(generated: Path) 
 def test_a_post_saved_during_the_build_stops_it(
     site: SiteDir, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sitegen import units
+    from sitegen import making as units
 
     site.post("p", date="2026-11-02")
     assert main(["--site", str(site.root), "--now", NOW, "approve", "p", "--by", "head"]) == 0
@@ -486,7 +486,7 @@ def test_a_photo_swapped_and_back_during_the_build_is_never_published(
 ) -> None:
     from imagegen import save_photo  # type: ignore[import-not-found]
 
-    from sitegen import units
+    from sitegen import making as units
 
     photo = site.root / "content/posts/p/a.jpg"
     save_photo(photo, "castle", size=(640, 480))
@@ -633,7 +633,7 @@ def test_a_first_builds_workers_write_each_posts_files_and_their_spare_links(
 def test_a_first_build_stopped_after_its_workers_wrote_leaves_nothing_live(
     generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sitegen import units
+    from sitegen import making as units
 
     clean = tmp_path / "clean"
     shutil.copytree(generated, clean)

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from sitegen.config import Config
 from sitegen.content import load_post
 from sitegen.engine.options import DEFAULT, EngineOptions
+from sitegen.making import Progress, pickled, unpickled
 from sitegen.model import Register
 from sitegen.policy import Analysis, analyse_many
 from sitegen.policy.names import NameIndex
-from sitegen.units import Progress, seal, unseal
 
 if TYPE_CHECKING:
     from sitegen.site import Site
@@ -25,14 +25,14 @@ def analyse_all(
     """Every post's analysis: remembered by its key, else made anew, over all cores when there
     are many."""
     folders, keys = site.index.keys()
-    results = [unseal(site.store.analyses.get(k)) for k in keys]
+    results = [unpickled(site.store.analyses.get(k)) for k in keys]
     missing = [i for i, r in enumerate(results) if r is None]
     advance = progress.start("posts", len(missing)) if progress and missing else None
     fresh = _analyse(site, [Path(folders[i]) for i in missing], advance, options)
     for i, analysis in zip(missing, fresh, strict=True):
         results[i] = analysis
         if site.index.key(folders[i], fresh=True) == keys[i]:  # else saved meanwhile
-            site.store.analyses.put(keys[i], seal(analysis))
+            site.store.analyses.put(keys[i], pickled(analysis))
     return [r for r in results if r is not None]
 
 

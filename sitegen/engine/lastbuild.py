@@ -11,11 +11,11 @@ from sitegen import records
 from sitegen.engine.keys import cache_key
 from sitegen.engine.manifests import TreeCheck, intact, manifests_print
 from sitegen.engine.store import CACHE_DIR
+from sitegen.making import (
+    MadePost,
+)
 from sitegen.render import Renderer
 from sitegen.summary import Summary
-from sitegen.units import (
-    Unit,
-)
 
 
 def read_or_nothing(path: Path) -> bytes:
@@ -95,7 +95,7 @@ def remember(
     site: Site,
     inputs: str,
     out: Path,
-    units: list[Unit],
+    units: list[MadePost],
     summary: Summary,
     strict: list[tuple[str, str, str]],
 ) -> None:

@@ -14,30 +14,30 @@ from sitegen.engine.plan import Content, Same
 from sitegen.engine.standby import whole_trees
 from sitegen.engine.store import CACHE_DIR
 from sitegen.errors import ChangedError
-from sitegen.render import Renderer
-from sitegen.site import cache_root
-from sitegen.units import (
+from sitegen.making import (
     Item,
     Made,
+    MadePost,
     Maker,
     Progress,
     Record,
-    Unit,
     made_from,
     make_chunk,
     start_worker,
     work,
 )
+from sitegen.render import Renderer
+from sitegen.site import cache_root
 
 if TYPE_CHECKING:
     from sitegen.site import Site
 
 
 class PostsMade(NamedTuple):
-    """Every post's outputs (a `Unit` each), how many were made rather than remembered, and
+    """Every post's outputs (a `MadePost` each), how many were made rather than remembered, and
     the seconds the making spent in each stage (summed over worker processes)."""
 
-    units: list[Unit]
+    units: list[MadePost]
     made: int
     times: dict[str, float]
 
@@ -52,17 +52,19 @@ def post_outputs_by_key(
 ) -> PostsMade:
     """Each post's outputs for its key: remembered when its files, its approval's audit entry
     and the site's settings, register and templates are as they were (and its decision still
-    holds: `Unit.valid_at`), else made by the post stages (`Maker.units`), here or in worker
+    holds: `MadePost.valid_at`), else made by the post stages (`Maker.units`), here or in worker
     processes when there are many. `trust`: False takes nothing remembered on trust."""
     folders, keys = site.index.keys()
     unit_key = _unit_key(site, renderer)
     memory = site.store.memory
-    units: list[Unit | None] = []
+    units: list[MadePost | None] = []
     seen: list[bool] = []
     for key in keys:
         entry = memory.get("approval\0" + key)  # the approval's entry, when last analysed
         unit = memory.get("unit\0" + unit_key(key, entry)) if trust and entry is not None else None
-        units.append(unit if isinstance(unit, Unit) and unit.valid_at(site.context.now) else None)
+        units.append(
+            unit if isinstance(unit, MadePost) and unit.valid_at(site.context.now) else None
+        )
         seen.append(entry is not None)
     missing = [i for i, u in enumerate(units) if u is None]
     for i, unit in enumerate(units):

@@ -1,4 +1,4 @@
-"""A post's part of a build: judged, decided, its images, page and bundles made; remembered."""
+"""Making posts: the post stages (inspect photos, judge, decide, make outputs), in a pool."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ Record = tuple[str, str]  # an output's input key and its fingerprint
 Rendered = dict[tuple[str, str], list[tuple[ImageRef, list[Variant], dict[str, Any]]]]
 
 
-class Unit(NamedTuple):
+class MadePost(NamedTuple):
     """Everything one post puts into a build: its files, its view for the lists, its bundles,
     its ledger entries, and why it misses a platform. Kept between builds (files by their
     fingerprints, bundles by their rows of bulk.csv), so a post whose inputs did not change
@@ -62,7 +62,7 @@ class Unit(NamedTuple):
     def valid_at(self, now: datetime) -> bool:
         return self.made <= now and (self.until is None or now < self.until)
 
-    def kept(self) -> Unit:
+    def kept(self) -> MadePost:
         """The unit as remembered: files by fingerprint, never their bytes."""
         return self._replace(
             site={p: _same(c) for p, c in self.site.items()},
@@ -110,7 +110,7 @@ class Maker:
         analyses: list[Analysis],
         progress: Progress | None = None,
         workers: int | None = None,
-    ) -> list[Unit]:
+    ) -> list[MadePost]:
         """The policy's story for these posts, stage by stage: inspect their photos, judge
         them, decide where each goes (the gate), and make their outputs."""
         ctx = self.context
@@ -145,7 +145,7 @@ class Maker:
         content, self.made[path] = made_from(self.known.get(path), key, make)
         return content
 
-    def unit(self, d: Decision, images: Rendered, failed: dict[tuple[str, str], str]) -> Unit:
+    def unit(self, d: Decision, images: Rendered, failed: dict[tuple[str, str], str]) -> MadePost:
         """The post's outputs (outputs.py decides them), with how long they hold."""
         ctx, post = self.context, d.checked.post
         failures = {p: reason for (slug, p), reason in failed.items() if slug == d.slug}
@@ -171,7 +171,7 @@ class Maker:
         # A photo that failed may be a passing fault (memory, a killed worker): a unit with a
         # failure is never remembered as valid, so the next build tries again.
         until = ctx.now if failures else changes_at(post, ctx)
-        return Unit(outputs.slug, ctx.now, until, *outputs[1:])
+        return MadePost(outputs.slug, ctx.now, until, *outputs[1:])
 
 
 def published_name(post: Post, ref: ImageRef) -> str:
@@ -243,19 +243,19 @@ class Made(NamedTuple):
     """What a chunk of posts gave: their units, their approvals' audit entries, the analyses
     made for them (sealed: the build keeps them without reading them), and page records."""
 
-    units: list[Unit]
+    units: list[MadePost]
     entries: list[str]
     sealed: list[bytes | None]  # None where the analysis was remembered already
     pages: dict[str, Record]
     times: dict[str, float]  # seconds in each stage (read posts, inspect photos, judge ...)
 
 
-def seal(analysis: Analysis) -> bytes:
+def pickled(analysis: Analysis) -> bytes:
     return pickle.dumps(analysis, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def unseal(sealed: object) -> Analysis | None:
-    """A sealed analysis, or None when it is not one (damaged, another version's)."""
+def unpickled(sealed: object) -> Analysis | None:
+    """A pickled analysis, or None when it is not one (damaged, another version's)."""
     if not isinstance(sealed, bytes):
         return None
     try:
@@ -282,7 +282,7 @@ def make_chunk(
     config, register = maker.context.config, maker.context.register
     maker.made, maker.times = {}, {}
     with maker.timed("read and analyse"):
-        given = [unseal(sealed) if sealed is not None else None for _, sealed in items]
+        given = [unpickled(sealed) if sealed is not None else None for _, sealed in items]
         posts = [
             load_post(root, folder, config.tz, config.language)
             for (folder, _), analysis in zip(items, given, strict=True)
@@ -294,7 +294,7 @@ def make_chunk(
     return Made(
         units,
         [a.post.approval.entry if a.post.approval else "" for a in analyses],
-        [seal(a) if keep and g is None else None for a, g in zip(analyses, given, strict=True)],
+        [pickled(a) if keep and g is None else None for a, g in zip(analyses, given, strict=True)],
         maker.made,
         maker.times,
     )
@@ -314,7 +314,7 @@ def work(items: list[Item], known: dict[str, Record], pins: dict[str, str]) -> M
     return made
 
 
-def _placed(unit: Unit, trees: dict[str, tuple[str, str]]) -> Unit:
+def _placed(unit: MadePost, trees: dict[str, tuple[str, str]]) -> MadePost:
     """The unit with its new files written into the trees being made, known by their records."""
 
     def placed(tree: tuple[str, str], files: dict[str, Content]) -> dict[str, Content]:

@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 from sitegen.engine.plan import Fresh, Same
 from sitegen.exports import ExportRow
 from sitegen.images import Variant
+from sitegen.making import MadePost
 from sitegen.records import Publication
 from sitegen.render import ImageView, PostView
-from sitegen.units import Unit
 
 LONDON = ZoneInfo("Europe/London")
 
 
-def _unit() -> Unit:
+def _unit() -> MadePost:
     when = datetime(2026, 11, 20, 9, 30, tzinfo=LONDON)
     variant = Variant("photo-1-640.jpg", 640, 480, "jpeg")
     view = PostView(
@@ -32,7 +32,7 @@ def _unit() -> Unit:
         (ImageView("Runners", "", (variant,)),),
         fingerprint="abc",
     )
-    return Unit(
+    return MadePost(
         slug="sports-day",
         made=when,
         until=None,
@@ -66,7 +66,7 @@ def test_a_unit_read_back_is_the_unit_with_every_record_of_its_own_type() -> Non
     unit = _unit()
     back = pickle.loads(pickle.dumps(unit, protocol=pickle.HIGHEST_PROTOCOL))
     assert back == unit
-    assert type(back) is Unit and type(back.view) is PostView
+    assert type(back) is MadePost and type(back.view) is PostView
     assert [type(c) for c in back.site.values()] == [Same, type(Path("/")), Fresh]
     assert [type(c) for c in back.exports.values()] == [bytes, Same]
     assert {type(r) for r in back.rows} == {ExportRow}
