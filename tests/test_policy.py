@@ -602,3 +602,33 @@ def test_sg103_an_author_without_a_display_name(run, site) -> None:  # type: ign
     assert "jjone" in finding["message"] and "jjones" in finding["message"]  # the known ones
     site.post("p", author="jjones")
     assert findings(run, site) == []
+
+
+# --- a new text rule: one function and one registry line ---------------------------------
+
+
+def test_a_new_text_rule_is_one_function_and_one_registry_line(run, site, monkeypatch):  # type: ignore[no-untyped-def]
+    """What docs/architecture.md tells the next engineer: mark a function @text_rule and give
+    its code a line in findings.CODES; judge() runs it on every post, check reports it."""
+    from sitegen import findings as registry
+    from sitegen.model import Finding, Post
+    from sitegen.policy import rules
+
+    before = list(rules.TEXT_RULES)
+    monkeypatch.setitem(
+        registry.CODES, "SG199", registry.Code("SG199", "warning", "a phone number in a post")
+    )
+
+    @rules.text_rule
+    def check_phone_numbers(post: Post, ctx: object) -> list[Finding]:
+        if "01234 567890" not in post.body:
+            return []
+        return [registry.finding("SG199", "a phone number: take it out", post.path)]
+
+    site.post("p", body="Ring the office on 01234 567890 to help at the fair.\n")
+    site.post("q")
+    try:
+        assert [(f["code"], f["severity"]) for f in findings(run, site)] == [("SG199", "warning")]
+        assert findings(run, site, "q") == []
+    finally:
+        rules.TEXT_RULES[:] = before

@@ -12,6 +12,7 @@ from sitegen.config import Config
 from sitegen.findings import finding
 from sitegen.markup import markdown_to_html, plain_text, render_body
 from sitegen.model import Finding, Post, Register
+from sitegen.policy import writing  # noqa: F401  (its @text_rule functions join TEXT_RULES)
 from sitegen.policy.consent import check_consent
 from sitegen.policy.images import check_image_refs
 from sitegen.policy.markup import check_markup
@@ -24,8 +25,8 @@ from sitegen.policy.names import (
     text_fields,
 )
 from sitegen.policy.photos import check_photos, check_vision
+from sitegen.policy.rules import TEXT_RULES
 from sitegen.policy.tone import Worst, judge_tone, worst_sentence
-from sitegen.policy.writing import check_writing
 
 if TYPE_CHECKING:  # (the inspection stage runs before the rules, never from them)
     from sitegen.inspection import PostPhotos
@@ -198,7 +199,8 @@ def judge(analysis: Analysis, ctx: Context, photos: PostPhotos) -> Checked:
     post, digest = analysis.post, analysis.digest
     findings = list(post.load_findings)
     if post.meta is not None:
-        findings += check_writing(post, ctx.config)
+        for rule in TEXT_RULES:
+            findings += rule(post, ctx)
         findings += check_consent(post, ctx.config, ctx.register, ctx.today)
         findings += judge_names(post, analysis.names, ctx.register, ctx.today)
         findings += analysis.ids

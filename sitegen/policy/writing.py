@@ -1,10 +1,18 @@
-"""What staff must still write (SG102) and who signs it (SG103): nothing left as `new` made it."""
+"""Text rules on what staff must still write (SG102) and who signs it (SG103).
+
+A new rule on a post's words goes here: one function marked @text_rule, and one line for its
+code in sitegen/findings.py."""
 
 from __future__ import annotations
 
-from sitegen.config import Config
+from typing import TYPE_CHECKING
+
 from sitegen.findings import finding
 from sitegen.model import Finding, Post
+from sitegen.policy.rules import text_rule
+
+if TYPE_CHECKING:
+    from sitegen.policy import Context
 
 # The text `sitegen new` puts where the post goes: a post that still holds it was never
 # written, whatever else it says.
@@ -15,7 +23,8 @@ PLACEHOLDER = (
 PLACEHOLDER_START = PLACEHOLDER.split(",")[0]  # (found even when the rest was edited)
 
 
-def check_writing(post: Post, config: Config) -> list[Finding]:
+@text_rule
+def check_writing(post: Post, ctx: Context) -> list[Finding]:
     findings = []
 
     def add(code: str, message: str, line: int | None) -> None:
@@ -33,8 +42,8 @@ def check_writing(post: Post, config: Config) -> list[Finding]:
             "replace it with the post",
             line,
         )
-    if post.author and post.author not in config.authors:
-        known = ", ".join(sorted(config.authors)) or "none yet"
+    if post.author and post.author not in ctx.config.authors:
+        known = ", ".join(sorted(ctx.config.authors)) or "none yet"
         add(
             "SG103",
             f"the author “{post.author}” has no display name in [site.authors] in site.toml "
