@@ -23,6 +23,7 @@ from sitegen.report import (
     print_build,
     print_check,
     print_created,
+    print_faces,
     print_notices,
     print_outcome,
     print_sar,
@@ -91,6 +92,11 @@ def _post_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("status", parents=[common], help="each post's workflow status")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser(
+        "faces", parents=[common], help="the faces on a post's photos, numbered for `faces:`"
+    )
+    p.add_argument("post", metavar="POST")
 
 
 def _site_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -198,6 +204,21 @@ def cmd_status(args: argparse.Namespace, root: Path) -> int:
     return OK
 
 
+def cmd_faces(args: argparse.Namespace, root: Path) -> int:
+    from sitegen.facesheet import write_sheets
+
+    site = _site(args, root)
+    if not site.photos.tools.faces:
+        raise UsageError(
+            'faces are not looked for on this site: policy.faces is "off" in site.toml, '
+            "or OpenCV is not installed"
+        )
+    post = find_post(site, args.post)
+    sheets, folder = write_sheets(site, post)
+    print_faces(post, sheets, folder, root)
+    return POLICY if any(sheet.problems for sheet in sheets) else OK
+
+
 def cmd_build(args: argparse.Namespace, root: Path) -> int:
     timings = Timings()
     out_dir = Path(args.out).resolve() if args.out else root / "build"
@@ -277,6 +298,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "submit": cmd_submit,
     "approve": cmd_approve,
     "status": cmd_status,
+    "faces": cmd_faces,
     "build": cmd_build,
     "audit": cmd_audit,
     "sar": cmd_sar,

@@ -34,7 +34,7 @@ KNOWN = (
     "status",
     "approval",
 )
-IMAGE_KEYS = ("file", "alt", "caption", "pupils")
+IMAGE_KEYS = ("file", "alt", "caption", "pupils", "faces")
 APPROVAL_KEYS = ("by", "at", "digest", "entry")
 STATUSES = ("draft", "submitted", "approved")
 
@@ -212,6 +212,7 @@ EXAMPLES = {
     "named": "named: [P1042]",
     "platforms": "platforms: [website, facebook]",
     "tags": "tags: [year-4, trips]",
+    "faces": "faces: [P1042, adult, cover]",
 }
 
 
@@ -285,6 +286,9 @@ def _images(
         elif "pupils" in item and item["pupils"] is None:
             bad(f"{where}.pupils", f'"pupils" of image {file} is empty: write [] if nobody')
         pupils = _words(f"{where}.pupils", item.get("pupils") or [], bad)
+        faces = None  # who each numbered face is: [P1042, adult, cover]
+        if "faces" in item:
+            faces = _words(f"{where}.faces", item["faces"] or [], bad)
         if file.strip() in seen:
             bad(where, f"image {file} is listed twice: list each photo once, with everyone on it")
         seen.add(file.strip())
@@ -299,6 +303,7 @@ def _images(
                 caption=caption if isinstance(caption, str) else "",
                 pupils=pupils,
                 line=key_lines.get(where, 2),
+                faces=faces,
             )
         )
     return tuple(refs)

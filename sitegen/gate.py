@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from sitegen.model import ImageRef, Post
 from sitegen.policy import Checked, Context
+from sitegen.policy.consent import covered_faces, refusing_pupils
 from sitegen.register import lookup
 
 WEBSITE = "website"
@@ -19,6 +20,9 @@ class Decision:
     checked: Checked
     platforms: dict[str, tuple[ImageRef, ...]]
     left_out: tuple[tuple[str, str], ...]  # (platform, reason)
+    # The faces covered in each platform's copy of an image, by number: platform -> file ->
+    # numbers (only where any is covered).
+    covered: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
 
     @property
     def slug(self) -> str:
@@ -40,6 +44,7 @@ def decide(checked: Checked, ctx: Context) -> Decision:
     targets = [p for p in post.platforms if p in config.platforms]
     blocker = _blocker(checked)
     published: dict[str, tuple[ImageRef, ...]] = {}
+    covered: dict[str, dict[str, tuple[int, ...]]] = {}
     left_out: list[tuple[str, str]] = []
     for platform in dict.fromkeys(targets):
         if blocker:
@@ -62,19 +67,20 @@ def decide(checked: Checked, ctx: Context) -> Decision:
         if export is not None:
             images = images[: export.max_images]
         published[platform] = images
-    return Decision(checked, published, tuple(left_out))
+        faces = {ref.file: covered_faces(ref, platform, ctx.register, ctx.today) for ref in images}
+        if any(faces.values()):
+            covered[platform] = {file: numbers for file, numbers in faces.items() if numbers}
+    return Decision(checked, published, tuple(left_out), covered)
 
 
 def consented_images(checked: Checked, platform: str, ctx: Context) -> tuple[ImageRef, ...]:
-    """The post's images whose every pupil consents to `platform` today."""
+    """The post's images that may go to `platform` today: every pupil on each is in the
+    register and consents there, or has their face in its `faces` list (covered there)."""
     return tuple(
         ref
         for ref in checked.post.images
-        if all(
-            (pupil := lookup(ctx.register, p)) is not None
-            and pupil.consents_to(platform, ctx.today)
-            for p in ref.pupils
-        )
+        if all(lookup(ctx.register, p) is not None for p in ref.pupils)
+        and not refusing_pupils(ref, platform, ctx.register, ctx.today)
     )
 
 

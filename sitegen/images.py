@@ -11,11 +11,12 @@ from typing import Any
 
 from sitegen.engine.keys import cache_key, content_hash, source_version
 from sitegen.engine.store import ResultFiles
+from sitegen.faces import Box
 from sitegen.files import read_file
 
 FACTS_VERSION = 1
 # What makes facts and renders: a change elsewhere in sitegen keeps them.
-IMAGE_CODE = source_version("images.py", "pixels.py", "imageverify.py")
+IMAGE_CODE = source_version("images.py", "pixels.py", "imageverify.py", "faces.py")
 RENDER_VERSION = 1
 
 
@@ -62,12 +63,13 @@ def inspect_image(source: bytes, max_pixels: int) -> ImageFacts:
 
 
 def render_image(
-    source: bytes, name: str, spec: RenderSpec
+    source: bytes, name: str, spec: RenderSpec, cover: tuple[Box, ...] = ()
 ) -> tuple[list[Variant], dict[str, bytes]]:
-    """The published files of one image. Raises ImageStructureError if anything would leak."""
+    """The published files of one image, with the `cover` faces covered. Raises
+    ImageStructureError if anything would leak."""
     from sitegen import pixels
 
-    return pixels.render(source, name, spec)
+    return pixels.render(source, name, spec, cover)
 
 
 def image_facts(
@@ -134,13 +136,15 @@ class Job:
     name: str
     spec: RenderSpec
     source_hash: str = ""  # known already (FileHashes): the file is read only to render it
+    cover: tuple[Box, ...] = ()  # faces covered in this copy (faces.py), before resizing
 
     def key(self, source: bytes | None = None) -> str:
         digest = self.source_hash or content_hash(
             source if source is not None else read_file(self.source)
         )
         name, spec = safe_stem(self.name), asdict(self.spec)
-        return cache_key("render", RENDER_VERSION, digest, name, spec, code=IMAGE_CODE)
+        cover = [asdict(box) for box in self.cover]
+        return cache_key("render", RENDER_VERSION, digest, name, spec, cover, code=IMAGE_CODE)
 
 
 def _render_job(
@@ -152,7 +156,7 @@ def _render_job(
         # Replaced since it was hashed (and perhaps approved): never rendered, never stored
         # under the hash of other bytes.
         raise ValueError(f"{job.source.name} changed while the build was reading it")
-    variants, data = render_image(source, job.name, job.spec)
+    variants, data = render_image(source, job.name, job.spec, job.cover)
     stored = ResultFiles(cache_root).put_files(
         "render", job.key(source), data, [asdict(v) for v in variants]
     )

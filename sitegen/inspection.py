@@ -7,6 +7,7 @@ read. Results are kept by the photo's hash and the code that makes them.
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,13 +15,20 @@ from pathlib import Path
 from sitegen.approval import image_hash
 from sitegen.engine.hashes import FileHashes
 from sitegen.engine.store import ResultFiles
+from sitegen.faces import Faces, find_faces
 from sitegen.images import ImageFacts, image_facts
-from sitegen.model import ImageRef, Post
+from sitegen.model import Post
 from sitegen.policy import Checked, Context, analyse, judge
 from sitegen.policy.images import resolve_image
-from sitegen.vision import Tools, count_faces, read_words
+from sitegen.vision import Tools, read_words
 
-Seen = tuple[list[str] | None, int | None]  # words read (OCR), faces counted; None: not looked
+
+@dataclass(frozen=True)
+class Seen:
+    """What a photo shows: the words read on it and the faces found (None: not looked for)."""
+
+    words: list[str] | None
+    faces: Faces | None
 
 
 @dataclass(frozen=True)
@@ -66,21 +74,25 @@ class PhotoReader:
         return facts
 
     def _seen(self, post: Post, facts: dict[str, ImageFacts]) -> dict[str, Seen]:
-        """Words and faces on the post's readable photos, several at once (Tesseract runs in
-        processes of its own)."""
+        """Words and faces on the post's readable photos."""
+        readable = [ref.file for ref in post.images if (f := facts.get(ref.file)) and not f.error]
+        seen = self.look_at([post.folder / file for file in readable])
+        return dict(zip(readable, seen, strict=True))
 
-        def look(ref: ImageRef) -> tuple[str, Seen]:
-            path = post.folder / ref.file
+    def look_at(self, paths: list[Path]) -> list[Seen]:
+        """Words and faces on these photos, several at once: Tesseract and the face detector
+        work outside Python's lock, so each core reads a photo."""
+
+        def look(path: Path) -> Seen:
             digest = self.hash_of(path)
             words = read_words(path, digest, self.files) if self.tools.ocr else None
-            faces = count_faces(path, digest, self.files) if self.tools.faces else None
-            return ref.file, (words, faces)
+            faces = find_faces(path, digest, self.files) if self.tools.faces else None
+            return Seen(words, faces)
 
-        readable = [ref for ref in post.images if (f := facts.get(ref.file)) and not f.error]
-        if not readable:
-            return {}
-        with ThreadPoolExecutor(max_workers=min(4, len(readable))) as pool:
-            return dict(pool.map(look, readable))
+        if len(paths) < 2:
+            return [look(path) for path in paths]
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            return list(pool.map(look, paths))
 
 
 def check_post(post: Post, ctx: Context, photos: PhotoReader | None = None) -> Checked:

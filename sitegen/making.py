@@ -20,9 +20,10 @@ from sitegen.engine.plan import Content, Fresh, Placed, Same, fingerprint
 from sitegen.engine.standby import place
 from sitegen.engine.store import RecordFile, ResultFiles, fast_reduce
 from sitegen.exports import ExportRow, export_spec
+from sitegen.faces import Box
 from sitegen.gate import WEBSITE, Decision, changes_at, decide
 from sitegen.images import Job, RenderSpec, Variant, render_all
-from sitegen.inspection import PhotoReader
+from sitegen.inspection import PhotoReader, PostPhotos, Seen
 from sitegen.model import ImageRef, Post, Register
 from sitegen.outputs import post_outputs
 from sitegen.policy import Analysis, Context, analyse_many, judge
@@ -126,7 +127,9 @@ class Maker:
         with self.timed("decide"):
             decided = [decide(c, ctx) for c in checked]
         with self.timed("make outputs"):
-            images, failed = render_images(ctx.config, self.photos, decided, progress, workers)
+            images, failed = render_images(
+                ctx.config, self.photos, decided, progress, workers, photos
+            )
             return [self.unit(d, images, failed) for d in decided]
 
     @contextlib.contextmanager
@@ -186,29 +189,53 @@ def render_images(
     decided: list[Decision],
     progress: Progress | None = None,
     workers: int | None = None,
+    photos: list[PostPhotos] | None = None,
 ) -> tuple[Rendered, dict[tuple[str, str], str]]:
-    """Every image each platform may show, rendered once per size set, over all cores (or
-    `workers`)."""
+    """Every image each platform may show, rendered once per size set and covered faces,
+    over all cores (or `workers`). `photos`: each decided post's photos as inspected (the
+    faces the gate's numbers name)."""
     hashes = reader.hashes or FileHashes(RecordFile(None))
     website_spec = RenderSpec(config.image_widths, config.image_quality, config.max_pixels)
+    seen = {d.slug: p.seen for d, p in zip(decided, photos or [], strict=False)}
+    unfound: dict[tuple[str, str], str] = {}
     jobs = []
     for d in decided:
         for platform, refs in d.platforms.items():
             spec = website_spec if platform == WEBSITE else export_spec(platform, config)
             for ref in refs:
                 path = d.checked.post.folder / ref.file
-                job = Job(path, published_name(d.checked.post, ref), spec, hashes.hash(path))
+                name = published_name(d.checked.post, ref)
+                cover = covered_boxes(d, platform, ref, seen.get(d.slug, {}))
+                if cover is None:  # never published uncovered: left out there instead
+                    unfound[(d.slug, platform)] = f"image {ref.file}: its faces were not found"
+                    continue
+                job = Job(path, name, spec, hashes.hash(path), cover)
                 jobs.append((d.slug, platform, ref, job))
     advance = progress.start("images", len(jobs)) if progress and jobs else None
     results = render_all([job for *_, job in jobs], reader.files, workers, advance)
     rendered: Rendered = {(d.slug, p): [] for d in decided for p in d.platforms}
-    failed: dict[tuple[str, str], str] = {}
+    failed: dict[tuple[str, str], str] = dict(unfound)
     for (slug, platform, ref, _), result in zip(jobs, results, strict=True):
         if isinstance(result, Exception):
             failed[(slug, platform)] = f"image {ref.file} could not be published: {result}"
         else:
             rendered[(slug, platform)].append((ref, *result))
     return rendered, failed
+
+
+def covered_boxes(
+    decision: Decision, platform: str, ref: ImageRef, seen: dict[str, Seen]
+) -> tuple[Box, ...] | None:
+    """The boxes of the faces the gate covers in the image's copy for `platform`, or None
+    when they are not known. (The gate lets a photo with covered faces out only when its
+    `faces` list fits the faces found, else SG128 blocks the post: None is a fault.)"""
+    numbers = decision.covered.get(platform, {}).get(ref.file, ())
+    if not numbers:
+        return ()
+    found = seen[ref.file].faces if ref.file in seen else None
+    if found is None or max(numbers) > len(found):
+        return None
+    return tuple(found.boxes[n - 1] for n in numbers)
 
 
 # --- many posts at once, over worker processes --------------------------------------------

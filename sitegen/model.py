@@ -75,6 +75,9 @@ class Register:
         return not any(f.severity == "error" for f in self.findings)
 
 
+ADULT, COVER = "adult", "cover"  # the words of an image's `faces` list that are not pupils
+
+
 @dataclass(frozen=True)
 class ImageRef:
     """An image as a post's front matter lists it."""
@@ -84,6 +87,8 @@ class ImageRef:
     caption: str
     pupils: tuple[str, ...]
     line: int
+    # Who each numbered face is, in order: a pupil id, ADULT or COVER (None: no list).
+    faces: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

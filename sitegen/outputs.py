@@ -87,8 +87,7 @@ def post_outputs(
             decision.checked.digest,
             tuple(post.pupils),
             tuple(
-                {"file": ref.file, "sha256": photo_hashes[ref.file], "pupils": list(ref.pupils)}
-                for ref in refs
+                _photo_record(ref, photo_hashes, decision.covered.get(platform, {})) for ref in refs
             ),
         )
         for platform, refs in published.items()
@@ -110,6 +109,21 @@ def post_outputs(
         strict=(*approved_but_out, *failures),
         report=_report_lines(slug, view, bundles, left_out, config),
     )
+
+
+def _photo_record(
+    ref: ImageRef, photo_hashes: dict[str, str], covered: dict[str, tuple[int, ...]]
+) -> dict[str, Any]:
+    """A photo as the ledger records it: its source by hash, who is on it, and the faces
+    covered in the copy that went out (by number, as its `faces` list numbers them)."""
+    record: dict[str, Any] = {
+        "file": ref.file,
+        "sha256": photo_hashes[ref.file],
+        "pupils": list(ref.pupils),
+    }
+    if covered.get(ref.file):
+        record["covered"] = list(covered[ref.file])
+    return record
 
 
 def _bundle(

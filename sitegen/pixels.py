@@ -8,6 +8,8 @@ from typing import Any
 
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
+from sitegen import faces
+from sitegen.faces import Box
 from sitegen.images import ImageFacts, RenderSpec, Variant, safe_stem, target_widths
 from sitegen.imageverify import ImageStructureError, check_publishable, jpeg_markers
 
@@ -199,8 +201,12 @@ def _flatten(img: Image.Image) -> Image.Image:
     return fresh
 
 
-def render(source: bytes, name: str, spec: RenderSpec) -> tuple[list[Variant], dict[str, bytes]]:
-    """The published files of one image. Raises ImageStructureError if anything would leak."""
+def render(
+    source: bytes, name: str, spec: RenderSpec, cover: tuple[Box, ...] = ()
+) -> tuple[list[Variant], dict[str, bytes]]:
+    """The published files of one image, the `cover` faces covered (in the upright picture,
+    before any resizing: no published size shows them). Raises ImageStructureError if
+    anything would leak."""
     img = _open(source)
     if img.size[0] * img.size[1] > spec.max_pixels:
         raise ImageStructureError("has too many pixels")
@@ -217,7 +223,7 @@ def render(source: bytes, name: str, spec: RenderSpec) -> tuple[list[Variant], d
     img.load()
     if orientation in ORIENT:
         img = img.transpose(ORIENT[orientation])
-    clean = _flatten(_to_srgb(img))
+    clean = faces.cover(_flatten(_to_srgb(img)), cover)
     variants: list[Variant] = []
     files: dict[str, bytes] = {}
     stem = safe_stem(name)

@@ -12,8 +12,9 @@ from sitegen.terminal import console, escape
 if TYPE_CHECKING:  # for annotations only: nothing here runs a stage
     from sitegen.config import Config
     from sitegen.dpo import Takedown
+    from sitegen.facesheet import PhotoFaces
     from sitegen.gate import Decision
-    from sitegen.model import Finding
+    from sitegen.model import Finding, Post
     from sitegen.policy import Checked
     from sitegen.records import Changes
     from sitegen.sar import SubjectAccess
@@ -301,3 +302,17 @@ def print_sar(report: SubjectAccess, config: Config, form: str, output: str | No
         )
     else:
         sys.stdout.write(text)
+
+
+def print_faces(post: Post, sheets: list[PhotoFaces], folder: Path, root: Path) -> None:
+    """`sitegen faces`: each photo's numbered faces, and where the numbered copies are."""
+    if not sheets:
+        out.print(f"{escape(post.path)}: no photos")
+        return
+    out.print(f"{escape(post.path)}: faces numbered left to right, as `faces:` lists them")
+    for sheet in sheets:
+        for line in sheet.lines():
+            out.print(escape(line))
+    if any(sheet.faces for sheet in sheets):
+        shown = folder.relative_to(root) if folder.is_relative_to(root) else folder
+        out.print(f"numbered copies (never published): {escape(str(shown))}/")

@@ -209,8 +209,7 @@ def judge(analysis: Analysis, ctx: Context, photos: PostPhotos) -> Checked:
         findings += check_image_refs(post, photos.unusable)
         findings += check_approval(post, digest, ctx)
         findings += check_photos(post, photos.facts, ctx.config)
-        if photos.seen:
-            findings += check_vision(post, photos.seen, ctx.register, ctx.today)
+        findings += check_vision(post, photos, ctx.register, ctx.today)
     findings.sort(key=lambda f: (f.severity != "error", f.line or 0, f.code))
     return Checked(post, tuple(findings), digest, workflow_status(post, findings, digest), analysis)
 

@@ -8,7 +8,7 @@ from datetime import date
 
 from sitegen.config import Config
 from sitegen.findings import finding
-from sitegen.model import Finding, Post, Pupil, Register
+from sitegen.model import ADULT, COVER, Finding, ImageRef, Post, Pupil, Register
 from sitegen.register import lookup
 from sitegen.text import escape_unprintable, fold_id
 
@@ -188,16 +188,12 @@ def _pupil_consent_findings(
 def _image_refusal_findings(
     post: Post, platforms: list[str], register: Register, today: date
 ) -> Iterator[Finding]:
-    """SG116 for each image on each platform where a pupil it shows has no consent: the
-    image is left out there."""
+    """SG116 for each image on each platform where a pupil it shows has no consent and no
+    face of their own in its `faces` list: the image is left out there. SG117 where a face
+    is covered instead."""
     for i, image in enumerate(post.images):
         for platform in platforms:
-            refusing = [
-                p
-                for p in image.pupils
-                if (pupil := lookup(register, p)) is not None
-                and not pupil.consents_to(platform, today)
-            ]
+            refusing = refusing_pupils(image, platform, register, today)
             if refusing:
                 yield _finding(
                     post,
@@ -209,6 +205,60 @@ def _image_refusal_findings(
                     platform=platform,
                     line=image.line,
                 )
+            elif covered := covered_faces(image, platform, register, today):
+                yield _finding(
+                    post,
+                    "SG117",
+                    f"image {image.file} goes to {platform} with "
+                    + ", ".join(_who(image, n) for n in covered)
+                    + " covered",
+                    f"images[{i}]",
+                    platform=platform,
+                    line=image.line,
+                )
+
+
+def listed_faces(image: ImageRef) -> dict[str, int]:
+    """The pupils an image's `faces` list names (by folded id), with their face's number."""
+    return {
+        fold_id(entry): number
+        for number, entry in enumerate(image.faces or (), 1)
+        if entry.lower() not in (ADULT, COVER)
+    }
+
+
+def refusing_pupils(image: ImageRef, platform: str, register: Register, today: date) -> list[str]:
+    """The pupils on the image who lack consent for `platform` and whose face is not listed
+    to be covered: while there is one, the image does not go there."""
+    listed = listed_faces(image)
+    return [
+        p
+        for p in image.pupils
+        if fold_id(p) not in listed
+        and (pupil := lookup(register, p)) is not None
+        and not pupil.consents_to(platform, today)
+    ]
+
+
+def covered_faces(
+    image: ImageRef, platform: str, register: Register, today: date
+) -> tuple[int, ...]:
+    """The numbers of the faces covered in the image's copy for `platform`: every `cover`
+    face, and every listed pupil's face when that pupil has no consent there."""
+    covered = []
+    for number, entry in enumerate(image.faces or (), 1):
+        if entry.lower() == COVER:
+            covered.append(number)
+        elif entry.lower() != ADULT:
+            pupil = lookup(register, entry)
+            if pupil is None or not pupil.consents_to(platform, today):
+                covered.append(number)
+    return tuple(covered)
+
+
+def _who(image: ImageRef, number: int) -> str:
+    entry = (image.faces or ())[number - 1]
+    return f"face {number} ({entry})" if entry.lower() != COVER else f"face {number}"
 
 
 def _has(pupils: list[str]) -> str:

@@ -1,16 +1,22 @@
-"""What a photo's file says (SG121, SG123, SG124, SG127), judged from its inspected facts."""
+"""What a photo is and shows, judged from its inspected facts: its file (SG121, SG123, SG124,
+SG127, SG129), names on it (SG125), its faces (SG126, SG128)."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sitegen.config import Config
 from sitegen.findings import finding
 from sitegen.images import ImageFacts, device_approved, device_name
-from sitegen.model import Finding, ImageRef, Post, Pupil, Register, Severity
+from sitegen.model import ADULT, COVER, Finding, ImageRef, Post, Pupil, Register, Severity
 from sitegen.policy.names import allowed
 from sitegen.register import lookup
 from sitegen.text import fold, fold_id
+
+if TYPE_CHECKING:  # (the inspection stage runs before the rules: they only read its facts)
+    from sitegen.faces import Faces
+    from sitegen.inspection import PostPhotos
 
 PUNCTUATION = "!\"#$%&'()*+,./:;<=>?@[\\]^_`{|}~“”‘’…—–«»|"
 
@@ -110,18 +116,18 @@ def names_in_words(
     return found
 
 
-def check_vision(
-    post: Post,
-    seen: dict[str, tuple[list[str] | None, int | None]],
-    register: Register,
-    today: date,
-) -> list[Finding]:
-    """SG125 (a name readable in a photo, by SG114's rule) and SG126 (uncounted faces)."""
+def check_vision(post: Post, photos: PostPhotos, register: Register, today: date) -> list[Finding]:
+    """SG125 (a name readable in a photo, by SG114's rule), SG126 (more faces than pupils,
+    where no `faces` list says who they are) and SG128 (a `faces` list that does not match)."""
     findings: list[Finding] = []
     named = {fold_id(p) for p in post.named}
     tagged = [p for pid in post.pupils if (p := lookup(register, pid)) is not None]
     for ref in post.images:
-        words, faces = seen.get(ref.file, (None, None))
+        fact = photos.facts.get(ref.file)
+        if fact is None or fact.error:  # SG120 or SG121 says why it cannot be read
+            continue
+        seen = photos.seen.get(ref.file)
+        words = seen.words if seen else None
         for pupil, full in names_in_words(words or [], register, tagged):
             if allowed(pupil, full, named, today):
                 continue
@@ -137,16 +143,56 @@ def check_vision(
                     pupil.pupil_id,
                 )
             )
-        if faces is not None and faces > len(ref.pupils):
-            tagged_here = len(ref.pupils)
+        found = seen.faces if seen else None
+        if ref.faces is not None:
+            findings += [
+                finding("SG128", f"image {ref.file}: {problem}", post.path, ref.line)
+                for problem in faces_list_problems(ref, found, post.slug)
+            ]
+        elif found is not None and len(found) > len(ref.pupils):
+            faces, tagged_here = len(found), len(ref.pupils)
             findings.append(
                 finding(
                     "SG126",
                     f"image {ref.file} shows {faces} face{'s' if faces != 1 else ''}, "
                     f"{tagged_here} pupil{'s' if tagged_here != 1 else ''} tagged: tag every pupil "
-                    "pictured (adults need no tag)",
+                    "pictured (adults need no tag), or say who each face is in `faces` "
+                    f"(`sitegen faces {post.slug}` numbers them)",
                     post.path,
                     ref.line,
                 )
             )
     return findings
+
+
+def faces_list_problems(ref: ImageRef, found: Faces | None, slug: str) -> list[str]:
+    """What is wrong with an image's `faces` list, given the faces found on it (None: face
+    detection is off or cannot run)."""
+    entries = ref.faces or ()
+    if found is None:
+        return [
+            "it has a `faces` list, but face detection is off (policy.faces) or cannot run "
+            "here, so no face can be covered: it cannot be published until faces are found"
+        ]
+    problems = []
+    if len(entries) != len(found):
+        problems.append(
+            f"`faces` lists {len(entries)} face{'s' if len(entries) != 1 else ''}, but "
+            f"{len(found)} {'were' if len(found) != 1 else 'was'} found: give every numbered "
+            f"face one entry, in order (`sitegen faces {slug}` shows the numbers)"
+        )
+    pupils = {fold_id(p) for p in ref.pupils}
+    listed: set[str] = set()
+    for entry in entries:
+        if entry.lower() in (ADULT, COVER):
+            continue
+        key = fold_id(entry)
+        if key not in pupils:
+            problems.append(
+                f"`faces` names {entry}, who is not in the image's pupils: a face is a pupil "
+                f"on the photo, {ADULT} or {COVER}"
+            )
+        elif key in listed:
+            problems.append(f"`faces` lists {entry} twice: each pupil has one face")
+        listed.add(key)
+    return problems
