@@ -1,0 +1,296 @@
+"""Faces on real photographs: found and numbered as SPEC says, listed in `faces`, and covered
+in each platform's copy so that they cannot be recovered."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy
+import pytest
+from PIL import Image
+
+from sitegen import faces
+from sitegen.engine.store import ResultFiles
+from sitegen.faces import Box, find_faces, numbered
+from sitegen.images import content_hash
+from tests.conftest import FIXTURES, NOW, SITE_TOML, SiteDir
+
+FACES = FIXTURES / "faces"
+TWO = FACES / "two_faces_obama_biden_2010.jpg"  # Obama on the left, Biden on the right
+SLUG = "2026-11-20-relay"
+
+
+@pytest.mark.parametrize(
+    ("photo", "count"),
+    [
+        ("one_face_obama_2012.jpg", 1),
+        ("two_faces_obama_biden_2010.jpg", 2),
+        ("many_faces_nasa_group15.jpg", 23),
+        ("no_faces_coffee.png", 0),
+    ],
+)
+def test_every_face_of_the_real_photographs_is_found(
+    photo: str, count: int, tmp_path: Path
+) -> None:
+    path = FACES / photo
+    found = find_faces(path, content_hash(path.read_bytes()), ResultFiles(tmp_path))
+    assert len(found) == count
+    assert found.detector.startswith("centerface-"), "the face detector is not installed"
+    centres = [box.centre for box in found.boxes]
+    assert centres == sorted(centres, key=lambda c: (round(c[0], 4), c[1]))  # left to right
+
+
+def test_faces_are_numbered_left_to_right_then_top_to_bottom() -> None:
+    low, high, left = Box(0.4, 0.6, 0.2, 0.2), Box(0.4, 0.1, 0.2, 0.2), Box(0.0, 0.5, 0.1, 0.1)
+    assert numbered([low, high, left]) == (left, high, low)
+
+
+def test_the_two_faces_are_one_then_two_from_the_left(tmp_path: Path) -> None:
+    found = find_faces(TWO, content_hash(TWO.read_bytes()), ResultFiles(tmp_path))
+    first, second = found.boxes
+    assert first.centre[0] < 0.5 < second.centre[0]
+
+
+def faces_site(
+    site: SiteDir, faces_list: list[str] | None, pupils: list[str], photo: Path = TWO
+) -> Path:
+    """A post with the two-face photo, going to the website and Instagram (P2 has no
+    Instagram consent), with face detection on."""
+    site.config(SITE_TOML.replace('faces = "off"', 'faces = "on"'))
+    folder = site.root / "content/posts" / SLUG
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(photo, folder / "relay.jpg")
+    image: dict[str, object] = {
+        "file": "relay.jpg",
+        "alt": "Two runners after the relay",
+        "pupils": pupils,
+    }
+    if faces_list is not None:
+        image["faces"] = faces_list
+    return site.post(
+        SLUG, pupils=pupils, platforms=["website", "instagram"], images=[image], date="2026-11-20"
+    )
+
+
+def codes(run, site: SiteDir) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    posts = run(site, "check", "--json").json()["posts"]
+    found: dict[str, list[str]] = {}
+    for f in posts[0]["findings"]:
+        found.setdefault(f["code"], []).append(f["message"])
+    return found
+
+
+def test_without_a_list_more_faces_than_pupils_is_sg126(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    faces_site(site, None, [])
+    (message,) = codes(run, site)["SG126"]
+    assert message.startswith("image relay.jpg shows 2 faces, 0 pupils tagged")
+    assert f"sitegen faces {SLUG}" in message
+    faces_site(site, None, ["P1", "P2"])
+    assert "SG126" not in codes(run, site)
+
+
+@pytest.mark.parametrize(
+    ("listed", "words"),
+    [
+        (["P1"], "`faces` lists 1 face, but 2 were found"),
+        (["P1", "P2", "adult"], "`faces` lists 3 faces, but 2 were found"),
+        (["P1", "P3"], "names P3, who is not in the image's pupils"),
+        (["P1", "P1"], "lists P1 twice"),
+    ],
+)
+def test_a_list_that_does_not_fit_is_sg128(run, site: SiteDir, listed, words) -> None:  # type: ignore[no-untyped-def]
+    faces_site(site, listed, ["P1", "P2"])
+    found = codes(run, site)
+    assert any(words in m for m in found["SG128"]), found
+    assert "SG126" not in found
+
+
+def test_a_list_with_detection_off_is_sg128(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    site.config(SITE_TOML)  # faces = "off"
+    (message,) = codes(run, site)["SG128"]
+    assert "face detection is off" in message
+
+
+def published(site: SiteDir, platform: str) -> Path:
+    if platform == "website":
+        return max(
+            (site.root / "build/site/posts" / SLUG).glob("photo-1-*.jpg"),
+            key=lambda p: Image.open(p).width,
+        )
+    (copy,) = (site.root / "build/exports" / platform / SLUG).glob("*.jpg")
+    return copy
+
+
+def face_pixels(path: Path, box: Box) -> numpy.ndarray:
+    """The pixels inside a face's own box (a few pixels in from its edges, where JPEG blurs
+    the fill into its surroundings)."""
+    with Image.open(path) as img:
+        left, top, right, bottom = box.pixels(img.size)
+        inset = 4
+        crop = img.convert("RGB").crop((left + inset, top + inset, right - inset, bottom - inset))
+        return numpy.asarray(crop, dtype=numpy.float64)
+
+
+def is_covered(path: Path, box: Box) -> bool:
+    """A flat fill: JPEG leaves the colours within a few steps of one another."""
+    return float(face_pixels(path, box).std(axis=(0, 1)).max()) < 3.0
+
+
+def approve_and_build(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    result = run(site, "approve", SLUG, "--by", "head")
+    assert result.code == 0, result.out + result.err
+    result = run(site, "build")
+    assert result.code == 0, result.err
+
+
+def test_a_pupil_without_consent_is_covered_on_that_platform_only(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    found = codes(run, site)
+    assert found["SG117"] == ["image relay.jpg goes to instagram with face 2 (P2) covered"]
+    assert "SG116" not in found  # the photo is no longer left out of Instagram
+    approve_and_build(run, site)
+    first, second = find_faces(TWO, content_hash(TWO.read_bytes()), ResultFiles(None)).boxes
+    instagram, website = published(site, "instagram"), published(site, "website")
+    assert is_covered(instagram, second)
+    assert not is_covered(instagram, first)
+    assert not is_covered(website, second) and not is_covered(website, first)
+    # Covered over the box grown by a quarter on every side.
+    grown = second.grown()
+    inner = Box(grown.left + 0.01, grown.top + 0.01, grown.width - 0.02, grown.height - 0.02)
+    assert is_covered(instagram, inner)
+    # The ledger records what went out: the photo, and the face covered in it.
+    ledger = (site.root / "content/records/publications.jsonl").read_text().splitlines()
+    events = [json.loads(line) for line in ledger]
+    (posted,) = [e for e in events if e.get("platform") == "instagram" and e.get("slug") == SLUG]
+    assert posted["images"][0]["covered"] == [2]
+
+
+def test_cover_faces_are_covered_everywhere(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    faces_site(site, ["P1", "cover"], ["P1"])
+    found = codes(run, site)
+    assert sorted(found["SG117"]) == [
+        "image relay.jpg goes to instagram with face 2 covered",
+        "image relay.jpg goes to website with face 2 covered",
+    ]
+    approve_and_build(run, site)
+    first, second = find_faces(TWO, content_hash(TWO.read_bytes()), ResultFiles(None)).boxes
+    for platform in ("website", "instagram"):
+        assert is_covered(published(site, platform), second)
+        assert not is_covered(published(site, platform), first)
+    for small in (site.root / "build/site/posts" / SLUG).glob("photo-1-*"):
+        if small.suffix == ".jpg":
+            assert is_covered(small, second), small.name  # every size, WebP's sibling too
+
+
+def test_no_copy_carries_metadata(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """exiftool, an independent reader, finds no EXIF, XMP, IPTC, GPS or comment in any copy,
+    covered or not (the source carries EXIF, IPTC and XMP)."""
+    faces_site(site, ["P2"], ["P2"], FACES / "one_face_obama_2012.jpg")  # IPTC, XMP, EXIF
+    assert "SG128" not in codes(run, site), codes(run, site)
+    approve_and_build(run, site)
+    copies = [
+        *(site.root / "build/site/posts" / SLUG).glob("photo-*"),
+        *(site.root / "build/exports").rglob("*.jpg"),
+    ]
+    assert copies
+    done = subprocess.run(
+        ["exiftool", "-json", "-a", "-G1", *map(str, copies)], capture_output=True, text=True
+    )
+    for entry in json.loads(done.stdout):
+        groups = {key.split(":")[0] for key in entry if ":" in key}
+        assert not groups & {"IFD0", "ExifIFD", "GPS", "XMP-dc", "XMP-x", "IPTC", "Photoshop"}, (
+            entry["SourceFile"],
+            sorted(groups),
+        )
+        assert not any(key.startswith(("XMP", "IPTC", "MakerNotes")) for key in groups)
+
+
+def test_faces_command_numbers_and_writes_copies(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    faces_site(site, None, ["P1", "P2"])
+    result = run(site, "faces", SLUG)
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert "relay.jpg: 2 faces:" in lines[1]
+    assert lines[2].split()[0] == "1" and lines[3].split()[0] == "2"
+    copy = site.root / "build/preview/faces" / SLUG / "relay-faces.jpg"
+    with Image.open(copy) as img:
+        assert img.format == "JPEG" and not img.info.get("exif")
+    assert not (site.root / "build/site").exists()  # a staff's copy, never published
+    faces_site(site, ["P2", "P1"], ["P1", "P2"])
+    result = run(site, "faces", SLUG)
+    assert result.code == 0 and "1  P2" in result.out and "2  P1" in result.out
+    faces_site(site, ["P1"], ["P1", "P2"])
+    result = run(site, "faces", SLUG)
+    assert result.code == 1 and "SG128: `faces` lists 1 face, but 2 were found" in result.out
+
+
+def test_faces_command_on_a_site_without_detection(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    faces_site(site, None, [])
+    site.config(SITE_TOML)
+    result = run(site, "faces", SLUG)
+    assert result.code == 2 and 'policy.faces is "off"' in result.err
+
+
+def test_the_approval_covers_the_faces_list(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    index = faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    assert run(site, "approve", SLUG, "--by", "head").code == 0
+    index.write_text(index.read_text().replace("faces:\n  - P1\n  - P2", "faces:\n  - P2\n  - P1"))
+    status = run(site, "status", "--json").json()
+    assert [p["status"] for p in status["posts"]] == ["stale"]
+
+
+def test_covered_copies_are_kept_by_what_made_them(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """Warm == cold, and a changed list makes new copies: never a stale covering."""
+    index = faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    approve_and_build(run, site)
+    warm = published(site, "instagram").read_bytes()
+    assert run(site, "build").code == 0
+    assert published(site, "instagram").read_bytes() == warm
+    shutil.rmtree(site.root / "build")
+    assert run(site, "build").code == 0
+    assert published(site, "instagram").read_bytes() == warm  # cold, from nothing: the same
+    index.write_text(
+        index.read_text().replace("faces:\n  - P1\n  - P2", "faces:\n  - P1\n  - cover")
+    )
+    approve_and_build(run, site)
+    _, second = find_faces(TWO, content_hash(TWO.read_bytes()), ResultFiles(None)).boxes
+    assert is_covered(published(site, "website"), second)  # newly covered on the website too
+
+
+def test_a_heic_photo_whose_facts_are_known_is_still_read_for_faces(
+    site: SiteDir, tmp_path: Path
+) -> None:
+    """Each command in a process of its own: the second knows the photo's facts (cached by the
+    first) and opens the photo only to find faces, so nothing else taught Pillow HEIC."""
+    faces_site(site, None, [])
+    folder = site.root / "content/posts" / SLUG
+    shutil.copy(FIXTURES / "photos/IMG_5195.HEIC", folder / "relay.jpg")
+    site.config(SITE_TOML)
+
+    def check() -> subprocess.CompletedProcess[str]:
+        command = ["-m", "sitegen", "--site", str(site.root), "--now", NOW, "check", "--json"]
+        env = {**__import__("os").environ, "SITEGEN_CACHE_DIR": str(tmp_path / "cache")}
+        return subprocess.run([sys.executable, *command], capture_output=True, text=True, env=env)
+
+    assert check().returncode in (0, 1)
+    site.config(SITE_TOML.replace('faces = "off"', 'faces = "on"'))
+    result = check()
+    assert result.returncode in (0, 1), result.stderr
+    findings = json.loads(result.stdout)["posts"][0]["findings"]
+    assert not [f for f in findings if f["code"] == "SG121"]  # read, not refused
+
+
+def test_the_fallback_is_said_once(run, site: SiteDir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(faces, "model_path", lambda: None)
+    faces.detector_name.cache_clear()
+    try:
+        faces_site(site, None, ["P1", "P2"])
+        result = run(site, "check")
+        assert result.err.count("Haar cascade") == 1
+    finally:
+        faces.detector_name.cache_clear()
