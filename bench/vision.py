@@ -61,19 +61,28 @@ from sitegen.images import content_hash
 store = ResultFiles(Path(tempfile.mkdtemp()))
 try:
     from sitegen.faces import find_faces
-    def faces(path, digest):
-        return [[b.left, b.top, b.width, b.height] for b in find_faces(path, digest, store).boxes]
+    def faces(path, digest, picture=None):
+        found = find_faces(path, digest, store, picture)
+        return [[b.left, b.top, b.width, b.height] for b in found.boxes]
 except ImportError:  # before: a count by the Haar cascade
     def faces(path, digest):
         return vision.count_faces(path, digest, store)
+try:  # now: the photo decoded once for both checks, as the inspection stage does
+    from sitegen.inspection import _decoded_once
+except ImportError:
+    _decoded_once = None
 out = {}
 for name in sys.argv[2:]:
     path = Path(sys.argv[1]) / name
     digest = content_hash(path.read_bytes())
     start = time.perf_counter()
-    words = vision.read_words(path, digest, store)
+    if _decoded_once:
+        picture = _decoded_once(path)
+        words = vision.read_words(path, digest, store, picture)
+    else:
+        words = vision.read_words(path, digest, store)
     read = time.perf_counter()
-    found = faces(path, digest)
+    found = faces(path, digest, picture) if _decoded_once else faces(path, digest)
     out[name] = {"ocr": read - start, "faces": time.perf_counter() - read,
                  "words": words, "found": found}
 print(json.dumps(out))
@@ -225,10 +234,11 @@ def report_faces(now: dict, before: dict | None, folder: Path, groups: dict) -> 
     """Faces found, missed and false alarms: the new detector and Haar, on the same photos."""
     from sitegen import faces
     from sitegen.files import read_file
+    from sitegen.pixels import upright_picture
 
     haar = {}
     for name in [*KNOWN_FACES, *groups]:
-        rgb = faces.upright_rgb(read_file(folder / name), faces.DETECTION_SIDE)
+        rgb = faces.numpy_of(upright_picture(read_file(folder / name)))  # as find_faces
         haar[name] = [[b.left, b.top, b.width, b.height] for b in faces._haar(rgb)]
     print("   faces found / missed / false alarms (Haar: OpenCV's cascade, as before):")
     for label, got in (("CenterFace", {n: v["found"] for n, v in now.items()}), ("Haar", haar)):

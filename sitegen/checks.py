@@ -16,13 +16,14 @@ def check(site: Site, posts: list[Post] | None = None) -> list[Checked]:
     post's `translation` against the other posts (warnings: see translations.py)."""
     everyone = translations.by_slug(site.posts)
     wanted = {p.folder for p in posts} if posts is not None else None
+    chosen = [a for a in site.analyses if wanted is None or a.post.folder in wanted]
+    photos = site.photos.inspect_all([a.post for a in chosen])
     checked = []
-    for analysis in site.analyses:
-        if wanted is None or analysis.post.folder in wanted:
-            judged = judge(analysis, site.context, site.photos.inspect(analysis.post))
-            if found := translations.translation_findings(judged.post, everyone):
-                judged = replace(judged, findings=(*judged.findings, *found))
-            checked.append(judged)
+    for analysis, post_photos in zip(chosen, photos, strict=True):
+        judged = judge(analysis, site.context, post_photos)
+        if found := translations.translation_findings(judged.post, everyone):
+            judged = replace(judged, findings=(*judged.findings, *found))
+        checked.append(judged)
     return checked
 
 

@@ -69,13 +69,14 @@ def numbered_copy(path: Path, faces: Faces, covered: set[int], store: ResultFile
     from PIL import Image
 
     from sitegen.faces import upright_rgb
+    from sitegen.pixels import upright_picture
 
     source = read_file(path)
     key = cache_key("numbered", faces, sorted(covered), source, code=SHEET_CODE)
     known = store.get_files("numbered", key)
     if known is not None:
         return read_file(known[0]["copy.jpg"])
-    picture = Image.fromarray(upright_rgb(source, SHEET_SIDE))
+    picture = Image.fromarray(upright_rgb(upright_picture(source), SHEET_SIDE))
     buffer = io.BytesIO()
     draw_numbers(picture, faces.boxes, covered).save(buffer, "JPEG", quality=85)
     data = buffer.getvalue()

@@ -7,20 +7,27 @@ read. Results are kept by the photo's hash and the code that makes them.
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitegen.approval import image_hash
 from sitegen.engine.hashes import FileHashes
 from sitegen.engine.store import ResultFiles
 from sitegen.faces import Faces, find_faces
+from sitegen.files import read_file
 from sitegen.images import ImageFacts, image_facts
 from sitegen.model import Post
 from sitegen.policy import Checked, Context, analyse, judge
 from sitegen.policy.images import resolve_image
 from sitegen.vision import Tools, read_words
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 @dataclass(frozen=True)
@@ -50,11 +57,34 @@ class PhotoReader:
     max_pixels: int
 
     def inspect(self, post: Post) -> PostPhotos:
-        where = {ref.file: resolve_image(post, ref) for ref in post.images}
-        unusable = {file: why for file, why in where.items() if isinstance(why, str)}
-        facts = self._facts(post, {f: p for f, p in where.items() if not isinstance(p, str)})
-        seen = self._seen(post, facts) if self.tools.ocr or self.tools.faces else {}
-        return PostPhotos(facts, seen, unusable)
+        return self.inspect_all([post])[0]
+
+    def inspect_all(
+        self, posts: list[Post], progress: Callable[[int], None] | None = None
+    ) -> list[PostPhotos]:
+        """Each post's photos: what each file is, then the words and faces on all the readable
+        ones together (several at once, whichever post they are in); `progress` is told of
+        each photo looked at."""
+        found = []
+        for post in posts:
+            where = {ref.file: resolve_image(post, ref) for ref in post.images}
+            unusable = {file: why for file, why in where.items() if isinstance(why, str)}
+            usable = {f: p for f, p in where.items() if not isinstance(p, str)}
+            found.append((post, self._facts(post, usable), unusable))
+        readable = [
+            (i, ref.file)
+            for i, (post, facts, _) in enumerate(found)
+            for ref in post.images
+            if (fact := facts.get(ref.file)) and not fact.error
+        ]
+        seen: list[dict[str, Seen]] = [{} for _ in posts]
+        if self.tools.ocr or self.tools.faces:
+            looked = self.look_at([found[i][0].folder / file for i, file in readable], progress)
+            for (i, file), what in zip(readable, looked, strict=True):
+                seen[i][file] = what
+        return [
+            PostPhotos(facts, seen[i], unusable) for i, (_, facts, unusable) in enumerate(found)
+        ]
 
     def hash_of(self, path: object) -> str:
         return self.hashes.hash(path) if self.hashes else image_hash(path)  # type: ignore[arg-type]
@@ -73,26 +103,38 @@ class PhotoReader:
                 )
         return facts
 
-    def _seen(self, post: Post, facts: dict[str, ImageFacts]) -> dict[str, Seen]:
-        """Words and faces on the post's readable photos."""
-        readable = [ref.file for ref in post.images if (f := facts.get(ref.file)) and not f.error]
-        seen = self.look_at([post.folder / file for file in readable])
-        return dict(zip(readable, seen, strict=True))
-
-    def look_at(self, paths: list[Path]) -> list[Seen]:
+    def look_at(
+        self, paths: list[Path], progress: Callable[[int], None] | None = None
+    ) -> list[Seen]:
         """Words and faces on these photos, several at once: Tesseract and the face detector
         work outside Python's lock, so each core reads a photo."""
 
         def look(path: Path) -> Seen:
             digest = self.hash_of(path)
-            words = read_words(path, digest, self.files) if self.tools.ocr else None
-            faces = find_faces(path, digest, self.files) if self.tools.faces else None
+            picture = _decoded_once(path)
+            words = read_words(path, digest, self.files, picture) if self.tools.ocr else None
+            faces = find_faces(path, digest, self.files, picture) if self.tools.faces else None
+            if progress:
+                progress(1)
             return Seen(words, faces)
 
         if len(paths) < 2:
             return [look(path) for path in paths]
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             return list(pool.map(look, paths))
+
+
+def _decoded_once(path: Path) -> Callable[[], Image.Image]:
+    """The photo as the checks see it, decoded when first asked for (both checks' results
+    may be known already) and then kept for the other."""
+
+    @functools.cache
+    def decode() -> Image.Image:
+        from sitegen.pixels import upright_picture  # (Pillow: only when a photo is decoded)
+
+        return upright_picture(read_file(path))
+
+    return decode
 
 
 def check_post(post: Post, ctx: Context, photos: PhotoReader | None = None) -> Checked:

@@ -116,12 +116,9 @@ class Maker:
         them, decide where each goes (the gate), and make their outputs."""
         ctx = self.context
         with self.timed("inspect photos"):  # (the long part of a first build: OCR, faces)
-            advance = progress.start("checking posts", len(analyses)) if progress else None
-            photos = []
-            for analysis in analyses:
-                photos.append(self.photos.inspect(analysis.post))
-                if advance:
-                    advance(1)
+            count = sum(len(a.post.images) for a in analyses)
+            advance = progress.start("photos", count) if progress and count else None
+            photos = self.photos.inspect_all([a.post for a in analyses], advance)
         with self.timed("judge"):
             checked = [judge(a, ctx, p) for a, p in zip(analyses, photos, strict=True)]
         with self.timed("decide"):

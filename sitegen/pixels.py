@@ -201,6 +201,25 @@ def _flatten(img: Image.Image) -> Image.Image:
     return fresh
 
 
+LOOK_SIDE = 1600  # the checks (OCR, faces) see photos no larger: text and faces show at this size
+
+
+def upright_picture(source: bytes) -> Image.Image:
+    """The photo as the checks look at it: upright (EXIF orientation), in RGB, its longest
+    side at most LOOK_SIDE; decoded once for all of them."""
+    from PIL import ImageOps
+
+    with _open(source) as img:
+        img.draft("RGB", (LOOK_SIDE, LOOK_SIDE))
+        if img.format == "GIF":
+            img.seek(0)
+        upright = ImageOps.exif_transpose(img) or img
+        rgb = upright.convert("RGB")
+    rgb.info.clear()
+    rgb.thumbnail((LOOK_SIDE, LOOK_SIDE), Image.Resampling.LANCZOS)
+    return rgb
+
+
 def render(
     source: bytes, name: str, spec: RenderSpec, cover: tuple[Box, ...] = ()
 ) -> tuple[list[Variant], dict[str, bytes]]:

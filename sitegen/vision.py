@@ -3,9 +3,9 @@ face detection can run; kept by the photo's content."""
 
 from __future__ import annotations
 
-import io
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -15,12 +15,12 @@ from sitegen.engine.keys import cache_key, content_hash, source_version
 from sitegen.engine.store import ResultFiles
 from sitegen.files import read_file
 
-OCR_VERSION = 3
+OCR_VERSION = 4
 VISION_CODE = source_version("vision.py")  # what reads words
 OCR_LANGUAGES = "eng+cym"
 LANGS = ("eng", "cym")
-LONGEST_SIDE = 1600  # text on school photos is large enough at this size
 GOOD_WORDS = 4  # confident words at 0° before the other rotations are not worth trying
+SCOUT_SIDE = 1000  # the small copy on which the other ways up are tried first
 # Where Debian's tesseract-ocr-eng and -cym put their data (TESSDATA_PREFIX chooses another).
 TESSDATA = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata")
 
@@ -93,56 +93,34 @@ def tools(ocr: str, faces: str) -> Tools:
     return Tools(use_ocr, use_faces, tuple(notices))
 
 
-def _prepared(path: Path) -> Image.Image:
-    """Upright, greyscale, no larger than LONGEST_SIDE."""
-    from PIL import Image, ImageOps
-
-    # The formats a photo may be published in, HEIC among them: pixels registers its opener.
-    from sitegen.pixels import ALLOWED_FORMATS
-
-    with Image.open(io.BytesIO(read_file(path)), formats=ALLOWED_FORMATS) as img:
-        img.draft("L", (LONGEST_SIDE, LONGEST_SIDE))
-        upright = ImageOps.exif_transpose(img) or img
-        grey = upright.convert("L")
-    grey.info.clear()
-    grey.thumbnail((LONGEST_SIDE, LONGEST_SIDE), Image.Resampling.LANCZOS)
-    return grey
+def skew_angle(grey: Image.Image, limit: int = 12) -> float:
+    """The angle that turns a photo's text level: the one at which rows of dark pixels are
+    most sharply separated (a projection profile), on a small copy (text lines and paper
+    edges agree). Whole degrees first, then half degrees around the best."""
+    small = grey.copy()
+    small.thumbnail((500, 500))
+    coarse = max(range(-limit, limit + 1, 2), key=lambda a: _profile_at(small, a))
+    return max((coarse + d / 2 for d in range(-3, 4)), key=lambda a: _profile_at(small, a))
 
 
-def _profile_score(image: Image.Image) -> float:
-    """How sharply rows of dark pixels stand apart: high when text lines run across."""
+def _profile_at(small: Image.Image, angle: float) -> float:
     import numpy
+    from PIL import Image
 
-    pixels = numpy.asarray(image, dtype=numpy.float32)
+    level = small.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=255)
+    pixels = numpy.asarray(level, dtype=numpy.float32)
     rows = (pixels < pixels.mean() - 20).sum(axis=1).astype(numpy.float64)
     return float(numpy.square(numpy.diff(rows)).sum())
 
 
-def deskew(grey: Image.Image, limit: int = 12) -> Image.Image:
-    """Turn a photo whose text runs a few degrees off level back to level.
-
-    The angle is the one at which rows of dark pixels are most sharply separated (a
-    projection profile), searched on a small copy: text lines and paper edges agree.
-    """
-    import numpy
+def turned(grey: Image.Image, turn: int, skew: float) -> Image.Image:
+    """The photo turned by `turn` degrees (a multiple of 90), then by `skew` to level."""
     from PIL import Image
 
-    small = grey.copy()
-    small.thumbnail((500, 500))
-    best, best_score = 0.0, -1.0
-    for tenth in range(-limit * 2, limit * 2 + 1):
-        angle = tenth / 2
-        turned = numpy.asarray(
-            small.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=255),
-            dtype=numpy.float32,
-        )
-        rows = (turned < turned.mean() - 20).sum(axis=1).astype(numpy.float64)
-        score = float(numpy.square(numpy.diff(rows)).sum())
-        if score > best_score:
-            best, best_score = angle, score
-    if abs(best) < 0.5:
-        return grey
-    return grey.rotate(best, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    picture = grey.rotate(turn, expand=True) if turn else grey
+    if abs(skew) < 0.5:
+        return picture
+    return picture.rotate(skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
 
 
 _readers = threading.local()  # one Tesseract per thread: an instance is not shared
@@ -174,23 +152,53 @@ def _tesseract(image: Image.Image, languages: str = OCR_LANGUAGES) -> tuple[list
     return words, confident
 
 
-def read_words(path: Path, source_hash: str, store: ResultFiles) -> list[str]:
-    """Every word Tesseract reads in the photo, trying the rotations a phone photo needs."""
+def read_words(
+    path: Path,
+    source_hash: str,
+    store: ResultFiles,
+    picture: Callable[[], Image.Image] | None = None,
+) -> list[str]:
+    """Every word Tesseract reads in the photo, trying the rotations a phone photo needs.
+    `picture`: the photo as the checks see it (pixels.upright_picture), when decoded already."""
     key = cache_key("ocr", OCR_VERSION, OCR_LANGUAGES, source_hash, code=VISION_CODE)
     known = store.get_json("ocr", key)
     if isinstance(known, list):
         return [str(w) for w in known]
-    image = deskew(_prepared(path))
-    words, confident = _tesseract(image)
+    grey = (picture or _decoder(path))().convert("L")
+    level = skew_angle(grey)
+    words, confident = _tesseract(turned(grey, 0, level))
     if confident < GOOD_WORDS:  # sideways or upside down: keep the reading it trusts most
-        # Upside-down text still reads as words, if badly; none at all means sideways or none.
-        for angle in (90, 270, 180) if words else (90, 270):
-            turned_words, turned = _tesseract(deskew(image.rotate(angle, expand=True)), "eng")
-            if turned > confident:
-                words, confident = turned_words, turned
+        words = _other_ways_up(grey, level, words, confident)
     if _unchanged(path, source_hash):
         store.put_json("ocr", key, words)
     return words
+
+
+def _other_ways_up(grey: Image.Image, level: float, words: list[str], confident: int) -> list[str]:
+    """The words of a photo whose upright reading found few: each other way up is tried on a
+    small copy first (most photos have no text, and a scout costs a third of a reading), and
+    read whole only where the scout is more confident than the upright reading."""
+    small = grey.copy()
+    small.thumbnail((SCOUT_SIDE, SCOUT_SIDE))
+    # A half turn keeps the slope of lines: 270 is read at 90's skew, 180 at 0's.
+    sideways = skew_angle(grey.rotate(90, expand=True))
+    # Upside-down text still reads as words, if badly; none at all means sideways or none.
+    tries = [(90, sideways), (270, sideways)] + ([(180, level)] if words else [])
+    scouted = [
+        (_tesseract(turned(small, turn, skew), "eng")[1], turn, skew) for turn, skew in tries
+    ]
+    best, turn, skew = max(scouted)
+    if best > confident:
+        turned_words, turned_confident = _tesseract(turned(grey, turn, skew), "eng")
+        if turned_confident > confident:
+            return turned_words
+    return words
+
+
+def _decoder(path: Path) -> Callable[[], Image.Image]:
+    from sitegen.pixels import upright_picture
+
+    return lambda: upright_picture(read_file(path))
 
 
 def _unchanged(path: Path, source_hash: str) -> bool:
