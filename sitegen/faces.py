@@ -241,22 +241,21 @@ def draw_numbers(img: Image.Image, boxes: tuple[Box, ...], covered: set[int]) ->
 
     shown = cover(img.convert("RGB"), tuple(b for n, b in enumerate(boxes, 1) if n in covered))
     draw = ImageDraw.Draw(shown)
-    size = max(14, shown.width // 45)
+    size = max(16, shown.width // 20)  # (read on a phone, the copy shown a third its size)
     try:
         font = ImageFont.load_default(size)
     except TypeError:  # (Pillow before 10.1: one size)
         font = ImageFont.load_default()
-    line = max(2, shown.width // 400)
+    line = max(2, shown.width // 250)
     for number, box in enumerate(boxes, 1):
         left, top, right, bottom = box.pixels(shown.size)
         draw.rectangle([left, top, right, bottom], outline=(255, 221, 0), width=line)
         label = str(number)
-        text_box = draw.textbbox((left, top), label, font=font)
+        x0, y0, x1, y1 = font.getbbox(label)
         pad = line * 2
-        label_top = max(0, top - (text_box[3] - text_box[1]) - 2 * pad)
-        draw.rectangle(
-            [left, label_top, left + text_box[2] - text_box[0] + 2 * pad, top],
-            fill=(255, 221, 0),
-        )
-        draw.text((left + pad, label_top + pad // 2), label, fill=(0, 0, 0), font=font)
+        width, height = x1 - x0 + 2 * pad, y1 - y0 + 2 * pad
+        # Above the box, or inside its top when the box touches the photo's top edge.
+        label_top = top - height if top >= height else top
+        draw.rectangle([left, label_top, left + width, label_top + height], fill=(255, 221, 0))
+        draw.text((left + pad - x0, label_top + pad - y0), label, fill=(0, 0, 0), font=font)
     return shown

@@ -101,6 +101,7 @@ def write_sheets(site: Site, post: Post) -> tuple[list[PhotoFaces], Path]:
     return sheets, folder
 
 
-def sheet_name(ref: ImageRef) -> str:
-    """The numbered copy's file name: the photo's own stem (this is staff's view, not public)."""
-    return f"{Path(ref.file).stem}-faces.jpg"
+def sheet_name(ref: ImageRef, platform: str | None = None) -> str:
+    """A numbered copy's file name: the photo's own stem (this is staff's view, never
+    published), and the platform whose covering it shows, if any."""
+    return f"{Path(ref.file).stem}-faces{f'-{platform}' if platform else ''}.jpg"

@@ -70,7 +70,11 @@ class PhotoReader:
             where = {ref.file: resolve_image(post, ref) for ref in post.images}
             unusable = {file: why for file, why in where.items() if isinstance(why, str)}
             usable = {f: p for f, p in where.items() if not isinstance(p, str)}
-            found.append((post, self._facts(post, usable), unusable))
+            facts = self._facts(post, usable)
+            found.append((post, facts, unusable))
+            if progress:  # (a photo that is looked at is counted once it has been)
+                looking = self.tools.ocr or self.tools.faces
+                progress(sum(1 for f in facts.values() if f.error or not looking) + len(unusable))
         readable = [
             (i, ref.file)
             for i, (post, facts, _) in enumerate(found)

@@ -117,7 +117,7 @@ class Maker:
         ctx = self.context
         with self.timed("inspect photos"):  # (the long part of a first build: OCR, faces)
             count = sum(len(a.post.images) for a in analyses)
-            advance = progress.start("photos", count) if progress and count else None
+            advance = progress.start("checking photos", count) if progress and count else None
             photos = self.photos.inspect_all([a.post for a in analyses], advance)
         with self.timed("judge"):
             checked = [judge(a, ctx, p) for a, p in zip(analyses, photos, strict=True)]

@@ -10,13 +10,15 @@ from sitegen import feeds
 from sitegen.engine.plan import OutputPlan
 from sitegen.engine.standby import publish
 from sitegen.engine.swap import build_lock
+from sitegen.facesheet import numbered_copy, photo_faces, sheet_name
 from sitegen.gate import WEBSITE, consented_images, decide
 from sitegen.images import Job, RenderSpec, render_all
-from sitegen.inspection import PhotoReader
+from sitegen.inspection import PostPhotos
 from sitegen.lists import add_static
 from sitegen.making import published_name
 from sitegen.model import ImageRef, Post
 from sitegen.policy import Analysis, Checked, Context, judge
+from sitegen.policy.consent import covered_faces, refusing_pupils
 from sitegen.render import PostView, Renderer, post_view, render_pages
 from sitegen.site import Site
 
@@ -40,7 +42,12 @@ def _banner(checked: Checked, reasons: list[str]) -> dict[str, Any]:
     ]
     status = checked.status if checked.post.meta is not None else "error"
     summary = "; ".join(dict.fromkeys(reasons)) or "not published"
-    return {"status": status, "summary": f"not on the website: {summary}", "findings": findings}
+    return {
+        "status": status,
+        "summary": f"not on the website: {summary}",
+        "findings": findings,
+        "faces": [],  # (_with_faces fills it)
+    }
 
 
 def _placeholder(post: Post, now: datetime) -> Post:
@@ -56,8 +63,12 @@ def build_preview(site: Site) -> int:
         preview=True,
         extra_head=f'<script src="{RELOAD_JS}" defer></script>',
     )
-    items = [_item(analysis, site.context, site.photos) for analysis in site.analyses]
+    photos = site.photos.inspect_all([a.post for a in site.analyses])
     plan = OutputPlan()
+    items = [
+        _with_faces(site, _item(analysis, site.context, post_photos), post_photos, plan)
+        for analysis, post_photos in zip(site.analyses, photos, strict=True)
+    ]
     views = _views(site, items, plan)
     views.sort(key=lambda v: (v.date, v.slug), reverse=True)
     for path, page in render_pages(renderer, views, site.store.pages).items():
@@ -71,10 +82,10 @@ def build_preview(site: Site) -> int:
     return len(views)
 
 
-def _item(analysis: Analysis, ctx: Context, photos: PhotoReader) -> Item:
+def _item(analysis: Analysis, ctx: Context, photos: PostPhotos) -> Item:
     """One post judged as a build would, with the photos the website would show and, when the
     website would not show it, a banner saying why."""
-    checked = judge(analysis, ctx, photos.inspect(analysis.post))
+    checked = judge(analysis, ctx, photos)
     decision = decide(checked, ctx)
     post = checked.post
     if post.meta is None or post.date is None:
@@ -87,6 +98,41 @@ def _item(analysis: Analysis, ctx: Context, photos: PhotoReader) -> Item:
     if WEBSITE not in post.platforms:
         reasons.append("website is not in its platforms")
     return checked, post, refs, _banner(checked, reasons)
+
+
+def _with_faces(site: Site, item: Item, photos: PostPhotos, plan: OutputPlan) -> Item:
+    """The item with its photos' numbered faces in the banner: for each photo, a copy with
+    every face's box and number, and each platform's copy as it would go out, its covered
+    faces filled (the copies live in the preview only, under faces/<slug>/, where `sitegen
+    faces` writes them too)."""
+    checked, post, refs, banner = item
+    if not site.photos.tools.faces or post.meta is None:
+        return item
+    ctx = site.context
+    shown = []
+    for sheet in photo_faces(post, photos):
+        if sheet.faces is None or not len(sheet.faces):
+            continue
+        path = post.folder / sheet.ref.file
+        copies = []
+        for platform in [None, *(p for p in post.platforms if p in ctx.config.platforms)]:
+            if platform and refusing_pupils(sheet.ref, platform, ctx.register, ctx.today):
+                copies.append({"platform": platform, "src": None})  # left out there (SG116)
+                continue
+            covered = (
+                covered_faces(sheet.ref, platform, ctx.register, ctx.today) if platform else ()
+            )
+            name = sheet_name(sheet.ref, platform)
+            copy = numbered_copy(path, sheet.faces, set(covered), site.photos.files)
+            plan.add(f"faces/{post.slug}/{name}", copy)
+            copies.append({"platform": platform, "src": f"../../faces/{post.slug}/{name}"})
+        shown.append({"file": sheet.ref.file, "copies": copies, "problems": sheet.problems})
+    if not shown:
+        return item
+    # A post on the website has no banner but this: no summary, no findings (a site's own
+    # older _banner.html reads both).
+    shown_banner = banner or {"status": checked.status, "summary": "", "findings": []}
+    return checked, post, refs, {**shown_banner, "faces": shown}
 
 
 def _views(site: Site, items: list[Item], plan: OutputPlan) -> list[PostView]:

@@ -437,5 +437,5 @@ def test_long_work_says_how_far_it_got_in_plain_lines(run, site: SiteDir, monkey
             images=[{"file": "a.jpg", "alt": "The castle", "pupils": []}],
         )
     built = run(site, "build")
-    assert "checking posts: " in built.err and "of 3" in built.err
+    assert "checking photos: " in built.err and "of 3" in built.err
     assert "\x1b[" not in built.err  # plain lines, no terminal codes
