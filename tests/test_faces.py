@@ -294,3 +294,47 @@ def test_the_fallback_is_said_once(run, site: SiteDir, monkeypatch) -> None:  # 
         assert result.err.count("Haar cascade") == 1
     finally:
         faces.detector_name.cache_clear()
+
+
+def test_the_preview_shows_the_numbers_and_each_platforms_copy(site: SiteDir) -> None:
+    """In Chromium, at a phone's width: the post's preview shows the numbered photo and its
+    copy for each platform, every image loaded; the Instagram copy has face 2 covered."""
+    from sitegen.preview import build_preview
+    from sitegen.site import load_site
+    from tests.browser import browser, serve
+
+    faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    build_preview(load_site(site.root, NOW))
+    preview = site.root / "build/preview"
+    instagram = preview / "faces" / SLUG / "relay-faces-instagram.jpg"
+    _, second = find_faces(TWO, content_hash(TWO.read_bytes()), ResultFiles(None)).boxes
+    middle = Box(  # (the copy's box outline is drawn over the fill's edges)
+        second.left + second.width / 4,
+        second.top + second.height / 4,
+        second.width / 2,
+        second.height / 2,
+    )
+    assert is_covered(instagram, middle)
+    assert not is_covered(preview / "faces" / SLUG / "relay-faces-website.jpg", middle)
+    with serve(preview) as url, browser() as chromium:
+        page = chromium.new_page(viewport={"width": 390, "height": 844})
+        failed: list[str] = []
+        page.on(  # (all but the reload script, which only `sitegen serve` answers)
+            "response",
+            lambda r: (
+                failed.append(r.url) if r.status >= 400 and "__sitegen" not in r.url else None
+            ),
+        )
+        page.goto(f"{url}posts/{SLUG}/", wait_until="load")
+        copies = page.locator(".banner-faces figure")
+        assert copies.locator("figcaption").all_inner_texts() == [
+            "numbered",
+            "website",
+            "instagram",
+        ]
+        widths = page.eval_on_selector_all(
+            ".banner-faces img", "images => images.map(i => i.complete && i.naturalWidth)"
+        )
+        assert len(widths) == 3 and all(widths), widths
+        assert not failed, failed
+        assert not (site.root / "build/site").exists()
