@@ -58,6 +58,11 @@ class Config:
     contact_email: str | None = None
     logo: str | None = None  # a file in templates/static/
     unknown_device: str = "error"  # SG127's severity: "error" or "warning"
+    consent_notice_days: int = 30  # SG161 warns this many days before a consent ends
+    # A school's MIS export read as it comes: our column -> its header; yes/no/full -> its
+    # words for them ([register.columns], [register.values]).
+    register_columns: dict[str, str] = field(default_factory=dict)
+    register_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -158,6 +163,27 @@ def _authors(v: Any) -> str | None:
     return None
 
 
+def _str_table(v: Any) -> str | None:
+    if not isinstance(v, dict) or not all(isinstance(x, str) and x.strip() for x in v.values()):
+        return 'must be a table of column = "the header in your export"'
+    return None
+
+
+def _register_values(v: Any) -> str | None:
+    """[register.values]: yes, no and full, each a list of the export's words for it."""
+    example = 'for example yes = ["Granted"], no = ["Refused", "Not asked"]'
+    if not isinstance(v, dict):
+        return f"must be a table of yes, no and full: {example}"
+    unknown = [k for k in v if k not in ("yes", "no", "full")]
+    if unknown:
+        return f"has {', '.join(unknown)}: only yes, no and full map ({example})"
+    if any(_str_list(words) for words in v.values()):
+        return f"must give each a list of strings: {example}"
+    words = [w.strip().lower() for words in v.values() for w in words]
+    twice = sorted({w for w in words if words.count(w) > 1})
+    return f"gives {', '.join(twice)} two meanings: one each" if twice else None
+
+
 def _languages(v: Any) -> str | None:
     if not isinstance(v, list) or not v or not all(x in ("en", "cy") for x in v):
         return 'must be a list of "en" and "cy", for example ["cy", "en"]'
@@ -212,6 +238,11 @@ SCHEMA: dict[str, dict[str, tuple[Check, Any]]] = {
         "ocr": (_one_of(*SWITCH), "auto"),
         "faces": (_one_of(*SWITCH), "auto"),
         "unknown_device": (_one_of("error", "warning"), "error"),
+        "consent_notice_days": (_is_int(0, 366), 30),
+    },
+    "register": {
+        "columns": (_str_table, {}),
+        "values": (_register_values, {}),
     },
     "images": {
         "widths": (_int_list, [480, 960, 1600]),
@@ -275,13 +306,15 @@ def parse_config(
     problems: list[tuple[str, str]] = []
     for key in data:
         if key not in (*SCHEMA, "exports"):
-            problems.append((key, "is not a known section (known: site, policy, images, exports)"))
+            known = ", ".join([*SCHEMA, "exports"])
+            problems.append((key, f"is not a known section (known: {known})"))
     values = {
         section: _validate(section, data.get(section, {}), schema, problems)
         for section, schema in SCHEMA.items()
     }
     _check_closed_platforms(values["policy"], problems)
     platforms = values["policy"].get("platforms") or []
+    _check_register_columns(values["register"], platforms, problems)
     exports = _exports(data.get("exports", {}), platforms, problems)
     _check_site(root, values["site"], problems)
     if problems:
@@ -394,7 +427,44 @@ def _config(
         contact_email=site["contact_email"],
         logo=site["logo"],
         unknown_device=policy["unknown_device"],
+        consent_notice_days=policy["consent_notice_days"],
+        register_columns=dict(values["register"]["columns"]),
+        register_values={k: tuple(v) for k, v in values["register"]["values"].items()},
     )
+
+
+# The register's own column names ([register.columns] maps a school's export onto them).
+REGISTER_COLUMNS = (
+    "pupil_id",
+    "first_name",
+    "last_name",
+    "class",
+    "name",
+    "withdrawn_on",
+    "consent_until",
+    "consent_given_on",
+    "given_by",
+    "safeguarding",
+)
+
+
+def _check_register_columns(
+    register: dict[str, Any], platforms: list[str], problems: list[tuple[str, str]]
+) -> None:
+    """[register.columns] names only the register's columns, each to a different header."""
+    known = [*REGISTER_COLUMNS, *platforms]
+    columns = register.get("columns") or {}
+    for ours in columns:
+        if ours not in known:
+            problems.append(
+                (
+                    f"register.columns.{ours}",
+                    f"is not a column of the register (known: {', '.join(known)})",
+                )
+            )
+    headers = [str(v).strip().lower() for v in columns.values()]
+    for header in {h for h in headers if headers.count(h) > 1}:
+        problems.append(("register.columns", f'maps two columns to "{header}": one each'))
 
 
 def _where(line: int | None) -> str:

@@ -37,7 +37,7 @@ CODES = {
             "SG110", "error", "a pupil id not in the register (or written with look-alike letters)"
         ),
         Code("SG111", "error", "a pupil in the text lacks consent for one of the post's platforms"),
-        Code("SG112", "error", "a tagged pupil's consent was withdrawn"),
+        Code("SG112", "error", "a tagged pupil's consent was withdrawn or has ended"),
         Code("SG113", "error", "a pupil listed in named has no name consent"),
         # A warning when the match is a Welsh mutation that is also an ordinary word.
         Code("SG114", "error", "a pupil's name or id in a published string", "warning"),
@@ -50,7 +50,13 @@ CODES = {
         Code("SG123", "error", "an image was taken on a device that is not approved"),
         Code("SG124", "warning", "an image carries GPS or other personal metadata"),
         Code("SG125", "error", "text in an image shows a pupil's name beyond what is allowed"),
-        Code("SG126", "warning", "an image without `faces` shows more faces than pupils tagged"),
+        # An error when a tagged pupil's class holds a pupil under safeguarding.
+        Code(
+            "SG126",
+            "warning",
+            "an image without `faces` shows more faces than pupils tagged",
+            "error",
+        ),
         # An error unless the school accepts the risk (policy.unknown_device = "warning").
         Code("SG127", "error", "an image has no camera make or model", "warning"),
         Code("SG128", "error", "an image's `faces` list does not match the photo"),
@@ -60,6 +66,8 @@ CODES = {
         Code("SG150", "error", "an approval that is not valid"),
         Code("SG151", "error", "a parents-only post on a platform that is not closed"),
         Code("SG160", "error", "the consent register is invalid"),
+        Code("SG161", "warning", "a tagged pupil's consent ends within the notice period"),
+        Code("SG162", "error", "a pupil under safeguarding is tagged on the post"),
     )
 }
 

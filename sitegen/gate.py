@@ -87,15 +87,17 @@ def consented_images(checked: Checked, platform: str, ctx: Context) -> tuple[Ima
 def changes_at(post: Post, ctx: Context) -> datetime | None:
     """The next moment at which the decision on this post can change with nothing edited, or
     None: when the post falls due (the gate's date rule), and when a consent of a pupil it
-    tags, names or shows takes a new value (every consent rule reads the clock through
-    `Pupil.consents_to`, `is_withdrawn` and `name_consent_on`, which change only then).
+    tags, names or shows takes a new value or its consent's notice period begins (every
+    consent rule reads the clock through `Pupil.consents_to`, `has_no_consent`,
+    `name_consent_on` and `ends_within`, which change only then).
     A remembered result is valid until this moment; tests walk the clock to prove no decision
     changes before it."""
     moments = [post.date] if post.date is not None and post.date > ctx.now else []
     pupils = {*post.pupils, *post.named, *(p for ref in post.images for p in ref.pupils)}
     for pupil_id in pupils:
         pupil = lookup(ctx.register, pupil_id)
-        changes_on = pupil.consent_changes_on(ctx.today) if pupil else None
+        notice = ctx.config.consent_notice_days  # (SG161 begins then: a warning to show)
+        changes_on = pupil.consent_changes_on(ctx.today, notice) if pupil else None
         if changes_on is not None:
             moments.append(datetime.combine(changes_on, time(0, 0), tzinfo=ctx.config.tz))
     return min(moments, default=None)

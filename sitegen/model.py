@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,7 +37,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class Pupil:
-    """One row of the consent register. Names are used only for detection, never published."""
+    """One row of the consent register. Names are used only for detection, never published;
+    nor is where consent came from (`consent_given_on`, `given_by`), shown only in `sar`."""
 
     pupil_id: str
     first_name: str
@@ -47,19 +48,42 @@ class Pupil:
     name_consent: NameConsent
     withdrawn_on: date | None
     line: int
+    consent_until: date | None = None  # consent is given for a period: from this day, none
+    consent_given_on: date | None = None
+    given_by: str = ""
+    safeguarding: bool = False  # never identifiable, whatever the other columns say
 
     def is_withdrawn(self, today: date) -> bool:
         return self.withdrawn_on is not None and self.withdrawn_on <= today
 
+    def has_expired(self, today: date) -> bool:
+        return self.consent_until is not None and self.consent_until <= today
+
+    def has_no_consent(self, today: date) -> bool:
+        """Whether every consent is "no" today: withdrawn, ended, or under safeguarding."""
+        return self.safeguarding or self.is_withdrawn(today) or self.has_expired(today)
+
     def consents_to(self, platform: str, today: date) -> bool:
-        return not self.is_withdrawn(today) and self.consent.get(platform, False)
+        return not self.has_no_consent(today) and self.consent.get(platform, False)
 
     def name_consent_on(self, today: date) -> NameConsent:
-        return "no" if self.is_withdrawn(today) else self.name_consent
+        return "no" if self.has_no_consent(today) else self.name_consent
 
-    def consent_changes_on(self, today: date) -> date | None:
-        """The next day after `today` on which the answers above change, or None."""
-        return self.withdrawn_on if self.withdrawn_on and self.withdrawn_on > today else None
+    def ends_within(self, today: date, days: int) -> bool:
+        """Whether the consent ends (consent_until) within `days` days from today (SG161)."""
+        return (
+            self.consent_until is not None
+            and today < self.consent_until
+            and (self.consent_until - today).days <= days
+        )
+
+    def consent_changes_on(self, today: date, notice_days: int = 0) -> date | None:
+        """The next day after `today` on which the answers above change, or None: the
+        withdrawal, the end of consent, and the first day of its notice period (SG161)."""
+        days = [self.withdrawn_on, self.consent_until]
+        if self.consent_until is not None:
+            days.append(self.consent_until - timedelta(days=notice_days))
+        return min((d for d in days if d is not None and d > today), default=None)
 
 
 @dataclass(frozen=True)

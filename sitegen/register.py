@@ -1,9 +1,11 @@
-"""content/consent.csv -> Register: per-platform consent, name consent and withdrawals (SG160)."""
+"""content/consent.csv -> Register: per-platform consent, name consent, withdrawals, the end of
+consent, where it came from, safeguarding; a school's MIS export read as it comes (SG160)."""
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -18,9 +20,35 @@ NO = {"no", "n", "false", "0", ""}
 REQUIRED_COLUMNS = ("pupil_id", "first_name", "last_name")
 
 
-def parse_yes_no(value: str) -> bool | None:
+@dataclass(frozen=True)
+class Shape:
+    """How a school's export names the register's columns and words its answers:
+    [register.columns] (our column -> its header) and [register.values] (yes, no, full ->
+    its words). The default reads the register as SPEC writes it."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def column(self, header: str) -> str:
+        """The register's name for a header of the export."""
+        wanted = header.strip().lower()
+        for ours, theirs in self.columns.items():
+            if theirs.strip().lower() == wanted:
+                return ours
+        return wanted
+
+    def word(self, value: str) -> str:
+        """The register's word (yes, no, full) for a value of the export, else the value."""
+        wanted = value.strip().lower()
+        for ours, theirs in self.values.items():
+            if wanted in (w.strip().lower() for w in theirs):
+                return ours
+        return value
+
+
+def parse_yes_no(value: str, shape: Shape | None = None) -> bool | None:
     """A register yes/no cell as True/False, or None when it is neither."""
-    v = value.strip().lower()
+    v = (shape.word(value) if shape else value).strip().lower()
     return True if v in YES else False if v in NO else None
 
 
@@ -46,16 +74,20 @@ def load_register(config: Config) -> Register:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return _invalid(rel, "the consent register is not UTF-8: save it as 'CSV UTF-8'", line)
-    return parse_register(text, rel, config.platforms)
+    shape = Shape(config.register_columns, config.register_values)
+    return parse_register(text, rel, config.platforms, shape)
 
 
 def _invalid(rel: str, message: str, line: int | None = None) -> Register:
     return Register(rel, {}, (finding("SG160", message, rel, line),))
 
 
-def parse_register(text: str, rel: str, platforms: tuple[str, ...]) -> Register:
+def parse_register(
+    text: str, rel: str, platforms: tuple[str, ...], shape: Shape | None = None
+) -> Register:
     """The register's pupils, by folded id; every fault is an SG160 finding. A fault in the
     header row stops the reading: no row can be read right under a wrong header."""
+    shape = shape or Shape()
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -63,10 +95,10 @@ def parse_register(text: str, rel: str, platforms: tuple[str, ...]) -> Register:
         return _invalid(rel, "the consent register is empty: it needs a header row", 1)
     except csv.Error as exc:
         return _invalid(rel, f"the consent register is not valid CSV: {exc}", 1)
-    columns = [h.strip().lower() for h in header]
+    columns = [shape.column(h) for h in header]
     if faults := _column_faults(columns, platforms):
         return Register(rel, {}, tuple(finding("SG160", fault, rel, 1) for fault in faults))
-    return _read_rows(reader, columns, rel, platforms)
+    return _read_rows(reader, columns, rel, platforms, shape)
 
 
 def _column_faults(columns: list[str], platforms: tuple[str, ...]) -> list[str]:
@@ -89,7 +121,9 @@ def _column_faults(columns: list[str], platforms: tuple[str, ...]) -> list[str]:
     return faults
 
 
-def _read_rows(reader: Any, columns: list[str], rel: str, platforms: tuple[str, ...]) -> Register:
+def _read_rows(
+    reader: Any, columns: list[str], rel: str, platforms: tuple[str, ...], shape: Shape
+) -> Register:
     """The register of the csv reader's rows after the header row: blank rows are skipped,
     and a row with no pupil_id, or with one an earlier row has, is a finding and no pupil."""
     pupils: dict[str, Pupil] = {}
@@ -111,7 +145,7 @@ def _read_rows(reader: Any, columns: list[str], rel: str, platforms: tuple[str, 
                 findings.append(finding("SG160", message, rel, line, pupil_id))
                 continue
             seen[key] = line
-            pupils[key], faults = _row_pupil(cells, pupil_id, line, platforms)
+            pupils[key], faults = _row_pupil(cells, pupil_id, line, platforms, shape)
             findings += (finding("SG160", fault, rel, line, pupil_id) for fault in faults)
     except csv.Error as exc:
         message = f"the consent register is not valid CSV: {exc}"
@@ -120,30 +154,32 @@ def _read_rows(reader: Any, columns: list[str], rel: str, platforms: tuple[str, 
 
 
 def _row_pupil(
-    cells: dict[str, str], pupil_id: str, line: int, platforms: tuple[str, ...]
+    cells: dict[str, str], pupil_id: str, line: int, platforms: tuple[str, ...], shape: Shape
 ) -> tuple[Pupil, list[str]]:
     """One row's pupil, and what is wrong with its cells: a consent that cannot be read
-    counts as none."""
+    counts as none, a safeguarding flag that cannot be read as yes."""
     faults = []
     consent: dict[str, bool] = {}
     for platform in platforms:
-        value = parse_yes_no(cells.get(platform, ""))
+        value = parse_yes_no(cells.get(platform, ""), shape)
         if value is None:
             faults.append(f'{pupil_id}: "{cells[platform]}" in column {platform} is not yes or no')
             value = False
         consent[platform] = value
-    name_consent = _name_consent(cells.get("name", ""))
+    name_consent = _name_consent(shape.word(cells.get("name", "")))
     if name_consent is None:
         faults.append(f'{pupil_id}: "{cells["name"]}" in column name is not no, yes or full')
         name_consent = "no"
-    withdrawn_on: date | None = None
-    if cells.get("withdrawn_on"):
-        try:
-            withdrawn_on = date.fromisoformat(cells["withdrawn_on"])
-        except ValueError:
-            faults.append(
-                f'{pupil_id}: withdrawn_on "{cells["withdrawn_on"]}" is not a date (YYYY-MM-DD)'
-            )
+    safeguarding = parse_yes_no(cells.get("safeguarding", ""), shape)
+    if safeguarding is None:  # (a flag nobody can read protects the child: yes)
+        faults.append(
+            f'{pupil_id}: "{cells["safeguarding"]}" in column safeguarding is not yes or no'
+        )
+    dates = {}
+    for column in ("withdrawn_on", "consent_until", "consent_given_on"):
+        dates[column] = _date(cells.get(column, ""))
+        if dates[column] is None and cells.get(column):
+            faults.append(f'{pupil_id}: {column} "{cells[column]}" is not a date (YYYY-MM-DD)')
     if not cells.get("first_name"):
         faults.append(f"{pupil_id}: first_name is empty")
     pupil = Pupil(
@@ -153,10 +189,21 @@ def _row_pupil(
         class_name=cells.get("class", ""),
         consent=consent,
         name_consent=name_consent,
-        withdrawn_on=withdrawn_on,
+        withdrawn_on=dates["withdrawn_on"],
         line=line,
+        consent_until=dates["consent_until"],
+        consent_given_on=dates["consent_given_on"],
+        given_by=cells.get("given_by", ""),
+        safeguarding=safeguarding is not False,
     )
     return pupil, faults
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value.strip()) if value.strip() else None
+    except ValueError:
+        return None
 
 
 def _name_consent(value: str) -> NameConsent | None:

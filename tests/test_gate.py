@@ -33,6 +33,7 @@ pupil_rows = st.lists(
         st.lists(st.booleans(), min_size=4, max_size=4),  # consent per platform
         st.sampled_from(["no", "yes", "full"]),
         st.one_of(st.none(), day),  # withdrawn on
+        st.one_of(st.none(), day),  # consent until (SG112 from then, SG161 30 days before)
     ),
     min_size=3,
     max_size=3,
@@ -40,12 +41,16 @@ pupil_rows = st.lists(
 
 
 def register_text(rows: list) -> str:  # type: ignore[type-arg]
-    header = "pupil_id,first_name,last_name,website,facebook,instagram,x,name,withdrawn_on\n"
+    header = (
+        "pupil_id,first_name,last_name,website,facebook,instagram,x,name,withdrawn_on,"
+        "consent_until\n"
+    )
     return header + "".join(
         f"P{i},Anwen{chr(97 + i)},Rhys{chr(97 + i)},"
         + ",".join("yes" if c else "no" for c in consent)
-        + f",{name},{withdrawn or ''}\n"
-        for i, (consent, name, withdrawn) in enumerate(rows)
+        + f",{name},{withdrawn or ''},{until or ''}\n"
+        for i, (consent, name, withdrawn, *rest) in enumerate(rows)
+        for until in [rest[0] if rest else None]
     )
 
 
@@ -194,6 +199,10 @@ def test_an_analysis_reads_of_the_register_only_what_it_declares(tmp_path) -> No
         "name_consent": "full",
         "withdrawn_on": START.date(),
         "line": 99,
+        "consent_until": START.date(),
+        "consent_given_on": START.date(),
+        "given_by": "mother",
+        "safeguarding": True,
     }
     undeclared = {
         f.name

@@ -33,7 +33,8 @@ def check_consent(post: Post, config: Config, register: Register, today: date) -
     return [
         *findings,
         *_look_alike_id_findings(post, register),
-        *_pupil_findings(post, platforms, register, today),
+        *_safeguarding_findings(post, register),
+        *_pupil_findings(post, platforms, register, today, config.consent_notice_days),
         *_image_refusal_findings(post, platforms, register, today),
     ]
 
@@ -118,11 +119,40 @@ def _look_alike_id_findings(post: Post, register: Register) -> Iterator[Finding]
             )
 
 
+def _safeguarding_findings(post: Post, register: Register) -> Iterator[Finding]:
+    """SG162 for each pupil under safeguarding the post tags anywhere: in its pupils, named,
+    or on a photo (a covered face too). Nothing makes such a post publishable: no approval,
+    no covering."""
+    written = [*post.pupils, *post.named, *(p for image in post.images for p in image.pupils)]
+    reported = set()
+    for pupil_id in written:
+        pupil = lookup(register, pupil_id)
+        if pupil is None or not pupil.safeguarding or pupil.pupil_id in reported:
+            continue
+        reported.add(pupil.pupil_id)
+        photos = [image.file for image in post.images if fold_id(pupil_id) in _ids(image.pupils)]
+        on_photos = f", and every photo they are on ({', '.join(photos)})" if photos else ""
+        yield _finding(
+            post,
+            "SG162",
+            f"{pupil.pupil_id} is under safeguarding and must never be identifiable: take "
+            f"them out of the post{on_photos}, covered face or not; until then it cannot be "
+            "approved or published",
+            "pupils",
+            pupil=pupil.pupil_id,
+        )
+
+
+def _ids(pupils: tuple[str, ...]) -> set[str]:
+    return {fold_id(p) for p in pupils}
+
+
 def _pupil_findings(
-    post: Post, platforms: list[str], register: Register, today: date
+    post: Post, platforms: list[str], register: Register, today: date, notice_days: int
 ) -> Iterator[Finding]:
     """Each of the post's pupils in turn: SG110 if not in the register, SG112 if their
-    consent is withdrawn, else SG111 and SG113."""
+    consent is withdrawn or has ended, else SG111 and SG113, and SG161 when it ends soon.
+    (A pupil under safeguarding is SG162's.)"""
     on_images = {fold_id(p) for image in post.images for p in image.pupils}
     named = {fold_id(p) for p in post.named}
     for pupil_id in post.pupils:
@@ -135,6 +165,8 @@ def _pupil_findings(
                 "pupils",
                 pupil=pupil_id,
             )
+        elif pupil.safeguarding:
+            continue
         elif pupil.is_withdrawn(today):
             yield _finding(
                 post,
@@ -144,11 +176,32 @@ def _pupil_findings(
                 "pupils",
                 pupil=pupil_id,
             )
+        elif pupil.has_expired(today):
+            yield _finding(
+                post,
+                "SG112",
+                f"{pupil_id}'s consent ended on {pupil.consent_until} (consent_until): remove "
+                "them from the post, or record the renewed consent in the register",
+                "pupils",
+                pupil=pupil_id,
+            )
         else:
             key = fold_id(pupil_id)
             yield from _pupil_consent_findings(
                 post, pupil_id, pupil, key in named, key in on_images, platforms, today
             )
+            if pupil.ends_within(today, notice_days):
+                assert pupil.consent_until is not None
+                days = (pupil.consent_until - today).days
+                yield _finding(
+                    post,
+                    "SG161",
+                    f"{pupil_id}'s consent ends on {pupil.consent_until}, in {days} "
+                    f"day{'s' if days != 1 else ''}: ask for it to be renewed, and record the "
+                    "new date in the register (consent_until), or the post is taken down then",
+                    "pupils",
+                    pupil=pupil_id,
+                )
 
 
 def _pupil_consent_findings(
@@ -234,9 +287,10 @@ def refusing_pupils(image: ImageRef, platform: str, register: Register, today: d
     return [
         p
         for p in image.pupils
-        if fold_id(p) not in listed
-        and (pupil := lookup(register, p)) is not None
+        if (pupil := lookup(register, p)) is not None
         and not pupil.consents_to(platform, today)
+        # (covering never makes a photo of a pupil under safeguarding publishable)
+        and (fold_id(p) not in listed or pupil.safeguarding)
     ]
 
 

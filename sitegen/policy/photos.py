@@ -122,6 +122,7 @@ def check_vision(post: Post, photos: PostPhotos, register: Register, today: date
     findings: list[Finding] = []
     named = {fold_id(p) for p in post.named}
     tagged = [p for pid in post.pupils if (p := lookup(register, pid)) is not None]
+    guarded = classes_with_safeguarding(register) & {p.class_name for p in tagged}
     for ref in post.images:
         fact = photos.facts.get(ref.file)
         if fact is None or fact.error:  # SG120 or SG121 says why it cannot be read
@@ -150,19 +151,42 @@ def check_vision(post: Post, photos: PostPhotos, register: Register, today: date
                 for problem in faces_list_problems(ref, found, post.slug)
             ]
         elif found is not None and len(found) > len(ref.pupils):
-            faces, tagged_here = len(found), len(ref.pupils)
-            findings.append(
-                finding(
-                    "SG126",
-                    f"image {ref.file} shows {faces} face{'s' if faces != 1 else ''}, "
-                    f"{tagged_here} pupil{'s' if tagged_here != 1 else ''} tagged: tag every pupil "
-                    "pictured (adults need no tag), or say who each face is in `faces` "
-                    f"(`sitegen faces {post.slug}` numbers them)",
-                    post.path,
-                    ref.line,
-                )
-            )
+            findings.append(_uncounted_faces(post, ref, len(found), guarded))
     return findings
+
+
+def classes_with_safeguarding(register: Register) -> set[str]:
+    return {p.class_name for p in register.pupils.values() if p.safeguarding and p.class_name}
+
+
+def _uncounted_faces(post: Post, ref: ImageRef, faces: int, guarded: set[str]) -> Finding:
+    """SG126: more faces than pupils tagged on a photo without a `faces` list. An error when
+    the post tags a pupil of a class that holds a pupil under safeguarding: an untagged face
+    may be theirs."""
+    tagged_here = len(ref.pupils)
+    shown = (
+        f"image {ref.file} shows {faces} face{'s' if faces != 1 else ''}, "
+        f"{tagged_here} pupil{'s' if tagged_here != 1 else ''} tagged"
+    )
+    if guarded:
+        classes = " and ".join(sorted(guarded))
+        return finding(
+            "SG126",
+            f"{shown}, and {classes} {'has' if len(guarded) == 1 else 'have'} a pupil who must "
+            "never be identifiable: an untagged face may be theirs. Tag every pupil on it, or "
+            f"say who each face is in `faces`, with cover for anyone not tagged (`sitegen faces "
+            f"{post.slug}` numbers them)",
+            post.path,
+            ref.line,
+            severity="error",
+        )
+    return finding(
+        "SG126",
+        f"{shown}: tag every pupil pictured (adults need no tag), or say who each face is in "
+        f"`faces` (`sitegen faces {post.slug}` numbers them)",
+        post.path,
+        ref.line,
+    )
 
 
 def faces_list_problems(ref: ImageRef, found: Faces | None, slug: str) -> list[str]:
