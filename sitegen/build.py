@@ -21,7 +21,7 @@ from sitegen.lists import export_plan, report_json, website_plan
 from sitegen.making import MadePost, Progress
 from sitegen.render import PostView, Renderer
 from sitegen.site import Site
-from sitegen.summary import BuildResult, Summary, Timings
+from sitegen.summary import BuildResult, Summary, Timings, consents_ending
 
 
 def build(
@@ -96,10 +96,12 @@ def _publish(
             "exports": exports,
             "report.json": report_json(units, views, list(rows)),
         }
+        notice_days = site.config.consent_notice_days
         summary = Summary(
             len(views),
             {platform: len(items) for platform, items in rows.items()},
             sorted({u.slug for u in units if u.left_out}),
+            consents_ending(site.register, units, site.context.today, notice_days),
         )
         strict = [(u.slug, p, r) for u in units for p, r in u.strict]
         timings.mark("plan the output")

@@ -26,6 +26,7 @@ from sitegen.report import (
     print_faces,
     print_notices,
     print_outcome,
+    print_register_page,
     print_sar,
     print_status,
     print_takedown_done,
@@ -129,6 +130,12 @@ def _site_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--done", metavar="SLUG", help="record that SLUG was removed from --platform")
     p.add_argument("--platform", metavar="P")
+
+    p = sub.add_parser(
+        "register", parents=[common], help="the consent register by class, for the school"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--html", metavar="FILE", help="write a page for the governors to FILE")
 
     p = sub.add_parser("serve", parents=[common], help="preview with drafts, rebuilt on save")
     p.add_argument("--host", default="127.0.0.1")
@@ -276,6 +283,20 @@ def cmd_sar(args: argparse.Namespace, root: Path) -> int:
     return OK
 
 
+def cmd_register(args: argparse.Namespace, root: Path) -> int:
+    from sitegen.register_report import register_data, register_html, register_json, register_text
+
+    site = _site(args, root)
+    data = register_data(site.register, site.config, site.context.today)
+    if args.html:
+        print_register_page(Path(args.html), register_html(data))
+    if args.json:
+        sys.stdout.write(register_json(data))
+    elif not args.html:
+        sys.stdout.write(register_text(data))
+    return OK
+
+
 def cmd_takedown(args: argparse.Namespace, root: Path) -> int:
     from sitegen.dpo import mark_done, takedowns
 
@@ -304,6 +325,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "sar": cmd_sar,
     "serve": cmd_serve,
     "takedown": cmd_takedown,
+    "register": cmd_register,
 }
 
 if __name__ == "__main__":

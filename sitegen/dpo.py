@@ -3,13 +3,14 @@ Subject Access Request is sar.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sitegen import records
 from sitegen.errors import UsageError
 from sitegen.gate import WEBSITE, Decision
 from sitegen.site import Site
+from sitegen.text import fold_id
 
 # --- takedowns ---------------------------------------------------------------------------
 
@@ -25,6 +26,7 @@ class Takedown:
     url: str | None
     title: str
     images: tuple[str, ...]  # photos to remove (all of the post's when the post must go)
+    urgent: bool = False  # it shows a pupil now under safeguarding: first, and at once
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -35,11 +37,41 @@ class Takedown:
             "url": self.url,
             "title": self.title,
             "images": list(self.images),
+            "urgent": self.urgent,
         }
 
 
 def takedowns(site: Site, decided: list[Decision]) -> list[Takedown]:
-    """What the ledger shows as out there that is no longer publishable there."""
+    """What the ledger shows as out there that is no longer publishable there: first, marked
+    urgent, whatever shows a pupil now under safeguarding (every post and photo of theirs,
+    wherever it went), then the rest."""
+    found = _takedowns(site, decided)
+    guarded = {fold_id(p.pupil_id) for p in site.register.pupils.values() if p.safeguarding}
+    events = standing(records.read_ledger(site.root))
+    marked = []
+    for item in found:
+        event = events.get((item.slug, item.platform), {})
+        shown = {fold_id(p) for p in event.get("pupils") or []}
+        shown |= {fold_id(p) for i in event.get("images") or [] for p in i.get("pupils") or []}
+        if shown & guarded:
+            who = ", ".join(
+                sorted(
+                    p.pupil_id
+                    for p in site.register.pupils.values()
+                    if fold_id(p.pupil_id) in shown & guarded
+                )
+            )
+            item = replace(
+                item,
+                urgent=True,
+                reason=f"URGENT: {who} is under safeguarding and must never be identifiable "
+                "(remove it now)",
+            )
+        marked.append(item)
+    return sorted(marked, key=lambda t: not t.urgent)  # (stable: the rest keep their order)
+
+
+def _takedowns(site: Site, decided: list[Decision]) -> list[Takedown]:
     by_slug = {d.slug: d for d in decided}
     out = []
     for (slug, platform), event in sorted(standing(records.read_ledger(site.root)).items()):
@@ -95,6 +127,8 @@ def standing(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, An
 def _why(decision: Decision, platform: str) -> str:
     reason = next((r for p, r in decision.left_out if p == platform), "no longer published there")
     codes = {f.code for f in decision.checked.errors}
+    if "SG162" in codes:
+        return f"a pupil on it is under safeguarding ({reason})"
     if "SG112" in codes:
         return f"consent withdrawn ({reason})"
     if decision.checked.status == "stale":

@@ -181,6 +181,13 @@ def print_build(
         out.print(
             f"  left out {len(summary.left_out)} post(s) on some platforms: see {shown}/report.json"
         )
+    if summary.ending:
+        listed = ", ".join(f"{pupil} ({until})" for pupil, until in summary.ending)
+        out.print(
+            f"  [yellow]consent ends soon[/] for {len(summary.ending)} pupil(s) in what went "
+            f"out: {escape(listed)}: ask for it to be renewed, or those posts come down then "
+            "(SG161; `sitegen register` lists them by class)"
+        )
     print_changes(result.changes)
     if timings:
         width = max(len(stage) for stage, _ in result.timings.stages)
@@ -249,30 +256,42 @@ def print_takedown_done(slug: str, platform: str) -> None:
 
 
 def print_takedowns(items: list[Takedown], as_json: bool) -> None:
-    """`takedown`: by platform, each post (or its photos) to remove, where, and what then."""
-    from sitegen.dpo import PHOTOS_ONLY  # (not needed by the commands that build)
-
+    """`takedown`: the urgent first (a pupil now under safeguarding), then by platform, each
+    post (or its photos) to remove, where, and what then."""
     if as_json:
         _json({"takedowns": [t.as_json() for t in items]})
         return
     if not items:
         out.print("[green]nothing to take down[/]: everything published may stay")
         return
-    for platform in dict.fromkeys(t.platform for t in items):
-        group = [t for t in items if t.platform == platform]
+    urgent = [t for t in items if t.urgent]
+    if urgent:
+        out.print(
+            f"[bold red]URGENT[/]: {len(urgent)} to remove at once, wherever they went: they "
+            "show a pupil now under safeguarding"
+        )
+        for t in urgent:
+            _print_takedown(t, f"{t.platform}: ")
+    rest = [t for t in items if not t.urgent]
+    for platform in dict.fromkeys(t.platform for t in rest):
+        group = [t for t in rest if t.platform == platform]
         out.print(f"[bold]{platform}[/] ({len(group)} to remove)")
         for t in group:
-            out.print(f"  {escape(t.slug)}: {escape(t.reason)} (published {t.published_at[:10]})")
-            what = f'the post "{escape(t.title)}"' if t.reason != PHOTOS_ONLY else "the photos"
-            where = f" at {escape(t.url)}" if t.url and platform == "website" else ""
-            photos = f" with its photos {escape(', '.join(t.images))}" if t.images else ""
-            out.print(f"    remove {what}{where}{photos}")
-            if platform == "website":
-                out.print("    `sitegen build` removes it from the website")
-            else:
-                out.print(
-                    f"    then: sitegen takedown --done {escape(t.slug)} --platform {platform}"
-                )
+            _print_takedown(t)
+
+
+def _print_takedown(t: Takedown, prefix: str = "") -> None:
+    from sitegen.dpo import PHOTOS_ONLY  # (not needed by the commands that build)
+
+    out.print(f"  {prefix}{escape(t.slug)}: {escape(t.reason)} (published {t.published_at[:10]})")
+    what = f'the post "{escape(t.title)}"' if t.reason != PHOTOS_ONLY else "the photos"
+    where = f" at {escape(t.url)}" if t.url and t.platform == "website" else ""
+    photos = f" with its photos {escape(', '.join(t.images))}" if t.images else ""
+    out.print(f"    remove {what}{where}{photos}")
+    if t.platform == "website":
+        out.print("    `sitegen build` removes it from the website")
+    else:
+        out.print(f"    then: sitegen takedown --done {escape(t.slug)} --platform {t.platform}")
 
 
 def print_sar(report: SubjectAccess, config: Config, form: str, output: str | None) -> None:
@@ -316,3 +335,15 @@ def print_faces(post: Post, sheets: list[PhotoFaces], folder: Path, root: Path) 
     if any(sheet.faces for sheet in sheets):
         shown = folder.relative_to(root) if folder.is_relative_to(root) else folder
         out.print(f"numbered copies (never published): {escape(str(shown))}/")
+
+
+def print_register_page(target: Path, page: str) -> None:
+    """`register --html`: the governors' page, written readable by its owner only (it holds
+    pupils' names and consents)."""
+    from sitegen.sar_files import write_private  # (not needed by builds)
+
+    write_private(target, page)
+    err.print(
+        f"wrote {escape(str(target))} (mode 0600: readable by you only): "
+        "it holds pupils' names and consents, keep it safe"
+    )

@@ -22,7 +22,6 @@ from sitegen.model import ImageRef, Post, Pupil, Register
 from sitegen.policy.images import resolve_image
 from sitegen.policy.names import NameIndex, text_fields
 from sitegen.register import lookup
-from sitegen.sar_files import register_row
 from sitegen.sar_words import (
     event_words,
     publication_summary,
@@ -35,7 +34,6 @@ from sitegen.text import fold_id, fold_markup, literal_trie
 
 ANOTHER_PUPIL = "[another pupil]"
 # Register columns that say where a consent came from: shown when the register has them.
-PROVENANCE_COLUMNS = ("consent_given_on", "given_by", "consent_until")
 
 
 @dataclass(frozen=True)
@@ -120,6 +118,12 @@ def subject_access(
     held = {post.slug for post in site.posts}
     for pub in publications:
         pub["post_deleted"] = pub.pop("where")[0] not in held
+    if pupil is not None and pupil.safeguarding:
+        # (the flag is in --json for the data protection lead; the letter never says it)
+        notes.append(
+            f"{pupil.pupil_id} is under safeguarding: before sending this, check who is asking "
+            "and that they may receive it (a court order may bar them)"
+        )
     data = {
         "pupil": record_of(pupil, pupil_id, config),
         "school": {
@@ -398,7 +402,7 @@ def _publications(
 
 def record_of(pupil: Pupil | None, pupil_id: str, config: Config) -> dict[str, Any]:
     """The pupil's row of the register, as SPEC's `pupil`, with where their consent came from
-    when the register says it (optional columns that the parsed register does not keep)."""
+    and until when, when the register says it."""
     if pupil is None:
         return {
             "pupil_id": pupil_id,
@@ -419,10 +423,15 @@ def record_of(pupil: Pupil | None, pupil_id: str, config: Config) -> dict[str, A
         "consent": consent,
         "withdrawn_on": pupil.withdrawn_on.isoformat() if pupil.withdrawn_on else None,
     }
-    row = register_row(config, pupil.pupil_id)
-    for column in PROVENANCE_COLUMNS:
-        if row.get(column):
-            record[column] = row[column]
+    # Where consent came from, and for how long (SPEC: shown in `sar`, never published).
+    if pupil.consent_given_on:
+        record["consent_given_on"] = pupil.consent_given_on.isoformat()
+    if pupil.given_by:
+        record["given_by"] = pupil.given_by
+    if pupil.consent_until:
+        record["consent_until"] = pupil.consent_until.isoformat()
+    if pupil.safeguarding:
+        record["safeguarding"] = True
     return record
 
 

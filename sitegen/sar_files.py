@@ -4,18 +4,14 @@ owner's eyes only."""
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Callable
 from pathlib import Path
 
-from sitegen import files
 from sitegen.config import Config
 from sitegen.engine.keys import content_hash
 from sitegen.files import read_file
 from sitegen.images import RenderSpec, render_image
-from sitegen.text import fold_id
 
 PHOTO_WIDTH = 480  # the report's copies: large enough to recognise, small enough to mail
 
@@ -33,21 +29,6 @@ def write_private(path: Path, text: str) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-
-
-def register_row(config: Config, pupil_id: str) -> dict[str, str]:
-    """The pupil's raw row of the register (lower-case column names), or {} when unreadable."""
-    try:
-        raw = files.read_regular(config.register_path, files.MAX_RECORD_BYTES, follow=True)
-        reader = csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
-        columns = [c.strip().lower() for c in next(reader)]
-        for row in reader:
-            cells = dict(zip(columns, (c.strip() for c in row), strict=False))
-            if fold_id(cells.get("pupil_id", "")) == fold_id(pupil_id):
-                return cells
-    except (OSError, UnicodeDecodeError, StopIteration, csv.Error):
-        pass
-    return {}
 
 
 def scrubbed_photos(

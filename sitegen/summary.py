@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitegen import records
+from sitegen.model import Register
+from sitegen.register import lookup
+
+if TYPE_CHECKING:
+    from sitegen.making import MadePost
 
 
 @dataclass
@@ -36,6 +43,8 @@ class Summary:
     published: int
     exported: dict[str, int]  # posts per platform
     left_out: list[str]  # slugs left out of some platform
+    # Pupils in what went out whose consent ends within the notice period (SG161): id, date.
+    ending: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,3 +54,27 @@ class BuildResult:
     timings: Timings
     strict_failures: list[tuple[str, str, str]]
     changes: records.Changes | None = None  # None: nothing changed since the last build
+
+
+def consents_ending(
+    register: Register, units: list[MadePost], today: date, notice_days: int
+) -> tuple[tuple[str, str], ...]:
+    """The pupils in what a build publishes or exports whose consent ends within the notice
+    period (SG161), with the day it ends: for the leader, who must ask in time."""
+    shown = {
+        pupil_id
+        for unit in units
+        for publication in unit.publications
+        for pupil_id in (
+            *publication.pupils,
+            *(p for image in publication.images for p in image.get("pupils") or []),
+        )
+    }
+    ending = {
+        (pupil.pupil_id, pupil.consent_until.isoformat())
+        for pupil_id in shown
+        if (pupil := lookup(register, pupil_id)) is not None
+        and pupil.consent_until is not None
+        and pupil.ends_within(today, notice_days)
+    }
+    return tuple(sorted(ending, key=lambda e: (e[1], e[0])))
