@@ -143,47 +143,52 @@ def register_html(data: dict[str, Any]) -> str:
         parts += [f"<li>line {p['line']}: {e(p['message'])}</li>" for p in data["problems"]]
         parts.append("</ul>")
     for group in data["classes"]:
-        parts.append(
-            f"<section><h2>{e(group['class'])} <small>({group['pupils']} pupils)</small></h2>"
-        )
-        parts.append(
-            '<table><thead><tr><th scope="col">May appear on</th>'
-            '<th scope="col">Pupils</th></tr></thead><tbody>'
-        )
-        for platform, pupils in group["may_appear"].items():
-            parts.append(f'<tr><th scope="row">{e(platform)}</th><td>{_names(pupils)}</td></tr>')
-        for level, pupils in group["may_be_named"].items():
-            label = "named (first name)" if level == "yes" else "named (full name)"
-            parts.append(f'<tr><th scope="row">{label}</th><td>{_names(pupils)}</td></tr>')
-        parts.append("</tbody></table>")
-        if group["ending_soon"]:
-            items = "".join(
-                f"<li>{e(p['pupil_id'])} {e(p['name'])}: ends {e(p['consent_until'])}</li>"
-                for p in group["ending_soon"]
-            )
-            parts.append(
-                f"<h3>Consent ending within {data['notice_days']} days: ask for renewal</h3>"
-                f"<ul>{items}</ul>"
-            )
-        if group["no_consent"]:
-            items = "".join(
-                f"<li>{e(p['pupil_id'])} {e(p['name'])}: {e(p['why'])}</li>"
-                for p in group["no_consent"]
-            )
-            parts.append(f"<h3>No consent for any platform</h3><ul>{items}</ul>")
-        if group["not_recorded_how"]:
-            parts.append(
-                "<h3>Consent not recorded with its date and who gave it</h3>"
-                f"<p>{_names(group['not_recorded_how'])}</p>"
-            )
-        if group["safeguarding"]:
-            parts.append(
-                "<h3>Under safeguarding: never identifiable, whatever else is recorded</h3>"
-                f"<p>{e(', '.join(group['safeguarding']))}</p>"
-            )
-        parts.append("</section>")
+        parts += _class_html(group, data["notice_days"])
     parts.append("</main></body></html>\n")
     return "\n".join(parts)
+
+
+def _class_html(group: dict[str, Any], notice_days: int) -> list[str]:
+    """One class's section of the governors' page."""
+    e = html.escape
+    parts: list[str] = []
+    parts.append(f"<section><h2>{e(group['class'])} <small>({group['pupils']} pupils)</small></h2>")
+    parts.append(
+        '<table><thead><tr><th scope="col">May appear on</th>'
+        '<th scope="col">Pupils</th></tr></thead><tbody>'
+    )
+    for platform, pupils in group["may_appear"].items():
+        parts.append(f'<tr><th scope="row">{e(platform)}</th><td>{_names(pupils)}</td></tr>')
+    for level, pupils in group["may_be_named"].items():
+        label = "named (first name)" if level == "yes" else "named (full name)"
+        parts.append(f'<tr><th scope="row">{label}</th><td>{_names(pupils)}</td></tr>')
+    parts.append("</tbody></table>")
+    if group["ending_soon"]:
+        items = "".join(
+            f"<li>{e(p['pupil_id'])} {e(p['name'])}: ends {e(p['consent_until'])}</li>"
+            for p in group["ending_soon"]
+        )
+        parts.append(
+            f"<h3>Consent ending within {notice_days} days: ask for renewal</h3><ul>{items}</ul>"
+        )
+    if group["no_consent"]:
+        items = "".join(
+            f"<li>{e(p['pupil_id'])} {e(p['name'])}: {e(p['why'])}</li>"
+            for p in group["no_consent"]
+        )
+        parts.append(f"<h3>No consent for any platform</h3><ul>{items}</ul>")
+    if group["not_recorded_how"]:
+        parts.append(
+            "<h3>Consent not recorded with its date and who gave it</h3>"
+            f"<p>{_names(group['not_recorded_how'])}</p>"
+        )
+    if group["safeguarding"]:
+        parts.append(
+            "<h3>Under safeguarding: never identifiable, whatever else is recorded</h3>"
+            f"<p>{e(', '.join(group['safeguarding']))}</p>"
+        )
+    parts.append("</section>")
+    return parts
 
 
 def _names(pupils: list[dict[str, str]]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -66,10 +68,17 @@ def test_nothing_unpublished_reaches_the_site(run, built_demo: SiteDir) -> None:
         for image in index.parent.glob("*.jpg"):
             assert image.stem.casefold() not in names, image
     # Nothing from the register, no pupil ids, no staff usernames, no originals.
-    register = (demo.root / "content/consent.csv").read_text().splitlines()[1:]
+    register = list(csv.DictReader(io.StringIO((demo.root / "content/consent.csv").read_text())))
     for row in register:
-        pupil_id = row.split(",")[0]
+        pupil_id = row["pupil_id"]
         assert re.search(rf"\b{pupil_id.casefold()}\b", blob) is None, pupil_id
+        # Where consent came from, and who is under safeguarding, never reach the site.
+        if row["given_by"]:
+            assert row["given_by"].casefold() not in blob, row["given_by"]
+        if row["safeguarding"] == "yes":
+            name = f"{row['first_name']} {row['last_name']}".casefold()
+            assert name not in blob and row["first_name"].casefold() not in blob, name
+    assert "safeguarding" not in blob and "consent_until" not in blob
     for username in ("jjones", "rprice", "llewis"):
         assert username not in blob
     assert "harri morris" in blob  # named with full consent: the one name allowed
