@@ -227,17 +227,22 @@ class AuditWriter:
     def __exit__(self, *_: object) -> None:
         self.handle.close()  # (closing releases the lock)
 
-    def append(self, action: str, post: str, by: str, at: datetime, digest: str) -> str:
-        """Append one entry chained to the last; returns its hash."""
-        data = {
+    def append(
+        self, action: str, post: str, by: str, at: datetime, digest: str, signature: str = ""
+    ) -> str:
+        """Append one entry chained to the last (with the leader's signature, if signed);
+        returns its hash."""
+        data: dict[str, Any] = {
             "seq": self.seq + 1,
-            "at": at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "at": stamp(at),
             "action": action,
             "post": post,
             "by": by,
             "digest": digest,
             "prev": self.last,
         }
+        if signature:
+            data["signature"] = signature
         data["hash"] = entry_hash(data)
         line = json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n"
         self.handle.write(line.encode("utf-8"))
@@ -245,6 +250,11 @@ class AuditWriter:
         os.fsync(self.handle.fileno())
         self.seq, self.last = data["seq"], data["hash"]
         return data["hash"]
+
+
+def stamp(at: datetime) -> str:
+    """A moment as approvals and the log write it, and as a signature signs it."""
+    return at.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def append_audit(root: Path, action: str, post: str, by: str, at: datetime, digest: str) -> str:

@@ -1,18 +1,25 @@
-"""`sitegen audit verify`'s check: the approval each post cites is in the log, and says so."""
+"""`sitegen audit verify`'s check: the approval each post cites is in the log and says so, and
+every signature in the log is its leader's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from sitegen.approval import AuditEntry, read_audit_log
+from sitegen.approval import AUDIT_LOG, AuditEntry, read_audit_log
 from sitegen.model import Post
+from sitegen.signatures import check_entries
 
 
-def verify_audit_log(root: Path, posts: Iterable[Post]) -> tuple[list[AuditEntry], list[str]]:
-    """The log's entries, and its problems: a broken chain (read_audit_log's), and each
-    approval in a post whose entry is missing or records another post, leader or digest."""
+def verify_audit_log(
+    root: Path, posts: Iterable[Post], leader_keys: Mapping[str, str] | None = None
+) -> tuple[list[AuditEntry], list[str]]:
+    """The log's entries, and its problems: a broken chain (read_audit_log's), every signed
+    entry whose signature does not verify against its leader's key (or whose leader has no
+    key to check it with), and each approval in a post whose entry is missing or records
+    another post, leader, digest or signature."""
     entries, problems = read_audit_log(root)
+    problems += signature_problems(entries, leader_keys or {})
     by_hash = {e.hash: e for e in entries if e.data.get("hash") == e.hash}
     for post in posts:
         if post.approval is None:
@@ -33,4 +40,24 @@ def verify_audit_log(root: Path, posts: Iterable[Post]) -> tuple[list[AuditEntry
         }
         for key in (k for k in meant if said[k] != meant[k]):
             problems.append(f"{where} records {key} {said[key]!r}, the post says {meant[key]!r}")
+        if (entry.data.get("signature") or "") != post.approval.signature:
+            problems.append(f"{where} has a signature other than the post's approval")
     return entries, problems
+
+
+def signature_problems(entries: list[AuditEntry], leader_keys: Mapping[str, str]) -> list[str]:
+    """Each signed entry that does not verify: checked with ssh-keygen, now, every one (this
+    is the audit: nothing remembered is taken on trust)."""
+    problems = []
+    for entry in entries:
+        signature, by = entry.data.get("signature"), str(entry.data.get("by", ""))
+        if not signature:
+            continue
+        where = f"{AUDIT_LOG.as_posix()}:{entry.line}: the approval of {entry.data.get('post')}"
+        if by not in leader_keys:
+            problems.append(f"{where} is signed by {by}, who has no key in policy.leader_keys")
+            continue
+        verdicts = check_entries([(entry.hash, entry.data)], leader_keys)
+        if verdict := verdicts.get(entry.hash):
+            problems.append(f"{where}: its signature {verdict}")
+    return problems

@@ -90,6 +90,11 @@ def _post_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("approve", parents=[common], help="senior leader approval of posts")
     p.add_argument("posts", nargs="+", metavar="POST")
     p.add_argument("--by", required=True, metavar="USER")
+    p.add_argument(
+        "--key",
+        metavar="FILE",
+        help="the leader's SSH key to sign with (default ~/.ssh/id_ed25519; a .pub: the agent's)",
+    )
 
     p = sub.add_parser("status", parents=[common], help="each post's workflow status")
     p.add_argument("--json", action="store_true")
@@ -199,7 +204,8 @@ def cmd_submit(args: argparse.Namespace, root: Path) -> int:
 def cmd_approve(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
     refused = 0
-    for outcome in approve(site, find_posts(site, args.posts), args.by):
+    key = Path(args.key) if args.key else None
+    for outcome in approve(site, find_posts(site, args.posts), args.by, key):
         print_outcome(outcome)
         refused += not outcome.done
     return POLICY if refused else OK
@@ -249,7 +255,7 @@ def cmd_audit(args: argparse.Namespace, root: Path) -> int:
         kept, problems = repair_audit_log(root, args.by, site.context.now)
         print_audit_repaired(kept, problems, root)
         return OK
-    entries, problems = verify_audit_log(root, site.posts)
+    entries, problems = verify_audit_log(root, site.posts, site.config.leader_keys)
     problems += records.damaged_lines(root)  # (the ledger, read by sar and takedown)
     approvals = sum(1 for p in site.posts if p.approval)
     print_audit_verified(len(entries), approvals, problems)

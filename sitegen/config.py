@@ -59,6 +59,8 @@ class Config:
     logo: str | None = None  # a file in templates/static/
     unknown_device: str = "error"  # SG127's severity: "error" or "warning"
     consent_notice_days: int = 30  # SG161 warns this many days before a consent ends
+    leader_keys: dict[str, str] = field(default_factory=dict)  # leader -> OpenSSH public key
+    require_signatures: bool = False  # every leader needs a key, every approval a signature
     # A school's MIS export read as it comes: our column -> its header; yes/no/full -> its
     # words for them ([register.columns], [register.values]).
     register_columns: dict[str, str] = field(default_factory=dict)
@@ -163,6 +165,17 @@ def _authors(v: Any) -> str | None:
     return None
 
 
+def _leader_keys(v: Any) -> str | None:
+    from sitegen.signatures import key_problem
+
+    if not isinstance(v, dict) or not all(isinstance(k, str) for k in v.values()):
+        return 'must be a table of leader = "ssh-ed25519 AAAA... (their public key)"'
+    for leader, key in v.items():
+        if problem := key_problem(key):
+            return f"{leader} {problem}"
+    return None
+
+
 def _str_table(v: Any) -> str | None:
     if not isinstance(v, dict) or not all(isinstance(x, str) and x.strip() for x in v.values()):
         return 'must be a table of column = "the header in your export"'
@@ -239,6 +252,8 @@ SCHEMA: dict[str, dict[str, tuple[Check, Any]]] = {
         "faces": (_one_of(*SWITCH), "auto"),
         "unknown_device": (_one_of("error", "warning"), "error"),
         "consent_notice_days": (_is_int(0, 366), 30),
+        "leader_keys": (_leader_keys, {}),
+        "require_signatures": (_is_bool, False),
     },
     "register": {
         "columns": (_str_table, {}),
@@ -315,6 +330,7 @@ def parse_config(
     _check_closed_platforms(values["policy"], problems)
     platforms = values["policy"].get("platforms") or []
     _check_register_columns(values["register"], platforms, problems)
+    _check_leader_keys(values["policy"], problems)
     exports = _exports(data.get("exports", {}), platforms, problems)
     _check_site(root, values["site"], problems)
     if problems:
@@ -428,9 +444,20 @@ def _config(
         logo=site["logo"],
         unknown_device=policy["unknown_device"],
         consent_notice_days=policy["consent_notice_days"],
+        leader_keys={k: v.strip() for k, v in policy["leader_keys"].items()},
+        require_signatures=policy["require_signatures"],
         register_columns=dict(values["register"]["columns"]),
         register_values={k: tuple(v) for k, v in values["register"]["values"].items()},
     )
+
+
+def _check_leader_keys(policy: dict[str, Any], problems: list[tuple[str, str]]) -> None:
+    """Keys only for leaders. (A leader without a key under require_signatures is refused
+    by `approve`, as SPEC says: not a configuration error.)"""
+    leaders, keys = policy.get("leaders") or [], policy.get("leader_keys") or {}
+    for name in keys:
+        if name not in leaders:
+            problems.append((f"policy.leader_keys.{name}", "is not one of policy.leaders"))
 
 
 # The register's own column names ([register.columns] maps a school's export onto them).

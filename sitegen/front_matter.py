@@ -320,7 +320,14 @@ def _approval(value: Any, bad: Any) -> Approval | None:
         return None
     at = value["at"]
     at_text = at.isoformat().replace("+00:00", "Z") if isinstance(at, datetime) else str(at)
-    return Approval(str(value["by"]), at_text, str(value["digest"]), str(value["entry"]))
+    signature = value.get("signature")
+    return Approval(
+        str(value["by"]),
+        at_text,
+        str(value["digest"]),
+        str(value["entry"]),
+        signature if isinstance(signature, str) else "",
+    )
 
 
 def _suggest(key: str, known: tuple[str, ...]) -> str:

@@ -251,11 +251,12 @@ def start_worker(
     compiled: Path | None,
     templates: dict[str, bytes],
     trees: dict[str, tuple[str, str]] | None = None,
+    signatures: Mapping[str, str | None] | None = None,
 ) -> None:
     """Set a worker process up once: everything but the posts, which come in chunks; with
     `trees` (`whole_trees`), the folders it writes each post's new files into."""
     global _worker
-    context = Context(config, register, now, audit_entries)
+    context = Context(config, register, now, audit_entries, signatures=signatures or {})
     photos = PhotoReader(
         ResultFiles(cache_root), FileHashes(RecordFile(None)), tools, config.max_pixels
     )

@@ -121,6 +121,7 @@ class Approval:
     at: str
     digest: str
     entry: str
+    signature: str = ""  # the leader's SSH signature, when they have a key (signatures.py)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from sitegen.inspection import PhotoReader
 from sitegen.model import Post, Register
 from sitegen.policy import Analysis, Context
 from sitegen.register import load_register
+from sitegen.signatures import check_entries
 from sitegen.vision import tools
 
 
@@ -83,7 +84,12 @@ def load_site(root: Path, now: str | None = None) -> Site:
     register, register_hash = _parsed(config.register_path, lambda: load_register(config))
     store = BuildMemory.open(root)
     entries, audit = _parsed(root / AUDIT_LOG, lambda: valid_entries(root, store.audit))
-    context = Context(config, register, clock, entries)
+    signatures = (  # (checked once, before any rule runs: ssh-keygen is a process)
+        check_entries(((h, entries[h]) for h in entries), config.leader_keys, store.audit)
+        if config.leader_keys
+        else {}
+    )
+    context = Context(config, register, clock, entries, signatures=signatures)
     photos = PhotoReader(
         ResultFiles(cache_root(root)),
         store.hashes,

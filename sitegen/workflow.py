@@ -10,7 +10,13 @@ from pathlib import Path
 
 import frontmatter
 
-from sitegen.approval import AuditWriter, post_digest, set_unsigned_keys, write_atomically
+from sitegen.approval import (
+    AuditWriter,
+    post_digest,
+    set_unsigned_keys,
+    stamp,
+    write_atomically,
+)
 from sitegen.checks import check
 from sitegen.content import POSTS_DIR, load_post, post_folders
 from sitegen.errors import RefusedError, UsageError
@@ -18,6 +24,7 @@ from sitegen.inspection import check_post
 from sitegen.model import Post, Register
 from sitegen.policy import Checked
 from sitegen.policy.writing import PLACEHOLDER
+from sitegen.signatures import DEFAULT_KEY, message, public_key_of, same_key, sign
 from sitegen.site import Site, reload_post
 from sitegen.text import fold, fold_id, slugify, squashed
 
@@ -139,7 +146,7 @@ def submit(site: Site, post: Post) -> Outcome:
     return Outcome(post.slug, True, f"submitted {post.slug}: a senior leader can now approve it")
 
 
-def approve(site: Site, posts: list[Post], by: str) -> list[Outcome]:
+def approve(site: Site, posts: list[Post], by: str, key: Path | None = None) -> list[Outcome]:
     """Leader approval, each post on its own: refuse one with errors, else log the approval,
     then write it into the post. The audit log is locked and read once for them all."""
     if by not in site.config.leaders:
@@ -147,14 +154,46 @@ def approve(site: Site, posts: list[Post], by: str) -> list[Outcome]:
             f'"{by}" is not a senior leader: only {", ".join(site.config.leaders)} '
             "may approve (policy.leaders in site.toml)"
         )
+    leader_key = site.config.leader_keys.get(by)
+    if leader_key is None and site.config.require_signatures:
+        raise RefusedError(
+            f"{by} has no key in policy.leader_keys, and policy.require_signatures is true: "
+            "add their public key (ssh-ed25519 ...) to site.toml first"
+        )
+    if leader_key is not None:
+        check_key(by, leader_key, key)  # (before anything is written)
     outcomes = []
     with AuditWriter(site.root) as log:
         for checked in check(site, posts):
-            outcomes.append(_approve_one(site, checked, by, log))
+            outcomes.append(_approve_one(site, checked, by, log, key))
     return outcomes
 
 
-def _approve_one(site: Site, checked: Checked, by: str, log: AuditWriter) -> Outcome:
+def check_key(by: str, leader_key: str, key: Path | None) -> None:
+    """The key file given (or the default) must be the leader's own, as site.toml says."""
+    path = (key or DEFAULT_KEY).expanduser()
+    if not path.is_file():
+        raise UsageError(
+            f"no key file {path}: {by} signs approvals with their SSH key (policy.leader_keys): "
+            "give it with --key FILE (a private key, or its .pub when the SSH agent holds it)"
+        )
+    public = public_key_of(path)
+    if public is not None and not same_key(public, leader_key):
+        raise RefusedError(
+            f"the key {path} is not {by}'s key in policy.leader_keys: approve with {by}'s own key"
+        )
+
+
+def approval_signature(site: Site, digest: str, by: str, at: str, key: Path | None) -> str:
+    """The leader's signature of this approval, when site.toml gives them a key."""
+    if by not in site.config.leader_keys:
+        return ""
+    return sign(message(digest, by, at), key)
+
+
+def _approve_one(
+    site: Site, checked: Checked, by: str, log: AuditWriter, key: Path | None = None
+) -> Outcome:
     post = checked.post
     if checked.status == "approved":
         return Outcome(
@@ -173,13 +212,16 @@ def _approve_one(site: Site, checked: Checked, by: str, log: AuditWriter) -> Out
             f"run `sitegen check {post.slug}`",
         )
     at = site.context.now.astimezone(UTC).replace(microsecond=0)
-    entry = log.append("approve", post.slug, by, at, checked.digest)
+    signature = approval_signature(site, checked.digest, by, stamp(at), key)
+    entry = log.append("approve", post.slug, by, at, checked.digest, signature)
     approval = {
         "by": by,
-        "at": at.isoformat().replace("+00:00", "Z"),
+        "at": stamp(at),
         "digest": checked.digest,
         "entry": entry,
     }
+    if signature:
+        approval["signature"] = signature
     original = _rewrite(post, "approved", approval)
     if post_digest(reload_post(site, post)) != checked.digest:
         # The edit must never change what was approved; put the file back as it was.

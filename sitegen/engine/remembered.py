@@ -170,6 +170,7 @@ def _make_in_workers(
         # A first build's workers write each post's files into the new trees themselves:
         # the pages never travel back to this process, nor are they written by it.
         whole_trees(out, TREES),
+        ctx.signatures,  # (checked once, in this process: ssh-keygen is not run again)
     )
     renderer.compile_all()  # (the workers read the compiled templates from the cache)
     with ProcessPoolExecutor(workers, initializer=start_worker, initargs=setup) as pool:

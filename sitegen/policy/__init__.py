@@ -11,7 +11,7 @@ from sitegen.approval import post_digest
 from sitegen.config import Config
 from sitegen.findings import finding
 from sitegen.markup import markdown_to_html, plain_text, render_body
-from sitegen.model import Finding, Post, Register
+from sitegen.model import Approval, Finding, Post, Register
 from sitegen.policy import writing  # noqa: F401  (its @text_rule functions join TEXT_RULES)
 from sitegen.policy.consent import check_consent
 from sitegen.policy.images import check_image_refs
@@ -41,6 +41,9 @@ class Context:
     now: datetime
     audit_entries: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     names: NameIndex = field(default=None)  # type: ignore[assignment]  # (made from the register)
+    # Each signed audit entry's check against its leader's key (None: it verifies), by hash:
+    # made before any rule runs (signatures.check_entries), since checking is I/O.
+    signatures: Mapping[str, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.names is None:  # (compiled once: every post's texts are matched with it)
@@ -128,7 +131,37 @@ def check_approval(post: Post, digest: str, ctx: Context) -> list[Finding]:
         findings.append(
             finding("SG150", "the approval does not match its audit-log entry", post.path, line)
         )
+    elif problem := signature_problem(approval, entry, ctx):
+        findings.append(finding("SG150", f"the approval {problem}", post.path, line))
     return findings
+
+
+def signature_problem(approval: Approval, entry: Mapping[str, Any], ctx: Context) -> str | None:
+    """What is wrong with the approval's signature, or None: a leader with a key in
+    site.toml signs every approval, and a signature must verify against that key."""
+    key = ctx.config.leader_keys.get(approval.by)
+    signed = approval.signature or entry.get("signature")
+    if approval.signature != (entry.get("signature") or ""):
+        return "has a signature that differs from its audit-log entry's"
+    if key is None:
+        if signed:
+            return (
+                f"is signed, but {approval.by} has no key in policy.leader_keys now, so the "
+                "signature cannot be checked: restore the key, or approve again"
+            )
+        if ctx.config.require_signatures:
+            return (
+                f"is not signed, and policy.require_signatures is true: {approval.by} needs a "
+                "key in policy.leader_keys, then approves again"
+            )
+        return None
+    if not signed:
+        return (
+            f"is not signed, but {approval.by} has a key in policy.leader_keys: "
+            f"approve again with {approval.by}'s key"
+        )
+    verdict = ctx.signatures.get(approval.entry, "was not checked")
+    return f"signature {verdict}" if verdict else None
 
 
 @dataclass(frozen=True)
