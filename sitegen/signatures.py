@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from sitegen.engine.store import GROWN  # (kept beside the log's entries in its memo)
 from sitegen.errors import RefusedError, UsageError
 
 NAMESPACE = "sitegen-approval"
@@ -177,10 +178,8 @@ def check_entries(
         if not isinstance(signature, str) or by not in keys:
             continue
         text = message(str(entry.get("digest")), by, str(entry.get("at")))
-        key = (
-            "signature",
-            hashlib.sha256(text + signature.encode() + keys[by].encode()).hexdigest(),
-        )
+        made_of = text + signature.encode() + keys[by].encode()
+        key = (GROWN, "signature", hashlib.sha256(made_of).hexdigest())
         known = memo.get(key) if memo is not None else None
         if isinstance(known, tuple):
             verdicts[entry_hash] = known[0]

@@ -84,11 +84,12 @@ def load_site(root: Path, now: str | None = None) -> Site:
     register, register_hash = _parsed(config.register_path, lambda: load_register(config))
     store = BuildMemory.open(root)
     entries, audit = _parsed(root / AUDIT_LOG, lambda: valid_entries(root, store.audit))
-    signatures = (  # (checked once, before any rule runs: ssh-keygen is a process)
-        check_entries(((h, entries[h]) for h in entries), config.leader_keys, store.audit)
-        if config.leader_keys
-        else {}
-    )
+    signatures = {}
+    if config.leader_keys:  # (checked before any rule runs, and once: ssh-keygen is a process)
+        signatures = check_entries(
+            ((h, entries[h]) for h in entries), config.leader_keys, store.audit
+        )
+        store.audit.save_added()
     context = Context(config, register, clock, entries, signatures=signatures)
     photos = PhotoReader(
         ResultFiles(cache_root(root)),

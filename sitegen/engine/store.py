@@ -223,6 +223,21 @@ class RecordFile:
         finally:
             self._changed = set()
 
+    def save_added(self) -> None:
+        """Keep what was put, dropping nothing: for a command that is no build (a check
+        that learnt something worth keeping, such as a signature's verdict)."""
+        if self.path is None or self._entries is None or not self._changed:
+            return
+        changed = {k: self._entries[k] for k in self._changed}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not (self._first and self._append((changed, []))):
+                self._rewrite()
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+        finally:
+            self._changed = set()
+
     def saved_elsewhere(self) -> None:
         """Another process wrote what changed: nothing is left to save here, and a later save
         writes the pack whole (its file is no longer as this process read it)."""

@@ -1,0 +1,198 @@
+"""Signed approvals, with the real ssh-keygen: a leader's signature verifies; a forger who
+rewrites the post, the log and its hash chain consistently, but cannot sign as the leader,
+gets SG150; audit verify fails on a tampered signature."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sitegen.approval import AUDIT_LOG, GENESIS, entry_hash, set_unsigned_keys
+from tests.conftest import SITE_TOML, SiteDir
+
+pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="no ssh-keygen")
+SLUG = "p"
+
+
+def keypair(folder: Path, name: str) -> tuple[Path, str]:
+    key = folder / name
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{name}@test", "-f", str(key)],
+        check=True,
+    )
+    return key, (folder / f"{name}.pub").read_text().strip()
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    folder = tmp_path / "keys"
+    folder.mkdir()
+    return {name: keypair(folder, name) for name in ("head", "deputy", "staff")}
+
+
+def signed_site(site: SiteDir, keys: dict[str, tuple[Path, str]], extra: str = "") -> None:
+    table = "\n".join(f'{name} = "{keys[name][1]}"' for name in ("head",))
+    site.config(SITE_TOML + f"\n[policy.leader_keys]\n{table}\n" + extra)
+    site.post(SLUG, body="A wonderful day was had by all at the castle.\n")
+
+
+def codes(run, site: SiteDir) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f["code"] for f in run(site, "check", "--json").json()["posts"][0]["findings"]]
+
+
+def messages(run, site: SiteDir) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f["message"] for f in run(site, "check", "--json").json()["posts"][0]["findings"]]
+
+
+def test_a_signed_approval_verifies_and_publishes(run, site, keys) -> None:  # type: ignore[no-untyped-def]
+    signed_site(site, keys)
+    done = run(site, "approve", SLUG, "--by", "head", "--key", str(keys["head"][0]))
+    assert done.code == 0, done.err
+    text = (site.root / "content/posts" / SLUG / "index.md").read_text()
+    assert 'signature: "-----BEGIN SSH SIGNATURE-----' in text
+    entry = json.loads((site.root / AUDIT_LOG).read_text().splitlines()[-1])
+    assert entry["signature"].startswith("-----BEGIN SSH SIGNATURE-----")
+    assert codes(run, site) == []
+    assert run(site, "status", "--json").json()["posts"][0]["status"] == "approved"
+    assert run(site, "audit", "verify").code == 0
+    assert run(site, "build").code == 0
+    assert (site.root / "build/site/posts" / SLUG / "index.html").exists()
+
+
+def test_anothers_key_file_is_refused_before_anything_is_written(run, site, keys) -> None:  # type: ignore[no-untyped-def]
+    signed_site(site, keys)
+    done = run(site, "approve", SLUG, "--by", "head", "--key", str(keys["staff"][0]))
+    assert done.code == 1 and "is not head's key in policy.leader_keys" in done.err
+    assert not (site.root / AUDIT_LOG).exists()
+    missing = run(site, "approve", SLUG, "--by", "head", "--key", str(site.root / "nope"))
+    assert missing.code == 2 and "no key file" in missing.err
+
+
+def test_require_signatures_refuses_a_leader_without_a_key(run, site, keys) -> None:  # type: ignore[no-untyped-def]
+    signed_site(site, keys, "")
+    site.config(
+        SITE_TOML.replace("[images]", "require_signatures = true\n\n[images]")
+        + f'\n[policy.leader_keys]\nhead = "{keys["head"][1]}"\n'
+    )
+    done = run(site, "approve", SLUG, "--by", "deputy")
+    assert done.code == 1 and "deputy has no key in policy.leader_keys" in done.err
+
+
+# --- forgeries: the post and the log rewritten consistently, chain and all ----------------
+
+
+def forge(site: SiteDir, change: dict[str, Any], signature: str | None = None) -> None:
+    """Rewrite the last approval (entry and post) with `change`, re-hashing the chain as a
+    forger with the folder could; `signature` replaces the signature."""
+    log = site.root / AUDIT_LOG
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    entry = {**entries[-1], **change}
+    if signature is not None:
+        entry["signature"] = signature
+    entry["prev"] = entries[-2]["hash"] if len(entries) > 1 else GENESIS
+    entry.pop("hash")
+    entry["hash"] = entry_hash(entry)
+    entries[-1] = entry
+    log.write_text("".join(json.dumps(e, sort_keys=True) + "\n" for e in entries))
+    index = site.root / "content/posts" / SLUG / "index.md"
+    approval = {k: entry[k] for k in ("by", "at", "digest")}
+    approval["entry"] = entry["hash"]
+    if entry.get("signature"):
+        approval["signature"] = entry["signature"]
+    index.write_text(set_unsigned_keys(index.read_text(), "approved", approval))
+
+
+def approved(run, site: SiteDir, keys) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    signed_site(site, keys)
+    assert run(site, "approve", SLUG, "--by", "head", "--key", str(keys["head"][0])).code == 0
+    return json.loads((site.root / AUDIT_LOG).read_text().splitlines()[-1])
+
+
+def one_byte(text: str, at: int) -> str:
+    return text[:at] + ("A" if text[at] != "A" else "B") + text[at + 1 :]
+
+
+@pytest.mark.parametrize("field", ["at", "by", "signature"])
+def test_one_changed_byte_is_sg150(run, site, keys, field) -> None:  # type: ignore[no-untyped-def]
+    entry = approved(run, site, keys)
+    if field == "at":
+        forge(site, {"at": entry["at"].replace("12:00:00", "12:00:01")})
+    elif field == "by":
+        forge(site, {"by": "deputy"})
+    else:
+        body = entry["signature"].splitlines()
+        body[1] = one_byte(body[1], 30)
+        forge(site, {}, "\n".join(body) + "\n")
+    found = [m for m in messages(run, site) if "signature" in m or "signed" in m]
+    assert found, messages(run, site)
+    assert "SG150" in codes(run, site)
+    assert run(site, "status", "--json").json()["posts"][0]["status"] == "blocked"
+    assert run(site, "audit", "verify").code == 1
+
+
+def test_a_changed_digest_with_the_old_signature_is_sg150(run, site, keys) -> None:  # type: ignore[no-untyped-def]
+    """The forger edits the post and re-points the approval at its new digest."""
+    approved(run, site, keys)
+    index = site.root / "content/posts" / SLUG / "index.md"
+    index.write_text(index.read_text().replace("A wonderful day", "A dreadful day"))
+    from zoneinfo import ZoneInfo
+
+    from sitegen.approval import post_digest
+    from sitegen.content import load_post
+
+    digest = post_digest(load_post(site.root, index.parent, ZoneInfo("Europe/London")))
+    forge(site, {"digest": digest})
+    assert any("does not verify against head's key" in m for m in messages(run, site))
+
+
+def test_an_approval_signed_with_a_staff_members_key_is_sg150(run, site, keys) -> None:  # type: ignore[no-untyped-def]
+    entry = approved(run, site, keys)
+    staff_key = keys["staff"][0]
+    text = f"sitegen-approval {entry['digest']} head {entry['at']}".encode()
+    message = staff_key.parent / "message"
+    message.write_bytes(text)
+    subprocess.run(
+        ["ssh-keygen", "-Y", "sign", "-n", "sitegen-approval", "-f", str(staff_key), str(message)],
+        check=True,
+        capture_output=True,
+    )
+    forge(site, {}, (staff_key.parent / "message.sig").read_text())
+    (msg,) = [m for m in messages(run, site) if "signature" in m]
+    assert "does not verify against head's key in policy.leader_keys" in msg
+    verified = run(site, "audit", "verify")
+    assert verified.code == 1 and "its signature does not verify" in verified.out + verified.err
+
+
+def test_an_unsigned_approval_by_a_leader_with_a_key_is_sg150(run, site, keys) -> None:  # type: ignore[no-untyped-def]
+    site.config(SITE_TOML)  # no keys yet: approved unsigned
+    site.post(SLUG, body="A wonderful day was had by all at the castle.\n")
+    assert run(site, "approve", SLUG, "--by", "head").code == 0
+    assert codes(run, site) == []
+    site.config(SITE_TOML + f'\n[policy.leader_keys]\nhead = "{keys["head"][1]}"\n')
+    assert any("is not signed, but head has a key" in m for m in messages(run, site))
+
+
+def test_a_key_removed_from_the_config_invalidates_its_approvals(run, site, keys) -> None:  # type: ignore[no-untyped-def]
+    approved(run, site, keys)
+    site.config(SITE_TOML)
+    assert any("head has no key in policy.leader_keys now" in m for m in messages(run, site))
+
+
+def test_signatures_are_checked_once(run, site, keys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The verdict is remembered by what made it: a second check runs no ssh-keygen."""
+    approved(run, site, keys)
+    assert codes(run, site) == []
+    from sitegen import signatures
+
+    def no_ssh_keygen(*args: object, **kwargs: object) -> None:
+        raise AssertionError("ssh-keygen ran again for a verdict already known")
+
+    monkeypatch.setattr(signatures, "verify", no_ssh_keygen)
+    assert codes(run, site) == []
+    assert re.search(r"signature", (site.root / "content/posts" / SLUG / "index.md").read_text())
