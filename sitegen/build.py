@@ -94,7 +94,7 @@ def _publish(
         plan = {
             "site": site_plan,
             "exports": exports,
-            "report.json": report_json(units, views, list(rows)),
+            "report.json": report_json(units, views, list(rows), _revisions_used(site)),
         }
         notice_days = site.config.consent_notice_days
         summary = Summary(
@@ -125,6 +125,12 @@ def _publish(
             background.wait()  # (a standby tree left without its manifest goes next time)
             timings.mark("standby trees")
     return BuildResult(out, summary, timings, strict, changes)
+
+
+def _revisions_used(site: Site) -> dict[str, str]:
+    """The posts published as their approved revision (edited since), with its approval time."""
+    used = site.revisions.used if site.revisions else {}
+    return {slug: revision.at for slug, revision in used.items()}
 
 
 def _newest_first(units: list[MadePost]) -> list[PostView]:

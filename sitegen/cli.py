@@ -26,6 +26,7 @@ from sitegen.report import (
     print_faces,
     print_notices,
     print_outcome,
+    print_pruned,
     print_register_page,
     print_sar,
     print_status,
@@ -146,6 +147,11 @@ def _site_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
 
+    p = sub.add_parser(
+        "records", parents=[common], help="the approved revisions kept in content/records/"
+    )
+    p.add_argument("action", choices=["prune"])
+
     p = sub.add_parser("audit", parents=[common], help="the approval audit log")
     p.add_argument("action", choices=["verify", "repair"])
     p.add_argument("--by", metavar="LEADER", help="repair: the leader who starts the log again")
@@ -171,10 +177,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE
 
 
-def _site(args: argparse.Namespace, root: Path) -> Site:
+def _site(args: argparse.Namespace, root: Path, published: bool = False) -> Site:
+    """The site; `published`: each post as a build publishes it (an approved revision in place
+    of an edit not yet approved), for build and takedown."""
     if not root.is_dir():
         raise UsageError(f"--site {root}: no such folder")
-    site = load_site(root, getattr(args, "now", None))
+    site = load_site(root, getattr(args, "now", None), published)
     print_notices(site.photos.tools.notices)
     return site
 
@@ -212,8 +220,16 @@ def cmd_approve(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_status(args: argparse.Namespace, root: Path) -> int:
+    from sitegen.revisions import approved_revision
+
     site = _site(args, root)
-    print_status(check(site), site.config.authors, args.json)
+    checked = check(site)
+    live = {  # a stale post's approved revision, which builds publish meanwhile
+        c.post.slug: revision.at
+        for c in checked
+        if c.status == "stale" and (revision := approved_revision(root, c.post.slug))
+    }
+    print_status(checked, site.config.authors, args.json, live)
     return OK
 
 
@@ -236,7 +252,7 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
     timings = Timings()
     out_dir = Path(args.out).resolve() if args.out else root / "build"
     with tree_check(out_dir) as check:  # first: it runs while the rest is read
-        site = _site(args, root)
+        site = _site(args, root, published=True)
         timings.mark("load the site")
         with progress(err) as shown:
             result = build(site, out_dir, shown, timings, check)
@@ -260,6 +276,16 @@ def cmd_audit(args: argparse.Namespace, root: Path) -> int:
     approvals = sum(1 for p in site.posts if p.approval)
     print_audit_verified(len(entries), approvals, problems)
     return POLICY if problems else OK
+
+
+def cmd_records(args: argparse.Namespace, root: Path) -> int:
+    from sitegen.dpo import standing
+    from sitegen.revisions import prune
+
+    site = _site(args, root)
+    posts, files = prune(root, standing(records.read_ledger(site.root)).values())
+    print_pruned(posts, files)
+    return OK
 
 
 def cmd_serve(args: argparse.Namespace, root: Path) -> int:
@@ -306,7 +332,7 @@ def cmd_register(args: argparse.Namespace, root: Path) -> int:
 def cmd_takedown(args: argparse.Namespace, root: Path) -> int:
     from sitegen.dpo import mark_done, takedowns
 
-    site = _site(args, root)
+    site = _site(args, root, published=True)
     decided = decisions(site, check(site))
     if args.done:
         if not args.platform:
@@ -332,6 +358,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "serve": cmd_serve,
     "takedown": cmd_takedown,
     "register": cmd_register,
+    "records": cmd_records,
 }
 
 if __name__ == "__main__":

@@ -25,14 +25,24 @@ from sitegen.render import PostView, Renderer
 from sitegen.site import Site
 
 
-def report_json(units: list[MadePost], views: list[PostView], platforms: list[str]) -> bytes:
+def report_json(
+    units: list[MadePost],
+    views: list[PostView],
+    platforms: list[str],
+    revisions: dict[str, str] | None = None,
+) -> bytes:
     """report.json with one post per line: as readable as an indented dump, and made of lines
-    each post's unit keeps (encoding thousands of posts costs more than a one-post build)."""
+    each post's unit keeps (encoding thousands of posts costs more than a one-post build).
+    `revisions`: the posts published as their approved revision (an edit not yet approved),
+    with that approval's time: marked `"revision": "approved"`."""
+    revisions = revisions or {}
     sections: dict[str, list[str]] = {"published": [], "left_out": []}
     sections |= {f"exported:{p}": [] for p in platforms}
     published: dict[str, str] = {}
     for unit in units:
         for section, line in unit.report:
+            if unit.slug in revisions:
+                line = _as_revision(line, revisions[unit.slug])
             if section == "published":
                 published[unit.slug] = line
             else:
@@ -57,6 +67,11 @@ def report_json(units: list[MadePost], views: list[PostView], platforms: list[st
 
 
 Rendered = dict[tuple[str, str], list[tuple[ImageRef, list[Variant], dict[str, Any]]]]
+
+
+def _as_revision(line: str, at: str) -> str:
+    item = json.loads(line)
+    return json.dumps({**item, "revision": "approved", "approved_at": at}, ensure_ascii=False)
 
 
 def website_plan(

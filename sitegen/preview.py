@@ -20,6 +20,7 @@ from sitegen.model import ImageRef, Post
 from sitegen.policy import Analysis, Checked, Context, judge
 from sitegen.policy.consent import covered_faces, refusing_pupils
 from sitegen.render import PostView, Renderer, post_view, render_pages
+from sitegen.revisions import approved_revision
 from sitegen.site import Site
 
 PREVIEW = "preview"  # build/preview/
@@ -42,9 +43,11 @@ def _banner(checked: Checked, reasons: list[str]) -> dict[str, Any]:
     ]
     status = checked.status if checked.post.meta is not None else "error"
     summary = "; ".join(dict.fromkeys(reasons)) or "not published"
+    if not summary.startswith("edited: the version approved"):  # (that one is live)
+        summary = f"not on the website: {summary}"
     return {
         "status": status,
-        "summary": f"not on the website: {summary}",
+        "summary": summary,
         "findings": findings,
         "faces": [],  # (_with_faces fills it)
     }
@@ -95,6 +98,11 @@ def _item(analysis: Analysis, ctx: Context, photos: PostPhotos) -> Item:
     if decision.on_website:
         return checked, post, refs, None
     reasons = [r for p, r in decision.left_out if p == WEBSITE]
+    if checked.status == "stale" and (revision := approved_revision(ctx.config.root, post.slug)):
+        reasons = [
+            f"edited: the version approved on {revision.at[:10]} is live; approve to publish "
+            "the edit"
+        ]
     if WEBSITE not in post.platforms:
         reasons.append("website is not in its platforms")
     return checked, post, refs, _banner(checked, reasons)

@@ -129,8 +129,15 @@ def _print_finding(f: Finding, indent: str = "") -> None:
     out.print(f"{indent}{escape(where)}: [{colour}]{f.code} {f.severity}[/]: {escape(f.message)}")
 
 
-def print_status(results: list[Checked], authors: dict[str, str], as_json: bool) -> None:
-    """`status`: every post, grouped by what it waits for (STATUS_GROUPS), or as JSON."""
+def print_status(
+    results: list[Checked],
+    authors: dict[str, str],
+    as_json: bool,
+    live: dict[str, str] | None = None,
+) -> None:
+    """`status`: every post, grouped by what it waits for (STATUS_GROUPS), or as JSON. `live`:
+    the stale posts whose approved revision is published meanwhile, with its approval time."""
+    live = live or {}
     order = [status for status, _ in STATUS_GROUPS]
     results = sorted(
         results,
@@ -145,6 +152,7 @@ def print_status(results: list[Checked], authors: dict[str, str], as_json: bool)
             "status": c.status,
             "author": c.post.author,
             "errors": len(c.errors),
+            **({"live_revision": live[c.post.slug]} if c.post.slug in live else {}),
         }
         for c in results
     ]
@@ -165,6 +173,11 @@ def print_status(results: list[Checked], authors: dict[str, str], as_json: bool)
                 f"  {escape(r['slug']).ljust(width)}  [{style}]{status:<9}[/]  "
                 f"{escape(author)[:24]:<24}  [red]{errors:<10}[/]  {escape(r['title'])}"
             )
+            if "live_revision" in r:
+                out.print(
+                    f"  {''.ljust(width)}  edited: the version approved on "
+                    f"{r['live_revision'][:10]} is live; approve to publish the edit"
+                )
 
 
 def print_build(
@@ -347,3 +360,13 @@ def print_register_page(target: Path, page: str) -> None:
         f"wrote {escape(str(target))} (mode 0600: readable by you only): "
         "it holds pupils' names and consents, keep it safe"
     )
+
+
+def print_pruned(posts: list[str], files: int) -> None:
+    """`records prune`: what went, and that nothing live or out there did."""
+    if not posts and not files:
+        out.print("nothing to prune: every approved revision kept is still needed")
+        return
+    if posts:
+        out.print(f"removed the approved revisions of deleted posts: {escape(', '.join(posts))}")
+    out.print(f"removed {files} kept file(s) that no approved revision and nothing out there needs")

@@ -25,6 +25,7 @@ from sitegen.inspection import PhotoReader
 from sitegen.model import Post, Register
 from sitegen.policy import Analysis, Context
 from sitegen.register import load_register
+from sitegen.revisions import LiveRevisions
 from sitegen.signatures import check_entries
 from sitegen.vision import tools
 
@@ -51,6 +52,7 @@ class Site:
     store: BuildMemory
     index: PostIndex  # each post folder's key
     sources: dict[str, str] = field(default_factory=dict)  # hashes of the bytes parsed
+    revisions: LiveRevisions | None = None  # published: the approved revisions used instead
 
     @cached_property
     def analyses(self) -> list[Analysis]:
@@ -78,7 +80,9 @@ def parse_now(value: str | None, tz: ZoneInfo) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 
-def load_site(root: Path, now: str | None = None) -> Site:
+def load_site(root: Path, now: str | None = None, published: bool = False) -> Site:
+    """The site as read from disk. `published`: each post as a build publishes it (an edit
+    not yet approved is replaced by its approved revision), not as staff left it."""
     config, settings = _parsed(root / "site.toml", lambda: load_config(root))
     clock = parse_now(now, config.tz)
     register, register_hash = _parsed(config.register_path, lambda: load_register(config))
@@ -98,8 +102,9 @@ def load_site(root: Path, now: str | None = None) -> Site:
         config.max_pixels,
     )
     sources = {"settings": settings, "register": register_hash, "audit": audit}
-    index = PostIndex(root, config, register, store.hashes)
-    return Site(root, config, register, context, photos, store, index, sources)
+    live = LiveRevisions(root) if published else None
+    index = PostIndex(root, config, register, store.hashes, live.folder if live else None)
+    return Site(root, config, register, context, photos, store, index, sources, live)
 
 
 T = TypeVar("T")

@@ -129,8 +129,14 @@ class Sources:
             if path.startswith(folder + os.sep):
                 *folders, name = path[len(folder) + 1 :].split(os.sep)
                 hidden = any(part.startswith(".") for part in folders)
-                return not hidden and not is_editor_litter(name)
+                return not hidden and not is_editor_litter(name) and not self.is_kept(path)
         return False
+
+    def is_kept(self, path: str) -> bool:
+        """Approved revisions kept by `approve` (content/records/approved/): the preview shows
+        posts as staff left them, and approve's edit of the post is seen anyway."""
+        kept = os.path.join(self.root, "content", "records", "approved")
+        return path == kept or path.startswith(kept + os.sep)
 
     def paths_named(self, event: FileSystemEvent) -> list[str]:
         """The sources an event may have changed; none for an event that changes nothing."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import frontmatter
 
+from sitegen import revisions
 from sitegen.approval import (
     AuditWriter,
     post_digest,
@@ -231,6 +232,8 @@ def _approve_one(
             "as it was: tell the developers",
             post.path,
         )
+    # What was approved stays live, whatever later edits, until an edit is approved too.
+    revisions.keep(site.root, post.slug, post.folder, [ref.file for ref in post.images], approval)
     return Outcome(post.slug, True, f"approved {post.slug} ({checked.digest[:19]}…)")
 
 

@@ -19,7 +19,7 @@ import feedparser
 import pytest
 
 from sitegen.cli import main
-from tests.conftest import PHOTOS, REGISTER, REPO, SiteDir, copy_demo
+from tests.conftest import PHOTOS, REGISTER, REPO, SITE_TOML, SiteDir, copy_demo
 
 NOW = "2026-11-25T12:00"
 
@@ -211,8 +211,8 @@ def test_strict(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     site.post("later", date="2026-12-24")
     approve(run, site, "ok", "later")
     assert run(site, "build", "--strict").code == 0  # a future date is not a failure
-    index = site.root / "content/posts/ok/index.md"
-    index.write_text(index.read_text().replace("wonderful", "lovely"))
+    # The approver is no leader any more: every approval of theirs is void.
+    site.config(SITE_TOML.replace('leaders = ["head", "deputy"]', 'leaders = ["deputy"]'))
     result = run(site, "build", "--strict")
     assert result.code == 1 and "ok left out of website" in result.err
     assert run(site, "build").code == 0

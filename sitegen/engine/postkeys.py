@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from sitegen.config import Config
@@ -23,8 +24,18 @@ class PostIndex:
     (photos rendered, ledger entries) names those bytes, so a file swapped and swapped back
     meanwhile can never pass as the one that was checked."""
 
-    def __init__(self, root: Path, config: Config, register: Register, hashes: FileHashes):
+    def __init__(
+        self,
+        root: Path,
+        config: Config,
+        register: Register,
+        hashes: FileHashes,
+        published_from: Callable[[str, dict[str, str]], str | None] | None = None,
+    ):
+        """`published_from` (a build's): the folder a post is published from instead of its
+        own, given its own folder and its files' hashes (revisions.LiveRevisions)."""
         self.root, self.config, self.register, self.hashes = root, config, register, hashes
+        self.published_from = published_from
         self.files: dict[str, list[str]] = {}  # each post folder's files, as keyed
         self._common: str | None = None
         self._keys: tuple[list[str], list[str]] | None = None
@@ -40,6 +51,13 @@ class PostIndex:
                 # in silence, its post says why it cannot be published)
                 is_post = is_folder or (os.path.islink(folder) and os.path.isdir(folder))
                 key = self.key(folder) if is_post else None
+                if key is not None and self.published_from and not os.path.islink(folder):
+                    current = {
+                        os.path.relpath(path, folder): self.hashes.pinned[path]
+                        for path in self.files.get(folder, [])
+                    }
+                    if (instead := self.published_from(folder, current)) is not None:
+                        folder, key = instead, self.key(instead)
                 if key is not None:
                     folders.append(folder)
                     keys.append(key)

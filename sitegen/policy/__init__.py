@@ -107,10 +107,20 @@ def check_approval(post: Post, digest: str, ctx: Context) -> list[Finding]:
                 line,
             )
         )
+    findings += _entry_findings(post, approval, ctx, line)
+    return findings
+
+
+def _entry_findings(
+    post: Post, approval: Approval, ctx: Context, line: int | None
+) -> list[Finding]:
+    """SG150 when the approval's audit-log entry is missing, says otherwise, or its
+    signature does not hold."""
+    found: list[Finding] = []
     entry = ctx.audit_entries.get(approval.entry)
     broken = getattr(ctx.audit_entries, "broken", None)
     if entry is None:
-        findings.append(
+        found.append(
             finding(
                 "SG150",
                 f"the audit log is broken ({broken}): every approval is blocked until it is "
@@ -128,12 +138,12 @@ def check_approval(post: Post, digest: str, ctx: Context) -> list[Finding]:
         approval.by,
         approval.digest,
     ):
-        findings.append(
+        found.append(
             finding("SG150", "the approval does not match its audit-log entry", post.path, line)
         )
     elif problem := signature_problem(approval, entry, ctx):
-        findings.append(finding("SG150", f"the approval {problem}", post.path, line))
-    return findings
+        found.append(finding("SG150", f"the approval {problem}", post.path, line))
+    return found
 
 
 def signature_problem(approval: Approval, entry: Mapping[str, Any], ctx: Context) -> str | None:

@@ -1,0 +1,163 @@
+"""Approved revisions: what `approve` keeps of each post (content/records/approved/), and which
+revision of a post a build publishes: an edit goes live only once it is approved, and until
+then the approved revision stays live (judged against today's register, clock and leaders)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitegen.engine.keys import content_hash
+from sitegen.files import read_file
+
+RECORDS = Path("content/records/approved")
+BLOBS = "files"  # under RECORDS: every kept file by its hash, a photo once however often kept
+LIVE = Path("build/.cache/revisions")  # approved revisions laid out as post folders
+
+
+@dataclass(frozen=True)
+class Revision:
+    """The last approved revision of a post: its digest, who approved it and when, and each
+    of its files (index.md and its photos) by hash."""
+
+    slug: str
+    digest: str
+    by: str
+    at: str
+    files: dict[str, str]  # path in the post's folder -> "sha256:..."
+
+    @property
+    def folder_name(self) -> str:
+        return self.digest.removeprefix("sha256:")[:16]
+
+
+def keep(
+    root: Path, slug: str, folder: Path, files: Iterable[str], approval: dict[str, str]
+) -> None:
+    """Keep exactly what was approved: the post's index.md as approve wrote it, and the
+    photos it names, by hash (a photo kept once, however many revisions show it)."""
+    records = root / RECORDS
+    (records / BLOBS).mkdir(parents=True, exist_ok=True)
+    kept: dict[str, str] = {}
+    for name in ["index.md", *files]:
+        data = read_file(folder / name)
+        digest = content_hash(data)
+        blob = records / BLOBS / digest.removeprefix("sha256:")
+        if not blob.exists():
+            _write_new(blob, data)
+        kept[name] = digest
+    record = {
+        "slug": slug,
+        "digest": approval["digest"],
+        "by": approval["by"],
+        "at": approval["at"],
+        "files": kept,
+    }
+    _write_new(records / f"{slug}.json", (json.dumps(record, indent=2) + "\n").encode())
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    partial = path.with_name(f".{path.name}.part")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
+def approved_revision(root: Path, slug: str) -> Revision | None:
+    """The post's last approved revision, when approve kept one (older sites: none)."""
+    try:
+        data = json.loads((root / RECORDS / f"{slug}.json").read_text("utf-8"))
+        return Revision(
+            str(data["slug"]),
+            str(data["digest"]),
+            str(data["by"]),
+            str(data["at"]),
+            {str(k): str(v) for k, v in data["files"].items()},
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def is_edited(revision: Revision, current: dict[str, str]) -> bool:
+    """Whether the post's folder no longer holds exactly what was approved (`current`: each
+    file's hash, by its path in the folder)."""
+    return any(current.get(name) != digest for name, digest in revision.files.items())
+
+
+class LiveRevisions:
+    """For a build: the folder each post is published from. A post edited since its last
+    approval is published from that approved revision, laid out as a post folder under
+    build/.cache/revisions/ (its files linked from content/records/approved/)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.used: dict[str, Revision] = {}  # slug -> the revision published instead
+
+    def folder(self, folder: str, current: dict[str, str]) -> str | None:
+        """The folder to publish the post in `folder` from, when not that one."""
+        slug = os.path.basename(folder)
+        revision = approved_revision(self.root, slug)
+        if revision is None or not is_edited(revision, current):
+            return None
+        laid_out = self.root / LIVE / revision.folder_name / slug
+        if not self._complete(laid_out, revision):
+            shutil.rmtree(laid_out, ignore_errors=True)
+            try:
+                self._lay_out(laid_out, revision)
+            except OSError:
+                shutil.rmtree(laid_out, ignore_errors=True)
+                return None  # (a kept file is missing: the edit is judged, stale, as before)
+        self.used[slug] = revision
+        return str(laid_out)
+
+    def _complete(self, laid_out: Path, revision: Revision) -> bool:
+        return all((laid_out / name).is_file() for name in revision.files)
+
+    def _lay_out(self, laid_out: Path, revision: Revision) -> None:
+        for name, digest in revision.files.items():
+            blob = self.root / RECORDS / BLOBS / digest.removeprefix("sha256:")
+            target = laid_out / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if content_hash(read_file(blob)) != digest:
+                raise OSError(f"{blob} is not the file that was approved")
+            try:
+                os.link(blob, target)  # (no second copy of a photo)
+            except OSError:
+                shutil.copyfile(blob, target)
+
+
+def prune(root: Path, standing: Iterable[dict[str, object]]) -> tuple[list[str], int]:
+    """Remove approved revisions no longer needed: a post's whose folder is gone and that is
+    out nowhere (`standing`: the ledger's last event of each post and platform), and every
+    kept file no remaining revision holds and no photo out there is. Returns the posts whose
+    revision went, and how many files."""
+    records = root / RECORDS
+    out_there = {e.get("slug") for e in standing if e.get("event") == "published"}
+    photos_out = {
+        str(image.get("sha256", "")).removeprefix("sha256:")
+        for e in standing
+        if e.get("event") == "published"
+        for image in (e.get("images") or [])  # type: ignore[union-attr]
+        if isinstance(image, dict)
+    }
+    gone = []
+    for path in sorted(records.glob("*.json")):
+        slug = path.stem
+        if not (root / "content/posts" / slug).exists() and slug not in out_there:
+            path.unlink()
+            gone.append(slug)
+    held = set(photos_out)
+    for path in records.glob("*.json"):
+        revision = approved_revision(root, path.stem)
+        if revision is not None:
+            held |= {d.removeprefix("sha256:") for d in revision.files.values()}
+    removed = 0
+    for blob in (records / BLOBS).glob("*") if (records / BLOBS).is_dir() else ():
+        if blob.name not in held:
+            blob.unlink()
+            removed += 1
+    shutil.rmtree(root / LIVE, ignore_errors=True)  # (laid out again by the next build)
+    return gone, removed

@@ -1,0 +1,123 @@
+"""Approved revisions stay live: an edit goes out only once approved, and until then nothing
+of it reaches build/ while the approved revision stays on the site and in every export,
+judged against today's register and clock."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.conftest import REGISTER, SiteDir
+from tests.imagegen import save_photo
+
+SLUG = "2026-11-20-castle"
+APPROVED_WORDS = "The towers shone in the autumn sun"
+EDITED_WORDS = "The towers glowed in the autumn sun"
+
+
+def site_with_post(site: SiteDir) -> Path:
+    return site.post(
+        SLUG,
+        body=f"{APPROVED_WORDS}, and everyone sketched them.\n",
+        files={"towers.jpg": "castle"},
+        pupils=["P1"],
+        platforms=["website", "facebook", "x"],
+        images=[{"file": "towers.jpg", "alt": "The castle towers", "pupils": ["P1"]}],
+    )
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    """Every file the build published or exported, by its path under build/."""
+    build = root / "build"
+    return {
+        str(p.relative_to(build)): p.read_bytes()
+        for part in ("site", "exports")
+        for p in sorted((build / part).rglob("*"))
+        if p.is_file()
+    }
+
+
+def everything_in_build(root: Path) -> bytes:
+    return b"\n".join(p.read_bytes() for p in (root / "build").rglob("*") if p.is_file())
+
+
+def test_an_edit_waits_for_approval_and_the_approved_revision_stays_live(run, site) -> None:  # type: ignore[no-untyped-def]
+    index = site_with_post(site)
+    assert run(site, "approve", SLUG, "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    before = outputs(site.root)
+    assert any(APPROVED_WORDS.encode() in data for data in before.values())
+    # One word edited, and the photo replaced: neither may go out before approval.
+    index.write_text(index.read_text().replace(APPROVED_WORDS, EDITED_WORDS))
+    save_photo(index.parent / "towers.jpg", "sunflowers", size=(640, 480))
+    built = run(site, "build")
+    assert built.code == 0 and "no post joined, changed or left" in built.out
+    assert outputs(site.root) == before  # byte for byte, the site and every export
+    assert EDITED_WORDS.encode() not in everything_in_build(site.root)
+    report = json.loads((site.root / "build/report.json").read_text())
+    (published,) = report["published"]
+    assert published["revision"] == "approved" and published["approved_at"]
+    assert run(site, "takedown", "--json").json()["takedowns"] == []  # nothing to take down
+    status = run(site, "status").out
+    assert (
+        "edited: the version approved on 2026-11-25 is live; approve to publish the edit" in status
+    )
+    # Approved, the edit goes live.
+    assert run(site, "approve", SLUG, "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    after = outputs(site.root)
+    assert any(EDITED_WORDS.encode() in data for data in after.values())
+    assert not any(APPROVED_WORDS.encode() in data for data in after.values())
+    assert (
+        "revision" not in json.loads((site.root / "build/report.json").read_text())["published"][0]
+    )
+
+
+def test_a_live_revision_comes_down_when_consent_is_withdrawn(run, site) -> None:  # type: ignore[no-untyped-def]
+    index = site_with_post(site)
+    assert run(site, "approve", SLUG, "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    index.write_text(index.read_text().replace(APPROVED_WORDS, EDITED_WORDS))
+    assert run(site, "build").code == 0
+    assert (site.root / "build/site/posts" / SLUG / "index.html").exists()
+    site.register(
+        REGISTER.replace(
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-24",
+        )
+    )
+    listed = run(site, "takedown", "--json").json()["takedowns"]
+    assert {t["platform"] for t in listed} == {"website", "facebook", "x"}
+    assert all("consent withdrawn" in t["reason"] for t in listed)
+    assert run(site, "build").code == 0
+    assert not (site.root / "build/site/posts" / SLUG / "index.html").exists()
+
+
+def test_a_deleted_post_is_taken_down_though_a_revision_is_kept(run, site) -> None:  # type: ignore[no-untyped-def]
+    site_with_post(site)
+    assert run(site, "approve", SLUG, "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    shutil.rmtree(site.root / "content/posts" / SLUG)
+    listed = run(site, "takedown", "--json").json()["takedowns"]
+    assert {(t["slug"], t["reason"]) for t in listed} == {(SLUG, "the post was deleted")}
+    # The revision stays while anything of it is out there; prune keeps it.
+    assert run(site, "records", "prune").code == 0
+    assert (site.root / "content/records/approved" / f"{SLUG}.json").exists()
+
+
+def test_prune_removes_only_what_nothing_needs(run, site) -> None:  # type: ignore[no-untyped-def]
+    index = site_with_post(site)
+    assert run(site, "approve", SLUG, "--by", "head").code == 0
+    first = set((site.root / "content/records/approved/files").iterdir())
+    save_photo(index.parent / "towers.jpg", "sunflowers", size=(640, 480))
+    assert run(site, "approve", SLUG, "--by", "head").code == 0  # (never built: never out)
+    kept = set((site.root / "content/records/approved/files").iterdir())
+    assert len(kept) == len(first) + 2  # the new index.md and the new photo
+    pruned = run(site, "records", "prune")
+    assert pruned.code == 0 and "removed 2 kept file(s)" in pruned.out
+    remaining = set((site.root / "content/records/approved/files").iterdir())
+    assert len(remaining) == len(first)  # the live revision's two files
+    assert run(site, "records", "prune").out.startswith("nothing to prune")
+    assert run(site, "build").code == 0  # the live revision builds from what is kept
+    assert (site.root / "build/site/posts" / SLUG / "index.html").exists()
