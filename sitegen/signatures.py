@@ -103,6 +103,11 @@ def _sign_with(program: str, text: bytes, key_file: Path) -> tuple[str | None, s
 
 def _why_not_signed(path: Path, stderr: str) -> str:
     said = " ".join(stderr.split())
+    if "UNPROTECTED PRIVATE KEY" in said:
+        return (
+            f"others can read the key {path}, so ssh-keygen will not use it: "
+            f"run `chmod 600 {path}`, then approve again"
+        )
     if "passphrase" in said.lower() or "incorrect" in said.lower():
         return (
             f"the key {path} is protected by a passphrase and no SSH agent holds it: run "

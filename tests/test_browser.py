@@ -87,6 +87,9 @@ def test_pagination_post_link_images_console_and_axe(chromium, site_url: str) ->
 
     page.get_by_role("link", name="Newer posts").click()
     page.wait_for_load_state("load")
+    assert page.url.endswith("/en/")
+    page.get_by_role("link", name="Older posts").click()
+    page.wait_for_load_state("load")
     page.get_by_role("link", name="Harvest festival in the hall").click()
     page.wait_for_load_state("load")
     assert page.url.endswith("/posts/2026-09-19-harvest-festival/")

@@ -49,13 +49,17 @@ def test_nothing_unpublished_reaches_the_site(run, built_demo: SiteDir) -> None:
     check = run(demo, "check", "--json", now=NOW).json()
     unpublished = [p for p in check["posts"] if p["slug"] not in published]
     assert {
-        "2026-11-06-science-week",
         "2026-11-12-road-safety",
         "2026-11-18-choir-rehearsal",
         "2026-11-20-year-4-art-gallery",
         "2026-10-22-parents-evening",
         "2026-12-04-christmas-fair",
     } <= {p["slug"] for p in unpublished}
+    # Science week was edited after its approval: the approved revision is live, and nothing
+    # of the edit reaches anything under build/.
+    assert "2026-11-06-science-week" in published
+    built = b"".join(p.read_bytes() for p in (demo.root / "build").rglob("*") if p.is_file())
+    assert b"presented them to Year 4." in built and b"in a special assembly" not in built
     files = site_files(demo.root)
     blob = b"\n".join(files.values()).decode("utf-8", "replace").casefold()
     names = "\n".join(files).casefold()
@@ -96,7 +100,7 @@ def test_feeds_parse_and_list_exactly_the_published_posts(built_demo: SiteDir) -
     root = built_demo.root / "build"
     report = json.loads((root / "report.json").read_text())
     urls = {p["url"] for p in report["published"]}
-    assert len(urls) == 9
+    assert len(urls) == 10
     # The demo is bilingual: Welsh feeds at the root, English ones under en/.
     atom = feedparser.parse((root / "site/feed.xml").read_bytes())
     english = feedparser.parse((root / "site/en/feed.xml").read_bytes())
@@ -173,11 +177,11 @@ def test_pages_are_accessible_and_self_contained(built_demo: SiteDir) -> None:
 
 def test_pagination(built_demo: SiteDir) -> None:
     root = built_demo.root / "build/site"
-    first = (root / "en/index.html").read_text()  # the English posts: six
+    first = (root / "en/index.html").read_text()  # the English posts: seven
     second = (root / "en/page/2/index.html").read_text()
     assert 'rel="next" href="../en/page/2/"' in first
     assert 'rel="prev" href="../../../en/"' in second
-    assert first.count('<article class="card') == 5 and second.count('<article class="card') == 1
+    assert first.count('<article class="card') == 5 and second.count('<article class="card') == 2
     assert not (root / "page/2").exists()  # three Welsh posts: one page
 
 

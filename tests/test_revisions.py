@@ -21,6 +21,7 @@ def site_with_post(site: SiteDir) -> Path:
         SLUG,
         body=f"{APPROVED_WORDS}, and everyone sketched them.\n",
         files={"towers.jpg": "castle"},
+        title="A day at the castle",
         pupils=["P1"],
         platforms=["website", "facebook", "x"],
         images=[{"file": "towers.jpg", "alt": "The castle towers", "pupils": ["P1"]}],
@@ -38,8 +39,12 @@ def outputs(root: Path) -> dict[str, bytes]:
     }
 
 
-def everything_in_build(root: Path) -> bytes:
-    return b"\n".join(p.read_bytes() for p in (root / "build").rglob("*") if p.is_file())
+def everything_in_build(root: Path) -> dict[str, bytes]:
+    build = root / "build"
+    return {str(p.relative_to(build)): p.read_bytes() for p in build.rglob("*") if p.is_file()}
+
+
+PICTURES = (".jpg", ".jpeg", ".webp", ".png", ".avif")
 
 
 def test_an_edit_waits_for_approval_and_the_approved_revision_stays_live(run, site) -> None:  # type: ignore[no-untyped-def]
@@ -48,13 +53,21 @@ def test_an_edit_waits_for_approval_and_the_approved_revision_stays_live(run, si
     assert run(site, "build").code == 0
     before = outputs(site.root)
     assert any(APPROVED_WORDS.encode() in data for data in before.values())
-    # One word edited, and the photo replaced: neither may go out before approval.
-    index.write_text(index.read_text().replace(APPROVED_WORDS, EDITED_WORDS))
+    pictures = {k: v for k, v in everything_in_build(site.root).items() if k.endswith(PICTURES)}
+    approved_photo = (index.parent / "towers.jpg").read_bytes()
+    # A word and the title edited, and the photo replaced: none may go out before approval.
+    edited = index.read_text().replace(APPROVED_WORDS, EDITED_WORDS)
+    index.write_text(edited.replace("title: A day at the castle", "title: Castle towers day"))
     save_photo(index.parent / "towers.jpg", "sunflowers", size=(640, 480))
     built = run(site, "build")
     assert built.code == 0 and "no post joined, changed or left" in built.out
     assert outputs(site.root) == before  # byte for byte, the site and every export
-    assert EDITED_WORDS.encode() not in everything_in_build(site.root)
+    anywhere = everything_in_build(site.root)
+    assert not [k for k, v in anywhere.items() if EDITED_WORDS.encode() in v or b"towers day" in v]
+    # No picture made from the new photo, not even in the cache: the approved revision's
+    # own photo is laid out there, to be published from.
+    new_pictures = {v for k, v in anywhere.items() if k.endswith(PICTURES) and pictures.get(k) != v}
+    assert new_pictures == {approved_photo}
     report = json.loads((site.root / "build/report.json").read_text())
     (published,) = report["published"]
     assert published["revision"] == "approved" and published["approved_at"]

@@ -196,3 +196,69 @@ def test_signatures_are_checked_once(run, site, keys, monkeypatch) -> None:  # t
     monkeypatch.setattr(signatures, "verify", no_ssh_keygen)
     assert codes(run, site) == []
     assert re.search(r"signature", (site.root / "content/posts" / SLUG / "index.md").read_text())
+
+
+DEMO_KEYS = Path(__file__).parent / "demo_keys"
+
+
+def demo_key(tmp_path: Path, leader: str) -> Path:
+    """The demo leader's private key as a leader keeps theirs (git makes it readable by all)."""
+    key = tmp_path / leader
+    shutil.copyfile(DEMO_KEYS / leader, key)
+    key.chmod(0o600)
+    return key
+
+
+def test_the_demo_approvals_are_signed_by_its_two_leaders(run, demo) -> None:  # type: ignore[no-untyped-def]
+    posts = run(demo, "check", "--json", now=None).json()["posts"]
+    signed = {p["slug"] for p in posts if "signature:" in (demo.root / p["path"]).read_text()}
+    approved = {p["slug"] for p in posts if p["status"] in ("approved", "stale", "blocked")}
+    assert len(approved) == 13 and signed == approved
+    sg150 = [f["message"] for p in posts for f in p["findings"] if f["code"] == "SG150"]
+    assert sg150 == ["the post was edited after approval (stale): a leader must approve it again"]
+    log = [json.loads(line) for line in (demo.root / AUDIT_LOG).read_text().splitlines()]
+    assert {e["by"] for e in log} == {"head", "deputy"} and all(e["signature"] for e in log)
+    assert run(demo, "audit", "verify", now=None).code == 0
+
+
+def test_the_demo_head_approves_with_her_key_and_no_one_elses(run, demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    draft = demo.root / "content/posts/2026-11-18-choir-rehearsal/index.md"
+    before = draft.read_bytes()
+    deputy = demo_key(tmp_path, "deputy")
+    refused = run(
+        demo, "approve", "2026-11-18-choir-rehearsal", "--by", "head", "--key", str(deputy)
+    )
+    assert refused.code == 1 and "is not head's key" in refused.err
+    assert draft.read_bytes() == before
+    readable = tmp_path / "readable"
+    shutil.copyfile(DEMO_KEYS / "head", readable)
+    readable.chmod(0o644)
+    refused = run(
+        demo, "approve", "2026-11-18-choir-rehearsal", "--by", "head", "--key", str(readable)
+    )
+    assert refused.code == 1 and f"chmod 600 {readable}" in refused.err
+    assert draft.read_bytes() == before
+    head = demo_key(tmp_path, "head")
+    done = run(demo, "approve", "2026-11-18-choir-rehearsal", "--by", "head", "--key", str(head))
+    assert done.code == 0, done.err
+    assert run(demo, "audit", "verify", now=None).code == 0
+    assert run(demo, "status", "--json").json()["posts"]
+
+
+def test_private_keys_live_only_under_tests() -> None:
+    """A school copies site.toml and content/: no private key may ever be there."""
+    repository = Path(__file__).parents[1]
+    tracked = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=repository,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    holding = [
+        name
+        for name in tracked
+        if (repository / name).is_file()
+        and b"-----BEGIN OPENSSH " + b"PRIVATE KEY-----" in (repository / name).read_bytes()
+    ]
+    assert holding and all(name.startswith("tests/demo_keys/") for name in holding), holding
