@@ -8,7 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.conftest import REGISTER, SiteDir
+from tests.conftest import NOW, REGISTER, SiteDir
 from tests.imagegen import save_photo
 
 SLUG = "2026-11-20-castle"
@@ -134,3 +134,17 @@ def test_prune_removes_only_what_nothing_needs(run, site) -> None:  # type: igno
     assert run(site, "records", "prune").out.startswith("nothing to prune")
     assert run(site, "build").code == 0  # the live revision builds from what is kept
     assert (site.root / "build/site/posts" / SLUG / "index.html").exists()
+
+
+def test_the_preview_shows_the_edit_and_says_the_approved_version_is_live(run, site) -> None:  # type: ignore[no-untyped-def]
+    from sitegen.preview import build_preview
+    from sitegen.site import load_site
+
+    index = site_with_post(site)
+    assert run(site, "approve", SLUG, "--by", "head").code == 0
+    index.write_text(index.read_text().replace(APPROVED_WORDS, EDITED_WORDS))
+    build_preview(load_site(site.root, NOW))
+    page = (site.root / "build/preview/posts" / SLUG / "index.html").read_text()
+    assert EDITED_WORDS in page  # the teacher sees the edit ...
+    banner = "edited: the version approved on 2026-11-25 is live; approve to publish the edit"
+    assert banner in page and "not on the website" not in page  # ... and what parents see
