@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Hashable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sitegen import records
+from sitegen import live, records
 from sitegen.engine.forking import Background, Forked
 from sitegen.engine.lastbuild import forget, inputs_hash, remember, remembered
 from sitegen.engine.manifests import TreeCheck
@@ -89,12 +90,13 @@ def _publish(
         units = posts.units
         views = _newest_first(units)
         site_plan = website_plan(site, renderer, units, views, trust, options)
-        exports, rows = export_plan(site, units)
+        ledger_state = _ledger_state(site, ledger)
+        exports, rows, to_post = export_plan(site, units, records.state_of(ledger_state))
         timings.mark("lists, feeds and exports")
         plan = {
             "site": site_plan,
             "exports": exports,
-            "report.json": report_json(units, views, list(rows), _revisions_used(site)),
+            "report.json": report_json(units, views, rows, _revisions_used(site)),
         }
         notice_days = site.config.consent_notice_days
         summary = Summary(
@@ -102,6 +104,7 @@ def _publish(
             {platform: len(items) for platform, items in rows.items()},
             sorted({u.slug for u in units if u.left_out}),
             consents_ending(site.register, units, site.context.today, notice_days),
+            to_post=to_post,
         )
         strict = [(u.slug, p, r) for u in units for p, r in u.strict]
         timings.mark("plan the output")
@@ -113,7 +116,8 @@ def _publish(
             # build with the previous site in place, so `sar` and `takedown` never miss a live
             # post. (A build that fails after this leaves the ledger a step ahead, and the
             # next build finds nothing new to record.)
-            changes = _record(site, units, ledger)
+            changes, waiting = _record(site, units, ledger_state)
+            summary = replace(summary, waiting=waiting)
             timings.mark("record in the ledger")
             publish(out, plan, check, background)
             timings.mark("publish")
@@ -138,17 +142,29 @@ def _newest_first(units: list[MadePost]) -> list[PostView]:
     return sorted(views, key=lambda v: (v.date, v.slug), reverse=True)
 
 
-def _record(
-    site: Site, units: list[MadePost], ledger: Forked[dict[Hashable, Any]] | None
-) -> records.Changes:
-    """What this build publishes and exports, appended to the ledger; what changed."""
+def _ledger_state(
+    site: Site, ledger: Forked[dict[Hashable, Any]] | None
+) -> dict[tuple[Any, ...], Any]:
+    """The ledger as it is now, reduced (`records.current`)."""
     if ledger is not None and (read := ledger.result()) is not None:
         site.store.ledger.take(read)  # (checked against the ledger as it is now)
-    state = records.current(site.root, site.store.ledger)
+    return records.current(site.root, site.store.ledger)
+
+
+def _record(
+    site: Site, units: list[MadePost], reduced: dict[tuple[Any, ...], Any]
+) -> tuple[records.Changes, dict[str, int]]:
+    """What this build publishes and exports, appended to the ledger; what changed, and how
+    many removals then wait on each platform (what the records show out there, and this
+    build no longer allows there)."""
+    state = records.state_of(reduced)
     publications = [p for u in units for p in u.publications]
-    events = records.changes(state, publications, site.context.now)
+    events = records.changes(state.standing, publications, site.context.now)
     records.append(site.root, events)
-    return records.what_changed(state, events, publications)
+    after = records.state_of({**reduced, **records.reduce(events)})
+    allowed = {(p.slug, p.platform): live.files_of(p.fingerprint()) for p in publications}
+    waiting = live.waiting(live.removals(live.out_there(after), allowed))
+    return records.what_changed(state.standing, events), waiting
 
 
 def _read_ledger_in_background(

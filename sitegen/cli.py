@@ -23,9 +23,11 @@ from sitegen.report import (
     print_build,
     print_check,
     print_created,
+    print_deployed,
     print_faces,
     print_notices,
     print_outcome,
+    print_posted,
     print_pruned,
     print_register_page,
     print_sar,
@@ -136,6 +138,19 @@ def _site_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--done", metavar="SLUG", help="record that SLUG was removed from --platform")
     p.add_argument("--platform", metavar="P")
+
+    p = sub.add_parser(
+        "deploy", parents=[common], help="copy build/site/ to [deploy] target, record what is live"
+    )
+    p.add_argument("--dry-run", action="store_true", help="list what would change; copy nothing")
+    p.add_argument("--out", metavar="DIR", help="the build folder (default: build)")
+
+    p = sub.add_parser(
+        "posted", parents=[common], help="record that export bundles were posted on a platform"
+    )
+    p.add_argument("--platform", metavar="P", required=True)
+    p.add_argument("slugs", nargs="*", metavar="SLUG", help="default: every pending one")
+    p.add_argument("--out", metavar="DIR", help="the build folder (default: build)")
 
     p = sub.add_parser(
         "register", parents=[common], help="the consent register by class, for the school"
@@ -341,8 +356,36 @@ def cmd_takedown(args: argparse.Namespace, root: Path) -> int:
         print_takedown_done(args.done, args.platform)
         return OK
     warn_of_damaged_ledger(root)
-    print_takedowns(takedowns(site, decided), args.json)
+    print_takedowns(takedowns(site, decided), args.json, site.config.deploy is not None)
     return OK
+
+
+def cmd_deploy(args: argparse.Namespace, root: Path) -> int:
+    from sitegen.deploy import deploy
+
+    site = _site(args, root)
+    done = deploy(site, _out(args, root), args.dry_run)
+    print_deployed(done, args.dry_run)
+    return OK
+
+
+def cmd_posted(args: argparse.Namespace, root: Path) -> int:
+    from sitegen.live import WEBSITE, record_posted
+
+    site = _site(args, root)
+    if args.platform == WEBSITE:
+        raise UsageError("the website is recorded by `sitegen deploy`, not `posted`")
+    if args.platform not in site.config.platforms:
+        known = ", ".join(p for p in site.config.platforms if p != WEBSITE)
+        raise UsageError(f"{args.platform} is not a platform in site.toml (platforms: {known})")
+    at = site.context.now.isoformat(timespec="seconds")
+    recorded, left = record_posted(root, _out(args, root), args.platform, args.slugs, at)
+    print_posted(args.platform, recorded, left)
+    return OK
+
+
+def _out(args: argparse.Namespace, root: Path) -> Path:
+    return Path(args.out).resolve() if getattr(args, "out", None) else root / "build"
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
@@ -359,6 +402,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "takedown": cmd_takedown,
     "register": cmd_register,
     "records": cmd_records,
+    "deploy": cmd_deploy,
+    "posted": cmd_posted,
 }
 
 if __name__ == "__main__":

@@ -31,6 +31,16 @@ class ExportConfig:
 
 
 @dataclass(frozen=True)
+class DeployConfig:
+    """[deploy]: where `sitegen deploy` copies build/site/, and how it reaches it."""
+
+    target: str  # "user@host:/path/" (rsync over SSH) or a local folder
+    ssh_port: int = 22
+    identity_file: str | None = None
+    known_hosts: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything site.toml says, validated."""
 
@@ -65,6 +75,7 @@ class Config:
     # words for them ([register.columns], [register.values]).
     register_columns: dict[str, str] = field(default_factory=dict)
     register_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    deploy: DeployConfig | None = None  # [deploy]: None when site.toml has none
 
     @property
     def tz(self) -> ZoneInfo:
@@ -259,6 +270,12 @@ SCHEMA: dict[str, dict[str, tuple[Check, Any]]] = {
         "columns": (_str_table, {}),
         "values": (_register_values, {}),
     },
+    "deploy": {  # where `sitegen deploy` copies build/site/ (optional)
+        "target": (_is_nonempty_str, None),
+        "ssh_port": (_is_int(1, 65535), 22),
+        "identity_file": (_is_nonempty_str, None),
+        "known_hosts": (_is_nonempty_str, None),  # else ssh's own ~/.ssh/known_hosts
+    },
     "images": {
         "widths": (_int_list, [480, 960, 1600]),
         "quality": (_is_int(1, 100), 82),
@@ -331,6 +348,8 @@ def parse_config(
     platforms = values["policy"].get("platforms") or []
     _check_register_columns(values["register"], platforms, problems)
     _check_leader_keys(values["policy"], problems)
+    if "deploy" in data and values["deploy"]["target"] is None:
+        problems.append(("deploy.target", "is required in [deploy]: where build/site/ goes"))
     exports = _exports(data.get("exports", {}), platforms, problems)
     _check_site(root, values["site"], problems)
     if problems:
@@ -448,6 +467,15 @@ def _config(
         require_signatures=policy["require_signatures"],
         register_columns=dict(values["register"]["columns"]),
         register_values={k: tuple(v) for k, v in values["register"]["values"].items()},
+        deploy=_deploy(values["deploy"]),
+    )
+
+
+def _deploy(deploy: dict[str, Any]) -> DeployConfig | None:
+    if deploy["target"] is None:
+        return None
+    return DeployConfig(
+        deploy["target"], deploy["ssh_port"], deploy["identity_file"], deploy["known_hosts"]
     )
 
 

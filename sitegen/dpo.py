@@ -3,14 +3,14 @@ Subject Access Request is sar.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from sitegen import records
+from sitegen import live, records
 from sitegen.errors import UsageError
 from sitegen.gate import WEBSITE, Decision
+from sitegen.register import lookup
 from sitegen.site import Site
-from sitegen.text import fold_id
 
 # --- takedowns ---------------------------------------------------------------------------
 
@@ -25,8 +25,11 @@ class Takedown:
     published_at: str
     url: str | None
     title: str
-    images: tuple[str, ...]  # photos to remove (all of the post's when the post must go)
+    images: tuple[str, ...]  # photos to remove, as they went out (all when the post must go)
     urgent: bool = False  # it shows a pupil now under safeguarding: first, and at once
+    # Who made it necessary, and on which photo: "P1014 (consent withdrawn on ...) on 01-...".
+    because: tuple[str, ...] = ()
+    posted: bool | None = None  # a social platform: recorded as posted (None: the website)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -38,90 +41,140 @@ class Takedown:
             "title": self.title,
             "images": list(self.images),
             "urgent": self.urgent,
+            "because": list(self.because),
+            "posted": self.posted,
         }
 
 
 def takedowns(site: Site, decided: list[Decision]) -> list[Takedown]:
-    """What the ledger shows as out there that is no longer publishable there: first, marked
-    urgent, whatever shows a pupil now under safeguarding (every post and photo of theirs,
-    wherever it went), then the rest."""
-    found = _takedowns(site, decided)
-    guarded = {fold_id(p.pupil_id) for p in site.register.pupils.values() if p.safeguarding}
-    events = standing(records.read_ledger(site.root))
-    marked = []
-    for item in found:
-        event = events.get((item.slug, item.platform), {})
-        shown = {fold_id(p) for p in event.get("pupils") or []}
-        shown |= {fold_id(p) for i in event.get("images") or [] for p in i.get("pupils") or []}
-        if shown & guarded:
-            who = ", ".join(
-                sorted(
-                    p.pupil_id
-                    for p in site.register.pupils.values()
-                    if fold_id(p.pupil_id) in shown & guarded
-                )
-            )
-            item = replace(
-                item,
-                urgent=True,
-                reason=f"URGENT: {who} is under safeguarding and must never be identifiable "
-                "(remove it now)",
-            )
-        marked.append(item)
-    return sorted(marked, key=lambda t: not t.urgent)  # (stable: the rest keep their order)
-
-
-def _takedowns(site: Site, decided: list[Decision]) -> list[Takedown]:
+    """What the records show out there that is no longer allowed there: the website as last
+    deployed (or uploaded), and every bundle exported and not taken down, posted or not.
+    First, marked urgent, whatever shows a pupil now under safeguarding (every post and photo
+    of theirs, wherever it went), then the rest."""
+    events = records.read_ledger(site.root)
+    state = records.state_of(records.reduce(events))
+    allowed = {
+        (d.slug, platform): [ref.file for ref in refs]
+        for d in decided
+        for platform, refs in d.platforms.items()
+    }
     by_slug = {d.slug: d for d in decided}
-    out = []
-    for (slug, platform), event in sorted(standing(records.read_ledger(site.root)).items()):
-        if event["event"] != records.PUBLISHED:
+    went_out = _went_out(events)
+    found = [
+        _takedown(site, removal, by_slug.get(removal.out.slug), went_out)
+        for removal in live.removals(live.out_there(state), allowed)
+    ]
+    return sorted(found, key=lambda t: not t.urgent)  # (stable: the rest keep their order)
+
+
+def _went_out(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """For each post and platform, the event that says what went out: the version posted, if
+    one was recorded since the last removal, else the last one a build made."""
+    went: dict[tuple[str, str], dict[str, Any]] = {}
+    posted: dict[tuple[str, str], dict[str, Any]] = {}
+    for event in events:
+        if event["event"] == records.DEPLOYED:
             continue
-        published = [i["file"] for i in event.get("images") or []]
-        decision = by_slug.get(slug)
-        if decision is None:
-            reason = "the post was deleted"
-        elif platform not in decision.platforms:
-            reason = _why(decision, platform)
-        else:
-            allowed = {ref.file for ref in decision.platforms[platform]}
-            gone = tuple(f for f in published if f not in allowed)
-            if not gone:
-                continue
-            out.append(
-                Takedown(
-                    slug,
-                    platform,
-                    PHOTOS_ONLY,
-                    event["at"],
-                    event.get("url"),
-                    event.get("title", ""),
-                    gone,
-                )
-            )
-            continue
-        out.append(
-            Takedown(
-                slug,
-                platform,
-                reason,
-                event["at"],
-                event.get("url"),
-                event.get("title", ""),
-                tuple(published),
-            )
+        where = (event["slug"], event["platform"])
+        if event["event"] == records.POSTED:
+            posted[where] = event
+        elif event["event"] == records.TAKEN_DOWN:
+            posted.pop(where, None)
+        elif event["event"] == records.PUBLISHED:
+            went[where] = event
+    return went | posted
+
+
+def _takedown(
+    site: Site,
+    removal: live.Removal,
+    decision: Decision | None,
+    went_out: dict[tuple[str, str], dict[str, Any]],
+) -> Takedown:
+    out = removal.out
+    event = went_out.get((out.slug, out.platform), {})
+    if decision is None:
+        reason = "the post was deleted"
+    elif removal.whole:
+        reason = _why(decision, out.platform)
+    else:
+        reason = PHOTOS_ONLY
+    if out.posted is False:
+        reason += "; exported, not recorded as posted: check the page"
+    images = [i for i in event.get("images") or [] if i.get("file") in removal.photos]
+    because = _because(site, out.platform, event, images, removal.whole)
+    guarded = sorted({who for who, _ in because if _is_guarded(site, who)})
+    if guarded:
+        reason = (
+            f"URGENT: {', '.join(guarded)} is under safeguarding and must never be "
+            "identifiable (remove it now)"
         )
-    return out
+    return Takedown(
+        out.slug,
+        out.platform,
+        reason,
+        str(event.get("at", "")),
+        event.get("url"),
+        str(event.get("title", "")),
+        tuple(_exported_name(i) for i in images) or removal.photos,
+        urgent=bool(guarded),
+        because=tuple(words for _, words in because),
+        posted=out.posted,
+    )
 
 
-# The events that say whether a post is out there on a platform; any other kind (`posted`,
-# `deployed`, and kinds later versions add) records what happened to it, and leaves it standing.
-STANDING = (records.PUBLISHED, records.REMOVED, records.TAKEN_DOWN)
+def _exported_name(image: dict[str, Any]) -> str:
+    """A photo as it went out: the bundle's file name, with the post's own (older records
+    name only the post's)."""
+    file = str(image.get("file", ""))
+    exported = image.get("exported_as")
+    return f"{exported} ({file})" if exported else file
+
+
+def _because(
+    site: Site, platform: str, event: dict[str, Any], images: list[dict[str, Any]], whole: bool
+) -> list[tuple[str, str]]:
+    """Each pupil out there without consent there now, and where: on which photo (as it went
+    out), or in the post."""
+    today = site.context.today
+    found: list[tuple[str, str]] = []
+    for image in images:
+        for pupil_id in image.get("pupils") or []:
+            if problem := _no_consent(site, str(pupil_id), platform, today):
+                found.append((str(pupil_id), f"{pupil_id} ({problem}) on {_exported_name(image)}"))
+    on_photos = {who for who, _ in found}
+    if whole:
+        for pupil_id in event.get("pupils") or []:
+            if pupil_id not in on_photos and (
+                problem := _no_consent(site, str(pupil_id), platform, today)
+            ):
+                found.append((str(pupil_id), f"{pupil_id} ({problem}) in the post"))
+    return found
+
+
+def _no_consent(site: Site, pupil_id: str, platform: str, today: Any) -> str | None:
+    pupil = lookup(site.register, pupil_id)
+    if pupil is None:
+        return "no longer in the consent register"
+    if pupil.safeguarding:
+        return "under safeguarding"
+    if pupil.is_withdrawn(today):
+        return f"consent withdrawn on {pupil.withdrawn_on}"
+    if pupil.has_expired(today):
+        return f"consent ended on {pupil.consent_until}"
+    if not pupil.consent.get(platform, False):
+        return f"no consent for {platform}"
+    return None
+
+
+def _is_guarded(site: Site, pupil_id: str) -> bool:
+    pupil = lookup(site.register, pupil_id)
+    return pupil is not None and pupil.safeguarding
 
 
 def standing(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
     """The last event for each (slug, platform) that published or removed it."""
-    return records.latest([e for e in events if e["event"] in STANDING])
+    return records.latest(events)
 
 
 def _why(decision: Decision, platform: str) -> str:
@@ -141,9 +194,13 @@ def _why(decision: Decision, platform: str) -> str:
 
 
 def mark_done(site: Site, slug: str, platform: str, decided: list[Decision]) -> dict[str, Any]:
-    """Record in the ledger that a leader removed the post from an external platform."""
-    if platform == WEBSITE:
-        raise UsageError("the website is updated by `sitegen build`, not by hand: build again")
+    """Record in the ledger that a leader removed the post from a platform by hand (the website
+    too, where there is no [deploy] and the leader uploads build/site/ themselves)."""
+    if platform == WEBSITE and site.config.deploy is not None:
+        raise UsageError(
+            "the website is recorded by `sitegen deploy`: build, then deploy, and the post "
+            "leaves the list once the live site no longer has it"
+        )
     pending = {(t.slug, t.platform) for t in takedowns(site, decided)}
     if (slug, platform) not in pending:
         raise UsageError(

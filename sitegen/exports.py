@@ -208,9 +208,14 @@ def bundle_files(images: list[tuple[ImageRef, list[Variant]]]) -> list[tuple[str
     return out
 
 
+def bulk_order(rows: list[ExportRow]) -> list[ExportRow]:
+    """The rows as bulk.csv lists them: oldest post first."""
+    return sorted(rows, key=lambda r: (r.timestamp, r.slug))
+
+
 def bulk_csv(rows: list[ExportRow]) -> bytes:
     """One row per post: date, text, link, images (paths from the platform folder, `|`-joined)."""
-    lines = [r.line for r in sorted(rows, key=lambda r: (r.timestamp, r.slug))]
+    lines = [r.line for r in bulk_order(rows)]
     return (_csv_line(["date", "text", "link", "images"]) + "".join(lines)).encode("utf-8")
 
 

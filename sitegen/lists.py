@@ -12,15 +12,17 @@ from sitegen.engine.keys import cache_key
 from sitegen.engine.options import DEFAULT, EngineOptions
 from sitegen.engine.plan import OutputPlan
 from sitegen.engine.remembered import made_or_remembered
-from sitegen.exports import ExportRow, bulk_csv
+from sitegen.exports import ExportRow, bulk_csv, bulk_order
 from sitegen.gate import WEBSITE
 from sitegen.images import Variant
+from sitegen.live import PENDING, is_pending
 from sitegen.making import (
     MadePost,
     current,
 )
 from sitegen.model import ImageRef
 from sitegen.pages import list_pages, translated_pages
+from sitegen.records import LedgerState
 from sitegen.render import PostView, Renderer
 from sitegen.site import Site
 
@@ -28,7 +30,7 @@ from sitegen.site import Site
 def report_json(
     units: list[MadePost],
     views: list[PostView],
-    platforms: list[str],
+    rows: dict[str, list[ExportRow]],
     revisions: dict[str, str] | None = None,
 ) -> bytes:
     """report.json with one post per line: as readable as an indented dump, and made of lines
@@ -36,6 +38,7 @@ def report_json(
     `revisions`: the posts published as their approved revision (an edit not yet approved),
     with that approval's time: marked `"revision": "approved"`."""
     revisions = revisions or {}
+    platforms = list(rows)
     sections: dict[str, list[str]] = {"published": [], "left_out": []}
     sections |= {f"exported:{p}": [] for p in platforms}
     published: dict[str, str] = {}
@@ -54,6 +57,11 @@ def report_json(
             return "[]"
         return "[\n" + ",\n".join(indent + "  " + line for line in lines) + "\n" + indent + "]"
 
+    # The post of each row of each platform's bulk.csv (and so of pending.csv), in order.
+    bulk = ",\n".join(
+        f"    {json.dumps(p)}: {json.dumps([r.slug for r in bulk_order(rows[p])])}"
+        for p in platforms
+    )
     exported = ",\n".join(
         f"    {json.dumps(p)}: {items(sections[f'exported:{p}'], '    ')}" for p in platforms
     )
@@ -61,7 +69,8 @@ def report_json(
         "{\n"
         f'  "published": {items(sections["published"], "  ")},\n'
         f'  "exported": {{\n{exported}\n  }},\n'
-        f'  "left_out": {items(sections["left_out"], "  ")}\n'
+        f'  "left_out": {items(sections["left_out"], "  ")},\n'
+        f'  "bulk": {{\n{bulk}\n  }}\n'
         "}\n"
     ).encode()
 
@@ -127,18 +136,31 @@ def website_plan(
     return plan
 
 
-def export_plan(site: Site, units: list[MadePost]) -> tuple[OutputPlan, dict[str, list[ExportRow]]]:
-    """build/exports/<platform>/<slug>/ bundles and each platform's bulk.csv."""
+def export_plan(
+    site: Site, units: list[MadePost], ledger: LedgerState
+) -> tuple[OutputPlan, dict[str, list[ExportRow]], dict[str, dict[str, bool]]]:
+    """build/exports/<platform>/<slug>/ bundles, each platform's bulk.csv (every post), and
+    its pending.csv: the posts not yet recorded as posted there in this version. Returns the
+    plan, each platform's rows, and its posts waiting to be posted (slug -> an update?)."""
     plan = OutputPlan()
     rows: dict[str, list[ExportRow]] = {p: [] for p in site.config.platforms if p != WEBSITE}
+    waiting: dict[str, list[ExportRow]] = {p: [] for p in rows}
     for unit in units:
         for path, content in unit.exports.items():
             plan.add(path, content)
+        exported = {p.platform: p.fingerprint() for p in unit.publications}
         for row in unit.rows:
             rows[row.platform].append(row)
+            if is_pending(ledger, unit.slug, row.platform, exported[row.platform]):
+                waiting[row.platform].append(row)
     for platform, items in rows.items():
         plan.add(f"{platform}/bulk.csv", bulk_csv(items))
-    return plan, rows
+        plan.add(f"{platform}/{PENDING}", bulk_csv(waiting[platform]))
+    to_post = {
+        p: {r.slug: (r.slug, p) in ledger.posted for r in bulk_order(items)}
+        for p, items in waiting.items()
+    }
+    return plan, rows, to_post
 
 
 def add_static(plan: OutputPlan, renderer: Renderer) -> None:

@@ -87,7 +87,13 @@ def post_outputs(
             decision.checked.digest,
             tuple(post.pupils),
             tuple(
-                _photo_record(ref, photo_hashes, decision.covered.get(platform, {})) for ref in refs
+                _photo_record(
+                    ref,
+                    photo_hashes,
+                    decision.covered.get(platform, {}),
+                    _exported_names(photos[platform]) if platform != WEBSITE else {},
+                )
+                for ref in refs
             ),
         )
         for platform, refs in published.items()
@@ -111,16 +117,28 @@ def post_outputs(
     )
 
 
+def _exported_names(made: Photos) -> dict[str, str]:
+    """Each photo's file name in the platform's bundle, by the post's own name for it."""
+    files = bundle_files([(ref, variants) for ref, variants, _ in made])
+    return {ref.file: name for (ref, _, _), (name, _, _) in zip(made, files, strict=True)}
+
+
 def _photo_record(
-    ref: ImageRef, photo_hashes: dict[str, str], covered: dict[str, tuple[int, ...]]
+    ref: ImageRef,
+    photo_hashes: dict[str, str],
+    covered: dict[str, tuple[int, ...]],
+    exported_as: dict[str, str],
 ) -> dict[str, Any]:
-    """A photo as the ledger records it: its source by hash, who is on it, and the faces
-    covered in the copy that went out (by number, as its `faces` list numbers them)."""
+    """A photo as the ledger records it: its source by hash, who is on it, the faces covered
+    in the copy that went out (by number, as its `faces` list numbers them), and its file
+    name in the platform's bundle."""
     record: dict[str, Any] = {
         "file": ref.file,
         "sha256": photo_hashes[ref.file],
         "pupils": list(ref.pupils),
     }
+    if ref.file in exported_as:
+        record["exported_as"] = exported_as[ref.file]
     if covered.get(ref.file):
         record["covered"] = list(covered[ref.file])
     return record

@@ -12,7 +12,14 @@ from typing import Any, NamedTuple
 from sitegen.engine.store import fast_reduce, grown_log
 
 LEDGER = Path("content/records/publications.jsonl")
+# A build records what it made: a page in build/site/ or a bundle in build/exports/
+# (`published`), and a page it no longer makes (`removed`). What really went out is recorded
+# apart: `deployed` (build/site/ copied to the web server) and `posted` (a leader uploaded a
+# bundle); `taken_down` records a removal done by hand.
 PUBLISHED, REMOVED, TAKEN_DOWN = "published", "removed", "taken_down"
+POSTED, DEPLOYED = "posted", "deployed"
+# The events that say whether a build's output stands: what the build compares itself with.
+STANDING = (PUBLISHED, REMOVED, TAKEN_DOWN)
 
 
 class Publication(NamedTuple):
@@ -51,7 +58,7 @@ def damaged_lines(root: Path) -> list[str]:
             event = json.loads(line)
         except (ValueError, RecursionError):
             event = None
-        if not (isinstance(event, dict) and {"event", "slug", "platform", "at"} <= set(event)):
+        if not is_event(event):
             damaged.append(f"{LEDGER.as_posix()}:{number}: not an event (damaged or edited)")
     return damaged
 
@@ -64,25 +71,78 @@ def read_ledger(root: Path) -> list[dict[str, Any]]:
         return []
 
 
+def is_event(event: Any) -> bool:
+    """A line the ledger's readers understand: a post's event on a platform, or a deploy."""
+    if not isinstance(event, dict) or not {"event", "at"} <= set(event):
+        return False
+    return event["event"] == DEPLOYED or {"slug", "platform"} <= set(event)
+
+
 Standing = tuple[str, tuple[Any, ...], str | None]  # last event, its fingerprint, its url
+Fingerprint = tuple[Any, ...]  # a version of a post on a platform: digest, photos by hash
 
 
-def current(root: Path, memo: Any = None) -> dict[tuple[str, str], Standing]:
-    """Where each (slug, platform) stands after the ledger's last event for it. `memo` (a cache
-    RecordFile of its own) remembers it up to the ledger's last whole line: the ledger only grows,
-    so a build reads the lines added since."""
+class Deployed(NamedTuple):
+    """The last deploy: where, and the website posts it carried with their photos' files."""
+
+    at: str
+    target: str
+    posts: tuple[tuple[str, tuple[str, ...]], ...]  # (slug, photo files), by slug
+
+
+class LedgerState(NamedTuple):
+    """What the ledger says now: where each build output stands, what a leader posted, and
+    what the last deploy put live."""
+
+    standing: dict[tuple[str, str], Standing]  # (slug, platform) -> the build's last event
+    posted: dict[tuple[str, str], Fingerprint]  # on the platform, as posted (not taken down)
+    deployed: Deployed | None
+
+
+def current(root: Path, memo: Any = None) -> dict[tuple[Any, ...], Any]:
+    """The ledger reduced, a key each: (slug, platform) -> its `Standing`, (POSTED, slug,
+    platform) -> the fingerprint posted there (None once taken down), (DEPLOYED,) -> the last
+    deploy. `memo` (a cache RecordFile of its own) remembers it up to the ledger's last whole
+    line: the ledger only grows, so a build reads the lines added since."""
     try:
         data = (root / LEDGER).read_bytes()
     except FileNotFoundError:
         return {}
-    return grown_log(data, memo, _standing)
+    return grown_log(data, memo, _reduce_bytes)
 
 
-def _standing(data: bytes) -> dict[tuple[str, str], Standing]:
-    return {
-        where: (event["event"], _fingerprint(event), event.get("url"))
-        for where, event in latest(_events(data)).items()
-    }
+def state_of(reduced: dict[tuple[Any, ...], Any]) -> LedgerState:
+    """`current` (or `reduce`) as its three parts."""
+    standing = {k: v for k, v in reduced.items() if len(k) == 2}
+    posted = {(k[1], k[2]): v for k, v in reduced.items() if len(k) == 3 and k[0] == POSTED and v}
+    return LedgerState(standing, posted, reduced.get((DEPLOYED,)))
+
+
+def _reduce_bytes(data: bytes) -> dict[tuple[Any, ...], Any]:
+    return reduce(_events(data))
+
+
+def reduce(events: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
+    """Events, oldest first, reduced as `current` keeps them (later keys replace earlier)."""
+    state: dict[tuple[Any, ...], Any] = {}
+    for event in events:
+        kind = event["event"]
+        if kind == DEPLOYED:
+            posts = event.get("posts") or {}
+            state[(DEPLOYED,)] = Deployed(
+                str(event["at"]),
+                str(event.get("target", "")),
+                tuple(sorted((str(s), tuple(map(str, f))) for s, f in posts.items())),
+            )
+            continue
+        where = (event["slug"], event["platform"])
+        if kind in STANDING:
+            state[where] = (kind, _fingerprint(event), event.get("url"))
+        if kind == POSTED:
+            state[(POSTED, *where)] = _fingerprint(event)
+        elif kind == TAKEN_DOWN:
+            state[(POSTED, *where)] = None
+    return state
 
 
 def _events(data: bytes) -> list[dict[str, Any]]:
@@ -93,16 +153,18 @@ def _events(data: bytes) -> list[dict[str, Any]]:
             event = json.loads(line)
         except ValueError:
             continue
-        if isinstance(event, dict) and {"event", "slug", "platform", "at"} <= set(event):
+        if is_event(event):
             events.append(event)
     return events
 
 
 def latest(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-    """The last event for each (slug, platform)."""
+    """The last event for each (slug, platform) of the kinds that say where a build's output
+    stands (published, removed, taken down): a `posted` or `deployed` event leaves it."""
     state: dict[tuple[str, str], dict[str, Any]] = {}
     for event in events:
-        state[(event["slug"], event["platform"])] = event
+        if event["event"] in STANDING:
+            state[(event["slug"], event["platform"])] = event
     return state
 
 
@@ -153,20 +215,10 @@ class Changes:
     joined: dict[str, list[str]] = field(default_factory=dict)  # slugs now out there
     updated: dict[str, list[str]] = field(default_factory=dict)  # out there in a new form
     left: dict[str, list[str]] = field(default_factory=dict)  # website pages this build removed
-    # Exported to a social platform earlier and no longer allowed there (or some of their
-    # photos): the school must remove them by hand, until `takedown --done` records it.
-    by_hand: dict[str, list[str]] = field(default_factory=dict)
 
 
-def what_changed(
-    state: dict[tuple[str, str], Standing],
-    added: list[dict[str, Any]],
-    now: list[Publication],
-    website: str = "website",
-) -> Changes:
-    """`added` (this build's events, from `changes`) told by platform, and what waits to be
-    removed by hand: what the ledger has out there on a social platform that `now` no longer
-    holds, or holds with fewer photos."""
+def what_changed(state: dict[tuple[str, str], Standing], added: list[dict[str, Any]]) -> Changes:
+    """`added` (this build's events, from `changes`) told by platform."""
     changes = Changes()
     for event in added:
         where = (event["slug"], event["platform"])
@@ -177,15 +229,6 @@ def what_changed(
         else:
             kind = changes.joined
         kind.setdefault(event["platform"], []).append(event["slug"])
-    current = {(p.slug, p.platform): p for p in now}
-    for (slug, platform), (event, fingerprint, _) in sorted(state.items()):
-        if platform == website or event != PUBLISHED:
-            continue
-        publication = current.get((slug, platform))
-        photos_before = {file for file, _ in fingerprint[1]}
-        photos_now = {file for file, _ in publication.fingerprint()[1]} if publication else set()
-        if publication is None or photos_before - photos_now:
-            changes.by_hand.setdefault(platform, []).append(slug)
     return changes
 
 

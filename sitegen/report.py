@@ -11,6 +11,7 @@ from sitegen.terminal import console, escape
 
 if TYPE_CHECKING:  # for annotations only: nothing here runs a stage
     from sitegen.config import Config
+    from sitegen.deploy import Deployed
     from sitegen.dpo import Takedown
     from sitegen.facesheet import PhotoFaces
     from sitegen.gate import Decision
@@ -189,7 +190,14 @@ def print_build(
     shown = escape(str(out_dir.relative_to(root) if out_dir.is_relative_to(root) else out_dir))
     out.print(f"[green]built[/] {shown}/site: {summary.published} post(s) on the website")
     for platform, count in summary.exported.items():
-        out.print(f"  exported {count} post(s) for {platform} to {shown}/exports/{platform}")
+        waiting = summary.to_post.get(platform, {})
+        updates = [slug for slug, update in waiting.items() if update]
+        to_post = f"{len(waiting)} to post (pending.csv)" if waiting else "nothing to post"
+        if updates:
+            to_post += f", {len(updates)} an update: {escape(_listed(updates))}"
+        out.print(
+            f"  exported {count} post(s) for {platform} to {shown}/exports/{platform}: {to_post}"
+        )
     if summary.left_out:
         out.print(
             f"  left out {len(summary.left_out)} post(s) on some platforms: see {shown}/report.json"
@@ -202,6 +210,7 @@ def print_build(
             "(SG161; `sitegen register` lists them by class)"
         )
     print_changes(result.changes)
+    print_waiting(summary.waiting)
     if timings:
         width = max(len(stage) for stage, _ in result.timings.stages)
         for stage, seconds in result.timings.stages:
@@ -231,10 +240,16 @@ def print_changes(changes: Changes | None) -> None:
         out.print(f"  {platform}: {'; '.join(parts)}")
     if not platforms:
         out.print("  no post joined, changed or left the site or any platform")
-    if changes.by_hand:
-        counts = ", ".join(f"{len(s)} on {p}" for p, s in changes.by_hand.items())
+
+
+def print_waiting(waiting: dict[str, int]) -> None:
+    """The removals that wait, per platform: the one thing a leader must not miss."""
+    if waiting:
+        counts = ", ".join(
+            f"{n} on {'the website' if p == 'website' else p}" for p, n in sorted(waiting.items())
+        )
         out.print(
-            f"[bold yellow]  to remove by hand: {counts}[/] (no longer allowed there): "
+            f"[bold yellow]  removals waiting: {counts}[/] (out there, no longer allowed): "
             "run `sitegen takedown` for what and where"
         )
 
@@ -268,9 +283,10 @@ def print_takedown_done(slug: str, platform: str) -> None:
     out.print(f"recorded: {escape(slug)} removed from {escape(platform)}")
 
 
-def print_takedowns(items: list[Takedown], as_json: bool) -> None:
+def print_takedowns(items: list[Takedown], as_json: bool, deploys: bool = False) -> None:
     """`takedown`: the urgent first (a pupil now under safeguarding), then by platform, each
-    post (or its photos) to remove, where, and what then."""
+    post (or its photos) to remove, where, who made it necessary, and what then (`deploys`:
+    the website is copied by `sitegen deploy`, which records its removals)."""
     if as_json:
         _json({"takedowns": [t.as_json() for t in items]})
         return
@@ -284,27 +300,37 @@ def print_takedowns(items: list[Takedown], as_json: bool) -> None:
             "show a pupil now under safeguarding"
         )
         for t in urgent:
-            _print_takedown(t, f"{t.platform}: ")
+            _print_takedown(t, deploys, f"{t.platform}: ")
     rest = [t for t in items if not t.urgent]
     for platform in dict.fromkeys(t.platform for t in rest):
         group = [t for t in rest if t.platform == platform]
         out.print(f"[bold]{platform}[/] ({len(group)} to remove)")
         for t in group:
-            _print_takedown(t)
+            _print_takedown(t, deploys)
 
 
-def _print_takedown(t: Takedown, prefix: str = "") -> None:
+def _print_takedown(t: Takedown, deploys: bool, prefix: str = "") -> None:
     from sitegen.dpo import PHOTOS_ONLY  # (not needed by the commands that build)
 
     out.print(f"  {prefix}{escape(t.slug)}: {escape(t.reason)} (published {t.published_at[:10]})")
-    what = f'the post "{escape(t.title)}"' if t.reason != PHOTOS_ONLY else "the photos"
+    photos_only = t.reason.startswith(PHOTOS_ONLY)
+    what = "the photos" if photos_only else f'the post "{escape(t.title)}"'
     where = f" at {escape(t.url)}" if t.url and t.platform == "website" else ""
-    photos = f" with its photos {escape(', '.join(t.images))}" if t.images else ""
+    photos = (
+        f" with its photos {escape(', '.join(t.images))}" if t.images and not photos_only else ""
+    )
+    if photos_only:
+        what += f" {escape(', '.join(t.images))}"
     out.print(f"    remove {what}{where}{photos}")
-    if t.platform == "website":
-        out.print("    `sitegen build` removes it from the website")
+    for words in t.because:
+        out.print(f"    because: {escape(words)}")
+    done = f"sitegen takedown --done {escape(t.slug)} --platform {t.platform}"
+    if t.platform != "website":
+        out.print(f"    then: {done}")
+    elif deploys:
+        out.print("    `sitegen build` then `sitegen deploy`: it leaves this list once deployed")
     else:
-        out.print(f"    then: sitegen takedown --done {escape(t.slug)} --platform {t.platform}")
+        out.print(f"    `sitegen build`, upload build/site/ (with --delete), then: {done}")
 
 
 def print_sar(report: SubjectAccess, config: Config, form: str, output: str | None) -> None:
@@ -370,3 +396,47 @@ def print_pruned(posts: list[str], files: int) -> None:
     if posts:
         out.print(f"removed the approved revisions of deleted posts: {escape(', '.join(posts))}")
     out.print(f"removed {files} kept file(s) that no approved revision and nothing out there needs")
+
+
+def print_deployed(done: Deployed, dry_run: bool) -> None:
+    """`deploy`: what changed on the server (or would), and what is live now."""
+    copied = done.copied
+    target = escape(done.target)
+    if dry_run:
+        out.print(
+            f"would send {len(copied.sent)} file(s) to {target} and delete {len(copied.deleted)} "
+            "there (a dry run: nothing was copied or recorded)"
+        )
+    elif not copied.sent and not copied.deleted:
+        out.print(f"[green]deployed[/] to {target}: nothing had changed")
+    else:
+        out.print(
+            f"[green]deployed[/] to {target}: sent {len(copied.sent)} file(s), "
+            f"deleted {len(copied.deleted)}"
+        )
+    for verb, files in (("send", copied.sent), ("delete", copied.deleted)):
+        for name in files[:20] if dry_run else ():
+            out.print(f"  {verb} {escape(name)}")
+        if dry_run and len(files) > 20:
+            out.print(f"  ... and {len(files) - 20} more to {verb}")
+    if not dry_run:
+        said = "recorded in the ledger" if done.recorded else "as the ledger already had it"
+        out.print(f"  {done.posts} post(s) live on the website ({said})")
+
+
+def print_posted(platform: str, recorded: dict[str, bool], left: int) -> None:
+    """`posted`: what was recorded, and what still waits in pending.csv."""
+    if not recorded:
+        out.print(f"nothing waits to be posted on {platform}")
+    else:
+        updates = [slug for slug, update in recorded.items() if update]
+        out.print(
+            f"[green]recorded[/] as posted on {platform}: {len(recorded)} bundle(s)"
+            + (f", {len(updates)} an update of a post already there" if updates else "")
+        )
+        for slug, update in recorded.items():
+            out.print(
+                f"  {escape(slug)}"
+                + (" (update: replace or edit the post there)" if update else "")
+            )
+    out.print(f"  {left} still to post on {platform} (build/exports/{platform}/pending.csv)")

@@ -354,7 +354,12 @@ def _publications(
     to_remove = {(t.slug, t.platform): t.reason for t in pending}
     out: list[dict[str, Any]] = []
     open_: dict[tuple[str, str], dict[str, Any]] = {}
+    on_website: dict[str, dict[str, Any]] = {}  # each post's latest version made for it
+    deploys = any(e["event"] == records.DEPLOYED for e in ledger)
     for event in ledger:
+        if event["event"] == records.DEPLOYED:
+            _deployed(event, on_website, config)
+            continue
         where = (str(event["slug"]), str(event["platform"]))
         kind, at = str(event["event"]), str(event["at"])
         platform, website = where[1], where[1] == WEBSITE
@@ -363,6 +368,8 @@ def _publications(
             if before is not None:
                 words = event_words(kind, at, platform, website, config)
                 before["events"].append({"event": kind, "at": at, "words": words})
+                if kind == records.POSTED and before["posted_at"] is None:
+                    before["posted_at"] = at
                 if kind in (records.REMOVED, records.TAKEN_DOWN):
                     before["ended"] = {"event": kind, "at": at, "words": words}
                     del open_[where]
@@ -375,13 +382,19 @@ def _publications(
         images = [i for i in event.get("images") or [] if _has(i.get("pupils"), key)]
         if not (_has(event.get("pupils"), key) or images):
             continue
-        words = event_words(kind, at, platform, website, config)
+        words = event_words(kind, at, platform, website, config, deploys)
         pub = {
             "where": where,  # (the ledger's own names, to follow its later events)
             "slug": clean(where[0]),
             "platform": platform,
             "kind": "website" if website else "export",
-            "at": at,
+            "at": at,  # made: built into the site, or exported as a bundle
+            # Out there: copied to the live website (`sitegen deploy`), or recorded as posted
+            # by the school (`sitegen posted`); None while neither is recorded.
+            "deployed_at": None,
+            "off_live_site_at": None,
+            "posted_at": None,
+            "live_site_recorded": deploys and website,
             "url": clean(event.get("url")) if website else None,
             "title": clean(str(event.get("title") or "")),
             "images": [clean(str(i.get("file", ""))) for i in images],
@@ -391,6 +404,8 @@ def _publications(
         }
         open_[where] = pub
         out.append(pub)
+        if website:
+            on_website[where[0]] = pub
     for where, pub in open_.items():
         reason = to_remove.get(where)
         pub["pending_removal"] = removal_words(reason)
@@ -398,6 +413,21 @@ def _publications(
         pub.setdefault("pending_removal", None)
         pub["summary"] = publication_summary(pub, config)
     return out
+
+
+def _deployed(event: dict[str, Any], on_website: dict[str, dict[str, Any]], config: Config) -> None:
+    """A deploy: the versions it carried are on the live website from then, and those it no
+    longer carries are off it."""
+    at, carried = str(event["at"]), set(event.get("posts") or {})
+    for slug, pub in on_website.items():
+        if slug in carried and pub["deployed_at"] is None:
+            pub["deployed_at"] = at
+            words = event_words(records.DEPLOYED, at, WEBSITE, True, config)
+            pub["events"].append({"event": records.DEPLOYED, "at": at, "words": words})
+        elif slug not in carried and pub["deployed_at"] and pub["off_live_site_at"] is None:
+            pub["off_live_site_at"] = at
+            words = event_words("off_live_site", at, WEBSITE, True, config)
+            pub["events"].append({"event": "off_live_site", "at": at, "words": words})
 
 
 def record_of(pupil: Pupil | None, pupil_id: str, config: Config) -> dict[str, Any]:

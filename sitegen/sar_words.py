@@ -88,10 +88,15 @@ def long_datetime(value: str, config: Config) -> str:
     return f"{long_date(moment.date())} at {moment:%H:%M}"
 
 
-def event_words(kind: str, at: str, platform: str, website: bool, config: Config) -> str:
-    """One ledger event in words, with its date and time."""
+def event_words(
+    kind: str, at: str, platform: str, website: bool, config: Config, deploys: bool = False
+) -> str:
+    """One ledger event in words, with its date and time (`deploys`: the school copies the
+    website with `sitegen deploy`, so a build only makes it ready)."""
     where, when = platform_name(platform), long_datetime(at, config)
     if kind == "published":
+        if website and deploys:
+            return f"made ready for the school website on {when}"
         if website:
             return f"put on the school website on {when}"
         return f"exported for {where} on {when}: prepared for staff to post by hand"
@@ -103,6 +108,8 @@ def event_words(kind: str, at: str, platform: str, website: bool, config: Config
         return f"recorded as posted on {where} by the school on {when}"
     if kind == "deployed":
         return f"copied to the live school website on {when}"
+    if kind == "off_live_site":
+        return f"taken off the live school website on {when}"
     if kind == "republished":
         return f"replaced on {where} by an updated version on {when}"
     return f"{_capital(where)}: {plain(kind)} on {when}"  # a kind this version does not know
@@ -133,7 +140,9 @@ def publication_summary(pub: dict[str, Any], config: Config) -> str:
     """One sentence: where the post went, from when until when, and what followed."""
     platform, ended = pub["platform"], pub.get("ended")
     name = platform_name(platform)
-    if pub["kind"] == "website":
+    if pub["kind"] == "website" and pub.get("live_site_recorded"):
+        text = _deployed_words(pub)
+    elif pub["kind"] == "website":
         if ended is None:
             text = f"On the school website since {long_date(pub['at'])}"
         else:
@@ -172,6 +181,17 @@ def publication_summary(pub: dict[str, Any], config: Config) -> str:
         must = f"{what} must be taken down" + ("" if posted else " if it was posted")
         text += f". Because {why}, {must}; the school has not recorded doing so yet"
     return text + "."
+
+
+def _deployed_words(pub: dict[str, Any]) -> str:
+    """The website where `sitegen deploy` records what is live: made ready, then live."""
+    text = f"Made ready for the school website on {long_date(pub['at'])}"
+    if pub.get("deployed_at") is None:
+        return text + ", not recorded as copied to the live website"
+    text += f"; on the live website from {long_date(pub['deployed_at'])}"
+    if pub.get("off_live_site_at"):
+        text += f" until {long_date(pub['off_live_site_at'])}"
+    return text
 
 
 def status_words(status: str, withdrawn: bool = False) -> str:

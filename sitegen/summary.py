@@ -45,6 +45,10 @@ class Summary:
     left_out: list[str]  # slugs left out of some platform
     # Pupils in what went out whose consent ends within the notice period (SG161): id, date.
     ending: tuple[tuple[str, str], ...] = ()
+    # Removals that wait, per platform: out there by the records, no longer allowed there.
+    waiting: dict[str, int] = field(default_factory=dict)
+    # Bundles to post (pending.csv), per platform: slug -> an update of one posted earlier.
+    to_post: dict[str, dict[str, bool]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

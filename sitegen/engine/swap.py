@@ -22,8 +22,9 @@ AT_FDCWD = -100
 
 
 @contextlib.contextmanager
-def build_lock(out: Path) -> Iterator[None]:
-    """Refuse a second build into the same folder while one runs."""
+def build_lock(out: Path, then: str = "build again") -> Iterator[None]:
+    """Refuse a second build into the same folder while one runs (and a deploy, which must
+    never copy a tree a build is about to swap; `then`: what to do once it is done)."""
     out.mkdir(parents=True, exist_ok=True)
     lock_path = out / ".lock"
     handle = lock_path.open("a+")
@@ -35,7 +36,7 @@ def build_lock(out: Path) -> Iterator[None]:
         handle.close()
         raise RefusedError(
             f"another build is running into {out} (pid {holder}): "
-            "wait for it to finish, then build again"
+            f"wait for it to finish, then {then}"
         ) from None
     handle.seek(0)
     handle.truncate()

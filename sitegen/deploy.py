@@ -1,0 +1,205 @@
+"""`sitegen deploy`: build/site/ copied to the web server with rsync, and what is live recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shlex
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sitegen import live, records
+from sitegen.config import DeployConfig
+from sitegen.engine.swap import build_lock
+from sitegen.errors import RefusedError, UsageError
+from sitegen.site import Site
+
+# Over SSH: "host:path" or "user@host:path" (a local folder has no colon before its first slash).
+REMOTE = re.compile(r"^(?:[^@/:\s]+@)?[^@/:\s]+:")
+INSTALL = "rsync is not installed: apt-get install rsync"
+TIMEOUT = 60 * 60  # seconds: a school's whole site over a slow line, and no more
+
+
+@dataclass(frozen=True)
+class Copied:
+    """What a deploy (or a dry run) changed on the target, from rsync's itemised list."""
+
+    sent: tuple[str, ...]  # files new or changed there
+    deleted: tuple[str, ...]  # files removed there
+
+
+@dataclass(frozen=True)
+class Deployed:
+    copied: Copied
+    target: str
+    posts: int  # website posts now live
+    recorded: bool  # False: a dry run, or the same tree deployed already
+
+
+def deploy(site: Site, out: Path, dry_run: bool = False) -> Deployed:
+    """Copy `out`/site/ to the configured target; record a `deployed` event unless a dry run.
+    Holds the build lock throughout, so no build swaps the tree while it is copied."""
+    config = site.config.deploy
+    if config is None:
+        raise UsageError(
+            'no [deploy] in site.toml: add target = "user@host:/var/www/news/" (or a folder), '
+            "or upload build/site/ by hand and record it with `sitegen takedown --done`"
+        )
+    program = shutil.which("rsync")
+    if program is None:
+        raise UsageError(INSTALL)
+    tree = out / "site"
+    with build_lock(out, then="deploy"):
+        if not (tree / "index.html").is_file():
+            raise UsageError(f"nothing to deploy: {tree} has no site yet: run `sitegen build`")
+        command = rsync_command(program, tree, config, site.root, dry_run)
+        done = _run(command)
+        if done.returncode != 0:
+            raise RefusedError(f"deploy to {config.target} failed: {cause(done.stderr, config)}")
+        copied = itemised(done.stdout)
+        posts = live_posts(site, tree)
+        event = {
+            "event": records.DEPLOYED,
+            "at": site.context.now.isoformat(timespec="seconds"),
+            "target": config.target,
+            "fingerprint": fingerprint(tree),
+            "posts": posts,
+        }
+        recorded = not dry_run and not _same_as_last(site, event)
+        if recorded:
+            records.append(site.root, [event])
+    return Deployed(copied, config.target, len(posts), recorded)
+
+
+def rsync_command(
+    program: str, tree: Path, config: DeployConfig, root: Path, dry_run: bool
+) -> list[str]:
+    """rsync -a --delete --checksum, each file's change listed. Updates wait until every file
+    has arrived (--delay-updates, --delete-after): a copy cut short leaves the live site as it
+    was, not half old and half new."""
+    command = [program, "-a", "--delete", "--checksum", "--delay-updates", "--delete-after"]
+    command += ["--itemize-changes", "--out-format=%i %n"]
+    if dry_run:
+        command.append("--dry-run")
+    target = config.target
+    if REMOTE.match(target):
+        command += ["-e", shlex.join(ssh_command(config, root))]
+    else:
+        target = str(root / Path(target).expanduser())  # (relative: to the site's folder)
+        if not Path(target).parent.is_dir():
+            raise UsageError(
+                f"deploy.target {config.target}: its folder {Path(target).parent} does not exist"
+            )
+    return [*command, f"{tree}/", target.rstrip("/") + "/"]
+
+
+def ssh_command(config: DeployConfig, root: Path) -> list[str]:
+    """ssh that never asks anything: no password, no passphrase, no unknown host key."""
+    command = ["ssh", "-p", str(config.ssh_port), "-o", "BatchMode=yes"]
+    command += ["-o", "ConnectTimeout=20", "-o", "ServerAliveInterval=15"]
+    if config.identity_file:
+        identity = root / Path(config.identity_file).expanduser()
+        command += ["-i", str(identity), "-o", "IdentitiesOnly=yes"]
+    if config.known_hosts:
+        command += ["-o", f"UserKnownHostsFile={root / Path(config.known_hosts).expanduser()}"]
+    return command
+
+
+def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=TIMEOUT,
+            check=False,
+            start_new_session=True,  # (no terminal: ssh cannot ask for anything)
+            env={**os.environ, "SSH_ASKPASS_REQUIRE": "never", "LC_ALL": "C"},
+        )
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(command, 1, "", f"no answer in {TIMEOUT} s")
+
+
+# What rsync and ssh say, and what it means for the leader who runs the deploy.
+CAUSES = (
+    ("Connection refused", "the server refused the connection: is it up, and is ssh_port right?"),
+    ("Could not resolve hostname", "no such host: check the host name in deploy.target"),
+    ("timed out", "the server did not answer: is it up, and is this computer online?"),
+    ("No route to host", "the server cannot be reached from here (no route to host)"),
+    (
+        "Host key verification failed",
+        "ssh does not know the server's host key yet: connect once "
+        "with ssh and check its fingerprint with the server's administrator, or set "
+        "deploy.known_hosts",
+    ),
+    (
+        "Permission denied (publickey",
+        "the server refused the key: is identity_file the key "
+        "the server's administrator authorised?",
+    ),
+    ("No space left on device", "the server's disk is full: ask its administrator for space"),
+    ("Disk quota exceeded", "the deploy account's disk quota is used up"),
+    ("Permission denied", "the deploy account may not write to the target folder"),
+    ("command not found", "rsync is not installed on the server"),
+    ("connection unexpectedly closed", "the connection was lost during the copy"),
+    ("Broken pipe", "the connection was lost during the copy"),
+    ("Connection reset", "the connection was lost during the copy"),
+)
+
+
+def cause(stderr: str, config: DeployConfig) -> str:
+    """One sentence naming why the copy failed, with rsync's own last words."""
+    said = [line.strip() for line in stderr.splitlines() if line.strip()]
+    last = said[-1] if said else "no message"
+    for words, meaning in CAUSES:
+        if any(words.lower() in line.lower() for line in said):
+            return f"{meaning} ({words}); nothing was recorded, the live site is as it was"
+    return f"{last}; nothing was recorded, the live site is as it was"
+
+
+def itemised(stdout: str) -> Copied:
+    """The files rsync sent (new or changed) and deleted, from --itemize-changes."""
+    sent, deleted = [], []
+    for line in stdout.splitlines():
+        code, _, name = line.partition(" ")
+        if code == "*deleting":
+            deleted.append(name.strip())
+        elif code[:1] in "<>" and code[1:2] == "f":
+            sent.append(name)
+    return Copied(tuple(sent), tuple(deleted))
+
+
+def fingerprint(tree: Path) -> str:
+    """The hash of every file of the tree, by path: what was copied."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in tree.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(tree).as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return "sha256:" + digest.hexdigest()
+
+
+def live_posts(site: Site, tree: Path) -> dict[str, list[str]]:
+    """The website posts in the tree, each with its photos (the post's own file names, as the
+    build that made the tree recorded them)."""
+    slugs = sorted(p.parent.name for p in (tree / "posts").glob("*/index.html"))
+    built = records.latest(records.read_ledger(site.root))
+    posts = {}
+    for slug in slugs:
+        event: dict[str, Any] = built.get((slug, live.WEBSITE), {})
+        posts[slug] = [str(i.get("file")) for i in event.get("images") or []]
+    return posts
+
+
+def _same_as_last(site: Site, event: dict[str, Any]) -> bool:
+    last = next(
+        (e for e in reversed(records.read_ledger(site.root)) if e["event"] == records.DEPLOYED),
+        None,
+    )
+    return last is not None and all(
+        last.get(k) == event[k] for k in ("target", "fingerprint", "posts")
+    )

@@ -1,0 +1,184 @@
+"""What is out there, from the ledger: the website as last deployed (or uploaded by hand), the
+bundles a leader posted; what waits to be removed, and what waits to be posted (pending.csv)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sitegen import records
+from sitegen.records import PUBLISHED, REMOVED, Fingerprint, LedgerState
+
+WEBSITE = "website"
+PENDING = "pending.csv"
+
+
+@dataclass(frozen=True)
+class OutThere:
+    """A post out on a platform as the records show it, with its photos' files there."""
+
+    slug: str
+    platform: str
+    files: tuple[str, ...]
+    posted: bool | None = None  # a social platform: recorded as posted (else only exported)
+
+
+def out_there(state: LedgerState) -> dict[tuple[str, str], OutThere]:
+    """Every post the records show out there. The website: what the last deploy carried;
+    with no deploy recorded, what builds made and no `takedown --done` removed (the leader
+    uploads build/site/ by hand). A social platform: every bundle exported and not taken down,
+    posted or not (a bundle not recorded as posted may still have been posted)."""
+    found: dict[tuple[str, str], OutThere] = {}
+    for (slug, platform), (event, fingerprint, _) in state.standing.items():
+        if platform == WEBSITE:
+            if state.deployed is None and event in (PUBLISHED, REMOVED):
+                found[(slug, platform)] = OutThere(slug, platform, files_of(fingerprint))
+        elif event == PUBLISHED:
+            posted = state.posted.get((slug, platform))
+            files = files_of(posted if posted is not None else fingerprint)
+            found[(slug, platform)] = OutThere(slug, platform, files, posted is not None)
+    if state.deployed is not None:
+        for slug, files in state.deployed.posts:
+            found[(slug, WEBSITE)] = OutThere(slug, WEBSITE, files)
+    return found
+
+
+def files_of(fingerprint: Fingerprint) -> tuple[str, ...]:
+    return tuple(str(file) for file, _ in fingerprint[1]) if len(fingerprint) > 1 else ()
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Something out there that may no longer be: the whole post, or some of its photos."""
+
+    out: OutThere
+    photos: tuple[str, ...]  # the photos to remove (all of them when the whole post goes)
+    whole: bool
+
+
+def removals(
+    out: Mapping[tuple[str, str], OutThere], allowed: Mapping[tuple[str, str], Iterable[str]]
+) -> list[Removal]:
+    """What is out there and not allowed now (`allowed`: each post and platform a build
+    would publish now, with the photos it may show there), in slug and platform order."""
+    found = []
+    for where, item in sorted(out.items()):
+        if where not in allowed:
+            found.append(Removal(item, item.files, True))
+        elif gone := tuple(f for f in item.files if f not in set(allowed[where])):
+            found.append(Removal(item, gone, False))
+    return found
+
+
+def waiting(removals_: list[Removal]) -> dict[str, int]:
+    """How many removals wait, per platform (the build's closing line)."""
+    counts: dict[str, int] = {}
+    for removal in removals_:
+        counts[removal.out.platform] = counts.get(removal.out.platform, 0) + 1
+    return counts
+
+
+# --- posting: what a leader has posted, and what waits (pending.csv) ----------------------
+
+
+def is_pending(state: LedgerState, slug: str, platform: str, exported: Fingerprint) -> bool:
+    """An exported bundle waits to be posted unless this very version was recorded posted."""
+    return state.posted.get((slug, platform)) != exported
+
+
+def pending(state: LedgerState, platform: str) -> dict[str, bool]:
+    """The bundles exported for `platform` (as the ledger has them) that wait to be posted:
+    slug -> whether it is an update (an earlier version was posted)."""
+    return {
+        slug: (slug, where) in state.posted
+        for (slug, where), (event, fingerprint, _) in sorted(state.standing.items())
+        if where == platform
+        and event == PUBLISHED
+        and is_pending(state, slug, platform, fingerprint)
+    }
+
+
+def posted_events(
+    events: list[dict[str, Any]], platform: str, slugs: Iterable[str], at: str
+) -> list[dict[str, Any]]:
+    """A `posted` event for each slug: the version exported last (its digest and photos, as
+    the ledger recorded them), now recorded as posted."""
+    exported = records.latest(events)
+    made = []
+    for slug in slugs:
+        event = exported[(slug, platform)]
+        made.append(
+            {
+                "event": records.POSTED,
+                "at": at,
+                "slug": slug,
+                "platform": platform,
+                "title": event.get("title", ""),
+                "digest": event.get("digest"),
+                "images": event.get("images") or [],
+            }
+        )
+    return made
+
+
+def pending_csv(bulk: bytes, slugs: list[str], waiting_: Mapping[str, bool]) -> bytes:
+    """bulk.csv's rows whose post waits to be posted (`slugs`: each row's post, in order)."""
+    rows = list(csv.reader(io.StringIO(bulk.decode("utf-8"), newline="")))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(rows[0] if rows else ["date", "text", "link", "images"])
+    for slug, row in zip(slugs, rows[1:], strict=False):
+        if slug in waiting_:
+            writer.writerow(row)
+    return buffer.getvalue().encode("utf-8")
+
+
+def refresh_pending(out: Path, platform: str, state: LedgerState) -> int:
+    """Write build/exports/<platform>/pending.csv again after `posted` (bulk.csv's rows, which
+    report.json's `bulk` names by post); returns how many rows it holds."""
+    folder = out / "exports" / platform
+    order = json.loads((out / "report.json").read_text("utf-8")).get("bulk", {}).get(platform)
+    if not folder.is_dir() or order is None:
+        return 0
+    waiting_ = pending(state, platform)
+    data = pending_csv((folder / "bulk.csv").read_bytes(), order, waiting_)
+    part = folder / f".{PENDING}.part"
+    part.write_bytes(data)
+    part.replace(folder / PENDING)
+    return sum(1 for slug in order if slug in waiting_)
+
+
+def record_posted(
+    root: Path, out: Path, platform: str, slugs: list[str], at: str
+) -> tuple[dict[str, bool], int]:
+    """Record that a leader posted these bundles on `platform` (every one waiting, without
+    `slugs`), then write pending.csv again. Returns what was recorded (slug -> an update?)
+    and how many bundles still wait."""
+    from sitegen.engine.swap import build_lock
+    from sitegen.errors import UsageError
+
+    with build_lock(out, then="record what was posted"):
+        events = records.read_ledger(root)
+        state = records.state_of(records.reduce(events))
+        waiting_ = pending(state, platform)
+        exported = {
+            s
+            for (s, p), e in records.latest(events).items()
+            if p == platform and e["event"] == PUBLISHED
+        }
+        for slug in slugs:
+            if slug not in exported:
+                raise UsageError(
+                    f"{slug} has no bundle for {platform} (nothing exported, or taken down): "
+                    f"see build/exports/{platform}/{PENDING} for what waits"
+                )
+        chosen = {s: waiting_[s] for s in (slugs or list(waiting_)) if s in waiting_}
+        records.append(root, posted_events(events, platform, chosen, at))
+        after = records.state_of(records.reduce(records.read_ledger(root)))
+        left = refresh_pending(out, platform, after) if chosen else len(waiting_)
+    return chosen, left
