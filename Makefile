@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 AXE := node_modules/axe-core/axe.min.js
 FACE_MODEL := $(VENV)/share/sitegen/centerface.onnx
 
-.PHONY: build test check serve install clean bench lint system-deps build-deps bytecode golden
+.PHONY: build test check serve deploy install clean bench lint system-deps build-deps bytecode golden
 
 build: $(STAMP) build-deps bytecode $(FACE_MODEL)
 	$(BIN)/sitegen build
@@ -24,6 +24,10 @@ check: $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/sitegen serve
+
+# Copies build/site/ to [deploy] target in site.toml (rsync), and records what is live.
+deploy: $(STAMP) build-deps
+	$(BIN)/sitegen deploy
 
 install: $(STAMP) $(FACE_MODEL)
 

@@ -139,18 +139,7 @@ def _site_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--done", metavar="SLUG", help="record that SLUG was removed from --platform")
     p.add_argument("--platform", metavar="P")
 
-    p = sub.add_parser(
-        "deploy", parents=[common], help="copy build/site/ to [deploy] target, record what is live"
-    )
-    p.add_argument("--dry-run", action="store_true", help="list what would change; copy nothing")
-    p.add_argument("--out", metavar="DIR", help="the build folder (default: build)")
-
-    p = sub.add_parser(
-        "posted", parents=[common], help="record that export bundles were posted on a platform"
-    )
-    p.add_argument("--platform", metavar="P", required=True)
-    p.add_argument("slugs", nargs="*", metavar="SLUG", help="default: every pending one")
-    p.add_argument("--out", metavar="DIR", help="the build folder (default: build)")
+    _live_commands(sub, common)
 
     p = sub.add_parser(
         "register", parents=[common], help="the consent register by class, for the school"
@@ -170,6 +159,22 @@ def _site_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("audit", parents=[common], help="the approval audit log")
     p.add_argument("action", choices=["verify", "repair"])
     p.add_argument("--by", metavar="LEADER", help="repair: the leader who starts the log again")
+
+
+def _live_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    """What really went out: the site copied to the server, bundles posted by hand."""
+    p = sub.add_parser(
+        "deploy", parents=[common], help="copy build/site/ to [deploy] target, record what is live"
+    )
+    p.add_argument("--dry-run", action="store_true", help="list what would change; copy nothing")
+    p.add_argument("--out", metavar="DIR", help="the build folder (default: build)")
+
+    p = sub.add_parser(
+        "posted", parents=[common], help="record that export bundles were posted on a platform"
+    )
+    p.add_argument("--platform", metavar="P", required=True)
+    p.add_argument("slugs", nargs="*", metavar="SLUG", help="default: every pending one")
+    p.add_argument("--out", metavar="DIR", help="the build folder (default: build)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

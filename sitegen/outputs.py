@@ -78,26 +78,7 @@ def post_outputs(
         export_files.update(files)
         bundles.append(bundle)
     published = {p: refs for p, refs in decision.platforms.items() if p not in failed}
-    publications = tuple(
-        records.Publication(
-            slug,
-            platform,
-            post.title,
-            link,
-            decision.checked.digest,
-            tuple(post.pupils),
-            tuple(
-                _photo_record(
-                    ref,
-                    photo_hashes,
-                    decision.covered.get(platform, {}),
-                    _exported_names(photos[platform]) if platform != WEBSITE else {},
-                )
-                for ref in refs
-            ),
-        )
-        for platform, refs in published.items()
-    )
+    publications = _publications(decision, published, photos, photo_hashes, link)
     left_out = (*decision.left_out, *failures)
     approved_but_out = tuple(
         (p, r)
@@ -114,6 +95,37 @@ def post_outputs(
         left_out=left_out,
         strict=(*approved_but_out, *failures),
         report=_report_lines(slug, view, bundles, left_out, config),
+    )
+
+
+def _publications(
+    decision: Decision,
+    published: dict[str, tuple[ImageRef, ...]],
+    photos: dict[str, Photos],
+    photo_hashes: dict[str, str],
+    link: str | None,
+) -> tuple[records.Publication, ...]:
+    """What the ledger records of the post on each platform it goes to."""
+    post = decision.checked.post
+    return tuple(
+        records.Publication(
+            decision.slug,
+            platform,
+            post.title,
+            link,
+            decision.checked.digest,
+            tuple(post.pupils),
+            tuple(
+                _photo_record(
+                    ref,
+                    photo_hashes,
+                    decision.covered.get(platform, {}),
+                    _exported_names(photos[platform]) if platform != WEBSITE else {},
+                )
+                for ref in refs
+            ),
+        )
+        for platform, refs in published.items()
     )
 
 

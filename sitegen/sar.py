@@ -382,26 +382,7 @@ def _publications(
         images = [i for i in event.get("images") or [] if _has(i.get("pupils"), key)]
         if not (_has(event.get("pupils"), key) or images):
             continue
-        words = event_words(kind, at, platform, website, config, deploys)
-        pub = {
-            "where": where,  # (the ledger's own names, to follow its later events)
-            "slug": clean(where[0]),
-            "platform": platform,
-            "kind": "website" if website else "export",
-            "at": at,  # made: built into the site, or exported as a bundle
-            # Out there: copied to the live website (`sitegen deploy`), or recorded as posted
-            # by the school (`sitegen posted`); None while neither is recorded.
-            "deployed_at": None,
-            "off_live_site_at": None,
-            "posted_at": None,
-            "live_site_recorded": deploys and website,
-            "url": clean(event.get("url")) if website else None,
-            "title": clean(str(event.get("title") or "")),
-            "images": [clean(str(i.get("file", ""))) for i in images],
-            "photo_hashes": [i.get("sha256") for i in images],
-            "events": [{"event": kind, "at": at, "words": words}],
-            "ended": None,
-        }
+        pub = _publication(event, images, clean, config, deploys)
         open_[where] = pub
         out.append(pub)
         if website:
@@ -413,6 +394,38 @@ def _publications(
         pub.setdefault("pending_removal", None)
         pub["summary"] = publication_summary(pub, config)
     return out
+
+
+def _publication(
+    event: dict[str, Any],
+    images: list[dict[str, Any]],
+    clean: Redactor,
+    config: Config,
+    deploys: bool,
+) -> dict[str, Any]:
+    """A version of a post made for a platform (built into the site, or exported)."""
+    slug, platform, at = str(event["slug"]), str(event["platform"]), str(event["at"])
+    website = platform == WEBSITE
+    words = event_words(str(event["event"]), at, platform, website, config, deploys)
+    return {
+        "where": (slug, platform),  # (the ledger's own names, to follow its later events)
+        "slug": clean(slug),
+        "platform": platform,
+        "kind": "website" if website else "export",
+        "at": at,  # made: built into the site, or exported as a bundle
+        # Out there: copied to the live website (`sitegen deploy`), or recorded as posted by
+        # the school (`sitegen posted`); None while neither is recorded.
+        "deployed_at": None,
+        "off_live_site_at": None,
+        "posted_at": None,
+        "live_site_recorded": deploys and website,
+        "url": clean(event.get("url")) if website else None,
+        "title": clean(str(event.get("title") or "")),
+        "images": [clean(str(i.get("file", ""))) for i in images],
+        "photo_hashes": [i.get("sha256") for i in images],
+        "events": [{"event": str(event["event"]), "at": at, "words": words}],
+        "ended": None,
+    }
 
 
 def _deployed(event: dict[str, Any], on_website: dict[str, dict[str, Any]], config: Config) -> None:

@@ -24,7 +24,6 @@ LONG_MODULES: dict[str, int] = {}
 LONG_FUNCTIONS = {
     "engine/standby.py:publish": 84,
     "engine/standby.py:_update_spare": 76,
-    "outputs.py:post_outputs": 71,
 }
 
 

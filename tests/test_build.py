@@ -434,7 +434,7 @@ def test_a_build_ends_with_what_changed(run, site: SiteDir) -> None:  # type: ig
     )
     built = run(site, "build")
     assert "website: removed 1: first" in built.out
-    assert "to remove by hand: 1 on facebook" in built.out and "sitegen takedown" in built.out
+    assert "removals waiting: 1 on facebook" in built.out and "sitegen takedown" in built.out
 
 
 def test_long_work_says_how_far_it_got_in_plain_lines(run, site: SiteDir, monkeypatch) -> None:  # type: ignore[no-untyped-def]

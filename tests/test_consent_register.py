@@ -182,7 +182,10 @@ def test_a_warm_build_takes_a_post_down_when_its_consent_ends(run, site) -> None
     assert not page.exists()
     assert f"website: removed 1: {SLUG}" in after.out
     listed = run(site, "takedown", "--json", now="2026-12-01T08:00").json()["takedowns"]
-    assert listed == []  # (the website's copy went with the build; nothing else was out)
+    # The built site no longer has it; the uploaded copy waits for the leader (no [deploy]).
+    assert [(t["platform"], t["reason"]) for t in listed] == [
+        ("website", "consent withdrawn (blocked by errors: SG112)")
+    ]
 
 
 # --- where consent came from -------------------------------------------------------------

@@ -59,10 +59,17 @@ def test_withdrawal_end_to_end(run, site: SiteDir) -> None:  # type: ignore[no-u
         site.root / "build/site/feed.json"
     ).read_text()
     assert "trip" not in feeds and "other" in feeds
+    # No [deploy]: the leader uploads build/site/ by hand, and says so.
     pending = run(site, "takedown", "--json", now="2026-11-21T11:00").json()["takedowns"]
-    assert {t["platform"] for t in pending} == {"facebook", "x"}  # the website is done
+    assert {t["platform"] for t in pending} == {"website", "facebook", "x"}
     text = run(site, "takedown", now="2026-11-21T11:00").out
     assert "facebook" in text and "sitegen takedown --done trip --platform facebook" in text
+    assert "upload build/site/ (with --delete), then: sitegen takedown --done trip" in text
+    assert "because: P1 (consent withdrawn on 2026-11-20) on 01-" in text
+    done = run(site, "takedown", "--done", "trip", "--platform", "website", now="2026-11-21T12:00")
+    assert done.code == 0
+    pending = run(site, "takedown", "--json", now="2026-11-21T13:00").json()["takedowns"]
+    assert {t["platform"] for t in pending} == {"facebook", "x"}
 
     assert (
         run(
@@ -129,11 +136,12 @@ def test_deleted_post_is_listed_for_takedown(run, site: SiteDir) -> None:  # typ
     site.post("gone", platforms=["website", "facebook"], date="2026-11-02")
     approve(run, site, "gone")
     build(run, site, "2026-11-05T10:00")
+    assert run(site, "posted", "--platform", "facebook").code == 0
     shutil.rmtree(site.root / "content/posts/gone")
     pending = run(site, "takedown", "--json").json()["takedowns"]
-    assert {(t["platform"], t["reason"]) for t in pending} == {
-        ("website", "the post was deleted"),
-        ("facebook", "the post was deleted"),
+    assert {(t["platform"], t["reason"], t["posted"]) for t in pending} == {
+        ("website", "the post was deleted", None),
+        ("facebook", "the post was deleted", True),
     }
 
 
@@ -164,7 +172,8 @@ def test_photo_that_loses_consent_is_listed_alone(run, site: SiteDir) -> None:  
     )
     (site.root / "content/consent.csv").write_text(register)
     (takedown,) = run(site, "takedown", "--json").json()["takedowns"]
-    assert takedown["platform"] == "facebook" and takedown["images"] == ["b.jpg"]
+    assert takedown["platform"] == "facebook"
+    assert takedown["images"] == ["02-photo-2-640.jpg (b.jpg)"]  # as it went out
     assert "photos" in takedown["reason"]
 
 

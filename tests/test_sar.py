@@ -416,7 +416,9 @@ def test_the_demo_read_back_by_a_parent(run, demo: SiteDir) -> None:  # type: ig
     assert "The school recorded the withdrawal of consent for Dylan on 15 November 2026" in text
     assert "Where Consent given From 15 November 2026 The school website yes no" in text
     assert "On the school website from 12 November 2026 until 24 November 2026" in text
-    assert "Because consent was withdrawn, it must be taken down if it was posted" in text
+    # The school recorded posting it on Facebook: it must come down, not "if it was posted".
+    assert "posted on Facebook on 12 November 2026" in text
+    assert "Because consent was withdrawn, it must be taken down; the school has not" in text
 
 
 @pytest.mark.parametrize(

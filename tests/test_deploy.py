@@ -1,0 +1,181 @@
+"""`sitegen deploy` against a real SSH server (tests/sshd.py) and rsync: what is copied, what
+the ledger then says is live, and that a failed copy records nothing and leaves the live
+site as it was."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sitegen.engine.swap import build_lock
+from tests.conftest import REGISTER, SITE_TOML, SiteDir
+from tests.sshd import Server, available, ssh_server
+
+pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
+LEDGER = "content/records/publications.jsonl"
+
+
+def visible_files(folder: Path) -> dict[str, bytes]:
+    """The files a web server would serve (rsync's hidden temporary files left out)."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    }
+
+
+def deploy_to(site: SiteDir, server: Server, www: Path) -> None:
+    site.config(
+        SITE_TOML
+        + f'\n[deploy]\ntarget = "{server.user}@127.0.0.1:{www}/"\nssh_port = {server.port}\n'
+        f'identity_file = "{server.identity}"\nknown_hosts = "{server.known_hosts}"\n'
+    )
+
+
+def two_posts(site: SiteDir, run) -> None:  # type: ignore[no-untyped-def]
+    site.post(
+        "castle",
+        files={"towers.jpg": "castle"},
+        pupils=["P1"],
+        platforms=["website", "facebook"],
+        images=[{"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]}],
+    )
+    site.post("fair", body="The Christmas fair raised a wonderful sum.\n", platforms=["website"])
+    assert run(site, "approve", "castle", "fair", "--by", "head").code == 0
+    assert run(site, "build").code == 0
+
+
+def last_event(site: SiteDir) -> dict[str, object]:
+    return json.loads((site.root / LEDGER).read_text().splitlines()[-1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    with ssh_server(tmp_path / "server") as running:
+        yield running
+
+
+def test_deploy_sends_what_changed_and_records_what_is_live(run, site, server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    www = tmp_path / "www"
+    www.mkdir()
+    deploy_to(site, server, www)
+    two_posts(site, run)
+    done = run(site, "deploy")
+    assert done.code == 0, done.err
+    assert visible_files(www) == visible_files(site.root / "build/site")
+    event = last_event(site)
+    assert event["event"] == "deployed" and event["target"].endswith(f"{www}/")  # type: ignore[union-attr]
+    assert event["posts"] == {"castle": ["towers.jpg"], "fair": []}
+    assert str(event["fingerprint"]).startswith("sha256:")
+    assert "2 post(s) live on the website (recorded in the ledger)" in done.out
+
+    # A third post: the dry run lists only what changed, and records nothing.
+    site.post("choir", body="The choir sang beautifully at the concert.\n", platforms=["website"])
+    assert run(site, "approve", "choir", "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    ledger = (site.root / LEDGER).read_bytes()
+    dry = run(site, "deploy", "--dry-run")
+    assert dry.code == 0 and (site.root / LEDGER).read_bytes() == ledger
+    sent = [line.split(" ", 3)[-1] for line in dry.out.splitlines() if line.startswith("  send ")]
+    assert "posts/choir/index.html" in sent and "index.html" in sent
+    assert not [name for name in sent if name.startswith("posts/castle/")]  # unchanged
+    done = run(site, "deploy")
+    assert f"sent {len(sent)} file(s)" in done.out
+    assert visible_files(www) == visible_files(site.root / "build/site")
+    assert run(site, "deploy").out.startswith("deployed to")  # nothing new: not recorded again
+    assert "as the ledger already had it" in run(site, "deploy").out
+
+    # Consent withdrawn: the website's removal waits until a deploy no longer carries it.
+    site.register(
+        REGISTER.replace(
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-24",
+        )
+    )
+    built = run(site, "build")
+    assert "removals waiting: 1 on facebook, 1 on the website" in built.out
+    listed = run(site, "takedown", "--json").json()["takedowns"]
+    assert {t["platform"] for t in listed} == {"website", "facebook"}
+    assert "`sitegen build` then `sitegen deploy`" in run(site, "takedown").out
+    assert run(site, "takedown", "--done", "castle", "--platform", "website").code == 2
+    assert (www / "posts/castle/index.html").exists()
+    assert run(site, "deploy").code == 0
+    assert not (www / "posts/castle").exists()
+    listed = run(site, "takedown", "--json").json()["takedowns"]
+    assert {t["platform"] for t in listed} == {"facebook"}
+
+
+CUT_SHORT = """#!/bin/sh
+# Runs the rsync the client asked for, and once {cut} exists kills it as soon as the first
+# file is arriving: the server going down in the middle of a copy.
+exec 3<&0  # (a command run with & reads /dev/null, unless given its input like this)
+sh -c "exec $SSH_ORIGINAL_COMMAND" <&3 &
+child=$!
+while kill -0 $child 2>/dev/null; do
+  if [ -e {cut} ] && find {www} -name '.*' -newer {cut} | grep -q .; then
+    kill -9 $child
+    exit 12
+  fi
+done
+wait $child
+"""
+
+
+def test_a_copy_cut_short_records_nothing_and_leaves_the_live_site(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    www, cut = tmp_path / "www", tmp_path / "cut"
+    www.mkdir()
+    script = tmp_path / "cut-short.sh"
+    script.write_text(CUT_SHORT.format(cut=cut, www=www))
+    script.chmod(0o755)
+    with ssh_server(tmp_path / "server", forced_command=script) as server:
+        deploy_to(site, server, www)
+        two_posts(site, run)
+        assert run(site, "deploy").code == 0
+        live = visible_files(www)
+        # A big file to copy next, so that the copy is under way when the server goes.
+        static = site.root / "templates/static"
+        static.mkdir(parents=True, exist_ok=True)
+        (static / "prospectus.pdf").write_bytes(os.urandom(48 * 1024 * 1024))
+        site.post("choir", body="The choir sang beautifully at the concert.\n")
+        assert run(site, "approve", "choir", "--by", "head").code == 0
+        assert run(site, "build").code == 0
+        ledger = (site.root / LEDGER).read_bytes()
+        cut.touch()
+        failed = run(site, "deploy")
+    assert failed.code == 1, failed.out + failed.err
+    assert "deploy to" in failed.err and "failed" in failed.err
+    assert "the connection was lost during the copy" in failed.err
+    assert "nothing was recorded, the live site is as it was" in failed.err
+    assert (site.root / LEDGER).read_bytes() == ledger
+    assert visible_files(www) == live
+
+
+def test_a_server_that_is_down_records_nothing(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    www = tmp_path / "www"
+    www.mkdir()
+    with ssh_server(tmp_path / "server") as server:
+        deploy_to(site, server, www)
+    two_posts(site, run)
+    ledger = (site.root / LEDGER).read_bytes()
+    failed = run(site, "deploy")
+    assert failed.code == 1
+    assert "the server refused the connection: is it up, and is ssh_port right?" in failed.err
+    assert (site.root / LEDGER).read_bytes() == ledger and not list(www.iterdir())
+
+
+def test_deploy_to_a_folder_and_its_refusals(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert "no [deploy] in site.toml" in run(site, "deploy").err
+    www = tmp_path / "www"
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{www}/"\n')
+    assert "nothing to deploy" in run(site, "deploy").err  # no build yet
+    two_posts(site, run)
+    with build_lock(site.root / "build"):  # a build under way
+        refused = run(site, "deploy")
+    assert refused.code == 1 and "wait for it to finish, then deploy" in refused.err
+    assert not www.exists()
+    assert run(site, "deploy").code == 0  # (rsync makes the folder, in a folder that exists)
+    assert visible_files(www) == visible_files(site.root / "build/site")

@@ -1,0 +1,124 @@
+"""What is live: `sitegen posted` and pending.csv across builds and an approved edit, takedowns
+for what was exported but never recorded as posted, and a SAR that tells exported, posted and
+deployed apart."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from tests.conftest import REGISTER, SITE_TOML, SiteDir
+
+
+def rows(root: Path, platform: str, name: str) -> list[list[str]]:
+    data = (root / "build/exports" / platform / name).read_text(encoding="utf-8")
+    return list(csv.reader(io.StringIO(data, newline="")))
+
+
+def posts(site: SiteDir, run) -> Path:  # type: ignore[no-untyped-def]
+    castle = site.post(
+        "castle",
+        files={"towers.jpg": "castle"},
+        pupils=["P1"],
+        date="2026-11-02",
+        platforms=["website", "facebook", "x"],
+        images=[{"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]}],
+    )
+    site.post("fair", date="2026-11-03", platforms=["website", "facebook"])
+    assert run(site, "approve", "castle", "fair", "--by", "head").code == 0
+    return castle
+
+
+def test_posted_and_pending_across_builds_and_an_approved_edit(run, site) -> None:  # type: ignore[no-untyped-def]
+    castle = posts(site, run)
+    built = run(site, "build")
+    assert "for facebook to build/exports/facebook: 2 to post (pending.csv)" in built.out
+    bulk = rows(site.root, "facebook", "bulk.csv")
+    assert rows(site.root, "facebook", "pending.csv") == bulk  # nothing posted yet
+    assert bulk[0] == ["date", "text", "link", "images"] and len(bulk) == 3
+
+    done = run(site, "posted", "--platform", "facebook", "castle")
+    assert done.code == 0 and "recorded as posted on facebook: 1 bundle(s)" in done.out
+    assert "1 still to post on facebook" in done.out
+    pending = rows(site.root, "facebook", "pending.csv")
+    assert [r[2] for r in pending[1:]] == ["https://news.test.sch.uk/posts/fair/"]
+    assert rows(site.root, "x", "pending.csv")[1:] == rows(site.root, "x", "bulk.csv")[1:]
+
+    # The next build makes the same pending.csv from the ledger; bulk.csv keeps every post.
+    assert run(site, "build").code == 0
+    assert rows(site.root, "facebook", "pending.csv") == pending
+    assert len(rows(site.root, "facebook", "bulk.csv")) == 3
+    assert run(site, "posted", "--platform", "facebook").code == 0  # every pending one
+    assert rows(site.root, "facebook", "pending.csv") == [bulk[0]]
+    assert "nothing waits to be posted" in run(site, "posted", "--platform", "facebook").out
+
+    # An approved edit: the castle's bundle changed, so it waits again, as an update.
+    castle.write_text(castle.read_text().replace("wonderful", "marvellous"))
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    built = run(site, "build")
+    assert "1 to post (pending.csv), 1 an update: castle" in built.out
+    (again,) = rows(site.root, "facebook", "pending.csv")[1:]
+    assert "marvellous" in again[1]
+    updated = run(site, "posted", "--platform", "facebook")
+    assert "castle (update: replace or edit the post there)" in updated.out
+
+    # Mistakes: a post never exported there, the website, a platform not in site.toml.
+    assert run(site, "posted", "--platform", "x", "fair").code == 2
+    assert run(site, "posted", "--platform", "website").code == 2
+    assert run(site, "posted", "--platform", "tiktok").code == 2
+
+
+def test_takedown_of_a_bundle_never_recorded_as_posted(run, site) -> None:  # type: ignore[no-untyped-def]
+    posts(site, run)
+    assert run(site, "build").code == 0
+    assert run(site, "posted", "--platform", "facebook", "castle").code == 0
+    site.register(
+        REGISTER.replace(
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-24",
+        )
+    )
+    listed = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
+    assert set(listed) == {"website", "facebook", "x"}
+    assert listed["facebook"]["posted"] is True
+    assert listed["facebook"]["reason"].startswith("consent withdrawn")
+    assert "not recorded as posted" not in listed["facebook"]["reason"]
+    assert listed["x"]["posted"] is False
+    assert listed["x"]["reason"].endswith("; exported, not recorded as posted: check the page")
+    # Who made it necessary, and the photo as it went out.
+    assert listed["x"]["images"] == ["01-photo-1-640.jpg (towers.jpg)"]
+    assert listed["x"]["because"] == [
+        "P1 (consent withdrawn on 2026-11-24) on 01-photo-1-640.jpg (towers.jpg)"
+    ]
+    # A build says how many removals wait, per platform.
+    built = run(site, "build")
+    assert "removals waiting: 1 on facebook, 1 on the website, 1 on x" in built.out
+
+
+def test_sar_tells_exported_posted_and_deployed_apart(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    www = tmp_path / "www"
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{www}/"\n')
+    posts(site, run)
+    assert run(site, "build", now="2026-11-25T10:00").code == 0
+    assert run(site, "deploy", now="2026-11-25T16:00").code == 0
+    assert run(site, "posted", "--platform", "facebook", now="2026-11-26T09:00").code == 0
+    report = run(site, "sar", "P1", "--json", now="2026-11-27T09:00").json()
+    made = {p["platform"]: p for p in report["publications"]}
+    assert made["website"]["at"].startswith("2026-11-25T10:00")
+    assert made["website"]["deployed_at"].startswith("2026-11-25T16:00")
+    assert made["facebook"]["posted_at"].startswith("2026-11-26T09:00")
+    assert made["x"]["posted_at"] is None and made["x"]["deployed_at"] is None
+    letter = run(site, "sar", "P1", now="2026-11-27T09:00").out
+    assert (
+        "Made ready for the school website on 25 November 2026; on the live website from 25 November 2026"
+        in letter
+    )
+    assert "posted on Facebook on 26 November 2026" in letter
+    assert "Exported for X (Twitter) on 25 November 2026 (the school posts it by hand)." in letter
+    ledger = [
+        json.loads(line)
+        for line in (site.root / "content/records/publications.jsonl").read_text().splitlines()
+    ]
+    assert [e["event"] for e in ledger].count("deployed") == 1
