@@ -119,7 +119,9 @@ def posted_events(
                 "slug": slug,
                 "platform": platform,
                 "title": event.get("title", ""),
+                "url": event.get("url"),
                 "digest": event.get("digest"),
+                "pupils": event.get("pupils") or [],
                 "images": event.get("images") or [],
             }
         )
