@@ -134,13 +134,14 @@ def _exported_name(image: dict[str, Any]) -> str:
 def _because(
     site: Site, platform: str, event: dict[str, Any], images: list[dict[str, Any]], whole: bool
 ) -> list[tuple[str, str]]:
-    """Each pupil out there without consent there now, and where: on which photo (as it went
-    out), or in the post."""
+    """Each pupil out there whose consent no longer lets it stay, and where: on which photo
+    (as it went out), or in the post. For the whole post, what changed for a pupil
+    (withdrawn, ended, safeguarding); a photo's pupil also when the platform's "yes" went."""
     today = site.context.today
     found: list[tuple[str, str]] = []
     for image in images:
         for pupil_id in image.get("pupils") or []:
-            if problem := _no_consent(site, str(pupil_id), platform, today):
+            if problem := _no_consent(site, str(pupil_id), platform, today, not whole):
                 found.append((str(pupil_id), f"{pupil_id} ({problem}) on {_exported_name(image)}"))
     on_photos = {who for who, _ in found}
     if whole:
@@ -152,7 +153,9 @@ def _because(
     return found
 
 
-def _no_consent(site: Site, pupil_id: str, platform: str, today: Any) -> str | None:
+def _no_consent(
+    site: Site, pupil_id: str, platform: str, today: Any, on_platform: bool = False
+) -> str | None:
     pupil = lookup(site.register, pupil_id)
     if pupil is None:
         return "no longer in the consent register"
@@ -162,7 +165,7 @@ def _no_consent(site: Site, pupil_id: str, platform: str, today: Any) -> str | N
         return f"consent withdrawn on {pupil.withdrawn_on}"
     if pupil.has_expired(today):
         return f"consent ended on {pupil.consent_until}"
-    if not pupil.consent.get(platform, False):
+    if on_platform and not pupil.consent.get(platform, False):
         return f"no consent for {platform}"
     return None
 

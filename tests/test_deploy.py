@@ -73,16 +73,17 @@ def test_deploy_sends_what_changed_and_records_what_is_live(run, site, server, t
     assert str(event["fingerprint"]).startswith("sha256:")
     assert "2 post(s) live on the website (recorded in the ledger)" in done.out
 
-    # A third post: the dry run lists only what changed, and records nothing.
-    site.post("choir", body="The choir sang beautifully at the concert.\n", platforms=["website"])
-    assert run(site, "approve", "choir", "--by", "head").code == 0
+    # An edit, approved: the dry run lists only what changed, and records nothing.
+    fair = site.root / "content/posts/fair/index.md"
+    fair.write_text(fair.read_text().replace("wonderful sum", "record sum"))
+    assert run(site, "approve", "fair", "--by", "head").code == 0
     assert run(site, "build").code == 0
     ledger = (site.root / LEDGER).read_bytes()
     dry = run(site, "deploy", "--dry-run")
     assert dry.code == 0 and (site.root / LEDGER).read_bytes() == ledger
     sent = [line.split(" ", 3)[-1] for line in dry.out.splitlines() if line.startswith("  send ")]
-    assert "posts/choir/index.html" in sent and "index.html" in sent
-    assert not [name for name in sent if name.startswith("posts/castle/")]  # unchanged
+    # The post's page and the feeds that carry its text; nothing else (not the photos).
+    assert sorted(sent) == ["feed.json", "feed.xml", "posts/fair/index.html"]
     done = run(site, "deploy")
     assert f"sent {len(sent)} file(s)" in done.out
     assert visible_files(www) == visible_files(site.root / "build/site")
