@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -180,3 +181,49 @@ def test_deploy_to_a_folder_and_its_refusals(run, site, tmp_path) -> None:  # ty
     assert not www.exists()
     assert run(site, "deploy").code == 0  # (rsync makes the folder, in a folder that exists)
     assert visible_files(www) == visible_files(site.root / "build/site")
+
+
+def test_a_key_the_server_does_not_know_is_named(run, site, server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    www = tmp_path / "www"
+    www.mkdir()
+    deploy_to(site, server, www)
+    stranger = tmp_path / "stranger"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(stranger)], check=True)
+    (site.root / "site.toml").write_text(
+        (site.root / "site.toml").read_text().replace(str(server.identity), str(stranger))
+    )
+    two_posts(site, run)
+    ledger = (site.root / LEDGER).read_bytes()
+    failed = run(site, "deploy")
+    assert failed.code == 1
+    assert "the server refused the key: is identity_file the key" in failed.err
+    assert (site.root / LEDGER).read_bytes() == ledger and not list(www.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("stderr", "meaning"),
+    [
+        (
+            'rsync: [receiver] write failed on "/var/www/news/static/site.css": '
+            "No space left on device (28)\nrsync error: error in file IO (code 11)",
+            "the server's disk is full",
+        ),
+        (
+            'rsync: [receiver] mkstemp "/var/www/news/.index.html.Ab12Cd" failed: '
+            "Permission denied (13)\nrsync error: some files/attrs were not transferred",
+            "the deploy account may not write to the target folder",
+        ),
+        (
+            "Host key verification failed.\r\nrsync: connection unexpectedly closed",
+            "ssh does not know the server's host key yet",
+        ),
+        ("bash: line 1: rsync: command not found", "rsync is not installed on the server"),
+    ],
+)
+def test_each_cause_is_named(stderr: str, meaning: str) -> None:
+    """rsync's and ssh's own words for the failures a test cannot make as root."""
+    from sitegen.config import DeployConfig
+    from sitegen.deploy import cause
+
+    said = cause(stderr, DeployConfig("news@web.example.sch.uk:/var/www/news/"))
+    assert said.startswith(meaning) and said.endswith("the live site is as it was")
