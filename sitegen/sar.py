@@ -355,10 +355,11 @@ def _publications(
     out: list[dict[str, Any]] = []
     open_: dict[tuple[str, str], dict[str, Any]] = {}
     on_website: dict[str, dict[str, Any]] = {}  # each post's latest version made for it
-    deploys = any(e["event"] == records.DEPLOYED for e in ledger)
+    deploys = False  # (from the first deploy on, a build only makes the website ready)
     for event in ledger:
         if event["event"] == records.DEPLOYED:
             _deployed(event, on_website, config)
+            deploys = True
             continue
         where = (str(event["slug"]), str(event["platform"]))
         kind, at = str(event["event"]), str(event["at"])

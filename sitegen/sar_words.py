@@ -164,11 +164,10 @@ def publication_summary(pub: dict[str, Any], config: Config) -> str:
                 text += f"; an updated version was exported on {long_date(ended['at'])}"
             else:
                 text += f"; {plain(ended['event'])} on {long_date(ended['at'])}"
-    others = [
-        e
-        for e in pub["events"][1:]
-        if e["event"] not in ("posted", "republished", "removed", "taken_down")
-    ]
+    said = ("posted", "republished", "removed", "taken_down")
+    if pub.get("live_site_recorded"):
+        said += ("deployed", "off_live_site")  # (_deployed_words says them)
+    others = [e for e in pub["events"][1:] if e["event"] not in said]
     text += "".join(f"; {e['words']}" for e in others)
     why = pub.get("pending_removal")
     photos_only = bool(why) and why.startswith("some photos")

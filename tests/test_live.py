@@ -111,10 +111,9 @@ def test_sar_tells_exported_posted_and_deployed_apart(run, site, tmp_path) -> No
     assert made["facebook"]["posted_at"].startswith("2026-11-26T09:00")
     assert made["x"]["posted_at"] is None and made["x"]["deployed_at"] is None
     letter = run(site, "sar", "P1", now="2026-11-27T09:00").out
-    assert (
-        "Made ready for the school website on 25 November 2026; on the live website from 25 November 2026"
-        in letter
-    )
+    # (Built before the first deploy: when it went live the records cannot say, so both.)
+    assert "On the school website since 25 November 2026" in letter
+    assert "copied to the live school website on 25 November 2026" in letter
     assert "posted on Facebook on 26 November 2026" in letter
     assert "Exported for X (Twitter) on 25 November 2026 (the school posts it by hand)." in letter
     ledger = [
@@ -122,3 +121,16 @@ def test_sar_tells_exported_posted_and_deployed_apart(run, site, tmp_path) -> No
         for line in (site.root / "content/records/publications.jsonl").read_text().splitlines()
     ]
     assert [e["event"] for e in ledger].count("deployed") == 1
+    # An approved edit, built after a deploy: ready first, live only once deployed.
+    castle = site.root / "content/posts/castle/index.md"
+    castle.write_text(castle.read_text().replace("wonderful", "marvellous"))
+    assert run(site, "approve", "castle", "--by", "head", now="2026-11-28T09:00").code == 0
+    assert run(site, "build", now="2026-11-28T10:00").code == 0
+    letter = run(site, "sar", "P1", now="2026-11-28T11:00").out
+    assert "Made ready for the school website on 28 November 2026, not recorded as" in letter
+    assert run(site, "deploy", now="2026-11-29T08:00").code == 0
+    letter = run(site, "sar", "P1", now="2026-11-29T09:00").out
+    assert (
+        "Made ready for the school website on 28 November 2026; on the live website from "
+        "29 November 2026" in letter
+    )
