@@ -7,9 +7,8 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sitegen import records
 from sitegen.records import PUBLISHED, REMOVED, Fingerprint, LedgerState
@@ -18,9 +17,9 @@ WEBSITE = "website"
 PENDING = "pending.csv"
 
 
-@dataclass(frozen=True)
-class OutThere:
-    """A post out on a platform as the records show it, with its photos' files there."""
+class OutThere(NamedTuple):
+    """A post out on a platform as the records show it, with its photos' files there. (A
+    tuple: a build makes one for every post on every platform.)"""
 
     slug: str
     platform: str
@@ -52,8 +51,7 @@ def files_of(fingerprint: Fingerprint) -> tuple[str, ...]:
     return tuple(str(file) for file, _ in fingerprint[1]) if len(fingerprint) > 1 else ()
 
 
-@dataclass(frozen=True)
-class Removal:
+class Removal(NamedTuple):
     """Something out there that may no longer be: the whole post, or some of its photos."""
 
     out: OutThere
@@ -70,8 +68,8 @@ def removals(
     for where, item in sorted(out.items()):
         if where not in allowed:
             found.append(Removal(item, item.files, True))
-        elif gone := tuple(f for f in item.files if f not in set(allowed[where])):
-            found.append(Removal(item, gone, False))
+        elif item.files and (gone := tuple(set(item.files) - set(allowed[where]))):
+            found.append(Removal(item, tuple(f for f in item.files if f in gone), False))
     return found
 
 
