@@ -162,7 +162,7 @@ def _record(
     events = records.changes(state.standing, publications, site.context.now)
     records.append(site.root, events)
     after = records.state_of({**reduced, **records.reduce(events)})
-    allowed = {(p.slug, p.platform): live.files_of(p.fingerprint()) for p in publications}
+    allowed = live.allowed_now((p.slug, p.platform, p.fingerprint()) for p in publications)
     waiting = live.waiting(live.removals(live.out_there(after), allowed))
     return records.what_changed(state.standing, events), waiting
 

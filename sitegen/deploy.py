@@ -47,19 +47,21 @@ def deploy(site: Site, out: Path, dry_run: bool = False) -> Deployed:
     if config is None:
         raise UsageError(
             'no [deploy] in site.toml: add target = "user@host:/var/www/news/" (or a folder), '
-            "or upload build/site/ by hand and record it with `sitegen takedown --done`"
+            "or upload build/site/ by hand and record each removal with "
+            "`sitegen takedown --done SLUG --platform website`"
         )
     program = shutil.which("rsync")
     if program is None:
         raise UsageError(INSTALL)
     tree = out / "site"
-    with build_lock(out, then="deploy"):
+    with build_lock(out, then="deploy", doing="deploy"):
         if not (tree / "index.html").is_file():
             raise UsageError(f"nothing to deploy: {tree} has no site yet: run `sitegen build`")
         command = rsync_command(program, tree, config, site.root, dry_run)
         done = _run(command)
         if done.returncode != 0:
-            raise RefusedError(f"deploy to {config.target} failed: {cause(done.stderr, config)}")
+            said = cause(done.stderr, done.returncode)
+            raise RefusedError(f"deploy to {config.target} failed: {said}")
         copied = itemised(done.stdout)
         posts = live_posts(site, tree)
         event = {
@@ -103,6 +105,8 @@ def ssh_command(config: DeployConfig, root: Path) -> list[str]:
     command += ["-o", "ConnectTimeout=20", "-o", "ServerAliveInterval=15"]
     if config.identity_file:
         identity = root / Path(config.identity_file).expanduser()
+        if not identity.is_file():
+            raise UsageError(f"deploy.identity_file {config.identity_file}: no such key file")
         command += ["-i", str(identity), "-o", "IdentitiesOnly=yes"]
     if config.known_hosts:
         command += ["-o", f"UserKnownHostsFile={root / Path(config.known_hosts).expanduser()}"]
@@ -152,14 +156,24 @@ CAUSES = (
 )
 
 
-def cause(stderr: str, config: DeployConfig) -> str:
-    """One sentence naming why the copy failed, with rsync's own last words."""
+PARTIAL = (23, 24)  # rsync: some files were not transferred, or vanished: the rest may be in
+
+
+def cause(stderr: str, code: int = 1) -> str:
+    """One sentence naming why the copy failed, with rsync's own words, and what that leaves
+    on the server: as it was, unless rsync finished with some files not sent (the others
+    may then be live)."""
     said = [line.strip() for line in stderr.splitlines() if line.strip()]
-    last = said[-1] if said else "no message"
+    where = (
+        "nothing was recorded; some files may already be updated on the server: deploy "
+        "again once this is put right"
+        if code in PARTIAL
+        else "nothing was recorded, the live site is as it was"
+    )
     for words, meaning in CAUSES:
         if any(words.lower() in line.lower() for line in said):
-            return f"{meaning} ({words}); nothing was recorded, the live site is as it was"
-    return f"{last}; nothing was recorded, the live site is as it was"
+            return f"{meaning} ({words}); {where}"
+    return f"{said[-1] if said else 'no message'}; {where}"
 
 
 def itemised(stdout: str) -> Copied:

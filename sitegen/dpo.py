@@ -15,6 +15,8 @@ from sitegen.site import Site
 # --- takedowns ---------------------------------------------------------------------------
 
 PHOTOS_ONLY = "photos no longer have consent there"
+RECOVER = "a face on the photos must now be covered: replace them with the new copies"
+EDITED_OUT = "photos taken out of the post by an approved edit"
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Takedown:
     # Who made it necessary, and on which photo: "P1014 (consent withdrawn on ...) on 01-...".
     because: tuple[str, ...] = ()
     posted: bool | None = None  # a social platform: recorded as posted (None: the website)
+    whole: bool = True  # the whole post must go (else only `images`)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -43,6 +46,7 @@ class Takedown:
             "urgent": self.urgent,
             "because": list(self.because),
             "posted": self.posted,
+            "whole": self.whole,
         }
 
 
@@ -54,7 +58,9 @@ def takedowns(site: Site, decided: list[Decision]) -> list[Takedown]:
     events = records.read_ledger(site.root)
     state = records.state_of(records.reduce(events))
     allowed = {
-        (d.slug, platform): [ref.file for ref in refs]
+        (d.slug, platform): {
+            ref.file: tuple(d.covered.get(platform, {}).get(ref.file, ())) for ref in refs
+        }
         for d in decided
         for platform, refs in d.platforms.items()
     }
@@ -93,16 +99,24 @@ def _takedown(
 ) -> Takedown:
     out = removal.out
     event = went_out.get((out.slug, out.platform), {})
+    photos = [i for i in event.get("images") or [] if isinstance(i, dict)]
+    images = photos if removal.whole else [i for i in photos if i.get("file") in removal.photos]
+    recovered = {
+        str(i.get("file")): _newly_covered(decision, out.platform, i)
+        for i in images
+        if decision is not None and i.get("file") in removal.recover
+    }
+    because = _because(site, out.platform, event, images, removal.whole, recovered)
     if decision is None:
         reason = "the post was deleted"
     elif removal.whole:
         reason = _why(decision, out.platform)
+    elif set(removal.photos) <= set(removal.recover):
+        reason = RECOVER
     else:
-        reason = PHOTOS_ONLY
+        reason = PHOTOS_ONLY if because else EDITED_OUT
     if out.posted is False:
         reason += "; exported, not recorded as posted: check the page"
-    images = [i for i in event.get("images") or [] if i.get("file") in removal.photos]
-    because = _because(site, out.platform, event, images, removal.whole)
     guarded = sorted({who for who, _ in because if _is_guarded(site, who)})
     if guarded:
         reason = (
@@ -120,6 +134,7 @@ def _takedown(
         urgent=bool(guarded),
         because=tuple(words for _, words in because),
         posted=out.posted,
+        whole=removal.whole,
     )
 
 
@@ -131,16 +146,36 @@ def _exported_name(image: dict[str, Any]) -> str:
     return f"{exported} ({file})" if exported else file
 
 
+def _newly_covered(decision: Decision, platform: str, image: dict[str, Any]) -> set[str]:
+    """The pupils whose faces the photo's copy for `platform` covers now and the copy that
+    went out did not (its `faces` list names each numbered face)."""
+    ref = next((r for r in decision.checked.post.images if r.file == image.get("file")), None)
+    if ref is None or not ref.faces:
+        return set()
+    now = set(decision.covered.get(platform, {}).get(ref.file, ()))
+    was = set(image.get("covered") or ())
+    return {ref.faces[n - 1] for n in now - was if 0 < n <= len(ref.faces)}
+
+
 def _because(
-    site: Site, platform: str, event: dict[str, Any], images: list[dict[str, Any]], whole: bool
+    site: Site,
+    platform: str,
+    event: dict[str, Any],
+    images: list[dict[str, Any]],
+    whole: bool,
+    recovered: dict[str, set[str]],
 ) -> list[tuple[str, str]]:
     """Each pupil out there whose consent no longer lets it stay, and where: on which photo
     (as it went out), or in the post. For the whole post, what changed for a pupil
-    (withdrawn, ended, safeguarding); a photo's pupil also when the platform's "yes" went."""
+    (withdrawn, ended, safeguarding); a photo's pupil also when the platform's "yes" went;
+    on a photo whose faces must now be covered (`recovered`), those pupils alone."""
     today = site.context.today
     found: list[tuple[str, str]] = []
     for image in images:
-        for pupil_id in image.get("pupils") or []:
+        shown = image.get("pupils") or []
+        if str(image.get("file")) in recovered:
+            shown = [p for p in shown if p in recovered[str(image.get("file"))]]
+        for pupil_id in shown:
             if problem := _no_consent(site, str(pupil_id), platform, today, not whole):
                 found.append((str(pupil_id), f"{pupil_id} ({problem}) on {_exported_name(image)}"))
     on_photos = {who for who, _ in found}

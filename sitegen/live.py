@@ -25,6 +25,7 @@ class OutThere(NamedTuple):
     platform: str
     files: tuple[str, ...]
     posted: bool | None = None  # a social platform: recorded as posted (else only exported)
+    covered: tuple[tuple[str, tuple[int, ...]], ...] = ()  # faces covered on its photos
 
 
 def out_there(state: LedgerState) -> dict[tuple[str, str], OutThere]:
@@ -39,8 +40,11 @@ def out_there(state: LedgerState) -> dict[tuple[str, str], OutThere]:
                 found[(slug, platform)] = OutThere(slug, platform, files_of(fingerprint))
         elif event == PUBLISHED:
             posted = state.posted.get((slug, platform))
-            files = files_of(posted if posted is not None else fingerprint)
-            found[(slug, platform)] = OutThere(slug, platform, files, posted is not None)
+            went = posted if posted is not None else fingerprint
+            covered = tuple(covered_of(went).items())
+            found[(slug, platform)] = OutThere(
+                slug, platform, files_of(went), posted is not None, covered
+            )
     if state.deployed is not None:
         for slug, files in state.deployed.posts:
             found[(slug, WEBSITE)] = OutThere(slug, WEBSITE, files)
@@ -48,7 +52,13 @@ def out_there(state: LedgerState) -> dict[tuple[str, str], OutThere]:
 
 
 def files_of(fingerprint: Fingerprint) -> tuple[str, ...]:
-    return tuple(str(file) for file, _ in fingerprint[1]) if len(fingerprint) > 1 else ()
+    return tuple(str(photo[0]) for photo in fingerprint[1]) if len(fingerprint) > 1 else ()
+
+
+def covered_of(fingerprint: Fingerprint) -> dict[str, tuple[int, ...]]:
+    """The faces covered on each photo of a version, by file (photos with none left out)."""
+    photos = fingerprint[1] if len(fingerprint) > 1 else ()
+    return {str(photo[0]): tuple(photo[2]) for photo in photos if len(photo) > 2}
 
 
 class Removal(NamedTuple):
@@ -57,19 +67,40 @@ class Removal(NamedTuple):
     out: OutThere
     photos: tuple[str, ...]  # the photos to remove (all of them when the whole post goes)
     whole: bool
+    recover: tuple[str, ...] = ()  # of `photos`: allowed still, with a face now to cover
 
 
-def removals(
-    out: Mapping[tuple[str, str], OutThere], allowed: Mapping[tuple[str, str], Iterable[str]]
-) -> list[Removal]:
-    """What is out there and not allowed now (`allowed`: each post and platform a build
-    would publish now, with the photos it may show there), in slug and platform order."""
+Allowed = Mapping[tuple[str, str], Mapping[str, tuple[int, ...]]]
+
+
+def allowed_now(fingerprints: Iterable[tuple[str, str, Fingerprint]]) -> dict[Any, Any]:
+    """What a build would publish now, for `removals`: each post and platform with the faces
+    to cover on each of its photos, by file."""
+    return {
+        (slug, platform): {file: covered_of(fp).get(file, ()) for file in files_of(fp)}
+        for slug, platform, fp in fingerprints
+    }
+
+
+def removals(out: Mapping[tuple[str, str], OutThere], allowed: Allowed) -> list[Removal]:
+    """What is out there and not allowed now (`allowed`: each post and platform a build would
+    publish now, with the faces to cover on each photo it may show there), in slug and
+    platform order. A photo out there with a face uncovered that must now be covered goes too:
+    the new copy replaces it."""
     found = []
     for where, item in sorted(out.items()):
-        if where not in allowed:
+        now = allowed.get(where)
+        if now is None:
             found.append(Removal(item, item.files, True))
-        elif item.files and (gone := tuple(set(item.files) - set(allowed[where]))):
-            found.append(Removal(item, tuple(f for f in item.files if f in gone), False))
+            continue
+        if not item.files:
+            continue
+        was = dict(item.covered)
+        gone = tuple(f for f in item.files if f not in now)
+        recover = tuple(f for f in item.files if f in now and set(now[f]) - set(was.get(f, ())))
+        if gone or recover:
+            photos = tuple(f for f in item.files if f in gone or f in recover)
+            found.append(Removal(item, photos, False, recover))
     return found
 
 
@@ -138,13 +169,26 @@ def pending_csv(bulk: bytes, slugs: list[str], waiting_: Mapping[str, bool]) -> 
     return buffer.getvalue().encode("utf-8")
 
 
-def refresh_pending(out: Path, platform: str, state: LedgerState) -> int:
-    """Write build/exports/<platform>/pending.csv again after `posted` (bulk.csv's rows, which
-    report.json's `bulk` names by post); returns how many rows it holds."""
+def bulk_order(out: Path, platform: str) -> list[str]:
+    """The post of each row of the last build's bulk.csv for `platform` (report.json's
+    `bulk`): what is exported there now."""
+    from sitegen.errors import UsageError
+
+    try:
+        report = json.loads((out / "report.json").read_text("utf-8"))
+        order = report["bulk"][platform]
+        (out / "exports" / platform / "bulk.csv").stat()
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UsageError(
+            f"no export bundles for {platform} in {out}: run `sitegen build` first"
+        ) from None
+    return [str(slug) for slug in order]
+
+
+def refresh_pending(out: Path, platform: str, state: LedgerState, order: list[str]) -> int:
+    """Write build/exports/<platform>/pending.csv again after `posted` (bulk.csv's rows,
+    `order` naming each row's post); returns how many rows it holds."""
     folder = out / "exports" / platform
-    order = json.loads((out / "report.json").read_text("utf-8")).get("bulk", {}).get(platform)
-    if not folder.is_dir() or order is None:
-        return 0
     waiting_ = pending(state, platform)
     data = pending_csv((folder / "bulk.csv").read_bytes(), order, waiting_)
     part = folder / f".{PENDING}.part"
@@ -157,28 +201,24 @@ def record_posted(
     root: Path, out: Path, platform: str, slugs: list[str], at: str
 ) -> tuple[dict[str, bool], int]:
     """Record that a leader posted these bundles on `platform` (every one waiting, without
-    `slugs`), then write pending.csv again. Returns what was recorded (slug -> an update?)
-    and how many bundles still wait."""
+    `slugs`), then write pending.csv again. Only what the last build exported there counts
+    (bulk.csv): a bundle no longer allowed there is never recorded as posted. Returns what was
+    recorded (slug -> an update?) and how many bundles still wait."""
     from sitegen.engine.swap import build_lock
     from sitegen.errors import UsageError
 
-    with build_lock(out, then="record what was posted"):
-        events = records.read_ledger(root)
-        state = records.state_of(records.reduce(events))
-        waiting_ = pending(state, platform)
-        exported = {
-            s
-            for (s, p), e in records.latest(events).items()
-            if p == platform and e["event"] == PUBLISHED
-        }
+    with build_lock(out, then="record what was posted", doing="record of posts"):
+        order = bulk_order(out, platform)
         for slug in slugs:
-            if slug not in exported:
+            if slug not in order:
                 raise UsageError(
-                    f"{slug} has no bundle for {platform} (nothing exported, or taken down): "
-                    f"see build/exports/{platform}/{PENDING} for what waits"
+                    f"{slug} has no bundle for {platform} in the last build: see "
+                    f"build/exports/{platform}/{PENDING} for what waits"
                 )
-        chosen = {s: waiting_[s] for s in (slugs or list(waiting_)) if s in waiting_}
+        events = records.read_ledger(root)
+        waiting_ = pending(records.state_of(records.reduce(events)), platform)
+        chosen = {s: waiting_[s] for s in (slugs or order) if s in waiting_}
         records.append(root, posted_events(events, platform, chosen, at))
         after = records.state_of(records.reduce(records.read_ledger(root)))
-        left = refresh_pending(out, platform, after) if chosen else len(waiting_)
+        left = refresh_pending(out, platform, after, order)
     return chosen, left

@@ -37,7 +37,7 @@ class Publication(NamedTuple):
     def fingerprint(self) -> tuple[Any, ...]:
         if not self.images:  # most posts: a build compares every publication with the ledger
             return (self.digest, ())
-        return (self.digest, tuple((i["file"], i["sha256"]) for i in self.images))
+        return (self.digest, tuple(_photo_print(i) for i in self.images))
 
     def __reduce__(self) -> tuple[Any, ...]:
         return fast_reduce(self)
@@ -75,7 +75,13 @@ def is_event(event: Any) -> bool:
     """A line the ledger's readers understand: a post's event on a platform, or a deploy."""
     if not isinstance(event, dict) or not {"event", "at"} <= set(event):
         return False
-    return event["event"] == DEPLOYED or {"slug", "platform"} <= set(event)
+    if event["event"] == DEPLOYED:
+        posts = event.get("posts")
+        return isinstance(posts, dict) and all(
+            isinstance(files, list) and all(isinstance(f, str) for f in files)
+            for files in posts.values()
+        )
+    return {"slug", "platform"} <= set(event)
 
 
 Standing = tuple[str, tuple[Any, ...], str | None]  # last event, its fingerprint, its url
@@ -202,9 +208,10 @@ def changes(
         if where[1] == website and before[0] == PUBLISHED and where not in current
     ]
     for (slug, platform), before in sorted(gone):
-        added.append(
-            {"event": REMOVED, "at": stamp, "slug": slug, "platform": platform, "url": before[2]}
-        )
+        removed = {"event": REMOVED, "at": stamp, "slug": slug, "platform": platform}
+        # (the photos that were on the page: still on the server until it is updated)
+        photos = [{"file": p[0], "sha256": p[1]} for p in before[1][1]]
+        added.append({**removed, "url": before[2], "images": photos})
     return added
 
 
@@ -234,7 +241,16 @@ def what_changed(state: dict[tuple[str, str], Standing], added: list[dict[str, A
 
 def _fingerprint(event: dict[str, Any]) -> tuple[Any, ...]:
     images = event.get("images") or []
-    return (event.get("digest"), tuple((i.get("file"), i.get("sha256")) for i in images))
+    return (event.get("digest"), tuple(_photo_print(i) for i in images if isinstance(i, dict)))
+
+
+def _photo_print(image: dict[str, Any]) -> tuple[Any, ...]:
+    """A photo in a version's fingerprint: its file, its source by hash, and the faces covered
+    on the copy that went out (a face covered since makes it another version)."""
+    covered = tuple(image.get("covered") or ())
+    if covered:
+        return (image.get("file"), image.get("sha256"), covered)
+    return (image.get("file"), image.get("sha256"))
 
 
 def append(root: Path, events: list[dict[str, Any]]) -> None:

@@ -310,10 +310,8 @@ def print_takedowns(items: list[Takedown], as_json: bool, deploys: bool = False)
 
 
 def _print_takedown(t: Takedown, deploys: bool, prefix: str = "") -> None:
-    from sitegen.dpo import PHOTOS_ONLY  # (not needed by the commands that build)
-
     out.print(f"  {prefix}{escape(t.slug)}: {escape(t.reason)} (published {t.published_at[:10]})")
-    photos_only = t.reason.startswith(PHOTOS_ONLY)
+    photos_only = not t.whole
     what = "the photos" if photos_only else f'the post "{escape(t.title)}"'
     where = f" at {escape(t.url)}" if t.url and t.platform == "website" else ""
     photos = (

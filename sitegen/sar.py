@@ -6,7 +6,6 @@ sar_format.py writes it as Markdown or a web page, sar_files.py does the rest of
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,16 +15,14 @@ from sitegen.approval import image_hash
 from sitegen.config import Config
 from sitegen.dpo import Takedown
 from sitegen.errors import UsageError
-from sitegen.gate import WEBSITE, Decision
+from sitegen.gate import Decision
 from sitegen.markup import plain_text
 from sitegen.model import ImageRef, Post, Pupil, Register
 from sitegen.policy.images import resolve_image
 from sitegen.policy.names import NameIndex, text_fields
 from sitegen.register import lookup
+from sitegen.sar_ledger import has, where_it_went
 from sitegen.sar_words import (
-    event_words,
-    publication_summary,
-    removal_words,
     status_words,
     where_words,
 )
@@ -98,7 +95,7 @@ def subject_access(
     status = {d.slug: d.checked.status for d in decided}
     withdrawn = _held_back_by_withdrawal(decided, key)
     ledger = records.read_ledger(site.root)
-    publications = _publications(ledger, key, clean, config, pending)
+    publications = where_it_went(ledger, key, clean, config, pending)
     sources: dict[str, Path] = {}
     notes: list[str] = []
     full_name_in = _full_name_in(site, key)
@@ -179,10 +176,6 @@ def _add_where_it_went(
             )
 
 
-def _has(ids: Iterable[Any] | None, key: str) -> bool:
-    return key in {fold_id(str(i)) for i in ids or ()}
-
-
 def _post_entry(
     site: Site,
     post: Post,
@@ -194,8 +187,8 @@ def _post_entry(
     full_name_in: set[str],
 ) -> dict[str, Any] | None:
     """The post as the report shows it, or None when the pupil is not in it at all."""
-    tagged, named = _has(post.pupils, key), _has(post.named, key)
-    own_images = [ref for ref in post.images if _has(ref.pupils, key)]
+    tagged, named = has(post.pupils, key), has(post.named, key)
+    own_images = [ref for ref in post.images if has(ref.pupils, key)]
     if not (tagged or named or own_images or post.slug in full_name_in):
         return None
     written = _names_on_photos(site, post)
@@ -340,108 +333,6 @@ def _names_on_photos(site: Site, post: Post) -> dict[str, list[Pupil]]:
         if found := names_in_words(words, site.register, tagged):
             written[ref.file] = [p for p, _full in found]
     return written
-
-
-def _publications(
-    ledger: list[dict[str, Any]],
-    key: str,
-    clean: Redactor,
-    config: Config,
-    pending: list[Takedown],
-) -> list[dict[str, Any]]:
-    """Each time a post showing or naming the pupil was published or exported, with what
-    followed it on that platform (posted, removed, taken down, replaced ...), oldest first."""
-    to_remove = {(t.slug, t.platform): t.reason for t in pending}
-    out: list[dict[str, Any]] = []
-    open_: dict[tuple[str, str], dict[str, Any]] = {}
-    on_website: dict[str, dict[str, Any]] = {}  # each post's latest version made for it
-    deploys = False  # (from the first deploy on, a build only makes the website ready)
-    for event in ledger:
-        if event["event"] == records.DEPLOYED:
-            _deployed(event, on_website, config)
-            deploys = True
-            continue
-        where = (str(event["slug"]), str(event["platform"]))
-        kind, at = str(event["event"]), str(event["at"])
-        platform, website = where[1], where[1] == WEBSITE
-        before = open_.get(where)
-        if kind != records.PUBLISHED:
-            if before is not None:
-                words = event_words(kind, at, platform, website, config)
-                before["events"].append({"event": kind, "at": at, "words": words})
-                if kind == records.POSTED and before["posted_at"] is None:
-                    before["posted_at"] = at
-                if kind in (records.REMOVED, records.TAKEN_DOWN):
-                    before["ended"] = {"event": kind, "at": at, "words": words}
-                    del open_[where]
-            continue
-        if before is not None:  # a new version replaces the one before
-            words = event_words("republished", at, platform, website, config)
-            before["ended"] = {"event": "republished", "at": at, "words": words}
-            before["events"].append({"event": "republished", "at": at, "words": words})
-            del open_[where]
-        images = [i for i in event.get("images") or [] if _has(i.get("pupils"), key)]
-        if not (_has(event.get("pupils"), key) or images):
-            continue
-        pub = _publication(event, images, clean, config, deploys)
-        open_[where] = pub
-        out.append(pub)
-        if website:
-            on_website[where[0]] = pub
-    for where, pub in open_.items():
-        reason = to_remove.get(where)
-        pub["pending_removal"] = removal_words(reason)
-    for pub in out:
-        pub.setdefault("pending_removal", None)
-        pub["summary"] = publication_summary(pub, config)
-    return out
-
-
-def _publication(
-    event: dict[str, Any],
-    images: list[dict[str, Any]],
-    clean: Redactor,
-    config: Config,
-    deploys: bool,
-) -> dict[str, Any]:
-    """A version of a post made for a platform (built into the site, or exported)."""
-    slug, platform, at = str(event["slug"]), str(event["platform"]), str(event["at"])
-    website = platform == WEBSITE
-    words = event_words(str(event["event"]), at, platform, website, config, deploys)
-    return {
-        "where": (slug, platform),  # (the ledger's own names, to follow its later events)
-        "slug": clean(slug),
-        "platform": platform,
-        "kind": "website" if website else "export",
-        "at": at,  # made: built into the site, or exported as a bundle
-        # Out there: copied to the live website (`sitegen deploy`), or recorded as posted by
-        # the school (`sitegen posted`); None while neither is recorded.
-        "deployed_at": None,
-        "off_live_site_at": None,
-        "posted_at": None,
-        "live_site_recorded": deploys and website,
-        "url": clean(event.get("url")) if website else None,
-        "title": clean(str(event.get("title") or "")),
-        "images": [clean(str(i.get("file", ""))) for i in images],
-        "photo_hashes": [i.get("sha256") for i in images],
-        "events": [{"event": str(event["event"]), "at": at, "words": words}],
-        "ended": None,
-    }
-
-
-def _deployed(event: dict[str, Any], on_website: dict[str, dict[str, Any]], config: Config) -> None:
-    """A deploy: the versions it carried are on the live website from then, and those it no
-    longer carries are off it."""
-    at, carried = str(event["at"]), set(event.get("posts") or {})
-    for slug, pub in on_website.items():
-        if slug in carried and pub["deployed_at"] is None:
-            pub["deployed_at"] = at
-            words = event_words(records.DEPLOYED, at, WEBSITE, True, config)
-            pub["events"].append({"event": records.DEPLOYED, "at": at, "words": words})
-        elif slug not in carried and pub["deployed_at"] and pub["off_live_site_at"] is None:
-            pub["off_live_site_at"] = at
-            words = event_words("off_live_site", at, WEBSITE, True, config)
-            pub["events"].append({"event": "off_live_site", "at": at, "words": words})
 
 
 def record_of(pupil: Pupil | None, pupil_id: str, config: Config) -> dict[str, Any]:

@@ -110,6 +110,8 @@ def event_words(
         return f"copied to the live school website on {when}"
     if kind == "off_live_site":
         return f"taken off the live school website on {when}"
+    if kind == "replaced_on_live_site":
+        return f"replaced on the live school website by an updated version on {when}"
     if kind == "republished":
         return f"replaced on {where} by an updated version on {when}"
     return f"{_capital(where)}: {plain(kind)} on {when}"  # a kind this version does not know
@@ -127,6 +129,8 @@ def removal_words(reason: str | None) -> str | None:
         ("consent withdrawn", "consent was withdrawn"),
         ("the post was deleted", "the post was deleted"),
         ("photos no longer", "some photos no longer have consent there"),
+        ("a face on the photos", "some photos must now have a face covered"),
+        ("photos taken out", "some photos were taken out of the post"),
         ("edited after approval", "it was edited after its approval"),
         ("approval no longer valid", "its approval is no longer valid"),
         ("consent no longer covers it", "consent no longer covers it"),

@@ -272,7 +272,7 @@ def test_a_second_build_is_refused_while_one_runs(run, site: SiteDir) -> None:  
         handle.write("4242")
         handle.flush()
         result = run(site, "build")
-    assert result.code == 1 and "another build is running" in result.err
+    assert result.code == 1 and "a build is running" in result.err
     assert run(site, "build").code == 0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,8 @@ from sitegen.engine.swap import build_lock
 from tests.conftest import REGISTER, SITE_TOML, SiteDir
 from tests.sshd import Server, available, ssh_server
 
-pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
+needs_server = pytest.mark.skipif(available() is not None, reason=str(available()))
+needs_rsync = pytest.mark.skipif(shutil.which("rsync") is None, reason="needs rsync")
 LEDGER = "content/records/publications.jsonl"
 
 
@@ -60,6 +62,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
         yield running
 
 
+@needs_server
 def test_deploy_sends_what_changed_and_records_what_is_live(run, site, server, tmp_path) -> None:  # type: ignore[no-untyped-def]
     www = tmp_path / "www"
     www.mkdir()
@@ -127,6 +130,7 @@ wait $child
 """
 
 
+@needs_server
 def test_a_copy_cut_short_records_nothing_and_leaves_the_live_site(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
     www, cut = tmp_path / "www", tmp_path / "cut"
     www.mkdir()
@@ -156,6 +160,7 @@ def test_a_copy_cut_short_records_nothing_and_leaves_the_live_site(run, site, tm
     assert visible_files(www) == live
 
 
+@needs_server
 def test_a_server_that_is_down_records_nothing(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
     www = tmp_path / "www"
     www.mkdir()
@@ -169,6 +174,7 @@ def test_a_server_that_is_down_records_nothing(run, site, tmp_path) -> None:  # 
     assert (site.root / LEDGER).read_bytes() == ledger and not list(www.iterdir())
 
 
+@needs_rsync
 def test_deploy_to_a_folder_and_its_refusals(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert "no [deploy] in site.toml" in run(site, "deploy").err
     www = tmp_path / "www"
@@ -183,6 +189,7 @@ def test_deploy_to_a_folder_and_its_refusals(run, site, tmp_path) -> None:  # ty
     assert visible_files(www) == visible_files(site.root / "build/site")
 
 
+@needs_server
 def test_a_key_the_server_does_not_know_is_named(run, site, server, tmp_path) -> None:  # type: ignore[no-untyped-def]
     www = tmp_path / "www"
     www.mkdir()
@@ -222,8 +229,28 @@ def test_a_key_the_server_does_not_know_is_named(run, site, server, tmp_path) ->
 )
 def test_each_cause_is_named(stderr: str, meaning: str) -> None:
     """rsync's and ssh's own words for the failures a test cannot make as root."""
-    from sitegen.config import DeployConfig
     from sitegen.deploy import cause
 
-    said = cause(stderr, DeployConfig("news@web.example.sch.uk:/var/www/news/"))
+    said = cause(stderr)
     assert said.startswith(meaning) and said.endswith("the live site is as it was")
+
+
+def test_a_copy_that_ended_with_files_not_sent_says_the_site_may_be_updated() -> None:
+    from sitegen.deploy import cause
+
+    said = cause("rsync: [receiver] delete_file: rmdir(old) failed: Permission denied (13)", 23)
+    assert said.startswith("the deploy account may not write to the target folder")
+    assert said.endswith(
+        "some files may already be updated on the server: deploy again once this is put right"
+    )
+
+
+@needs_rsync
+def test_a_missing_key_file_is_named_before_anything_runs(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    site.config(
+        SITE_TOML + '\n[deploy]\ntarget = "news@127.0.0.1:/var/www/news/"\n'
+        f'identity_file = "{tmp_path / "no-such-key"}"\n'
+    )
+    two_posts(site, run)
+    refused = run(site, "deploy")
+    assert refused.code == 2 and "no such key file" in refused.err

@@ -66,6 +66,10 @@ def test_withdrawal_end_to_end(run, site: SiteDir) -> None:  # type: ignore[no-u
     assert "facebook" in text and "sitegen takedown --done trip --platform facebook" in text
     assert "upload build/site/ (with --delete), then: sitegen takedown --done trip" in text
     assert "because: P1 (consent withdrawn on 2026-11-20) on 01-" in text
+    # The website's copy on the server, after the build that removed it: its photo named.
+    (website,) = [t for t in pending if t["platform"] == "website"]
+    assert website["images"] == ["a.jpg"]
+    assert website["because"] == ["P1 (consent withdrawn on 2026-11-20) on a.jpg"]
     done = run(site, "takedown", "--done", "trip", "--platform", "website", now="2026-11-21T12:00")
     assert done.code == 0
     pending = run(site, "takedown", "--json", now="2026-11-21T13:00").json()["takedowns"]
@@ -266,3 +270,33 @@ def test_a_damaged_ledger_line_is_said_not_skipped(run, site: SiteDir) -> None: 
         assert "publications.jsonl:2: not an event" in result.err, command
     verify = run(site, "audit", "verify")
     assert verify.code == 1 and "publications.jsonl:2" in verify.err
+
+
+def test_a_photo_taken_out_by_an_approved_edit_is_named_as_such(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post(
+        "two",
+        files={"a.jpg": "castle", "b.jpg": "beach"},
+        pupils=["P1"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[
+            {"file": "a.jpg", "alt": "Towers", "pupils": ["P1"]},
+            {"file": "b.jpg", "alt": "Sand", "pupils": []},
+        ],
+    )
+    approve(run, site, "two")
+    build(run, site, "2026-11-05T10:00")
+    assert run(site, "posted", "--platform", "facebook").code == 0
+    site.post(  # the same post without the beach photo
+        "two",
+        pupils=["P1"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[{"file": "a.jpg", "alt": "Towers", "pupils": ["P1"]}],
+    )
+    approve(run, site, "two")
+    build(run, site, "2026-11-06T10:00")
+    (item,) = run(site, "takedown", "--json", now="2026-11-06T11:00").json()["takedowns"]
+    assert (item["platform"], item["whole"]) == ("facebook", False)
+    assert item["reason"] == "photos taken out of the post by an approved edit"
+    assert item["images"] == ["02-photo-2-640.jpg (b.jpg)"] and item["because"] == []

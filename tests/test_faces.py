@@ -17,7 +17,7 @@ from sitegen import faces
 from sitegen.engine.store import ResultFiles
 from sitegen.faces import Box, find_faces, numbered
 from sitegen.images import content_hash
-from tests.conftest import FIXTURES, NOW, SITE_TOML, SiteDir
+from tests.conftest import FIXTURES, NOW, REGISTER, SITE_TOML, SiteDir
 
 FACES = FIXTURES / "faces"
 TWO = FACES / "two_faces_obama_biden_2010.jpg"  # Obama on the left, Biden on the right
@@ -338,3 +338,27 @@ def test_the_preview_shows_the_numbers_and_each_platforms_copy(site: SiteDir) ->
         assert len(widths) == 3 and all(widths), widths
         assert not failed, failed
         assert not (site.root / "build/site").exists()
+
+
+def test_a_face_to_cover_since_posting_is_an_update_and_a_takedown(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """P1's Instagram consent goes after the photo was posted there with P1's face showing:
+    the bundle changed (both faces covered now), so it waits in pending.csv as an update, and
+    takedown asks for the posted copy to be replaced."""
+    faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    assert run(site, "approve", SLUG, "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    assert run(site, "posted", "--platform", "instagram").code == 0
+    site.register(
+        REGISTER.replace("P1,Mia,Jones,Year 4,yes,yes,yes,", "P1,Mia,Jones,Year 4,yes,yes,no,")
+    )
+    built = run(site, "build")
+    assert (
+        "for instagram to build/exports/instagram: 1 to post (pending.csv), 1 an update"
+        in built.out
+    )
+    assert "removals waiting: 1 on instagram" in built.out
+    (item,) = run(site, "takedown", "--json").json()["takedowns"]
+    assert item["platform"] == "instagram" and not item["whole"] and item["posted"] is True
+    assert item["reason"].startswith("a face on the photos must now be covered")
+    assert item["images"] == ["01-photo-1-1080.jpg (relay.jpg)"]
+    assert item["because"] == ["P1 (no consent for instagram) on 01-photo-1-1080.jpg (relay.jpg)"]

@@ -134,3 +134,74 @@ def test_sar_tells_exported_posted_and_deployed_apart(run, site, tmp_path) -> No
         "Made ready for the school website on 28 November 2026; on the live website from "
         "29 November 2026" in letter
     )
+    website = [
+        p
+        for p in run(site, "sar", "P1", "--json").json()["publications"]
+        if p["platform"] == "website"
+    ]
+    first, second = website
+    assert first["off_live_site_at"].startswith("2026-11-29T08:00")  # replaced by the edit
+    assert (
+        second["deployed_at"].startswith("2026-11-29T08:00") and second["off_live_site_at"] is None
+    )
+    # Consent withdrawn: the next deploy takes the pupil off the live website.
+    site.register(
+        REGISTER.replace(
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-30",
+        )
+    )
+    assert run(site, "build", now="2026-11-30T09:00").code == 0
+    website = [
+        p
+        for p in run(site, "sar", "P1", "--json", now="2026-11-30T09:30").json()["publications"]
+        if p["platform"] == "website"
+    ]
+    assert website[1]["off_live_site_at"] is None  # built without it, still on the server
+    assert run(site, "deploy", now="2026-11-30T10:00").code == 0
+    report = run(site, "sar", "P1", "--json", now="2026-11-30T11:00").json()
+    website = [p for p in report["publications"] if p["platform"] == "website"]
+    assert website[1]["off_live_site_at"].startswith("2026-11-30T10:00")
+    assert (
+        "on the live website from 29 November 2026 until 30 November 2026" in website[1]["summary"]
+    )
+
+
+LEDGER = "content/records/publications.jsonl"
+
+
+def test_posted_counts_only_what_the_last_build_exported(run, site) -> None:  # type: ignore[no-untyped-def]
+    posts(site, run)
+    refused = run(site, "posted", "--platform", "facebook")
+    assert refused.code == 2 and "run `sitegen build` first" in refused.err
+    assert not (site.root / LEDGER).exists()  # nothing recorded
+    assert run(site, "build").code == 0
+    site.register(
+        REGISTER.replace(
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-24",
+        )
+    )
+    assert run(site, "build").code == 0  # the castle's bundle is no longer made
+    ledger = (site.root / LEDGER).read_bytes()
+    assert run(site, "posted", "--platform", "facebook", "castle").code == 2
+    assert (site.root / LEDGER).read_bytes() == ledger
+    done = run(site, "posted", "--platform", "facebook")
+    assert "recorded as posted on facebook: 1 bundle(s)" in done.out  # the fair alone
+    listed = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
+    assert listed["facebook"]["posted"] is False  # the castle was never recorded as posted
+
+
+def test_readers_pass_over_a_damaged_deploy_record(run, site) -> None:  # type: ignore[no-untyped-def]
+    posts(site, run)
+    assert run(site, "build").code == 0
+    with (site.root / LEDGER).open("a") as ledger:
+        ledger.write('{"event": "deployed", "at": "2026-11-25T12:00:00+00:00", "posts": ["x"]}\n')
+        ledger.write(
+            '{"event": "deployed", "at": "2026-11-25T12:00:00+00:00", "posts": {"x": null}}\n'
+        )
+    for command in (["build"], ["takedown"], ["sar", "P1"], ["posted", "--platform", "x"]):
+        result = run(site, *command)
+        assert result.code == 0, (command, result.err)
+    warned = run(site, "takedown").err
+    assert "publications.jsonl:" in warned and "not an event (damaged or edited)" in warned

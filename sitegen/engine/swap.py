@@ -22,9 +22,10 @@ AT_FDCWD = -100
 
 
 @contextlib.contextmanager
-def build_lock(out: Path, then: str = "build again") -> Iterator[None]:
+def build_lock(out: Path, then: str = "build again", doing: str = "build") -> Iterator[None]:
     """Refuse a second build into the same folder while one runs (and a deploy, which must
-    never copy a tree a build is about to swap; `then`: what to do once it is done)."""
+    never copy a tree a build is about to swap). `then`: what to do once the other is done;
+    `doing`: what this one is, as the next to wait for it is told."""
     out.mkdir(parents=True, exist_ok=True)
     lock_path = out / ".lock"
     handle = lock_path.open("a+")
@@ -32,15 +33,15 @@ def build_lock(out: Path, then: str = "build again") -> Iterator[None]:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.seek(0)
-        holder = handle.read().strip() or "unknown"
+        pid, _, other = (handle.read().strip() or "unknown").partition(" ")
         handle.close()
         raise RefusedError(
-            f"another build is running into {out} (pid {holder}): "
+            f"a {other or 'build'} is running into {out} (pid {pid}): "
             f"wait for it to finish, then {then}"
         ) from None
     handle.seek(0)
     handle.truncate()
-    handle.write(str(os.getpid()))
+    handle.write(f"{os.getpid()} {doing}")
     handle.flush()
     try:
         for stale in out.glob(".staging-*"):  # left by a build that was killed
