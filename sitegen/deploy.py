@@ -91,12 +91,29 @@ def rsync_command(
     if REMOTE.match(target):
         command += ["-e", shlex.join(ssh_command(config, root))]
     else:
-        target = str(root / Path(target).expanduser())  # (relative: to the site's folder)
-        if not Path(target).parent.is_dir():
-            raise UsageError(
-                f"deploy.target {config.target}: its folder {Path(target).parent} does not exist"
-            )
+        target = str(local_target(config.target, root))
     return [*command, f"{tree}/", target.rstrip("/") + "/"]
+
+
+def local_target(target: str, root: Path) -> Path:
+    """A folder target, refused where rsync --delete would remove the school's own files:
+    the site's folder, anything in it (content/, build/ ...), or a folder that holds it."""
+    folder = (root / Path(target).expanduser()).resolve()  # (relative: to the site's folder)
+    site = root.resolve()
+    if folder == site or folder.is_relative_to(site) or site.is_relative_to(folder):
+        raise UsageError(
+            f"deploy.target {target} is {folder}: "
+            + (
+                "inside the site's folder"
+                if folder != site and folder.is_relative_to(site)
+                else "the site's folder, or holds it"
+            )
+            + ", where deploying (which deletes whatever build/site/ does not hold) would remove "
+            "the school's own files: choose a folder outside it, such as /var/www/news/"
+        )
+    if not folder.parent.is_dir():
+        raise UsageError(f"deploy.target {target}: its folder {folder.parent} does not exist")
+    return folder
 
 
 def ssh_command(config: DeployConfig, root: Path) -> list[str]:

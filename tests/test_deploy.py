@@ -181,6 +181,13 @@ def test_deploy_to_a_folder_and_its_refusals(run, site, tmp_path) -> None:  # ty
     site.config(SITE_TOML + f'\n[deploy]\ntarget = "{www}/"\n')
     assert "nothing to deploy" in run(site, "deploy").err  # no build yet
     two_posts(site, run)
+    # Never where deleting what build/site/ does not hold would remove the school's files.
+    for mistake in ("content/", ".", "build/site/", str(site.root.parent)):
+        site.config(SITE_TOML + f'\n[deploy]\ntarget = "{mistake}"\n')
+        refused = run(site, "deploy", "--dry-run")
+        assert refused.code == 2 and "would remove the school's own files" in refused.err
+    assert (site.root / "content/consent.csv").exists()
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{www}/"\n')
     with build_lock(site.root / "build"):  # a build under way
         refused = run(site, "deploy")
     assert refused.code == 1 and "wait for it to finish, then deploy" in refused.err
