@@ -31,55 +31,106 @@ def where_it_went(
 ) -> list[dict[str, Any]]:
     """Each time a post showing or naming the pupil was published or exported, with what
     followed it on that platform (posted, removed, taken down, replaced ...), oldest first."""
-    to_remove = {(t.slug, t.platform): t.reason for t in pending}
     out: list[dict[str, Any]] = []
-    open_: dict[tuple[str, str], dict[str, Any]] = {}
-    # The version of each post in build/site/ (None: none, or one that does not show the
-    # pupil), and the pupil's version of each post on the live server: what a deploy copies.
-    built: dict[str, dict[str, Any] | None] = {}
+    # Per post and platform: the latest version made (None: none, or one that does not show
+    # the pupil), and on a social platform the pupil's version recorded as posted there.
+    latest: dict[tuple[str, str], dict[str, Any] | None] = {}
+    posted: dict[tuple[str, str], dict[str, Any]] = {}
+    # The pupil's version of each post on the live server: what the last deploy copied.
     live: dict[str, dict[str, Any]] = {}
     deploys = False  # (from the first deploy on, a build only makes the website ready)
     for event in ledger:
         if event["event"] == records.DEPLOYED:
+            built = {slug: p for (slug, where), p in latest.items() if where == WEBSITE}
             _deployed(event, built, live, config)
             deploys = True
             continue
         where = (str(event["slug"]), str(event["platform"]))
         kind, at = str(event["event"]), str(event["at"])
-        platform, website = where[1], where[1] == WEBSITE
-        before = open_.get(where)
-        if website:
-            built[where[0]] = None  # (until this event's version is known to show the pupil)
-        if kind != records.PUBLISHED:
-            if before is not None:
-                words = event_words(kind, at, platform, website, config)
-                before["events"].append({"event": kind, "at": at, "words": words})
-                if kind == records.POSTED and before["posted_at"] is None:
-                    before["posted_at"] = at
-                if kind in (records.REMOVED, records.TAKEN_DOWN):
-                    before["ended"] = {"event": kind, "at": at, "words": words}
-                    del open_[where]
-            continue
-        if before is not None:  # a new version replaces the one before
-            words = event_words("republished", at, platform, website, config)
-            before["ended"] = {"event": "republished", "at": at, "words": words}
-            before["events"].append({"event": "republished", "at": at, "words": words})
-            del open_[where]
+        pub = None
         images = [i for i in event.get("images") or [] if has(i.get("pupils"), key)]
-        if not (has(event.get("pupils"), key) or images):
-            continue
-        pub = _publication(event, images, clean, config, deploys)
-        open_[where] = pub
-        out.append(pub)
-        if website:
-            built[where[0]] = pub
-    for where, pub in open_.items():
-        reason = to_remove.get(where)
-        pub["pending_removal"] = removal_words(reason)
+        if kind == records.PUBLISHED and (has(event.get("pupils"), key) or images):
+            pub = _publication(event, images, clean, config, deploys)
+            out.append(pub)
+        if where[1] == WEBSITE:
+            _on_website(kind, at, where, pub, latest, config)
+        else:
+            _on_platform(kind, at, where, pub, latest, posted, config)
+    for (slug, platform), reason in {(t.slug, t.platform): t.reason for t in pending}.items():
+        target = posted.get((slug, platform)) or latest.get((slug, platform))
+        if target is not None:
+            target["pending_removal"] = removal_words(reason)
     for pub in out:
         pub.setdefault("pending_removal", None)
         pub["summary"] = publication_summary(pub, config)
     return out
+
+
+Versions = dict[tuple[str, str], dict[str, Any] | None]
+
+
+def _on_website(
+    kind: str, at: str, where: tuple[str, str], pub: Any, latest: Versions, config: Config
+) -> None:
+    """A build's event for the website: a new version replaces the one before in build/site/,
+    a removal ends it."""
+    before = latest.get(where)
+    if kind == records.PUBLISHED:
+        if before is not None:
+            _end(before, "republished", at, config)
+        latest[where] = pub
+    elif kind in (records.REMOVED, records.TAKEN_DOWN):
+        if before is not None:
+            _end(before, kind, at, config)
+        latest[where] = None
+    elif before is not None:
+        _note(before, kind, at, config)
+
+
+def _on_platform(
+    kind: str,
+    at: str,
+    where: tuple[str, str],
+    pub: Any,
+    latest: Versions,
+    posted: dict[tuple[str, str], dict[str, Any]],
+    config: Config,
+) -> None:
+    """An event on a social platform. A version posted there stays there until another is
+    posted or it is taken down, whatever is exported meanwhile; a version exported and never
+    posted is replaced by the next export."""
+    before, up = latest.get(where), posted.get(where)
+    if kind == records.PUBLISHED:
+        if before is not None and before is not up:
+            _end(before, "republished", at, config)
+        elif before is not None:
+            _note(before, "updated_export", at, config)
+        latest[where] = pub
+    elif kind == records.POSTED:
+        if up is not None and up is not before:
+            _end(up, "replaced_posted", at, config)
+            del posted[where]
+        if before is not None and before is not up:
+            before["posted_at"] = before["posted_at"] or at
+            _note(before, kind, at, config)
+            posted[where] = before
+    elif kind == records.TAKEN_DOWN:
+        for version in {id(v): v for v in (before, up) if v is not None}.values():
+            _end(version, kind, at, config)
+        latest[where] = None
+        posted.pop(where, None)
+    elif (version := up or before) is not None:
+        _note(version, kind, at, config)
+
+
+def _note(pub: dict[str, Any], kind: str, at: str, config: Config) -> None:
+    words = event_words(kind, at, pub["platform"], pub["kind"] == "website", config)
+    pub["events"].append({"event": kind, "at": at, "words": words})
+
+
+def _end(pub: dict[str, Any], kind: str, at: str, config: Config) -> None:
+    _note(pub, kind, at, config)
+    pub["ended"] = pub["events"][-1]
 
 
 def _publication(

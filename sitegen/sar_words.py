@@ -112,8 +112,10 @@ def event_words(
         return f"taken off the live school website on {when}"
     if kind == "replaced_on_live_site":
         return f"replaced on the live school website by an updated version on {when}"
-    if kind == "republished":
+    if kind in ("republished", "replaced_posted"):
         return f"replaced on {where} by an updated version on {when}"
+    if kind == "updated_export":
+        return f"an updated version was exported for {where} on {when}, not yet recorded as posted"
     return f"{_capital(where)}: {plain(kind)} on {when}"  # a kind this version does not know
 
 
@@ -166,9 +168,11 @@ def publication_summary(pub: dict[str, Any], config: Config) -> str:
                 text += f"; taken down from {name} on {long_date(ended['at'])}"
             elif ended["event"] == "republished":
                 text += f"; an updated version was exported on {long_date(ended['at'])}"
+            elif ended["event"] == "replaced_posted":
+                text += f"; replaced on {name} by an updated version on {long_date(ended['at'])}"
             else:
                 text += f"; {plain(ended['event'])} on {long_date(ended['at'])}"
-    said = ("posted", "republished", "removed", "taken_down")
+    said = ("posted", "republished", "replaced_posted", "removed", "taken_down")
     if pub.get("live_site_recorded"):
         said += ("deployed", "off_live_site")  # (_deployed_words says them)
     others = [e for e in pub["events"][1:] if e["event"] not in said]

@@ -205,3 +205,32 @@ def test_readers_pass_over_a_damaged_deploy_record(run, site) -> None:  # type: 
         assert result.code == 0, (command, result.err)
     warned = run(site, "takedown").err
     assert "publications.jsonl:" in warned and "not an event (damaged or edited)" in warned
+
+
+def test_sar_keeps_the_posted_version_apart_from_a_later_export(run, site) -> None:  # type: ignore[no-untyped-def]
+    castle = posts(site, run)
+    assert run(site, "build", now="2026-11-25T10:00").code == 0
+    assert run(site, "posted", "--platform", "x", now="2026-11-25T11:00").code == 0
+    castle.write_text(castle.read_text().replace("wonderful", "marvellous"))
+    assert run(site, "approve", "castle", "--by", "head", now="2026-11-26T09:00").code == 0
+    assert run(site, "build", now="2026-11-26T10:00").code == 0  # exported again, not posted
+    site.register(
+        REGISTER.replace(
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-27",
+        )
+    )
+
+    def on_x(now: str) -> list[dict[str, object]]:
+        report = run(site, "sar", "P1", "--json", now=now).json()
+        return [p for p in report["publications"] if p["platform"] == "x"]
+
+    first, second = on_x("2026-11-28T09:00")
+    assert first["posted_at"].startswith("2026-11-25T11:00") and first["ended"] is None
+    assert "an updated version was exported for X (Twitter) on 26 November" in first["summary"]
+    assert "it must be taken down; the school has not recorded" in first["summary"]
+    assert second["posted_at"] is None and second["pending_removal"] is None
+    done = run(site, "takedown", "--done", "castle", "--platform", "x", now="2026-11-28T10:00")
+    assert done.code == 0
+    first, second = on_x("2026-11-28T11:00")
+    assert first["ended"]["event"] == "taken_down" and first["pending_removal"] is None
