@@ -103,10 +103,16 @@ def _sign_with(program: str, text: bytes, key_file: Path) -> tuple[str | None, s
 
 def _why_not_signed(path: Path, stderr: str) -> str:
     said = " ".join(stderr.split())
+    private = path.with_suffix("") if path.suffix == ".pub" else path  # (what ssh-keygen read)
     if "UNPROTECTED PRIVATE KEY" in said:
         return (
-            f"others can read the key {path}, so ssh-keygen will not use it: "
-            f"run `chmod 600 {path}`, then approve again"
+            f"others can read the private key {private}, so ssh-keygen will not use it: "
+            f"run `chmod 600 {private}`, then approve again"
+        )
+    if "No private key found" in said:
+        return (
+            f"no SSH agent holds the key {path}, and its private key is not beside it: "
+            "run `ssh-add` for it, or give the private key with --key"
         )
     if "passphrase" in said.lower() or "incorrect" in said.lower():
         return (

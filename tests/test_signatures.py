@@ -237,6 +237,15 @@ def test_the_demo_head_approves_with_her_key_and_no_one_elses(run, demo, tmp_pat
         demo, "approve", "2026-11-18-choir-rehearsal", "--by", "head", "--key", str(readable)
     )
     assert refused.code == 1 and f"chmod 600 {readable}" in refused.err
+    shutil.copyfile(DEMO_KEYS / "head.pub", tmp_path / "readable.pub")  # (no agent runs here)
+    slug = "2026-11-18-choir-rehearsal"
+    refused = run(demo, "approve", slug, "--by", "head", "--key", f"{readable}.pub")
+    assert refused.code == 1 and f"chmod 600 {readable}`" in refused.err  # the private key
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copyfile(DEMO_KEYS / "head.pub", alone / "head.pub")
+    refused = run(demo, "approve", slug, "--by", "head", "--key", str(alone / "head.pub"))
+    assert refused.code == 1 and "its private key is not beside it" in refused.err
     assert draft.read_bytes() == before
     head = demo_key(tmp_path, "head")
     done = run(demo, "approve", "2026-11-18-choir-rehearsal", "--by", "head", "--key", str(head))
