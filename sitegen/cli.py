@@ -15,6 +15,7 @@ from sitegen.build import build
 from sitegen.checks import check, decisions
 from sitegen.engine.lastbuild import tree_check
 from sitegen.errors import RefusedError, SitegenError, UsageError
+from sitegen.policy import Checked
 from sitegen.progress import progress
 from sitegen.report import (
     err,
@@ -218,8 +219,26 @@ def cmd_check(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
     posts = find_posts(site, args.posts) if args.posts else None
     results = check(site, posts)
-    errors = print_check(site, results, decisions(site, results), args.json)
+    live = _live_revisions(args, root, results)
+    errors = print_check(site, results, decisions(site, results), args.json, live)
     return POLICY if errors else OK
+
+
+def _live_revisions(args: argparse.Namespace, root: Path, checked: list[Checked]) -> dict[str, str]:
+    """The stale posts whose approved revision a build publishes meanwhile (judged as builds
+    judge it: today's register, leaders and clock), with that approval's time."""
+    from sitegen.revisions import approved_revision
+
+    kept = {
+        c.post.slug: revision.at
+        for c in checked
+        if c.status == "stale" and (revision := approved_revision(root, c.post.slug))
+    }
+    if not kept:
+        return {}
+    published = _site(args, root, published=True)
+    revised = check(published, [p for p in published.posts if p.slug in kept])
+    return {d.slug: kept[d.slug] for d in decisions(published, revised) if d.publishable}
 
 
 def cmd_submit(args: argparse.Namespace, root: Path) -> int:
@@ -240,16 +259,9 @@ def cmd_approve(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_status(args: argparse.Namespace, root: Path) -> int:
-    from sitegen.revisions import approved_revision
-
     site = _site(args, root)
     checked = check(site)
-    live = {  # a stale post's approved revision, which builds publish meanwhile
-        c.post.slug: revision.at
-        for c in checked
-        if c.status == "stale" and (revision := approved_revision(root, c.post.slug))
-    }
-    print_status(checked, site.config.authors, args.json, live)
+    print_status(checked, site.config.authors, args.json, _live_revisions(args, root, checked))
     return OK
 
 
@@ -384,9 +396,16 @@ def cmd_posted(args: argparse.Namespace, root: Path) -> int:
         known = ", ".join(p for p in site.config.platforms if p != WEBSITE)
         raise UsageError(f"{args.platform} is not a platform in site.toml (platforms: {known})")
     at = site.context.now.isoformat(timespec="seconds")
-    recorded, left = record_posted(root, _out(args, root), args.platform, args.slugs, at)
-    print_posted(args.platform, recorded, left)
+    slugs = [_slug_of(ref) for ref in args.slugs]  # (a post's folder or index.md, as elsewhere)
+    recorded, left = record_posted(root, _out(args, root), args.platform, slugs, at)
+    already = [slug for slug in slugs if slug not in recorded]
+    print_posted(args.platform, recorded, left, already)
     return OK
+
+
+def _slug_of(ref: str) -> str:
+    path = Path(ref)
+    return (path.parent if path.name == "index.md" else path).name
 
 
 def _out(args: argparse.Namespace, root: Path) -> Path:

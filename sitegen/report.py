@@ -77,8 +77,16 @@ def print_outcome(outcome: Outcome) -> None:
     (out if outcome.done else err).print(escape(outcome.message))
 
 
-def print_check(site: Site, results: list[Checked], decided: list[Decision], as_json: bool) -> int:
-    """`check`: the register's findings, then each post's; returns how many errors there were."""
+def print_check(
+    site: Site,
+    results: list[Checked],
+    decided: list[Decision],
+    as_json: bool,
+    live: dict[str, str] | None = None,
+) -> int:
+    """`check`: the register's findings, then each post's; returns how many errors there were.
+    `live`: the edited posts whose approved version a build publishes, with its approval time."""
+    live = live or {}
     by_slug = {d.slug: d for d in decided}
     register = list(site.register.findings)
     errors = sum(len(c.errors) for c in results) + sum(f.severity == "error" for f in register)
@@ -93,7 +101,8 @@ def print_check(site: Site, results: list[Checked], decided: list[Decision], as_
                         "slug": c.post.slug,
                         "path": c.post.path,
                         "status": c.status,
-                        "publishable": by_slug[c.post.slug].publishable,
+                        "publishable": by_slug[c.post.slug].publishable or c.post.slug in live,
+                        **({"live_revision": live[c.post.slug]} if c.post.slug in live else {}),
                         "findings": [f.as_json() for f in c.findings],
                     }
                     for c in results
@@ -107,7 +116,7 @@ def print_check(site: Site, results: list[Checked], decided: list[Decision], as_
     for finding in register:
         _print_finding(finding)
     for c in results:
-        _print_checked(c, by_slug[c.post.slug].publishable)
+        _print_checked(c, by_slug[c.post.slug].publishable, live.get(c.post.slug))
     colour = "red" if errors else "yellow" if warnings else "green"
     out.print(
         f"[bold {colour}]{errors} error(s), {warnings} warning(s)[/] in {len(results)} "
@@ -116,10 +125,16 @@ def print_check(site: Site, results: list[Checked], decided: list[Decision], as_
     return errors
 
 
-def _print_checked(c: Checked, publishable: bool) -> None:
+def _print_checked(c: Checked, publishable: bool, live: str | None = None) -> None:
     style = STATUS_STYLE.get(c.status, "white")
     tail = ", publishable" if publishable else ""
+    if live:
+        tail = f", publishable as the version approved on {live[:10]}"
     out.print(f"[bold]{escape(c.post.path)}[/] [{style}]{c.status}[/]{tail}")
+    if live:
+        out.print(
+            f"  edited: the version approved on {live[:10]} is live; approve to publish the edit"
+        )
     for finding in c.findings:
         _print_finding(finding, indent="  ")
 
@@ -422,9 +437,14 @@ def print_deployed(done: Deployed, dry_run: bool) -> None:
         out.print(f"  {done.posts} post(s) live on the website ({said})")
 
 
-def print_posted(platform: str, recorded: dict[str, bool], left: int) -> None:
-    """`posted`: what was recorded, and what still waits in pending.csv."""
-    if not recorded:
+def print_posted(
+    platform: str, recorded: dict[str, bool], left: int, already: list[str] | None = None
+) -> None:
+    """`posted`: what was recorded, what was recorded already, and what still waits in
+    pending.csv."""
+    for slug in already or []:
+        out.print(f"{escape(slug)} was already recorded as posted on {platform} in this version")
+    if not recorded and not already:
         out.print(f"nothing waits to be posted on {platform}")
     else:
         updates = [slug for slug, update in recorded.items() if update]

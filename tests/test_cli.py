@@ -160,7 +160,9 @@ def test_demo_site_check_explains_stale_and_blocked(run, demo: SiteDir):  # type
     assert result.code == 1
     lines = result.out.splitlines()
     stale = next(i for i, line in enumerate(lines) if "science-week" in line)
-    assert "stale" in lines[stale] and "edited after approval" in lines[stale + 1]
+    assert "stale, publishable as the version approved on 2026-11-06" in lines[stale]
+    assert "is live; approve to publish the edit" in lines[stale + 1]
+    assert "edited after approval" in lines[stale + 2]
     blocked = next(i for i, line in enumerate(lines) if "road-safety" in line)
     assert "blocked" in lines[blocked] and "SG112" in "\n".join(lines[blocked : blocked + 3])
 

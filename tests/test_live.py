@@ -39,9 +39,12 @@ def test_posted_and_pending_across_builds_and_an_approved_edit(run, site) -> Non
     assert rows(site.root, "facebook", "pending.csv") == bulk  # nothing posted yet
     assert bulk[0] == ["date", "text", "link", "images"] and len(bulk) == 3
 
-    done = run(site, "posted", "--platform", "facebook", "castle")
+    done = run(site, "posted", "--platform", "facebook", "content/posts/castle/index.md")
     assert done.code == 0 and "recorded as posted on facebook: 1 bundle(s)" in done.out
     assert "1 still to post on facebook" in done.out
+    again = run(site, "posted", "--platform", "facebook", "castle")
+    assert "castle was already recorded as posted on facebook in this version" in again.out
+    assert "nothing waits" not in again.out and "1 still to post on facebook" in again.out
     pending = rows(site.root, "facebook", "pending.csv")
     assert [r[2] for r in pending[1:]] == ["https://news.test.sch.uk/posts/fair/"]
     assert rows(site.root, "x", "pending.csv")[1:] == rows(site.root, "x", "bulk.csv")[1:]

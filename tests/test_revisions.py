@@ -150,3 +150,25 @@ def test_the_preview_shows_the_edit_and_says_the_approved_version_is_live(run, s
     assert EDITED_WORDS in page  # the teacher sees the edit ...
     banner = "edited: the version approved on 2026-11-25 is live; approve to publish the edit"
     assert banner in page and "not on the website" not in page  # ... and what parents see
+
+
+def test_check_says_the_approved_version_is_live_while_it_is(run, site) -> None:  # type: ignore[no-untyped-def]
+    index = site_with_post(site)
+    assert run(site, "approve", SLUG, "--by", "head").code == 0
+    index.write_text(index.read_text().replace(APPROVED_WORDS, EDITED_WORDS))
+    checked = run(site, "check", SLUG)
+    assert checked.code == 1  # (the edit itself still needs a leader)
+    assert "stale, publishable as the version approved on 2026-11-25" in checked.out
+    assert "edited: the version approved on 2026-11-25 is live" in checked.out
+    (post,) = run(site, "check", "--json").json()["posts"]
+    assert post["publishable"] is True and post["live_revision"].startswith("2026-11-25")
+    # Consent withdrawn: the approved version is no longer publishable, and nobody says it is.
+    site.register(
+        REGISTER.replace(
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-24",
+        )
+    )
+    (post,) = run(site, "check", "--json").json()["posts"]
+    assert post["publishable"] is False and "live_revision" not in post
+    assert "is live" not in run(site, "status").out
