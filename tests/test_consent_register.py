@@ -390,3 +390,20 @@ def test_a_mapping_that_names_an_unknown_column_is_a_configuration_error(run, si
     assert (
         result.code == 2 and "register.columns.pupil is not a column of the register" in result.err
     )
+
+
+def test_a_named_pupil_whose_consent_went_is_told_so(run, site) -> None:  # type: ignore[no-untyped-def]
+    """Not "name consent is 'no'" while the register says 'full': the withdrawal is why."""
+    site.register(
+        REGISTER.replace(
+            "P3,Elin Ffion,Davies,Year 4,yes,yes,yes,yes,full,",
+            "P3,Elin Ffion,Davies,Year 4,yes,yes,yes,yes,full,2026-11-20",
+        )
+    )
+    site.post("p", body="Well done Elin Ffion Davies on the prize.\n", pupils=["P3"], named=["P3"])
+    messages = [f["message"] for f in run(site, "check", "--json").json()["posts"][0]["findings"]]
+    named = [m for m in messages if "Elin Ffion Davies" in m]
+    assert named and all(
+        "P3 may no longer be named: every consent of theirs is 'no' now" in m for m in named
+    )
+    assert not any("name consent is 'no'" in m for m in messages)

@@ -309,6 +309,8 @@ def _message(pupil: Pupil, hit: NameHit, named: set[str], today: date) -> str:
         fix = "rename the post's folder (its name is the post's address)"
     elif fold_id(pupil.pupil_id) not in named:
         fix = f"remove it, or list {pupil.pupil_id} in named if their parent consented"
+    elif consent != pupil.name_consent:  # (withdrawn, ended, or under safeguarding)
+        fix = f"{pupil.pupil_id} may no longer be named: every consent of theirs is 'no' now"
     elif hit.full:
         fix = f"{pupil.pupil_id}'s name consent is {consent!r}: a full name needs 'full'"
     else:
