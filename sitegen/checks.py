@@ -29,3 +29,18 @@ def check(site: Site, posts: list[Post] | None = None) -> list[Checked]:
 
 def decisions(site: Site, checked: list[Checked]) -> list[Decision]:
     return [decide(c, site.context) for c in checked]
+
+
+def live_revisions(site: Site, slugs: list[str]) -> dict[str, str]:
+    """Of these edited posts, those whose approved revision a build publishes meanwhile
+    (judged as a build judges it: today's register, leaders and clock), with the time of
+    that approval: what `status`, `check` and the preview call live."""
+    from sitegen.revisions import approved_revision
+    from sitegen.site import load_site
+
+    kept = {slug: revision.at for slug in slugs if (revision := approved_revision(site.root, slug))}
+    if not kept:
+        return {}
+    published = load_site(site.root, site.context.now.isoformat(), published=True)
+    revised = check(published, [p for p in published.posts if p.slug in kept])
+    return {d.slug: kept[d.slug] for d in decisions(published, revised) if d.publishable}

@@ -12,7 +12,7 @@ from sitegen import __version__, records
 from sitegen.approval import repair_audit_log
 from sitegen.audit import verify_audit_log
 from sitegen.build import build
-from sitegen.checks import check, decisions
+from sitegen.checks import check, decisions, live_revisions
 from sitegen.engine.lastbuild import tree_check
 from sitegen.errors import RefusedError, SitegenError, UsageError
 from sitegen.policy import Checked
@@ -219,26 +219,14 @@ def cmd_check(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
     posts = find_posts(site, args.posts) if args.posts else None
     results = check(site, posts)
-    live = _live_revisions(args, root, results)
+    live = _live_revisions(site, results)
     errors = print_check(site, results, decisions(site, results), args.json, live)
     return POLICY if errors else OK
 
 
-def _live_revisions(args: argparse.Namespace, root: Path, checked: list[Checked]) -> dict[str, str]:
-    """The stale posts whose approved revision a build publishes meanwhile (judged as builds
-    judge it: today's register, leaders and clock), with that approval's time."""
-    from sitegen.revisions import approved_revision
-
-    kept = {
-        c.post.slug: revision.at
-        for c in checked
-        if c.status == "stale" and (revision := approved_revision(root, c.post.slug))
-    }
-    if not kept:
-        return {}
-    published = _site(args, root, published=True)
-    revised = check(published, [p for p in published.posts if p.slug in kept])
-    return {d.slug: kept[d.slug] for d in decisions(published, revised) if d.publishable}
+def _live_revisions(site: Site, checked: list[Checked]) -> dict[str, str]:
+    """The stale posts whose approved revision a build publishes meanwhile."""
+    return live_revisions(site, [c.post.slug for c in checked if c.status == "stale"])
 
 
 def cmd_submit(args: argparse.Namespace, root: Path) -> int:
@@ -261,7 +249,7 @@ def cmd_approve(args: argparse.Namespace, root: Path) -> int:
 def cmd_status(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
     checked = check(site)
-    print_status(checked, site.config.authors, args.json, _live_revisions(args, root, checked))
+    print_status(checked, site.config.authors, args.json, _live_revisions(site, checked))
     return OK
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sitegen import feeds
+from sitegen.checks import live_revisions
 from sitegen.engine.plan import OutputPlan
 from sitegen.engine.standby import publish
 from sitegen.engine.swap import build_lock
@@ -20,7 +21,6 @@ from sitegen.model import ImageRef, Post
 from sitegen.policy import Analysis, Checked, Context, judge
 from sitegen.policy.consent import covered_faces, refusing_pupils
 from sitegen.render import PostView, Renderer, post_view, render_pages
-from sitegen.revisions import approved_revision
 from sitegen.site import Site
 
 PREVIEW = "preview"  # build/preview/
@@ -68,8 +68,10 @@ def build_preview(site: Site) -> int:
     )
     photos = site.photos.inspect_all([a.post for a in site.analyses])
     plan = OutputPlan()
+    edited = [a.post.slug for a in site.analyses if _edited_since_approval(a)]
+    live = live_revisions(site, edited)
     items = [
-        _with_faces(site, _item(analysis, site.context, post_photos), post_photos, plan)
+        _with_faces(site, _item(analysis, site.context, post_photos, live), post_photos, plan)
         for analysis, post_photos in zip(site.analyses, photos, strict=True)
     ]
     views = _views(site, items, plan)
@@ -85,9 +87,17 @@ def build_preview(site: Site) -> int:
     return len(views)
 
 
-def _item(analysis: Analysis, ctx: Context, photos: PostPhotos) -> Item:
+def _edited_since_approval(analysis: Analysis) -> bool:
+    approval = analysis.post.approval
+    return approval is not None and approval.digest != analysis.digest
+
+
+def _item(
+    analysis: Analysis, ctx: Context, photos: PostPhotos, live: dict[str, str] | None = None
+) -> Item:
     """One post judged as a build would, with the photos the website would show and, when the
-    website would not show it, a banner saying why."""
+    website would not show it, a banner saying why (`live`: the edited posts whose approved
+    version a build publishes, with its approval time)."""
     checked = judge(analysis, ctx, photos)
     decision = decide(checked, ctx)
     post = checked.post
@@ -98,10 +108,10 @@ def _item(analysis: Analysis, ctx: Context, photos: PostPhotos) -> Item:
     if decision.on_website:
         return checked, post, refs, None
     reasons = [r for p, r in decision.left_out if p == WEBSITE]
-    if checked.status == "stale" and (revision := approved_revision(ctx.config.root, post.slug)):
+    if checked.status == "stale" and post.slug in (live or {}):
         reasons = [
-            f"edited: the version approved on {revision.at[:10]} is live; approve to publish "
-            "the edit"
+            f"edited: the version approved on {(live or {})[post.slug][:10]} is live; approve "
+            "to publish the edit"
         ]
     if WEBSITE not in post.platforms:
         reasons.append("website is not in its platforms")

@@ -150,6 +150,16 @@ def test_the_preview_shows_the_edit_and_says_the_approved_version_is_live(run, s
     assert EDITED_WORDS in page  # the teacher sees the edit ...
     banner = "edited: the version approved on 2026-11-25 is live; approve to publish the edit"
     assert banner in page and "not on the website" not in page  # ... and what parents see
+    # Consent withdrawn: the approved version is not live either, and the banner says why.
+    site.register(
+        REGISTER.replace(
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-24",
+        )
+    )
+    build_preview(load_site(site.root, NOW))
+    page = (site.root / "build/preview/posts" / SLUG / "index.html").read_text()
+    assert "is live" not in page and "not on the website" in page
 
 
 def test_check_says_the_approved_version_is_live_while_it_is(run, site) -> None:  # type: ignore[no-untyped-def]
