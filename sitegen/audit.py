@@ -31,12 +31,13 @@ def verify_audit_log(
             continue
         # The entry must be this approval of this post: a copied or renamed folder, or an
         # approval edited by hand, points to an entry that says otherwise.
-        said = {k: entry.data.get(k) for k in ("action", "post", "by", "digest")}
+        said = {k: entry.data.get(k) for k in ("action", "post", "by", "digest", "at")}
         meant = {
             "action": "approve",
             "post": post.slug,
             "by": post.approval.by,
             "digest": post.approval.digest,
+            "at": post.approval.at,
         }
         for key in (k for k in meant if said[k] != meant[k]):
             problems.append(f"{where} records {key} {said[key]!r}, the post says {meant[key]!r}")
@@ -49,6 +50,7 @@ def signature_problems(entries: list[AuditEntry], leader_keys: Mapping[str, str]
     """Each signed entry that does not verify: checked with ssh-keygen, now, every one (this
     is the audit: nothing remembered is taken on trust)."""
     problems = []
+    verdicts = check_entries([(e.hash, e.data) for e in entries], leader_keys)
     for entry in entries:
         signature, by = entry.data.get("signature"), str(entry.data.get("by", ""))
         if not signature:
@@ -56,8 +58,6 @@ def signature_problems(entries: list[AuditEntry], leader_keys: Mapping[str, str]
         where = f"{AUDIT_LOG.as_posix()}:{entry.line}: the approval of {entry.data.get('post')}"
         if by not in leader_keys:
             problems.append(f"{where} is signed by {by}, who has no key in policy.leader_keys")
-            continue
-        verdicts = check_entries([(entry.hash, entry.data)], leader_keys)
-        if verdict := verdicts.get(entry.hash):
+        elif verdict := verdicts.get(entry.hash):
             problems.append(f"{where}: its signature {verdict}")
     return problems

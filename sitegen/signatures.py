@@ -184,11 +184,21 @@ def check_entries(
     against its leader's key, else what is wrong. Kept in `memo` by what made the verdict
     (the entry's words, its signature and the key): ssh-keygen runs once per approval."""
     verdicts: dict[str, str | None] = {}
+    first_post: dict[bytes, str] = {}  # the signed words -> the post of the first entry
     for entry_hash, entry in entries:
         signature, by = entry.get("signature"), str(entry.get("by", ""))
         if not isinstance(signature, str) or by not in keys:
             continue
         text = message(str(entry.get("digest")), by, str(entry.get("at")))
+        # The signed words do not name the post (SPEC's text): an approval copied onto
+        # another post, with its signature, is caught as a second use of the same words.
+        post = str(entry.get("post", ""))
+        if first_post.setdefault(text, post) != post:
+            verdicts[entry_hash] = (
+                f"is a copy of the approval of {first_post[text]} (the same signed words): "
+                "a leader must approve this post itself"
+            )
+            continue
         made_of = text + signature.encode() + keys[by].encode()
         key = (GROWN, "signature", hashlib.sha256(made_of).hexdigest())
         known = memo.get(key) if memo is not None else None

@@ -271,3 +271,51 @@ def test_private_keys_live_only_under_tests() -> None:
         and b"-----BEGIN OPENSSH " + b"PRIVATE KEY-----" in (repository / name).read_bytes()
     ]
     assert holding and all(name.startswith("tests/demo_keys/") for name in holding), holding
+
+
+def test_an_approval_copied_onto_another_post_is_sg150(run, site, keys) -> None:  # type: ignore[no-untyped-def]
+    """The signed words name no post (SPEC's text): a forger copies an approved post to a new
+    folder and appends an entry for it with the same signature. Caught as a second use."""
+    from sitegen.approval import AuditWriter
+    from sitegen.model import Approval
+
+    entry = approved(run, site, keys)
+    copy = site.root / "content/posts/p-again"
+    shutil.copytree(site.root / "content/posts" / SLUG, copy)
+    with AuditWriter(site.root) as log:
+        from datetime import datetime
+
+        at = datetime.fromisoformat(entry["at"].replace("Z", "+00:00"))
+        appended = log.append("approve", "p-again", "head", at, entry["digest"], entry["signature"])
+    approval = Approval("head", entry["at"], entry["digest"], appended, entry["signature"])
+    index = copy / "index.md"
+    index.write_text(
+        set_unsigned_keys(
+            index.read_text(),
+            "approved",
+            {
+                "by": approval.by,
+                "at": approval.at,
+                "digest": approval.digest,
+                "entry": approval.entry,
+                "signature": approval.signature,
+            },
+        )
+    )
+    posts = {p["slug"]: p for p in run(site, "check", "--json").json()["posts"]}
+    assert [f["code"] for f in posts[SLUG]["findings"]] == []  # the original stands
+    (found,) = [f["message"] for f in posts["p-again"]["findings"] if f["code"] == "SG150"]
+    assert f"is a copy of the approval of {SLUG}" in found
+    verified = run(site, "audit", "verify")
+    assert verified.code == 1 and "is a copy of the approval of" in verified.out + verified.err
+    assert run(site, "build").code == 0
+    assert not (site.root / "build/site/posts/p-again").exists()
+
+
+def test_an_approval_whose_time_differs_from_its_entry_is_sg150(run, site, keys) -> None:  # type: ignore[no-untyped-def]
+    approved(run, site, keys)
+    index = site.root / "content/posts" / SLUG / "index.md"
+    index.write_text(re.sub(r'at: "([^"]*)"', 'at: "2026-01-01T00:00:00Z"', index.read_text()))
+    assert "the approval does not match its audit-log entry" in messages(run, site)
+    verified = run(site, "audit", "verify")
+    assert verified.code == 1 and "records at" in verified.out + verified.err

@@ -132,12 +132,13 @@ def _entry_findings(
                 line,
             )
         )
-    elif (entry.get("action"), entry.get("post"), entry.get("by"), entry.get("digest")) != (
-        "approve",
-        post.slug,
-        approval.by,
-        approval.digest,
-    ):
+    elif (
+        entry.get("action"),
+        entry.get("post"),
+        entry.get("by"),
+        entry.get("digest"),
+        entry.get("at"),
+    ) != ("approve", post.slug, approval.by, approval.digest, approval.at):
         found.append(
             finding("SG150", "the approval does not match its audit-log entry", post.path, line)
         )
