@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.engine.keys import content_hash
+from sitegen.errors import UsageError
 from sitegen.files import read_file
 
 RECORDS = Path("content/records/approved")
@@ -67,10 +69,11 @@ def _write_new(path: Path, data: bytes) -> None:
 
 
 def approved_revision(root: Path, slug: str) -> Revision | None:
-    """The post's last approved revision, when approve kept one (older sites: none)."""
+    """The post's last approved revision, when approve kept one (older sites: none; a record
+    that is not one approve could have written counts as none)."""
     try:
         data = json.loads((root / RECORDS / f"{slug}.json").read_text("utf-8"))
-        return Revision(
+        revision = Revision(
             str(data["slug"]),
             str(data["digest"]),
             str(data["by"]),
@@ -79,6 +82,39 @@ def approved_revision(root: Path, slug: str) -> Revision | None:
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+    return revision if _well_formed(revision, slug) else None
+
+
+DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def _well_formed(revision: Revision, slug: str) -> bool:
+    """Only names inside a post's folder, and digests as approve writes them: a record
+    edited to name another path must never make a build write there."""
+    names_ok = all(
+        name
+        and not name.startswith("/")
+        and "\\" not in name
+        and all(part not in ("", ".", "..") for part in name.split("/"))
+        for name in revision.files
+    )
+    return (
+        revision.slug == slug
+        and "index.md" in revision.files
+        and names_ok
+        and bool(DIGEST.fullmatch(revision.digest))
+        and all(DIGEST.fullmatch(d) for d in revision.files.values())
+    )
+
+
+def carries(index: Path, revision: Revision) -> bool:
+    """Whether the post's index.md still carries the approval the revision was kept for (an
+    edit keeps it; a new post in the same folder, or an approval taken away, does not)."""
+    try:
+        header = read_file(index).decode("utf-8", "replace").split("\n---", 1)[0]
+    except OSError:
+        return False
+    return bool(re.search(r"^status:\s*approved\s*$", header, re.M)) and revision.digest in header
 
 
 def is_edited(revision: Revision, current: dict[str, str]) -> bool:
@@ -102,6 +138,8 @@ class LiveRevisions:
         revision = approved_revision(self.root, slug)
         if revision is None or not is_edited(revision, current):
             return None
+        if not carries(Path(folder) / "index.md", revision):
+            return None  # (not this approval's post any more: judged as it is)
         laid_out = self.root / LIVE / revision.folder_name / slug
         if not self._complete(laid_out, revision):
             shutil.rmtree(laid_out, ignore_errors=True)
@@ -114,19 +152,24 @@ class LiveRevisions:
         return str(laid_out)
 
     def _complete(self, laid_out: Path, revision: Revision) -> bool:
-        return all((laid_out / name).is_file() for name in revision.files)
+        """Laid out already, each file as approved (a copy edited in place is laid out anew)."""
+        try:
+            return all(
+                content_hash(read_file(laid_out / name)) == digest
+                for name, digest in revision.files.items()
+            )
+        except OSError:
+            return False
 
     def _lay_out(self, laid_out: Path, revision: Revision) -> None:
         for name, digest in revision.files.items():
             blob = self.root / RECORDS / BLOBS / digest.removeprefix("sha256:")
             target = laid_out / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            if content_hash(read_file(blob)) != digest:
+            data = read_file(blob)
+            if content_hash(data) != digest:
                 raise OSError(f"{blob} is not the file that was approved")
-            try:
-                os.link(blob, target)  # (no second copy of a photo)
-            except OSError:
-                shutil.copyfile(blob, target)
+            target.write_bytes(data)  # (a copy: the kept file stays as approved, whatever)
 
 
 def prune(root: Path, standing: Iterable[dict[str, object]]) -> tuple[list[str], int]:
@@ -135,6 +178,12 @@ def prune(root: Path, standing: Iterable[dict[str, object]]) -> tuple[list[str],
     kept file no remaining revision holds and no photo out there is. Returns the posts whose
     revision went, and how many files."""
     records = root / RECORDS
+    unreadable = [p.name for p in records.glob("*.json") if approved_revision(root, p.stem) is None]
+    if unreadable:  # (its files would look needed by nothing, and go)
+        raise UsageError(
+            f"cannot read {', '.join(sorted(unreadable))} in {RECORDS.as_posix()}/: restore it "
+            "from git or a backup, then prune; nothing was removed"
+        )
     out_there = {e.get("slug") for e in standing if e.get("event") == "published"}
     photos_out = {
         str(image.get("sha256", "")).removeprefix("sha256:")

@@ -232,8 +232,17 @@ def _approve_one(
             "as it was: tell the developers",
             post.path,
         )
-    # What was approved stays live, whatever later edits, until an edit is approved too.
-    revisions.keep(site.root, post.slug, post.folder, [ref.file for ref in post.images], approval)
+    try:  # (what is approved stays live through later edits only if it is kept)
+        revisions.keep(
+            site.root, post.slug, post.folder, [ref.file for ref in post.images], approval
+        )
+    except OSError as exc:
+        write_atomically(post.folder / "index.md", original)  # (not approved after all)
+        raise RefusedError(
+            f"{post.slug} was not approved: a copy of what was approved could not be kept in "
+            f"{revisions.RECORDS.as_posix()}/ ({exc.strerror or exc}; is the disk full?)",
+            post.path,
+        ) from None
     return Outcome(post.slug, True, f"approved {post.slug} ({checked.digest[:19]}…)")
 
 

@@ -70,6 +70,7 @@ def approved_post(root: Path, tagged: list[int], on_photo: list[int], named: lis
     (folder / "index.md").write_text(f"---\n{header}---\nA good day out.\n")
     digest = post_digest(load_post(root, folder, TZ))
     entry = {"seq": 1, "action": "approve", "post": "p", "by": "head", "digest": digest}
+    entry["at"] = "2026-10-01T09:00:00Z"
     entry["hash"] = entry_hash(entry)
     approval = (
         f"status: approved\napproval:\n  by: head\n  at: '2026-10-01T09:00:00Z'\n"

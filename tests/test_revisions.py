@@ -182,3 +182,57 @@ def test_check_says_the_approved_version_is_live_while_it_is(run, site) -> None:
     (post,) = run(site, "check", "--json").json()["posts"]
     assert post["publishable"] is False and "live_revision" not in post
     assert "is live" not in run(site, "status").out
+
+
+def test_a_new_post_in_the_folder_of_a_deleted_one_is_judged_as_it_is(run, site) -> None:  # type: ignore[no-untyped-def]
+    """The kept revision is for the approval the post carries: a new draft at the same
+    address never brings the old approved post back."""
+    site_with_post(site)
+    assert run(site, "approve", SLUG, "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    shutil.rmtree(site.root / "content/posts" / SLUG)
+    site.post(SLUG, body="A new draft about the castle, not yet approved.\n")
+    assert run(site, "build").code == 0
+    assert not (site.root / "build/site/posts" / SLUG).exists()
+    report = json.loads((site.root / "build/report.json").read_text())
+    assert report["published"] == [] and "revision" not in json.dumps(report)
+    assert "is live" not in run(site, "status").out
+
+
+def test_a_record_naming_a_path_outside_the_post_is_no_revision(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    index = site_with_post(site)
+    assert run(site, "approve", SLUG, "--by", "head").code == 0
+    record = site.root / "content/records/approved" / f"{SLUG}.json"
+    data = json.loads(record.read_text())
+    outside = tmp_path / "written-by-a-record"
+    data["files"][str(outside)] = data["files"]["index.md"]
+    data["files"]["../../escaped.md"] = data["files"]["index.md"]
+    record.write_text(json.dumps(data))
+    index.write_text(index.read_text().replace(APPROVED_WORDS, EDITED_WORDS))
+    for command in (["status"], ["check"], ["build"]):
+        assert "Traceback" not in run(site, *command).err
+    assert not outside.exists() and not (site.root / "build/escaped.md").exists()
+    assert not list(site.root.rglob("escaped.md"))
+    assert "is live" not in run(site, "status").out  # (the record counts as none)
+
+
+def test_approve_that_cannot_keep_the_approved_copy_approves_nothing(run, site) -> None:  # type: ignore[no-untyped-def]
+    index = site_with_post(site)
+    before = index.read_bytes()
+    (site.root / "content/records/approved" / f"{SLUG}.json").mkdir(parents=True)  # (a fault)
+    refused = run(site, "approve", SLUG, "--by", "head")
+    assert (
+        refused.code == 1 and f"{SLUG} was not approved: a copy of what was approved" in refused.err
+    )
+    assert index.read_bytes() == before
+    assert run(site, "status", "--json").json()["posts"][0]["status"] == "draft"
+
+
+def test_prune_removes_nothing_while_a_record_cannot_be_read(run, site) -> None:  # type: ignore[no-untyped-def]
+    site_with_post(site)
+    assert run(site, "approve", SLUG, "--by", "head").code == 0
+    files = set((site.root / "content/records/approved/files").iterdir())
+    (site.root / "content/records/approved" / f"{SLUG}.json").write_text("<<<<<<< HEAD\n")
+    refused = run(site, "records", "prune")
+    assert refused.code == 2 and "nothing was removed" in refused.err
+    assert set((site.root / "content/records/approved/files").iterdir()) == files
