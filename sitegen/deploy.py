@@ -30,6 +30,7 @@ class Copied:
 
     sent: tuple[str, ...]  # files new or changed there
     deleted: tuple[str, ...]  # files removed there
+    created: tuple[str, ...] = ()  # of `sent`: files not there before
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,12 @@ def deploy(site: Site, out: Path, dry_run: bool = False) -> Deployed:
     with build_lock(out, then="deploy", doing="deploy"):
         if not (tree / "index.html").is_file():
             raise UsageError(f"nothing to deploy: {tree} has no site yet: run `sitegen build`")
-        command = rsync_command(program, tree, config, site.root, dry_run)
-        done = _run(command)
-        if done.returncode != 0:
-            said = cause(done.stderr, done.returncode)
-            raise RefusedError(f"deploy to {config.target} failed: {said}")
-        copied = itemised(done.stdout)
+        first = not _deployed_to(site, config.target)
+        if first and not dry_run:  # (what a first copy would delete, before it does)
+            _refuse_a_stranger(_copy(program, tree, config, site.root, True), config.target)
+        copied = _copy(program, tree, config, site.root, dry_run)
+        if first and dry_run:
+            _refuse_a_stranger(copied, config.target)
         posts = live_posts(site, tree)
         event = {
             "event": records.DEPLOYED,
@@ -75,6 +76,34 @@ def deploy(site: Site, out: Path, dry_run: bool = False) -> Deployed:
         if recorded:
             records.append(site.root, [event])
     return Deployed(copied, config.target, len(posts), recorded)
+
+
+def _copy(program: str, tree: Path, config: DeployConfig, root: Path, dry_run: bool) -> Copied:
+    done = _run(rsync_command(program, tree, config, root, dry_run))
+    if done.returncode != 0:
+        said = cause(done.stderr, done.returncode)
+        raise RefusedError(f"deploy to {config.target} failed: {said}")
+    return itemised(done.stdout)
+
+
+def _deployed_to(site: Site, target: str) -> bool:
+    return any(
+        e["event"] == records.DEPLOYED and e.get("target") == target
+        for e in records.read_ledger(site.root)
+    )
+
+
+def _refuse_a_stranger(copied: Copied, target: str) -> None:
+    """A first deploy to a folder that holds files but no index.html is refused: it is not
+    the news site's folder (a home folder, a mistyped path), and a deploy deletes there
+    whatever build/site/ does not hold."""
+    if copied.deleted and "index.html" in copied.created:
+        raise RefusedError(
+            f"deploy.target {target} holds {len(copied.deleted)} file(s) and no index.html: it "
+            "does not look like the news site's folder, and a deploy deletes there whatever "
+            "build/site/ does not hold. Check the target; if it is right, empty the folder "
+            "first (nothing was copied or deleted)"
+        )
 
 
 def rsync_command(
@@ -195,14 +224,16 @@ def cause(stderr: str, code: int = 1) -> str:
 
 def itemised(stdout: str) -> Copied:
     """The files rsync sent (new or changed) and deleted, from --itemize-changes."""
-    sent, deleted = [], []
+    sent, deleted, created = [], [], []
     for line in stdout.splitlines():
         code, _, name = line.partition(" ")
         if code == "*deleting":
             deleted.append(name.strip())
         elif code[:1] in "<>" and code[1:2] == "f":
             sent.append(name)
-    return Copied(tuple(sent), tuple(deleted))
+            if code[2:3] == "+":  # (">f+++++++++": a new file)
+                created.append(name)
+    return Copied(tuple(sent), tuple(deleted), tuple(created))
 
 
 def fingerprint(tree: Path) -> str:

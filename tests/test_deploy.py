@@ -261,3 +261,28 @@ def test_a_missing_key_file_is_named_before_anything_runs(run, site, tmp_path) -
     two_posts(site, run)
     refused = run(site, "deploy")
     assert refused.code == 2 and "no such key file" in refused.err
+
+
+@needs_rsync
+def test_a_first_deploy_to_a_folder_of_other_files_is_refused(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A mistyped target (a home folder, /etc) holds files and no index.html: a deploy would
+    delete them all, so the first deploy there refuses and deletes nothing."""
+    home = tmp_path / "home"
+    (home / "Documents").mkdir(parents=True)
+    (home / "Documents/letter.txt").write_text("keep me")
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{home}/"\n')
+    two_posts(site, run)
+    for args in (["deploy", "--dry-run"], ["deploy"]):
+        refused = run(site, *args)
+        assert refused.code == 1 and "does not look like the news site's folder" in refused.err
+    assert (home / "Documents/letter.txt").read_text() == "keep me"
+    assert not (home / "index.html").exists()
+    # The news site's folder, uploaded by hand before: the first deploy replaces it.
+    old = tmp_path / "www"
+    old.mkdir()
+    (old / "index.html").write_text("the site as uploaded by hand")
+    (old / "old-post.html").write_text("gone since")
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{old}/"\n')
+    assert run(site, "deploy").code == 0
+    assert not (old / "old-post.html").exists()
+    assert visible_files(old) == visible_files(site.root / "build/site")
