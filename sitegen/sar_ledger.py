@@ -108,6 +108,9 @@ def _on_platform(
         latest[where] = pub
     elif kind == records.POSTED:
         if up is not None and up is not before:
+            # (the export noted as "not yet recorded as posted" is posted now: it has its own
+            # line, and this one ends where it replaced it)
+            up["events"] = [e for e in up["events"] if e["event"] != "updated_export"]
             _end(up, "replaced_posted", at, config)
             del posted[where]
         if before is not None and before is not up:

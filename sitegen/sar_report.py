@@ -129,8 +129,13 @@ def _what_the_school_holds(data: dict[str, Any]) -> list[str]:
         verbs = "shows, tags or names" if len(posts) == 1 else "show, tag or name"
         paragraphs.append(
             f"The school holds {first}'s consent record and {_count(len(posts), 'news post')} "
-            f"that {verbs} {first}, with {_count(photos, 'photo')} of {first}. "
-            "Each post is shown below with what its words say about "
+            f"that {verbs} {first}, "
+            + (
+                f"with {_count(photos, 'photo')} of {first}. "
+                if photos
+                else f"with no photo of {first}. "
+            )
+            + "Each post is shown below with what its words say about "
             f"{first}, its photos of {first}, and where and when it went."
         )
     else:
@@ -185,10 +190,17 @@ def _withdrawal_and_contact(data: dict[str, Any]) -> list[str]:
     paragraphs = []
     withdrawn = pupil.get("withdrawn_on")
     if withdrawn and withdrawn <= data["prepared_on"]:
+        still = [p for p in data["publications"] if p.get("pending_removal")]
+        since = (
+            f"Since then no new post shows {first}, but {_count(len(still), 'post')} made "
+            f"before {'is' if len(still) == 1 else 'are'} still to be taken down, as marked "
+            "below."
+            if still
+            else f"Since then no post shows {first}."
+        )
         paragraphs.append(
             f"The school recorded the withdrawal of consent for {first} on "
-            f"{long_date(withdrawn)}. Since then no post shows {first}; anything still to be "
-            "taken down is marked below."
+            f"{long_date(withdrawn)}. {since}"
         )
     return [
         *paragraphs,
@@ -239,7 +251,7 @@ def _consent_blocks(pupil: dict[str, Any], data: dict[str, Any], config: Config)
                 "consent above counts as no."
             )
         )
-    if until:
+    if until and not (withdrawn and withdrawn <= today):  # (a withdrawal ends it already)
         tense = "ended" if until <= today else "ends"
         blocks.append(
             Para(

@@ -237,3 +237,27 @@ def test_sar_keeps_the_posted_version_apart_from_a_later_export(run, site) -> No
     assert done.code == 0
     first, second = on_x("2026-11-28T11:00")
     assert first["ended"]["event"] == "taken_down" and first["pending_removal"] is None
+
+
+def test_sar_after_an_update_is_posted_and_a_withdrawal(run, site) -> None:  # type: ignore[no-untyped-def]
+    castle = posts(site, run)
+    assert run(site, "build", now="2026-11-25T10:00").code == 0
+    assert run(site, "posted", "--platform", "x", now="2026-11-25T11:00").code == 0
+    castle.write_text(castle.read_text().replace("wonderful", "marvellous"))
+    assert run(site, "approve", "castle", "--by", "head", now="2026-11-26T09:00").code == 0
+    assert run(site, "build", now="2026-11-26T10:00").code == 0
+    assert run(site, "posted", "--platform", "x", now="2026-11-26T11:00").code == 0
+    site.register(
+        REGISTER.replace(
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-27",
+        )
+    )
+    report = run(site, "sar", "P1", "--json", now="2026-11-28T09:00").json()
+    first, second = [p for p in report["publications"] if p["platform"] == "x"]
+    assert "replaced on X (Twitter) by an updated version on 26 November 2026" in first["summary"]
+    assert "not yet recorded as posted" not in first["summary"]  # (it was posted: its own line)
+    assert second["posted_at"].startswith("2026-11-26T11:00") and second["pending_removal"]
+    letter = run(site, "sar", "P1", now="2026-11-28T09:00").out
+    assert "Since then no new post shows Mia, but" in letter and "still to be taken down" in letter
+    assert "Since then no post shows Mia." not in letter
