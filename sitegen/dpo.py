@@ -106,11 +106,13 @@ def _takedown(
         for i in images
         if decision is not None and i.get("file") in removal.recover
     }
-    because = _because(site, out.platform, event, images, removal.whole, recovered)
-    if decision is None:
-        reason = "the post was deleted"
-    elif removal.whole:
-        reason = _why(decision, out.platform)
+    gone = "the post was deleted" if decision is None else _why(decision, out.platform)
+    # Whose consent matters: for a photo, its pupils' consent to the platform; for the whole
+    # post, what changed for a pupil, unless it went because no photo may go there now.
+    by_photo = not removal.whole or "needs an image" in gone
+    because = _because(site, out.platform, event, images, removal.whole, recovered, by_photo)
+    if removal.whole:
+        reason = gone
     elif set(removal.photos) <= set(removal.recover):
         reason = RECOVER
     else:
@@ -164,6 +166,7 @@ def _because(
     images: list[dict[str, Any]],
     whole: bool,
     recovered: dict[str, set[str]],
+    by_photo: bool,
 ) -> list[tuple[str, str]]:
     """Each pupil out there whose consent no longer lets it stay, and where: on which photo
     (as it went out), or in the post. For the whole post, what changed for a pupil
@@ -176,7 +179,7 @@ def _because(
         if str(image.get("file")) in recovered:
             shown = [p for p in shown if p in recovered[str(image.get("file"))]]
         for pupil_id in shown:
-            if problem := _no_consent(site, str(pupil_id), platform, today, not whole):
+            if problem := _no_consent(site, str(pupil_id), platform, today, by_photo):
                 found.append((str(pupil_id), f"{pupil_id} ({problem}) on {_exported_name(image)}"))
     on_photos = {who for who, _ in found}
     if whole:

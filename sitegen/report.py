@@ -254,7 +254,7 @@ def print_changes(changes: Changes | None) -> None:
         ]
         out.print(f"  {platform}: {'; '.join(parts)}")
     if not platforms:
-        out.print("  no post joined, changed or left the site or any platform")
+        out.print("  no post joined or changed on the site or any platform, none left the site")
 
 
 def print_waiting(waiting: dict[str, int]) -> None:

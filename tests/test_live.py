@@ -261,3 +261,26 @@ def test_sar_after_an_update_is_posted_and_a_withdrawal(run, site) -> None:  # t
     letter = run(site, "sar", "P1", now="2026-11-28T09:00").out
     assert "Since then no new post shows Mia, but" in letter and "still to be taken down" in letter
     assert "Since then no post shows Mia." not in letter
+
+
+def test_a_post_that_leaves_instagram_for_want_of_a_photo_names_whose_consent_went(
+    run, site
+) -> None:  # type: ignore[no-untyped-def]
+    site.post(
+        "gala",
+        files={"pool.jpg": "beach"},
+        pupils=["P1"],
+        platforms=["website", "instagram"],
+        images=[{"file": "pool.jpg", "alt": "The pool", "pupils": ["P1"]}],
+    )
+    assert run(site, "approve", "gala", "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    assert run(site, "posted", "--platform", "instagram").code == 0
+    site.register(
+        REGISTER.replace("P1,Mia,Jones,Year 4,yes,yes,yes,", "P1,Mia,Jones,Year 4,yes,yes,no,")
+    )
+    built = run(site, "build")
+    assert "none left the site" in built.out and "removals waiting: 1 on instagram" in built.out
+    (item,) = run(site, "takedown", "--json").json()["takedowns"]
+    assert item["reason"].startswith("instagram needs an image")
+    assert item["because"] == ["P1 (no consent for instagram) on 01-photo-1-640.jpg (pool.jpg)"]
