@@ -282,6 +282,8 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_audit(args: argparse.Namespace, root: Path) -> int:
+    from sitegen.revisions import record_problems
+
     site = _site(args, root)
     if args.action == "repair":
         if not args.by:
@@ -293,6 +295,7 @@ def cmd_audit(args: argparse.Namespace, root: Path) -> int:
         return OK
     entries, problems = verify_audit_log(root, site.posts, site.config.leader_keys)
     problems += records.damaged_lines(root)  # (the ledger, read by sar and takedown)
+    problems += record_problems(root)  # (the approved revisions a build may publish)
     approvals = sum(1 for p in site.posts if p.approval)
     print_audit_verified(len(entries), approvals, problems)
     return POLICY if problems else OK

@@ -210,3 +210,25 @@ def prune(root: Path, standing: Iterable[dict[str, object]]) -> tuple[list[str],
             removed += 1
     shutil.rmtree(root / LIVE, ignore_errors=True)  # (laid out again by the next build)
     return gone, removed
+
+
+def record_problems(root: Path) -> list[str]:
+    """Each kept revision that cannot be used: a record that cannot be read, or a kept file
+    missing or altered (for `audit verify`: the post would come down at its next edit)."""
+    records = root / RECORDS
+    problems = []
+    for path in sorted(records.glob("*.json")):
+        where = path.relative_to(root).as_posix()
+        revision = approved_revision(root, path.stem)
+        if revision is None:
+            problems.append(f"{where}: cannot be read: restore it from git or a backup")
+            continue
+        for name, digest in revision.files.items():
+            blob = records / BLOBS / digest.removeprefix("sha256:")
+            try:
+                altered = content_hash(read_file(blob)) != digest
+            except OSError:
+                altered = True
+            if altered:
+                problems.append(f"{where}: its kept {name} is missing or altered")
+    return problems

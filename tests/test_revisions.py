@@ -236,3 +236,20 @@ def test_prune_removes_nothing_while_a_record_cannot_be_read(run, site) -> None:
     refused = run(site, "records", "prune")
     assert refused.code == 2 and "nothing was removed" in refused.err
     assert set((site.root / "content/records/approved/files").iterdir()) == files
+
+
+def test_audit_verify_reports_a_damaged_kept_revision(run, site) -> None:  # type: ignore[no-untyped-def]
+    site_with_post(site)
+    assert run(site, "approve", SLUG, "--by", "head").code == 0
+    assert run(site, "audit", "verify").code == 0
+    record = site.root / "content/records/approved" / f"{SLUG}.json"
+    photo = json.loads(record.read_text())["files"]["towers.jpg"].removeprefix("sha256:")
+    (site.root / "content/records/approved/files" / photo).write_bytes(b"not the photo")
+    verified = run(site, "audit", "verify")
+    assert (
+        verified.code == 1
+        and "its kept towers.jpg is missing or altered" in verified.out + verified.err
+    )
+    record.write_text(record.read_text()[:60])
+    verified = run(site, "audit", "verify")
+    assert verified.code == 1 and f"{SLUG}.json: cannot be read" in verified.out + verified.err
