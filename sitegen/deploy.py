@@ -58,13 +58,16 @@ def deploy(site: Site, out: Path, dry_run: bool = False) -> Deployed:
     with build_lock(out, then="deploy", doing="deploy"):
         if not (tree / "index.html").is_file():
             raise UsageError(f"nothing to deploy: {tree} has no site yet: run `sitegen build`")
-        first = not _deployed_to(site, config.target)
+        events = records.read_ledger(site.root)
+        first = not any(
+            e["event"] == records.DEPLOYED and e.get("target") == config.target for e in events
+        )
         if first and not dry_run:  # (what a first copy would delete, before it does)
             _refuse_a_stranger(_copy(program, tree, config, site.root, True), config.target)
         copied = _copy(program, tree, config, site.root, dry_run)
         if first and dry_run:
             _refuse_a_stranger(copied, config.target)
-        posts = live_posts(site, tree)
+        posts = live_posts(events, tree)
         event = {
             "event": records.DEPLOYED,
             "at": site.context.now.isoformat(timespec="seconds"),
@@ -72,7 +75,7 @@ def deploy(site: Site, out: Path, dry_run: bool = False) -> Deployed:
             "fingerprint": fingerprint(tree),
             "posts": posts,
         }
-        recorded = not dry_run and not _same_as_last(site, event)
+        recorded = not dry_run and not _same_as_last(events, event)
         if recorded:
             records.append(site.root, [event])
     return Deployed(copied, config.target, len(posts), recorded)
@@ -84,13 +87,6 @@ def _copy(program: str, tree: Path, config: DeployConfig, root: Path, dry_run: b
         said = cause(done.stderr, done.returncode)
         raise RefusedError(f"deploy to {config.target} failed: {said}")
     return itemised(done.stdout)
-
-
-def _deployed_to(site: Site, target: str) -> bool:
-    return any(
-        e["event"] == records.DEPLOYED and e.get("target") == target
-        for e in records.read_ledger(site.root)
-    )
 
 
 def _refuse_a_stranger(copied: Copied, target: str) -> None:
@@ -245,11 +241,11 @@ def fingerprint(tree: Path) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def live_posts(site: Site, tree: Path) -> dict[str, list[str]]:
+def live_posts(events: list[dict[str, Any]], tree: Path) -> dict[str, list[str]]:
     """The website posts in the tree, each with its photos (the post's own file names, as the
     build that made the tree recorded them)."""
     slugs = sorted(p.parent.name for p in (tree / "posts").glob("*/index.html"))
-    built = records.latest(records.read_ledger(site.root))
+    built = records.latest(events)
     posts = {}
     for slug in slugs:
         event: dict[str, Any] = built.get((slug, live.WEBSITE), {})
@@ -257,11 +253,8 @@ def live_posts(site: Site, tree: Path) -> dict[str, list[str]]:
     return posts
 
 
-def _same_as_last(site: Site, event: dict[str, Any]) -> bool:
-    last = next(
-        (e for e in reversed(records.read_ledger(site.root)) if e["event"] == records.DEPLOYED),
-        None,
-    )
-    return last is not None and all(
-        last.get(k) == event[k] for k in ("target", "fingerprint", "posts")
+def _same_as_last(events: list[dict[str, Any]], event: dict[str, Any]) -> bool:
+    deploys = [e for e in events if e["event"] == records.DEPLOYED]
+    return bool(deploys) and all(
+        deploys[-1].get(k) == event[k] for k in ("target", "fingerprint", "posts")
     )

@@ -108,8 +108,9 @@ def _takedown(
     }
     gone = "the post was deleted" if decision is None else _why(decision, out.platform)
     # Whose consent matters: for a photo, its pupils' consent to the platform; for the whole
-    # post, what changed for a pupil, unless it went because no photo may go there now.
-    by_photo = not removal.whole or "needs an image" in gone
+    # post, what changed for a pupil, unless the post is sound and only this platform lost it
+    # (no photo may go there now): then its photos' pupils, as for a photo.
+    by_photo = not removal.whole or (decision is not None and not decision.checked.errors)
     because = _because(site, out.platform, event, images, removal.whole, recovered, by_photo)
     if removal.whole:
         reason = gone

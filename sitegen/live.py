@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from sitegen import records
+from sitegen.engine.swap import build_lock
+from sitegen.errors import UsageError
 from sitegen.records import PUBLISHED, REMOVED, Fingerprint, LedgerState
 
 WEBSITE = "website"
@@ -172,8 +174,6 @@ def pending_csv(bulk: bytes, slugs: list[str], waiting_: Mapping[str, bool]) -> 
 def bulk_order(out: Path, platform: str) -> list[str]:
     """The post of each row of the last build's bulk.csv for `platform` (report.json's
     `bulk`): what is exported there now."""
-    from sitegen.errors import UsageError
-
     try:
         report = json.loads((out / "report.json").read_text("utf-8"))
         order = report["bulk"][platform]
@@ -204,9 +204,6 @@ def record_posted(
     `slugs`), then write pending.csv again. Only what the last build exported there counts
     (bulk.csv): a bundle no longer allowed there is never recorded as posted. Returns what was
     recorded (slug -> an update?) and how many bundles still wait."""
-    from sitegen.engine.swap import build_lock
-    from sitegen.errors import UsageError
-
     with build_lock(out, then="record what was posted", doing="record of posts"):
         order = bulk_order(out, platform)
         for slug in slugs:
@@ -218,7 +215,8 @@ def record_posted(
         events = records.read_ledger(root)
         waiting_ = pending(records.state_of(records.reduce(events)), platform)
         chosen = {s: waiting_[s] for s in (slugs or order) if s in waiting_}
-        records.append(root, posted_events(events, platform, chosen, at))
-        after = records.state_of(records.reduce(records.read_ledger(root)))
+        recorded = posted_events(events, platform, chosen, at)
+        records.append(root, recorded)
+        after = records.state_of(records.reduce(events + recorded))
         left = refresh_pending(out, platform, after, order)
     return chosen, left

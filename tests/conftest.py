@@ -141,6 +141,16 @@ class SiteDir:
     def register(self, text: str) -> None:
         (self.root / "content" / "consent.csv").write_text(text, encoding="utf-8")
 
+    def withdraw(self, pupil: str, on: str) -> None:
+        """Record in the register that `pupil`'s parents withdrew consent on `on`."""
+        register = self.root / "content" / "consent.csv"
+        lines = []
+        for line in register.read_text(encoding="utf-8").splitlines():
+            if line.startswith(pupil + ","):
+                line = line.rstrip(",") + "," + on if line.endswith(",") else line
+            lines.append(line)
+        register.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
     def config(self, text: str) -> None:
         (self.root / "site.toml").write_text(text, encoding="utf-8")
 

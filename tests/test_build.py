@@ -426,12 +426,7 @@ def test_a_build_ends_with_what_changed(run, site: SiteDir) -> None:  # type: ig
     assert "remove by hand" not in built.out
     assert "nothing changed since the last build" in run(site, "build").out
     # P1's consent is withdrawn: the website page goes with the build, Facebook needs a hand.
-    site.register(
-        REGISTER.replace(
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-20",
-        )
-    )
+    site.withdraw("P1", "2026-11-20")
     built = run(site, "build")
     assert "website: removed 1: first" in built.out
     assert "removals waiting: 1 on facebook" in built.out and "sitegen takedown" in built.out

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sitegen.engine.swap import build_lock
-from tests.conftest import REGISTER, SITE_TOML, SiteDir
+from tests.conftest import SITE_TOML, SiteDir
 from tests.sshd import Server, available, ssh_server
 
 needs_server = pytest.mark.skipif(available() is not None, reason=str(available()))
@@ -95,12 +95,7 @@ def test_deploy_sends_what_changed_and_records_what_is_live(run, site, server, t
     assert "as the ledger already had it" in run(site, "deploy").out
 
     # Consent withdrawn: the website's removal waits until a deploy no longer carries it.
-    site.register(
-        REGISTER.replace(
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-24",
-        )
-    )
+    site.withdraw("P1", "2026-11-24")
     built = run(site, "build")
     assert "removals waiting: 1 on facebook, 1 on the website" in built.out
     listed = run(site, "takedown", "--json").json()["takedowns"]

@@ -19,15 +19,6 @@ def build(run, site: SiteDir, now: str) -> None:  # type: ignore[no-untyped-def]
     assert result.code == 0, result.err
 
 
-def withdraw(site: SiteDir, pupil: str, on: str) -> None:
-    lines = []
-    for line in (site.root / "content/consent.csv").read_text().splitlines():
-        if line.startswith(pupil + ","):
-            line = line.rstrip(",") + "," + on if line.endswith(",") else line
-        lines.append(line)
-    (site.root / "content/consent.csv").write_text("\n".join(lines) + "\n")
-
-
 def test_withdrawal_end_to_end(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     site.post(
         "trip",
@@ -43,7 +34,7 @@ def test_withdrawal_end_to_end(run, site: SiteDir) -> None:  # type: ignore[no-u
     assert (site.root / "build/site/posts/trip/index.html").exists()
     assert run(site, "takedown", "--json", now="2026-11-05T11:00").json() == {"takedowns": []}
 
-    withdraw(site, "P1", "2026-11-20")
+    site.withdraw("P1", "2026-11-20")
     pending = run(site, "takedown", "--json", now="2026-11-21T09:00").json()["takedowns"]
     assert {(t["slug"], t["platform"]) for t in pending} == {
         ("trip", "website"),

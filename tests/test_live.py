@@ -77,12 +77,7 @@ def test_takedown_of_a_bundle_never_recorded_as_posted(run, site) -> None:  # ty
     posts(site, run)
     assert run(site, "build").code == 0
     assert run(site, "posted", "--platform", "facebook", "castle").code == 0
-    site.register(
-        REGISTER.replace(
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-24",
-        )
-    )
+    site.withdraw("P1", "2026-11-24")
     listed = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
     assert set(listed) == {"website", "facebook", "x"}
     assert listed["facebook"]["posted"] is True
@@ -148,12 +143,7 @@ def test_sar_tells_exported_posted_and_deployed_apart(run, site, tmp_path) -> No
         second["deployed_at"].startswith("2026-11-29T08:00") and second["off_live_site_at"] is None
     )
     # Consent withdrawn: the next deploy takes the pupil off the live website.
-    site.register(
-        REGISTER.replace(
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-30",
-        )
-    )
+    site.withdraw("P1", "2026-11-30")
     assert run(site, "build", now="2026-11-30T09:00").code == 0
     website = [
         p
@@ -179,12 +169,7 @@ def test_posted_counts_only_what_the_last_build_exported(run, site) -> None:  # 
     assert refused.code == 2 and "run `sitegen build` first" in refused.err
     assert not (site.root / LEDGER).exists()  # nothing recorded
     assert run(site, "build").code == 0
-    site.register(
-        REGISTER.replace(
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-24",
-        )
-    )
+    site.withdraw("P1", "2026-11-24")
     assert run(site, "build").code == 0  # the castle's bundle is no longer made
     ledger = (site.root / LEDGER).read_bytes()
     assert run(site, "posted", "--platform", "facebook", "castle").code == 2
@@ -217,12 +202,7 @@ def test_sar_keeps_the_posted_version_apart_from_a_later_export(run, site) -> No
     castle.write_text(castle.read_text().replace("wonderful", "marvellous"))
     assert run(site, "approve", "castle", "--by", "head", now="2026-11-26T09:00").code == 0
     assert run(site, "build", now="2026-11-26T10:00").code == 0  # exported again, not posted
-    site.register(
-        REGISTER.replace(
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-27",
-        )
-    )
+    site.withdraw("P1", "2026-11-27")
 
     def on_x(now: str) -> list[dict[str, object]]:
         report = run(site, "sar", "P1", "--json", now=now).json()
@@ -247,12 +227,7 @@ def test_sar_after_an_update_is_posted_and_a_withdrawal(run, site) -> None:  # t
     assert run(site, "approve", "castle", "--by", "head", now="2026-11-26T09:00").code == 0
     assert run(site, "build", now="2026-11-26T10:00").code == 0
     assert run(site, "posted", "--platform", "x", now="2026-11-26T11:00").code == 0
-    site.register(
-        REGISTER.replace(
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-27",
-        )
-    )
+    site.withdraw("P1", "2026-11-27")
     report = run(site, "sar", "P1", "--json", now="2026-11-28T09:00").json()
     first, second = [p for p in report["publications"] if p["platform"] == "x"]
     assert "replaced on X (Twitter) by an updated version on 26 November 2026" in first["summary"]

@@ -8,7 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.conftest import NOW, REGISTER, SiteDir
+from tests.conftest import NOW, SiteDir
 from tests.imagegen import save_photo
 
 SLUG = "2026-11-20-castle"
@@ -94,12 +94,7 @@ def test_a_live_revision_comes_down_when_consent_is_withdrawn(run, site) -> None
     index.write_text(index.read_text().replace(APPROVED_WORDS, EDITED_WORDS))
     assert run(site, "build").code == 0
     assert (site.root / "build/site/posts" / SLUG / "index.html").exists()
-    site.register(
-        REGISTER.replace(
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-24",
-        )
-    )
+    site.withdraw("P1", "2026-11-24")
     listed = run(site, "takedown", "--json").json()["takedowns"]
     assert {t["platform"] for t in listed} == {"website", "facebook", "x"}
     assert all("consent withdrawn" in t["reason"] for t in listed)
@@ -151,12 +146,7 @@ def test_the_preview_shows_the_edit_and_says_the_approved_version_is_live(run, s
     banner = "edited: the version approved on 2026-11-25 is live; approve to publish the edit"
     assert banner in page and "not on the website" not in page  # ... and what parents see
     # Consent withdrawn: the approved version is not live either, and the banner says why.
-    site.register(
-        REGISTER.replace(
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-24",
-        )
-    )
+    site.withdraw("P1", "2026-11-24")
     build_preview(load_site(site.root, NOW))
     page = (site.root / "build/preview/posts" / SLUG / "index.html").read_text()
     assert "is live" not in page and "not on the website" in page
@@ -173,12 +163,7 @@ def test_check_says_the_approved_version_is_live_while_it_is(run, site) -> None:
     (post,) = run(site, "check", "--json").json()["posts"]
     assert post["publishable"] is True and post["live_revision"].startswith("2026-11-25")
     # Consent withdrawn: the approved version is no longer publishable, and nobody says it is.
-    site.register(
-        REGISTER.replace(
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-11-24",
-        )
-    )
+    site.withdraw("P1", "2026-11-24")
     (post,) = run(site, "check", "--json").json()["posts"]
     assert post["publishable"] is False and "live_revision" not in post
     assert "is live" not in run(site, "status").out

@@ -18,7 +18,7 @@ import pytest
 from sitegen.records import LEDGER
 from tests.conftest import FIXTURES, REGISTER, SITE_TOML, SiteDir
 from tests.imagegen import save_photo
-from tests.test_dpo import approve, build, withdraw
+from tests.test_dpo import approve, build
 from tests.test_images import CLEAN_GROUPS, exiftool
 
 DATA_URI = re.compile(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+")
@@ -270,7 +270,7 @@ def test_every_event_in_plain_words(run, site: SiteDir) -> None:  # type: ignore
     )
     approve(run, site, "trip")
     build(run, site, "2026-11-05T10:00")
-    withdraw(site, "P1", "2026-11-20")
+    site.withdraw("P1", "2026-11-20")
     build(run, site, "2026-11-21T10:00")  # the website removes it
     # What a later issue records (`posted`), and a kind no version knows yet.
     ledger = site.root / LEDGER

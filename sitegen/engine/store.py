@@ -212,26 +212,22 @@ class RecordFile:
             return
         for key in removed:
             del self._entries[key]
-        changed = {k: self._entries[k] for k in self._changed}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self._first and self._append((changed, removed)):
-                return
-            self._rewrite()
-        except OSError:
-            pass  # a cache that cannot be written only costs time
-        finally:
-            self._changed = set()
+        self._write(removed)
 
     def save_added(self) -> None:
         """Keep what was put, dropping nothing: for a command that is no build (a check
         that learnt something worth keeping, such as a signature's verdict)."""
         if self.path is None or self._entries is None or not self._changed:
             return
+        self._write([])
+
+    def _write(self, removed: list[Hashable]) -> None:
+        """What changed (and what went) appended to the file, or the whole file anew."""
+        assert self.path is not None and self._entries is not None
         changed = {k: self._entries[k] for k in self._changed}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            if not (self._first and self._append((changed, []))):
+            if not (self._first and self._append((changed, removed))):
                 self._rewrite()
         except OSError:
             pass  # a cache that cannot be written only costs time
