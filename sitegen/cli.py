@@ -333,7 +333,11 @@ def cmd_sar(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
     decided = decisions(site, check(site))
     warn_of_damaged_ledger(root)
-    report = subject_access(site, args.pupil_id, decided, takedowns(site, decided))
+    # What must come down is judged as `takedown` judges it: an edited post's approved
+    # version, which builds publish meanwhile, stays.
+    published = _site(args, root, published=True)
+    pending = takedowns(published, decisions(published, check(published)))
+    report = subject_access(site, args.pupil_id, decided, pending)
     print_sar(report, site.config, "json" if args.json else args.format, args.output)
     return OK
 

@@ -238,3 +238,14 @@ def test_audit_verify_reports_a_damaged_kept_revision(run, site) -> None:  # typ
     record.write_text(record.read_text()[:60])
     verified = run(site, "audit", "verify")
     assert verified.code == 1 and f"{SLUG}.json: cannot be read" in verified.out + verified.err
+
+
+def test_sar_does_not_ask_to_take_down_an_approved_version_that_stays(run, site) -> None:  # type: ignore[no-untyped-def]
+    index = site_with_post(site)
+    assert run(site, "approve", SLUG, "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    index.write_text(index.read_text().replace(APPROVED_WORDS, EDITED_WORDS))
+    assert run(site, "takedown", "--json").json()["takedowns"] == []
+    report = run(site, "sar", "P1", "--json").json()
+    assert [p["pending_removal"] for p in report["publications"]] == [None, None, None]
+    assert "edited after its approval" not in run(site, "sar", "P1").out
