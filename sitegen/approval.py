@@ -99,12 +99,16 @@ def read_audit_log(root: Path) -> tuple[list[AuditEntry], list[str]]:
     return parse_audit_log(data)
 
 
-def parse_audit_log(data: bytes) -> tuple[list[AuditEntry], list[str]]:
+def parse_audit_log(
+    data: bytes, after: tuple[str, int, int] = (GENESIS, 0, 0)
+) -> tuple[list[AuditEntry], list[str]]:
+    """The entries of the log's `data`, and the problems of its chain. `after`: where `data`
+    starts in a log whose earlier part holds (its last hash, entries and lines)."""
     entries: list[AuditEntry] = []
     problems: list[str] = []
-    prev = GENESIS
+    prev, before, lines_before = after
     # Decoded leniently: a damaged byte shows up as an altered entry, never as a crash.
-    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1 + lines_before):
         if not line.strip():
             continue
         where = f"{AUDIT_LOG.as_posix()}:{number}"
@@ -116,17 +120,16 @@ def parse_audit_log(data: bytes) -> tuple[list[AuditEntry], list[str]]:
             problems.append(f"{where}: not a JSON object")
             continue
         actual = entry_hash(data_)
+        seq = before + len(entries) + 1
         if data_.get("hash") != actual:
             problems.append(f"{where}: entry was altered (its hash does not match its contents)")
         if data_.get("prev") != prev:
             problems.append(
                 f"{where}: the chain is broken (an entry before it was removed, altered or moved)"
             )
-        if data_.get("seq") != len(entries) + 1:
-            problems.append(
-                f"{where}: sequence number {data_.get('seq')} where {len(entries) + 1} was expected"
-            )
-        entries.append(AuditEntry(len(entries) + 1, data_, actual, number))
+        if data_.get("seq") != seq:
+            problems.append(f"{where}: sequence number {data_.get('seq')} where {seq} was expected")
+        entries.append(AuditEntry(seq, data_, actual, number))
         prev = data_.get("hash", actual)
     return entries, problems
 
@@ -174,16 +177,28 @@ def valid_entries(root: Path, memo: Any = None) -> AuditEntries:
 
 
 def chain_problem(data: bytes, memo: Any = None) -> str | None:
-    """The first problem of the log's hash chain, or None when every entry holds."""
-    key = (GROWN, "chain", hashlib.sha256(data).hexdigest())  # (kept beside the entries)
+    """The first problem of the log's hash chain, or None when every entry holds. `memo`
+    remembers where the log last held (its length and hash, and the chain's end there): a
+    log that only grew since (each approval appends) is checked from there on."""
+    key = (GROWN, "chain")  # (kept beside the entries)
     known = memo.get(key) if memo is not None else None
-    if isinstance(known, tuple):
-        return known[0]
-    _, problems = parse_audit_log(data)
-    verdict = problems[0] if problems else None
-    if memo is not None:
-        memo.put(key, (verdict,))
-    return verdict
+    start, after = 0, (GENESIS, 0, 0)
+    if (
+        isinstance(known, tuple)
+        and len(known) == 5
+        and len(data) >= known[0]
+        and hashlib.sha256(data[: known[0]]).hexdigest() == known[1]
+    ):
+        start, after = known[0], known[2:]
+    entries, problems = parse_audit_log(data[start:], after)
+    if problems:
+        return problems[0]
+    if memo is not None and data.endswith(b"\n") and len(data) > start:
+        last = entries[-1].hash if entries else after[0]
+        lines = after[2] + len(data[start:].decode("utf-8", "replace").splitlines())
+        digest = hashlib.sha256(data).hexdigest()
+        memo.put(key, (len(data), digest, last, after[1] + len(entries), lines))
+    return None
 
 
 def _valid_lines(data: bytes) -> dict[str, str]:

@@ -131,10 +131,18 @@ class LiveRevisions:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.used: dict[str, Revision] = {}  # slug -> the revision published instead
+        self._kept: set[str] | None = None  # the records' file names, listed once a build
 
     def folder(self, folder: str, current: dict[str, str]) -> str | None:
         """The folder to publish the post in `folder` from, when not that one."""
         slug = os.path.basename(folder)
+        if self._kept is None:
+            try:
+                self._kept = set(os.listdir(self.root / RECORDS))
+            except OSError:
+                self._kept = set()
+        if f"{slug}.json" not in self._kept:
+            return None  # (never approved by `approve`: published from its own folder)
         revision = approved_revision(self.root, slug)
         if revision is None or not is_edited(revision, current):
             return None

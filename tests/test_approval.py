@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -238,3 +239,38 @@ def test_canonical_json_of_a_plain_entry_is_the_walked_form(value: object) -> No
         _canonical(value), sort_keys=True, ensure_ascii=False, separators=(",", ":")
     )
     assert canonical_json(value) == walked.encode("utf-8")
+
+
+def test_the_chain_is_checked_from_where_it_last_held_and_a_change_before_is_still_found(
+    tmp_path: Path,
+) -> None:
+    """The remembered end of the chain spares a build re-hashing every approval, and never
+    hides an entry altered before it, a bad entry after it, or a log cut short."""
+    from datetime import UTC, datetime
+
+    from sitegen.approval import AuditWriter, chain_problem, parse_audit_log
+    from sitegen.engine.store import RecordFile
+
+    at = datetime(2026, 12, 7, tzinfo=UTC)
+    memo = RecordFile(tmp_path / "memo.pack")
+    log = tmp_path / AUDIT_LOG
+
+    def append(count: int) -> None:
+        with AuditWriter(tmp_path) as writer:
+            for i in range(count):
+                writer.append("approve", f"post-{i}", "head", at, "sha256:" + "1" * 64)
+
+    append(5)
+    assert chain_problem(log.read_bytes(), memo) is None
+    append(2)
+    grown = log.read_bytes()
+    assert chain_problem(grown, memo) is None
+    assert memo.get(("\0grown", "chain"))[:2] == (len(grown), hashlib.sha256(grown).hexdigest())
+
+    lines = grown.decode().splitlines()
+    moved = "\n".join([*lines, lines[1]]) + "\n"  # an old entry appended again
+    full = parse_audit_log(moved.encode())[1][0]
+    assert chain_problem(moved.encode(), memo) == full and ":8:" in full
+    altered = grown.replace(b"post-0", b"post-9", 1)
+    assert chain_problem(altered, memo) == parse_audit_log(altered)[1][0]
+    assert chain_problem(grown[: len(grown) // 2], memo) is not None  # cut mid-line
