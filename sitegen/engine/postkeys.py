@@ -51,9 +51,10 @@ class PostIndex:
                 # in silence, its post says why it cannot be published)
                 is_post = is_folder or (os.path.islink(folder) and os.path.isdir(folder))
                 key = self.key(folder) if is_post else None
-                if key is not None and self.published_from and not os.path.islink(folder):
+                if key is not None and self.published_from and is_folder:
+                    # (each path is the folder's joined with the file's: cut, not worked out)
                     current = {
-                        os.path.relpath(path, folder): self.hashes.pinned[path]
+                        path[len(folder) + 1 :]: self.hashes.pinned[path]
                         for path in self.files.get(folder, [])
                     }
                     if (instead := self.published_from(folder, current)) is not None:
