@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -40,14 +41,15 @@ class Context:
     register: Register
     now: datetime
     audit_entries: Mapping[str, dict[str, Any]] = field(default_factory=dict)
-    names: NameIndex = field(default=None)  # type: ignore[assignment]  # (made from the register)
     # Each signed audit entry's check against its leader's key (None: it verifies), by hash:
     # made before any rule runs (signatures.check_entries), since checking is I/O.
     signatures: Mapping[str, str | None] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        if self.names is None:  # (compiled once: every post's texts are matched with it)
-            object.__setattr__(self, "names", NameIndex(self.register))
+    @functools.cached_property
+    def names(self) -> NameIndex:
+        """The register's names, compiled once for every post's texts: only when a post is
+        read (a build that finds nothing changed never needs them)."""
+        return NameIndex(self.register)
 
     @property
     def today(self) -> date:
