@@ -154,7 +154,7 @@ class ExportRow(NamedTuple):
     platform: str
     timestamp: float
     slug: str
-    line: str
+    line: bytes  # as bulk.csv holds it (encoded once, where the post is made)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return fast_reduce(self)
@@ -184,7 +184,7 @@ class Bundle:
                 "|".join(f"{self.slug}/{file}" for file, _ in self.images),
             ]
         )
-        return ExportRow(self.platform, self.date.timestamp(), self.slug, line)
+        return ExportRow(self.platform, self.date.timestamp(), self.slug, line.encode("utf-8"))
 
     def manifest(self) -> bytes:
         data = {
@@ -216,7 +216,7 @@ def bulk_order(rows: list[ExportRow]) -> list[ExportRow]:
 def bulk_csv(rows: list[ExportRow]) -> bytes:
     """One row per post: date, text, link, images (paths from the platform folder, `|`-joined)."""
     lines = [r.line for r in bulk_order(rows)]
-    return (_csv_line(["date", "text", "link", "images"]) + "".join(lines)).encode("utf-8")
+    return _csv_line(["date", "text", "link", "images"]).encode("utf-8") + b"".join(lines)
 
 
 def _csv_line(values: list[str]) -> str:

@@ -10,7 +10,7 @@ from sitegen import feeds
 from sitegen.engine.forking import fork_map
 from sitegen.engine.keys import cache_key
 from sitegen.engine.options import DEFAULT, EngineOptions
-from sitegen.engine.plan import OutputPlan
+from sitegen.engine.plan import Fresh, OutputPlan
 from sitegen.engine.remembered import made_or_remembered
 from sitegen.exports import ExportRow, bulk_csv, bulk_order
 from sitegen.gate import WEBSITE
@@ -154,8 +154,11 @@ def export_plan(
             if is_pending(ledger, unit.slug, row.platform, exported[row.platform]):
                 waiting[row.platform].append(row)
     for platform, items in rows.items():
-        plan.add(f"{platform}/bulk.csv", bulk_csv(items))
-        plan.add(f"{platform}/{PENDING}", bulk_csv(waiting[platform]))
+        every = Fresh.of(bulk_csv(items))
+        plan.add(f"{platform}/bulk.csv", every)
+        # (until a school records what it posted, every post waits: the same bytes again)
+        waits = waiting[platform]
+        plan.add(f"{platform}/{PENDING}", every if len(waits) == len(items) else bulk_csv(waits))
     to_post = {
         p: {r.slug: (r.slug, p) in ledger.posted for r in bulk_order(items)}
         for p, items in waiting.items()

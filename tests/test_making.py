@@ -43,7 +43,7 @@ def _unit() -> MadePost:
             "posts/sports-day/new.html": Fresh.of(b"<p>new</p>"),
         },
         exports={"x/sports-day/post.txt": b"Sports day\n", "x/sports-day/a.json": Same("e" * 64)},
-        rows=(ExportRow("x", 1.5, "sports-day", "line\r\n"),),
+        rows=(ExportRow("x", 1.5, "sports-day", b"line\r\n"),),
         publications=(
             Publication("sports-day", "website", "Sports day", "u", "sha256:1", ("P1",), ()),
             Publication(
