@@ -56,12 +56,17 @@ def build(
             return BuildResult(out, last["summary"], timings, last["strict"])
         try:
             return _publish(site, renderer, out, progress, timings, check, ledger, options)
-        except Missing:
+        except Missing as missing:
             # A file the last build made is in neither tree any more (someone deleted it):
             # nothing remembered is taken on trust, everything is made again.
             timings.mark("missing")
+            recorded = missing.recorded
         try:
-            return _publish(site, renderer, out, progress, timings, check, ledger, options, False)
+            again = _publish(site, renderer, out, progress, timings, check, ledger, options, False)
+            # (what the first attempt recorded, the second finds in the ledger: told once)
+            return (
+                again if recorded is None else replace(again, changes=recorded.then(again.changes))
+            )
         except Missing as exc:  # a photo deleted from the store during the build, say
             raise ChangedError(
                 f"{exc} went missing while the build wrote it: build again"
@@ -119,7 +124,11 @@ def _publish(
             changes, waiting = _record(site, units, ledger_state)
             summary = replace(summary, waiting=waiting)
             timings.mark("record in the ledger")
-            publish(out, plan, check, background)
+            try:
+                publish(out, plan, check, background)
+            except Missing as missing:
+                missing.recorded = changes
+                raise
             timings.mark("publish")
             site.store.save_ledger()
             # What this build made, under the inputs the next build will see (this ledger).

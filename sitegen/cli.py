@@ -30,6 +30,7 @@ from sitegen.report import (
     print_outcome,
     print_posted,
     print_pruned,
+    print_register_invalid,
     print_register_page,
     print_sar,
     print_status,
@@ -274,6 +275,7 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
     with tree_check(out_dir) as check:  # first: it runs while the rest is read
         site = _site(args, root, published=True)
         timings.mark("load the site")
+        print_register_invalid(site.register.findings)
         with progress(err) as shown:
             result = build(site, out_dir, shown, timings, check)
     strict = args.strict and bool(result.strict_failures)
@@ -368,6 +370,7 @@ def cmd_takedown(args: argparse.Namespace, root: Path) -> int:
         print_takedown_done(args.done, args.platform)
         return OK
     warn_of_damaged_ledger(root)
+    print_register_invalid(site.register.findings)
     print_takedowns(takedowns(site, decided), args.json, site.config.deploy is not None)
     return OK
 

@@ -223,6 +223,21 @@ class Changes:
     updated: dict[str, list[str]] = field(default_factory=dict)  # out there in a new form
     left: dict[str, list[str]] = field(default_factory=dict)  # website pages this build removed
 
+    def then(self, later: Changes | None) -> Changes:
+        """These changes and those recorded after them in the same build."""
+        if later is None:
+            return self
+        return Changes(
+            *(
+                {p: [*mine.get(p, []), *theirs.get(p, [])] for p in {**mine, **theirs}}
+                for mine, theirs in (
+                    (self.joined, later.joined),
+                    (self.updated, later.updated),
+                    (self.left, later.left),
+                )
+            )
+        )
+
 
 def what_changed(state: dict[tuple[str, str], Standing], added: list[dict[str, Any]]) -> Changes:
     """`added` (this build's events, from `changes`) told by platform."""

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from sitegen.terminal import console, escape
 
 if TYPE_CHECKING:  # for annotations only: nothing here runs a stage
+    from collections.abc import Iterable
+
     from sitegen.config import Config
     from sitegen.deploy import Deployed
     from sitegen.dpo import Takedown
@@ -49,6 +51,21 @@ def _json(data: dict[str, Any]) -> None:
 
 def print_warning(text: str) -> None:
     err.print(f"[yellow]warning:[/] {escape(text)}")
+
+
+def print_register_invalid(findings: Iterable[Finding]) -> None:
+    """An invalid register holds back every post that tags a pupil: said first, on stderr,
+    problem by problem, or one typo in consent.csv would take posts down in silence."""
+    problems = [f for f in findings if f.severity == "error"]
+    for f in problems:
+        where = f"{f.file}:{f.line}" if f.line else f.file
+        err.print(f"[yellow]warning:[/] {escape(where)}: {f.code}: {escape(f.message)}")
+    if problems:
+        print_warning(
+            "the consent register is invalid: no post that tags a pupil is published or "
+            "exported until it is fixed, and what is out there already must come down "
+            "(`sitegen check` lists the problems; `sitegen takedown` what is out there)"
+        )
 
 
 def print_notices(notices: list[str]) -> None:

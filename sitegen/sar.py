@@ -115,6 +115,14 @@ def subject_access(
     held = {post.slug for post in site.posts}
     for pub in publications:
         pub["post_deleted"] = pub.pop("where")[0] not in held
+    if not register.valid:  # (a row it could not read may be this pupil's)
+        problems = [f"{f.file}:{f.line}: {f.message}" for f in register.findings if f.line]
+        notes.insert(
+            0,
+            "the consent register is invalid, so the consent record in this report may be "
+            f"wrong ({'; '.join(problems[:3]) or 'see `sitegen check`'}): fix the register, "
+            "then make this report again",
+        )
     if pupil is not None and pupil.safeguarding:
         # (the flag is in --json for the data protection lead; the letter never says it)
         notes.append(

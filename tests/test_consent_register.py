@@ -407,3 +407,27 @@ def test_a_named_pupil_whose_consent_went_is_told_so(run, site) -> None:  # type
         "P3 may no longer be named: every consent of theirs is 'no' now" in m for m in named
     )
     assert not any("name consent is 'no'" in m for m in messages)
+
+
+def test_a_typo_in_the_register_is_said_wherever_it_takes_posts_down(run, site) -> None:  # type: ignore[no-untyped-def]
+    """An invalid register holds back every post that tags a pupil (SPEC): build, takedown
+    and sar say so, naming the line, and the posts are told back in when it is fixed."""
+    site.post(SLUG, pupils=["P1"], platforms=["website", "facebook"])
+    assert run(site, "approve", SLUG, "--by", "head", now="2026-11-21T09:00").code == 0
+    assert f"website: new 1: {SLUG}" in run(site, "build").out
+    site.register(
+        REGISTER.replace(
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,15/11/2026",
+        )
+    )
+    broken = run(site, "build")
+    assert broken.code == 0 and f"website: removed 1: {SLUG}" in broken.out
+    line = 'content/consent.csv:2: SG160: P1: withdrawn_on "15/11/2026" is not a date'
+    assert line in broken.err and "the consent register is invalid" in broken.err
+    assert line in run(site, "takedown").err
+    sar = run(site, "sar", "P1")
+    assert "before sending: the consent register is invalid" in sar.err and "csv:2" in sar.err
+    site.register(REGISTER)
+    fixed = run(site, "build")
+    assert fixed.err == "" and f"website: new 1: {SLUG}" in fixed.out

@@ -55,7 +55,10 @@ class OutputClash(SitegenError):
 
 
 class Missing(Exception):
-    """A `Same` file is in neither tree any more: the build must make it again."""
+    """A `Same` file is in neither tree any more: the build must make it again. `recorded`:
+    what the attempt had already recorded in the ledger (the next attempt finds it there)."""
+
+    recorded: Any = None
 
 
 Content = bytes | Path | Same | Fresh | Placed
