@@ -172,7 +172,8 @@ def _record(
     records.append(site.root, events)
     after = records.state_of({**reduced, **records.reduce(events)})
     allowed = live.allowed_now((p.slug, p.platform, p.fingerprint()) for p in publications)
-    waiting = live.waiting(live.removals(live.out_there(after), allowed))
+    refuses = live.refusing(site.register, site.context.today)
+    waiting = live.waiting(live.removals(live.out_there(after), allowed, refuses))
     return records.what_changed(state.standing, events), waiting
 
 

@@ -66,9 +66,10 @@ def takedowns(site: Site, decided: list[Decision]) -> list[Takedown]:
     }
     by_slug = {d.slug: d for d in decided}
     went_out = _went_out(events)
+    refuses = live.refusing(site.register, site.context.today)
     found = [
-        _takedown(site, removal, by_slug.get(removal.out.slug), went_out)
-        for removal in live.removals(live.out_there(state), allowed)
+        _takedown(site, removal, by_slug.get(removal.out.slug), went_out, state.shows)
+        for removal in live.removals(live.out_there(state), allowed, refuses)
     ]
     return sorted(found, key=lambda t: not t.urgent)  # (stable: the rest keep their order)
 
@@ -96,10 +97,16 @@ def _takedown(
     removal: live.Removal,
     decision: Decision | None,
     went_out: dict[tuple[str, str], dict[str, Any]],
+    shows: dict[str, frozenset[str]],
 ) -> Takedown:
     out = removal.out
     event = went_out.get((out.slug, out.platform), {})
-    photos = [i for i in event.get("images") or [] if isinstance(i, dict)]
+    # Each photo with every pupil the records put on its bytes (an edit may have left one off).
+    photos = [
+        {**i, "pupils": sorted({*(i.get("pupils") or ()), *shows.get(str(i.get("sha256")), ())})}
+        for i in event.get("images") or []
+        if isinstance(i, dict)
+    ]
     images = photos if removal.whole else [i for i in photos if i.get("file") in removal.photos]
     recovered = {
         str(i.get("file")): _newly_covered(decision, out.platform, i)

@@ -6,14 +6,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from sitegen import records
 from sitegen.engine.swap import build_lock
 from sitegen.errors import UsageError
+from sitegen.model import Register
 from sitegen.records import PUBLISHED, REMOVED, Fingerprint, LedgerState
+from sitegen.register import lookup
 
 WEBSITE = "website"
 PENDING = "pending.csv"
@@ -28,6 +31,7 @@ class OutThere(NamedTuple):
     files: tuple[str, ...]
     posted: bool | None = None  # a social platform: recorded as posted (else only exported)
     covered: tuple[tuple[str, tuple[int, ...]], ...] = ()  # faces covered on its photos
+    shows: tuple[tuple[str, frozenset[str]], ...] = ()  # who each photo shows, by the records
 
 
 def out_there(state: LedgerState) -> dict[tuple[str, str], OutThere]:
@@ -39,13 +43,17 @@ def out_there(state: LedgerState) -> dict[tuple[str, str], OutThere]:
     for (slug, platform), (event, fingerprint, _) in state.standing.items():
         if platform == WEBSITE:
             if state.deployed is None and event in (PUBLISHED, REMOVED):
-                found[(slug, platform)] = OutThere(slug, platform, files_of(fingerprint))
+                shows = shows_of(fingerprint, state.shows)
+                found[(slug, platform)] = OutThere(
+                    slug, platform, files_of(fingerprint), shows=shows
+                )
         elif event == PUBLISHED:
             posted = state.posted.get((slug, platform))
             went = posted if posted is not None else fingerprint
             covered = tuple(covered_of(went).items())
+            shows = shows_of(went, state.shows)
             found[(slug, platform)] = OutThere(
-                slug, platform, files_of(went), posted is not None, covered
+                slug, platform, files_of(went), posted is not None, covered, shows
             )
     if state.deployed is not None:
         for slug, files in state.deployed.posts:
@@ -55,6 +63,14 @@ def out_there(state: LedgerState) -> dict[tuple[str, str], OutThere]:
 
 def files_of(fingerprint: Fingerprint) -> tuple[str, ...]:
     return tuple(str(photo[0]) for photo in fingerprint[1]) if len(fingerprint) > 1 else ()
+
+
+def shows_of(
+    fingerprint: Fingerprint, shows: Mapping[str, frozenset[str]]
+) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Who each photo of a version shows, by file: every pupil any record put on its bytes."""
+    photos = fingerprint[1] if len(fingerprint) > 1 else ()
+    return tuple((str(p[0]), shows[p[1]]) for p in photos if len(p) > 1 and p[1] in shows)
 
 
 def covered_of(fingerprint: Fingerprint) -> dict[str, tuple[int, ...]]:
@@ -84,11 +100,17 @@ def allowed_now(fingerprints: Iterable[tuple[str, str, Fingerprint]]) -> dict[An
     }
 
 
-def removals(out: Mapping[tuple[str, str], OutThere], allowed: Allowed) -> list[Removal]:
+def removals(
+    out: Mapping[tuple[str, str], OutThere],
+    allowed: Allowed,
+    refuses: Callable[[str, str], bool] = lambda pupil, platform: False,
+) -> list[Removal]:
     """What is out there and not allowed now (`allowed`: each post and platform a build would
     publish now, with the faces to cover on each photo it may show there), in slug and
     platform order. A photo out there with a face uncovered that must now be covered goes too:
-    the new copy replaces it."""
+    the new copy replaces it. So does a photo whose bytes the records show with a pupil who
+    `refuses` the platform now, no face covered on it: an edit that leaves the pupil off the
+    same photo does not take them out of the picture."""
     found = []
     for where, item in sorted(out.items()):
         now = allowed.get(where)
@@ -98,12 +120,27 @@ def removals(out: Mapping[tuple[str, str], OutThere], allowed: Allowed) -> list[
         if not item.files:
             continue
         was = dict(item.covered)
-        gone = tuple(f for f in item.files if f not in now)
+        shown = {
+            file
+            for file, pupils in item.shows
+            if not was.get(file) and any(refuses(p, item.platform) for p in pupils)
+        }
+        gone = tuple(f for f in item.files if f not in now or f in shown)
         recover = tuple(f for f in item.files if f in now and set(now[f]) - set(was.get(f, ())))
         if gone or recover:
             photos = tuple(f for f in item.files if f in gone or f in recover)
             found.append(Removal(item, photos, False, recover))
     return found
+
+
+def refusing(register: Register, today: date) -> Callable[[str, str], bool]:
+    """Whether a pupil may not appear on a platform today (for `removals`)."""
+
+    def refuses(pupil_id: str, platform: str) -> bool:
+        pupil = lookup(register, pupil_id)
+        return pupil is None or not pupil.consents_to(platform, today)
+
+    return refuses
 
 
 def waiting(removals_: list[Removal]) -> dict[str, int]:

@@ -18,6 +18,7 @@ LEDGER = Path("content/records/publications.jsonl")
 # bundle); `taken_down` records a removal done by hand.
 PUBLISHED, REMOVED, TAKEN_DOWN = "published", "removed", "taken_down"
 POSTED, DEPLOYED = "posted", "deployed"
+SHOWS = "shows"  # a reduced key: (SHOWS, a photo's sha256, a pupil recorded on it)
 # The events that say whether a build's output stands: what the build compares itself with.
 STANDING = (PUBLISHED, REMOVED, TAKEN_DOWN)
 
@@ -103,6 +104,9 @@ class LedgerState(NamedTuple):
     standing: dict[tuple[str, str], Standing]  # (slug, platform) -> the build's last event
     posted: dict[tuple[str, str], Fingerprint]  # on the platform, as posted (not taken down)
     deployed: Deployed | None
+    # Who each photo shows, by its bytes' hash: every pupil any record put on those bytes. A
+    # later version that leaves a pupil off the same photo does not take them out of it.
+    shows: dict[str, frozenset[str]]
 
 
 def current(root: Path, memo: Any = None) -> dict[tuple[Any, ...], Any]:
@@ -121,7 +125,12 @@ def state_of(reduced: dict[tuple[Any, ...], Any]) -> LedgerState:
     """`current` (or `reduce`) as its three parts."""
     standing = {k: v for k, v in reduced.items() if len(k) == 2}
     posted = {(k[1], k[2]): v for k, v in reduced.items() if len(k) == 3 and k[0] == POSTED and v}
-    return LedgerState(standing, posted, reduced.get((DEPLOYED,)))
+    shows: dict[str, set[str]] = {}
+    for key in reduced:
+        if len(key) == 3 and key[0] == SHOWS:
+            shows.setdefault(key[1], set()).add(key[2])
+    frozen = {sha: frozenset(pupils) for sha, pupils in shows.items()}
+    return LedgerState(standing, posted, reduced.get((DEPLOYED,)), frozen)
 
 
 def _reduce_bytes(data: bytes) -> dict[tuple[Any, ...], Any]:
@@ -142,6 +151,11 @@ def reduce(events: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
             )
             continue
         where = (event["slug"], event["platform"])
+        if kind in (PUBLISHED, POSTED):
+            for image in event.get("images") or ():
+                if isinstance(image, dict) and isinstance(image.get("pupils"), list):
+                    for pupil in image["pupils"]:
+                        state[(SHOWS, str(image.get("sha256")), str(pupil))] = True
         if kind in STANDING:
             state[where] = (kind, _fingerprint(event), event.get("url"))
         if kind == POSTED:

@@ -99,7 +99,8 @@ def subject_access(
     sources: dict[str, Path] = {}
     notes: list[str] = []
     full_name_in = _full_name_in(site, key)
-    posts = []
+    posts: list[dict[str, Any]] = []
+    showing: set[str] = set()
     for post in sorted(site.posts, key=lambda p: (p.date is None, p.date, p.slug)):
         if post.meta is None:
             continue
@@ -110,11 +111,14 @@ def subject_access(
         entry["status_words"] = status_words(entry["status"], post.slug in withdrawn)
         _add_where_it_went(entry, post.slug, publications, config, notes)
         posts.append(entry)
+        showing.add(post.slug)
     if pupil is None and not posts and not publications:
         raise UsageError(f"{pupil_id} is not in the consent register, any post or the ledger")
     held = {post.slug for post in site.posts}
     for pub in publications:
-        pub["post_deleted"] = pub.pop("where")[0] not in held
+        slug = pub.pop("where")[0]
+        pub["post_deleted"] = slug not in held
+        pub["post_edited"] = slug in held and slug not in showing  # (showed them; no more)
     if not register.valid:  # (a row it could not read may be this pupil's)
         problems = [f"{f.file}:{f.line}: {f.message}" for f in register.findings if f.line]
         notes.insert(

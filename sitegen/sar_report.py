@@ -78,6 +78,16 @@ def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
         blocks.append(Para(f"No news post shows, tags or names {_first(pupil)}."))
     for number, post in enumerate(data["posts"], start=1):
         blocks += _post_blocks(number, post, data, config)
+    edited = [p for p in data["publications"] if p.get("post_edited")]
+    if edited:
+        blocks += [
+            Heading(2, f"Posts that showed {_first(pupil)} before they were edited"),
+            Para(
+                f"These posts are still in the news system, but since an edit they no longer "
+                f"show, tag or name {_first(pupil)}. This is where they went while they did."
+            ),
+            Items(tuple(f"“{p['title']}”: {p['summary']}" for p in edited)),
+        ]
     deleted = [p for p in data["publications"] if p["post_deleted"]]
     if deleted:
         blocks += [

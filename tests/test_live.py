@@ -259,3 +259,37 @@ def test_a_post_that_leaves_instagram_for_want_of_a_photo_names_whose_consent_we
     (item,) = run(site, "takedown", "--json").json()["takedowns"]
     assert item["reason"].startswith("instagram needs an image")
     assert item["because"] == ["P1 (no consent for instagram) on 01-photo-1-640.jpg (pool.jpg)"]
+
+
+def test_leaving_a_withdrawn_pupil_off_the_same_photo_does_not_take_them_out_of_it(
+    run, site
+) -> None:  # type: ignore[no-untyped-def]
+    """The ICO's case: a photo posted with a child whose parents then withdrew. Untagging the
+    child and approving again leaves the photo's bytes as they were: the records say who is
+    on them, so the posted copy stays on the takedown list, and the SAR still finds it."""
+    castle = site.post(
+        "castle",
+        files={"towers.jpg": "castle"},
+        pupils=["P1", "P2"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[{"file": "towers.jpg", "alt": "The towers", "pupils": ["P1", "P2"]}],
+    )
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    assert run(site, "posted", "--platform", "facebook", "castle").code == 0
+    site.withdraw("P2", "2026-11-24")
+    lines = castle.read_text().splitlines(keepends=True)
+    castle.write_text("".join(line for line in lines if line.strip() != "- P2"))  # everywhere
+    assert "P2" not in castle.read_text()
+    assert run(site, "approve", "castle", "--by", "head", now="2026-11-25T09:00").code == 0
+    built = run(site, "build")
+    assert "removals waiting: 1 on facebook, 1 on the website" in built.out
+    listed = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
+    assert set(listed) == {"website", "facebook"}
+    assert listed["facebook"]["reason"] == "photos no longer have consent there"
+    assert listed["facebook"]["because"] == [
+        "P2 (consent withdrawn on 2026-11-24) on 01-photo-1-640.jpg (towers.jpg)"
+    ]
+    sar = run(site, "sar", "P2").out
+    assert "Posts that showed Osian before they were edited" in sar and "castle" in sar.lower()
