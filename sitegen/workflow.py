@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, date
 from pathlib import Path
 
 import frontmatter
@@ -37,6 +37,10 @@ def new_post(site: Site, title: str, author: str, on: str | None) -> Path:
     day = on or site.context.now.date().isoformat()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
         raise UsageError(f'--date "{day}" must be a date such as 2026-11-20')
+    try:
+        date.fromisoformat(day)
+    except ValueError as exc:  # 2026-02-30: the folder's name would carry it for good
+        raise UsageError(f'--date "{day}" is not a day of the calendar ({exc})') from None
     base = site.root / POSTS_DIR / f"{day}-{nameless_slug(title, site.register)}"
     folders = [base.with_name(f"{base.name}-{n}" if n > 1 else base.name) for n in range(1, 100)]
     for taken in (f for f in folders if f.exists()):

@@ -42,6 +42,17 @@ def test_new_check_submit_approve_as_a_new_user(run, site):  # type: ignore[no-u
     assert run(site, "new", "Year 4 visit Castell Coch!", "--author", "jjones").code == 1
 
 
+def test_new_refuses_a_day_the_calendar_has_not(run, site):  # type: ignore[no-untyped-def]
+    """The folder's name is the post's address: a date that does not exist never makes one."""
+    for day in ("2026-02-30", "2026-13-01"):
+        result = run(site, "new", "Cup final", "--author", "jjones", "--date", day)
+        assert result.code == 2 and f'--date "{day}" is not a day of the calendar' in result.err
+    assert not (site.root / "content/posts").exists() or not any(
+        (site.root / "content/posts").iterdir()
+    )
+    assert run(site, "new", "Cup final", "--author", "jjones", "--date", "2028-02-29").code == 0
+
+
 def test_check_json_shape_is_exactly_spec(run, site):  # type: ignore[no-untyped-def]
     site.post("p", pupils=["P2"], platforms=["website", "instagram"])
     site.register(REGISTER + "P2,Dup,Licate,Y1,yes,yes,yes,yes,no,\n")

@@ -561,6 +561,11 @@ def test_pupil_ids_are_never_published(run, site):  # type: ignore[no-untyped-de
     site.post("p", title="Well done P3", pupils=["P3"])
     (f,) = findings(run, site)
     assert f["code"] == "SG114" and "pupil id P3" in f["message"]
+    # In the body, at the line it is on (not the body's first line).
+    index = site.post("p", body="First paragraph.\n\nSecond.\n\nThanks to P3 and all.\n")
+    (f,) = findings(run, site)
+    line = index.read_text().splitlines().index("Thanks to P3 and all.") + 1
+    assert f["code"] == "SG114" and f["line"] == line and "pupil id P3" in f["message"]
 
 
 def test_impossible_date_and_control_characters(run, site):  # type: ignore[no-untyped-def]

@@ -273,16 +273,20 @@ def find_ids(post: Post, register: Register, fields: Fields | None = None) -> li
     ids = _id_pattern(tuple(register.pupils))
     findings = []
     for label, text, line in text_fields(post) if fields is None else fields:
+        if not text:
+            continue
         markup = label == "body"
-        quick = fold_fast(text, markup) if text else None
-        full = fold_markup(text, markup) if quick is None and text else None
-        folded = quick if quick is not None else (full.text if full else "")
-        for m in ids.finditer(folded):
+        quick = fold_fast(text, markup)
+        if quick is not None and not any(
+            m.group(0) in register.pupils for m in ids.finditer(quick)
+        ):
+            continue  # the quick whole-string fold finds no id: no need to track offsets
+        full = fold_markup(text, markup)
+        for m in ids.finditer(full.text):
             pupil = register.pupils.get(m.group(0))
             if pupil is None:
                 continue
-            offset = full.source_offset(m.start()) if full else 0
-            at = (line + text.count("\n", 0, offset)) if line else None
+            at = (line + text.count("\n", 0, full.source_offset(m.start()))) if line else None
             findings.append(
                 finding(
                     "SG114",
