@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from sitegen import __version__, records
@@ -219,15 +220,21 @@ def cmd_new(args: argparse.Namespace, root: Path) -> int:
 def cmd_check(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
     posts = find_posts(site, args.posts) if args.posts else None
-    results = check(site, posts)
-    live = _live_revisions(site, results)
+    results, live = _live_revisions(site, check(site, posts))
     errors = print_check(site, results, decisions(site, results), args.json, live)
     return POLICY if errors else OK
 
 
-def _live_revisions(site: Site, checked: list[Checked]) -> dict[str, str]:
-    """The stale posts whose approved revision a build publishes meanwhile."""
-    return live_revisions(site, [c.post.slug for c in checked if c.status == "stale"])
+def _live_revisions(site: Site, checked: list[Checked]) -> tuple[list[Checked], dict[str, str]]:
+    """The stale posts whose approved revision a build publishes meanwhile. A post whose
+    header no longer reads is one of them when it was approved before: edited since, not a
+    draft (the build publishes what was approved)."""
+    edited = [c.post.slug for c in checked if c.status == "stale" or c.post.meta is None]
+    live = live_revisions(site, edited)
+    unreadable_but_live = {c.post.slug for c in checked if c.post.meta is None} & live.keys()
+    return [
+        replace(c, status="stale") if c.post.slug in unreadable_but_live else c for c in checked
+    ], live
 
 
 def cmd_submit(args: argparse.Namespace, root: Path) -> int:
@@ -249,8 +256,8 @@ def cmd_approve(args: argparse.Namespace, root: Path) -> int:
 
 def cmd_status(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
-    checked = check(site)
-    print_status(checked, site.config.authors, args.json, _live_revisions(site, checked))
+    checked, live = _live_revisions(site, check(site))
+    print_status(checked, site.config.authors, args.json, live)
     return OK
 
 

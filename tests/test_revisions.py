@@ -249,3 +249,18 @@ def test_sar_does_not_ask_to_take_down_an_approved_version_that_stays(run, site)
     report = run(site, "sar", "P1", "--json").json()
     assert [p["pending_removal"] for p in report["publications"]] == [None, None, None]
     assert "edited after its approval" not in run(site, "sar", "P1").out
+
+
+def test_an_approved_post_whose_header_breaks_is_stale_not_a_draft(run, site) -> None:  # type: ignore[no-untyped-def]
+    """A leader is never told a live post is a draft: the build publishes what was approved,
+    and status and check say so, with the header's error."""
+    index = site_with_post(site)
+    assert run(site, "approve", SLUG, "--by", "head").code == 0
+    index.write_text(index.read_text().replace("- website", "- [website", 1))  # unclosed [
+    assert run(site, "build").code == 0
+    assert APPROVED_WORDS in (site.root / f"build/site/posts/{SLUG}/index.html").read_text()
+    (post,) = run(site, "status", "--json").json()["posts"]
+    assert post["status"] == "stale"
+    checked = run(site, "check", SLUG)
+    assert checked.code == 1 and f"{SLUG}/index.md stale, publishable as the version" in checked.out
+    assert "SG100 error: YAML error" in checked.out
