@@ -38,7 +38,13 @@ def where_it_went(
     posted: dict[tuple[str, str], dict[str, Any]] = {}
     # The pupil's version of each post on the live server: what the last deploy copied.
     live: dict[str, dict[str, Any]] = {}
+    # Without deploys, a version a build took out of build/site/: off the live website only
+    # once the school uploads the site and records it (`takedown --done`).
+    gone: dict[tuple[str, str], dict[str, Any]] = {}
     deploys = False  # (from the first deploy on, a build only makes the website ready)
+    # Who each photo shows, by its bytes: a later version that leaves the pupil off the same
+    # photo still shows them.
+    shows = records.state_of(records.reduce(ledger)).shows
     for event in ledger:
         if event["event"] == records.DEPLOYED:
             built = {slug: p for (slug, where), p in latest.items() if where == WEBSITE}
@@ -48,16 +54,21 @@ def where_it_went(
         where = (str(event["slug"]), str(event["platform"]))
         kind, at = str(event["event"]), str(event["at"])
         pub = None
-        images = [i for i in event.get("images") or [] if has(i.get("pupils"), key)]
+        images = [
+            i
+            for i in event.get("images") or []
+            if has([*(i.get("pupils") or ()), *shows.get(str(i.get("sha256")), ())], key)
+        ]
         if kind == records.PUBLISHED and (has(event.get("pupils"), key) or images):
             pub = _publication(event, images, clean, config, deploys)
             out.append(pub)
         if where[1] == WEBSITE:
-            _on_website(kind, at, where, pub, latest, config)
+            _on_website(kind, at, where, pub, latest, gone, config)
         else:
             _on_platform(kind, at, where, pub, latest, posted, config)
     for (slug, platform), reason in {(t.slug, t.platform): t.reason for t in pending}.items():
-        target = posted.get((slug, platform)) or latest.get((slug, platform))
+        where = (slug, platform)
+        target = posted.get(where) or latest.get(where) or (None if deploys else gone.get(where))
         if target is not None:
             target["pending_removal"] = removal_words(reason)
     for pub in out:
@@ -70,18 +81,28 @@ Versions = dict[tuple[str, str], dict[str, Any] | None]
 
 
 def _on_website(
-    kind: str, at: str, where: tuple[str, str], pub: Any, latest: Versions, config: Config
+    kind: str,
+    at: str,
+    where: tuple[str, str],
+    pub: Any,
+    latest: Versions,
+    gone: dict[tuple[str, str], dict[str, Any]],
+    config: Config,
 ) -> None:
     """A build's event for the website: a new version replaces the one before in build/site/,
-    a removal ends it."""
+    a removal ends it (and `takedown --done` says when the uploaded copy went too)."""
     before = latest.get(where)
     if kind == records.PUBLISHED:
         if before is not None:
             _end(before, "republished", at, config)
         latest[where] = pub
+        gone.pop(where, None)
     elif kind in (records.REMOVED, records.TAKEN_DOWN):
         if before is not None:
             _end(before, kind, at, config)
+            gone[where] = before
+        elif kind == records.TAKEN_DOWN and (removed := gone.pop(where, None)) is not None:
+            _end(removed, kind, at, config)  # (the upload that took it off, recorded)
         latest[where] = None
     elif before is not None:
         _note(before, kind, at, config)

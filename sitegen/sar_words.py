@@ -101,7 +101,7 @@ def event_words(
             return f"put on the school website on {when}"
         return f"exported for {where} on {when}: prepared for staff to post by hand"
     if kind == "removed":
-        return f"removed from {where} on {when}"
+        return f"taken out of the files of {where} on {when} (off the live site once it is updated)"
     if kind == "taken_down":
         return f"recorded as taken down from {where} on {when}"
     if kind == "posted":
@@ -151,6 +151,11 @@ def publication_summary(pub: dict[str, Any], config: Config) -> str:
     elif pub["kind"] == "website":
         if ended is None:
             text = f"On the school website since {long_date(pub['at'])}"
+        elif ended["event"] == "removed" and pub.get("pending_removal"):
+            text = (
+                f"On the school website since {long_date(pub['at'])}; taken out of the "
+                f"school's copy of the site on {long_date(ended['at'])}"
+            )
         else:
             text = (
                 f"On the school website from {long_date(pub['at'])} until {long_date(ended['at'])}"

@@ -101,7 +101,9 @@ def test_withdrawal_end_to_end(run, site: SiteDir) -> None:  # type: ignore[no-u
         for p in history["publications"]
     }
     assert pubs == {
-        ("website", "2026-11-05", "removed"),
+        # (taken out of build/site/ by the build of 20 November; off the uploaded site when
+        # the school recorded it, on the 21st)
+        ("website", "2026-11-05", "taken_down"),
         ("facebook", "2026-11-05", "taken_down"),
         ("x", "2026-11-05", None),
     }

@@ -293,7 +293,12 @@ def test_every_event_in_plain_words(run, site: SiteDir) -> None:  # type: ignore
         assert not re.search(r"\w_\w", without_photos(text)), re.findall(r"\S*\w_\w\S*", text)
         for raw in ("taken_down", "archived_by_platform", "republished", "sha256", "SG112"):
             assert raw not in text
-        assert "On the school website from 5 November 2026 until 21 November 2026" in text
+        # Without [deploy] the uploaded copy stays until the school records its removal.
+        assert (
+            "On the school website since 5 November 2026; taken out of the school's copy of "
+            "the site on 21 November 2026. Because consent was withdrawn, it comes off the "
+            "website at its next update" in " ".join(text.split())
+        )
         assert "posted on Instagram on 6 November 2026" in text
         x, instagram = "X (Twitter): archived", "posted on Instagram on 6 November 2026"
         assert re.search(
@@ -415,7 +420,10 @@ def test_the_demo_read_back_by_a_parent(run, demo: SiteDir) -> None:  # type: ig
     assert "Consent was withdrawn on 15 November 2026" in text
     assert "The school recorded the withdrawal of consent for Dylan on 15 November 2026" in text
     assert "Where Consent given From 15 November 2026 The school website yes no" in text
-    assert "On the school website from 12 November 2026 until 24 November 2026" in text
+    assert (
+        "On the school website since 12 November 2026; taken out of the school's copy of the "
+        "site on 24 November 2026" in text
+    )
     # The school recorded posting it on Facebook: it must come down, not "if it was posted".
     assert "posted on Facebook on 12 November 2026" in text
     assert "Because consent was withdrawn, it must be taken down; the school has not" in text
@@ -428,7 +436,7 @@ def test_the_demo_read_back_by_a_parent(run, demo: SiteDir) -> None:  # type: ig
         ("published", "instagram", "exported for Instagram on 5 November 2026 at 10:05"),
         ("posted", "x", "recorded as posted on X (Twitter) by the school on 5 November"),
         ("deployed", "website", "copied to the live school website on 5 November 2026 at 10:05"),
-        ("removed", "website", "removed from the school website on 5 November 2026"),
+        ("removed", "website", "taken out of the files of the school website on 5 November 2026"),
         ("taken_down", "facebook", "recorded as taken down from Facebook on 5 November"),
         ("scheduled_in_buffer", "mastodon", "Mastodon: scheduled in buffer on 5 November"),
         ("weird<kind>__", "x", "X (Twitter): weird kind on 5 November 2026"),
