@@ -124,11 +124,7 @@ def _publish(
             changes, waiting = _record(site, units, ledger_state)
             summary = replace(summary, waiting=waiting)
             timings.mark("record in the ledger")
-            try:
-                publish(out, plan, check, background)
-            except Missing as missing:
-                missing.recorded = changes
-                raise
+            _publish_trees(out, plan, check, background, changes)
             timings.mark("publish")
             site.store.save_ledger()
             # What this build made, under the inputs the next build will see (this ledger).
@@ -138,6 +134,22 @@ def _publish(
             background.wait()  # (a standby tree left without its manifest goes next time)
             timings.mark("standby trees")
     return BuildResult(out, summary, timings, strict, changes)
+
+
+def _publish_trees(
+    out: Path,
+    plan: dict[str, Any],
+    check: TreeCheck | None,
+    background: Background,
+    recorded: records.Changes,
+) -> None:
+    """`publish`, telling a `Missing` what this attempt recorded in the ledger (the attempt
+    that follows finds it there already, and would tell nothing)."""
+    try:
+        publish(out, plan, check, background)
+    except Missing as missing:
+        missing.recorded = recorded
+        raise
 
 
 def _revisions_used(site: Site) -> dict[str, str]:

@@ -120,13 +120,7 @@ def subject_access(
         pub["post_deleted"] = slug not in held
         pub["post_edited"] = slug in held and slug not in showing  # (showed them; no more)
     if not register.valid:  # (a row it could not read may be this pupil's)
-        problems = [f"{f.file}:{f.line}: {f.message}" for f in register.findings if f.line]
-        notes.insert(
-            0,
-            "the consent register is invalid, so the consent record in this report may be "
-            f"wrong ({'; '.join(problems[:3]) or 'see `sitegen check`'}): fix the register, "
-            "then make this report again",
-        )
+        notes.insert(0, _invalid_register_note(register))
     if pupil is not None and pupil.safeguarding:
         # (the flag is in --json for the data protection lead; the letter never says it)
         notes.append(
@@ -186,6 +180,15 @@ def _add_where_it_went(
                 f"{slug}: the photo {photo['file']} was never published and shows "
                 f"{photo['others_on_photo']} other pupil(s) too: check it before sending"
             )
+
+
+def _invalid_register_note(register: Register) -> str:
+    problems = [f"{f.file}:{f.line}: {f.message}" for f in register.findings if f.line]
+    return (
+        "the consent register is invalid, so the consent record in this report may be wrong "
+        f"({'; '.join(problems[:3]) or 'see `sitegen check`'}): fix the register, then make "
+        "this report again"
+    )
 
 
 def _post_entry(
