@@ -121,14 +121,16 @@ def _publish(
             # build with the previous site in place, so `sar` and `takedown` never miss a live
             # post. (A build that fails after this leaves the ledger a step ahead, and the
             # next build finds nothing new to record.)
-            changes, waiting = _record(site, units, ledger_state)
+            changes, waiting, settled = _record(site, units, ledger_state)
             summary = replace(summary, waiting=waiting)
             timings.mark("record in the ledger")
             _publish_trees(out, plan, check, background, changes)
             timings.mark("publish")
             site.store.save_ledger()
-            # What this build made, under the inputs the next build will see (this ledger).
-            remember(site, inputs_hash(site, renderer, out), out, units, summary, strict)
+            # What this build made, under the inputs the next build will see (this ledger),
+            # unless its records put a pupil on a photo anew: the next build judges them all.
+            if settled:
+                remember(site, inputs_hash(site, renderer, out), out, units, summary, strict)
             timings.mark("remember")
         finally:
             background.wait()  # (a standby tree left without its manifest goes next time)
@@ -174,10 +176,11 @@ def _ledger_state(
 
 def _record(
     site: Site, units: list[MadePost], reduced: dict[tuple[Any, ...], Any]
-) -> tuple[records.Changes, dict[str, int]]:
-    """What this build publishes and exports, appended to the ledger; what changed, and how
+) -> tuple[records.Changes, dict[str, int], bool]:
+    """What this build publishes and exports, appended to the ledger; what changed, how
     many removals then wait on each platform (what the records show out there, and this
-    build no longer allows there)."""
+    build no longer allows there), and whether who the records put on each photo is as this
+    build judged it (else a post that shares a photo must be judged again)."""
     state = records.state_of(reduced)
     publications = [p for u in units for p in u.publications]
     events = records.changes(state.standing, publications, site.context.now)
@@ -186,7 +189,8 @@ def _record(
     allowed = live.allowed_now((p.slug, p.platform, p.fingerprint()) for p in publications)
     refuses = live.refusing(site.register, site.context.today)
     waiting = live.waiting(live.removals(live.out_there(after), allowed, refuses))
-    return records.what_changed(state.standing, events), waiting
+    settled = records.judged_alike(state.shows, after.shows, publications)
+    return records.what_changed(state.standing, events), waiting, settled
 
 
 def _read_ledger_in_background(

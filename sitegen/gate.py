@@ -93,7 +93,7 @@ def changes_at(post: Post, ctx: Context) -> datetime | None:
     A remembered result is valid until this moment; tests walk the clock to prove no decision
     changes before it."""
     moments = [post.date] if post.date is not None and post.date > ctx.now else []
-    pupils = {*post.pupils, *post.named, *(p for ref in post.images for p in ref.pupils)}
+    pupils = {*post.pupils, *post.named, *(p for ref in post.images for p in ref.shows)}
     for pupil_id in pupils:
         pupil = lookup(ctx.register, pupil_id)
         notice = ctx.config.consent_notice_days  # (SG161 begins then: a warning to show)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +24,7 @@ from sitegen.images import ImageFacts, image_facts
 from sitegen.model import Post
 from sitegen.policy import Checked, Context, analyse, judge
 from sitegen.policy.images import resolve_image
+from sitegen.text import fold_id
 from sitegen.vision import Tools, read_words
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ class PostPhotos:
     facts: dict[str, ImageFacts] = field(default_factory=dict)  # by file, when it could be read
     seen: dict[str, Seen] = field(default_factory=dict)  # by file, for readable photos
     unusable: dict[str, str] = field(default_factory=dict)  # by file: why it cannot be used
+    # By file: pupils the publications ledger records on the photo's bytes, not in its `pupils`.
+    recorded: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,9 @@ class PhotoReader:
     hashes: FileHashes | None
     tools: Tools
     max_pixels: int
+    # Who each photo shows by the ledger's records, by its bytes' hash (records.LedgerState):
+    # asked for only when a post has photos.
+    shows: Callable[[], Mapping[str, frozenset[str]]] = lambda: {}
 
     def inspect(self, post: Post) -> PostPhotos:
         return self.inspect_all([post])[0]
@@ -71,13 +77,13 @@ class PhotoReader:
             unusable = {file: why for file, why in where.items() if isinstance(why, str)}
             usable = {f: p for f, p in where.items() if not isinstance(p, str)}
             facts = self._facts(post, usable)
-            found.append((post, facts, unusable))
+            found.append((post, facts, unusable, self._recorded(post, usable)))
             if progress:  # (a photo that is looked at is counted once it has been)
                 looking = self.tools.ocr or self.tools.faces
                 progress(sum(1 for f in facts.values() if f.error or not looking) + len(unusable))
         readable = [
             (i, ref.file)
-            for i, (post, facts, _) in enumerate(found)
+            for i, (post, facts, _, _) in enumerate(found)
             for ref in post.images
             if (fact := facts.get(ref.file)) and not fact.error
         ]
@@ -87,8 +93,25 @@ class PhotoReader:
             for (i, file), what in zip(readable, looked, strict=True):
                 seen[i][file] = what
         return [
-            PostPhotos(facts, seen[i], unusable) for i, (_, facts, unusable) in enumerate(found)
+            PostPhotos(facts, seen[i], unusable, recorded)
+            for i, (_, facts, unusable, recorded) in enumerate(found)
         ]
+
+    def _recorded(self, post: Post, usable: dict[str, Path]) -> dict[str, tuple[str, ...]]:
+        """For each usable photo: the pupils the ledger records on its bytes whom its
+        `pupils` leave out."""
+        if not usable or not (shows := self.shows()):
+            return {}
+        found = {}
+        for ref in post.images:
+            if (path := usable.get(ref.file)) is not None:
+                tagged = {fold_id(p) for p in ref.pupils}
+                others = sorted(
+                    p for p in shows.get(self.hash_of(path), ()) if fold_id(p) not in tagged
+                )
+                if others:
+                    found[ref.file] = tuple(others)
+        return found
 
     def hash_of(self, path: object) -> str:
         return self.hashes.hash(path) if self.hashes else image_hash(path)  # type: ignore[arg-type]

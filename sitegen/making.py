@@ -252,13 +252,19 @@ def start_worker(
     templates: dict[str, bytes],
     trees: dict[str, tuple[str, str]] | None = None,
     signatures: Mapping[str, str | None] | None = None,
+    shows: Mapping[str, frozenset[str]] | None = None,
 ) -> None:
     """Set a worker process up once: everything but the posts, which come in chunks; with
-    `trees` (`whole_trees`), the folders it writes each post's new files into."""
+    `trees` (`whole_trees`), the folders it writes each post's new files into; `shows`: who
+    each photo shows by the ledger's records (PhotoReader.shows)."""
     global _worker
     context = Context(config, register, now, audit_entries, signatures=signatures or {})
     photos = PhotoReader(
-        ResultFiles(cache_root), FileHashes(RecordFile(None)), tools, config.max_pixels
+        ResultFiles(cache_root),
+        FileHashes(RecordFile(None)),
+        tools,
+        config.max_pixels,
+        lambda: shows or {},
     )
     renderer = Renderer(config, root / "templates", compiled=compiled, sources=templates)
     _worker = (Maker(context, photos, renderer), context.names, root, trees)

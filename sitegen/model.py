@@ -113,6 +113,14 @@ class ImageRef:
     line: int
     # Who each numbered face is, in order: a pupil id, ADULT or COVER (None: no list).
     faces: tuple[str, ...] | None = None
+    # Pupils the publications ledger records on this photo's bytes whom `pupils` leaves out
+    # (set when judged): an edit that leaves a pupil off a photo does not take them out of it.
+    recorded: tuple[str, ...] = ()
+
+    @property
+    def shows(self) -> tuple[str, ...]:
+        """Everyone on the photo: its `pupils`, and those the records put on its bytes."""
+        return (*self.pupils, *self.recorded)
 
 
 @dataclass(frozen=True)

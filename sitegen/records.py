@@ -133,6 +133,22 @@ def state_of(reduced: dict[tuple[Any, ...], Any]) -> LedgerState:
     return LedgerState(standing, posted, reduced.get((DEPLOYED,)), frozen)
 
 
+def judged_alike(
+    before: dict[str, frozenset[str]],
+    after: dict[str, frozenset[str]],
+    publications: list[Publication],
+) -> bool:
+    """Whether the pupils the records put on each published photo beyond its own `pupils`
+    are the same `after` as `before` (a build recording a photo's own pupils changes no
+    judgement; recording it with a pupil another post leaves off does)."""
+    added = {sha: pupils - before.get(sha, frozenset()) for sha, pupils in after.items()}
+    return all(
+        added.get(str(image.get("sha256")), frozenset()) <= set(image.get("pupils") or ())
+        for pub in publications
+        for image in pub.images
+    )
+
+
 def _reduce_bytes(data: bytes) -> dict[tuple[Any, ...], Any]:
     return reduce(_events(data))
 

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as clock_time
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from sitegen import records
 from sitegen.approval import AUDIT_LOG, valid_entries
 from sitegen.config import Config, load_config
 from sitegen.content import load_post
@@ -100,6 +101,7 @@ def load_site(root: Path, now: str | None = None, published: bool = False) -> Si
         store.hashes,
         tools(config.ocr, config.faces),
         config.max_pixels,
+        cache(lambda: records.state_of(records.current(root, store.ledger)).shows),
     )
     sources = {"settings": settings, "register": register_hash, "audit": audit}
     live = LiveRevisions(root) if published else None

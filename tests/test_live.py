@@ -266,7 +266,8 @@ def test_leaving_a_withdrawn_pupil_off_the_same_photo_does_not_take_them_out_of_
 ) -> None:  # type: ignore[no-untyped-def]
     """The ICO's case: a photo posted with a child whose parents then withdrew. Untagging the
     child and approving again leaves the photo's bytes as they were: the records say who is
-    on them, so the posted copy stays on the takedown list, and the SAR still finds it."""
+    on them, so the photo goes nowhere the child may not appear, the posted copy stays on the
+    takedown list, and the SAR still finds it."""
     castle = site.post(
         "castle",
         files={"towers.jpg": "castle"},
@@ -283,13 +284,54 @@ def test_leaving_a_withdrawn_pupil_off_the_same_photo_does_not_take_them_out_of_
     castle.write_text("".join(line for line in lines if line.strip() != "- P2"))  # everywhere
     assert "P2" not in castle.read_text()
     assert run(site, "approve", "castle", "--by", "head", now="2026-11-25T09:00").code == 0
+    # The photo no longer goes anywhere P2 may not appear; check says why.
+    checked = run(site, "check", "castle").out
+    assert "SG116 warning: image towers.jpg is left out on facebook: P2 has no consent" in checked
+    assert "P2 is on this photo by the publications ledger" in checked
     built = run(site, "build")
-    assert "removals waiting: 1 on facebook, 1 on the website" in built.out
+    assert "removals waiting: 1 on facebook (out there" in built.out
+    page = (site.root / "build/site/posts/castle/index.html").read_text()
+    assert "photo-1" not in page and "<img" not in page
+    assert not list((site.root / "build/exports/facebook/castle").glob("*.jpg"))
+    # The copy posted on Facebook shows P2: it stays on the takedown list.
     listed = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
-    assert set(listed) == {"website", "facebook"}
+    assert set(listed) == {"facebook"}
     assert listed["facebook"]["reason"] == "photos no longer have consent there"
     assert listed["facebook"]["because"] == [
         "P2 (consent withdrawn on 2026-11-24) on 01-photo-1-640.jpg (towers.jpg)"
     ]
     sar = run(site, "sar", "P2").out
     assert "Posts that showed Osian before they were edited" in sar and "castle" in sar.lower()
+
+
+def test_a_photo_recorded_with_a_pupil_in_another_post_is_judged_with_them(run, site) -> None:  # type: ignore[no-untyped-def]
+    """The same bytes in a second post, tagged with a pupil who has no Facebook consent: the
+    first post's remembered result is not reused, and its copy leaves Facebook."""
+    first = site.post(
+        "castle",
+        files={"towers.jpg": "castle"},
+        pupils=["P1"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[{"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]}],
+    )
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    bundle = site.root / "build/exports/facebook/castle"
+    assert list(bundle.glob("*.jpg"))
+    assert run(site, "posted", "--platform", "facebook", "castle").code == 0
+    second = site.root / "content/posts/second-visit/towers.jpg"
+    site.post(
+        "second-visit",
+        date="2026-11-03",
+        pupils=["P4"],  # Tomos: the website only
+        images=[{"file": "towers.jpg", "alt": "The towers again", "pupils": ["P4"]}],
+    )
+    second.write_bytes((first.parent / "towers.jpg").read_bytes())
+    assert run(site, "approve", "second-visit", "--by", "head").code == 0
+    assert "removals waiting: 1 on facebook" in run(site, "build").out  # (recorded now)
+    assert run(site, "build").code == 0  # the ledger changed: castle is judged again
+    assert not list(bundle.glob("*.jpg"))
+    (out,) = run(site, "takedown", "--json").json()["takedowns"]
+    assert (out["slug"], out["platform"]) == ("castle", "facebook")
+    assert out["because"] == ["P4 (no consent for facebook) on 01-photo-1-640.jpg (towers.jpg)"]

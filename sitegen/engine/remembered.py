@@ -59,9 +59,10 @@ def post_outputs_by_key(
     memory = site.store.memory
     units: list[MadePost | None] = []
     seen: list[bool] = []
-    for key in keys:
+    for folder, key in zip(folders, keys, strict=True):
         entry = memory.get("approval\0" + key)  # the approval's entry, when last analysed
-        unit = memory.get("unit\0" + unit_key(key, entry)) if trust and entry is not None else None
+        known = trust and entry is not None
+        unit = memory.get("unit\0" + unit_key(folder, key, entry)) if known else None
         units.append(
             unit if isinstance(unit, MadePost) and unit.valid_at(site.context.now) else None
         )
@@ -84,7 +85,7 @@ def post_outputs_by_key(
         if sealed is not None:
             pack.put(keys[i], sealed)
         memory.put("approval\0" + keys[i], entry)
-        memory.put("unit\0" + unit_key(keys[i], entry), unit.kept())
+        memory.put("unit\0" + unit_key(folders[i], keys[i], entry), unit.kept())
         units[i] = unit
     for path, record in made.pages.items():
         memory.put("made\0" + path, record)
@@ -93,9 +94,10 @@ def post_outputs_by_key(
     return PostsMade([u for u in units if u is not None], len(missing), made.times)
 
 
-def _unit_key(site: Site, renderer: Renderer) -> Callable[[str, str], str]:
-    """A post's unit's key, from its post key and its approval's audit entry: with the
-    settings, register and templates, and the checks the machine can run."""
+def _unit_key(site: Site, renderer: Renderer) -> Callable[[str, str, str], str]:
+    """A post's unit's key, from its folder, its post key and its approval's audit entry:
+    with the settings, register and templates, the checks the machine can run, and who the
+    ledger records on the post's photos."""
     common = cache_key(
         "unit",
         site.sources["settings"],
@@ -104,11 +106,17 @@ def _unit_key(site: Site, renderer: Renderer) -> Callable[[str, str], str]:
         site.photos.tools,
     )
     entries = site.context.audit_entries
+    shows, pinned = site.photos.shows(), site.store.hashes.pinned
 
-    def unit_key(key: str, entry: str) -> str:
+    def unit_key(folder: str, key: str, entry: str) -> str:
         # A valid entry's hash names its content, and the post (in `key`) names the entry.
         # (Both parts are hashes already: joined, not hashed again, thousands of times.)
-        return f"{common}\0{key}\0{'valid' if entry in entries else '-'}"
+        recorded = [
+            f"{pinned[path]}:{','.join(sorted(shows[pinned[path]]))}"
+            for path in site.index.files.get(folder, ())
+            if pinned.get(path) in shows
+        ]
+        return f"{common}\0{key}\0{'valid' if entry in entries else '-'}\0{';'.join(recorded)}"
 
     return unit_key
 
@@ -171,6 +179,7 @@ def _make_in_workers(
         # the pages never travel back to this process, nor are they written by it.
         whole_trees(out, TREES),
         ctx.signatures,  # (checked once, in this process: ssh-keygen is not run again)
+        site.photos.shows(),
     )
     renderer.compile_all()  # (the workers read the compiled templates from the cache)
     with ProcessPoolExecutor(workers, initializer=start_worker, initargs=setup) as pool:

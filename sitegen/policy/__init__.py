@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -241,8 +241,10 @@ def _analyse_steps(
 
 def judge(analysis: Analysis, ctx: Context, photos: PostPhotos) -> Checked:
     """Every rule on one post, from its analysis, its photos as inspected, and today's register,
-    log, settings and clock. Pure: what it reads was read before (analysis, inspection)."""
-    post, digest = analysis.post, analysis.digest
+    log, settings and clock. Pure: what it reads was read before (analysis, inspection).
+    Each photo carries who the publications ledger records on its bytes (`ImageRef.recorded`):
+    its consent rules count them, and so does every stage after this one."""
+    post, digest = with_recorded(analysis.post, photos.recorded), analysis.digest
     findings = list(post.load_findings)
     if post.meta is not None:
         for rule in TEXT_RULES:
@@ -258,6 +260,18 @@ def judge(analysis: Analysis, ctx: Context, photos: PostPhotos) -> Checked:
         findings += check_vision(post, photos, ctx.register, ctx.today)
     findings.sort(key=lambda f: (f.severity != "error", f.line or 0, f.code))
     return Checked(post, tuple(findings), digest, workflow_status(post, findings, digest), analysis)
+
+
+def with_recorded(post: Post, recorded: Mapping[str, tuple[str, ...]]) -> Post:
+    """The post, each photo with the pupils the records put on its bytes and its `pupils`
+    leave out."""
+    if not recorded:
+        return post
+    images = tuple(
+        replace(ref, recorded=recorded[ref.file]) if ref.file in recorded else ref
+        for ref in post.images
+    )
+    return replace(post, images=images)
 
 
 def workflow_status(post: Post, findings: list[Finding], digest: str) -> str:

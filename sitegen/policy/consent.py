@@ -248,11 +248,19 @@ def _image_refusal_findings(
         for platform in platforms:
             refusing = refusing_pupils(image, platform, register, today)
             if refusing:
+                untagged = [p for p in refusing if p in image.recorded]
+                note = (
+                    f" ({', '.join(untagged)} {'is' if len(untagged) == 1 else 'are'} on this "
+                    "photo by the publications ledger: leaving a pupil off its `pupils` does "
+                    "not take them out of the picture; use another photo)"
+                    if untagged
+                    else ""
+                )
                 yield _finding(
                     post,
                     "SG116",
                     f"image {image.file} is left out on {platform}: "
-                    f"{', '.join(refusing)} {_has(refusing)} no consent there",
+                    f"{', '.join(refusing)} {_has(refusing)} no consent there{note}",
                     f"images[{i}]",
                     pupil=refusing[0],
                     platform=platform,
@@ -282,9 +290,10 @@ def listed_faces(image: ImageRef) -> dict[str, int]:
 
 def refusing_pupils(image: ImageRef, platform: str, register: Register, today: date) -> list[str]:
     """The pupils on the image who lack consent for `platform` and whose face is not listed
-    to be covered: while there is one, the image does not go there."""
+    to be covered: while there is one, the image does not go there. A pupil the records put
+    on it (`recorded`) who is no longer in the register counts as one."""
     listed = listed_faces(image)
-    return [
+    tagged = [
         p
         for p in image.pupils
         if (pupil := lookup(register, p)) is not None
@@ -292,6 +301,12 @@ def refusing_pupils(image: ImageRef, platform: str, register: Register, today: d
         # (covering never makes a photo of a pupil under safeguarding publishable)
         and (fold_id(p) not in listed or pupil.safeguarding)
     ]
+    recorded = [
+        p
+        for p in image.recorded
+        if (pupil := lookup(register, p)) is None or not pupil.consents_to(platform, today)
+    ]
+    return tagged + recorded
 
 
 def covered_faces(
