@@ -77,6 +77,14 @@ class Pupil:
             and (self.consent_until - today).days <= days
         )
 
+    def withdrawn_from_later(self, today: date) -> date | None:
+        """The day a withdrawal recorded ahead of time takes effect, while it is still to come."""
+        return (
+            self.withdrawn_on
+            if self.withdrawn_on is not None and self.withdrawn_on > today
+            else None
+        )
+
     def consent_changes_on(self, today: date, notice_days: int = 0) -> date | None:
         """The next day after `today` on which the answers above change, or None: the
         withdrawal, the end of consent, and the first day of its notice period (SG161)."""

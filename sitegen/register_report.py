@@ -62,6 +62,12 @@ def _class_data(name: str, pupils: list[Pupil], config: Config, today: date) -> 
             if p.consent_until and p.ends_within(today, config.consent_notice_days)
             for entry in who([p])
         ],
+        "withdrawn_later": [
+            {**entry, "withdrawn_on": later.isoformat()}
+            for p in others
+            if (later := p.withdrawn_from_later(today)) is not None
+            for entry in who([p])
+        ],
         "no_consent": [
             {**entry, "why": _why_none(p, config, today)}
             for p in others
@@ -105,6 +111,13 @@ def register_text(data: dict[str, Any]) -> str:
                 f"{p['pupil_id']} ({p['consent_until']})" for p in group["ending_soon"]
             )
             lines.append(f"  consent ends within {data['notice_days']} days: {ending}: renew")
+        if group["withdrawn_later"]:
+            later = ", ".join(
+                f"{p['pupil_id']} ({p['withdrawn_on']})" for p in group["withdrawn_later"]
+            )
+            lines.append(
+                f"  consent withdrawn from a later day: {later}: their posts come down then"
+            )
         if group["no_consent"]:
             none = ", ".join(f"{p['pupil_id']} ({p['why']})" for p in group["no_consent"])
             lines.append(f"  no consent anywhere: {none}")
@@ -171,6 +184,13 @@ def _class_html(group: dict[str, Any], notice_days: int) -> list[str]:
         parts.append(
             f"<h3>Consent ending within {notice_days} days: ask for renewal</h3><ul>{items}</ul>"
         )
+    if group["withdrawn_later"]:
+        items = "".join(
+            f"<li>{e(p['pupil_id'])} {e(p['name'])}: from {e(p['withdrawn_on'])}</li>"
+            for p in group["withdrawn_later"]
+        )
+        heading = "Consent withdrawn from a later day: their posts come down then"
+        parts.append(f"<h3>{heading}</h3><ul>{items}</ul>")
     if group["no_consent"]:
         items = "".join(
             f"<li>{e(p['pupil_id'])} {e(p['name'])}: {e(p['why'])}</li>"

@@ -238,7 +238,8 @@ def print_build(
         listed = ", ".join(f"{pupil} ({until})" for pupil, until in summary.ending)
         out.print(
             f"  [yellow]consent ends soon[/] for {len(summary.ending)} pupil(s) in what went "
-            f"out: {escape(listed)}: ask for it to be renewed, or those posts come down then "
+            f"out: {escape(listed)}: ask for it to be renewed (a withdrawal cannot be), or "
+            "those posts come down then "
             "(SG161; `sitegen register` lists them by class)"
         )
     print_changes(result.changes)

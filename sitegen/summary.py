@@ -74,11 +74,16 @@ def consents_ending(
             *(p for image in publication.images for p in image.get("pupils") or []),
         )
     }
+    pupils = [pupil for pupil_id in shown if (pupil := lookup(register, pupil_id)) is not None]
     ending = {
         (pupil.pupil_id, pupil.consent_until.isoformat())
-        for pupil_id in shown
-        if (pupil := lookup(register, pupil_id)) is not None
-        and pupil.consent_until is not None
-        and pupil.ends_within(today, notice_days)
+        for pupil in pupils
+        if pupil.consent_until is not None and pupil.ends_within(today, notice_days)
     }
-    return tuple(sorted(ending, key=lambda e: (e[1], e[0])))
+    # A withdrawal recorded ahead of time: whenever it falls, the leader hears of it now.
+    ending |= {
+        (pupil.pupil_id, f"withdrawn from {later}")
+        for pupil in pupils
+        if (later := pupil.withdrawn_from_later(today)) is not None
+    }
+    return tuple(sorted(ending, key=lambda e: (e[1].removeprefix("withdrawn from "), e[0])))

@@ -431,3 +431,23 @@ def test_a_typo_in_the_register_is_said_wherever_it_takes_posts_down(run, site) 
     site.register(REGISTER)
     fixed = run(site, "build")
     assert fixed.err == "" and f"website: new 1: {SLUG}" in fixed.out
+
+
+def test_a_withdrawal_recorded_ahead_of_time_is_said_at_once(run, site) -> None:  # type: ignore[no-untyped-def]
+    """Check, build and register all say it now, and the post comes down on the day."""
+    site.register(
+        REGISTER.replace(
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,",
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-12-20",
+        )
+    )
+    site.post(SLUG, pupils=["P1"])
+    assert run(site, "approve", SLUG, "--by", "head", now="2026-11-21T09:00").code == 0
+    checked = run(site, "check", SLUG).out
+    assert "SG161 warning: P1's consent is withdrawn from 2026-12-20, in 25 days" in checked
+    built = run(site, "build")
+    assert "P1 (withdrawn from 2026-12-20)" in built.out
+    assert "consent withdrawn from a later day: P1 (2026-12-20)" in run(site, "register").out
+    page = site.root / "build/site/posts" / SLUG / "index.html"
+    assert page.exists()
+    assert run(site, "build", now="2026-12-20T08:00").code == 0 and not page.exists()

@@ -163,11 +163,13 @@ def test_pupil_only_on_images_is_filtered_not_an_error(run, site):  # type: igno
     ]
 
 
-def test_withdrawn_consent_sg112_and_quiet_before_the_date(run, site):  # type: ignore[no-untyped-def]
+def test_withdrawn_consent_sg112_and_only_a_warning_before_the_date(run, site):  # type: ignore[no-untyped-def]
     site.post("p", pupils=["P5"])
     assert "SG112" in codes(run, site)
     result = run(site, "check", "--json", now="2026-11-14T23:59")
-    assert result.json()["posts"][0]["findings"] == []
+    (warning,) = result.json()["posts"][0]["findings"]
+    assert (warning["code"], warning["severity"]) == ("SG161", "warning")
+    assert "withdrawn from 2026-11-15, in 1 day" in warning["message"]
 
 
 def test_named_without_name_consent_sg113(run, site):  # type: ignore[no-untyped-def]

@@ -190,7 +190,18 @@ def _pupil_findings(
             yield from _pupil_consent_findings(
                 post, pupil_id, pupil, key in named, key in on_images, platforms, today
             )
-            if pupil.ends_within(today, notice_days):
+            if later := pupil.withdrawn_from_later(today):
+                days = (later - today).days
+                yield _finding(
+                    post,
+                    "SG161",
+                    f"{pupil_id}'s consent is withdrawn from {later}, in {days} "
+                    f"day{'s' if days != 1 else ''}: the post is taken down then (a "
+                    "withdrawal is the parents' decision: there is nothing to renew)",
+                    "pupils",
+                    pupil=pupil_id,
+                )
+            elif pupil.ends_within(today, notice_days):
                 assert pupil.consent_until is not None
                 days = (pupil.consent_until - today).days
                 yield _finding(
