@@ -209,7 +209,8 @@ def _post_entry(
     written = _names_on_photos(site, post)
     mentions = _mentions(site, post, pupil, clean, written) if pupil is not None else []
     welsh = post.lang == "cy"
-    photos = _photos(post, own_images, written, key, clean, sources, notes)
+    guarded = {fold_id(p.pupil_id) for p in site.register.pupils.values() if p.safeguarding}
+    photos = _photos(post, own_images, written, key, clean, sources, notes, guarded)
     return {
         "slug": clean(post.slug),
         "title": clean(post.title, welsh),
@@ -233,12 +234,20 @@ def _photos(
     clean: Redactor,
     sources: dict[str, Path],
     notes: list[str],
+    guarded: set[str],
 ) -> list[dict[str, Any]]:
     """The pupil's photos in the post, each noted in `sources` when its file is there to
-    make a scrubbed copy of; another pupil's name written on one is a note."""
+    make a scrubbed copy of; another pupil's name written on one is a note, and so is a
+    pupil under safeguarding on one (`guarded`, by folded id)."""
     welsh = post.lang == "cy"
     photos = []
     for number, ref in enumerate(own_images, start=1):
+        if any(fold_id(p) in guarded and fold_id(p) != key for p in ref.pupils):
+            notes.append(
+                f"{post.slug}: the photo {ref.file} also shows a pupil under safeguarding, "
+                "who must never be identifiable: leave the photo out of what you send, or "
+                "cover them first"
+            )
         others = [p for p in written.get(ref.file, []) if fold_id(p.pupil_id) != key]
         if others:
             notes.append(

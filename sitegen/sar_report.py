@@ -135,10 +135,11 @@ def _what_the_school_holds(data: dict[str, Any]) -> list[str]:
             f"{_capital(who)} is not in the school's consent register (removed, or never "
             "added); the posts and records below still mention them."
         )
+    record = f"{first}'s consent record and " if pupil["consent"] is not None else ""
     if posts:
         verbs = "shows, tags or names" if len(posts) == 1 else "show, tag or name"
         paragraphs.append(
-            f"The school holds {first}'s consent record and {_count(len(posts), 'news post')} "
+            f"The school holds {record}{_count(len(posts), 'news post')} "
             f"that {verbs} {first}, "
             + (
                 f"with {_count(photos, 'photo')} of {first}. "
@@ -149,9 +150,8 @@ def _what_the_school_holds(data: dict[str, Any]) -> list[str]:
             f"{first}, its photos of {first}, and where and when it went."
         )
     else:
-        paragraphs.append(
-            f"The school holds {first}'s consent record; no news post shows, tags or names {first}."
-        )
+        held = f"The school holds {first}'s consent record; n" if record else "N"
+        paragraphs.append(f"{held}o news post shows, tags or names {first}.")
     return paragraphs
 
 
@@ -201,16 +201,19 @@ def _withdrawal_and_contact(data: dict[str, Any]) -> list[str]:
     withdrawn = pupil.get("withdrawn_on")
     if withdrawn and withdrawn <= data["prepared_on"]:
         still = [p for p in data["publications"] if p.get("pending_removal")]
+        posts = len({p["slug"] for p in still})
+        places = f" (from {len(still)} places)" if len(still) > posts else ""
         since = (
-            f"Since then no new post shows {first}, but {_count(len(still), 'post')} made "
-            f"before {'is' if len(still) == 1 else 'are'} still to be taken down, as marked "
-            "below."
+            f"Since then no new post shows {first}, but {_count(posts, 'post')} made before "
+            f"{'is' if posts == 1 else 'are'} still to be taken down{places}, as marked below."
             if still
             else f"Since then no post shows {first}."
         )
+        paragraphs.append(f"Consent for {first} was withdrawn from {long_date(withdrawn)}. {since}")
+    elif withdrawn:
         paragraphs.append(
-            f"The school recorded the withdrawal of consent for {first} on "
-            f"{long_date(withdrawn)}. {since}"
+            f"Consent for {first} is withdrawn from {long_date(withdrawn)}: from that day no "
+            f"post shows {first}, and what went out before is taken down."
         )
     return [
         *paragraphs,

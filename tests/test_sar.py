@@ -418,7 +418,12 @@ def test_the_demo_read_back_by_a_parent(run, demo: SiteDir) -> None:  # type: ig
     assert_nothing_of_others(html, register, "P1008")
     assert "Dylan Watkins" in text and len(photos) == 1
     assert "Consent was withdrawn on 15 November 2026" in text
-    assert "The school recorded the withdrawal of consent for Dylan on 15 November 2026" in text
+    assert "Consent for Dylan was withdrawn from 15 November 2026. Since then no new post" in text
+    # One post, out in several places: counted as one post.
+    assert re.search(r"but 1 post made before is still to be taken down \(from \d places\)", text)
+    # Another family's photo with a child under safeguarding on it: said before sending.
+    notes = run(demo, "sar", "P1003", now="2026-11-25T12:00").err
+    assert "gallery.jpg also shows a pupil under safeguarding" in notes
     assert "Where Consent given From 15 November 2026 The school website yes no" in text
     assert (
         "On the school website since 12 November 2026; taken out of the school's copy of the "
@@ -463,3 +468,5 @@ def test_a_pupil_no_longer_in_the_register(run, site: SiteDir) -> None:  # type:
     assert data["posts"][0]["text"]["body"] == "[another pupil] and Mia ran."
     text = read_back(sar(run, site, "P1", "--format", "html"))[0]
     assert "Pupil P1 is not in the school's consent register" in text
+    # (no consent record to hold: the letter does not claim one)
+    assert "The school holds 1 news post that shows, tags or names" in text
