@@ -250,6 +250,11 @@ def mark_done(site: Site, slug: str, platform: str, decided: list[Decision]) -> 
             "the website is recorded by `sitegen deploy`: build, then deploy, and the post "
             "leaves the list once the live site no longer has it"
         )
+    if platform not in site.config.platforms:
+        raise UsageError(
+            f"{platform!r} is not one of this site's platforms "
+            f"({', '.join(site.config.platforms)}, in site.toml's policy.platforms)"
+        )
     pending = {(t.slug, t.platform) for t in takedowns(site, decided)}
     if (slug, platform) not in pending:
         raise UsageError(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sitegen.config import Config
 from sitegen.engine.keys import content_hash
+from sitegen.errors import UsageError
 from sitegen.files import read_file
 from sitegen.images import RenderSpec, render_image
 
@@ -19,6 +20,10 @@ PHOTO_WIDTH = 480  # the report's copies: large enough to recognise, small enoug
 def write_private(path: Path, text: str) -> None:
     """Write the report readable by its owner only (mode 0600), whatever the file was before:
     a new file beside it, made 0600 from the start, then renamed over it."""
+    if path.is_dir():
+        raise UsageError(f"--output {path} is a folder: give a file name, such as {path}/sar.md")
+    if not path.parent.is_dir():
+        raise UsageError(f"--output {path}: there is no folder {path.parent} to write it in")
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     try:

@@ -293,3 +293,8 @@ def test_a_photo_taken_out_by_an_approved_edit_is_named_as_such(run, site: SiteD
     assert (item["platform"], item["whole"]) == ("facebook", False)
     assert item["reason"] == "photos taken out of the post by an approved edit"
     assert item["images"] == ["02-photo-2-640.jpg (b.jpg)"] and item["because"] == []
+
+
+def test_takedown_done_names_a_platform_typo(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    done = run(site, "takedown", "--done", "trip", "--platform", "instgram")
+    assert done.code == 2 and "'instgram' is not one of this site's platforms" in done.err

@@ -385,6 +385,14 @@ def test_the_page_opens_offline(run, site: SiteDir) -> None:  # type: ignore[no-
     assert "&lt;img src=&quot;https://tracker.example/x.gif&quot;&gt; Mia" in html
 
 
+def test_an_output_with_nowhere_to_go_is_said_plainly(run, site: SiteDir, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    missing = run(site, "sar", "P4", "--output", str(tmp_path / "no/such/folder/sar.md"))
+    assert missing.code == 2 and f"there is no folder {tmp_path}/no/such/folder" in missing.err
+    assert ".tmp" not in missing.err
+    folder = run(site, "sar", "P4", "--output", str(tmp_path))
+    assert folder.code == 2 and "is a folder: give a file name" in folder.err
+
+
 def test_output_is_private(run, site: SiteDir, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "out").mkdir()
     target = tmp_path / "out" / "sar.html"
