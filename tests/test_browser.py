@@ -187,6 +187,13 @@ def test_screenshots_for_review(chromium, site_url: str, width: int) -> None:  #
             assert all_images_loaded(page) == []
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{overflow}px of sideways scrolling at {width}px on /{path}"
+            # Every link of the header, the tags and the paging is a finger's height (44px).
+            small = page.evaluate(
+                """[...document.querySelectorAll('header nav a, .tags a, .pagination a')]
+                    .map(a => [a.textContent.trim(), a.getBoundingClientRect().height])
+                    .filter(([, height]) => height < 44)"""
+            )
+            assert small == [], f"links under 44px tall at {width}px on /{path}: {small}"
             assert axe_violations(page) == [], path
             page.screenshot(
                 path=str(SCREENSHOTS / f"{language}-{name}-{width}.png"), full_page=True
