@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sitegen import live, records
+from sitegen import consent_history, live, records
 from sitegen.engine.forking import Background, Forked
 from sitegen.engine.lastbuild import forget, inputs_hash, remember, remembered
 from sitegen.engine.manifests import TreeCheck
@@ -185,6 +185,7 @@ def _record(
     publications = [p for u in units for p in u.publications]
     events = records.changes(state.standing, publications, site.context.now)
     records.append(site.root, events)
+    consent_history.record(site.root, site.register, site.context.now)  # (what changed)
     after = records.state_of({**reduced, **records.reduce(events)})
     allowed = live.allowed_now((p.slug, p.platform, p.fingerprint()) for p in publications)
     refuses = live.refusing(site.register, site.context.today)

@@ -13,6 +13,7 @@ from typing import Any
 from sitegen import records
 from sitegen.approval import image_hash
 from sitegen.config import Config
+from sitegen.consent_history import history_of
 from sitegen.dpo import Takedown
 from sitegen.errors import UsageError
 from sitegen.gate import Decision
@@ -128,7 +129,7 @@ def subject_access(
             "and that they may receive it (a court order may bar them)"
         )
     data = {
-        "pupil": record_of(pupil, pupil_id, config),
+        "pupil": {**record_of(pupil, pupil_id, config), "history": _history(site, pupil_id)},
         "school": {
             "title": config.title,
             "contact_email": config.contact_email,
@@ -392,6 +393,13 @@ def record_of(pupil: Pupil | None, pupil_id: str, config: Config) -> dict[str, A
     if pupil.safeguarding:
         record["safeguarding"] = True
     return record
+
+
+def _history(site: Site, pupil_id: str) -> list[dict[str, Any]]:
+    """How the pupil's consents changed, as builds found the register (consent_history)."""
+    key = fold_id(pupil_id)
+    ids = {p.pupil_id for p in site.register.pupils.values() if fold_id(p.pupil_id) == key}
+    return [entry for pid in sorted(ids or {pupil_id}) for entry in history_of(site.root, pid)]
 
 
 def _platform_order(config: Config, platforms: set[str]) -> list[str]:

@@ -272,14 +272,67 @@ def _consent_blocks(pupil: dict[str, Any], data: dict[str, Any], config: Config)
                 "it is renewed."
             )
         )
+    return blocks + _where_consent_came_from(pupil, config)
+
+
+def _where_consent_came_from(pupil: dict[str, Any], config: Config) -> list[Block]:
+    """When and by whom the register says consent was given, and how it changed since."""
     given_on, given_by = pupil.get("consent_given_on"), pupil.get("given_by")
     if given_on or given_by:
         when = f" on {long_date(given_on)}" if given_on else ""
         by = f" by {given_by}" if given_by else ""
-        blocks.append(Para(f"Consent recorded{when}{by}."))
+        blocks: list[Block] = [Para(f"Consent recorded{when}{by}.")]
     else:
-        blocks.append(Para("The register does not record when or by whom consent was given."))
+        blocks = [Para("The register does not record when or by whom consent was given.")]
+    if changes := _history_lines(pupil.get("history") or [], config):
+        blocks += [
+            Para(
+                f"How {_first(pupil)}'s consent record changed, as the news system found the "
+                "register each time it published:"
+            ),
+            Items(tuple(changes)),
+        ]
     return blocks
+
+
+def _history_lines(history: list[dict[str, Any]], config: Config) -> list[str]:
+    """Each change of the pupil's consent record, dated (the first entry: when it was first
+    found). A change of safeguarding is for the data protection lead, never the letter."""
+    lines = []
+    for number, entry in enumerate(history):
+        when = long_date(entry["at"])
+        if entry["state"] is None:
+            lines.append(f"{when}: taken out of the register")
+        elif number == 0 or not entry["changes"]:
+            state = entry["state"]
+            order = {p: i for i, p in enumerate(config.platforms)}
+            consent = sorted(state["consent"].items(), key=lambda pv: order.get(pv[0], len(order)))
+            given = ", ".join(f"{platform_name(p)} {'yes' if v else 'no'}" for p, v in consent)
+            lines.append(f"{when}: first found in the register: {given}; name {state['name']}")
+        else:
+            words = [_change_words(what, was, now, config) for what, was, now in entry["changes"]]
+            if said := [w for w in words if w]:
+                lines.append(f"{when}: {'; '.join(said)}")
+    return lines
+
+
+def _change_words(what: str, was: Any, now: Any, config: Config) -> str:
+    def yes(value: Any) -> str:
+        return "yes" if value else "no"
+
+    if what == "name":
+        return f"their name in posts changed from {was or 'no'} to {now}"
+    if what == "withdrawn_on":
+        return f"withdrawal recorded, from {long_date(now)}" if now else "withdrawal removed"
+    if what == "consent_until":
+        return f"consent given until {long_date(now)}" if now else "no end date any more"
+    if what == "consent_given_on":
+        return f"consent recorded as given on {long_date(now)}" if now else ""
+    if what == "given_by":
+        return f"consent recorded as given by {now}" if now else ""
+    if what == "safeguarding":
+        return ""
+    return f"{_capital(platform_label(what, config))} changed from {yes(was)} to {yes(now)}"
 
 
 def _post_blocks(

@@ -451,3 +451,38 @@ def test_a_withdrawal_recorded_ahead_of_time_is_said_at_once(run, site) -> None:
     page = site.root / "build/site/posts" / SLUG / "index.html"
     assert page.exists()
     assert run(site, "build", now="2026-12-20T08:00").code == 0 and not page.exists()
+
+
+def test_the_register_history_shows_when_a_consent_changed(run, site) -> None:  # type: ignore[no-untyped-def]
+    """A cell changed from yes to no leaves no trace in the register itself: each build keeps
+    what changed, dated, in content/records/consent.jsonl, and the SAR tells the family."""
+    history = site.root / "content/records/consent.jsonl"
+    site.post(SLUG, pupils=["P1"], platforms=["website", "instagram"])
+    assert run(site, "approve", SLUG, "--by", "head", now="2026-11-21T09:00").code == 0
+    assert run(site, "build", now="2026-11-22T09:00").code == 0
+    first = [json.loads(line) for line in history.read_text().splitlines()]
+    assert len(first) == len(REGISTER.strip().splitlines()) - 1  # every pupil, once
+    assert "Mia" not in history.read_text() and "Jones" not in history.read_text()
+    assert run(site, "build", now="2026-11-23T09:00").code == 0
+    assert len(history.read_text().splitlines()) == len(first)  # nothing changed: nothing kept
+    site.register(
+        REGISTER.replace(
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes", "P1,Mia,Jones,Year 4,yes,yes,no,yes"
+        )
+    )
+    assert run(site, "build", now="2026-12-07T10:00").code == 0
+    (change,) = [json.loads(line) for line in history.read_text().splitlines()[len(first) :]]
+    assert change["pupil_id"] == "P1" and change["at"].startswith("2026-12-07")
+    assert change["state"]["consent"]["instagram"] is False
+    letter = run(site, "sar", "P1", now="2026-12-08T09:00").out
+    assert (
+        "22 November 2026: first found in the register: the school website yes, Facebook yes, Instagram yes"
+        in letter
+    )
+    assert "7 December 2026: Instagram changed from yes to no" in letter
+    data = run(site, "sar", "P1", "--json", now="2026-12-08T09:00").json()
+    assert [h["changes"] for h in data["pupil"]["history"]] == [[], [["instagram", True, False]]]
+    # An invalid register records nothing (a row it cannot read is no change of consent).
+    site.register(REGISTER.replace("P2,Osian", "P1,Osian"))
+    assert run(site, "build", now="2026-12-09T10:00").code == 0
+    assert len(history.read_text().splitlines()) == len(first) + 1

@@ -190,29 +190,37 @@ def _pupil_findings(
             yield from _pupil_consent_findings(
                 post, pupil_id, pupil, key in named, key in on_images, platforms, today
             )
-            if later := pupil.withdrawn_from_later(today):
-                days = (later - today).days
-                yield _finding(
-                    post,
-                    "SG161",
-                    f"{pupil_id}'s consent is withdrawn from {later}, in {days} "
-                    f"day{'s' if days != 1 else ''}: the post is taken down then (a "
-                    "withdrawal is the parents' decision: there is nothing to renew)",
-                    "pupils",
-                    pupil=pupil_id,
-                )
-            elif pupil.ends_within(today, notice_days):
-                assert pupil.consent_until is not None
-                days = (pupil.consent_until - today).days
-                yield _finding(
-                    post,
-                    "SG161",
-                    f"{pupil_id}'s consent ends on {pupil.consent_until}, in {days} "
-                    f"day{'s' if days != 1 else ''}: ask for it to be renewed, and record the "
-                    "new date in the register (consent_until), or the post is taken down then",
-                    "pupils",
-                    pupil=pupil_id,
-                )
+            yield from _ending_findings(post, pupil_id, pupil, today, notice_days)
+
+
+def _ending_findings(
+    post: Post, pupil_id: str, pupil: Pupil, today: date, notice_days: int
+) -> Iterator[Finding]:
+    """SG161: a withdrawal recorded for a later day (whenever it falls), else a consent that
+    ends within the notice period."""
+    if later := pupil.withdrawn_from_later(today):
+        days = (later - today).days
+        yield _finding(
+            post,
+            "SG161",
+            f"{pupil_id}'s consent is withdrawn from {later}, in {days} "
+            f"day{'s' if days != 1 else ''}: the post is taken down then (a "
+            "withdrawal is the parents' decision: there is nothing to renew)",
+            "pupils",
+            pupil=pupil_id,
+        )
+    elif pupil.ends_within(today, notice_days):
+        assert pupil.consent_until is not None
+        days = (pupil.consent_until - today).days
+        yield _finding(
+            post,
+            "SG161",
+            f"{pupil_id}'s consent ends on {pupil.consent_until}, in {days} "
+            f"day{'s' if days != 1 else ''}: ask for it to be renewed, and record the "
+            "new date in the register (consent_until), or the post is taken down then",
+            "pupils",
+            pupil=pupil_id,
+        )
 
 
 def _pupil_consent_findings(
