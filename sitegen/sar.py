@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -399,7 +400,22 @@ def _history(site: Site, pupil_id: str) -> list[dict[str, Any]]:
     """How the pupil's consents changed, as builds found the register (consent_history)."""
     key = fold_id(pupil_id)
     ids = {p.pupil_id for p in site.register.pupils.values() if fold_id(p.pupil_id) == key}
-    return [entry for pid in sorted(ids or {pupil_id}) for entry in history_of(site.root, pid)]
+    now = site.context.now
+    return [
+        entry
+        for pid in sorted(ids or {pupil_id})
+        for entry in history_of(site.root, pid)
+        if _moment(entry["at"]) <= now  # (a report as of --now leaves later records out)
+    ]
+
+
+def _moment(stamp: object) -> datetime:
+    """A record's time (one that does not read as a time comes after any report)."""
+    try:
+        moment = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return datetime.max.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _platform_order(config: Config, platforms: set[str]) -> list[str]:
