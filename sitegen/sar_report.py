@@ -228,8 +228,14 @@ def _withdrawal_and_contact(data: dict[str, Any]) -> list[str]:
 
 
 def _consent_blocks(pupil: dict[str, Any], data: dict[str, Any], config: Config) -> list[Block]:
-    if pupil["consent"] is None:
-        return [Para(f"{pupil['pupil_id']} is {pupil['note']}.")]
+    if pupil["consent"] is None:  # (what the register held of them, while it did)
+        blocks: list[Block] = [Para(f"{pupil['pupil_id']} is {pupil['note']}.")]
+        if changes := _history_lines(pupil.get("history") or [], config):
+            blocks += [
+                Para("What the register held, as the news system found it:"),
+                Items(tuple(changes)),
+            ]
+        return blocks
     consent, today = pupil["consent"], data["prepared_on"]
     withdrawn, until = pupil.get("withdrawn_on"), pupil.get("consent_until")
     # After a withdrawal, or the end of the period it was given for, every consent is a no:
@@ -299,21 +305,33 @@ def _history_lines(history: list[dict[str, Any]], config: Config) -> list[str]:
     """Each change of the pupil's consent record, dated (the first entry: when it was first
     found). A change of safeguarding is for the data protection lead, never the letter."""
     lines = []
+    previous: dict[str, Any] | None = None
     for number, entry in enumerate(history):
-        when = long_date(entry["at"])
-        if entry["state"] is None:
+        when, state = long_date(entry["at"]), entry["state"]
+        if state is None:
             lines.append(f"{when}: taken out of the register")
-        elif number == 0 or not entry["changes"]:
-            state = entry["state"]
-            order = {p: i for i, p in enumerate(config.platforms)}
-            consent = sorted(state["consent"].items(), key=lambda pv: order.get(pv[0], len(order)))
-            given = ", ".join(f"{platform_name(p)} {'yes' if v else 'no'}" for p, v in consent)
-            lines.append(f"{when}: first found in the register: {given}; name {state['name']}")
+        elif previous is None:
+            found = "first found in" if number == 0 else "back in"
+            lines.append(f"{when}: {found} the register: {_state_words(state, config)}")
         else:
             words = [_change_words(what, was, now, config) for what, was, now in entry["changes"]]
             if said := [w for w in words if w]:
                 lines.append(f"{when}: {'; '.join(said)}")
+        previous = state
     return lines
+
+
+def _state_words(state: dict[str, Any], config: Config) -> str:
+    """A row of the register in words: each platform, the name, and any end to consent."""
+    order = {p: i for i, p in enumerate(config.platforms)}
+    consent = sorted(state["consent"].items(), key=lambda pv: order.get(pv[0], len(order)))
+    words = ", ".join(f"{platform_name(p)} {'yes' if v else 'no'}" for p, v in consent)
+    words += f"; name {state['name']}"
+    if state.get("withdrawn_on"):
+        words += f"; withdrawn from {long_date(state['withdrawn_on'])}"
+    if state.get("consent_until"):
+        words += f"; given until {long_date(state['consent_until'])}"
+    return words
 
 
 def _change_words(what: str, was: Any, now: Any, config: Config) -> str:

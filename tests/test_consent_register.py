@@ -486,3 +486,13 @@ def test_the_register_history_shows_when_a_consent_changed(run, site) -> None:  
     site.register(REGISTER.replace("P2,Osian", "P1,Osian"))
     assert run(site, "build", now="2026-12-09T10:00").code == 0
     assert len(history.read_text().splitlines()) == len(first) + 1
+    # A withdrawal is part of the first entry; a pupil taken out keeps their history.
+    dylan = run(site, "sar", "P5", now="2026-12-09T11:00").out
+    assert "first found in the register: the school website yes" in dylan
+    assert "withdrawn from 15 November 2026" in dylan
+    site.register("\n".join(r for r in REGISTER.splitlines() if not r.startswith("P1,")) + "\n")
+    assert run(site, "build", now="2026-12-10T10:00").code == 0
+    gone = run(site, "sar", "P1", now="2026-12-10T11:00").out
+    assert "P1 is not in the consent register" in gone
+    assert "7 December 2026: Instagram changed from yes to no" in gone
+    assert "10 December 2026: taken out of the register" in gone
