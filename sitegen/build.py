@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Hashable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +56,16 @@ def build(
             timings.mark("unchanged")
             return BuildResult(out, last["summary"], timings, last["strict"])
         try:
-            return _publish(site, renderer, out, progress, timings, check, ledger, options)
+            return _publish_judged(site, renderer, out, progress, timings, check, ledger, options)
         except Missing as missing:
             # A file the last build made is in neither tree any more (someone deleted it):
             # nothing remembered is taken on trust, everything is made again.
             timings.mark("missing")
             recorded = missing.recorded
         try:
-            again = _publish(site, renderer, out, progress, timings, check, ledger, options, False)
+            again = _publish_judged(
+                site, renderer, out, progress, timings, check, ledger, options, False
+            )
             # (what the first attempt recorded, the second finds in the ledger: told once)
             return (
                 again if recorded is None else replace(again, changes=recorded.then(again.changes))
@@ -86,6 +89,7 @@ def _publish(
     ledger: Forked[dict[Hashable, Any]] | None,
     options: EngineOptions,
     trust: bool = True,
+    rejudge: bool = True,
 ) -> BuildResult:
     with build_lock(out):  # (from the start: a first build's workers write into new trees)
         # Each post: read, its photos inspected, judged, decided, its outputs made (only for
@@ -103,14 +107,7 @@ def _publish(
             "exports": exports,
             "report.json": report_json(units, views, rows, _revisions_used(site)),
         }
-        notice_days = site.config.consent_notice_days
-        summary = Summary(
-            len(views),
-            {platform: len(items) for platform, items in rows.items()},
-            sorted({u.slug for u in units if u.left_out}),
-            consents_ending(site.register, units, site.context.today, notice_days),
-            to_post=to_post,
-        )
+        summary = _summary(site, units, views, rows, to_post)
         strict = [(u.slug, p, r) for u in units for p, r in u.strict]
         timings.mark("plan the output")
         background = Background()  # the other core, meanwhile: saving the memory, standby trees
@@ -121,7 +118,7 @@ def _publish(
             # build with the previous site in place, so `sar` and `takedown` never miss a live
             # post. (A build that fails after this leaves the ledger a step ahead, and the
             # next build finds nothing new to record.)
-            changes, waiting, settled = _record(site, units, ledger_state)
+            changes, waiting, settled = _record(site, units, ledger_state, rejudge)
             summary = replace(summary, waiting=waiting)
             timings.mark("record in the ledger")
             _publish_trees(out, plan, check, background, changes)
@@ -138,6 +135,42 @@ def _publish(
     return BuildResult(out, summary, timings, strict, changes)
 
 
+class SharedPhoto(Exception):
+    """This build's records would put a pupil on a photo that a post was judged without:
+    `shows` is who each photo shows with them, to judge the posts again."""
+
+    def __init__(self, shows: dict[str, frozenset[str]]) -> None:
+        super().__init__("a photo shared between posts shows a pupil anew")
+        self.shows = shows
+
+
+def _publish_judged(
+    site: Site,
+    renderer: Renderer,
+    out: Path,
+    progress: Progress | None,
+    timings: Timings,
+    check: TreeCheck | None,
+    ledger: Forked[dict[Hashable, Any]] | None,
+    options: EngineOptions,
+    trust: bool = True,
+) -> BuildResult:
+    """`_publish`, and when its records would put a pupil on a photo another post shows
+    (the same bytes, tagged anew), again with that known: the other post is judged with the
+    pupil before anything goes out, not a build later. (A third pass, which two photos
+    passing pupils back and forth could want, is not taken: that build is not remembered,
+    and the next one judges everything again.)"""
+    for rejudge in (True, True, False):
+        try:
+            return _publish(
+                site, renderer, out, progress, timings, check, ledger, options, trust, rejudge
+            )
+        except SharedPhoto as shared:
+            timings.mark("photos shared between posts: judged again")
+            site = replace(site, photos=replace(site.photos, shows=partial(dict, shared.shows)))
+    raise AssertionError("unreachable: the last pass does not rejudge")
+
+
 def _publish_trees(
     out: Path,
     plan: dict[str, Any],
@@ -152,6 +185,23 @@ def _publish_trees(
     except Missing as missing:
         missing.recorded = recorded
         raise
+
+
+def _summary(
+    site: Site,
+    units: list[MadePost],
+    views: list[PostView],
+    rows: dict[str, list[Any]],
+    to_post: dict[str, dict[str, bool]],
+) -> Summary:
+    """What the build's closing lines say (the removals waiting come once recorded)."""
+    return Summary(
+        len(views),
+        {platform: len(items) for platform, items in rows.items()},
+        sorted({u.slug for u in units if u.left_out}),
+        consents_ending(site.register, units, site.context.today, site.config),
+        to_post=to_post,
+    )
 
 
 def _revisions_used(site: Site) -> dict[str, str]:
@@ -175,22 +225,25 @@ def _ledger_state(
 
 
 def _record(
-    site: Site, units: list[MadePost], reduced: dict[tuple[Any, ...], Any]
+    site: Site, units: list[MadePost], reduced: dict[tuple[Any, ...], Any], rejudge: bool
 ) -> tuple[records.Changes, dict[str, int], bool]:
     """What this build publishes and exports, appended to the ledger; what changed, how
     many removals then wait on each platform (what the records show out there, and this
     build no longer allows there), and whether who the records put on each photo is as this
-    build judged it (else a post that shares a photo must be judged again)."""
+    build judged it. When it is not, and `rejudge`: `SharedPhoto`, before anything is
+    recorded (the posts that share the photo are judged again with what it shows)."""
     state = records.state_of(reduced)
     publications = [p for u in units for p in u.publications]
     events = records.changes(state.standing, publications, site.context.now)
+    after = records.state_of({**reduced, **records.reduce(events)})
+    settled = records.judged_alike(site.photos.shows(), after.shows, publications)
+    if not settled and rejudge:
+        raise SharedPhoto(after.shows)
     records.append(site.root, events)
     consent_history.record(site.root, site.register, site.context.now)  # (what changed)
-    after = records.state_of({**reduced, **records.reduce(events)})
     allowed = live.allowed_now((p.slug, p.platform, p.fingerprint()) for p in publications)
     refuses = live.refusing(site.register, site.context.today)
     waiting = live.waiting(live.removals(live.out_there(after), allowed, refuses))
-    settled = records.judged_alike(state.shows, after.shows, publications)
     return records.what_changed(state.standing, events), waiting, settled
 
 

@@ -13,6 +13,7 @@ from sitegen.model import Register
 from sitegen.register import lookup
 
 if TYPE_CHECKING:
+    from sitegen.config import Config
     from sitegen.making import MadePost
 
 
@@ -61,7 +62,7 @@ class BuildResult:
 
 
 def consents_ending(
-    register: Register, units: list[MadePost], today: date, notice_days: int
+    register: Register, units: list[MadePost], today: date, config: Config
 ) -> tuple[tuple[str, str], ...]:
     """The pupils in what a build publishes or exports whose consent ends within the notice
     period (SG161), with the day it ends: for the leader, who must ask in time."""
@@ -78,7 +79,7 @@ def consents_ending(
     ending = {
         (pupil.pupil_id, pupil.consent_until.isoformat())
         for pupil in pupils
-        if pupil.consent_until is not None and pupil.ends_within(today, notice_days)
+        if pupil.consent_until is not None and pupil.ends_within(today, config.consent_notice_days)
     }
     # A withdrawal recorded ahead of time: whenever it falls, the leader hears of it now.
     ending |= {

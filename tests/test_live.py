@@ -305,8 +305,8 @@ def test_leaving_a_withdrawn_pupil_off_the_same_photo_does_not_take_them_out_of_
 
 
 def test_a_photo_recorded_with_a_pupil_in_another_post_is_judged_with_them(run, site) -> None:  # type: ignore[no-untyped-def]
-    """The same bytes in a second post, tagged with a pupil who has no Facebook consent: the
-    first post's remembered result is not reused, and its copy leaves Facebook."""
+    """The same bytes in a second post, tagged with a pupil who has no Facebook consent: in
+    the build that records it, the first post is judged again and its copy leaves Facebook."""
     first = site.post(
         "castle",
         files={"towers.jpg": "castle"},
@@ -329,9 +329,13 @@ def test_a_photo_recorded_with_a_pupil_in_another_post_is_judged_with_them(run, 
     )
     second.write_bytes((first.parent / "towers.jpg").read_bytes())
     assert run(site, "approve", "second-visit", "--by", "head").code == 0
-    assert "removals waiting: 1 on facebook" in run(site, "build").out  # (recorded now)
-    assert run(site, "build").code == 0  # the ledger changed: castle is judged again
+    # The build that first records P4 on the photo judges the castle post with them too:
+    # its Facebook bundle and pending.csv lose the photo in that same build.
+    assert "removals waiting: 1 on facebook" in run(site, "build").out
     assert not list(bundle.glob("*.jpg"))
+    pending = (site.root / "build/exports/facebook/pending.csv").read_text()
+    assert "castle/01-photo" not in pending
+    assert "nothing changed since the last build" in run(site, "build").out
     (out,) = run(site, "takedown", "--json").json()["takedowns"]
     assert (out["slug"], out["platform"]) == ("castle", "facebook")
     assert out["because"] == ["P4 (no consent for facebook) on 01-photo-1-640.jpg (towers.jpg)"]
