@@ -346,7 +346,8 @@ def cmd_sar(args: argparse.Namespace, root: Path) -> int:
     # version, which builds publish meanwhile, stays.
     published = _site(args, root, published=True)
     pending = takedowns(published, decisions(published, check(published)))
-    report = subject_access(site, args.pupil_id, decided, pending)
+    live = {post.slug: post for post in published.posts}  # (an edit's approved version)
+    report = subject_access(site, args.pupil_id, decided, pending, live)
     print_sar(report, site.config, "json" if args.json else args.format, args.output)
     return OK
 

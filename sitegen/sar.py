@@ -85,10 +85,16 @@ class Redactor:
 
 
 def subject_access(
-    site: Site, pupil_id: str, decided: list[Decision], pending: list[Takedown]
+    site: Site,
+    pupil_id: str,
+    decided: list[Decision],
+    pending: list[Takedown],
+    live: dict[str, Post] | None = None,
 ) -> SubjectAccess:
     """Everything about one pupil: their consent record, every post that shows, tags or names
-    them (any status), and every publication and export of those posts from the ledger."""
+    them (any status; `live`: each post as a build publishes it, whose approved version may
+    show them where an edit since does not), and every publication and export of those
+    posts from the ledger."""
     config, register = site.config, site.register
     pupil = lookup(register, pupil_id)
     assert site.context.names is not None
@@ -104,9 +110,8 @@ def subject_access(
     posts: list[dict[str, Any]] = []
     showing: set[str] = set()
     for post in sorted(site.posts, key=lambda p: (p.date is None, p.date, p.slug)):
-        if post.meta is None:
-            continue
-        entry = _post_entry(site, post, pupil, key, clean, sources, notes, full_name_in)
+        versions = [v for v in (post, (live or {}).get(post.slug)) if v and v.meta is not None]
+        entry = _entry_of(site, versions, pupil, key, clean, sources, notes, full_name_in)
         if entry is None:
             continue
         entry["status"] = status.get(post.slug, post.status)
@@ -116,11 +121,7 @@ def subject_access(
         showing.add(post.slug)
     if pupil is None and not posts and not publications:
         raise UsageError(f"{pupil_id} is not in the consent register, any post or the ledger")
-    held = {post.slug for post in site.posts}
-    for pub in publications:
-        slug = pub.pop("where")[0]
-        pub["post_deleted"] = slug not in held
-        pub["post_edited"] = slug in held and slug not in showing  # (showed them; no more)
+    _mark_posts_gone(publications, {post.slug for post in site.posts}, showing)
     if not register.valid:  # (a row it could not read may be this pupil's)
         notes.insert(0, _invalid_register_note(register))
     if pupil is not None and pupil.safeguarding:
@@ -141,6 +142,32 @@ def subject_access(
         "publications": publications,
     }
     return SubjectAccess(data, sources, notes)
+
+
+def _entry_of(
+    site: Site,
+    versions: list[Post],
+    pupil: Pupil | None,
+    key: str,
+    clean: Redactor,
+    sources: dict[str, Path],
+    notes: list[str],
+    full_name_in: set[str],
+) -> dict[str, Any] | None:
+    """The first version of a post (as staff left it, then as a build publishes it) that
+    shows, tags or names the pupil, as the report shows it; None when none does."""
+    found = (
+        _post_entry(site, v, pupil, key, clean, sources, notes, full_name_in) for v in versions
+    )
+    return next((e for e in found if e is not None), None)
+
+
+def _mark_posts_gone(publications: list[dict[str, Any]], held: set[str], showing: set[str]) -> None:
+    """Each publication's post: deleted since, or still there but no longer showing them."""
+    for pub in publications:
+        slug = pub.pop("where")[0]
+        pub["post_deleted"] = slug not in held
+        pub["post_edited"] = slug in held and slug not in showing
 
 
 def _held_back_by_withdrawal(decided: list[Decision], key: str) -> set[str]:
@@ -205,7 +232,13 @@ def _post_entry(
 ) -> dict[str, Any] | None:
     """The post as the report shows it, or None when the pupil is not in it at all."""
     tagged, named = has(post.pupils, key), has(post.named, key)
-    own_images = [ref for ref in post.images if has(ref.pupils, key)]
+    # A photo is theirs when it tags them, or when the records put them on its bytes.
+    shows = site.photos.shows()
+    own_images = [
+        ref
+        for ref in post.images
+        if has(ref.pupils, key) or has(_recorded(site, post, ref, shows), key)
+    ]
     if not (tagged or named or own_images or post.slug in full_name_in):
         return None
     written = _names_on_photos(site, post)
@@ -226,6 +259,14 @@ def _post_entry(
         "text": _post_text(post, clean, welsh),
         "photos": photos,
     }
+
+
+def _recorded(site: Site, post: Post, ref: ImageRef, shows: Any) -> frozenset[str]:
+    """Who the publications ledger records on the photo's bytes."""
+    path = resolve_image(post, ref)
+    return (
+        shows.get(site.photos.hash_of(path), frozenset()) if isinstance(path, Path) else frozenset()
+    )
 
 
 def _photos(

@@ -478,3 +478,18 @@ def test_a_pupil_no_longer_in_the_register(run, site: SiteDir) -> None:  # type:
     assert "Pupil P1 is not in the school's consent register" in text
     # (no consent record to hold: the letter does not claim one)
     assert "The school holds 1 news post that shows, tags or names" in text
+
+
+def test_the_version_that_is_live_is_the_one_reported(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """An edit not yet approved that takes Mia out, or breaks the header, leaves the approved
+    version live: the SAR still reports the post that shows her."""
+    index = site.post("trip", pupils=["P1"], date="2026-11-02", body="A lovely trip.\n")
+    approve(run, site, "trip")
+    build(run, site, "2026-11-05T10:00")
+    index.write_text(index.read_text().replace("- P1\n", ""))
+    assert "P1" not in index.read_text()
+    (post,) = json.loads(sar(run, site, "P1", "--json"))["posts"]
+    assert post["slug"] == "trip" and post["tagged"]
+    index.write_text(index.read_text().replace("platforms:", "platforms: [", 1))
+    (post,) = json.loads(sar(run, site, "P1", "--json"))["posts"]
+    assert post["slug"] == "trip"
