@@ -21,6 +21,7 @@ from sitegen.approval import (
 from sitegen.checks import check
 from sitegen.content import POSTS_DIR, load_post, post_folders
 from sitegen.errors import RefusedError, UsageError
+from sitegen.front_matter import FIRST_YEAR, LAST_YEAR
 from sitegen.inspection import check_post
 from sitegen.model import Post, Register
 from sitegen.policy import Checked
@@ -38,9 +39,11 @@ def new_post(site: Site, title: str, author: str, on: str | None) -> Path:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
         raise UsageError(f'--date "{day}" must be a date such as 2026-11-20')
     try:
-        date.fromisoformat(day)
+        year = date.fromisoformat(day).year
     except ValueError as exc:  # 2026-02-30: the folder's name would carry it for good
         raise UsageError(f'--date "{day}" is not a day of the calendar ({exc})') from None
+    if not FIRST_YEAR <= year <= LAST_YEAR:  # (as `check` judges a post's date)
+        raise UsageError(f'--date "{day}" must be between {FIRST_YEAR} and {LAST_YEAR}')
     base = site.root / POSTS_DIR / f"{day}-{nameless_slug(title, site.register)}"
     folders = [base.with_name(f"{base.name}-{n}" if n > 1 else base.name) for n in range(1, 100)]
     for taken in (f for f in folders if f.exists()):

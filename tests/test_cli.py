@@ -47,6 +47,9 @@ def test_new_refuses_a_day_the_calendar_has_not(run, site):  # type: ignore[no-u
     for day in ("2026-02-30", "2026-13-01"):
         result = run(site, "new", "Cup final", "--author", "jjones", "--date", day)
         assert result.code == 2 and f'--date "{day}" is not a day of the calendar' in result.err
+    for day in ("0001-01-01", "3500-01-01"):  # (days `check` refuses)
+        result = run(site, "new", "Cup final", "--author", "jjones", "--date", day)
+        assert result.code == 2 and "must be between 1900 and 2999" in result.err
     assert not (site.root / "content/posts").exists() or not any(
         (site.root / "content/posts").iterdir()
     )
