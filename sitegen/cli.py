@@ -379,7 +379,14 @@ def cmd_takedown(args: argparse.Namespace, root: Path) -> int:
         return OK
     warn_of_damaged_ledger(root)
     print_register_invalid(site.register.findings)
-    print_takedowns(takedowns(site, decided), args.json, site.config.deploy is not None)
+    found = takedowns(site, decided)
+    if held := sum(t.register_only for t in found):  # (a typo must not empty the pages)
+        print_warning(
+            f"{held} more would come down only because the register is invalid: fix it "
+            "first, then run `sitegen takedown` again"
+        )
+    shown = [t for t in found if not t.register_only]
+    print_takedowns(shown, args.json, site.config.deploy is not None)
     return OK
 
 

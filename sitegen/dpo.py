@@ -33,6 +33,8 @@ class Takedown:
     because: tuple[str, ...] = ()
     posted: bool | None = None  # a social platform: recorded as posted (None: the website)
     whole: bool = True  # the whole post must go (else only `images`)
+    # Only because the register is invalid (SG160): a typo there, not a change of consent.
+    register_only: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -133,6 +135,7 @@ def _takedown(
             f"URGENT: {', '.join(guarded)} is under safeguarding and must never be "
             "identifiable (remove it now)"
         )
+    codes = {f.code for f in decision.checked.errors} if decision is not None else set()
     return Takedown(
         out.slug,
         out.platform,
@@ -145,6 +148,7 @@ def _takedown(
         because=tuple(words for _, words in because),
         posted=out.posted,
         whole=removal.whole,
+        register_only=codes == {"SG160"},
     )
 
 

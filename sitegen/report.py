@@ -63,8 +63,7 @@ def print_register_invalid(findings: Iterable[Finding]) -> None:
     if problems:
         print_warning(
             "the consent register is invalid: no post that tags a pupil is published or "
-            "exported until it is fixed, and what is out there already must come down "
-            "(`sitegen check` lists the problems; `sitegen takedown` what is out there)"
+            "exported until it is fixed; fix it first (`sitegen check` lists the problems)"
         )
 
 
