@@ -147,7 +147,7 @@ def _photo_record(
     record: dict[str, Any] = {
         "file": ref.file,
         "sha256": photo_hashes[ref.file],
-        "pupils": list(ref.pupils),
+        "pupils": list(ref.shows),  # (and those the ledger records on its bytes)
     }
     if ref.file in exported_as:
         record["exported_as"] = exported_as[ref.file]

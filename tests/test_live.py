@@ -342,3 +342,27 @@ def test_a_photo_recorded_with_a_pupil_in_another_post_is_judged_with_them(run, 
     (out,) = run(site, "takedown", "--json").json()["takedowns"]
     assert (out["slug"], out["platform"]) == ("castle", "facebook")
     assert out["because"] == ["P4 (no consent for facebook) on 01-photo-1-640.jpg (towers.jpg)"]
+
+
+def test_a_pupil_on_a_photo_only_by_the_records_is_warned_of_before_their_withdrawal(
+    run, site
+) -> None:  # type: ignore[no-untyped-def]
+    """P2 was on the photo when it went out, and an edit left them off it: their withdrawal,
+    recorded for a later day, is said at once (SG161), as for a pupil the post tags."""
+    castle = site.post(
+        "castle",
+        files={"towers.jpg": "castle"},
+        pupils=["P1", "P2"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[{"file": "towers.jpg", "alt": "The towers", "pupils": ["P1", "P2"]}],
+    )
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    lines = castle.read_text().splitlines(keepends=True)
+    castle.write_text("".join(line for line in lines if line.strip() != "- P2"))
+    assert run(site, "approve", "castle", "--by", "head", now="2026-11-25T09:00").code == 0
+    site.withdraw("P2", "2026-12-20")
+    checked = run(site, "check", "castle").out
+    assert "SG161 warning: P2's consent is withdrawn from 2026-12-20, in 25 days" in checked
+    assert "P2 (withdrawn from 2026-12-20)" in run(site, "build").out

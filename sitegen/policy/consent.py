@@ -35,8 +35,21 @@ def check_consent(post: Post, config: Config, register: Register, today: date) -
         *_look_alike_id_findings(post, register),
         *_safeguarding_findings(post, register),
         *_pupil_findings(post, platforms, register, today, config.consent_notice_days),
+        *_recorded_ending_findings(post, register, today, config.consent_notice_days),
         *_image_refusal_findings(post, platforms, register, today),
     ]
+
+
+def _recorded_ending_findings(
+    post: Post, register: Register, today: date, notice_days: int
+) -> Iterator[Finding]:
+    """SG161 for a pupil the ledger records on a photo of the post whom it does not tag:
+    the photo comes down when their consent ends, as for a tagged pupil."""
+    tagged = {fold_id(p) for p in post.pupils}
+    recorded = {p for image in post.images for p in image.recorded if fold_id(p) not in tagged}
+    for pupil_id in sorted(recorded):
+        if (pupil := lookup(register, pupil_id)) is not None and not pupil.has_no_consent(today):
+            yield from _ending_findings(post, pupil_id, pupil, today, notice_days)
 
 
 def _finding(
