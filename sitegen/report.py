@@ -334,7 +334,7 @@ def print_takedowns(items: list[Takedown], as_json: bool, deploys: bool = False)
         for t in urgent:
             _print_takedown(t, deploys, f"{t.platform}: ")
     rest = [t for t in items if not t.urgent]
-    for platform in dict.fromkeys(t.platform for t in rest):
+    for platform in sorted({t.platform for t in rest}):  # (the same order every time)
         group = [t for t in rest if t.platform == platform]
         out.print(f"[bold]{platform}[/] ({len(group)} to remove)")
         for t in group:
@@ -346,9 +346,8 @@ def _print_takedown(t: Takedown, deploys: bool, prefix: str = "") -> None:
     photos_only = not t.whole
     what = "the photos" if photos_only else f'the post "{escape(t.title)}"'
     where = f" at {escape(t.url)}" if t.url and t.platform == "website" else ""
-    photos = (
-        f" with its photos {escape(', '.join(t.images))}" if t.images and not photos_only else ""
-    )
+    its = "its photo" if len(t.images) == 1 else "its photos"
+    photos = f" with {its} {escape(', '.join(t.images))}" if t.images and not photos_only else ""
     if photos_only:
         what += f" {escape(', '.join(t.images))}"
     out.print(f"    remove {what}{where}{photos}")

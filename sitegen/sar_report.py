@@ -70,7 +70,7 @@ def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
         ),
         Heading(2, "A note for the family"),
         *(Para(text) for text in covering_note(data, config)),
-        Heading(2, f"{_first(pupil)}'s consent record"),
+        Heading(2, _capital(f"{_first(pupil)}'s consent record")),
         *_consent_blocks(pupil, data, config),
         Heading(2, f"News posts that show or name {_first(pupil)} ({len(data['posts'])})"),
     ]
