@@ -234,7 +234,7 @@ def _record(
     recorded (the posts that share the photo are judged again with what it shows)."""
     state = records.state_of(reduced)
     publications = [p for u in units for p in u.publications]
-    events = records.changes(state.standing, publications, site.context.now)
+    events = records.changes(state, publications, site.context.now)
     after = records.state_of({**reduced, **records.reduce(events)})
     settled = records.judged_alike(site.photos.shows(), after.shows, publications)
     if not settled and rejudge:

@@ -35,6 +35,7 @@ class Takedown:
     whole: bool = True  # the whole post must go (else only `images`)
     # Only because the register is invalid (SG160): a typo there, not a change of consent.
     register_only: bool = False
+    photo_files: tuple[str, ...] = ()  # the photos to remove, by the post's own file names
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -70,7 +71,7 @@ def takedowns(site: Site, decided: list[Decision]) -> list[Takedown]:
     went_out = _went_out(events)
     refuses = live.refusing(site.register, site.context.today)
     found = [
-        _takedown(site, removal, by_slug.get(removal.out.slug), went_out, state.shows)
+        _takedown(site, removal, by_slug.get(removal.out.slug), went_out, state)
         for removal in live.removals(live.out_there(state), allowed, refuses)
     ]
     return sorted(found, key=lambda t: not t.urgent)  # (stable: the rest keep their order)
@@ -99,16 +100,11 @@ def _takedown(
     removal: live.Removal,
     decision: Decision | None,
     went_out: dict[tuple[str, str], dict[str, Any]],
-    shows: dict[str, frozenset[str]],
+    state: records.LedgerState,
 ) -> Takedown:
     out = removal.out
     event = went_out.get((out.slug, out.platform), {})
-    # Each photo with every pupil the records put on its bytes (an edit may have left one off).
-    photos = [
-        {**i, "pupils": sorted({*(i.get("pupils") or ()), *shows.get(str(i.get("sha256")), ())})}
-        for i in event.get("images") or []
-        if isinstance(i, dict)
-    ]
+    photos = _photos_out_there(event, state.carried.get((out.slug, out.platform), ()), state)
     images = photos if removal.whole else [i for i in photos if i.get("file") in removal.photos]
     recovered = {
         str(i.get("file")): _newly_covered(decision, out.platform, i)
@@ -149,7 +145,24 @@ def _takedown(
         posted=out.posted,
         whole=removal.whole,
         register_only=codes == {"SG160"},
+        photo_files=removal.photos,
     )
+
+
+def _photos_out_there(
+    event: dict[str, Any], carried: tuple[tuple[Any, ...], ...], state: records.LedgerState
+) -> list[dict[str, Any]]:
+    """The photos of the version out there, and those an unconfirmed copy may still show
+    (records.CARRIED), each with every pupil the records put on its bytes (an edit may have
+    left one off)."""
+    recorded = [i for i in event.get("images") or [] if isinstance(i, dict)]
+    listed = {i.get("file") for i in recorded}
+    recorded += [{"file": p[0], "sha256": p[1]} for p in carried if p[0] not in listed]
+    shows = state.shows
+    return [
+        {**i, "pupils": sorted({*(i.get("pupils") or ()), *shows.get(str(i.get("sha256")), ())})}
+        for i in recorded
+    ]
 
 
 def _exported_name(image: dict[str, Any]) -> str:
@@ -259,16 +272,26 @@ def mark_done(site: Site, slug: str, platform: str, decided: list[Decision]) -> 
             f"{platform!r} is not one of this site's platforms "
             f"({', '.join(site.config.platforms)}, in site.toml's policy.platforms)"
         )
-    pending = {(t.slug, t.platform) for t in takedowns(site, decided)}
-    if (slug, platform) not in pending:
+    item = {(t.slug, t.platform): t for t in takedowns(site, decided)}.get((slug, platform))
+    if item is None:
         raise UsageError(
             f"nothing to take down for {slug} on {platform}: see `sitegen takedown` for the list"
         )
-    event = {
+    event: dict[str, Any] = {
         "event": records.TAKEN_DOWN,
         "at": site.context.now.isoformat(timespec="seconds"),
         "slug": slug,
         "platform": platform,
     }
+    if not item.whole:  # some photos: the post stays, and so does a posting of it, less those
+        event |= {"whole": False, "photos": list(item.photo_files)}
+        if item.posted:
+            went = _went_out(records.read_ledger(site.root)).get((slug, platform), {})
+            images = [i for i in went.get("images") or [] if isinstance(i, dict)]
+            event |= {
+                "posted": True,
+                "digest": went.get("digest"),
+                "images": [i for i in images if i.get("file") not in item.photo_files],
+            }
     records.append(site.root, [event])
     return event

@@ -41,15 +41,15 @@ def out_there(state: LedgerState) -> dict[tuple[str, str], OutThere]:
     posted or not (a bundle not recorded as posted may still have been posted)."""
     found: dict[tuple[str, str], OutThere] = {}
     for (slug, platform), (event, fingerprint, _) in state.standing.items():
+        # Unconfirmed (no deploy, not recorded as posted): an earlier version's photos too.
+        maybe = (fingerprint[0], (*fingerprint[1], *state.carried.get((slug, platform), ())))
         if platform == WEBSITE:
             if state.deployed is None and event in (PUBLISHED, REMOVED):
-                shows = shows_of(fingerprint, state.shows)
-                found[(slug, platform)] = OutThere(
-                    slug, platform, files_of(fingerprint), shows=shows
-                )
+                shows = shows_of(maybe, state.shows)
+                found[(slug, platform)] = OutThere(slug, platform, files_of(maybe), shows=shows)
         elif event == PUBLISHED:
             posted = state.posted.get((slug, platform))
-            went = posted if posted is not None else fingerprint
+            went = posted if posted is not None else maybe
             covered = tuple(covered_of(went).items())
             shows = shows_of(went, state.shows)
             found[(slug, platform)] = OutThere(

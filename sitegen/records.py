@@ -19,6 +19,10 @@ LEDGER = Path("content/records/publications.jsonl")
 PUBLISHED, REMOVED, TAKEN_DOWN = "published", "removed", "taken_down"
 POSTED, DEPLOYED = "posted", "deployed"
 SHOWS = "shows"  # a reduced key: (SHOWS, a photo's sha256, a pupil recorded on it)
+# A reduced key: (CARRIED, slug, platform) -> photos an earlier version had and the latest
+# has not, while nothing confirms what is out there (no deploy, not recorded as posted): the
+# copy out there may show them still, until a takedown or a posting is recorded.
+CARRIED = "carried"
 # The events that say whether a build's output stands: what the build compares itself with.
 STANDING = (PUBLISHED, REMOVED, TAKEN_DOWN)
 
@@ -107,6 +111,7 @@ class LedgerState(NamedTuple):
     # Who each photo shows, by its bytes' hash: every pupil any record put on those bytes. A
     # later version that leaves a pupil off the same photo does not take them out of it.
     shows: dict[str, frozenset[str]]
+    carried: dict[tuple[str, str], tuple[tuple[Any, ...], ...]]  # (slug, platform): see CARRIED
 
 
 def current(root: Path, memo: Any = None) -> dict[tuple[Any, ...], Any]:
@@ -130,7 +135,8 @@ def state_of(reduced: dict[tuple[Any, ...], Any]) -> LedgerState:
         if len(key) == 3 and key[0] == SHOWS:
             shows.setdefault(key[1], set()).add(key[2])
     frozen = {sha: frozenset(pupils) for sha, pupils in shows.items()}
-    return LedgerState(standing, posted, reduced.get((DEPLOYED,)), frozen)
+    carried = {(k[1], k[2]): v for k, v in reduced.items() if len(k) == 3 and k[0] == CARRIED and v}
+    return LedgerState(standing, posted, reduced.get((DEPLOYED,)), frozen, carried)
 
 
 def judged_alike(
@@ -172,11 +178,16 @@ def reduce(events: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
                 if isinstance(image, dict) and isinstance(image.get("pupils"), list):
                     for pupil in image["pupils"]:
                         state[(SHOWS, str(image.get("sha256")), str(pupil))] = True
-        if kind in STANDING:
+        some = kind == TAKEN_DOWN and event.get("whole") is False  # some photos, by hand
+        if kind in STANDING and not some:
             state[where] = (kind, _fingerprint(event), event.get("url"))
-        if kind == POSTED:
-            state[(POSTED, *where)] = _fingerprint(event)
-        elif kind == TAKEN_DOWN:
+        if kind == PUBLISHED and isinstance(carried := event.get("carried"), list):
+            state[(CARRIED, *where)] = tuple(tuple(p) for p in carried if isinstance(p, list))
+        elif kind == TAKEN_DOWN:  # (a posting needs none: what was posted is what is there)
+            state[(CARRIED, *where)] = ()
+        if kind == POSTED or (some and event.get("posted")):
+            state[(POSTED, *where)] = _fingerprint(event)  # (as posted, or what remains)
+        elif kind == TAKEN_DOWN and not some:
             state[(POSTED, *where)] = None
     return state
 
@@ -205,33 +216,44 @@ def latest(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]
 
 
 def changes(
-    state: dict[tuple[str, str], Standing],
+    ledger: LedgerState,
     now: list[Publication],
     at: datetime,
     website: str = "website",
 ) -> list[dict[str, Any]]:
-    """The events a build adds to the ledger whose `current` state is `state`: new or changed
-    publications, and website pages it removed."""
+    """The events a build adds to the ledger whose `current` state is `ledger`: new or changed
+    publications (each with the photos an unconfirmed copy may still show, `CARRIED`), and
+    website pages it removed."""
     stamp = at.isoformat(timespec="seconds")
     added: list[dict[str, Any]] = []
+    state = ledger.standing
     current = {(p.slug, p.platform) for p in now}
     for pub in now:
-        before = state.get((pub.slug, pub.platform))
-        if before and before[0] == PUBLISHED and before[1] == pub.fingerprint():
+        where = (pub.slug, pub.platform)
+        before, fingerprint = state.get(where), pub.fingerprint()
+        if before and before[0] == PUBLISHED and before[1] == fingerprint:
             continue
-        added.append(
-            {
-                "event": PUBLISHED,
-                "at": stamp,
-                "slug": pub.slug,
-                "platform": pub.platform,
-                "title": pub.title,
-                "url": pub.url,
-                "digest": pub.digest,
-                "pupils": list(pub.pupils),
-                "images": list(pub.images),
-            }
+        event = {
+            "event": PUBLISHED,
+            "at": stamp,
+            "slug": pub.slug,
+            "platform": pub.platform,
+            "title": pub.title,
+            "url": pub.url,
+            "digest": pub.digest,
+            "pupils": list(pub.pupils),
+            "images": list(pub.images),
+        }
+        unconfirmed = (
+            ledger.deployed is None if pub.platform == website else where not in ledger.posted
         )
+        if unconfirmed and before and before[0] == PUBLISHED:
+            kept = {p[0] for p in fingerprint[1]}
+            was = [*ledger.carried.get(where, ()), *before[1][1]]
+            carried = {p[0]: list(p[:2]) for p in was if p[0] not in kept}
+            if carried or ledger.carried.get(where):  # (an empty list clears the last one)
+                event["carried"] = [carried[file] for file in sorted(carried)]
+        added.append(event)
     gone = [
         (where, before)
         for where, before in state.items()

@@ -53,6 +53,8 @@ def where_it_went(
             continue
         where = (str(event["slug"]), str(event["platform"]))
         kind, at = str(event["event"]), str(event["at"])
+        if kind == records.TAKEN_DOWN and event.get("whole") is False:
+            kind = "photos_taken_down"  # (the post stays: a note, not its end)
         pub = None
         images = [
             i

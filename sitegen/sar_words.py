@@ -104,6 +104,8 @@ def event_words(
         return f"taken out of the files of {where} on {when} (off the live site once it is updated)"
     if kind == "taken_down":
         return f"recorded as taken down from {where} on {when}"
+    if kind == "photos_taken_down":
+        return f"some of its photos recorded as taken down from {where} on {when}"
     if kind == "posted":
         return f"recorded as posted on {where} by the school on {when}"
     if kind == "deployed":

@@ -289,10 +289,32 @@ def test_a_photo_taken_out_by_an_approved_edit_is_named_as_such(run, site: SiteD
     )
     approve(run, site, "two")
     build(run, site, "2026-11-06T10:00")
-    (item,) = run(site, "takedown", "--json", now="2026-11-06T11:00").json()["takedowns"]
-    assert (item["platform"], item["whole"]) == ("facebook", False)
-    assert item["reason"] == "photos taken out of the post by an approved edit"
-    assert item["images"] == ["02-photo-2-640.jpg (b.jpg)"] and item["because"] == []
+    listed = run(site, "takedown", "--json", now="2026-11-06T11:00").json()["takedowns"]
+    items = {t["platform"]: t for t in listed}
+    assert set(items) == {"facebook", "website"}  # (no [deploy]: the uploaded page too)
+    for item in items.values():
+        assert not item["whole"] and item["because"] == []
+        assert item["reason"].startswith("photos taken out of the post by an approved edit")
+    assert items["facebook"]["images"] == ["02-photo-2-640.jpg (b.jpg)"]
+    assert items["website"]["images"] == ["b.jpg"]
+    # Recorded by hand, each leaves the list, and the post stays where it is: the next build
+    # neither announces it again nor asks to take it down.
+    for platform in ("website", "facebook"):
+        done = run(
+            site, "takedown", "--done", "two", "--platform", platform, now="2026-11-06T12:00"
+        )
+        assert done.code == 0, done.err
+    assert run(site, "takedown", "--json", now="2026-11-06T13:00").json()["takedowns"] == []
+    again = run(site, "build", now="2026-11-06T14:00")
+    assert "nothing changed" in again.out or "no post joined or changed" in again.out
+    assert run(site, "takedown", "--json", now="2026-11-06T15:00").json()["takedowns"] == []
+    history = run(site, "sar", "P1", "--json", now="2026-11-06T16:00").json()
+    facebook = [p for p in history["publications"] if p["platform"] == "facebook"]
+    assert any(
+        "some of its photos recorded as taken down" in e["words"]
+        for p in facebook
+        for e in p["events"]
+    )
 
 
 def test_takedown_done_names_a_platform_typo(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]

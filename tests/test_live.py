@@ -289,13 +289,14 @@ def test_leaving_a_withdrawn_pupil_off_the_same_photo_does_not_take_them_out_of_
     assert "SG116 warning: image towers.jpg is left out on facebook: P2 has no consent" in checked
     assert "P2 is on this photo by the publications ledger" in checked
     built = run(site, "build")
-    assert "removals waiting: 1 on facebook (out there" in built.out
+    # The copy posted on Facebook, and the page uploaded before (no [deploy]), show P2.
+    assert "removals waiting: 1 on facebook, 1 on the website (out there" in built.out
     page = (site.root / "build/site/posts/castle/index.html").read_text()
     assert "photo-1" not in page and "<img" not in page
     assert not list((site.root / "build/exports/facebook/castle").glob("*.jpg"))
-    # The copy posted on Facebook shows P2: it stays on the takedown list.
     listed = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
-    assert set(listed) == {"facebook"}
+    assert set(listed) == {"facebook", "website"}
+    assert listed["website"]["because"] == ["P2 (consent withdrawn on 2026-11-24) on towers.jpg"]
     assert listed["facebook"]["reason"] == "photos no longer have consent there"
     assert listed["facebook"]["because"] == [
         "P2 (consent withdrawn on 2026-11-24) on 01-photo-1-640.jpg (towers.jpg)"
@@ -366,3 +367,41 @@ def test_a_pupil_on_a_photo_only_by_the_records_is_warned_of_before_their_withdr
     checked = run(site, "check", "castle").out
     assert "SG161 warning: P2's consent is withdrawn from 2026-12-20, in 25 days" in checked
     assert "P2 (withdrawn from 2026-12-20)" in run(site, "build").out
+
+
+def test_a_photo_a_build_drops_stays_listed_until_its_removal_is_recorded(run, site) -> None:  # type: ignore[no-untyped-def]
+    """Nothing confirms what is out there (no [deploy], a bundle never recorded as posted):
+    a photo the next build leaves out stays on the takedown list until `--done`."""
+    site.post(
+        "castle",
+        files={"towers.jpg": "castle", "sand.jpg": "beach"},
+        pupils=["P1", "P2"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[
+            {"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]},
+            {"file": "sand.jpg", "alt": "The sand", "pupils": ["P2"]},
+        ],
+    )
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    site.register(
+        REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,yes", "P2,Osian,Pritchard,Year 4,no,no")
+    )
+    for _ in range(2):  # before the build that drops the photo, and after it
+        listed = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
+        assert set(listed) == {"website", "facebook"}
+        assert all(
+            t["because"] == ["P2 (no consent for " + p + ") on " + t["images"][0]]
+            for p, t in listed.items()
+        )
+        assert listed["facebook"]["reason"].endswith(
+            "exported, not recorded as posted: check the page"
+        )
+        assert run(site, "build").code == 0
+    assert not (site.root / "build/site/posts/castle/index.html").read_text().count("photo-2")
+    for platform in ("website", "facebook"):
+        assert run(site, "takedown", "--done", "castle", "--platform", platform).code == 0
+    assert run(site, "takedown", "--json").json()["takedowns"] == []
+    assert run(site, "build").code == 0
+    assert run(site, "takedown", "--json").json()["takedowns"] == []
