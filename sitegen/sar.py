@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +131,8 @@ def subject_access(
             "and that they may receive it (a court order may bar them)"
         )
     data = {
-        "pupil": {**record_of(pupil, pupil_id, config), "history": _history(site, pupil_id)},
+        "pupil": record_of(pupil, pupil_id, config, site.context.today)
+        | {"history": _history(site, pupil_id)},
         "school": {
             "title": config.title,
             "contact_email": config.contact_email,
@@ -402,9 +403,12 @@ def _names_on_photos(site: Site, post: Post) -> dict[str, list[Pupil]]:
     return written
 
 
-def record_of(pupil: Pupil | None, pupil_id: str, config: Config) -> dict[str, Any]:
+def record_of(
+    pupil: Pupil | None, pupil_id: str, config: Config, today: date | None = None
+) -> dict[str, Any]:
     """The pupil's row of the register, as SPEC's `pupil`, with where their consent came from
-    and until when, when the register says it."""
+    and until when, when the register says it; with `today`, what its cells allow that day
+    (`consent_today`: a withdrawal or an ended period makes every one no)."""
     if pupil is None:
         return {
             "pupil_id": pupil_id,
@@ -417,6 +421,7 @@ def record_of(pupil: Pupil | None, pupil_id: str, config: Config) -> dict[str, A
         }
     consent: dict[str, Any] = dict(pupil.consent)
     consent["name"] = pupil.name_consent
+    allowed = {p: pupil.consents_to(p, today) for p in config.platforms} if today else None
     record = {
         "pupil_id": pupil.pupil_id,
         "first_name": pupil.first_name,
@@ -424,6 +429,7 @@ def record_of(pupil: Pupil | None, pupil_id: str, config: Config) -> dict[str, A
         "class": pupil.class_name or None,
         "consent": consent,
         "withdrawn_on": pupil.withdrawn_on.isoformat() if pupil.withdrawn_on else None,
+        **({"consent_today": allowed} if allowed is not None else {}),
     }
     # Where consent came from, and for how long (SPEC: shown in `sar`, never published).
     if pupil.consent_given_on:

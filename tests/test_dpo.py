@@ -78,6 +78,8 @@ def test_withdrawal_end_to_end(run, site: SiteDir) -> None:  # type: ignore[no-u
 
     history = run(site, "sar", "P1", "--json", now="2026-11-22T10:00").json()
     assert history["pupil"]["withdrawn_on"] == "2026-11-20"
+    # The register's cells (SPEC's `consent`), and what they allow that day.
+    assert set(history["pupil"]["consent_today"].values()) == {False}
     assert history["pupil"]["consent"] == {
         "website": True,
         "facebook": True,

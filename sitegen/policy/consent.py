@@ -217,8 +217,8 @@ def _ending_findings(
             post,
             "SG161",
             f"{pupil_id}'s consent is withdrawn from {later}, in {days} "
-            f"day{'s' if days != 1 else ''}: the post is taken down then (a "
-            "withdrawal is the parents' decision: there is nothing to renew)",
+            f"day{'s' if days != 1 else ''}: from then it is not published, and comes down "
+            "wherever it is out (a withdrawal is the parents' decision: nothing to renew)",
             "pupils",
             pupil=pupil_id,
         )
