@@ -50,8 +50,11 @@ def read_history(root: Path) -> list[dict[str, Any]]:
             entry = json.loads(line)
         except ValueError:
             continue
-        if isinstance(entry, dict) and {"at", "pupil_id", "state"} <= entry.keys():
-            entries.append(entry)
+        if not (isinstance(entry, dict) and {"at", "pupil_id", "state"} <= entry.keys()):
+            continue
+        state = entry["state"]
+        if state is None or (isinstance(state, dict) and isinstance(state.get("consent"), dict)):
+            entries.append(entry)  # (a line edited into another shape is passed over)
     return entries
 
 

@@ -88,6 +88,8 @@ def _went_out(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, A
         where = (event["slug"], event["platform"])
         if event["event"] == records.POSTED:
             posted[where] = event
+        elif records.is_partial(event):  # (what remains, posted or not: it names it)
+            (posted if event.get("posted") else went)[where] = event
         elif event["event"] == records.TAKEN_DOWN:
             posted.pop(where, None)
         elif event["event"] == records.PUBLISHED:
@@ -104,7 +106,8 @@ def _takedown(
 ) -> Takedown:
     out = removal.out
     event = went_out.get((out.slug, out.platform), {})
-    photos = _photos_out_there(event, state.carried.get((out.slug, out.platform), ()), state)
+    carried = () if out.posted else state.carried.get((out.slug, out.platform), ())
+    photos = _photos_out_there(event, carried, state)
     images = photos if removal.whole else [i for i in photos if i.get("file") in removal.photos]
     recovered = {
         str(i.get("file")): _newly_covered(decision, out.platform, i)
@@ -144,7 +147,8 @@ def _takedown(
         because=tuple(words for _, words in because),
         posted=out.posted,
         whole=removal.whole,
-        register_only=codes == {"SG160"},
+        # (a pupil the register still reads, withdrawn or under safeguarding, is a reason)
+        register_only=codes == {"SG160"} and not because,
         photo_files=removal.photos,
     )
 
@@ -283,15 +287,16 @@ def mark_done(site: Site, slug: str, platform: str, decided: list[Decision]) -> 
         "slug": slug,
         "platform": platform,
     }
-    if not item.whole:  # some photos: the post stays, and so does a posting of it, less those
-        event |= {"whole": False, "photos": list(item.photo_files)}
-        if item.posted:
-            went = _went_out(records.read_ledger(site.root)).get((slug, platform), {})
-            images = [i for i in went.get("images") or [] if isinstance(i, dict)]
-            event |= {
-                "posted": True,
-                "digest": went.get("digest"),
-                "images": [i for i in images if i.get("file") not in item.photo_files],
-            }
+    if not item.whole:  # some photos: the post stays where it is, less those
+        went = _went_out(records.read_ledger(site.root)).get((slug, platform), {})
+        images = [i for i in went.get("images") or [] if isinstance(i, dict)]
+        event |= {
+            "whole": False,
+            "photos": list(item.photo_files),
+            "posted": bool(item.posted),
+            "url": went.get("url"),
+            "digest": went.get("digest"),
+            "images": [i for i in images if i.get("file") not in item.photo_files],
+        }
     records.append(site.root, [event])
     return event

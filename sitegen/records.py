@@ -178,11 +178,15 @@ def reduce(events: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
                 if isinstance(image, dict) and isinstance(image.get("pupils"), list):
                     for pupil in image["pupils"]:
                         state[(SHOWS, str(image.get("sha256")), str(pupil))] = True
-        some = kind == TAKEN_DOWN and event.get("whole") is False  # some photos, by hand
+        some = is_partial(event)  # some photos removed by hand: what remains is in the event
         if kind in STANDING and not some:
             state[where] = (kind, _fingerprint(event), event.get("url"))
+        elif some and not event.get("posted"):  # (an unconfirmed copy: it is what remains)
+            state[where] = (PUBLISHED, _fingerprint(event), event.get("url"))
         if kind == PUBLISHED and isinstance(carried := event.get("carried"), list):
-            state[(CARRIED, *where)] = tuple(tuple(p) for p in carried if isinstance(p, list))
+            state[(CARRIED, *where)] = tuple(
+                (str(p[0]), str(p[1])) for p in carried if isinstance(p, list) and len(p) >= 2
+            )
         elif kind == TAKEN_DOWN:  # (a posting needs none: what was posted is what is there)
             state[(CARRIED, *where)] = ()
         if kind == POSTED or (some and event.get("posted")):
@@ -205,12 +209,18 @@ def _events(data: bytes) -> list[dict[str, Any]]:
     return events
 
 
+def is_partial(event: dict[str, Any]) -> bool:
+    """A `taken_down` event for some photos only: the post stays where it is."""
+    return event["event"] == TAKEN_DOWN and event.get("whole") is False
+
+
 def latest(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
     """The last event for each (slug, platform) of the kinds that say where a build's output
-    stands (published, removed, taken down): a `posted` or `deployed` event leaves it."""
+    stands (published, removed, taken down): a `posted` or `deployed` event leaves it, and so
+    does the removal of some photos by hand."""
     state: dict[tuple[str, str], dict[str, Any]] = {}
     for event in events:
-        if event["event"] in STANDING:
+        if event["event"] in STANDING and not is_partial(event):
             state[(event["slug"], event["platform"])] = event
     return state
 

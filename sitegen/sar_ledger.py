@@ -41,6 +41,9 @@ def where_it_went(
     # Without deploys, a version a build took out of build/site/: off the live website only
     # once the school uploads the site and records it (`takedown --done`).
     gone: dict[tuple[str, str], dict[str, Any]] = {}
+    # The last version that showed the pupil, per post and platform: a copy nothing confirms
+    # gone may still show it (takedown lists it), whatever replaced it since.
+    shown_last: dict[tuple[str, str], dict[str, Any]] = {}
     deploys = False  # (from the first deploy on, a build only makes the website ready)
     # Who each photo shows, by its bytes: a later version that leaves the pupil off the same
     # photo still shows them.
@@ -53,24 +56,25 @@ def where_it_went(
             continue
         where = (str(event["slug"]), str(event["platform"]))
         kind, at = str(event["event"]), str(event["at"])
-        if kind == records.TAKEN_DOWN and event.get("whole") is False:
+        if records.is_partial(event):
             kind = "photos_taken_down"  # (the post stays: a note, not its end)
-        pub = None
-        images = [
-            i
-            for i in event.get("images") or []
-            if has([*(i.get("pupils") or ()), *shows.get(str(i.get("sha256")), ())], key)
-        ]
+        pub, images = None, _photos_of(event, key, shows)
         if kind == records.PUBLISHED and (has(event.get("pupils"), key) or images):
             pub = _publication(event, images, clean, config, deploys)
             out.append(pub)
+            shown_last[where] = pub
         if where[1] == WEBSITE:
             _on_website(kind, at, where, pub, latest, gone, config)
         else:
             _on_platform(kind, at, where, pub, latest, posted, config)
     for (slug, platform), reason in {(t.slug, t.platform): t.reason for t in pending}.items():
         where = (slug, platform)
-        target = posted.get(where) or latest.get(where) or (None if deploys else gone.get(where))
+        target = (
+            posted.get(where)
+            or latest.get(where)
+            or (None if deploys else gone.get(where))
+            or shown_last.get(where)
+        )
         if target is not None:
             target["pending_removal"] = removal_words(reason)
     for pub in out:
@@ -80,6 +84,18 @@ def where_it_went(
 
 
 Versions = dict[tuple[str, str], dict[str, Any] | None]
+
+
+def _photos_of(
+    event: dict[str, Any], key: str, shows: dict[str, frozenset[str]]
+) -> list[dict[str, Any]]:
+    """The event's photos that show the pupil: tagged, or put on those bytes by a record."""
+    return [
+        i
+        for i in event.get("images") or []
+        if isinstance(i, dict)
+        and has([*(i.get("pupils") or ()), *shows.get(str(i.get("sha256")), ())], key)
+    ]
 
 
 def _on_website(

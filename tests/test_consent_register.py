@@ -498,3 +498,19 @@ def test_the_register_history_shows_when_a_consent_changed(run, site) -> None:  
     assert "P1 is not in the consent register" in gone
     assert "7 December 2026: Instagram changed from yes to no" in gone
     assert "10 December 2026: taken out of the register" in gone
+
+
+def test_a_register_typo_never_hides_an_urgent_removal(run, site) -> None:  # type: ignore[no-untyped-def]
+    """One row has a typo, another pupil is now under safeguarding: takedown holds back
+    nothing of theirs (the register still reads their row)."""
+    site.register(with_columns({"safeguarding": {}}))
+    site.post(SLUG, pupils=["P1"], platforms=["website", "facebook"])
+    assert run(site, "approve", SLUG, "--by", "head", now="2026-11-21T09:00").code == 0
+    assert run(site, "build").code == 0
+    register = with_columns({"safeguarding": {"P1": "yes"}})
+    site.register(register.replace("2026-11-15", "15/11/2026"))  # (P5's withdrawal, mistyped)
+    listed = run(site, "takedown", "--json")
+    assert "SG160" in listed.err
+    items = listed.json()["takedowns"]
+    assert {t["platform"] for t in items} == {"website", "facebook"}
+    assert all(t["urgent"] for t in items)

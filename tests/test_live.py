@@ -405,3 +405,46 @@ def test_a_photo_a_build_drops_stays_listed_until_its_removal_is_recorded(run, s
     assert run(site, "takedown", "--json").json()["takedowns"] == []
     assert run(site, "build").code == 0
     assert run(site, "takedown", "--json").json()["takedowns"] == []
+    # Posted afterwards: the version the build exported, not the record of what remained.
+    assert run(site, "posted", "--platform", "facebook").code == 0
+    posting = json.loads(
+        (site.root / "content/records/publications.jsonl").read_text().splitlines()[-1]
+    )
+    assert posting["event"] == "posted" and posting["digest"]
+    assert [i["file"] for i in posting["images"]] == ["towers.jpg"]
+    assert len(rows(site.root, "facebook", "pending.csv")) == 1  # (the header: none waits)
+    # So a later "no" for Mia on Facebook still finds her photo there.
+    site.register(
+        REGISTER.replace(
+            "P2,Osian,Pritchard,Year 4,yes,yes", "P2,Osian,Pritchard,Year 4,no,no"
+        ).replace("P1,Mia,Jones,Year 4,yes,yes", "P1,Mia,Jones,Year 4,yes,no")
+    )
+    (item,) = run(site, "takedown", "--json").json()["takedowns"]
+    assert item["platform"] == "facebook" and "towers.jpg" in " ".join(item["images"])
+
+
+def test_some_photos_recorded_removed_before_the_build_stay_off_the_list(run, site) -> None:  # type: ignore[no-untyped-def]
+    """The leader removes the photo from the bundle they had not recorded as posted, and
+    records it, before building: the build that leaves it out does not list it again."""
+    site.post(
+        "castle",
+        files={"towers.jpg": "castle", "sand.jpg": "beach"},
+        pupils=["P1", "P2"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[
+            {"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]},
+            {"file": "sand.jpg", "alt": "The sand", "pupils": ["P2"]},
+        ],
+    )
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    site.register(
+        REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,yes", "P2,Osian,Pritchard,Year 4,yes,no")
+    )
+    (item,) = run(site, "takedown", "--json").json()["takedowns"]
+    assert item["platform"] == "facebook" and not item["whole"]
+    assert run(site, "takedown", "--done", "castle", "--platform", "facebook").code == 0
+    assert run(site, "takedown", "--json").json()["takedowns"] == []
+    assert run(site, "build").code == 0
+    assert run(site, "takedown", "--json").json()["takedowns"] == []
