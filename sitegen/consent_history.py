@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.model import Pupil, Register
+from sitegen.text import fold_id
 
 HISTORY = Path("content/records/consent.jsonl")
 
@@ -99,11 +100,13 @@ def record(root: Path, register: Register, at: datetime) -> int:
 
 
 def history_of(root: Path, pupil_id: str) -> list[dict[str, Any]]:
-    """One pupil's entries, oldest first, each with what changed from the one before."""
+    """One pupil's entries (their id however it was written), oldest first, each with what
+    changed from the one before."""
+    key = fold_id(pupil_id)
     out: list[dict[str, Any]] = []
     before: State | None = None
     for entry in read_history(root):
-        if str(entry["pupil_id"]) != pupil_id:
+        if fold_id(str(entry["pupil_id"])) != key:
             continue
         state = entry["state"]
         out.append({"at": entry["at"], "state": state, "changes": _differences(before, state)})

@@ -498,6 +498,7 @@ def test_the_register_history_shows_when_a_consent_changed(run, site) -> None:  
     assert "P1 is not in the consent register" in gone
     assert "7 December 2026: Instagram changed from yes to no" in gone
     assert "10 December 2026: taken out of the register" in gone
+    assert "taken out of the register" in run(site, "sar", "p1", now="2026-12-10T11:00").out
 
 
 def test_a_register_typo_never_hides_an_urgent_removal(run, site) -> None:  # type: ignore[no-untyped-def]
