@@ -448,3 +448,31 @@ def test_some_photos_recorded_removed_before_the_build_stay_off_the_list(run, si
     assert run(site, "takedown", "--json").json()["takedowns"] == []
     assert run(site, "build").code == 0
     assert run(site, "takedown", "--json").json()["takedowns"] == []
+
+
+def test_a_first_build_with_a_photo_shared_between_posts(run, site) -> None:  # type: ignore[no-untyped-def]
+    """Nothing recorded yet, and two posts share one photo tagged differently: the first
+    build itself judges each post with both pupils (no photo of Tomos on Facebook)."""
+    first = site.post(
+        "castle",
+        files={"towers.jpg": "castle"},
+        pupils=["P1"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[{"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]}],
+    )
+    site.post(
+        "second-visit",
+        date="2026-11-03",
+        pupils=["P4"],
+        images=[{"file": "towers.jpg", "alt": "The towers again", "pupils": ["P4"]}],
+    )
+    (site.root / "content/posts/second-visit/towers.jpg").write_bytes(
+        (first.parent / "towers.jpg").read_bytes()
+    )
+    assert run(site, "approve", "castle", "second-visit", "--by", "head").code == 0
+    built = run(site, "build", "--timings")
+    assert built.code == 0 and "judged again" in built.out
+    assert not list((site.root / "build/exports/facebook/castle").glob("*.jpg"))
+    assert "<img" in (site.root / "build/site/posts/castle/index.html").read_text()
+    assert "nothing changed since the last build" in run(site, "build").out
