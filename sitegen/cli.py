@@ -368,14 +368,17 @@ def cmd_register(args: argparse.Namespace, root: Path) -> int:
 
 def cmd_takedown(args: argparse.Namespace, root: Path) -> int:
     from sitegen.dpo import mark_done, takedowns
+    from sitegen.live import refresh_pending_after_takedown
 
     site = _site(args, root, published=True)
     decided = decisions(site, check(site))
     if args.done:
         if not args.platform:
             raise UsageError("--done needs --platform, for example --platform facebook")
-        mark_done(site, args.done, args.platform, decided)
-        print_takedown_done(args.done, args.platform)
+        event = mark_done(site, args.done, args.platform, decided)
+        if args.platform != "website":  # (what waits to be posted may have changed with it)
+            refresh_pending_after_takedown(root, root / "build", args.platform)
+        print_takedown_done(args.done, args.platform, event.get("photos"))
         return OK
     warn_of_damaged_ledger(root)
     print_register_invalid(site.register.findings)

@@ -294,6 +294,7 @@ def mark_done(site: Site, slug: str, platform: str, decided: list[Decision]) -> 
             "whole": False,
             "photos": list(item.photo_files),
             "posted": bool(item.posted),
+            "title": went.get("title", item.title),
             "url": went.get("url"),
             "digest": went.get("digest"),
             "images": [i for i in images if i.get("file") not in item.photo_files],

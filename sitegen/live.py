@@ -234,6 +234,19 @@ def refresh_pending(out: Path, platform: str, state: LedgerState, order: list[st
     return sum(1 for slug in order if slug in waiting_)
 
 
+def refresh_pending_after_takedown(root: Path, out: Path, platform: str) -> None:
+    """pending.csv written again after `takedown --done` (a posting that lost photos may now
+    be what was exported); nothing when no build has exported there yet."""
+    try:
+        order = bulk_order(out, platform)
+    except UsageError:
+        return
+    with build_lock(out, then="record the takedown", doing="record of takedowns"):
+        refresh_pending(
+            out, platform, records.state_of(records.reduce(records.read_ledger(root))), order
+        )
+
+
 def record_posted(
     root: Path, out: Path, platform: str, slugs: list[str], at: str
 ) -> tuple[dict[str, bool], int]:

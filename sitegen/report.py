@@ -311,7 +311,11 @@ def print_audit_verified(entries: int, approvals: int, problems: list[str]) -> N
     )
 
 
-def print_takedown_done(slug: str, platform: str) -> None:
+def print_takedown_done(slug: str, platform: str, photos: list[str] | None = None) -> None:
+    if photos:
+        listed = escape(", ".join(photos))
+        out.print(f"recorded: {listed} of {escape(slug)} removed from {escape(platform)}")
+        return
     out.print(f"recorded: {escape(slug)} removed from {escape(platform)}")
 
 

@@ -41,9 +41,7 @@ def where_it_went(
     # Without deploys, a version a build took out of build/site/: off the live website only
     # once the school uploads the site and records it (`takedown --done`).
     gone: dict[tuple[str, str], dict[str, Any]] = {}
-    # The last version that showed the pupil, per post and platform: a copy nothing confirms
-    # gone may still show it (takedown lists it), whatever replaced it since.
-    shown_last: dict[tuple[str, str], dict[str, Any]] = {}
+    shown_last: dict[tuple[str, str], dict[str, Any]] = {}  # (what a copy may still show)
     deploys = False  # (from the first deploy on, a build only makes the website ready)
     # Who each photo shows, by its bytes: a later version that leaves the pupil off the same
     # photo still shows them.
@@ -67,16 +65,19 @@ def where_it_went(
             _on_website(kind, at, where, pub, latest, gone, config)
         else:
             _on_platform(kind, at, where, pub, latest, posted, config)
-    for (slug, platform), reason in {(t.slug, t.platform): t.reason for t in pending}.items():
-        where = (slug, platform)
+    for t in pending:
+        where = (t.slug, t.platform)
         target = (
             posted.get(where)
             or latest.get(where)
             or (None if deploys else gone.get(where))
             or shown_last.get(where)
         )
-        if target is not None:
-            target["pending_removal"] = removal_words(reason)
+        # Some photos: the last version of theirs that had one of them (a later one may not).
+        wanted = {clean(f) for f in t.photo_files} if not t.whole else set()
+        had = [v for v in out if v["where"] == where and wanted & set(v["images"])]
+        if (target := had[-1] if had else target) is not None:
+            target["pending_removal"] = removal_words(t.reason)
     for pub in out:
         pub.setdefault("pending_removal", None)
         pub["summary"] = publication_summary(pub, config)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 
@@ -306,6 +308,12 @@ def test_a_photo_taken_out_by_an_approved_edit_is_named_as_such(run, site: SiteD
             site, "takedown", "--done", "two", "--platform", platform, now="2026-11-06T12:00"
         )
         assert done.code == 0, done.err
+    # What waits to be posted is written again, and the record keeps the post's title.
+    pending = (site.root / "build/exports/facebook/pending.csv").read_text()
+    assert len(list(csv.reader(io.StringIO(pending, newline="")))) == 2  # (the edited post)
+    ledger = (site.root / "content/records/publications.jsonl").read_text().splitlines()
+    partial = json.loads(ledger[-1])
+    assert partial["whole"] is False and partial["title"] == "Year 4 visit the castle"
     assert run(site, "takedown", "--json", now="2026-11-06T13:00").json()["takedowns"] == []
     again = run(site, "build", now="2026-11-06T14:00")
     assert "nothing changed" in again.out or "no post joined or changed" in again.out

@@ -400,8 +400,15 @@ def test_a_photo_a_build_drops_stays_listed_until_its_removal_is_recorded(run, s
         )
         assert run(site, "build").code == 0
     assert not (site.root / "build/site/posts/castle/index.html").read_text().count("photo-2")
+    # The SAR ties the removal to the version that had Osian's photo, not the one after it.
+    pubs = run(site, "sar", "P2", "--json").json()["publications"]
+    website = [p for p in pubs if p["platform"] == "website"]
+    assert [p["images"] for p in website if p["pending_removal"]] == [["sand.jpg"]]
     for platform in ("website", "facebook"):
-        assert run(site, "takedown", "--done", "castle", "--platform", platform).code == 0
+        done = run(site, "takedown", "--done", "castle", "--platform", platform)
+        assert (
+            done.code == 0 and f"recorded: sand.jpg of castle removed from {platform}" in done.out
+        )
     assert run(site, "takedown", "--json").json()["takedowns"] == []
     assert run(site, "build").code == 0
     assert run(site, "takedown", "--json").json()["takedowns"] == []
