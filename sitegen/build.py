@@ -92,6 +92,9 @@ def _publish(
     rejudge: bool = True,
 ) -> BuildResult:
     with build_lock(out):  # (from the start: a first build's workers write into new trees)
+        # The ledger first: who it records on each photo is one of the photos' facts. (A long
+        # one was read meanwhile by a forked process: its work is taken, not done again.)
+        ledger_state = _ledger_state(site, ledger)
         # Each post: read, its photos inspected, judged, decided, its outputs made (only for
         # the posts whose inputs changed: the others' are remembered).
         posts = post_outputs_by_key(site, renderer, out, progress, trust, options)
@@ -99,7 +102,6 @@ def _publish(
         units = posts.units
         views = _newest_first(units)
         site_plan = website_plan(site, renderer, units, views, trust, options)
-        ledger_state = _ledger_state(site, ledger)
         exports, rows, to_post = export_plan(site, units, records.state_of(ledger_state))
         timings.mark("lists, feeds and exports")
         plan = {

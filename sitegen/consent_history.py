@@ -9,12 +9,12 @@ was given and changed. Names are not kept: ids and consents only."""
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sitegen.model import Pupil, Register
+from sitegen.records import append_lines
 from sitegen.text import fold_id
 
 HISTORY = Path("content/records/consent.jsonl")
@@ -88,14 +88,7 @@ def record(root: Path, register: Register, at: datetime) -> int:
     if not register.valid:
         return 0  # (a row it could not read is no change of consent)
     entries = changed(register, read_history(root), at)
-    if entries:
-        path = root / HISTORY
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as history:
-            for entry in entries:
-                history.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
-            history.flush()
-            os.fsync(history.fileno())
+    append_lines(root / HISTORY, entries)
     return len(entries)
 
 

@@ -97,18 +97,20 @@ class PhotoReader:
             for i, (_, facts, unusable, recorded) in enumerate(found)
         ]
 
+    def recorded_on(self, path: Path) -> frozenset[str]:
+        """The pupils the publications ledger records on this photo's bytes."""
+        return self.shows().get(self.hash_of(path), frozenset())
+
     def _recorded(self, post: Post, usable: dict[str, Path]) -> dict[str, tuple[str, ...]]:
         """For each usable photo: the pupils the ledger records on its bytes whom its
         `pupils` leave out."""
-        if not usable or not (shows := self.shows()):
+        if not usable or not self.shows():
             return {}
         found = {}
         for ref in post.images:
             if (path := usable.get(ref.file)) is not None:
                 tagged = {fold_id(p) for p in ref.pupils}
-                others = sorted(
-                    p for p in shows.get(self.hash_of(path), ()) if fold_id(p) not in tagged
-                )
+                others = sorted(p for p in self.recorded_on(path) if fold_id(p) not in tagged)
                 if others:
                     found[ref.file] = tuple(others)
         return found

@@ -331,12 +331,17 @@ def _photo_print(image: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def append(root: Path, events: list[dict[str, Any]]) -> None:
-    if not events:
+    append_lines(root / LEDGER, events)
+
+
+def append_lines(path: Path, entries: list[dict[str, Any]]) -> None:
+    """Entries appended to an append-only record, a JSON line each, on disk before this
+    returns (the records are the school's evidence)."""
+    if not entries:
         return
-    path = root / LEDGER
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as ledger:
-        for event in events:
-            ledger.write(json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n")
-        ledger.flush()
-        os.fsync(ledger.fileno())
+    with path.open("a", encoding="utf-8") as record:
+        for entry in entries:
+            record.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
+        record.flush()
+        os.fsync(record.fileno())

@@ -111,7 +111,7 @@ def subject_access(
     showing: set[str] = set()
     for post in sorted(site.posts, key=lambda p: (p.date is None, p.date, p.slug)):
         versions = [v for v in (post, (live or {}).get(post.slug)) if v and v.meta is not None]
-        entry = _entry_of(site, versions, pupil, key, clean, sources, notes, full_name_in)
+        entry = _post_entry(site, versions, pupil, key, clean, sources, notes, full_name_in)
         if entry is None:
             continue
         entry["status"] = status.get(post.slug, post.status)
@@ -143,24 +143,6 @@ def subject_access(
         "publications": publications,
     }
     return SubjectAccess(data, sources, notes)
-
-
-def _entry_of(
-    site: Site,
-    versions: list[Post],
-    pupil: Pupil | None,
-    key: str,
-    clean: Redactor,
-    sources: dict[str, Path],
-    notes: list[str],
-    full_name_in: set[str],
-) -> dict[str, Any] | None:
-    """The first version of a post (as staff left it, then as a build publishes it) that
-    shows, tags or names the pupil, as the report shows it; None when none does."""
-    found = (
-        _post_entry(site, v, pupil, key, clean, sources, notes, full_name_in) for v in versions
-    )
-    return next((e for e in found if e is not None), None)
 
 
 def _mark_posts_gone(publications: list[dict[str, Any]], held: set[str], showing: set[str]) -> None:
@@ -223,7 +205,7 @@ def _invalid_register_note(register: Register) -> str:
 
 def _post_entry(
     site: Site,
-    post: Post,
+    versions: list[Post],
     pupil: Pupil | None,
     key: str,
     clean: Redactor,
@@ -231,16 +213,23 @@ def _post_entry(
     notes: list[str],
     full_name_in: set[str],
 ) -> dict[str, Any] | None:
-    """The post as the report shows it, or None when the pupil is not in it at all."""
-    tagged, named = has(post.pupils, key), has(post.named, key)
-    # A photo is theirs when it tags them, or when the records put them on its bytes.
-    shows = site.photos.shows()
-    own_images = [
-        ref
-        for ref in post.images
-        if has(ref.pupils, key) or has(_recorded(site, post, ref, shows), key)
-    ]
-    if not (tagged or named or own_images or post.slug in full_name_in):
+    """The first version of a post (as staff left it, then as a build publishes it) that
+    shows, tags or names the pupil, as the report shows it; None when none does."""
+    for post in versions:
+        tagged, named = has(post.pupils, key), has(post.named, key)
+        # A photo is theirs when it tags them, or when the records put them on its bytes.
+        own_images = [
+            ref
+            for ref in post.images
+            if has(ref.pupils, key)
+            or (
+                isinstance(path := resolve_image(post, ref), Path)
+                and has(site.photos.recorded_on(path), key)
+            )
+        ]
+        if tagged or named or own_images or post.slug in full_name_in:
+            break
+    else:
         return None
     written = _names_on_photos(site, post)
     mentions = _mentions(site, post, pupil, clean, written) if pupil is not None else []
@@ -260,14 +249,6 @@ def _post_entry(
         "text": _post_text(post, clean, welsh),
         "photos": photos,
     }
-
-
-def _recorded(site: Site, post: Post, ref: ImageRef, shows: Any) -> frozenset[str]:
-    """Who the publications ledger records on the photo's bytes."""
-    path = resolve_image(post, ref)
-    return (
-        shows.get(site.photos.hash_of(path), frozenset()) if isinstance(path, Path) else frozenset()
-    )
 
 
 def _photos(
