@@ -7,10 +7,11 @@ import json
 import re
 import unicodedata
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import repeat
 
 # What copy-paste and disguise insert inside words, and accents once letters are decomposed:
 # format characters (zero-width, soft hyphens, bidi overrides, tags), controls that are not
@@ -104,6 +105,7 @@ def confusables() -> dict[str, str]:
     return table
 
 
+@cache  # (a text is folded character by character: each is worked out once)
 def fold_char(char: str) -> str:
     """One source character as it is compared: possibly empty, possibly several characters."""
     out = []
@@ -149,8 +151,9 @@ def fold_markup(source: str, markup: bool = True) -> Folded:
     offsets: list[int] = []
     previous = [""]  # the last source character emitted (for "MiaJones")
 
-    def emit(text: str, at: int) -> None:
-        for char in text:
+    def emit(text: str, where: Iterable[int]) -> None:
+        """Fold `text`, each character found at its offset in `where`."""
+        for char, at in zip(text, where, strict=False):  # (`where` may repeat one offset)
             if char.isupper() and previous[0].islower() and chars and chars[-1] != " ":
                 chars.append(" ")
                 offsets.append(at)
@@ -169,16 +172,14 @@ def fold_markup(source: str, markup: bool = True) -> Folded:
     visible, origin = _visible(source)
     position = 0
     for m in (MARKUP if markup else MARKS_AND_ESCAPES).finditer(visible):
-        for i in range(position, m.start()):
-            emit(visible[i], origin[i])
+        emit(visible[position : m.start()], origin[position : m.start()])
         token = m.group(0)
         if token.startswith(("&", "%", "_")) or AUTOLINK.match(token):
-            emit(_unmark(m), origin[m.start()])
+            emit(_unmark(m), repeat(origin[m.start()]))
         elif token.startswith("<") and BREAKING_TAGS.match(token):
-            emit(" ", origin[m.start()])
+            emit(" ", repeat(origin[m.start()]))
         position = m.end()
-    for i in range(position, len(visible)):
-        emit(visible[i], origin[i])
+    emit(visible[position:], origin[position:])
     return Folded("".join(chars), tuple(offsets))
 
 
