@@ -246,7 +246,7 @@ def _record(
     allowed = live.allowed_now((p.slug, p.platform, p.fingerprint()) for p in publications)
     refuses = live.refusing(site.register, site.context.today)
     waiting = live.waiting(live.removals(live.out_there(after), allowed, refuses))
-    return records.what_changed(state.standing, events), waiting, settled
+    return records.what_changed(state, events), waiting, settled
 
 
 def _read_ledger_in_background(

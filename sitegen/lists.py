@@ -148,10 +148,11 @@ def export_plan(
     for unit in units:
         for path, content in unit.exports.items():
             plan.add(path, content)
-        exported = {p.platform: p.fingerprint() for p in unit.publications}
+        exported = {p.platform: p for p in unit.publications}
         for row in unit.rows:
             rows[row.platform].append(row)
-            if is_pending(ledger, unit.slug, row.platform, exported[row.platform]):
+            version = exported[row.platform]
+            if is_pending(ledger, unit.slug, row.platform, version.fingerprint(), version.bundle):
                 waiting[row.platform].append(row)
     for platform, items in rows.items():
         every = Fresh.of(bulk_csv(items))

@@ -154,9 +154,16 @@ def waiting(removals_: list[Removal]) -> dict[str, int]:
 # --- posting: what a leader has posted, and what waits (pending.csv) ----------------------
 
 
-def is_pending(state: LedgerState, slug: str, platform: str, exported: Fingerprint) -> bool:
-    """An exported bundle waits to be posted unless this very version was recorded posted."""
-    return state.posted.get((slug, platform)) != exported
+def is_pending(
+    state: LedgerState, slug: str, platform: str, exported: Fingerprint, bundle: str = ""
+) -> bool:
+    """An exported bundle waits to be posted unless this very version was recorded posted,
+    or a version whose bundle (`bundle`: the hash of its files) is the very one posted: a
+    pupil tagged or a platform added changes the post, not what goes out."""
+    where = (slug, platform)
+    if state.posted.get(where) == exported:
+        return False
+    return not bundle or state.posted_bundles.get(where) != bundle
 
 
 def pending(state: LedgerState, platform: str) -> dict[str, bool]:
@@ -167,7 +174,7 @@ def pending(state: LedgerState, platform: str) -> dict[str, bool]:
         for (slug, where), (event, fingerprint, _) in sorted(state.standing.items())
         if where == platform
         and event == PUBLISHED
-        and is_pending(state, slug, platform, fingerprint)
+        and is_pending(state, slug, platform, fingerprint, state.bundles.get((slug, where), ""))
     }
 
 
@@ -191,6 +198,7 @@ def posted_events(
                 "digest": event.get("digest"),
                 "pupils": event.get("pupils") or [],
                 "images": event.get("images") or [],
+                **({"bundle": event["bundle"]} if event.get("bundle") else {}),
             }
         )
     return made

@@ -7,13 +7,14 @@ hands in the post's page as made or remembered.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from sitegen import records
 from sitegen.config import Config
-from sitegen.engine.plan import Content, Fresh
+from sitegen.engine.plan import Content, Fresh, fingerprint
 from sitegen.exports import Bundle, ExportRow, bundle_files, compose
 from sitegen.gate import WEBSITE, Decision
 from sitegen.images import Variant
@@ -78,7 +79,9 @@ def post_outputs(
         export_files.update(files)
         bundles.append(bundle)
     published = {p: refs for p, refs in decision.platforms.items() if p not in failed}
-    publications = _publications(decision, published, photos, photo_hashes, link)
+    publications = _publications(
+        decision, published, photos, photo_hashes, link, {**site_files, **export_files}
+    )
     left_out = (*decision.left_out, *failures)
     approved_but_out = tuple(
         (p, r)
@@ -104,29 +107,47 @@ def _publications(
     photos: dict[str, Photos],
     photo_hashes: dict[str, str],
     link: str | None,
+    files: dict[str, Content],
 ) -> tuple[records.Publication, ...]:
-    """What the ledger records of the post on each platform it goes to."""
+    """What the ledger records of the post on each platform it goes to (`files`: its page's
+    and its bundles' files, by output path)."""
     post = decision.checked.post
-    return tuple(
-        records.Publication(
-            decision.slug,
-            platform,
-            post.title,
-            link,
-            decision.checked.digest,
-            tuple(post.pupils),
-            tuple(
-                _photo_record(
-                    ref,
-                    photo_hashes,
-                    decision.covered.get(platform, {}),
-                    _exported_names(photos[platform]) if platform != WEBSITE else {},
-                )
-                for ref in refs
-            ),
+    made = []
+    for platform, refs in published.items():
+        images = tuple(
+            _photo_record(
+                ref,
+                photo_hashes,
+                decision.covered.get(platform, {}),
+                _exported_names(photos[platform]) if platform != WEBSITE else {},
+            )
+            for ref in refs
         )
-        for platform, refs in published.items()
+        folder = (
+            f"posts/{decision.slug}/" if platform == WEBSITE else f"{platform}/{decision.slug}/"
+        )
+        made.append(
+            records.Publication(
+                decision.slug,
+                platform,
+                post.title,
+                link,
+                decision.checked.digest,
+                tuple(post.pupils),
+                images,
+                _files_print(files, folder),
+            )
+        )
+    return tuple(made)
+
+
+def _files_print(files: dict[str, Content], folder: str) -> str:
+    """The hash of what goes out on a platform (its page or its bundle, in `folder`): each
+    file by name and content."""
+    parts = sorted(
+        f"{p[len(folder) :]}\0{fingerprint(c)}" for p, c in files.items() if p.startswith(folder)
     )
+    return "sha256:" + hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
 def _exported_names(made: Photos) -> dict[str, str]:

@@ -23,6 +23,12 @@ SHOWS = "shows"  # a reduced key: (SHOWS, a photo's sha256, a pupil recorded on 
 # has not, while nothing confirms what is out there (no deploy, not recorded as posted): the
 # copy out there may show them still, until a takedown or a posting is recorded.
 CARRIED = "carried"
+# Reduced keys: (BUNDLE, slug, platform) -> the files (page or bundle, by their hash) the
+# latest `published` event put there, and (POSTED_BUNDLE, slug, platform) -> the bundle a
+# leader posted there (None once anything of it was taken down): a new version whose files
+# are the same (a pupil tagged, a platform added) is no update, and does not wait to be
+# posted again.
+BUNDLE, POSTED_BUNDLE = "bundle", "posted_bundle"
 # The events that say whether a build's output stands: what the build compares itself with.
 STANDING = (PUBLISHED, REMOVED, TAKEN_DOWN)
 
@@ -38,6 +44,7 @@ class Publication(NamedTuple):
     digest: str
     pupils: tuple[str, ...]
     images: tuple[dict[str, Any], ...]  # {"file", "sha256", "pupils"}
+    bundle: str = ""  # the hash of the files that go out there: the page, or the bundle
 
     def fingerprint(self) -> tuple[Any, ...]:
         if not self.images:  # most posts: a build compares every publication with the ledger
@@ -112,6 +119,8 @@ class LedgerState(NamedTuple):
     # later version that leaves a pupil off the same photo does not take them out of it.
     shows: dict[str, frozenset[str]]
     carried: dict[tuple[str, str], tuple[tuple[Any, ...], ...]]  # (slug, platform): see CARRIED
+    bundles: dict[tuple[str, str], str]  # (slug, platform) -> the bundle exported last
+    posted_bundles: dict[tuple[str, str], str]  # -> the bundle posted there (see BUNDLE)
 
 
 def current(root: Path, memo: Any = None) -> dict[tuple[Any, ...], Any]:
@@ -136,7 +145,13 @@ def state_of(reduced: dict[tuple[Any, ...], Any]) -> LedgerState:
             shows.setdefault(key[1], set()).add(key[2])
     frozen = {sha: frozenset(pupils) for sha, pupils in shows.items()}
     carried = {(k[1], k[2]): v for k, v in reduced.items() if len(k) == 3 and k[0] == CARRIED and v}
-    return LedgerState(standing, posted, reduced.get((DEPLOYED,)), frozen, carried)
+    bundles, posted_bundles = (
+        {(k[1], k[2]): v for k, v in reduced.items() if len(k) == 3 and k[0] == kind and v}
+        for kind in (BUNDLE, POSTED_BUNDLE)
+    )
+    return LedgerState(
+        standing, posted, reduced.get((DEPLOYED,)), frozen, carried, bundles, posted_bundles
+    )
 
 
 def judged_alike(
@@ -193,6 +208,10 @@ def reduce(events: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
             state[(POSTED, *where)] = _fingerprint(event)  # (as posted, or what remains)
         elif kind == TAKEN_DOWN and not some:
             state[(POSTED, *where)] = None
+        if kind in (PUBLISHED, POSTED) and event.get("bundle"):  # (older sitegens wrote none)
+            state[(BUNDLE if kind == PUBLISHED else POSTED_BUNDLE, *where)] = event["bundle"]
+        elif kind == TAKEN_DOWN:  # (what remains of a posting is no bundle that was exported)
+            state[(POSTED_BUNDLE, *where)] = None
     return state
 
 
@@ -254,6 +273,8 @@ def changes(
             "pupils": list(pub.pupils),
             "images": list(pub.images),
         }
+        if pub.bundle:
+            event["bundle"] = pub.bundle
         unconfirmed = (
             ledger.deployed is None if pub.platform == website else where not in ledger.posted
         )
@@ -301,14 +322,17 @@ class Changes:
         )
 
 
-def what_changed(state: dict[tuple[str, str], Standing], added: list[dict[str, Any]]) -> Changes:
-    """`added` (this build's events, from `changes`) told by platform."""
+def what_changed(state: LedgerState, added: list[dict[str, Any]]) -> Changes:
+    """`added` (this build's events, from `changes`) told by platform: a new version whose
+    files are the ones out there already (a pupil tagged, say) is not told."""
     changes = Changes()
     for event in added:
         where = (event["slug"], event["platform"])
         if event["event"] == REMOVED:
             kind = changes.left
-        elif (before := state.get(where)) is not None and before[0] == PUBLISHED:
+        elif (before := state.standing.get(where)) is not None and before[0] == PUBLISHED:
+            if event.get("bundle") and state.bundles.get(where) == event["bundle"]:
+                continue
             kind = changes.updated
         else:
             kind = changes.joined

@@ -36,6 +36,9 @@ def where_it_went(
     # the pupil), and on a social platform the pupil's version recorded as posted there.
     latest: dict[tuple[str, str], dict[str, Any] | None] = {}
     posted: dict[tuple[str, str], dict[str, Any]] = {}
+    # The bundle recorded as posted on each social platform, and when: a later version with
+    # the same files (the pupil tagged since, say) is what is out there.
+    bundles: dict[tuple[str, str], tuple[str, str]] = {}
     # The pupil's version of each post on the live server: what the last deploy copied.
     live: dict[str, dict[str, Any]] = {}
     # Without deploys, a version a build took out of build/site/: off the live website only
@@ -65,6 +68,7 @@ def where_it_went(
             _on_website(kind, at, where, pub, latest, gone, config)
         else:
             _on_platform(kind, at, where, pub, latest, posted, config)
+            _same_bundle(event, where, pub, bundles, posted, config)
     for t in pending:
         where = (t.slug, t.platform)
         target = (
@@ -73,11 +77,7 @@ def where_it_went(
             or (None if deploys else gone.get(where))
             or shown_last.get(where)
         )
-        # Some photos: the last version of theirs that had one of them (a later one may not).
-        wanted = {clean(f) for f in t.photo_files} if not t.whole else set()
-        had = [v for v in out if v["where"] == where and wanted & set(v["images"])]
-        if (target := had[-1] if had else target) is not None:
-            target["pending_removal"] = removal_words(t.reason)
+        _tie_removal(t, target, out, clean)
     for pub in out:
         pub.setdefault("pending_removal", None)
         pub["summary"] = publication_summary(pub, config)
@@ -85,6 +85,18 @@ def where_it_went(
 
 
 Versions = dict[tuple[str, str], dict[str, Any] | None]
+
+
+def _tie_removal(
+    removal: Takedown, target: dict[str, Any] | None, out: list[dict[str, Any]], clean: Redactor
+) -> None:
+    """A pending removal, said on the version it concerns: `target` (what is out there), or
+    for some photos the last version of theirs that had one of them (a later one may not)."""
+    where = (removal.slug, removal.platform)
+    wanted = {clean(f) for f in removal.photo_files} if not removal.whole else set()
+    had = [v for v in out if v["where"] == where and wanted & set(v["images"])]
+    if (target := had[-1] if had else target) is not None:
+        target["pending_removal"] = removal_words(removal.reason)
 
 
 def _photos_of(
@@ -164,6 +176,32 @@ def _on_platform(
         posted.pop(where, None)
     elif (version := up or before) is not None:
         _note(version, kind, at, config)
+
+
+def _same_bundle(
+    event: dict[str, Any],
+    where: tuple[str, str],
+    pub: dict[str, Any] | None,
+    bundles: dict[tuple[str, str], tuple[str, str]],
+    posted: dict[tuple[str, str], dict[str, Any]],
+    config: Config,
+) -> None:
+    """Follow the bundle posted on a social platform: a version exported with the very files
+    posted there (`bundle`) is out there since that posting, and replaces the one before."""
+    kind, bundle = event["event"], event.get("bundle")
+    if kind == records.POSTED and bundle:
+        bundles[where] = (str(bundle), str(event["at"]))
+    elif kind == records.TAKEN_DOWN or kind == records.POSTED:
+        bundles.pop(where, None)
+    elif kind == records.PUBLISHED and pub is not None and bundle:
+        if bundles.get(where, ("",))[0] != bundle:
+            return
+        up = posted.get(where)
+        if up is not None and up is not pub:
+            up["events"] = [e for e in up["events"] if e["event"] != "updated_export"]
+            _end(up, "replaced_posted", str(event["at"]), config)
+        pub["posted_at"] = bundles[where][1]
+        posted[where] = pub
 
 
 def _note(pub: dict[str, Any], kind: str, at: str, config: Config) -> None:

@@ -73,6 +73,51 @@ def test_posted_and_pending_across_builds_and_an_approved_edit(run, site) -> Non
     assert run(site, "posted", "--platform", "tiktok").code == 2
 
 
+def test_a_new_version_whose_bundle_is_the_one_posted_does_not_wait_again(run, site) -> None:  # type: ignore[no-untyped-def]
+    """A pupil tagged or a platform added changes the post, not the bundle posted on Facebook:
+    a scheduler importing pending.csv would post it twice. The ledger records the version
+    and the pupils it now shows; the bundle waits again only once its files change."""
+    castle = posts(site, run)
+    assert run(site, "build").code == 0
+    assert run(site, "posted", "--platform", "facebook").code == 0
+    assert rows(site.root, "facebook", "pending.csv")[1:] == []
+
+    text = castle.read_text()
+    castle.write_text(
+        text.replace("- P1\n", "- P1\n- P3\n", 1).replace("- x\n", "- x\n- instagram\n")
+    )
+    assert castle.read_text() != text
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    built = run(site, "build")
+    assert (
+        built.code == 0 and "for facebook to build/exports/facebook: nothing to post" in built.out
+    )
+    assert "instagram: new 1: castle" in built.out and "updated" not in built.out  # (same files)
+    assert rows(site.root, "facebook", "pending.csv")[1:] == []
+    ledger = [json.loads(line) for line in (site.root / LEDGER).read_text().splitlines()]
+    (latest,) = [e for e in ledger[-4:] if e["platform"] == "facebook"]
+    assert latest["event"] == "published" and latest["pupils"] == ["P1", "P3"]
+    assert latest["bundle"] == next(e for e in ledger if e["event"] == "posted")["bundle"]
+    assert "nothing waits to be posted" in run(site, "posted", "--platform", "facebook").out
+    # The SAR of the pupil tagged since says the post is on Facebook since it was posted.
+    posting = next(e for e in ledger if e["event"] == "posted")["at"]
+    (facebook,) = [
+        p
+        for p in run(site, "sar", "P3", "--json").json()["publications"]
+        if p["platform"] == "facebook"
+    ]
+    assert facebook["posted_at"] == posting and facebook["ended"] is None
+
+    # Its text changes: the bundle waits again, as an update.
+    castle.write_text(castle.read_text().replace("wonderful", "marvellous"))
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    assert "1 to post (pending.csv), 1 an update: castle" in run(site, "build").out
+    # The takedown after P3's withdrawal names the copy posted.
+    site.withdraw("P3", "2026-11-24")
+    listed = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
+    assert listed["facebook"]["posted"] is True
+
+
 def test_takedown_of_a_bundle_never_recorded_as_posted(run, site) -> None:  # type: ignore[no-untyped-def]
     posts(site, run)
     assert run(site, "build").code == 0
