@@ -75,6 +75,8 @@ def deploy(site: Site, out: Path, dry_run: bool = False) -> Deployed:
             "fingerprint": fingerprint(tree),
             "posts": posts,
         }
+        if covered := covered_live(events, posts):
+            event["covered"] = covered
         recorded = not dry_run and not _same_as_last(events, event)
         if recorded:
             records.append(site.root, [event])
@@ -251,6 +253,18 @@ def live_posts(events: list[dict[str, Any]], tree: Path) -> dict[str, list[str]]
         event: dict[str, Any] = built.get((slug, live.WEBSITE), {})
         posts[slug] = [str(i.get("file")) for i in event.get("images") or []]
     return posts
+
+
+def covered_live(events: list[dict[str, Any]], posts: dict[str, list[str]]) -> dict[str, Any]:
+    """The faces covered on each live post's photos (slug -> file -> face numbers), as the
+    build that made the tree recorded them: a copy already covered is no removal."""
+    built = records.latest(events)
+    covered: dict[str, Any] = {}
+    for slug in posts:
+        for image in built.get((slug, live.WEBSITE), {}).get("images") or []:
+            if isinstance(image, dict) and image.get("covered"):
+                covered.setdefault(slug, {})[str(image.get("file"))] = list(image["covered"])
+    return covered
 
 
 def _same_as_last(events: list[dict[str, Any]], event: dict[str, Any]) -> bool:

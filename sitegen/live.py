@@ -45,8 +45,11 @@ def out_there(state: LedgerState) -> dict[tuple[str, str], OutThere]:
         maybe = (fingerprint[0], (*fingerprint[1], *state.carried.get((slug, platform), ())))
         if platform == WEBSITE:
             if state.deployed is None and event in (PUBLISHED, REMOVED):
+                covered = tuple(covered_of(maybe).items())
                 shows = shows_of(maybe, state.shows)
-                found[(slug, platform)] = OutThere(slug, platform, files_of(maybe), shows=shows)
+                found[(slug, platform)] = OutThere(
+                    slug, platform, files_of(maybe), None, covered, shows
+                )
         elif event == PUBLISHED:
             posted = state.posted.get((slug, platform))
             went = posted if posted is not None else maybe
@@ -56,8 +59,9 @@ def out_there(state: LedgerState) -> dict[tuple[str, str], OutThere]:
                 slug, platform, files_of(went), posted is not None, covered, shows
             )
     if state.deployed is not None:
+        covered = dict(state.deployed.covered)
         for slug, files in state.deployed.posts:
-            found[(slug, WEBSITE)] = OutThere(slug, WEBSITE, files)
+            found[(slug, WEBSITE)] = OutThere(slug, WEBSITE, files, None, covered.get(slug, ()))
     return found
 
 

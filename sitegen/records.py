@@ -106,6 +106,8 @@ class Deployed(NamedTuple):
     at: str
     target: str
     posts: tuple[tuple[str, tuple[str, ...]], ...]  # (slug, photo files), by slug
+    # (slug, ((photo file, faces covered), ...)): the faces covered on the copies it put live
+    covered: tuple[tuple[str, tuple[tuple[str, tuple[int, ...]], ...]], ...] = ()
 
 
 class LedgerState(NamedTuple):
@@ -185,6 +187,7 @@ def reduce(events: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
                 str(event["at"]),
                 str(event.get("target", "")),
                 tuple(sorted((str(s), tuple(map(str, f))) for s, f in posts.items())),
+                _covered_live(event.get("covered")),
             )
             continue
         where = (event["slug"], event["platform"])
@@ -213,6 +216,27 @@ def reduce(events: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
         elif kind == TAKEN_DOWN:  # (what remains of a posting is no bundle that was exported)
             state[(POSTED_BUNDLE, *where)] = None
     return state
+
+
+def _covered_live(covered: Any) -> tuple[tuple[str, tuple[tuple[str, tuple[int, ...]], ...]], ...]:
+    """A deploy's `covered` ({slug: {file: [faces]}}) as `Deployed.covered`; what is not of that
+    shape (hand-edited) is passed over: its photos then count as showing every face."""
+    if not isinstance(covered, dict):
+        return ()
+    return tuple(
+        sorted(
+            (
+                str(slug),
+                tuple(
+                    (str(file), tuple(f for f in faces if isinstance(f, int)))
+                    for file, faces in sorted(photos.items())
+                    if isinstance(faces, list)
+                ),
+            )
+            for slug, photos in covered.items()
+            if isinstance(photos, dict)
+        )
+    )
 
 
 def _events(data: bytes) -> list[dict[str, Any]]:

@@ -187,6 +187,33 @@ def test_cover_faces_are_covered_everywhere(run, site: SiteDir) -> None:  # type
             assert is_covered(small, second), small.name  # every size, WebP's sibling too
 
 
+def test_a_face_covered_on_the_copy_out_there_is_no_removal(run, site: SiteDir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The website's copy has face 2 covered, as the build made it: nothing to remove, before
+    the site is deployed (uploaded by hand) and after."""
+    faces_site(site, ["P1", "cover"], ["P1"])
+    approve_and_build(run, site)
+    assert run(site, "takedown", "--json").json()["takedowns"] == []
+    site.config(
+        (site.root / "site.toml").read_text() + f'\n[deploy]\ntarget = "{tmp_path / "www"}/"\n'
+    )
+    assert run(site, "deploy").code == 0
+    built = run(site, "build")
+    assert built.code == 0 and "removals waiting" not in built.out
+    assert run(site, "takedown", "--json").json()["takedowns"] == []
+    # A face covered since the deploy: the live copy shows it until the next deploy.
+    faces_site(site, ["cover", "cover"], ["P1"])
+    site.config(
+        (site.root / "site.toml").read_text() + f'\n[deploy]\ntarget = "{tmp_path / "www"}/"\n'
+    )
+    approve_and_build(run, site)
+    (item,) = [
+        t for t in run(site, "takedown", "--json").json()["takedowns"] if t["platform"] == "website"
+    ]
+    assert item["reason"].startswith("a face on the photos must now be covered")
+    assert run(site, "deploy").code == 0
+    assert run(site, "takedown", "--json").json()["takedowns"] == []
+
+
 def test_no_copy_carries_metadata(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     """exiftool, an independent reader, finds no EXIF, XMP, IPTC, GPS or comment in any copy,
     covered or not (the source carries EXIF, IPTC and XMP)."""
