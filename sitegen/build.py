@@ -22,7 +22,7 @@ from sitegen.errors import ChangedError
 from sitegen.lists import export_plan, report_json, website_plan
 from sitegen.making import MadePost, Progress
 from sitegen.render import PostView, Renderer
-from sitegen.site import Site
+from sitegen.site import Site, known_on_photos
 from sitegen.summary import BuildResult, Summary, Timings, consents_ending
 
 
@@ -169,7 +169,10 @@ def _publish_judged(
             )
         except SharedPhoto as shared:
             timings.mark("photos shared between posts: judged again")
-            site = replace(site, photos=replace(site.photos, shows=partial(dict, shared.shows)))
+            shows = known_on_photos(
+                site.root, site.store, site.config, site.index, site.revisions, shared.shows
+            )
+            site = replace(site, photos=replace(site.photos, shows=partial(dict, shows)))
     raise AssertionError("unreachable: the last pass does not rejudge")
 
 

@@ -8,7 +8,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,6 +131,8 @@ class LiveRevisions:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.used: dict[str, Revision] = {}  # slug -> the revision published instead
+        # Who the edits of those posts put on their photos, by the photos' hashes (`edits_show`).
+        self.edited: dict[str, frozenset[str]] | None = None
         self._kept: set[str] | None = None  # the records' file names, listed once a build
 
     def folder(self, folder: str, current: dict[str, str]) -> str | None:
@@ -158,6 +160,24 @@ class LiveRevisions:
                 return None  # (a kept file is missing: the edit is judged, stale, as before)
         self.used[slug] = revision
         return str(laid_out)
+
+    def edits_show(
+        self,
+        photos_of: Callable[[Path], Iterable[tuple[Path, Iterable[str]]]],
+        hash_of: Callable[[Path], str],
+    ) -> dict[str, frozenset[str]]:
+        """Who the edit of each post published from its approved revision puts on its photos,
+        by the photos' hashes (`photos_of`: an edit's photo files, each with the pupils its
+        front matter puts on it). A pupil found on a photo after its approval is on those bytes
+        from the moment staff say so, not from the next approval."""
+        if self.edited is None:
+            found: dict[str, set[str]] = {}
+            for slug in sorted(self.used):
+                for path, pupils in photos_of(self.root / "content/posts" / slug):
+                    if (sha := hash_of(path)).startswith("sha256:"):  # (not a missing file)
+                        found.setdefault(sha, set()).update(pupils)
+            self.edited = {sha: frozenset(p) for sha, p in found.items() if p}
+        return self.edited
 
     def _complete(self, laid_out: Path, revision: Revision) -> bool:
         """Laid out already, each file as approved (a copy edited in place is laid out anew)."""

@@ -23,7 +23,7 @@ from sitegen.engine.postkeys import PostIndex
 from sitegen.engine.store import CACHE_DIR, ResultFiles
 from sitegen.errors import ChangedError, UsageError
 from sitegen.inspection import PhotoReader
-from sitegen.model import Post, Register
+from sitegen.model import ADULT, COVER, ImageRef, Post, Register
 from sitegen.policy import Analysis, Context
 from sitegen.register import load_register
 from sitegen.revisions import LiveRevisions
@@ -101,12 +101,45 @@ def load_site(root: Path, now: str | None = None, published: bool = False) -> Si
         store.hashes,
         tools(config.ocr, config.faces),
         config.max_pixels,
-        cache(lambda: records.state_of(records.current(root, store.ledger)).shows),
+        cache(lambda: known_on_photos(root, store, config, index, live)),
     )
     sources = {"settings": settings, "register": register_hash, "audit": audit}
     live = LiveRevisions(root) if published else None
     index = PostIndex(root, config, register, store.hashes, live.folder if live else None)
     return Site(root, config, register, context, photos, store, index, sources, live)
+
+
+def known_on_photos(
+    root: Path,
+    store: BuildMemory,
+    config: Config,
+    index: PostIndex,
+    live: LiveRevisions | None,
+    ledger: dict[str, frozenset[str]] | None = None,
+) -> dict[str, frozenset[str]]:
+    """Who each photo shows, by its bytes' hash: every pupil the publications ledger records
+    on them (`ledger`, when given: as a build is about to record it), and, for a build, every
+    pupil the edit of a post published from its approved revision puts on them."""
+    if ledger is None:
+        ledger = records.state_of(records.current(root, store.ledger)).shows
+    if live is None:
+        return ledger
+    index.keys()  # (which posts are published from their approved revision)
+
+    def photos_of(folder: Path) -> list[tuple[Path, set[str]]]:
+        post = load_post(root, folder, config.tz, config.language)
+        return [(folder / ref.file, _on_photo(ref)) for ref in post.images]
+
+    edited = live.edits_show(photos_of, store.hashes.hash)
+    return {
+        sha: ledger.get(sha, frozenset()) | edited.get(sha, frozenset())
+        for sha in {*ledger, *edited}
+    }
+
+
+def _on_photo(ref: ImageRef) -> set[str]:
+    """The pupils a photo's front matter puts on it: its `pupils`, and its `faces` list's."""
+    return {*ref.pupils, *(f for f in ref.faces or () if f not in (ADULT, COVER))}
 
 
 T = TypeVar("T")
