@@ -157,11 +157,15 @@ def _photos_out_there(
     event: dict[str, Any], carried: tuple[tuple[Any, ...], ...], state: records.LedgerState
 ) -> list[dict[str, Any]]:
     """The photos of the version out there, and those an unconfirmed copy may still show
-    (records.CARRIED), each with every pupil the records put on its bytes (an edit may have
-    left one off)."""
-    recorded = [i for i in event.get("images") or [] if isinstance(i, dict)]
-    listed = {i.get("file") for i in recorded}
-    recorded += [{"file": p[0], "sha256": p[1]} for p in carried if p[0] not in listed]
+    (records.CARRIED: a photo left out since, or one with fewer faces covered), each with
+    every pupil the records put on its bytes (an edit may have left one off)."""
+    recorded = [dict(i) for i in event.get("images") or [] if isinstance(i, dict)]
+    listed = {i.get("file"): i for i in recorded}
+    for photo in carried:
+        if (image := listed.get(photo[0])) is None:
+            recorded.append({"file": photo[0], "sha256": photo[1]})
+        elif len(photo) > 2:  # (the faces covered on every copy that may be out there)
+            image["covered"] = [f for f in image.get("covered") or () if f in photo[2]]
     shows = state.shows
     return [
         {**i, "pupils": sorted({*(i.get("pupils") or ()), *shows.get(str(i.get("sha256")), ())})}

@@ -66,7 +66,9 @@ def out_there(state: LedgerState) -> dict[tuple[str, str], OutThere]:
 
 
 def files_of(fingerprint: Fingerprint) -> tuple[str, ...]:
-    return tuple(str(photo[0]) for photo in fingerprint[1]) if len(fingerprint) > 1 else ()
+    """The photo files of a version (and of earlier copies it may stand for), each once."""
+    photos = fingerprint[1] if len(fingerprint) > 1 else ()
+    return tuple(dict.fromkeys(str(photo[0]) for photo in photos))
 
 
 def shows_of(
@@ -78,9 +80,16 @@ def shows_of(
 
 
 def covered_of(fingerprint: Fingerprint) -> dict[str, tuple[int, ...]]:
-    """The faces covered on each photo of a version, by file (photos with none left out)."""
+    """The faces covered on each photo of a version, by file (photos with none left out);
+    where it stands for several copies of a photo (see records.CARRIED), the faces covered
+    on every one of them."""
     photos = fingerprint[1] if len(fingerprint) > 1 else ()
-    return {str(photo[0]): tuple(photo[2]) for photo in photos if len(photo) > 2}
+    found: dict[str, tuple[int, ...]] = {}
+    for photo in photos:
+        faces = tuple(photo[2]) if len(photo) > 2 else ()
+        file = str(photo[0])
+        found[file] = faces if file not in found else tuple(f for f in found[file] if f in faces)
+    return {file: faces for file, faces in found.items() if faces}
 
 
 class Removal(NamedTuple):

@@ -20,8 +20,9 @@ PUBLISHED, REMOVED, TAKEN_DOWN = "published", "removed", "taken_down"
 POSTED, DEPLOYED = "posted", "deployed"
 SHOWS = "shows"  # a reduced key: (SHOWS, a photo's sha256, a pupil recorded on it)
 # A reduced key: (CARRIED, slug, platform) -> photos an earlier version had and the latest
-# has not, while nothing confirms what is out there (no deploy, not recorded as posted): the
-# copy out there may show them still, until a takedown or a posting is recorded.
+# has not, or had with fewer faces covered (file, sha256, faces covered then), while nothing
+# confirms what is out there (no deploy, not recorded as posted): the copy out there may
+# show them still, until a takedown or a posting is recorded.
 CARRIED = "carried"
 # Reduced keys: (BUNDLE, slug, platform) -> the files (page or bundle, by their hash) the
 # latest `published` event put there, and (POSTED_BUNDLE, slug, platform) -> the bundle a
@@ -203,7 +204,7 @@ def reduce(events: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
             state[where] = (PUBLISHED, _fingerprint(event), event.get("url"))
         if kind == PUBLISHED and isinstance(carried := event.get("carried"), list):
             state[(CARRIED, *where)] = tuple(
-                (str(p[0]), str(p[1])) for p in carried if isinstance(p, list) and len(p) >= 2
+                photo for p in carried if (photo := _carried_print(p)) is not None
             )
         elif kind == TAKEN_DOWN:  # (a posting needs none: what was posted is what is there)
             state[(CARRIED, *where)] = ()
@@ -237,6 +238,17 @@ def _covered_live(covered: Any) -> tuple[tuple[str, tuple[tuple[str, tuple[int, 
             if isinstance(photos, dict)
         )
     )
+
+
+def _carried_print(entry: Any) -> tuple[Any, ...] | None:
+    """A `carried` entry as a photo's print: (file, sha256), or (file, sha256, faces covered)
+    for a copy with fewer faces covered; None when hand-edited out of shape."""
+    if not isinstance(entry, list) or len(entry) < 2:
+        return None
+    if len(entry) == 2:
+        return (str(entry[0]), str(entry[1]))
+    faces = entry[2] if isinstance(entry[2], list) else []
+    return (str(entry[0]), str(entry[1]), tuple(f for f in faces if isinstance(f, int)))
 
 
 def _events(data: bytes) -> list[dict[str, Any]]:
@@ -303,11 +315,9 @@ def changes(
             ledger.deployed is None if pub.platform == website else where not in ledger.posted
         )
         if unconfirmed and before and before[0] == PUBLISHED:
-            kept = {p[0] for p in fingerprint[1]}
-            was = [*ledger.carried.get(where, ()), *before[1][1]]
-            carried = {p[0]: list(p[:2]) for p in was if p[0] not in kept}
+            carried = _carried([*ledger.carried.get(where, ()), *before[1][1]], fingerprint)
             if carried or ledger.carried.get(where):  # (an empty list clears the last one)
-                event["carried"] = [carried[file] for file in sorted(carried)]
+                event["carried"] = carried
         added.append(event)
     gone = [
         (where, before)
@@ -376,6 +386,22 @@ def _photo_print(image: dict[str, Any]) -> tuple[Any, ...]:
     if covered:
         return (image.get("file"), image.get("sha256"), covered)
     return (image.get("file"), image.get("sha256"))
+
+
+def _carried(was: list[tuple[Any, ...]], now: Fingerprint) -> list[list[Any]]:
+    """The photos of earlier copies (`was`: photo prints) that an unconfirmed copy out there may
+    show and the new version `now` does not: those it leaves out ([file, sha256]), and those
+    it has with a face covered that an earlier copy showed ([file, sha256, faces covered])."""
+    covered = {p[0]: set(p[2]) if len(p) > 2 else set() for p in now[1]}
+    carried: dict[str, list[Any]] = {}
+    for photo in was:
+        file, faces = photo[0], set(photo[2]) if len(photo) > 2 else set()
+        if file not in covered:
+            carried[file] = list(photo[:2])
+        elif covered[file] - faces:
+            shown = faces & set(carried[file][2]) if len(carried.get(file, ())) > 2 else faces
+            carried[file] = [*photo[:2], sorted(shown)]
+    return [carried[file] for file in sorted(carried)]
 
 
 def append(root: Path, events: list[dict[str, Any]]) -> None:

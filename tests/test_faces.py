@@ -206,12 +206,13 @@ def test_a_face_covered_on_the_copy_out_there_is_no_removal(run, site: SiteDir, 
         (site.root / "site.toml").read_text() + f'\n[deploy]\ntarget = "{tmp_path / "www"}/"\n'
     )
     approve_and_build(run, site)
-    (item,) = [
-        t for t in run(site, "takedown", "--json").json()["takedowns"] if t["platform"] == "website"
-    ]
-    assert item["reason"].startswith("a face on the photos must now be covered")
+    listed = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
+    assert listed["website"]["reason"].startswith("a face on the photos must now be covered")
     assert run(site, "deploy").code == 0
-    assert run(site, "takedown", "--json").json()["takedowns"] == []
+    # (the Instagram bundle, never recorded as posted, is to check: not the website)
+    assert [t["platform"] for t in run(site, "takedown", "--json").json()["takedowns"]] == [
+        "instagram"
+    ]
 
 
 def test_a_pupil_found_on_a_photo_after_approval_is_on_it_at_once(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
@@ -237,11 +238,50 @@ def test_a_pupil_found_on_a_photo_after_approval_is_on_it_at_once(run, site: Sit
     assert list(website.glob("photo-1-*.jpg"))  # (P2 may be on the website)
     (item,) = run(site, "takedown", "--json").json()["takedowns"]
     assert item["platform"] == "instagram" and item["whole"] and item["posted"] is False
-    # Once the edit is approved, the photo goes to Instagram again with face 2 covered.
+    # Once the edit is approved, the photo goes to Instagram again with face 2 covered; the
+    # first bundle, face 2 showing, is to check until the new one's posting is recorded.
     approve_and_build(run, site)
+    (item,) = run(site, "takedown", "--json").json()["takedowns"]
+    assert item["reason"].startswith("a face on the photos must now be covered")
+    assert run(site, "posted", "--platform", "instagram").code == 0
     assert run(site, "takedown", "--json").json()["takedowns"] == []
     _, second = find_faces(TWO, content_hash(TWO.read_bytes()), ResultFiles(None)).boxes
     assert is_covered(published(site, "instagram"), second)
+
+
+@pytest.mark.parametrize("then", ["takedown --done", "posted"])
+def test_a_face_covered_since_an_export_never_recorded_as_posted_is_checked(
+    run, site: SiteDir, then: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The Instagram bundle went out with face 2 showing (an adult's, it was said) and was
+    never recorded as posted; the face is P2's, who has no Instagram consent, and the approved
+    edit covers it. The first bundle may have been posted: it is listed to check until its
+    removal or the new bundle's posting is recorded."""
+    post = faces_site(site, ["P1", "adult"], ["P1"])
+    approve_and_build(run, site)
+    text = post.read_text().replace("- adult", "- P2")
+    post.write_text(
+        text.replace("pupils:\n- P1\n", "pupils:\n- P1\n- P2\n", 1).replace(
+            "  pupils:\n  - P1\n", "  pupils:\n  - P1\n  - P2\n"
+        )
+    )
+    approve_and_build(run, site)
+    (item,) = run(site, "takedown", "--json").json()["takedowns"]
+    assert item["platform"] == "instagram" and not item["whole"] and item["posted"] is False
+    assert item["reason"].startswith("a face on the photos must now be covered")
+    assert item["reason"].endswith("exported, not recorded as posted: check the page")
+    assert item["because"] == ["P2 (no consent for instagram) on 01-photo-1-1080.jpg (relay.jpg)"]
+    assert run(site, "build").code == 0  # (still listed after the next build)
+    assert len(run(site, "takedown", "--json").json()["takedowns"]) == 1
+    # Its removal recorded (the copy checked, or taken down), or the new bundle's posting
+    # (which replaces whatever was there): it leaves the list for good.
+    if then == "posted":
+        assert run(site, "posted", "--platform", "instagram").code == 0
+    else:
+        assert run(site, "takedown", "--done", SLUG, "--platform", "instagram").code == 0
+    assert run(site, "takedown", "--json").json()["takedowns"] == []
+    assert run(site, "build").code == 0
+    assert run(site, "takedown", "--json").json()["takedowns"] == []
 
 
 def test_no_copy_carries_metadata(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
