@@ -120,6 +120,8 @@ def _takedown(
     # (no photo may go there now): then its photos' pupils, as for a photo.
     by_photo = not removal.whole or (decision is not None and not decision.checked.errors)
     because = _because(site, out.platform, event, images, removal.whole, recovered, by_photo)
+    if removal.whole and decision is not None:
+        because += _holding_back(decision, {who for who, _ in because})
     if removal.whole:
         reason = gone
     elif set(removal.photos) <= set(removal.recover):
@@ -222,6 +224,20 @@ def _because(
             ):
                 found.append((str(pupil_id), f"{pupil_id} ({problem}) in the post"))
     return found
+
+
+def _holding_back(decision: Decision, told: set[str]) -> list[tuple[str, str]]:
+    """The pupils whose consent holds the whole post back now (an error on them, such as a
+    named pupil without consent for one of its platforms), as its finding says it."""
+    found = []
+    for f in decision.checked.errors:
+        if f.pupil and f.pupil not in told and f.code in CONSENT_CODES:
+            found.append((f.pupil, f"{f.message} ({f.code})"))
+            told = told | {f.pupil}
+    return found
+
+
+CONSENT_CODES = ("SG111", "SG113", "SG114", "SG125")  # (a pupil's consent, not a withdrawal)
 
 
 def _no_consent(

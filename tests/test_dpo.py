@@ -146,6 +146,34 @@ def test_deleted_post_is_listed_for_takedown(run, site: SiteDir) -> None:  # typ
     }
 
 
+def test_a_named_pupils_one_platform_no_says_whose_consent_holds_the_post_back(
+    run, site: SiteDir
+) -> None:  # type: ignore[no-untyped-def]
+    """P3 is named in the post; their Instagram cell becomes "no". SPEC's SG111 holds the post
+    back everywhere until the platform or the name goes: the takedown says whose consent."""
+    site.post(
+        "choir",
+        body="Elin sang beautifully.\n",
+        pupils=["P3"],
+        named=["P3"],
+        platforms=["website", "facebook"],
+        date="2026-11-02",
+    )
+    approve(run, site, "choir")
+    build(run, site, "2026-11-05T10:00")
+    site.register(
+        REGISTER.replace(
+            "P3,Elin Ffion,Davies,Year 4,yes,yes,yes,", "P3,Elin Ffion,Davies,Year 4,yes,no,yes,"
+        )
+    )
+    pending = run(site, "takedown", "--json").json()["takedowns"]
+    assert {t["platform"] for t in pending} == {"website", "facebook"}
+    for item in pending:
+        assert item["because"] == [
+            "P3 is named in the post but has no consent for facebook (SG111)"
+        ], item
+
+
 def test_photo_that_loses_consent_is_listed_alone(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     site.register(
         REGISTER.replace(
