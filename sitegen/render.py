@@ -19,6 +19,7 @@ from jinja2 import (
     FileSystemBytecodeCache,
     StrictUndefined,
     TemplateError,
+    TemplateNotFound,
     select_autoescape,
 )
 from jinja2.bccache import Bucket
@@ -222,7 +223,8 @@ class Renderer:
         missing = [t for t in TEMPLATES if not (self.templates / t).is_file()]
         if missing:
             raise ConfigError(
-                f"templates/ lacks {', '.join(missing)}: copy them from sitegen's demo site",
+                f"templates/ lacks {', '.join(missing)}: copy the whole folder, static/ too, "
+                f"from {DEMO_TEMPLATES}",
                 str(self.templates),
             )
         if self.sources is None:
@@ -240,6 +242,7 @@ class Renderer:
                     raise ConfigError(
                         "a template must be UTF-8 text", f"templates/{name}"
                     ) from None
+        _check_static_links(texts, self.sources)
         self.env = Environment(
             loader=DictLoader(texts),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -324,10 +327,36 @@ class Renderer:
                 extra_head=Markup(self.extra_head),
                 **context,
             )
+        except TemplateNotFound as exc:
+            raise ConfigError(
+                f"it uses {exc.name}, which templates/ lacks: copy it from {DEMO_TEMPLATES}",
+                f"templates/{template}",
+            ) from None
         except TemplateError as exc:
             line = getattr(exc, "lineno", None)
             raise ConfigError(f"template error: {exc}", f"templates/{template}", line) from None
         return text.encode("utf-8")
+
+
+# Where a school copies templates from: sitegen's own demo site, beside the package.
+_DEMO = Path(__file__).resolve().parent.parent / "templates"
+DEMO_TEMPLATES = str(_DEMO) if (_DEMO / "base.html").is_file() else "sitegen's demo site"
+STATIC_LINK = re.compile(r"""static/([A-Za-z0-9_.\-/]+?)(?=["'?#)\s])""")
+
+
+def _check_static_links(texts: dict[str, str], sources: dict[str, bytes]) -> None:
+    """A page must never link a stylesheet, icon or script that templates/static/ lacks (a
+    site published unstyled, its icon missing): each template's `static/...` links, checked
+    against the files read."""
+    for name, text in sorted(texts.items()):
+        for m in STATIC_LINK.finditer(text):
+            if f"static/{m.group(1)}" not in sources:
+                raise ConfigError(
+                    f"it links static/{m.group(1)}, which templates/static/ lacks: copy it "
+                    f"from {DEMO_TEMPLATES}/static/",
+                    f"templates/{name}",
+                    text.count("\n", 0, m.start()) + 1,
+                )
 
 
 def logo_size(data: bytes) -> tuple[int, int]:

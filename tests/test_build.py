@@ -262,6 +262,30 @@ def test_configuration_errors_exit_2_and_keep_the_previous_build(run, site: Site
     assert site_files(site.root) == before
 
 
+def test_a_template_folder_copied_in_part_is_told_what_it_lacks(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """A school copies templates/ by hand: every missing piece is named, with where to copy it
+    from, and nothing is published (never a site without its stylesheet)."""
+    site.post("fair", platforms=["website"], date="2026-11-02")
+    approve(run, site, "fair")
+    demo = str(REPO / "templates")
+    (site.root / "templates/static/site.css").unlink()
+    result = run(site, "build")
+    assert result.code == 2 and not (site.root / "build/site").exists()
+    assert result.err.startswith(
+        "error: templates/base.html:15: it links static/site.css, which templates/static/ "
+        f"lacks: copy it from {demo}/static/"
+    ), result.err
+    shutil.copy(REPO / "templates/static/site.css", site.root / "templates/static/site.css")
+    (site.root / "templates/_banner.html").unlink()
+    result = run(site, "build")
+    assert result.code == 2 and not (site.root / "build/site").exists()
+    assert result.err.startswith(
+        f"error: templates/post.html: it uses _banner.html, which templates/ lacks: copy it from {demo}"
+    ), result.err
+    (site.root / "templates/tag.html").unlink()
+    assert f"copy the whole folder, static/ too, from {demo}" in run(site, "build").err
+
+
 def test_a_second_build_is_refused_while_one_runs(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     import fcntl
 
