@@ -74,6 +74,22 @@ def test_a_pupil_under_safeguarding_is_sg162_wherever_tagged(
     assert refused.code == 1 and "SG162" in refused.err
 
 
+def test_a_safeguarded_pupils_name_is_never_to_be_listed_in_named(run, site) -> None:  # type: ignore[no-untyped-def]
+    """SG114's advice for a pupil under safeguarding is to take the name out: listing them in
+    named is never allowed."""
+    site.register(with_columns({"safeguarding": {"P4": "yes"}}))
+    photo_post(site, ["P1", "P4"], ["P1"], body="Tomos read his poem.\n")
+    messages = [
+        f["message"]
+        for f in run(site, "check", "--json").json()["posts"][0]["findings"]
+        if f["code"] == "SG114"
+    ]
+    assert messages == [
+        "\u201cTomos\u201d (first name of P4) appears in the body: remove it: P4 is under "
+        "safeguarding and may never be named"
+    ]
+
+
 def test_covering_a_face_never_makes_a_safeguarded_photo_publishable(run, site) -> None:  # type: ignore[no-untyped-def]
     site.register(with_columns({"safeguarding": {"P4": "yes"}}))
     photo_post(site, ["P1", "P4"], ["P1", "P4"])

@@ -106,6 +106,22 @@ def test_sg125_via_check_and_named_consent(run, site: SiteDir, tmp_path: Path) -
     assert "SG125" not in {f["code"] for f in result.json()["posts"][0]["findings"]}
 
 
+def test_sg125_says_a_full_name_needs_full_consent(run, site: SiteDir, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """P2 is named with name consent 'yes': a full name on the certificate still needs
+    'full', and the message says so (listing them in named again would change nothing)."""
+    path = tmp_path / "award.jpg"
+    certificate("Osian Pritchard", "DejaVuSans.ttf", 0).save(path)
+    site_with(site, path, ["P2"], faces="off")
+    index = site.root / "content/posts/p/index.md"
+    index.write_text(index.read_text().replace("named: []", "named:\n- P2"))
+    result = run(site, "check", "--json")
+    (f,) = [f for f in result.json()["posts"][0]["findings"] if f["code"] == "SG125"]
+    assert f["message"] == (
+        "image award.jpg shows the full name of P2 (read from the photo): P2's name consent "
+        "is 'yes': a full name needs 'full' (cover or crop it, or keep the first name only)"
+    )
+
+
 def test_switches(run, site: SiteDir, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "award.jpg"
     certificate("Osian Pritchard", "DejaVuSans.ttf", 0).save(path)

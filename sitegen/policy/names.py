@@ -306,19 +306,29 @@ def _id_pattern(ids: tuple[str, ...]) -> Bounded:
     return Bounded([re.escape(key) for key in ids], list(ids))
 
 
+def name_fix(pupil: Pupil, full: bool, named: set[str], today: date, remove: str) -> str:
+    """What to do about a pupil's name where it may not be (`remove`: how to take it out)."""
+    consent = pupil.name_consent_on(today)
+    if pupil.safeguarding:
+        return f"{remove}: {pupil.pupil_id} is under safeguarding and may never be named"
+    if fold_id(pupil.pupil_id) not in named:
+        return f"{remove}, or list {pupil.pupil_id} in named if their parent consented"
+    if consent != pupil.name_consent:  # (withdrawn or ended)
+        return f"{pupil.pupil_id} may no longer be named: every consent of theirs is 'no' now"
+    if full:
+        return (
+            f"{pupil.pupil_id}'s name consent is {consent!r}: a full name needs 'full' "
+            f"({remove}, or keep the first name only)"
+        )
+    return f"{pupil.pupil_id} has no consent to be named"
+
+
 def _message(pupil: Pupil, hit: NameHit, named: set[str], today: date) -> str:
     kind = "full name" if hit.full else "first name"
-    consent = pupil.name_consent_on(today)
     if hit.label == "folder name":
         fix = "rename the post's folder (its name is the post's address)"
-    elif fold_id(pupil.pupil_id) not in named:
-        fix = f"remove it, or list {pupil.pupil_id} in named if their parent consented"
-    elif consent != pupil.name_consent:  # (withdrawn, ended, or under safeguarding)
-        fix = f"{pupil.pupil_id} may no longer be named: every consent of theirs is 'no' now"
-    elif hit.full:
-        fix = f"{pupil.pupil_id}'s name consent is {consent!r}: a full name needs 'full'"
     else:
-        fix = f"{pupil.pupil_id} has no consent to be named"
+        fix = name_fix(pupil, hit.full, named, today, "remove it")
     word = f"\u201c{hit.word}\u201d" if hit.word else "a name"
     if hit.mutation is None:
         return f"{word} ({kind} of {pupil.pupil_id}) appears in the {hit.label}: {fix}"

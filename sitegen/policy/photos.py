@@ -10,7 +10,7 @@ from sitegen.config import Config
 from sitegen.findings import finding
 from sitegen.images import ImageFacts, device_approved, device_name
 from sitegen.model import ADULT, COVER, Finding, ImageRef, Post, Pupil, Register, Severity
-from sitegen.policy.names import allowed
+from sitegen.policy.names import allowed, name_fix
 from sitegen.register import lookup
 from sitegen.text import fold, fold_id
 
@@ -137,8 +137,7 @@ def check_vision(post: Post, photos: PostPhotos, register: Register, today: date
                 finding(
                     "SG125",
                     f"image {ref.file} shows the {kind} of {pupil.pupil_id} (read from the "
-                    f"photo): cover or crop it, or list {pupil.pupil_id} in named if their "
-                    "parent consented",
+                    f"photo): {name_fix(pupil, full, named, today, 'cover or crop it')}",
                     post.path,
                     ref.line,
                     pupil.pupil_id,
