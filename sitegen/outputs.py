@@ -163,8 +163,8 @@ def _photo_record(
     exported_as: dict[str, str],
 ) -> dict[str, Any]:
     """A photo as the ledger records it: its source by hash, who is on it, the faces covered
-    in the copy that went out (by number, as its `faces` list numbers them), and its file
-    name in the platform's bundle."""
+    in the copy that went out (by number, as its `faces` list numbers them) and that list,
+    and its file name in the platform's bundle."""
     record: dict[str, Any] = {
         "file": ref.file,
         "sha256": photo_hashes[ref.file],
@@ -174,6 +174,8 @@ def _photo_record(
         record["exported_as"] = exported_as[ref.file]
     if covered.get(ref.file):
         record["covered"] = list(covered[ref.file])
+    if ref.faces is not None:  # (who each numbered face is: whose face was covered)
+        record["faces"] = list(ref.faces)
     return record
 
 

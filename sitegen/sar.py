@@ -187,6 +187,13 @@ def _add_where_it_went(
     for photo in entry["photos"]:
         shown = {p["platform"] for p in went if photo["sha256"] in p["photo_hashes"]}
         photo["went_to"] = _platform_order(config, shown)
+        # Where every copy that went covered the pupil's face.
+        showing = {
+            p["platform"]
+            for p in went
+            if photo["sha256"] in p["photo_hashes"] and photo["sha256"] not in p["face_covered"]
+        }
+        photo["face_covered_on"] = _platform_order(config, shown - showing)
         if photo["others_on_photo"] and not shown:
             notes.append(
                 f"{slug}: the photo {photo['file']} was never published and shows "

@@ -61,7 +61,7 @@ def where_it_went(
             kind = "photos_taken_down"  # (the post stays: a note, not its end)
         pub, images = None, _photos_of(event, key, shows)
         if kind == records.PUBLISHED and (has(event.get("pupils"), key) or images):
-            pub = _publication(event, images, clean, config, deploys)
+            pub = _publication(event, images, clean, config, deploys, key)
             out.append(pub)
             shown_last[where] = pub
         if where[1] == WEBSITE:
@@ -220,6 +220,7 @@ def _publication(
     clean: Redactor,
     config: Config,
     deploys: bool,
+    key: str,
 ) -> dict[str, Any]:
     """A version of a post made for a platform (built into the site, or exported)."""
     slug, platform, at = str(event["slug"]), str(event["platform"]), str(event["at"])
@@ -241,9 +242,21 @@ def _publication(
         "title": clean(str(event.get("title") or "")),
         "images": [clean(str(i.get("file", ""))) for i in images],
         "photo_hashes": [i.get("sha256") for i in images],
+        # (the photos that went with the pupil's face covered, by its `faces` list then)
+        "face_covered": [i.get("sha256") for i in images if _face_covered(i, key)],
         "events": [{"event": str(event["event"]), "at": at, "words": words}],
         "ended": None,
     }
+
+
+def _face_covered(image: dict[str, Any], key: str) -> bool:
+    """Whether the pupil's face was covered on this copy of the photo (its record names whose
+    each numbered face is; older records do not, and say no)."""
+    faces, covered = image.get("faces"), image.get("covered") or []
+    if not isinstance(faces, list):
+        return False
+    numbers = [n for n, who in enumerate(faces, start=1) if fold_id(str(who)) == key]
+    return bool(numbers) and all(n in covered for n in numbers)
 
 
 def _deployed(

@@ -420,11 +420,22 @@ def _photo_blocks(post: dict[str, Any], first: str) -> Iterator[Block]:
     if post["photos"]:
         yield Heading(4, f"Photos of {first}")
         for index, photo in enumerate(post["photos"], start=1):
-            places = [platform_name(p) for p in photo["went_to"]]
-            note = f"Shown on {_and(places)}." if places else "Not published anywhere."
+            note = _photo_places(photo, first)
             if not photo["held"]:
                 note += " The photo file itself is no longer in the news system."
             yield Photo(photo["sha256"], index, photo["alt"], photo["caption"], note)
+
+
+def _photo_places(photo: dict[str, Any], first: str) -> str:
+    """Where the photo went: with the pupil's face showing, and with it covered."""
+    covered = [platform_name(p) for p in photo["face_covered_on"]]
+    showing = [platform_name(p) for p in photo["went_to"] if p not in photo["face_covered_on"]]
+    if not showing and not covered:
+        return "Not published anywhere."
+    said = [f"Shown on {_and(showing)}"] if showing else []
+    if covered:
+        said.append(f"{'on' if showing else 'On'} {_and(covered)} with {first}'s face covered")
+    return "; ".join(said) + "."
 
 
 def _words_as_written(post: dict[str, Any]) -> Iterator[Block]:

@@ -284,6 +284,20 @@ def test_a_face_covered_since_an_export_never_recorded_as_posted_is_checked(
     assert run(site, "takedown", "--json").json()["takedowns"] == []
 
 
+def test_the_sar_says_where_the_pupils_face_was_covered(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """P2 has no Instagram consent: the photo went there with P2's face covered, and the
+    family is told so, not that their child was shown there."""
+    faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    approve_and_build(run, site)
+    letter = run(site, "sar", "P2").out
+    assert "Shown on the school website; on Instagram with Osian's face covered." in letter
+    (post,) = run(site, "sar", "P2", "--json").json()["posts"]
+    (photo,) = post["photos"]
+    assert photo["went_to"] == ["website", "instagram"]
+    assert photo["face_covered_on"] == ["instagram"]
+    assert "Shown on the school website and Instagram." in run(site, "sar", "P1").out
+
+
 def test_no_copy_carries_metadata(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     """exiftool, an independent reader, finds no EXIF, XMP, IPTC, GPS or comment in any copy,
     covered or not (the source carries EXIF, IPTC and XMP)."""
