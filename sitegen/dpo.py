@@ -11,6 +11,7 @@ from sitegen.errors import UsageError
 from sitegen.gate import WEBSITE, Decision
 from sitegen.register import lookup
 from sitegen.site import Site
+from sitegen.text import fold_id
 
 # --- takedowns ---------------------------------------------------------------------------
 
@@ -214,6 +215,8 @@ def _because(
         if str(image.get("file")) in recovered:
             shown = [p for p in shown if p in recovered[str(image.get("file"))]]
         for pupil_id in shown:
+            if records.face_covered(image, fold_id(str(pupil_id))):
+                continue  # (their face was covered on the copy out there: not why it goes)
             if problem := _no_consent(site, str(pupil_id), platform, today, by_photo):
                 found.append((str(pupil_id), f"{pupil_id} ({problem}) on {_exported_name(image)}"))
     on_photos = {who for who, _ in found}

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from sitegen.engine.store import fast_reduce, grown_log
+from sitegen.text import fold_id
 
 LEDGER = Path("content/records/publications.jsonl")
 # A build records what it made: a page in build/site/ or a bundle in build/exports/
@@ -386,6 +387,17 @@ def _photo_print(image: dict[str, Any]) -> tuple[Any, ...]:
     if covered:
         return (image.get("file"), image.get("sha256"), covered)
     return (image.get("file"), image.get("sha256"))
+
+
+def face_covered(image: dict[str, Any], key: str) -> bool:
+    """Whether a pupil's face (`key`: their folded id) was covered on the copy of the photo
+    a record describes: its `faces` list names whose each numbered face is (older records
+    do not, and say no)."""
+    faces, covered = image.get("faces"), image.get("covered") or []
+    if not isinstance(faces, list):
+        return False
+    numbers = [n for n, who in enumerate(faces, start=1) if fold_id(str(who)) == key]
+    return bool(numbers) and all(n in covered for n in numbers)
 
 
 def _carried(was: list[tuple[Any, ...]], now: Fingerprint) -> list[list[Any]]:

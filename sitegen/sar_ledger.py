@@ -243,20 +243,10 @@ def _publication(
         "images": [clean(str(i.get("file", ""))) for i in images],
         "photo_hashes": [i.get("sha256") for i in images],
         # (the photos that went with the pupil's face covered, by its `faces` list then)
-        "face_covered": [i.get("sha256") for i in images if _face_covered(i, key)],
+        "face_covered": [i.get("sha256") for i in images if records.face_covered(i, key)],
         "events": [{"event": str(event["event"]), "at": at, "words": words}],
         "ended": None,
     }
-
-
-def _face_covered(image: dict[str, Any], key: str) -> bool:
-    """Whether the pupil's face was covered on this copy of the photo (its record names whose
-    each numbered face is; older records do not, and say no)."""
-    faces, covered = image.get("faces"), image.get("covered") or []
-    if not isinstance(faces, list):
-        return False
-    numbers = [n for n, who in enumerate(faces, start=1) if fold_id(str(who)) == key]
-    return bool(numbers) and all(n in covered for n in numbers)
 
 
 def _deployed(

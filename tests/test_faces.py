@@ -298,6 +298,31 @@ def test_the_sar_says_where_the_pupils_face_was_covered(run, site: SiteDir) -> N
     assert "Shown on the school website and Instagram." in run(site, "sar", "P1").out
 
 
+def test_a_takedown_blames_no_pupil_whose_face_was_covered(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """The Instagram copy covered P2's face (no Instagram consent); an approved edit then takes
+    the photo out of the post. The posted photo is to remove because it was edited out: P2,
+    whose face was covered there, is no reason."""
+    faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    shutil.copy(FACES / "one_face_obama_2012.jpg", site.root / "content/posts" / SLUG / "hall.jpg")
+    hall = {"file": "hall.jpg", "alt": "The school hall", "pupils": [], "faces": ["adult"]}
+    relay = {
+        "file": "relay.jpg",
+        "alt": "Two runners",
+        "pupils": ["P1", "P2"],
+        "faces": ["P1", "P2"],
+    }
+    meta = {"platforms": ["website", "instagram"], "date": "2026-11-20"}
+    site.post(SLUG, pupils=["P1", "P2"], images=[hall, relay], **meta)
+    approve_and_build(run, site)
+    assert run(site, "posted", "--platform", "instagram").code == 0
+    site.post(SLUG, pupils=[], images=[hall], **meta)
+    approve_and_build(run, site)
+    listed = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
+    assert not listed["instagram"]["whole"]
+    assert listed["instagram"]["images"] == ["02-photo-2-1080.jpg (relay.jpg)"]
+    assert listed["instagram"]["because"] == [], listed["instagram"]
+
+
 def test_no_copy_carries_metadata(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     """exiftool, an independent reader, finds no EXIF, XMP, IPTC, GPS or comment in any copy,
     covered or not (the source carries EXIF, IPTC and XMP)."""
