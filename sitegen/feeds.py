@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 from sitegen.config import Config
 from sitegen.engine.keys import cache_key
 from sitegen.engine.store import RecordFile
-from sitegen.i18n import list_prefix
+from sitegen.i18n import list_prefix, strings
 from sitegen.pages import by_language
 from sitegen.render import PostView, absolute_html
 
@@ -130,6 +130,14 @@ def language_feeds(config: Config, posts: list[PostView]) -> list[Feed]:
     ]
 
 
+def feed_title(config: Config, language: str) -> str:
+    """The school's name; on a bilingual site, with the feed's language, so that a parent
+    subscribed to both tells them apart in a feed reader."""
+    if len(config.languages) < 2:
+        return config.title
+    return f"{config.title} ({strings(language)['language_name']})"
+
+
 def atom(
     config: Config, posts: list[PostView], memo: RecordFile | None = None, feed: Feed | None = None
 ) -> bytes:
@@ -140,7 +148,7 @@ def atom(
     home = urljoin(config.base_url, feed.prefix if feed else "")
     language = feed.language if feed else config.language
     atom_feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": language})
-    _sub(atom_feed, "title", config.title)
+    _sub(atom_feed, "title", feed_title(config, language))
     _sub(atom_feed, "id", home)
     _sub(atom_feed, "link", rel="alternate", type="text/html", href=home)
     _sub(atom_feed, "link", rel="self", type="application/atom+xml", href=home + "feed.xml")
@@ -160,7 +168,7 @@ def json_feed(
     home = urljoin(config.base_url, feed.prefix if feed else "")
     data = {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": config.title,
+        "title": feed_title(config, feed.language if feed else config.language),
         "home_page_url": home,
         "feed_url": home + "feed.json",
         "language": feed.language if feed else config.language,

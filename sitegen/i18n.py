@@ -51,7 +51,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "subscribe_addresses": "The addresses to copy",
         "subscribe_atom": "News feed (Atom: works in almost every app)",
         "subscribe_json": "JSON Feed (for apps that ask for one)",
-        "subscribe_language": "These feeds carry the news in English.",
+        "subscribe_languages": "Each feed carries the news written in its language, and the "
+        "school writes some news in one language only: to have all of it, subscribe to both.",
         "subscribe_privacy": "There is nothing to sign up for and no e-mail address to give: "
         "the school cannot see who subscribes. To stop, remove the feed in your app.",
     },
@@ -99,7 +100,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "subscribe_addresses": "Y cyfeiriadau i’w copïo",
         "subscribe_atom": "Ffrwd newyddion (Atom: yn gweithio ym mron pob ap)",
         "subscribe_json": "JSON Feed (ar gyfer apiau sy’n gofyn am un)",
-        "subscribe_language": "Mae’r ffrydiau hyn yn rhoi’r newyddion yn Gymraeg.",
+        "subscribe_languages": "Mae pob ffrwd yn rhoi’r newyddion a ysgrifennwyd yn ei hiaith "
+        "hi, ac mae’r ysgol yn ysgrifennu rhai newyddion mewn un iaith yn unig: i gael y cyfan, "
+        "tanysgrifiwch i’r ddwy.",
         "subscribe_privacy": "Does dim angen cofrestru na rhoi cyfeiriad e-bost: dydy’r ysgol "
         "ddim yn gweld pwy sy’n tanysgrifio. I stopio, tynnwch y ffrwd o’ch ap.",
     },

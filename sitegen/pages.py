@@ -85,9 +85,17 @@ def list_pages(config: Config, posts: list[PostView]) -> dict[str, PageSpec]:
             if switch:
                 spec = replace(spec, context={**spec.context, "switch": switch})
             out[list_prefix(config.languages, language) + local + "index.html"] = spec
-    t = strings(config.languages[0])
+    first = config.languages[0]
+    # (one page for every wrong address, whatever its language: said in each, first first)
+    others = [
+        {**strings(other), "language": other, "home": list_prefix(config.languages, other)}
+        for other in config.languages[1:]
+    ]
     out["404.html"] = PageSpec(
-        "404.html", "404.html", (), {"title": t["not_found"], "language": config.languages[0]}
+        "404.html",
+        "404.html",
+        (),
+        {"title": strings(first)["not_found"], "language": first, "others": others},
     )
     return out
 
@@ -142,13 +150,26 @@ def _language_pages(config: Config, language: str, posts: list[PostView]) -> dic
         {
             "title": t["subscribe_title"],
             "language": language,
-            "feeds": {
-                "atom": urljoin(config.base_url, prefix + "feed.xml"),
-                "json": urljoin(config.base_url, prefix + "feed.json"),
-            },
+            "feeds": _feeds(config, language),
         },
     )
     return out
+
+
+def _feeds(config: Config, language: str) -> list[dict[str, str]]:
+    """Every language's feed addresses, this page's language first: a bilingual school writes
+    some news in one language only, and a parent who subscribes to one feed misses the rest
+    unless the page says so."""
+    order = [language, *(other for other in config.languages if other != language)]
+    return [
+        {
+            "language": each,
+            "name": strings(each)["language_name"],
+            "atom": urljoin(config.base_url, list_prefix(config.languages, each) + "feed.xml"),
+            "json": urljoin(config.base_url, list_prefix(config.languages, each) + "feed.json"),
+        }
+        for each in order
+    ]
 
 
 def _neighbours(number: int, pages: int, base: str) -> dict[str, object]:

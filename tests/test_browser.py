@@ -187,13 +187,29 @@ def test_screenshots_for_review(chromium, site_url: str, width: int) -> None:  #
             assert all_images_loaded(page) == []
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{overflow}px of sideways scrolling at {width}px on /{path}"
-            # Every link of the header, the tags and the paging is a finger's height (44px).
+            # Every link is a finger's height (44px); a list's card leads to its post wherever
+            # it is tapped (its photo, its summary), not only on its title.
             small = page.evaluate(
-                """[...document.querySelectorAll('header nav a, .tags a, .pagination a')]
+                """[...document.querySelectorAll(
+                      'header nav a, .tags a, .pagination a, .archive a, .site-footer a')]
                     .map(a => [a.textContent.trim(), a.getBoundingClientRect().height])
                     .filter(([, height]) => height < 44)"""
             )
             assert small == [], f"links under 44px tall at {width}px on /{path}: {small}"
+            missed = page.evaluate(
+                """[...document.querySelectorAll('.card')].filter(card => {
+                    card.scrollIntoView({block: 'center'});
+                    const box = card.getBoundingClientRect();
+                    const points = [[0.5, 0.2], [0.5, 0.9], [0.1, 0.5]];
+                    return points.some(([x, y]) => {
+                        const hit = document.elementFromPoint(
+                            box.left + box.width * x, box.top + box.height * y);
+                        return !hit || hit.closest('a') !== card.querySelector('h2 a');
+                    });
+                }).map(card => card.querySelector('h2').textContent.trim())"""
+            )
+            page.evaluate("window.scrollTo(0, 0)")
+            assert missed == [], f"cards not a link all over at {width}px on /{path}: {missed}"
             assert axe_violations(page) == [], path
             page.screenshot(
                 path=str(SCREENSHOTS / f"{language}-{name}-{width}.png"), full_page=True

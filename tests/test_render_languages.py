@@ -100,7 +100,11 @@ def bilingual(run, site: SiteDir) -> SiteDir:  # type: ignore[no-untyped-def]
 def test_every_page_speaks_its_own_language(run, bilingual: SiteDir) -> None:  # type: ignore[no-untyped-def]
     out = build(run, bilingual)
     for page in out.rglob("*.html"):
-        text = page.read_text()
+        # (a part marked as in another language is that language's: the 404 page says it
+        # in both)
+        text = re.sub(
+            r'<section lang="(?!cy)[a-z]+">.*?</section>', "", page.read_text(), flags=re.S
+        )
         rel = page.relative_to(out).as_posix()
         if rel.startswith("posts/"):
             article = re.search(r'<article class="post" lang="([a-z]+)">', text)
@@ -156,6 +160,9 @@ def test_feeds_in_each_language(run, bilingual: SiteDir) -> None:  # type: ignor
     assert data["language"] == "en" and data["feed_url"] == "https://news.test.sch.uk/en/feed.json"
     assert data["home_page_url"] == "https://news.test.sch.uk/en/"
     assert json.loads((out / "feed.json").read_text())["language"] == "cy"
+    # A parent subscribed to both tells them apart in a feed reader.
+    assert welsh.feed.title.endswith(" (Cymraeg)") and english.feed.title.endswith(" (English)")
+    assert data["title"] == english.feed.title
     sitemap = (out / "sitemap.xml").read_text()
     for page in ("en/", "en/page/2/", "archive/", "en/archive/", "subscribe/", "en/subscribe/"):
         assert f"<loc>https://news.test.sch.uk/{page}</loc>" in sitemap
@@ -218,13 +225,29 @@ def test_subscribe_page_explains_the_feeds_in_each_language(run, bilingual: Site
     assert "<h1>Subscribe to the news</h1>" in english
     assert "https://news.test.sch.uk/en/feed.xml" in english
     assert "https://news.test.sch.uk/en/feed.json" in english
-    assert "feed reader" in english and "in English" in english
+    assert "feed reader" in english and "subscribe to both" in english
     welsh = (out / "subscribe/index.html").read_text()
     assert "<h1>Tanysgrifio i’r newyddion</h1>" in welsh and "ap darllen ffrydiau" in welsh
-    assert "https://news.test.sch.uk/feed.xml" in welsh and "/en/feed.xml" not in welsh
+    # News written in one language only is in that language's feeds: both are offered, the
+    # page's own language first, each under its name.
+    assert welsh.index("https://news.test.sch.uk/feed.xml") < welsh.index(
+        "https://news.test.sch.uk/en/feed.xml"
+    )
+    assert '<h3 lang="cy">Cymraeg</h3>' in welsh and '<h3 lang="en">English</h3>' in welsh
+    assert "tanysgrifiwch i’r ddwy" in welsh
+    assert english.index("/en/feed.xml") < english.index("https://news.test.sch.uk/feed.xml")
     home = (out / "en/index.html").read_text()
     assert '<a href="../en/subscribe/">Subscribe</a>' in nav(home)
     assert 'href="../en/subscribe/"' in footer(home)
+
+
+def test_the_404_page_speaks_every_language_of_the_site(run, bilingual: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """One page answers every wrong address, English or Welsh: it says so in both, each with
+    the way to its news."""
+    page = (build(run, bilingual) / "404.html").read_text()
+    assert '<html lang="cy">' in page and "<h1>Heb ddod o hyd i’r dudalen</h1>" in page
+    assert '<section lang="en">\n<h2>Page not found</h2>' in page
+    assert '<a href="/en/">' in page
 
 
 def test_school_website_contact_and_logo_on_every_page(run, bilingual: SiteDir) -> None:  # type: ignore[no-untyped-def]
