@@ -3,6 +3,7 @@ with absolute URLs."""
 
 from __future__ import annotations
 
+import html
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -28,10 +29,15 @@ def _content(post: PostView, base: str) -> str:
     for image in post.images:
         src = urljoin(url, image.fallback.file)
         alt = image.alt.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-        parts.append(
-            f'<p><img src="{src}" alt="{alt}" width="{image.fallback.width}" '
-            f'height="{image.fallback.height}"></p>'
+        img = (
+            f'<img src="{src}" alt="{alt}" width="{image.fallback.width}" '
+            f'height="{image.fallback.height}">'
         )
+        if image.caption:  # (as the page shows it under the photo)
+            caption = html.escape(image.caption, quote=False)
+            parts.append(f"<figure>{img}<figcaption>{caption}</figcaption></figure>")
+        else:
+            parts.append(f"<p>{img}</p>")
     return "\n".join(parts)
 
 

@@ -127,6 +127,11 @@ def test_feeds_parse_and_list_exactly_the_published_posts(built_demo: SiteDir) -
             assert src.startswith("https://news.example.sch.uk/posts/")
     dates = [item["date_published"] for item in feed["items"]]
     assert dates == sorted(dates, reverse=True)
+    # A photo's caption goes with it, as the page shows it.
+    (welcome,) = [e for e in english.entries if e.link.endswith("/2026-09-04-welcome-back/")]
+    assert "<figcaption>Our refurbished library is ready for readers</figcaption>" in (
+        welcome.content[0].value
+    )
 
 
 def test_sitemap_lists_exactly_the_published_pages(built_demo: SiteDir) -> None:
