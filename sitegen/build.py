@@ -206,6 +206,7 @@ def _summary(
         sorted({u.slug for u in units if u.left_out}),
         consents_ending(site.register, units, site.context.today, site.config),
         to_post=to_post,
+        register_invalid=not site.register.valid,
     )
 
 

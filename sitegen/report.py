@@ -242,7 +242,7 @@ def print_build(
             "(SG161; `sitegen register` lists them by class)"
         )
     print_changes(result.changes)
-    print_waiting(summary.waiting)
+    print_waiting(summary.waiting, summary.register_invalid)
     if timings:
         width = max(len(stage) for stage, _ in result.timings.stages)
         for stage, seconds in result.timings.stages:
@@ -274,7 +274,7 @@ def print_changes(changes: Changes | None) -> None:
         out.print("  no post joined or changed on the site or any platform, none left the site")
 
 
-def print_waiting(waiting: dict[str, int]) -> None:
+def print_waiting(waiting: dict[str, int], register_invalid: bool = False) -> None:
     """The removals that wait, per platform: the one thing a leader must not miss."""
     if waiting:
         counts = ", ".join(
@@ -284,6 +284,11 @@ def print_waiting(waiting: dict[str, int]) -> None:
             f"[bold yellow]  removals waiting: {counts}[/] (out there, no longer allowed): "
             "run `sitegen takedown` for what and where"
         )
+        if register_invalid:  # (takedown holds those back, and counts them apart)
+            out.print(
+                "  some of them may wait only because the consent register is invalid: fix "
+                "it first, then build; `sitegen takedown` lists the others"
+            )
 
 
 def _listed(slugs: list[str], most: int = 3) -> str:

@@ -50,6 +50,9 @@ class Summary:
     waiting: dict[str, int] = field(default_factory=dict)
     # Bundles to post (pending.csv), per platform: slug -> an update of one posted earlier.
     to_post: dict[str, dict[str, bool]] = field(default_factory=dict)
+    # The register was invalid: some removals may wait only because of that (`takedown`
+    # holds them back and says how many).
+    register_invalid: bool = False
 
 
 @dataclass(frozen=True)

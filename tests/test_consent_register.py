@@ -441,6 +441,9 @@ def test_a_typo_in_the_register_is_said_wherever_it_takes_posts_down(run, site) 
     assert broken.code == 0 and f"website: removed 1: {SLUG}" in broken.out
     line = 'content/consent.csv:2: SG160: P1: withdrawn_on "15/11/2026" is not a date'
     assert line in broken.err and "the consent register is invalid" in broken.err
+    # (its count agrees with takedown's once the register is fixed: it says so)
+    assert "removals waiting: 1 on facebook, 1 on the website" in broken.out
+    assert "some of them may wait only because the consent register is invalid" in broken.out
     takedown = run(site, "takedown")
     assert line in takedown.err and "nothing to take down" in takedown.out
     assert "2 more would come down only because the register is invalid" in takedown.err
