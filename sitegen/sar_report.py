@@ -86,7 +86,7 @@ def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
                 f"These posts are still in the news system, but since an edit they no longer "
                 f"show, tag or name {_first(pupil)}. This is where they went while they did."
             ),
-            Items(tuple(f"“{p['title']}”: {p['summary']}" for p in edited)),
+            Items(tuple(_earlier(p, _first(pupil)) for p in edited)),
         ]
     deleted = [p for p in data["publications"] if p["post_deleted"]]
     if deleted:
@@ -96,7 +96,7 @@ def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
                 "These posts are no longer in the news system; the school's record of what "
                 "went where is all it still holds of them."
             ),
-            Items(tuple(f"“{p['title']}”: {p['summary']}" for p in deleted)),
+            Items(tuple(_earlier(p, _first(pupil)) for p in deleted)),
         ]
     blocks += [
         Heading(2, "About this report"),
@@ -455,6 +455,16 @@ def _words_as_written(post: dict[str, Any]) -> Iterator[Block]:
 
 
 # --- words -----------------------------------------------------------------------------------
+
+
+def _earlier(pub: dict[str, Any], first: str) -> str:
+    """A version of a post that no longer shows the pupil (edited since, or deleted): where
+    it went, and the pupil's photos that went with it, by the names they had."""
+    line = f"“{pub['title']}”: {pub['summary']}"
+    if pub["images"]:
+        which = "photo" if len(pub["images"]) == 1 else "photos"
+        line += f" With {first}'s {which} {_and(pub['images'])}."
+    return line
 
 
 def _photos_there(pub: dict[str, Any], numbers: dict[str, int], first: str) -> str:

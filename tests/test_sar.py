@@ -465,6 +465,37 @@ def test_event_words_for_every_kind(site: SiteDir, kind: str, platform: str, wor
     assert "_" not in said and "<" not in said
 
 
+def test_a_post_edited_since_names_the_photo_of_the_pupil_that_went(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """The castle post went out with P1's photo; an approved edit takes the photo and the tag
+    out. The report still says which photo of Mia went, by its name."""
+    site.post(
+        "castle",
+        files={"towers.jpg": "castle", "gate.jpg": "books"},
+        pupils=["P1"],
+        platforms=["website"],
+        date="2026-11-02",
+        images=[
+            {"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]},
+            {"file": "gate.jpg", "alt": "The gate", "pupils": []},
+        ],
+    )
+    approve(run, site, "castle")
+    build(run, site, "2026-11-05T10:00")
+    site.post(
+        "castle",
+        files={"gate.jpg": "books"},
+        platforms=["website"],
+        date="2026-11-02",
+        images=[{"file": "gate.jpg", "alt": "The gate", "pupils": []}],
+    )
+    (site.root / "content/posts/castle/towers.jpg").unlink()
+    approve(run, site, "castle")
+    build(run, site, "2026-11-06T10:00")
+    report = run(site, "sar", "P1").out
+    assert "Posts that showed Mia before they were edited" in report
+    assert "With Mia's photo towers.jpg." in report
+
+
 def test_a_pupil_no_longer_in_the_register(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     site.post("trip", pupils=["P1", "P2"], date="2026-11-02", body="Osian and Mia ran.\n")
     site.register(REGISTER.replace("P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,\n", ""))
