@@ -469,7 +469,7 @@ def _earlier(pub: dict[str, Any], first: str) -> str:
 
 def _photos_there(pub: dict[str, Any], numbers: dict[str, int], first: str) -> str:
     """Which of the pupil's photos (numbered as the post shows them) went with a publication."""
-    shown = sorted(numbers[h] for h in pub["photo_hashes"] if h in numbers)
+    shown = sorted({numbers[h] for h in pub["photo_hashes"] if h in numbers})  # (same bytes: once)
     changed = sum(1 for h in pub["photo_hashes"] if h not in numbers)
     parts = []
     if shown:
