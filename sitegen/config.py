@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Callable
@@ -175,6 +176,13 @@ EXPORT_SCHEMA: dict[str, tuple[Check, Any]] = {
 }
 
 
+def _unknown(kind: str, key: str, known: list[str]) -> str:
+    """A key site.toml does not know, with the one it most likely meant."""
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+    hint = f"did you mean {close[0]}? " if close else ""
+    return f"is not a known {kind} ({hint}known: {', '.join(known)})"
+
+
 def _line_finder(text: str) -> Callable[[str], int | None]:
     """Map a dotted key ("policy.leaders") to the line that sets it, for messages."""
     lines: dict[str, int] = {}
@@ -183,7 +191,9 @@ def _line_finder(text: str) -> Callable[[str], int | None]:
         line = raw.strip()
         if m := re.match(r"^\[+\s*([^\]]+?)\s*\]+", line):
             section = m.group(1).replace('"', "")
-            lines.setdefault(section, number)
+            parts = section.split(".")
+            for n in range(1, len(parts) + 1):  # ([export.x] is where `export` is written)
+                lines.setdefault(".".join(parts[:n]), number)
         elif m := re.match(r'^"?([A-Za-z0-9_.-]+)"?\s*=', line):
             lines.setdefault(f"{section}.{m.group(1)}" if section else m.group(1), number)
     return lines.get
@@ -222,8 +232,7 @@ def parse_config(
     problems: list[tuple[str, str]] = []
     for key in data:
         if key not in (*SCHEMA, "exports"):
-            known = ", ".join([*SCHEMA, "exports"])
-            problems.append((key, f"is not a known section (known: {known})"))
+            problems.append((key, _unknown("section", key, [*SCHEMA, "exports"])))
     values = {
         section: _validate(section, data.get(section, {}), schema, problems)
         for section, schema in SCHEMA.items()
@@ -254,8 +263,7 @@ def _validate(
         table = {}
     for key in table:
         if key not in schema:
-            known = ", ".join(schema)
-            problems.append((f"{section}.{key}", f"is not a known setting (known: {known})"))
+            problems.append((f"{section}.{key}", _unknown("setting", key, list(schema))))
     for key, (check, default) in schema.items():
         if key in table:
             if error := check(table[key]):

@@ -15,10 +15,14 @@ from tests.conftest import SITE_TOML
         (('base_url = "https://news.test.sch.uk/"', 'base_url = "news.test"'), "site.base_url"),
         (('timezone = "Europe/London"', 'timezone = "Europe/Cardiff"'), "not a known time zone"),
         (('ocr = "off"', 'ocr = "maybe"'), "policy.ocr must be one of"),
-        (("quality = 80", "qualty = 80"), "images.qualty is not a known setting"),
+        (
+            ("quality = 80", "qualty = 80"),
+            "images.qualty is not a known setting (did you mean quality?",
+        ),
         (('title = "Ysgol Prawf"\n', ""), "site.title is required"),
         (("max_chars = 280", "max_chars = 280.5"), "exports.x.max_chars must be a whole number"),
         (("[exports.x]", "[exports.tiktok]"), "exports.tiktok is not an export platform"),
+        (("[exports.x]", "[export.x]"), "export is not a known section (did you mean exports?"),
         (('closed_platforms = ["facebook"]', 'closed_platforms = ["myspace"]'), "closed_platforms"),
         (
             ('closed_platforms = ["facebook"]', 'closed_platforms = ["website"]'),
