@@ -143,6 +143,17 @@ def test_unknown_pupil_sg110(run, site):  # type: ignore[no-untyped-def]
     assert [(f["code"], f["pupil"]) for f in findings(run, site)] == [("SG110", "P999")]
 
 
+def test_an_id_with_a_letter_typed_for_a_digit_is_told_its_likely_id(run, site) -> None:  # type: ignore[no-untyped-def]
+    """PI (a capital I) for P1: the message suggests P1. A near id is another child: P7 is
+    told nothing more."""
+    site.post("p", pupils=["PI", "P7"])
+    messages = [f["message"] for f in findings(run, site) if f["code"] == "SG110"]
+    assert messages == [
+        "pupil PI is not in the consent register (did you mean P1?)",
+        "pupil P7 is not in the consent register",
+    ]
+
+
 def test_pupil_in_text_without_platform_consent_sg111(run, site):  # type: ignore[no-untyped-def]
     site.post("p", pupils=["P2"], platforms=["website", "instagram"])
     fs = findings(run, site)

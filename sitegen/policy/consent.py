@@ -156,6 +156,9 @@ def _safeguarding_findings(post: Post, register: Register) -> Iterator[Finding]:
         )
 
 
+DIGIT_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
 def _ids(pupils: tuple[str, ...]) -> set[str]:
     return {fold_id(p) for p in pupils}
 
@@ -171,10 +174,13 @@ def _pupil_findings(
     for pupil_id in post.pupils:
         pupil = lookup(register, pupil_id)
         if pupil is None:
+            # (only a letter typed for a digit is suggested: a near id is another child)
+            meant = lookup(register, pupil_id.upper().translate(DIGIT_LOOKALIKES))
+            hint = f" (did you mean {meant.pupil_id}?)" if meant else ""
             yield _finding(
                 post,
                 "SG110",
-                f"pupil {pupil_id} is not in the consent register",
+                f"pupil {pupil_id} is not in the consent register{hint}",
                 "pupils",
                 pupil=pupil_id,
             )
