@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -153,6 +154,19 @@ def test_leader_removed_blocks_post(run, site):  # type: ignore[no-untyped-def]
     (post,) = run(site, "check", "--json").json()["posts"]
     assert post["status"] == "blocked"
     assert any("not a leader" in f["message"] for f in post["findings"])
+
+
+def test_a_copied_post_is_told_its_approval_was_another_posts(run, site):  # type: ignore[no-untyped-def]
+    site.post("a")
+    approve(run, site, "a")
+    shutil.copytree(site.root / "content/posts/a", site.root / "content/posts/b")
+    posts = {p["slug"]: p for p in run(site, "check", "--json").json()["posts"]}
+    (found,) = [f["message"] for f in posts["b"]["findings"] if f["code"] == "SG150"]
+    assert found == (
+        "the approval was given to another post (a): a post copied or renamed needs its own "
+        "approval"
+    )
+    assert posts["a"]["status"] == "approved"
 
 
 def test_withdrawal_after_approval_blocks(run, site):  # type: ignore[no-untyped-def]

@@ -134,13 +134,22 @@ def _entry_findings(
                 line,
             )
         )
+    elif entry.get("post") != post.slug and entry.get("action") == "approve":
+        found.append(
+            finding(
+                "SG150",
+                f"the approval was given to another post ({entry.get('post')}): a post copied "
+                "or renamed needs its own approval",
+                post.path,
+                line,
+            )
+        )
     elif (
         entry.get("action"),
-        entry.get("post"),
         entry.get("by"),
         entry.get("digest"),
         entry.get("at"),
-    ) != ("approve", post.slug, approval.by, approval.digest, approval.at):
+    ) != ("approve", approval.by, approval.digest, approval.at):
         found.append(
             finding("SG150", "the approval does not match its audit-log entry", post.path, line)
         )
