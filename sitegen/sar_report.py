@@ -12,7 +12,12 @@ from typing import Any, Union
 from sitegen.config import Config
 from sitegen.sar_words import (
     NAME_CONSENT_WORDS,
+    and_list,
+    count_of,
+    earlier_version,
     long_date,
+    photo_places,
+    photos_there,
     platform_label,
     platform_name,
 )
@@ -86,7 +91,7 @@ def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
                 f"These posts are still in the news system, but since an edit they no longer "
                 f"show, tag or name {_first(pupil)}. This is where they went while they did."
             ),
-            Items(tuple(_earlier(p, _first(pupil)) for p in edited)),
+            Items(tuple(earlier_version(p, _first(pupil)) for p in edited)),
         ]
     deleted = [p for p in data["publications"] if p["post_deleted"]]
     if deleted:
@@ -96,7 +101,7 @@ def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
                 "These posts are no longer in the news system; the school's record of what "
                 "went where is all it still holds of them."
             ),
-            Items(tuple(_earlier(p, _first(pupil)) for p in deleted)),
+            Items(tuple(earlier_version(p, _first(pupil)) for p in deleted)),
         ]
     blocks += [
         Heading(2, "About this report"),
@@ -139,10 +144,10 @@ def _what_the_school_holds(data: dict[str, Any]) -> list[str]:
     if posts:
         verbs = "shows, tags or names" if len(posts) == 1 else "show, tag or name"
         paragraphs.append(
-            f"The school holds {record}{_count(len(posts), 'news post')} "
+            f"The school holds {record}{count_of(len(posts), 'news post')} "
             f"that {verbs} {first}, "
             + (
-                f"with {_count(photos, 'photo')} of {first}. "
+                f"with {count_of(photos, 'photo')} of {first}. "
                 if photos
                 else f"with no photo of {first}. "
             )
@@ -165,15 +170,15 @@ def _where_posts_went(posts: list[dict[str, Any]], pubs: list[dict[str, Any]]) -
             exported.setdefault(pub["platform"], set()).add(pub["slug"])
     went = []
     if website:
-        went.append(f"{_count(len(website), 'post')} went on the school website.")
+        went.append(f"{count_of(len(website), 'post')} went on the school website.")
     by_count: dict[int, list[str]] = {}  # "2 were exported for Facebook and Instagram"
     for platform, slugs in exported.items():
         by_count.setdefault(len(slugs), []).append(platform_name(platform))
     if by_count:
         counted = [
-            f"{_count(n, 'post')} {'was' if n == 1 else 'were'} exported for {_and(names)}"
+            f"{count_of(n, 'post')} {'was' if n == 1 else 'were'} exported for {and_list(names)}"
             if i == 0
-            else f"{n} for {_and(names)}"
+            else f"{n} for {and_list(names)}"
             for i, (n, names) in enumerate(by_count.items())
         ]
         went.append(
@@ -185,7 +190,7 @@ def _where_posts_went(posts: list[dict[str, Any]], pubs: list[dict[str, Any]]) -
     paragraphs = [" ".join(went)] if went else []
     never = [p for p in posts if not p["published_on"]]
     if never:
-        paragraphs.append(f"{_count(len(never), 'post')} never went anywhere.")
+        paragraphs.append(f"{count_of(len(never), 'post')} never went anywhere.")
     return paragraphs
 
 
@@ -204,7 +209,7 @@ def _withdrawal_and_contact(data: dict[str, Any]) -> list[str]:
         posts = len({p["slug"] for p in still})
         places = f" (from {len(still)} places)" if len(still) > posts else ""
         since = (
-            f"Since then no new post shows {first}, but {_count(posts, 'post')} made before "
+            f"Since then no new post shows {first}, but {count_of(posts, 'post')} made before "
             f"{'is' if posts == 1 else 'are'} still to be taken down{places}, as marked below."
             if still
             else f"Since then no post shows {first}."
@@ -372,7 +377,7 @@ def _post_blocks(
 def _why_it_is_here(post: dict[str, Any], first: str) -> str:
     reasons = []
     if post["photos"]:
-        reasons.append(f"{first} is in {_count(len(post['photos']), 'photo')}")
+        reasons.append(f"{first} is in {count_of(len(post['photos']), 'photo')}")
     if post["tagged"]:
         reasons.append(f"the school marked {first} as being in it")
     if post["named_in_text"]:
@@ -391,7 +396,7 @@ def _where_it_went(
     if went:
         items = []
         for pub in went:
-            line = f"{pub['summary']} {_photos_there(pub, numbers, first)}"
+            line = f"{pub['summary']} {photos_there(pub, numbers, first)}"
             if pub["url"]:
                 now = "Its address" if pub["ended"] is None else "Its address was"
                 line += f" {now}: {pub['url']}"
@@ -420,22 +425,10 @@ def _photo_blocks(post: dict[str, Any], first: str) -> Iterator[Block]:
     if post["photos"]:
         yield Heading(4, f"Photos of {first}")
         for index, photo in enumerate(post["photos"], start=1):
-            note = _photo_places(photo, first)
+            note = photo_places(photo, first)
             if not photo["held"]:
                 note += " The photo file itself is no longer in the news system."
             yield Photo(photo["sha256"], index, photo["alt"], photo["caption"], note)
-
-
-def _photo_places(photo: dict[str, Any], first: str) -> str:
-    """Where the photo went: with the pupil's face showing, and with it covered."""
-    covered = [platform_name(p) for p in photo["face_covered_on"]]
-    showing = [platform_name(p) for p in photo["went_to"] if p not in photo["face_covered_on"]]
-    if not showing and not covered:
-        return "Not published anywhere."
-    said = [f"Shown on {_and(showing)}"] if showing else []
-    if covered:
-        said.append(f"{'on' if showing else 'On'} {_and(covered)} with {first}'s face covered")
-    return "; ".join(said) + "."
 
 
 def _words_as_written(post: dict[str, Any]) -> Iterator[Block]:
@@ -457,30 +450,6 @@ def _words_as_written(post: dict[str, Any]) -> Iterator[Block]:
 # --- words -----------------------------------------------------------------------------------
 
 
-def _earlier(pub: dict[str, Any], first: str) -> str:
-    """A version of a post that no longer shows the pupil (edited since, or deleted): where
-    it went, and the pupil's photos that went with it, by the names they had."""
-    line = f"“{pub['title']}”: {pub['summary']}"
-    if pub["images"]:
-        which = "photo" if len(pub["images"]) == 1 else "photos"
-        line += f" With {first}'s {which} {_and(pub['images'])}."
-    return line
-
-
-def _photos_there(pub: dict[str, Any], numbers: dict[str, int], first: str) -> str:
-    """Which of the pupil's photos (numbered as the post shows them) went with a publication."""
-    shown = sorted({numbers[h] for h in pub["photo_hashes"] if h in numbers})  # (same bytes: once)
-    changed = sum(1 for h in pub["photo_hashes"] if h not in numbers)
-    parts = []
-    if shown:
-        parts.append(f"{'photos' if len(shown) > 1 else 'photo'} {_and([str(n) for n in shown])}")
-    if changed:
-        parts.append(_count(changed, "photo") + " since changed or removed from the post")
-    if not parts:
-        return f"No photo of {first} went with it."
-    return f"With {_and(parts)} of {first}."
-
-
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -494,16 +463,7 @@ def _full_name(pupil: dict[str, Any]) -> str:
     return " ".join(n for n in names if n) or f"pupil {pupil['pupil_id']}"
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _and(parts: list[str]) -> str:
-    """a, b and c."""
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
 def _sentence_list(parts: list[str]) -> str:
     """A, b and c: the start of a sentence."""
-    text = _and(parts) if parts else ""
+    text = and_list(parts) if parts else ""
     return text[:1].upper() + text[1:]

@@ -235,3 +235,50 @@ def where_words(label: str) -> str:
     if label.endswith("attribute in the body"):
         return "a link or picture in the text"
     return plain(label)
+
+
+def earlier_version(pub: dict[str, Any], first: str) -> str:
+    """A version of a post that no longer shows the pupil (edited since, or deleted): where
+    it went, and the pupil's photos that went with it, by the names they had."""
+    line = f"“{pub['title']}”: {pub['summary']}"
+    if pub["images"]:
+        which = "photo" if len(pub["images"]) == 1 else "photos"
+        line += f" With {first}'s {which} {and_list(pub['images'])}."
+    return line
+
+
+def photos_there(pub: dict[str, Any], numbers: dict[str, int], first: str) -> str:
+    """Which of the pupil's photos (numbered as the post shows them) went with a publication."""
+    shown = sorted({numbers[h] for h in pub["photo_hashes"] if h in numbers})  # (same bytes: once)
+    changed = sum(1 for h in pub["photo_hashes"] if h not in numbers)
+    parts = []
+    if shown:
+        parts.append(
+            f"{'photos' if len(shown) > 1 else 'photo'} {and_list([str(n) for n in shown])}"
+        )
+    if changed:
+        parts.append(count_of(changed, "photo") + " since changed or removed from the post")
+    if not parts:
+        return f"No photo of {first} went with it."
+    return f"With {and_list(parts)} of {first}."
+
+
+def photo_places(photo: dict[str, Any], first: str) -> str:
+    """Where the photo went: with the pupil's face showing, and with it covered."""
+    covered = [platform_name(p) for p in photo["face_covered_on"]]
+    showing = [platform_name(p) for p in photo["went_to"] if p not in photo["face_covered_on"]]
+    if not showing and not covered:
+        return "Not published anywhere."
+    said = [f"Shown on {and_list(showing)}"] if showing else []
+    if covered:
+        said.append(f"{'on' if showing else 'On'} {and_list(covered)} with {first}'s face covered")
+    return "; ".join(said) + "."
+
+
+def count_of(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def and_list(parts: list[str]) -> str:
+    """a, b and c."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
