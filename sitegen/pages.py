@@ -150,7 +150,9 @@ def _language_pages(config: Config, language: str, posts: list[PostView]) -> dic
         {
             "title": t["subscribe_title"],
             "language": language,
-            "feeds": _feeds(config, language),
+            # (`feeds`: this language's, as templates written for earlier versions read it)
+            "feeds": _feeds(config, language)[0],
+            "every_feed": _feeds(config, language),
         },
     )
     return out

@@ -241,6 +241,20 @@ def test_subscribe_page_explains_the_feeds_in_each_language(run, bilingual: Site
     assert 'href="../en/subscribe/"' in footer(home)
 
 
+def test_a_subscribe_template_written_for_an_earlier_version_still_builds(
+    run, bilingual: SiteDir
+) -> None:  # type: ignore[no-untyped-def]
+    """A school's own subscribe.html reads `feeds.atom` and `feeds.json` (this language's):
+    an upgrade of sitegen must not break its build."""
+    (bilingual.root / "templates/subscribe.html").write_text(
+        '{% extends "base.html" %}{% block main %}<p>{{ feeds.atom }} {{ feeds.json }}</p>'
+        "{% endblock %}"
+    )
+    out = build(run, bilingual)
+    page = (out / "en/subscribe/index.html").read_text()
+    assert "https://news.test.sch.uk/en/feed.xml https://news.test.sch.uk/en/feed.json" in page
+
+
 def test_the_404_page_speaks_every_language_of_the_site(run, bilingual: SiteDir) -> None:  # type: ignore[no-untyped-def]
     """One page answers every wrong address, English or Welsh: it says so in both, each with
     the way to its news."""
