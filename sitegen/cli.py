@@ -311,11 +311,10 @@ def cmd_audit(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_records(args: argparse.Namespace, root: Path) -> int:
-    from sitegen.dpo import standing
     from sitegen.revisions import prune
 
     site = _site(args, root)
-    posts, files = prune(root, standing(records.read_ledger(site.root)).values())
+    posts, files = prune(root, *records.still_out_there(records.read_ledger(site.root)))
     print_pruned(posts, files)
     return OK
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shlex
@@ -75,7 +76,7 @@ def deploy(site: Site, out: Path, dry_run: bool = False) -> Deployed:
             "fingerprint": fingerprint(tree),
             "posts": posts,
         }
-        if covered := covered_live(events, posts):
+        if covered := covered_live(out, events, posts):
             event["covered"] = covered
         recorded = not dry_run and not _same_as_last(events, event)
         if recorded:
@@ -255,12 +256,25 @@ def live_posts(events: list[dict[str, Any]], tree: Path) -> dict[str, list[str]]
     return posts
 
 
-def covered_live(events: list[dict[str, Any]], posts: dict[str, list[str]]) -> dict[str, Any]:
+def covered_live(
+    out: Path, events: list[dict[str, Any]], posts: dict[str, list[str]]
+) -> dict[str, Any]:
     """The faces covered on each live post's photos (slug -> file -> face numbers), as the
-    build that made the tree recorded them: a copy already covered is no removal."""
+    build that made the tree says (its report.json, beside it): a copy already covered is no
+    removal. (Without a report to read: the ledger's last website version.)"""
+    try:
+        report = json.loads((out / "report.json").read_text("utf-8"))
+        published = {str(p["slug"]): p for p in report["published"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        published = None
     built = records.latest(events)
     covered: dict[str, Any] = {}
     for slug in posts:
+        if published is not None:
+            said = published.get(slug, {}).get("covered")
+            if isinstance(said, dict) and said:
+                covered[slug] = said
+            continue
         for image in built.get((slug, live.WEBSITE), {}).get("images") or []:
             if isinstance(image, dict) and image.get("covered"):
                 covered.setdefault(slug, {})[str(image.get("file"))] = list(image["covered"])
@@ -270,5 +284,5 @@ def covered_live(events: list[dict[str, Any]], posts: dict[str, list[str]]) -> d
 def _same_as_last(events: list[dict[str, Any]], event: dict[str, Any]) -> bool:
     deploys = [e for e in events if e["event"] == records.DEPLOYED]
     return bool(deploys) and all(
-        deploys[-1].get(k) == event[k] for k in ("target", "fingerprint", "posts")
+        deploys[-1].get(k) == event.get(k) for k in ("target", "fingerprint", "posts", "covered")
     )

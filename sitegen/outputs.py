@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from sitegen import records
@@ -97,7 +98,7 @@ def post_outputs(
         publications=publications,
         left_out=left_out,
         strict=(*approved_but_out, *failures),
-        report=_report_lines(slug, view, bundles, left_out, config),
+        report=_report_lines(slug, view, bundles, left_out, config, publications),
     )
 
 
@@ -145,9 +146,18 @@ def _files_print(files: dict[str, Content], folder: str) -> str:
     """The hash of what goes out on a platform (its page or its bundle, in `folder`): each
     file by name and content."""
     parts = sorted(
-        f"{p[len(folder) :]}\0{fingerprint(c)}" for p, c in files.items() if p.startswith(folder)
+        f"{p[len(folder) :]}\0{_print(c)}" for p, c in files.items() if p.startswith(folder)
     )
     return "sha256:" + hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def _print(content: Content) -> str:
+    """A file by its content: its fingerprint, or for a photo made into the result store, the
+    key it is kept by (the hash of its source's bytes and of how it was made: never where
+    the store is, which moves with the site or SITEGEN_CACHE_DIR)."""
+    if isinstance(content, Path):
+        return f"made:{content.parent.name}/{content.name}"
+    return fingerprint(content)
 
 
 def _exported_names(made: Photos) -> dict[str, str]:
@@ -217,14 +227,27 @@ def _report_lines(
     bundles: list[Bundle],
     left_out: tuple[tuple[str, str], ...],
     config: Config,
+    publications: tuple[records.Publication, ...],
 ) -> tuple[tuple[str, str], ...]:
-    lines = [("published", _line(slug=slug, url=config.base_url + view.path))] if view else []
+    lines = [("published", _published_line(slug, view, config, publications))] if view else []
     lines += [
         ("exported:" + b.platform, _line(slug=slug, images=[f for f, _ in b.images]))
         for b in bundles
     ]
     lines += [("left_out", _line(slug=slug, platform=p, reason=r)) for p, r in left_out]
     return tuple(lines)
+
+
+def _published_line(
+    slug: str, view: PostView, config: Config, publications: tuple[records.Publication, ...]
+) -> str:
+    """A post on the website, for report.json: its address, and (for `deploy`, which records
+    what it puts live) the faces covered on its photos there."""
+    website = next((p.images for p in publications if p.platform == WEBSITE), ())
+    covered = {str(i["file"]): i["covered"] for i in website if i.get("covered")}
+    if covered:
+        return _line(slug=slug, url=config.base_url + view.path, covered=covered)
+    return _line(slug=slug, url=config.base_url + view.path)
 
 
 def _line(**item: Any) -> str:

@@ -158,6 +158,34 @@ def state_of(reduced: dict[tuple[Any, ...], Any]) -> LedgerState:
     )
 
 
+def still_out_there(events: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
+    """The posts and the photos (by their hash) the records say may still be out there: each
+    latest version a build made (a page removed too, while no deploy confirms it went), each
+    version posted and not taken down, the photos an unconfirmed copy may still show, and the
+    website's versions the last deploy put live. What `records prune` must keep."""
+    state = state_of(reduce(events))
+    versions = [fp for kind, fp, _ in state.standing.values() if kind in (PUBLISHED, REMOVED)]
+    versions += list(state.posted.values())
+    website: dict[str, dict[str, Any]] = {}
+    live: list[dict[str, Any]] = []
+    for event in events:
+        if event["event"] == PUBLISHED and event["platform"] == "website":
+            website[event["slug"]] = event
+        elif event["event"] == DEPLOYED:
+            live = [website[slug] for slug in event.get("posts") or {} if slug in website]
+    versions += [_fingerprint(event) for event in live]
+    photos = {str(p[1]) for fp in versions for p in fp[1] if len(p) > 1}
+    photos |= {  # (a posting replaces what an earlier, unconfirmed copy showed)
+        str(p[1])
+        for where, carried in state.carried.items()
+        if where not in state.posted
+        for p in carried
+    }
+    slugs = {slug for (slug, _), (kind, _, _) in state.standing.items() if kind == PUBLISHED}
+    slugs |= {slug for slug, _ in state.posted} | {str(e["slug"]) for e in live}
+    return slugs, {photo.removeprefix("sha256:") for photo in photos}
+
+
 def judged_alike(
     before: dict[str, frozenset[str]],
     after: dict[str, frozenset[str]],
@@ -213,8 +241,10 @@ def reduce(events: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
             state[(POSTED, *where)] = _fingerprint(event)  # (as posted, or what remains)
         elif kind == TAKEN_DOWN and not some:
             state[(POSTED, *where)] = None
-        if kind in (PUBLISHED, POSTED) and event.get("bundle"):  # (older sitegens wrote none)
-            state[(BUNDLE if kind == PUBLISHED else POSTED_BUNDLE, *where)] = event["bundle"]
+        if kind == PUBLISHED and event.get("bundle"):  # (older sitegens wrote none)
+            state[(BUNDLE, *where)] = event["bundle"]
+        elif kind == POSTED:  # (a posting without one: what went is not known by its files)
+            state[(POSTED_BUNDLE, *where)] = event.get("bundle") or None
         elif kind == TAKEN_DOWN:  # (what remains of a posting is no bundle that was exported)
             state[(POSTED_BUNDLE, *where)] = None
     return state
@@ -288,8 +318,10 @@ def changes(
     website: str = "website",
 ) -> list[dict[str, Any]]:
     """The events a build adds to the ledger whose `current` state is `ledger`: new or changed
-    publications (each with the photos an unconfirmed copy may still show, `CARRIED`), and
-    website pages it removed."""
+    publications (each with the photos an unconfirmed copy may still show, `CARRIED`), the
+    same again where it puts a pupil on a photo the records had not (an edit waiting for its
+    approval says who is on it: takedown and the SAR read the records), and website pages it
+    removed."""
     stamp = at.isoformat(timespec="seconds")
     added: list[dict[str, Any]] = []
     state = ledger.standing
@@ -297,7 +329,8 @@ def changes(
     for pub in now:
         where = (pub.slug, pub.platform)
         before, fingerprint = state.get(where), pub.fingerprint()
-        if before and before[0] == PUBLISHED and before[1] == fingerprint:
+        same = before and before[0] == PUBLISHED and before[1] == fingerprint
+        if same and not _shows_anew(pub, ledger.shows):
             continue
         event = {
             "event": PUBLISHED,
@@ -389,12 +422,20 @@ def _photo_print(image: dict[str, Any]) -> tuple[Any, ...]:
     return (image.get("file"), image.get("sha256"))
 
 
+def _shows_anew(pub: Publication, shows: dict[str, frozenset[str]]) -> bool:
+    """Whether the publication puts a pupil on a photo whom no record put on its bytes."""
+    return any(
+        not set(image.get("pupils") or ()) <= shows.get(str(image.get("sha256")), frozenset())
+        for image in pub.images
+    )
+
+
 def face_covered(image: dict[str, Any], key: str) -> bool:
     """Whether a pupil's face (`key`: their folded id) was covered on the copy of the photo
     a record describes: its `faces` list names whose each numbered face is (older records
     do not, and say no)."""
-    faces, covered = image.get("faces"), image.get("covered") or []
-    if not isinstance(faces, list):
+    faces, covered = image.get("faces"), image.get("covered")
+    if not isinstance(faces, list) or not isinstance(covered, list):  # (or hand-edited)
         return False
     numbers = [n for n, who in enumerate(faces, start=1) if fold_id(str(who)) == key]
     return bool(numbers) and all(n in covered for n in numbers)

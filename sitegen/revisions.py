@@ -200,11 +200,11 @@ class LiveRevisions:
             target.write_bytes(data)  # (a copy: the kept file stays as approved, whatever)
 
 
-def prune(root: Path, standing: Iterable[dict[str, object]]) -> tuple[list[str], int]:
+def prune(root: Path, out_there: set[str], photos_out: set[str]) -> tuple[list[str], int]:
     """Remove approved revisions no longer needed: a post's whose folder is gone and that is
-    out nowhere (`standing`: the ledger's last event of each post and platform), and every
-    kept file no remaining revision holds and no photo out there is. Returns the posts whose
-    revision went, and how many files."""
+    out nowhere (`out_there`: the posts the ledger says may still be out), and every kept
+    file no remaining revision holds and no photo out there is (`photos_out`, by hash).
+    Returns the posts whose revision went, and how many files."""
     records = root / RECORDS
     unreadable = [p.name for p in records.glob("*.json") if approved_revision(root, p.stem) is None]
     if unreadable:  # (its files would look needed by nothing, and go)
@@ -212,14 +212,6 @@ def prune(root: Path, standing: Iterable[dict[str, object]]) -> tuple[list[str],
             f"cannot read {', '.join(sorted(unreadable))} in {RECORDS.as_posix()}/: restore it "
             "from git or a backup, then prune; nothing was removed"
         )
-    out_there = {e.get("slug") for e in standing if e.get("event") == "published"}
-    photos_out = {
-        str(image.get("sha256", "")).removeprefix("sha256:")
-        for e in standing
-        if e.get("event") == "published"
-        for image in (e.get("images") or [])  # type: ignore[union-attr]
-        if isinstance(image, dict)
-    }
     gone = []
     for path in sorted(records.glob("*.json")):
         slug = path.stem

@@ -249,6 +249,29 @@ def test_a_pupil_found_on_a_photo_after_approval_is_on_it_at_once(run, site: Sit
     assert is_covered(published(site, "instagram"), second)
 
 
+def test_a_pupil_tagged_in_a_later_edit_of_a_stale_post_is_seen_at_once(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """The edit waiting for approval is edited again to tag P2 on face 2: the next build is
+    not 'nothing changed' (the approved version it publishes is the same), it leaves the
+    photo out of Instagram at once, and the ledger and the SAR learn that P2 is on it."""
+    post = faces_site(site, ["P1", "adult"], ["P1"])
+    approve_and_build(run, site)
+    post.write_text(post.read_text().replace("Two runners", "Two runners, smiling"))
+    assert run(site, "build").code == 0
+    text = post.read_text().replace("- adult", "- P2")
+    post.write_text(
+        text.replace("pupils:\n- P1\n", "pupils:\n- P1\n- P2\n", 1).replace(
+            "  pupils:\n  - P1\n", "  pupils:\n  - P1\n  - P2\n"
+        )
+    )
+    built = run(site, "build")
+    assert "nothing changed" not in built.out
+    assert not (site.root / "build/exports/instagram" / SLUG).exists()
+    letter = run(site, "sar", "P2").out  # (the Instagram copy went out with face 2 showing)
+    assert "Shown on the school website and Instagram." in letter, letter
+    (item,) = run(site, "takedown", "--json").json()["takedowns"]
+    assert item["platform"] == "instagram" and "P2" in " ".join(item["because"]), item
+
+
 @pytest.mark.parametrize("then", ["takedown --done", "posted"])
 def test_a_face_covered_since_an_export_never_recorded_as_posted_is_checked(
     run, site: SiteDir, then: str
@@ -321,6 +344,62 @@ def test_a_takedown_blames_no_pupil_whose_face_was_covered(run, site: SiteDir) -
     assert not listed["instagram"]["whole"]
     assert listed["instagram"]["images"] == ["02-photo-2-1080.jpg (relay.jpg)"]
     assert listed["instagram"]["because"] == [], listed["instagram"]
+
+
+def test_a_hand_edited_faces_record_is_read_as_unknown_not_a_crash(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    approve_and_build(run, site)
+    ledger = site.root / "content/records/publications.jsonl"
+    ledger.write_text(ledger.read_text().replace('"covered": [2]', '"covered": "2"'))
+    assert '"covered": "2"' in ledger.read_text()
+    site.withdraw("P2", "2026-11-24")
+    assert run(site, "sar", "P2").code == 0
+    assert run(site, "takedown").code == 0
+
+
+def test_a_deploy_records_the_faces_covered_on_the_copy_it_puts_live(
+    run, site: SiteDir, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """A build into another folder records P2's face as covered on the website; the deploy
+    that follows copies build/site/, where it is not: the deploy records what it copies, and
+    takedown asks for the live copy to be replaced."""
+    faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    www = tmp_path / "www"
+    site.config((site.root / "site.toml").read_text() + f'\n[deploy]\ntarget = "{www}/"\n')
+    approve_and_build(run, site)
+    assert run(site, "deploy").code == 0
+    site.register(
+        REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,", "P2,Osian,Pritchard,Year 4,no,")
+    )
+    assert run(site, "build", "--out", str(tmp_path / "preview")).code == 0
+    site.post("fair", date="2026-11-03", platforms=["website"])  # (so that deploy copies)
+    assert run(site, "deploy").code == 0
+    _, second = find_faces(TWO, content_hash(TWO.read_bytes()), ResultFiles(None)).boxes
+    live = max((www / "posts" / SLUG).glob("photo-1-*.jpg"), key=lambda p: Image.open(p).width)
+    assert not is_covered(live, second)
+    listed = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
+    assert listed["website"]["reason"].startswith("a face on the photos must now be covered")
+
+
+def test_a_deploy_recorded_before_faces_were_recorded_is_made_good_by_the_next(
+    run, site: SiteDir, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """A deploy event of the earlier version has no `covered`: takedown asks for the covered
+    photo again until a deploy records it, and the next deploy does (the same files)."""
+    faces_site(site, ["P1", "cover"], ["P1"])
+    site.config((site.root / "site.toml").read_text() + f'\n[deploy]\ntarget = "{tmp_path}/www/"\n')
+    approve_and_build(run, site)
+    assert run(site, "deploy").code == 0
+    ledger = site.root / "content/records/publications.jsonl"
+    lines = ledger.read_text().splitlines()
+    deployed = json.loads(lines[-1])
+    assert deployed["event"] == "deployed" and deployed.pop("covered")
+    ledger.write_text("\n".join([*lines[:-1], json.dumps(deployed)]) + "\n")
+    assert [t["platform"] for t in run(site, "takedown", "--json").json()["takedowns"]] == [
+        "website"
+    ]
+    assert run(site, "deploy").code == 0
+    assert run(site, "takedown", "--json").json()["takedowns"] == []
 
 
 def test_no_copy_carries_metadata(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]

@@ -7,9 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 from tests.conftest import REGISTER, SITE_TOML, SiteDir
+from tests.imagegen import save_photo
 
 
 def rows(root: Path, platform: str, name: str) -> list[list[str]]:
@@ -73,7 +75,9 @@ def test_posted_and_pending_across_builds_and_an_approved_edit(run, site) -> Non
     assert run(site, "posted", "--platform", "tiktok").code == 2
 
 
-def test_a_new_version_whose_bundle_is_the_one_posted_does_not_wait_again(run, site) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_version_whose_bundle_is_the_one_posted_does_not_wait_again(
+    run, site, monkeypatch, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     """A pupil tagged or a platform added changes the post, not the bundle posted on Facebook:
     a scheduler importing pending.csv would post it twice. The ledger records the version
     and the pupils it now shows; the bundle waits again only once its files change."""
@@ -94,6 +98,11 @@ def test_a_new_version_whose_bundle_is_the_one_posted_does_not_wait_again(run, s
     )
     assert "instagram: new 1: castle" in built.out and "updated" not in built.out  # (same files)
     assert rows(site.root, "facebook", "pending.csv")[1:] == []
+    # A bundle is its files, wherever the photos made for it are kept: a store moved or
+    # emptied makes the same bundle.
+    monkeypatch.setenv("SITEGEN_CACHE_DIR", str(tmp_path / "elsewhere"))
+    shutil.rmtree(site.root / "build/.cache")
+    assert "for facebook to build/exports/facebook: nothing to post" in run(site, "build").out
     ledger = [json.loads(line) for line in (site.root / LEDGER).read_text().splitlines()]
     (latest,) = [e for e in ledger[-4:] if e["platform"] == "facebook"]
     assert latest["event"] == "published" and latest["pupils"] == ["P1", "P3"]
@@ -116,6 +125,35 @@ def test_a_new_version_whose_bundle_is_the_one_posted_does_not_wait_again(run, s
     site.withdraw("P3", "2026-11-24")
     listed = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
     assert listed["facebook"]["posted"] is True
+
+
+def test_prune_keeps_a_photo_still_posted(run, site) -> None:  # type: ignore[no-untyped-def]
+    """The castle went to Facebook with towers.jpg; an approved edit puts another photo in
+    its place. Until the posted copy is replaced, the school keeps the photo that is there."""
+    castle = posts(site, run)
+    assert run(site, "build").code == 0
+    assert run(site, "posted", "--platform", "facebook").code == 0
+    ledger = [json.loads(line) for line in (site.root / LEDGER).read_text().splitlines()]
+    posted = next(e for e in ledger if e["event"] == "posted" and e["slug"] == "castle")
+    kept = site.root / "content/records/approved/files" / posted["images"][0]["sha256"][7:]
+    assert kept.exists()
+    (castle.parent / "towers.jpg").unlink()
+    save_photo(castle.parent / "gate.jpg", "beach", size=(640, 480), seed=7)
+    castle.write_text(castle.read_text().replace("towers.jpg", "gate.jpg"))
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    assert run(site, "records", "prune").code == 0
+    assert kept.exists()
+    # The new bundles posted (they replace the old), the website's removal of the photo
+    # recorded: nothing out there shows it, and it goes.
+    assert run(site, "posted", "--platform", "facebook").code == 0
+    assert run(site, "posted", "--platform", "x").code == 0
+    assert run(site, "records", "prune").code == 0
+    assert kept.exists()  # (the copy uploaded by hand may still show it)
+    done = run(site, "takedown", "--done", "castle", "--platform", "website")
+    assert done.code == 0, done.err
+    assert run(site, "records", "prune").code == 0
+    assert not kept.exists()
 
 
 def test_takedown_of_a_bundle_never_recorded_as_posted(run, site) -> None:  # type: ignore[no-untyped-def]

@@ -55,6 +55,7 @@ def inputs_hash(site: Site, renderer: Renderer, out: Path) -> str:
         ),  # restored from a backup: what is live is recorded
         renderer.fingerprint,
         keys,
+        sorted(site.index.edits.items()),  # (who their edits put on photos counts: see there)
         site.photos.tools,
     )
 

@@ -37,6 +37,10 @@ class PostIndex:
         self.root, self.config, self.register, self.hashes = root, config, register, hashes
         self.published_from = published_from
         self.files: dict[str, list[str]] = {}  # each post folder's files, as keyed
+        # A post published from another folder (its approved revision): its own folder's key.
+        # (Its edit is not published, but what it says of its photos is a fact: a build whose
+        # edits changed is not the same build.)
+        self.edits: dict[str, str] = {}
         self._common: str | None = None
         self._keys: tuple[list[str], list[str]] | None = None
 
@@ -58,6 +62,7 @@ class PostIndex:
                         for path in self.files.get(folder, [])
                     }
                     if (instead := self.published_from(folder, current)) is not None:
+                        self.edits[folder] = key
                         folder, key = instead, self.key(instead)
                 if key is not None:
                     folders.append(folder)
