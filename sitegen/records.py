@@ -140,21 +140,29 @@ def current(root: Path, memo: Any = None) -> dict[tuple[Any, ...], Any]:
 
 
 def state_of(reduced: dict[tuple[Any, ...], Any]) -> LedgerState:
-    """`current` (or `reduce`) as its three parts."""
-    standing = {k: v for k, v in reduced.items() if len(k) == 2}
-    posted = {(k[1], k[2]): v for k, v in reduced.items() if len(k) == 3 and k[0] == POSTED and v}
+    """`current` (or `reduce`) as its parts, sorted out in one pass over its keys (a build
+    asks for them more than once, and a school's ledger has tens of thousands)."""
+    standing: dict[tuple[Any, ...], Standing] = {}
     shows: dict[str, set[str]] = {}
-    for key in reduced:
-        if len(key) == 3 and key[0] == SHOWS:
+    # The keys (KIND, slug, platform) -> their values, for each kind (those set to None: gone).
+    by_kind: dict[str, dict[tuple[str, str], Any]] = {
+        kind: {} for kind in (POSTED, CARRIED, BUNDLE, POSTED_BUNDLE)
+    }
+    for key, value in reduced.items():
+        if len(key) == 2:
+            standing[key] = value
+        elif len(key) == 3 and key[0] == SHOWS:
             shows.setdefault(key[1], set()).add(key[2])
-    frozen = {sha: frozenset(pupils) for sha, pupils in shows.items()}
-    carried = {(k[1], k[2]): v for k, v in reduced.items() if len(k) == 3 and k[0] == CARRIED and v}
-    bundles, posted_bundles = (
-        {(k[1], k[2]): v for k, v in reduced.items() if len(k) == 3 and k[0] == kind and v}
-        for kind in (BUNDLE, POSTED_BUNDLE)
-    )
+        elif len(key) == 3 and value and (kind := by_kind.get(key[0])) is not None:
+            kind[(key[1], key[2])] = value
     return LedgerState(
-        standing, posted, reduced.get((DEPLOYED,)), frozen, carried, bundles, posted_bundles
+        standing,
+        by_kind[POSTED],
+        reduced.get((DEPLOYED,)),
+        {sha: frozenset(pupils) for sha, pupils in shows.items()},
+        by_kind[CARRIED],
+        by_kind[BUNDLE],
+        by_kind[POSTED_BUNDLE],
     )
 
 
@@ -330,7 +338,7 @@ def changes(
         where = (pub.slug, pub.platform)
         before, fingerprint = state.get(where), pub.fingerprint()
         same = before and before[0] == PUBLISHED and before[1] == fingerprint
-        if same and not _shows_anew(pub, ledger.shows):
+        if same and not (pub.images and _shows_anew(pub, ledger.shows)):
             continue
         event = {
             "event": PUBLISHED,
