@@ -85,6 +85,11 @@ def _post_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("title")
     p.add_argument("--author", required=True, metavar="USER")
     p.add_argument("--date", metavar="YYYY-MM-DD")
+    p.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="the post's language (cy or en): the site's first unless said",
+    )
 
     p = sub.add_parser("check", parents=[common], help="check posts against the policy")
     p.add_argument("posts", nargs="*", metavar="POST")
@@ -212,7 +217,7 @@ def _site(args: argparse.Namespace, root: Path, published: bool = False) -> Site
 
 def cmd_new(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
-    path = new_post(site, args.title, args.author, args.date)
+    path = new_post(site, args.title, args.author, args.date, args.lang)
     print_created(path, root, args.author, site.config.authors)
     return OK
 

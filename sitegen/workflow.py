@@ -31,10 +31,16 @@ from sitegen.site import Site, reload_post
 from sitegen.text import fold, fold_id, slugify, squashed
 
 
-def new_post(site: Site, title: str, author: str, on: str | None) -> Path:
-    """Create content/posts/<date>-<slug>/index.md with every required key, as a draft."""
+def new_post(site: Site, title: str, author: str, on: str | None, lang: str | None = None) -> Path:
+    """Create content/posts/<date>-<slug>/index.md with every required key, as a draft
+    (`lang`: the post's language, the site's first unless said)."""
     if not title.strip():
         raise UsageError("the title must not be empty")
+    if lang is not None and lang not in site.config.languages:
+        raise UsageError(
+            f"--lang {lang!r} is not one of the site's languages "
+            f"({', '.join(site.config.languages)}, site.languages in site.toml)"
+        )
     day = on or site.context.now.date().isoformat()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
         raise UsageError(f'--date "{day}" must be a date such as 2026-11-20')
@@ -62,7 +68,7 @@ def new_post(site: Site, title: str, author: str, on: str | None) -> Path:
         tags=[],
         platforms=["website"],
         audience="public",
-        lang=site.config.language,
+        lang=lang or site.config.language,
         pupils=[],
         named=[],
         images=[],

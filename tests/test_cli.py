@@ -56,6 +56,29 @@ def test_new_refuses_a_day_the_calendar_has_not(run, site):  # type: ignore[no-u
     assert run(site, "new", "Cup final", "--author", "jjones", "--date", "2028-02-29").code == 0
 
 
+def test_new_writes_the_language_it_is_told(run, site):  # type: ignore[no-untyped-def]
+    """A bilingual site's first language is the default; --lang gives the other, and a
+    language the site does not have is refused."""
+    site.config(
+        (site.root / "site.toml")
+        .read_text()
+        .replace('language = "en"', 'language = "cy"\nlanguages = ["cy", "en"]')
+    )
+    made = run(site, "new", "Sports day", "--author", "jjones", "--date", "2026-11-20")
+    assert made.code == 0, made.err
+    assert "lang: cy" in (site.root / "content/posts/2026-11-20-sports-day/index.md").read_text()
+    made = run(
+        site, "new", "Cup final", "--author", "jjones", "--date", "2026-11-20", "--lang", "en"
+    )
+    assert made.code == 0, made.err
+    assert "lang: en" in (site.root / "content/posts/2026-11-20-cup-final/index.md").read_text()
+    refused = run(site, "new", "Le match", "--author", "jjones", "--lang", "fr")
+    assert (
+        refused.code == 2
+        and "--lang 'fr' is not one of the site's languages (cy, en" in refused.err
+    )
+
+
 def test_check_json_shape_is_exactly_spec(run, site):  # type: ignore[no-untyped-def]
     site.post("p", pupils=["P2"], platforms=["website", "instagram"])
     site.register(REGISTER + "P2,Dup,Licate,Y1,yes,yes,yes,yes,no,\n")
