@@ -36,8 +36,10 @@ def where_it_went(
     # the pupil), and on a social platform the pupil's version recorded as posted there.
     latest: dict[tuple[str, str], dict[str, Any] | None] = {}
     posted: dict[tuple[str, str], dict[str, Any]] = {}
-    # The bundle recorded as posted on each social platform, and when: a later version with
-    # the same files (the pupil tagged since, say) is what is out there.
+    # The files each platform's latest version put there (its page or bundle, by hash), and
+    # the bundle recorded as posted on each social platform, and when: a later version with
+    # the same files (the pupil tagged since, say) is what is out there already.
+    made: dict[tuple[str, str], str | None] = {}
     bundles: dict[tuple[str, str], tuple[str, str]] = {}
     # The pupil's version of each post on the live server: what the last deploy copied.
     live: dict[str, dict[str, Any]] = {}
@@ -59,6 +61,8 @@ def where_it_went(
         kind, at = str(event["event"]), str(event["at"])
         if records.is_partial(event):
             kind = "photos_taken_down"  # (the post stays: a note, not its end)
+        if _same_files(event, where, made, latest):
+            continue  # (nothing new went out: the version out there stays, as it is)
         pub, images = None, _photos_of(event, key, shows)
         if kind == records.PUBLISHED and (has(event.get("pupils"), key) or images):
             pub = _publication(event, images, clean, config, deploys, key)
@@ -69,15 +73,10 @@ def where_it_went(
         else:
             _on_platform(kind, at, where, pub, latest, posted, config)
             _same_bundle(event, where, pub, bundles, posted, config)
-    for t in pending:
+    for t in pending:  # (said on what is out there: posted, built, uploaded, or last made)
         where = (t.slug, t.platform)
-        target = (
-            posted.get(where)
-            or latest.get(where)
-            or (None if deploys else gone.get(where))
-            or shown_last.get(where)
-        )
-        _tie_removal(t, target, out, clean)
+        there = [posted.get(where), latest.get(where), None if deploys else gone.get(where)]
+        _tie_removal(t, next((v for v in there if v), shown_last.get(where)), out, clean)
     for pub in out:
         pub.setdefault("pending_removal", None)
         pub["summary"] = publication_summary(pub, config)
@@ -178,6 +177,27 @@ def _on_platform(
         _note(version, kind, at, config)
 
 
+def _same_files(
+    event: dict[str, Any],
+    where: tuple[str, str],
+    made: dict[tuple[str, str], str | None],
+    latest: Versions,
+) -> bool:
+    """Whether a `published` event puts there the very files the pupil's version there has
+    (`made`: each platform's latest files, followed here): a re-approval that changed
+    nothing that goes out (a pupil tagged, a platform added) is no new version."""
+    if event["event"] != records.PUBLISHED:
+        if event["event"] in (records.REMOVED, records.TAKEN_DOWN) and not records.is_partial(
+            event
+        ):
+            made.pop(where, None)
+        return False
+    bundle = event.get("bundle")
+    same = bool(bundle) and made.get(where) == bundle and latest.get(where) is not None
+    made[where] = bundle
+    return same
+
+
 def _same_bundle(
     event: dict[str, Any],
     where: tuple[str, str],
@@ -201,6 +221,7 @@ def _same_bundle(
             up["events"] = [e for e in up["events"] if e["event"] != "updated_export"]
             _end(up, "replaced_posted", str(event["at"]), config)
         pub["posted_at"] = bundles[where][1]
+        _note(pub, records.POSTED, bundles[where][1], config)  # (as the posting said it)
         posted[where] = pub
 
 

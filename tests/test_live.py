@@ -10,6 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
+from sitegen.sar_words import long_date
 from tests.conftest import REGISTER, SITE_TOML, SiteDir
 from tests.imagegen import save_photo
 
@@ -116,6 +117,15 @@ def test_a_new_version_whose_bundle_is_the_one_posted_does_not_wait_again(
         if p["platform"] == "facebook"
     ]
     assert facebook["posted_at"] == posting and facebook["ended"] is None
+    assert f"posted on Facebook on {long_date(posting)}" in facebook["summary"]
+    # P1, tagged from the start: one version on Facebook, posted, never replaced.
+    (facebook,) = [
+        p
+        for p in run(site, "sar", "P1", "--json").json()["publications"]
+        if p["platform"] == "facebook"
+    ]
+    assert facebook["posted_at"] == posting and facebook["ended"] is None
+    assert "replaced" not in facebook["summary"]
 
     # Its text changes: the bundle waits again, as an update.
     castle.write_text(castle.read_text().replace("wonderful", "marvellous"))
