@@ -276,7 +276,10 @@ def _why(decision: Decision, platform: str) -> str:
     if "SG162" in codes:
         return f"a pupil on it is under safeguarding ({reason})"
     if "SG112" in codes:
-        return f"consent withdrawn ({reason})"
+        ended = all(
+            "consent ended" in f.message for f in decision.checked.errors if f.code == "SG112"
+        )
+        return f"{'consent ended' if ended else 'consent withdrawn'} ({reason})"
     if decision.checked.status == "stale":
         return "edited after approval: not approved in this form"
     if "SG150" in codes:

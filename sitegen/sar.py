@@ -115,7 +115,9 @@ def subject_access(
         if entry is None:
             continue
         entry["status"] = status.get(post.slug, post.status)
-        entry["status_words"] = status_words(entry["status"], post.slug in withdrawn)
+        entry["status_words"] = status_words(
+            entry["status"], post.slug in withdrawn, _ended(pupil, site.context.today)
+        )
         _add_where_it_went(entry, post.slug, publications, config, notes)
         posts.append(entry)
         showing.add(post.slug)
@@ -151,6 +153,11 @@ def _mark_posts_gone(publications: list[dict[str, Any]], held: set[str], showing
         slug = pub.pop("where")[0]
         pub["post_deleted"] = slug not in held
         pub["post_edited"] = slug in held and slug not in showing
+
+
+def _ended(pupil: Pupil | None, today: date) -> bool:
+    """Whether the pupil's consent ended (consent_until) rather than being withdrawn."""
+    return pupil is not None and not pupil.is_withdrawn(today) and pupil.has_expired(today)
 
 
 def _held_back_by_withdrawal(decided: list[Decision], key: str) -> set[str]:

@@ -131,6 +131,7 @@ def removal_words(reason: str | None) -> str | None:
         return None
     for start, words in (
         ("consent withdrawn", "consent was withdrawn"),
+        ("consent ended", "consent ended"),
         ("the post was deleted", "the post was deleted"),
         ("photos no longer", "some photos no longer have consent there"),
         ("a face on the photos", "some photos must now have a face covered"),
@@ -208,10 +209,12 @@ def _deployed_words(pub: dict[str, Any]) -> str:
     return text
 
 
-def status_words(status: str, withdrawn: bool = False) -> str:
-    """A post's workflow status in words (`withdrawn`: held back by the pupil's withdrawal)."""
+def status_words(status: str, withdrawn: bool = False, ended: bool = False) -> str:
+    """A post's workflow status in words (`withdrawn`: held back by the pupil's withdrawal,
+    or by the end of their consent when `ended`)."""
     if status == "blocked" and withdrawn:
-        return "approved earlier, but now held back because consent was withdrawn"
+        why = "their consent ended" if ended else "consent was withdrawn"
+        return f"approved earlier, but now held back because {why}"
     return STATUS_WORDS.get(status, plain(status))
 
 

@@ -200,8 +200,11 @@ def test_a_warm_build_takes_a_post_down_when_its_consent_ends(run, site) -> None
     listed = run(site, "takedown", "--json", now="2026-12-01T08:00").json()["takedowns"]
     # The built site no longer has it; the uploaded copy waits for the leader (no [deploy]).
     assert [(t["platform"], t["reason"]) for t in listed] == [
-        ("website", "consent withdrawn (blocked by errors: SG112)")
+        ("website", "consent ended (blocked by errors: SG112)")
     ]
+    # The family did not withdraw anything: the SAR says the consent ended.
+    (post,) = run(site, "sar", "P1", "--json", now="2026-12-01T08:00").json()["posts"]
+    assert post["status_words"] == "approved earlier, but now held back because their consent ended"
 
 
 # --- where consent came from -------------------------------------------------------------
