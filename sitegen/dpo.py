@@ -80,11 +80,19 @@ def takedowns(site: Site, decided: list[Decision]) -> list[Takedown]:
 
 def _went_out(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
     """For each post and platform, the event that says what went out: the version posted, if
-    one was recorded since the last removal, else the last one a build made."""
+    one was recorded since the last removal; on the website, the version the last deploy put
+    live; else the last one a build made."""
     went: dict[tuple[str, str], dict[str, Any]] = {}
     posted: dict[tuple[str, str], dict[str, Any]] = {}
+    deployed: dict[tuple[str, str], dict[str, Any]] = {}
     for event in events:
         if event["event"] == records.DEPLOYED:
+            built = {slug: e for (slug, where), e in went.items() if where == live.WEBSITE}
+            deployed = {
+                (slug, live.WEBSITE): built[slug]
+                for slug in event.get("posts") or {}
+                if slug in built
+            }
             continue
         where = (event["slug"], event["platform"])
         if event["event"] == records.POSTED:
@@ -95,7 +103,7 @@ def _went_out(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, A
             posted.pop(where, None)
         elif event["event"] == records.PUBLISHED:
             went[where] = event
-    return went | posted
+    return went | deployed | posted
 
 
 def _takedown(

@@ -402,6 +402,30 @@ def test_a_deploy_recorded_before_faces_were_recorded_is_made_good_by_the_next(
     assert run(site, "takedown", "--json").json()["takedowns"] == []
 
 
+@pytest.mark.parametrize("deployed", [False, True])
+def test_a_website_photo_whose_pupil_lost_website_consent_says_who(
+    run, site: SiteDir, tmp_path, deployed: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """P2's website cell becomes no: the photo (no faces list to cover them by) leaves the
+    website, and takedown says it is for want of P2's consent, not that an edit took it out."""
+    faces_site(site, None, ["P1", "P2"])
+    if deployed:
+        site.config(
+            (site.root / "site.toml").read_text() + f'\n[deploy]\ntarget = "{tmp_path}/www/"\n'
+        )
+    approve_and_build(run, site)
+    if deployed:
+        assert run(site, "deploy").code == 0
+    site.register(
+        REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,", "P2,Osian,Pritchard,Year 4,no,")
+    )
+    assert run(site, "build").code == 0
+    listed = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
+    website = listed["website"]
+    assert website["reason"] == "photos no longer have consent there", website
+    assert website["because"] == ["P2 (no consent for website) on relay.jpg"], website
+
+
 def test_no_copy_carries_metadata(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     """exiftool, an independent reader, finds no EXIF, XMP, IPTC, GPS or comment in any copy,
     covered or not (the source carries EXIF, IPTC and XMP)."""
