@@ -407,9 +407,9 @@ def cmd_deploy(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_posted(args: argparse.Namespace, root: Path) -> int:
-    from sitegen.live import WEBSITE, record_posted
+    from sitegen.live import WEBSITE, held_back, record_posted
 
-    site = _site(args, root)
+    site = _site(args, root, published=True)  # (each post as a build publishes it)
     if args.platform == WEBSITE:
         raise UsageError("the website is recorded by `sitegen deploy`, not `posted`")
     if args.platform not in site.config.platforms:
@@ -417,10 +417,13 @@ def cmd_posted(args: argparse.Namespace, root: Path) -> int:
         raise UsageError(f"{args.platform} is not a platform in site.toml (platforms: {known})")
     at = site.context.now.isoformat(timespec="seconds")
     slugs = [_slug_of(ref) for ref in args.slugs]  # (a post's folder or index.md, as elsewhere)
-    recorded, left = record_posted(root, _out(args, root), args.platform, slugs, at)
-    already = [slug for slug in slugs if slug not in recorded]
-    print_posted(args.platform, recorded, left, already)
-    return OK
+    # What may go there now: a consent withdrawn since the build holds its bundles back.
+    allowed = {d.slug for d in decisions(site, check(site)) if args.platform in d.platforms}
+    recorded, left = record_posted(root, _out(args, root), args.platform, slugs, at, allowed)
+    held = held_back(root, _out(args, root), args.platform, slugs, allowed)
+    already = [slug for slug in slugs if slug not in recorded and slug not in held]
+    print_posted(args.platform, recorded, left, already, held)
+    return POLICY if held else OK
 
 
 def _slug_of(ref: str) -> str:

@@ -268,13 +268,30 @@ def refresh_pending_after_takedown(root: Path, out: Path, platform: str) -> None
         )
 
 
+def held_back(
+    root: Path, out: Path, platform: str, slugs: list[str], allowed: set[str]
+) -> list[str]:
+    """The bundles waiting on `platform` (those named, or all) that may no longer go there
+    (`allowed`: the posts the rules let onto it today): a consent withdrawn, or an approval
+    lost, since the build that made them."""
+    waiting_ = pending(records.state_of(records.reduce(records.read_ledger(root))), platform)
+    return [s for s in (slugs or bulk_order(out, platform)) if s in waiting_ and s not in allowed]
+
+
 def record_posted(
-    root: Path, out: Path, platform: str, slugs: list[str], at: str
+    root: Path,
+    out: Path,
+    platform: str,
+    slugs: list[str],
+    at: str,
+    allowed: set[str] | None = None,
 ) -> tuple[dict[str, bool], int]:
     """Record that a leader posted these bundles on `platform` (every one waiting, without
     `slugs`), then write pending.csv again. Only what the last build exported there counts
-    (bulk.csv): a bundle no longer allowed there is never recorded as posted. Returns what was
-    recorded (slug -> an update?) and how many bundles still wait."""
+    (bulk.csv), and only what may go there now (`allowed`: the posts the rules let onto the
+    platform today, when a consent changed since that build): a bundle no longer allowed
+    there is never recorded as posted. Returns what was recorded (slug -> an update?) and how
+    many bundles still wait."""
     with build_lock(out, then="record what was posted", doing="record of posts"):
         order = bulk_order(out, platform)
         for slug in slugs:
@@ -285,7 +302,11 @@ def record_posted(
                 )
         events = records.read_ledger(root)
         waiting_ = pending(records.state_of(records.reduce(events)), platform)
-        chosen = {s: waiting_[s] for s in (slugs or order) if s in waiting_}
+        chosen = {
+            s: waiting_[s]
+            for s in (slugs or order)
+            if s in waiting_ and (allowed is None or s in allowed)
+        }
         recorded = posted_events(events, platform, chosen, at)
         records.append(root, recorded)
         after = records.state_of(records.reduce(events + recorded))

@@ -463,14 +463,26 @@ def print_deployed(done: Deployed, dry_run: bool) -> None:
 
 
 def print_posted(
-    platform: str, recorded: dict[str, bool], left: int, already: list[str] | None = None
+    platform: str,
+    recorded: dict[str, bool],
+    left: int,
+    already: list[str] | None = None,
+    held: list[str] | None = None,
 ) -> None:
-    """`posted`: what was recorded, what was recorded already, and what still waits in
-    pending.csv."""
+    """`posted`: what was recorded, what was recorded already, what may no longer go there
+    (never recorded), and what still waits in pending.csv."""
+    for slug in held or []:
+        err.print(
+            f"[bold red]not recorded:[/] {escape(slug)} may no longer go on {platform} (a "
+            "consent or an approval changed since the build): do not post it, and if it is "
+            "there already, take it down; `sitegen build` then `sitegen takedown` say why"
+        )
     for slug in already or []:
         out.print(f"{escape(slug)} was already recorded as posted on {platform} in this version")
-    if not recorded and not already:
+    if not recorded and not already and not held:
         out.print(f"nothing waits to be posted on {platform}")
+    elif not recorded and not already:
+        pass
     else:
         updates = [slug for slug, update in recorded.items() if update]
         out.print(

@@ -166,6 +166,22 @@ def test_prune_keeps_a_photo_still_posted(run, site) -> None:  # type: ignore[no
     assert not kept.exists()
 
 
+def test_posted_never_records_a_bundle_whose_child_was_withdrawn_since_the_build(run, site) -> None:  # type: ignore[no-untyped-def]
+    """Staff post from pending.csv hours after the build; P1's consent was withdrawn
+    meanwhile. `posted` records the fair, not the castle, and says why (exit 1)."""
+    posts(site, run)
+    assert run(site, "build").code == 0
+    site.withdraw("P1", "2026-11-25")
+    done = run(site, "posted", "--platform", "facebook")
+    assert done.code == 1
+    assert "not recorded: castle may no longer go on facebook" in done.err
+    assert "recorded as posted on facebook: 1 bundle(s)" in done.out and "  fair" in done.out
+    named = run(site, "posted", "--platform", "facebook", "castle")
+    assert named.code == 1 and "not recorded: castle" in named.err
+    ledger = [json.loads(line) for line in (site.root / LEDGER).read_text().splitlines()]
+    assert [e["slug"] for e in ledger if e["event"] == "posted"] == ["fair"]
+
+
 def test_takedown_of_a_bundle_never_recorded_as_posted(run, site) -> None:  # type: ignore[no-untyped-def]
     posts(site, run)
     assert run(site, "build").code == 0
