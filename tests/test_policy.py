@@ -273,11 +273,15 @@ def test_names_in_title_alt_and_caption(run, site):  # type: ignore[no-untyped-d
     assert any("caption" in m for m in messages)
 
 
-def test_multiword_first_name_matched_as_written(run, site):  # type: ignore[no-untyped-def]
-    site.post("p", pupils=["P3"], body="Elin painted a dragon.\n")
-    assert codes(run, site) == set()  # the first name is "Elin Ffion", all its words
-    site.post("p", pupils=["P3"], body="Elin Ffion painted a dragon.\n")
-    assert "SG114" in codes(run, site)
+def test_a_multiword_first_name_is_found_by_each_of_its_words(run, site):  # type: ignore[no-untyped-def]
+    """P3 is Elin Ffion Davies, and is called Elin at school: each word of the first name is
+    their first name, and with the last name their full name, tagged or not."""
+    for body in ("Elin painted a dragon.", "Ffion painted a dragon.", "Elin Ffion painted."):
+        site.post("p", pupils=["P3"], body=body + "\n")
+        assert "SG114" in codes(run, site), body
+    site.post("p", body="Well done to Elin Davies.\n")  # (untagged: a full name)
+    (message,) = [f["message"] for f in findings(run, site) if f["code"] == "SG114"]
+    assert message.startswith("\u201cElin Davies\u201d (full name of P3)")
 
 
 def test_a_pupil_id_written_with_a_look_alike_letter_is_refused(run, site):  # type: ignore[no-untyped-def]

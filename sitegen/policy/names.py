@@ -48,9 +48,11 @@ class NameIndex:
         phrases: dict[str, str] = {}
         for pupil in register.pupils.values():
             if pupil.first_name and pupil.last_name:
-                phrase = fold(f"{pupil.first_name} {pupil.last_name}")
-                self.by_full.setdefault(squashed(phrase), []).append(pupil)
-                phrases.setdefault(squashed(phrase), phrase)
+                last = fold(pupil.last_name)
+                for first in first_names(pupil):  # ("Elin Davies" is Elin Ffion Davies too)
+                    phrase = f"{first} {last}"
+                    self.by_full.setdefault(squashed(phrase), []).append(pupil)
+                    phrases.setdefault(squashed(phrase), phrase)
         self.full_names = bounded_words(list(phrases.values())) if phrases else None
         # A full name inside a longer joined word, as a hashtag runs words together
         # (#welldonemiajones): the squashed names, wherever they begin.
@@ -75,10 +77,9 @@ class NameIndex:
         by_first: dict[str, list[tuple[Pupil, str | None]]] = {}
         phrases: dict[str, str] = {}
         for pupil in tagged:
-            if not pupil.first_name:
-                continue
-            name = fold(pupil.first_name)
-            forms = {name: None, **(mutations(name) if welsh else {})}
+            forms: dict[str, str | None] = {}
+            for name in first_names(pupil):
+                forms |= {name: None, **(mutations(name) if welsh else {})}
             for form, mutation in forms.items():
                 by_first.setdefault(squashed(form), []).append((pupil, mutation))
                 phrases.setdefault(squashed(form), form)
@@ -89,6 +90,21 @@ class NameIndex:
                 for pupil, mutation in by_first.get(squashed(m.group(0)), []):
                     matches.append(_match(pupil, False, folded, m, mutation))
         return matches
+
+
+def first_names(pupil: Pupil) -> tuple[str, ...]:
+    """The first names a pupil is called by, folded: the whole of it, and each of its words
+    when it has several (Elin Ffion is called Elin, and Ffion)."""
+    return _called(pupil.first_name)
+
+
+@cache
+def _called(first_name: str) -> tuple[str, ...]:
+    whole = fold(first_name)
+    if not whole:
+        return ()
+    words = whole.split()
+    return (whole, *words) if len(words) > 1 else (whole,)
 
 
 @lru_cache(maxsize=1024)
