@@ -102,6 +102,7 @@ def subject_access(
     key = fold_id(pupil_id)
     status = {d.slug: d.checked.status for d in decided}
     withdrawn = _held_back_by_withdrawal(decided, key)
+    ended = _ended(pupil, site.context.today)  # (not withdrawn: what held them back is said)
     ledger = records.read_ledger(site.root)
     publications = where_it_went(ledger, key, clean, config, pending)
     sources: dict[str, Path] = {}
@@ -115,9 +116,7 @@ def subject_access(
         if entry is None:
             continue
         entry["status"] = status.get(post.slug, post.status)
-        entry["status_words"] = status_words(
-            entry["status"], post.slug in withdrawn, _ended(pupil, site.context.today)
-        )
+        entry["status_words"] = status_words(entry["status"], post.slug in withdrawn, ended)
         _add_where_it_went(entry, post.slug, publications, config, notes)
         posts.append(entry)
         showing.add(post.slug)

@@ -115,7 +115,9 @@ def test_first_names_joined_in_a_hashtag_are_found_for_tagged_pupils(run, site) 
     site.post("p", body="#WellDoneMia and #GoTeam\n", pupils=["P1"], platforms=["website"])
     assert "SG114" in codes(run, site)
     site.post("p", body="#Miami trip\n", pupils=["P1"], platforms=["website"])
-    assert "SG114" not in codes(run, site)
+    found = run(site, "check", "--json").json()["posts"][0]["findings"]
+    # (a name run into other words may be chance: a warning to check, never an error)
+    assert [f["severity"] for f in found if f["code"] == "SG114"] == ["warning"]
 
 
 def test_messages_never_print_raw_control_characters(run, site) -> None:  # type: ignore[no-untyped-def]

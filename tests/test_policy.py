@@ -273,6 +273,32 @@ def test_names_in_title_alt_and_caption(run, site):  # type: ignore[no-untyped-d
     assert any("caption" in m for m in messages)
 
 
+def test_a_first_name_run_into_other_words_is_a_warning_to_check(run, site):  # type: ignore[no-untyped-def]
+    """#welldonemia, #WELLDONEMIA, a tag teammia, a folder welldonemia: the tagged pupil's
+    first name inside a word that runs words together (which #academia holds by chance too)
+    is a warning to check; #WellDoneMia, whose words show, is an error as before."""
+    site.post("welldonemia", pupils=["P1"], tags=["teammia"], body="Great work #WELLDONEMIA!\n")
+    found = {
+        f["message"]: f["severity"]
+        for f in findings(run, site, "welldonemia")
+        if f["code"] == "SG114"
+    }
+    assert found == {
+        "\u201cteammia\u201d runs the first name of P1 into other words in the tags: check it "
+        "does not name the pupil: if it does, remove it: P1's name consent is 'no', so their "
+        "name may not appear": "warning",
+        "\u201cwelldonemia\u201d runs the first name of P1 into other words in the folder "
+        "name: check it does not name the pupil: if it does, rename the post's folder (its "
+        "name is the post's address)": "warning",
+        "\u201c#WELLDONEMIA\u201d runs the first name of P1 into other words in the body: "
+        "check it does not name the pupil: if it does, remove it: P1's name consent is 'no', so "
+        "their name may not appear": "warning",
+    }
+    site.post("welldone", pupils=["P1"], body="Great work #WellDoneMia!\n")
+    (error,) = [f for f in findings(run, site, "welldone") if f["code"] == "SG114"]
+    assert error["severity"] == "error" and "\u201cMia\u201d (first name of P1)" in error["message"]
+
+
 def test_a_multiword_first_name_is_found_by_each_of_its_words(run, site):  # type: ignore[no-untyped-def]
     """P3 is Elin Ffion Davies, and is called Elin at school: each word of the first name is
     their first name, and with the last name their full name, tagged or not."""

@@ -159,6 +159,12 @@ class NameHit:
     word: str = ""  # what the text says, as written (for the message)
     mutation: str | None = None  # a Welsh mutation of the first name, or None
     ordinary_word: bool = False  # the mutated form is also an ordinary Welsh word ("wen")
+    joined: bool = False  # inside a word that runs words together (#welldonemia)
+
+    @property
+    def maybe(self) -> bool:
+        """Found where it may be another word: a warning to check, not an error."""
+        return self.ordinary_word or self.joined
 
 
 def text_fields(post: Post) -> list[tuple[str, str, int]]:
@@ -235,11 +241,45 @@ def find_names(
             at = line + lines.index(m.start) if line else 0
             word = escape_unprintable(" ".join(text[m.start : m.end].split()))[:60]
             hits.append(NameHit(label, at, m.pupil.pupil_id, m.full, word, m.mutation))
+    hits += _in_joined_words(text_fields(post) if fields is None else fields, tagged, hits)
     mutated = {fold(h.word) for h in hits if h.mutation}
     ordinary = (welsh_words(mutated) or set()) if mutated else set()
     return tuple(
         replace(h, ordinary_word=fold(h.word) in ordinary) if h.mutation else h for h in hits
     )
+
+
+# Where words run together, written as one: a hashtag (#welldonemia), a tag (which
+# Instagram and X show as one), the post's folder name.
+HASHTAG = re.compile(r"#(\w+)")
+JOINED_FIELDS = ("tags", "folder name")
+MIN_JOINED = 3  # (a first name of two letters inside a longer word is too often chance)
+
+
+def _in_joined_words(fields: Fields, tagged: list[Pupil], found: list[NameHit]) -> list[NameHit]:
+    """A tagged pupil's first name inside a word that runs words together, however it is
+    written (#WELLDONEMIA, #teammia, welldonemia): where no other match found them. A
+    warning, since such a word may hold the name by chance (#academia, #tomorrow)."""
+    told = {(h.label, h.pupil_id) for h in found}
+    hits = []
+    for label, text, line in fields:
+        words = (
+            [(m.group(0), m.start()) for m in HASHTAG.finditer(text)]
+            if label not in JOINED_FIELDS
+            else [(w, text.find(w)) for w in re.split(r"[\s,]+", text) if w]
+        )
+        for word, at in words:
+            joined = squashed(fold(word))
+            for pupil in tagged:
+                if (label, pupil.pupil_id) in told:
+                    continue
+                if any(len(n) >= MIN_JOINED and squashed(n) in joined for n in first_names(pupil)):
+                    where = line + text.count("\n", 0, at) if line else 0
+                    hits.append(
+                        NameHit(label, where, pupil.pupil_id, False, word[:60], joined=True)
+                    )
+                    told.add((label, pupil.pupil_id))
+    return hits
 
 
 def judge_names(
@@ -266,7 +306,7 @@ def judge_names(
             # A first name shared by several tagged pupils is fine when one of them may be named.
             if not hit.full and fold(pupil.first_name) in first_ok:
                 continue
-            key = (label, pupil.pupil_id, hit.full, hit.ordinary_word)
+            key = (label, pupil.pupil_id, hit.full, hit.maybe)
             if key not in reported:
                 reported.add(key)
                 findings.append(
@@ -276,7 +316,7 @@ def judge_names(
                         post.path,
                         hit.line or None,
                         pupil.pupil_id,
-                        severity="warning" if hit.ordinary_word else "error",
+                        severity="warning" if hit.maybe else "error",
                     )
                 )
     return findings
@@ -325,12 +365,20 @@ def _id_pattern(ids: tuple[str, ...]) -> Bounded:
 def name_fix(pupil: Pupil, full: bool, named: set[str], today: date, remove: str) -> str:
     """What to do about a pupil's name where it may not be (`remove`: how to take it out)."""
     consent = pupil.name_consent_on(today)
+    who = pupil.pupil_id
     if pupil.safeguarding:
-        return f"{remove}: {pupil.pupil_id} is under safeguarding and may never be named"
-    if fold_id(pupil.pupil_id) not in named:
-        return f"{remove}, or list {pupil.pupil_id} in named if their parent consented"
+        return f"{remove}: {who} is under safeguarding and may never be named"
     if consent != pupil.name_consent:  # (withdrawn or ended)
-        return f"{pupil.pupil_id} may no longer be named: every consent of theirs is 'no' now"
+        return f"{who} may no longer be named: every consent of theirs is 'no' now"
+    if consent == "no":  # (listing them in named would change nothing)
+        return f"{remove}: {who}'s name consent is 'no', so their name may not appear"
+    if fold_id(who) not in named:
+        if full and consent == "yes":
+            return (
+                f"{remove}, or write the first name only and list {who} in named ({who}'s "
+                "name consent is 'yes': a full name needs 'full')"
+            )
+        return f"{remove}, or list {who} in named if their parent consented"
     if full:
         return (
             f"{pupil.pupil_id}'s name consent is {consent!r}: a full name needs 'full' "
@@ -346,6 +394,11 @@ def _message(pupil: Pupil, hit: NameHit, named: set[str], today: date) -> str:
     else:
         fix = name_fix(pupil, hit.full, named, today, "remove it")
     word = f"\u201c{hit.word}\u201d" if hit.word else "a name"
+    if hit.joined:  # (a warning: "#academia" holds "mia" too)
+        return (
+            f"{word} runs the first name of {pupil.pupil_id} into other words in the "
+            f"{hit.label}: check it does not name the pupil: if it does, {fix}"
+        )
     if hit.mutation is None:
         return f"{word} ({kind} of {pupil.pupil_id}) appears in the {hit.label}: {fix}"
     seen = f"{word} (the first name of {pupil.pupil_id}, {hit.mutation} mutation)"
