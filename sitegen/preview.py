@@ -11,6 +11,7 @@ from sitegen.checks import live_revisions
 from sitegen.engine.plan import OutputPlan
 from sitegen.engine.standby import publish
 from sitegen.engine.swap import build_lock
+from sitegen.faces import Box
 from sitegen.facesheet import numbered_copy, photo_faces, sheet_name
 from sitegen.gate import WEBSITE, consented_images, decide
 from sitegen.images import Job, RenderSpec, render_all
@@ -74,7 +75,7 @@ def build_preview(site: Site) -> int:
         _with_faces(site, _item(analysis, site.context, post_photos, live), post_photos, plan)
         for analysis, post_photos in zip(site.analyses, photos, strict=True)
     ]
-    views = _views(site, items, plan)
+    views = _views(site, items, photos, plan)
     views.sort(key=lambda v: (v.date, v.slug), reverse=True)
     for path, page in render_pages(renderer, views, site.store.pages).items():
         plan.add(path, page)
@@ -85,6 +86,18 @@ def build_preview(site: Site) -> int:
         publish(site.root / "build", {PREVIEW: plan})
     site.store.save()
     return len(views)
+
+
+def _website_cover(ref: ImageRef, photos: PostPhotos, ctx: Context) -> tuple[Box, ...]:
+    """The boxes of the faces the website's copy covers (`cover`, or a pupil without website
+    consent), as the build covers them; none where the faces list does not fit the faces
+    found (SG128 in the banner says so)."""
+    numbers = covered_faces(ref, WEBSITE, ctx.register, ctx.today)
+    seen = photos.seen.get(ref.file)
+    found = seen.faces if seen else None
+    if not numbers or found is None or max(numbers) > len(found.boxes):
+        return ()
+    return tuple(found.boxes[n - 1] for n in numbers)
 
 
 def _edited_since_approval(analysis: Analysis) -> bool:
@@ -153,8 +166,11 @@ def _with_faces(site: Site, item: Item, photos: PostPhotos, plan: OutputPlan) ->
     return checked, post, refs, {**shown_banner, "faces": shown}
 
 
-def _views(site: Site, items: list[Item], plan: OutputPlan) -> list[PostView]:
-    """Each post's view, its photos rendered (all posts' at once) and added to `plan`."""
+def _views(
+    site: Site, items: list[Item], photos: list[PostPhotos], plan: OutputPlan
+) -> list[PostView]:
+    """Each post's view, its photos rendered (all posts' at once, with the faces covered that
+    the website's copy covers) and added to `plan`."""
     spec = RenderSpec(site.config.image_widths, site.config.image_quality, site.config.max_pixels)
     jobs = [
         Job(
@@ -162,8 +178,9 @@ def _views(site: Site, items: list[Item], plan: OutputPlan) -> list[PostView]:
             published_name(post, ref),
             spec,
             site.store.hashes.hash(post.folder / ref.file),
+            _website_cover(ref, seen, site.context),
         )
-        for _, post, refs, _ in items
+        for (_, post, refs, _), seen in zip(items, photos, strict=True)
         for ref in refs
     ]
     results = iter(render_all(jobs, site.photos.files))

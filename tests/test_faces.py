@@ -535,6 +535,22 @@ def test_the_fallback_is_said_once(run, site: SiteDir, monkeypatch) -> None:  # 
         faces.detector_name.cache_clear()
 
 
+def test_the_previews_photo_covers_what_the_website_covers(site: SiteDir) -> None:
+    """Face 2 is `cover`: the preview's photo (the post as parents will see it) has it
+    covered, as build/site's has."""
+    from sitegen.preview import build_preview
+    from sitegen.site import load_site
+
+    faces_site(site, ["P1", "cover"], ["P1"])
+    build_preview(load_site(site.root, NOW))
+    first, second = find_faces(TWO, content_hash(TWO.read_bytes()), ResultFiles(None)).boxes
+    photo = max(
+        (site.root / "build/preview/posts" / SLUG).glob("photo-1-*.jpg"),
+        key=lambda p: Image.open(p).width,
+    )
+    assert is_covered(photo, second) and not is_covered(photo, first)
+
+
 def test_the_preview_shows_the_numbers_and_each_platforms_copy(site: SiteDir) -> None:
     """In Chromium, at a phone's width: the post's preview shows the numbered photo and its
     copy for each platform, every image loaded; the Instagram copy has face 2 covered."""
