@@ -25,6 +25,7 @@ from sitegen.front_matter import FIRST_YEAR, LAST_YEAR
 from sitegen.inspection import check_post
 from sitegen.model import Post, Register
 from sitegen.policy import Checked
+from sitegen.policy.welsh import mutations
 from sitegen.policy.writing import PLACEHOLDER
 from sitegen.signatures import DEFAULT_KEY, message, public_key_of, same_key, sign
 from sitegen.site import Site, reload_post
@@ -91,6 +92,8 @@ def nameless_slug(title: str, register: Register) -> str:
     """The title as a slug without any word that is a pupil's name or id: the folder's name
     is the post's address for good, and the title may still be fixed after it."""
     names = {squashed(fold(w)) for p in register.pupils.values() for w in p.first_name.split()}
+    # (and their Welsh mutated forms: "Da iawn Fia" is Mia's, whatever language the post)
+    names |= {squashed(m) for name in list(names) for m in mutations(name)}
     names |= {squashed(fold(w)) for p in register.pupils.values() for w in p.last_name.split()}
     names |= {squashed(fold(f"{p.first_name} {p.last_name}")) for p in register.pupils.values()}
     names |= {fold_id(p.pupil_id) for p in register.pupils.values()}

@@ -83,6 +83,9 @@ def test_new_never_puts_a_name_or_id_in_a_folder_name(run, site) -> None:  # typ
     assert all("mia" not in f and "jones" not in f and "p1" not in f for f in folders), folders
     assert {"2026-11-20-wins-the-cup", "2026-11-20-wins-the-cup-2"} <= set(folders)
     assert "2026-11-20-cup" in folders  # (not "s-cup": the possessive went with the name)
+    # A Welsh title's mutated first name (Fia: Mia) is a name too.
+    made = run(site, "new", "Da iawn Fia", "--author", "jjones", "--date", "2026-11-21")
+    assert made.code == 0 and (site.root / "content/posts/2026-11-21-da-iawn").is_dir()
 
 
 # --- 2. disguises ---------------------------------------------------------------------------
