@@ -273,6 +273,13 @@ def test_names_in_title_alt_and_caption(run, site):  # type: ignore[no-untyped-d
     assert any("caption" in m for m in messages)
 
 
+def test_a_name_said_on_several_lines_is_one_finding_naming_them_all(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", pupils=["P1"], body="Well done Mia.\n\nMia also sang.\n\nMia won.\n")
+    (message,) = [f["message"] for f in findings(run, site) if f["code"] == "SG114"]
+    first = line_of(site, "Well done Mia")
+    assert message.endswith(f"(also on lines {first + 2} and {first + 4})"), message
+
+
 def test_a_first_name_run_into_other_words_is_a_warning_to_check(run, site):  # type: ignore[no-untyped-def]
     """#welldonemia, #WELLDONEMIA, a tag teammia, a folder welldonemia: the tagged pupil's
     first name inside a word that runs words together (which #academia holds by chance too)

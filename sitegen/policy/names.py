@@ -285,10 +285,11 @@ def _in_joined_words(fields: Fields, tagged: list[Pupil], found: list[NameHit]) 
 def judge_names(
     post: Post, hits: tuple[NameHit, ...], register: Register, today: date
 ) -> list[Finding]:
-    """SG114 for the names found: allowed only with `named` and enough name consent today."""
+    """SG114 for the names found: allowed only with `named` and enough name consent today;
+    one finding for a pupil's name in one text, at its first line, naming the others (a
+    teacher fixes them all at once, not one `check` at a time)."""
     named = {fold_id(p) for p in post.named}
-    findings: list[Finding] = []
-    reported: set[tuple[str, str, bool]] = set()
+    reported: dict[tuple[str, str, bool, bool], tuple[NameHit, Pupil, list[int]]] = {}
     labels = dict.fromkeys(h.label for h in hits)
     for label in labels:
         found = [
@@ -307,18 +308,26 @@ def judge_names(
             if not hit.full and fold(pupil.first_name) in first_ok:
                 continue
             key = (label, pupil.pupil_id, hit.full, hit.maybe)
-            if key not in reported:
-                reported.add(key)
-                findings.append(
-                    finding(
-                        "SG114",
-                        _message(pupil, hit, named, today),
-                        post.path,
-                        hit.line or None,
-                        pupil.pupil_id,
-                        severity="warning" if hit.maybe else "error",
-                    )
-                )
+            reported.setdefault(key, (hit, pupil, []))[2].append(hit.line)
+    findings = []
+    for hit, pupil, lines in reported.values():
+        others = [str(n) for n in sorted({n for n in lines if n and n != hit.line})]
+        also = ""
+        if others:
+            numbers = (
+                others[0] if len(others) == 1 else f"{', '.join(others[:-1])} and {others[-1]}"
+            )
+            also = f" (also on line{'s' if len(others) > 1 else ''} {numbers})"
+        findings.append(
+            finding(
+                "SG114",
+                _message(pupil, hit, named, today) + also,
+                post.path,
+                hit.line or None,
+                pupil.pupil_id,
+                severity="warning" if hit.maybe else "error",
+            )
+        )
     return findings
 
 
