@@ -177,6 +177,7 @@ def _photos_out_there(
             recorded.append({"file": photo[0], "sha256": photo[1]})
         elif len(photo) > 2:  # (the faces covered on every copy that may be out there)
             image["covered"] = [f for f in image.get("covered") or () if f in photo[2]]
+            image.pop("exported_as", None)  # (an earlier copy's name is not this one's)
     shows = state.shows
     return [
         {**i, "pupils": sorted({*(i.get("pupils") or ()), *shows.get(str(i.get("sha256")), ())})}

@@ -174,10 +174,13 @@ class Maker:
         return MadePost(outputs.slug, ctx.now, until, *outputs[1:])
 
 
-def published_name(post: Post, ref: ImageRef) -> str:
+def published_name(post: Post, ref: ImageRef, covered: tuple[int, ...] = ()) -> str:
     """Published files are named by the image's place in the post, never by its file name,
-    which staff may have made from a child's name."""
-    return f"photo-{post.images.index(ref) + 1}"
+    which staff may have made from a child's name; and by the faces covered on the copy, so
+    that a copy that covers another face has another address (a browser, a cache or a link
+    preview can never show the copy before it under the same one)."""
+    faces = "".join(f"-{n}" for n in sorted(covered))
+    return f"photo-{post.images.index(ref) + 1}" + (f"-covered{faces}" if faces else "")
 
 
 def render_images(
@@ -201,11 +204,12 @@ def render_images(
             spec = website_spec if platform == WEBSITE else export_spec(platform, config)
             for ref in refs:
                 path = d.checked.post.folder / ref.file
-                name = published_name(d.checked.post, ref)
                 cover = covered_boxes(d, platform, ref, seen.get(d.slug, {}))
                 if cover is None:  # never published uncovered: left out there instead
                     unfound[(d.slug, platform)] = f"image {ref.file}: its faces were not found"
                     continue
+                numbers = d.covered.get(platform, {}).get(ref.file, ())
+                name = published_name(d.checked.post, ref, numbers)
                 job = Job(path, name, spec, hashes.hash(path), cover)
                 jobs.append((d.slug, platform, ref, job))
     advance = progress.start("images", len(jobs)) if progress and jobs else None

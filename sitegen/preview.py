@@ -88,16 +88,18 @@ def build_preview(site: Site) -> int:
     return len(views)
 
 
-def _website_cover(ref: ImageRef, photos: PostPhotos, ctx: Context) -> tuple[Box, ...]:
-    """The boxes of the faces the website's copy covers (`cover`, or a pupil without website
-    consent), as the build covers them; none where the faces list does not fit the faces
-    found (SG128 in the banner says so)."""
+def _website_cover(
+    ref: ImageRef, photos: PostPhotos, ctx: Context
+) -> tuple[tuple[int, ...], tuple[Box, ...]]:
+    """The numbers and boxes of the faces the website's copy covers (`cover`, or a pupil
+    without website consent), as the build covers them; none where the faces list does not
+    fit the faces found (SG128 in the banner says so)."""
     numbers = covered_faces(ref, WEBSITE, ctx.register, ctx.today)
     seen = photos.seen.get(ref.file)
     found = seen.faces if seen else None
     if not numbers or found is None or max(numbers) > len(found.boxes):
-        return ()
-    return tuple(found.boxes[n - 1] for n in numbers)
+        return (), ()
+    return numbers, tuple(found.boxes[n - 1] for n in numbers)
 
 
 def _edited_since_approval(analysis: Analysis) -> bool:
@@ -175,13 +177,14 @@ def _views(
     jobs = [
         Job(
             post.folder / ref.file,
-            published_name(post, ref),
+            published_name(post, ref, numbers),
             spec,
             site.store.hashes.hash(post.folder / ref.file),
-            _website_cover(ref, seen, site.context),
+            boxes,
         )
         for (_, post, refs, _), seen in zip(items, photos, strict=True)
         for ref in refs
+        for numbers, boxes in [_website_cover(ref, seen, site.context)]
     ]
     results = iter(render_all(jobs, site.photos.files))
     views: list[PostView] = []

@@ -293,7 +293,7 @@ def test_a_face_covered_since_an_export_never_recorded_as_posted_is_checked(
     assert item["platform"] == "instagram" and not item["whole"] and item["posted"] is False
     assert item["reason"].startswith("a face on the photos must now be covered")
     assert item["reason"].endswith("exported, not recorded as posted: check the page")
-    assert item["because"] == ["P2 (no consent for instagram) on 01-photo-1-1080.jpg (relay.jpg)"]
+    assert item["because"] == ["P2 (no consent for instagram) on relay.jpg"]
     assert run(site, "build").code == 0  # (still listed after the next build)
     assert len(run(site, "takedown", "--json").json()["takedowns"]) == 1
     # Its removal recorded (the copy checked, or taken down), or the new bundle's posting
@@ -342,7 +342,7 @@ def test_a_takedown_blames_no_pupil_whose_face_was_covered(run, site: SiteDir) -
     approve_and_build(run, site)
     listed = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
     assert not listed["instagram"]["whole"]
-    assert listed["instagram"]["images"] == ["02-photo-2-1080.jpg (relay.jpg)"]
+    assert listed["instagram"]["images"] == ["02-photo-2-covered-2-1080.jpg (relay.jpg)"]
     assert listed["instagram"]["because"] == [], listed["instagram"]
 
 
@@ -615,5 +615,12 @@ def test_a_face_to_cover_since_posting_is_an_update_and_a_takedown(run, site: Si
     (item,) = run(site, "takedown", "--json").json()["takedowns"]
     assert item["platform"] == "instagram" and not item["whole"] and item["posted"] is True
     assert item["reason"].startswith("a face on the photos must now be covered")
-    assert item["images"] == ["01-photo-1-1080.jpg (relay.jpg)"]
-    assert item["because"] == ["P1 (no consent for instagram) on 01-photo-1-1080.jpg (relay.jpg)"]
+    # (the copy posted, by the name it went out under: face 2 covered)
+    assert item["images"] == ["01-photo-1-covered-2-1080.jpg (relay.jpg)"]
+    assert item["because"] == [
+        "P1 (no consent for instagram) on 01-photo-1-covered-2-1080.jpg (relay.jpg)"
+    ]
+    # The new copy covers both faces, under another name: nothing can show the old one for it.
+    assert (
+        site.root / "build/exports/instagram" / SLUG / "01-photo-1-covered-1-2-1080.jpg"
+    ).exists()
