@@ -200,11 +200,25 @@ def _add_where_it_went(
             if photo["sha256"] in p["photo_hashes"] and photo["sha256"] not in p["face_covered"]
         }
         photo["face_covered_on"] = _platform_order(config, shown - showing)
+        photo["face_covered_since"] = _covered_since(photo["sha256"], went)
         if photo["others_on_photo"] and not shown:
             notes.append(
                 f"{slug}: the photo {photo['file']} was never published and shows "
                 f"{photo['others_on_photo']} other pupil(s) too: check it before sending"
             )
+
+
+def _covered_since(sha: str, went: list[dict[str, Any]]) -> dict[str, str]:
+    """The platforms where the photo went first with the pupil's face showing and whose
+    latest copy covers it: since when (the first of the versions that cover it since)."""
+    since: dict[str, str] = {}
+    for platform in dict.fromkeys(p["platform"] for p in went):
+        versions = [p for p in went if p["platform"] == platform and sha in p["photo_hashes"]]
+        covered = [sha in p["face_covered"] for p in versions]
+        if covered and covered[-1] and not all(covered):
+            first = len(covered) - covered[::-1].index(False)  # (after the last uncovered)
+            since[platform] = versions[first]["at"]
+    return since
 
 
 def _invalid_register_note(register: Register) -> str:

@@ -267,15 +267,26 @@ def photos_there(pub: dict[str, Any], numbers: dict[str, int], first: str) -> st
 
 
 def photo_places(photo: dict[str, Any], first: str) -> str:
-    """Where the photo went: with the pupil's face showing, and with it covered."""
+    """Where the photo went: with the pupil's face showing, with it covered, and first
+    showing, then covered."""
+    since = photo.get("face_covered_since") or {}
     covered = [platform_name(p) for p in photo["face_covered_on"]]
-    showing = [platform_name(p) for p in photo["went_to"] if p not in photo["face_covered_on"]]
-    if not showing and not covered:
+    showing = [
+        platform_name(p)
+        for p in photo["went_to"]
+        if p not in photo["face_covered_on"] and p not in since
+    ]
+    if not showing and not covered and not since:
         return "Not published anywhere."
     said = [f"Shown on {and_list(showing)}"] if showing else []
     if covered:
-        said.append(f"{'on' if showing else 'On'} {and_list(covered)} with {first}'s face covered")
-    return "; ".join(said) + "."
+        said.append(f"on {and_list(covered)} with {first}'s face covered")
+    said += [
+        f"on {platform_name(p)} until {long_date(at)}, then with {first}'s face covered"
+        for p, at in since.items()
+    ]
+    text = "; ".join(said)
+    return text[:1].upper() + text[1:] + "."
 
 
 def count_of(n: int, noun: str) -> str:

@@ -426,6 +426,31 @@ def test_a_website_photo_whose_pupil_lost_website_consent_says_who(
     assert website["because"] == ["P2 (no consent for website) on relay.jpg"], website
 
 
+def test_the_sar_says_since_when_a_face_is_covered_where_it_showed_first(
+    run, site: SiteDir
+) -> None:  # type: ignore[no-untyped-def]
+    """Face 2 went to Instagram as an adult's; it is P2's, who has no Instagram consent, and
+    the approved edit covers it there: the SAR says it showed until then, covered since."""
+    post = faces_site(site, ["P1", "adult"], ["P1"])
+    assert run(site, "approve", SLUG, "--by", "head", now="2026-11-21T09:00").code == 0
+    assert run(site, "build", now="2026-11-21T10:00").code == 0
+    assert run(site, "posted", "--platform", "instagram", now="2026-11-21T11:00").code == 0
+    text = post.read_text().replace("- adult", "- P2")
+    post.write_text(
+        text.replace("pupils:\n- P1\n", "pupils:\n- P1\n- P2\n", 1).replace(
+            "  pupils:\n  - P1\n", "  pupils:\n  - P1\n  - P2\n"
+        )
+    )
+    assert run(site, "approve", SLUG, "--by", "head", now="2026-11-24T09:00").code == 0
+    assert run(site, "build", now="2026-11-24T10:00").code == 0
+    assert run(site, "posted", "--platform", "instagram", now="2026-11-24T11:00").code == 0
+    letter = run(site, "sar", "P2", now="2026-11-25T09:00").out
+    assert (
+        "Shown on the school website; on Instagram until 24 November 2026, then with Osian's "
+        "face covered." in letter
+    ), letter
+
+
 def test_no_copy_carries_metadata(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     """exiftool, an independent reader, finds no EXIF, XMP, IPTC, GPS or comment in any copy,
     covered or not (the source carries EXIF, IPTC and XMP)."""
