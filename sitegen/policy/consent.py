@@ -86,7 +86,7 @@ def _platform_findings(post: Post, config: Config) -> Iterator[Finding]:
                     "SG151",
                     f'a parents-only post cannot go to "{platform}", which is public; '
                     f"closed platforms: {', '.join(config.closed_platforms) or 'none'}",
-                    "audience",
+                    "platforms",  # (where it is to be taken off)
                     platform=platform,
                 )
 

@@ -145,8 +145,9 @@ def check_vision(post: Post, photos: PostPhotos, register: Register, today: date
             )
         found = seen.faces if seen else None
         if ref.faces is not None:
+            faces_line = post.line_of(f"images[{post.images.index(ref)}].faces") or ref.line
             findings += [
-                finding("SG128", f"image {ref.file}: {problem}", post.path, ref.line)
+                finding("SG128", f"image {ref.file}: {problem}", post.path, faces_line)
                 for problem in faces_list_problems(ref, found, post.slug)
             ]
         elif found is not None and len(found) > len(ref.pupils):
