@@ -82,7 +82,9 @@ def build_preview(site: Site) -> int:
     for path, feed in feeds.feed_files(site.config, views, site.store.pages).items():
         plan.add(path, feed)
     add_static(plan, renderer)
-    with build_lock(site.root / "build"):
+    with build_lock(
+        site.root / "build", doing="preview", wait=True
+    ):  # (a leader's build: after it)
         publish(site.root / "build", {PREVIEW: plan})
     site.store.save()
     return len(views)

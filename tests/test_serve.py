@@ -173,6 +173,28 @@ def test_odd_request_paths_get_an_answer_not_a_traceback(served) -> None:  # typ
     assert "Traceback" not in output, output
 
 
+def test_the_preview_waits_for_a_leaders_build_instead_of_failing(site: SiteDir) -> None:
+    """A build holds build/.lock: the preview's rebuild waits for it, then goes on (it
+    said 'wait for it to finish, then build again', to nobody who would)."""
+    import fcntl
+    import threading
+
+    from sitegen.preview import build_preview
+    from sitegen.site import load_site
+
+    site.post("p")
+    (site.root / "build").mkdir()
+    with open(site.root / "build/.lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        done = threading.Event()
+        worker = threading.Thread(target=lambda: (build_preview(load_site(site.root)), done.set()))
+        worker.start()
+        assert not done.wait(1.0)  # (waiting, not failed)
+        fcntl.flock(held, fcntl.LOCK_UN)
+    worker.join(60)
+    assert done.is_set() and (site.root / "build/preview/index.html").exists()
+
+
 def test_busy_port_is_a_clear_error(site: SiteDir) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

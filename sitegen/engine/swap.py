@@ -21,15 +21,18 @@ AT_FDCWD = -100
 
 
 @contextlib.contextmanager
-def build_lock(out: Path, then: str = "build again", doing: str = "build") -> Iterator[None]:
+def build_lock(
+    out: Path, then: str = "build again", doing: str = "build", wait: bool = False
+) -> Iterator[None]:
     """Refuse a second build into the same folder while one runs (and a deploy, which must
     never copy a tree a build is about to swap). `then`: what to do once the other is done;
-    `doing`: what this one is, as the next to wait for it is told."""
+    `doing`: what this one is, as the next to wait for it is told; `wait`: wait for the other
+    instead (the preview, which nobody is there to run again)."""
     out.mkdir(parents=True, exist_ok=True)
     lock_path = out / ".lock"
     handle = lock_path.open("a+")
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
     except BlockingIOError:
         handle.seek(0)
         pid, _, other = (handle.read().strip() or "unknown").partition(" ")
