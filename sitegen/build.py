@@ -120,8 +120,8 @@ def _publish(
             # build with the previous site in place, so `sar` and `takedown` never miss a live
             # post. (A build that fails after this leaves the ledger a step ahead, and the
             # next build finds nothing new to record.)
-            changes, waiting, settled = _record(site, units, ledger_state, rejudge)
-            summary = replace(summary, waiting=waiting)
+            changes, waiting, urgent, settled = _record(site, units, ledger_state, rejudge)
+            summary = replace(summary, waiting=waiting, urgent=urgent)
             timings.mark("record in the ledger")
             _publish_trees(out, plan, check, background, changes)
             timings.mark("publish")
@@ -232,10 +232,11 @@ def _ledger_state(
 
 def _record(
     site: Site, units: list[MadePost], reduced: dict[tuple[Any, ...], Any], rejudge: bool
-) -> tuple[records.Changes, dict[str, int], bool]:
+) -> tuple[records.Changes, dict[str, int], int, bool]:
     """What this build publishes and exports, appended to the ledger; what changed, how
     many removals then wait on each platform (what the records show out there, and this
-    build no longer allows there), and whether who the records put on each photo is as this
+    build no longer allows there), how many of them concern a pupil under safeguarding,
+    and whether who the records put on each photo is as this
     build judged it. When it is not, and `rejudge`: `SharedPhoto`, before anything is
     recorded (the posts that share the photo are judged again with what it shows)."""
     state = records.state_of(reduced)
@@ -249,8 +250,10 @@ def _record(
     consent_history.record(site.root, site.register, site.context.now)  # (what changed)
     allowed = live.allowed_now((p.slug, p.platform, p.fingerprint()) for p in publications)
     refuses = live.refusing(site.register, site.context.today)
-    waiting = live.waiting(live.removals(live.out_there(after), allowed, refuses))
-    return records.what_changed(state, events), waiting, settled
+    removals = live.removals(live.out_there(after), allowed, refuses)
+    guarded = {u.slug for u in units if any("SG162" in reason for _, reason in u.left_out)}
+    urgent = live.urgent(removals, site.register, guarded)
+    return records.what_changed(state, events), live.waiting(removals), urgent, settled
 
 
 def _read_ledger_in_background(

@@ -156,6 +156,22 @@ def refusing(register: Register, today: date) -> Callable[[str, str], bool]:
     return refuses
 
 
+def urgent(removals_: list[Removal], register: Register, guarded_posts: set[str]) -> int:
+    """How many removals concern a pupil under safeguarding: a post held back for one
+    (`guarded_posts`, SG162), or a photo out there that the records put one on. `takedown`
+    lists them first, as URGENT."""
+
+    def guarded(pupil_id: str) -> bool:
+        pupil = lookup(register, pupil_id)
+        return pupil is not None and pupil.safeguarding
+
+    return sum(
+        1
+        for r in removals_
+        if r.out.slug in guarded_posts or any(guarded(p) for _, who in r.out.shows for p in who)
+    )
+
+
 def waiting(removals_: list[Removal]) -> dict[str, int]:
     """How many removals wait, per platform (the build's closing line)."""
     counts: dict[str, int] = {}

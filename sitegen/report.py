@@ -242,7 +242,7 @@ def print_build(
             "(SG161; `sitegen register` lists them by class)"
         )
     print_changes(result.changes)
-    print_waiting(summary.waiting, summary.register_invalid)
+    print_waiting(summary.waiting, summary.register_invalid, summary.urgent)
     if timings:
         width = max(len(stage) for stage, _ in result.timings.stages)
         for stage, seconds in result.timings.stages:
@@ -274,8 +274,14 @@ def print_changes(changes: Changes | None) -> None:
         out.print("  no post joined or changed on the site or any platform, none left the site")
 
 
-def print_waiting(waiting: dict[str, int], register_invalid: bool = False) -> None:
-    """The removals that wait, per platform: the one thing a leader must not miss."""
+def print_waiting(waiting: dict[str, int], register_invalid: bool = False, urgent: int = 0) -> None:
+    """The removals that wait, per platform: the one thing a leader must not miss; first,
+    those of a pupil under safeguarding."""
+    if urgent:
+        out.print(
+            f"[bold red]  URGENT: {urgent} removal(s) concern a pupil under safeguarding, who "
+            "must never be identifiable[/]: run `sitegen takedown` now"
+        )
     if waiting:
         counts = ", ".join(
             f"{n} on {'the website' if p == 'website' else p}" for p, n in sorted(waiting.items())

@@ -53,6 +53,7 @@ class Summary:
     # The register was invalid: some removals may wait only because of that (`takedown`
     # holds them back and says how many).
     register_invalid: bool = False
+    urgent: int = 0  # of the removals waiting: those of a pupil under safeguarding
 
 
 @dataclass(frozen=True)

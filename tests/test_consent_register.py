@@ -137,6 +137,10 @@ def test_a_flag_after_publication_is_an_urgent_takedown_first(run, site) -> None
     text = run(site, "takedown").out
     assert text.startswith("URGENT: 2 to remove at once")
     assert "website: p:" in text and "facebook: p:" in text
+    # A build (run by a timer, say) says so before anything else of what waits.
+    built = run(site, "build").out
+    assert "URGENT: 2 removal(s) concern a pupil under safeguarding" in built
+    assert built.index("URGENT") < built.index("removals waiting: 2 on facebook, 2 on the website")
 
 
 # --- SG126 as an error --------------------------------------------------------------------
