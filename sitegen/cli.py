@@ -25,19 +25,21 @@ from sitegen.report import (
     print_build,
     print_check,
     print_created,
-    print_deployed,
     print_faces,
     print_notices,
     print_outcome,
-    print_posted,
-    print_pruned,
     print_register_invalid,
     print_register_page,
     print_sar,
     print_status,
+    print_warning,
+)
+from sitegen.report_live import (
+    print_deployed,
+    print_posted,
+    print_pruned,
     print_takedown_done,
     print_takedowns,
-    print_warning,
 )
 from sitegen.site import Site, load_site
 from sitegen.summary import Timings
