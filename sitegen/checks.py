@@ -31,6 +31,14 @@ def decisions(site: Site, checked: list[Checked]) -> list[Decision]:
     return [decide(c, site.context) for c in checked]
 
 
+def missed_once_approved(site: Site, checked: Checked) -> list[tuple[str, str]]:
+    """The platforms a post would miss even once approved, and why, for its author to know
+    before then: a platform that needs a photo and has none that may go there. (What its
+    findings say, an approval or its date would change is not repeated.)"""
+    would = decide(replace(checked, status="approved", findings=()), site.context)
+    return [(p, why) for p, why in would.left_out if why.endswith("none may go there")]
+
+
 def live_revisions(site: Site, slugs: list[str]) -> dict[str, str]:
     """Of these edited posts, those whose approved revision a build publishes meanwhile
     (judged as a build judges it: today's register, leaders and clock), with the time of

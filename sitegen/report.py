@@ -131,6 +131,7 @@ def print_check(
         _print_finding(finding)
     for c in results:
         _print_checked(c, by_slug[c.post.slug].publishable, live.get(c.post.slug))
+        _print_missed(site, c)
     colour = "red" if errors else "yellow" if warnings else "green"
     out.print(
         f"[bold {colour}]{errors} error(s), {warnings} warning(s)[/] in {len(results)} "
@@ -151,6 +152,15 @@ def _print_checked(c: Checked, publishable: bool, live: str | None = None) -> No
         )
     for finding in c.findings:
         _print_finding(finding, indent="  ")
+
+
+def _print_missed(site: Site, checked: Checked) -> None:
+    """The platforms the post would miss even once approved (a teacher learns it now, not
+    from report.json after the approval)."""
+    from sitegen.checks import missed_once_approved  # (a stage's rule, run for the words)
+
+    for platform, why in missed_once_approved(site, checked):
+        out.print(f"  [dim]not on {escape(platform)}, even once approved: {escape(why)}[/]")
 
 
 def _print_finding(f: Finding, indent: str = "") -> None:

@@ -95,6 +95,23 @@ def test_check_json_shape_is_exactly_spec(run, site):  # type: ignore[no-untyped
     assert result.code == 1
 
 
+def test_check_says_which_platform_a_post_would_miss_even_once_approved(run, site):  # type: ignore[no-untyped-def]
+    """A draft for Instagram whose only photo shows P2 (no Instagram consent): the teacher is
+    told now, not by the build's report.json after approval."""
+    site.post(
+        "p",
+        files={"a.jpg": "castle"},
+        pupils=["P2"],
+        platforms=["website", "instagram"],
+        images=[{"file": "a.jpg", "alt": "The castle walls", "pupils": ["P2"]}],
+    )
+    text = run(site, "check").out
+    assert (
+        "not on instagram, even once approved: instagram needs an image and none may go there"
+        in text
+    )
+
+
 def test_exit_codes(run, site):  # type: ignore[no-untyped-def]
     site.post("p")
     assert run(site, "check").code == 0
