@@ -170,6 +170,15 @@ def test_a_pupil_without_consent_is_covered_on_that_platform_only(run, site: Sit
     assert posted["images"][0]["covered"] == [2]
 
 
+def test_a_withdrawn_pupils_covered_face_is_not_told_as_going_out(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """P2 withdraws: SG112 holds the post back; SG117 no longer says the photo 'goes to
+    instagram with face 2 (P2) covered' beside it, as if it went."""
+    faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    site.withdraw("P2", "2026-11-24")
+    found = codes(run, site)
+    assert "SG112" in found and "SG117" not in found, found
+
+
 def test_cover_faces_are_covered_everywhere(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     faces_site(site, ["P1", "cover"], ["P1"])
     found = codes(run, site)

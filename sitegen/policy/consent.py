@@ -304,7 +304,7 @@ def _image_refusal_findings(
                     platform=platform,
                     line=image.line,
                 )
-            elif covered := covered_faces(image, platform, register, today):
+            elif covered := _covered_to_say(image, platform, register, today):
                 yield _finding(
                     post,
                     "SG117",
@@ -315,6 +315,21 @@ def _image_refusal_findings(
                     platform=platform,
                     line=image.line,
                 )
+
+
+def _covered_to_say(
+    image: ImageRef, platform: str, register: Register, today: date
+) -> tuple[int, ...]:
+    """The faces SG117 tells of: those covered, but a withdrawn or ended pupil's (SG112 holds
+    the post back for them already: 'goes to website with their face covered' beside it
+    would read as if it went)."""
+    gone = {
+        number
+        for number, entry in enumerate(image.faces or (), 1)
+        if (pupil := lookup(register, entry)) is not None
+        and (pupil.is_withdrawn(today) or pupil.has_expired(today))
+    }
+    return tuple(n for n in covered_faces(image, platform, register, today) if n not in gone)
 
 
 def listed_faces(image: ImageRef) -> dict[str, int]:
