@@ -209,16 +209,29 @@ def _add_where_it_went(
 
 
 def _covered_since(sha: str, went: list[dict[str, Any]]) -> dict[str, str]:
-    """The platforms where the photo went first with the pupil's face showing and whose
-    latest copy covers it: since when (the first of the versions that cover it since)."""
+    """The platforms where the photo went out first with the pupil's face showing and where
+    the copy out there now covers it: since when it went out so. Only what went out counts
+    (posted, or deployed; the website uploaded by hand, as built): a covered copy made but
+    not yet posted leaves the uncovered one there."""
     since: dict[str, str] = {}
     for platform in dict.fromkeys(p["platform"] for p in went):
-        versions = [p for p in went if p["platform"] == platform and sha in p["photo_hashes"]]
-        covered = [sha in p["face_covered"] for p in versions]
+        out = [
+            (p, when)
+            for p in went
+            if p["platform"] == platform and sha in p["photo_hashes"] and (when := _out_at(p))
+        ]
+        covered = [sha in p["face_covered"] for p, _ in out]
         if covered and covered[-1] and not all(covered):
             first = len(covered) - covered[::-1].index(False)  # (after the last uncovered)
-            since[platform] = versions[first]["at"]
+            since[platform] = out[first][1]
     return since
+
+
+def _out_at(pub: dict[str, Any]) -> str | None:
+    """When a version went out: posted, deployed, or (the website uploaded by hand) built."""
+    if pub["kind"] == "website" and not pub.get("live_site_recorded"):
+        return str(pub["at"])
+    return pub.get("posted_at") or pub.get("deployed_at")
 
 
 def _invalid_register_note(register: Register) -> str:

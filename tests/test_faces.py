@@ -452,6 +452,9 @@ def test_the_sar_says_since_when_a_face_is_covered_where_it_showed_first(
     )
     assert run(site, "approve", SLUG, "--by", "head", now="2026-11-24T09:00").code == 0
     assert run(site, "build", now="2026-11-24T10:00").code == 0
+    # Made, not yet posted: the uncovered copy is the one there.
+    letter = run(site, "sar", "P2", now="2026-11-24T10:30").out
+    assert "Shown on the school website and Instagram." in letter, letter
     assert run(site, "posted", "--platform", "instagram", now="2026-11-24T11:00").code == 0
     letter = run(site, "sar", "P2", now="2026-11-25T09:00").out
     assert (
