@@ -409,7 +409,7 @@ def cmd_deploy(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_posted(args: argparse.Namespace, root: Path) -> int:
-    from sitegen.live import WEBSITE, held_back, record_posted
+    from sitegen.live import WEBSITE, held_back, record_posted, today_versions
 
     site = _site(args, root, published=True)  # (each post as a build publishes it)
     if args.platform == WEBSITE:
@@ -419,8 +419,9 @@ def cmd_posted(args: argparse.Namespace, root: Path) -> int:
         raise UsageError(f"{args.platform} is not a platform in site.toml (platforms: {known})")
     at = site.context.now.isoformat(timespec="seconds")
     slugs = [_slug_of(ref) for ref in args.slugs]  # (a post's folder or index.md, as elsewhere)
-    # What may go there now: a consent withdrawn since the build holds its bundles back.
-    allowed = {d.slug for d in decisions(site, check(site)) if args.platform in d.platforms}
+    # What may go there now, photo by photo: a consent withdrawn since the build holds back
+    # the bundles it changes.
+    allowed = today_versions(decisions(site, check(site)), args.platform)
     recorded, left = record_posted(root, _out(args, root), args.platform, slugs, at, allowed)
     held = held_back(root, _out(args, root), args.platform, slugs, allowed)
     already = [slug for slug in slugs if slug not in recorded and slug not in held]

@@ -284,14 +284,45 @@ def refresh_pending_after_takedown(root: Path, out: Path, platform: str) -> None
         )
 
 
+Version = tuple[str, dict[str, tuple[int, ...]]]  # a post's digest; its photos, faces covered
+
+
+def today_versions(decided: Iterable[Any], platform: str) -> dict[str, Version]:
+    """What a build would export to `platform` today, post by post (`decided`: the gate's
+    decisions): its digest, and each photo with the faces covered on it."""
+    return {
+        d.slug: (
+            d.checked.digest,
+            {ref.file: tuple(d.covered.get(platform, {}).get(ref.file, ())) for ref in refs},
+        )
+        for d in decided
+        if (refs := d.platforms.get(platform)) is not None
+    }
+
+
+def _version(fingerprint: Fingerprint) -> Version:
+    photos = fingerprint[1] if len(fingerprint) > 1 else ()
+    return str(fingerprint[0]), {str(p[0]): tuple(p[2]) if len(p) > 2 else () for p in photos}
+
+
+def _may_go(state: LedgerState, slug: str, platform: str, allowed: dict[str, Version]) -> bool:
+    """Whether the version exported waits to go as a build would export it today."""
+    return allowed.get(slug) == _version(state.standing[(slug, platform)][1])
+
+
 def held_back(
-    root: Path, out: Path, platform: str, slugs: list[str], allowed: set[str]
+    root: Path, out: Path, platform: str, slugs: list[str], allowed: dict[str, Version]
 ) -> list[str]:
-    """The bundles waiting on `platform` (those named, or all) that may no longer go there
-    (`allowed`: the posts the rules let onto it today): a consent withdrawn, or an approval
-    lost, since the build that made them."""
-    waiting_ = pending(records.state_of(records.reduce(records.read_ledger(root))), platform)
-    return [s for s in (slugs or bulk_order(out, platform)) if s in waiting_ and s not in allowed]
+    """The bundles waiting on `platform` (those named, or all) that may no longer go there as
+    they are (`allowed`: what a build would export there today): a consent withdrawn, a
+    photo's consent lost or a face now to cover, an approval lost, since the build."""
+    state = records.state_of(records.reduce(records.read_ledger(root)))
+    waiting_ = pending(state, platform)
+    return [
+        s
+        for s in (slugs or bulk_order(out, platform))
+        if s in waiting_ and not _may_go(state, s, platform, allowed)
+    ]
 
 
 def record_posted(
@@ -300,14 +331,14 @@ def record_posted(
     platform: str,
     slugs: list[str],
     at: str,
-    allowed: set[str] | None = None,
+    allowed: dict[str, Version] | None = None,
 ) -> tuple[dict[str, bool], int]:
     """Record that a leader posted these bundles on `platform` (every one waiting, without
     `slugs`), then write pending.csv again. Only what the last build exported there counts
-    (bulk.csv), and only what may go there now (`allowed`: the posts the rules let onto the
-    platform today, when a consent changed since that build): a bundle no longer allowed
-    there is never recorded as posted. Returns what was recorded (slug -> an update?) and how
-    many bundles still wait."""
+    (bulk.csv), and only a version that may go there now as it is (`allowed`: what a build
+    would export there today, when a consent changed since that build): a bundle no longer
+    allowed there is never recorded as posted. Returns what was recorded (slug -> an
+    update?) and how many bundles still wait."""
     with build_lock(out, then="record what was posted", doing="record of posts"):
         order = bulk_order(out, platform)
         for slug in slugs:
@@ -317,11 +348,12 @@ def record_posted(
                     f"build/exports/{platform}/{PENDING} for what waits"
                 )
         events = records.read_ledger(root)
-        waiting_ = pending(records.state_of(records.reduce(events)), platform)
+        state = records.state_of(records.reduce(events))
+        waiting_ = pending(state, platform)
         chosen = {
             s: waiting_[s]
             for s in (slugs or order)
-            if s in waiting_ and (allowed is None or s in allowed)
+            if s in waiting_ and (allowed is None or _may_go(state, s, platform, allowed))
         }
         recorded = posted_events(events, platform, chosen, at)
         records.append(root, recorded)

@@ -182,6 +182,31 @@ def test_posted_never_records_a_bundle_whose_child_was_withdrawn_since_the_build
     assert [e["slug"] for e in ledger if e["event"] == "posted"] == ["fair"]
 
 
+def test_posted_never_records_a_bundle_with_a_photo_that_lost_its_consent(run, site) -> None:  # type: ignore[no-untyped-def]
+    """The castle goes to Facebook with two photos; P2's Facebook cell becomes no after the
+    build. The bundle as exported may not go: not recorded; the next build's may."""
+    site.post(
+        "castle",
+        files={"towers.jpg": "castle", "boats.jpg": "beach"},
+        pupils=["P1", "P2"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[
+            {"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]},
+            {"file": "boats.jpg", "alt": "The boats", "pupils": ["P2"]},
+        ],
+    )
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    site.register(
+        REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,yes,", "P2,Osian,Pritchard,Year 4,yes,no,")
+    )
+    done = run(site, "posted", "--platform", "facebook")
+    assert done.code == 1 and "not recorded: castle may no longer go on facebook" in done.err
+    assert run(site, "build").code == 0  # (the bundle without the boats)
+    assert run(site, "posted", "--platform", "facebook").code == 0
+
+
 def test_takedown_of_a_bundle_never_recorded_as_posted(run, site) -> None:  # type: ignore[no-untyped-def]
     posts(site, run)
     assert run(site, "build").code == 0
