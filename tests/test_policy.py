@@ -280,6 +280,31 @@ def test_a_name_said_on_several_lines_is_one_finding_naming_them_all(run, site):
     assert message.endswith(f"(also on lines {first + 2} and {first + 4})"), message
 
 
+def test_the_later_words_of_a_first_name_are_warnings_and_hyphens_split_too(run, site):  # type: ignore[no-untyped-def]
+    """Lily-Mae is called Lily (an error where she may not be named); "Mae", "May" of
+    Ella May, may be ordinary words ("parents may collect"): warnings to check."""
+    site.register(
+        REGISTER + "P7,Lily-Mae,Hughes,Year 2,yes,yes,yes,yes,no,\n"
+        "P8,Ella May,Price,Year 2,yes,yes,yes,yes,no,\n"
+    )
+    site.post("p", pupils=["P7"], body="Well done Lily! Lily Hughes read a poem.\n")
+    found = [
+        (f["severity"], f["message"][:40]) for f in findings(run, site) if f["code"] == "SG114"
+    ]
+    assert ("error", "\u201cLily Hughes\u201d (full name of P7) appears ") in found, found
+    assert ("error", "\u201cLily\u201d (first name of P7) appears in the") in found, found
+    site.post("p", pupils=["P8"], body="Parents may collect their children at three.\n")
+    (f,) = [f for f in findings(run, site) if f["code"] == "SG114"]
+    assert f["severity"] == "warning" and "part of the first name of P8" in f["message"]
+
+
+def test_a_first_name_one_pupil_may_be_named_by_covers_the_other_who_shares_it(run, site):  # type: ignore[no-untyped-def]
+    """P8 Elin may be named and is; P3 Elin Ffion is tagged, not named: "Elin" is fine."""
+    site.register(REGISTER + "P8,Elin,Price,Year 2,yes,yes,yes,yes,yes,\n")
+    site.post("p", pupils=["P3", "P8"], named=["P8"], body="Well done Elin!\n")
+    assert "SG114" not in codes(run, site)
+
+
 def test_a_first_name_run_into_other_words_is_a_warning_to_check(run, site):  # type: ignore[no-untyped-def]
     """#welldonemia, #WELLDONEMIA, a tag teammia, a folder welldonemia: the tagged pupil's
     first name inside a word that runs words together (which #academia holds by chance too)

@@ -37,6 +37,7 @@ class NameMatch:
     end: int  # offset just past the match in the source text
     text: str
     mutation: str | None = None  # a Welsh mutation of the first name ("soft" ...), or None
+    partial: bool = False  # a later word of a first name of several ("May" of Ella May)
 
 
 class NameIndex:
@@ -74,21 +75,23 @@ class NameIndex:
                     matches += [_match(p, True, folded, m) for p in self.by_full[m.group(0)]]
                     spans.add(m.span())
         spans = spans.frozen()
-        by_first: dict[str, list[tuple[Pupil, str | None]]] = {}
+        by_first: dict[str, list[tuple[Pupil, str | None, bool]]] = {}
         phrases: dict[str, str] = {}
         for pupil in tagged:
-            forms: dict[str, str | None] = {}
-            for name in first_names(pupil):
-                forms |= {name: None, **(mutations(name) if welsh else {})}
-            for form, mutation in forms.items():
-                by_first.setdefault(squashed(form), []).append((pupil, mutation))
+            forms: dict[str, tuple[str | None, bool]] = {}
+            later = later_names(pupil)
+            for name in first_names(pupil):  # (the whole name and its first word first)
+                for form, mutation in {name: None, **(mutations(name) if welsh else {})}.items():
+                    forms.setdefault(form, (mutation, name in later))
+            for form, (mutation, partial) in forms.items():
+                by_first.setdefault(squashed(form), []).append((pupil, mutation, partial))
                 phrases.setdefault(squashed(form), form)
         if by_first:
             for m in _bounded(tuple(sorted(phrases.values()))).finditer(folded.text):
                 if spans.covers(m.start()):
                     continue
-                for pupil, mutation in by_first.get(squashed(m.group(0)), []):
-                    matches.append(_match(pupil, False, folded, m, mutation))
+                for pupil, mutation, partial in by_first.get(squashed(m.group(0)), []):
+                    matches.append(_match(pupil, False, folded, m, mutation, partial))
         return matches
 
 
@@ -98,12 +101,18 @@ def first_names(pupil: Pupil) -> tuple[str, ...]:
     return _called(pupil.first_name)
 
 
+def later_names(pupil: Pupil) -> tuple[str, ...]:
+    """The later words of a first name of several (Mae of Lily-Mae, May of Ella May): often
+    ordinary words too ("parents may collect"), so found as a warning to check."""
+    return _called(pupil.first_name)[2:]
+
+
 @cache
 def _called(first_name: str) -> tuple[str, ...]:
     whole = fold(first_name)
     if not whole:
         return ()
-    words = whole.split()
+    words = [w for w in re.split(r"[\s\-]+", whole) if w]  # (Elin Ffion, Lily-Mae)
     return (whole, *words) if len(words) > 1 else (whole,)
 
 
@@ -160,11 +169,12 @@ class NameHit:
     mutation: str | None = None  # a Welsh mutation of the first name, or None
     ordinary_word: bool = False  # the mutated form is also an ordinary Welsh word ("wen")
     joined: bool = False  # inside a word that runs words together (#welldonemia)
+    partial: bool = False  # a later word of a first name of several ("May" of Ella May)
 
     @property
     def maybe(self) -> bool:
         """Found where it may be another word: a warning to check, not an error."""
-        return self.ordinary_word or self.joined
+        return self.ordinary_word or self.joined or self.partial
 
 
 def text_fields(post: Post) -> list[tuple[str, str, int]]:
@@ -240,7 +250,9 @@ def find_names(
         for m in index.find(fold_markup(text, markup), tagged, welsh):
             at = line + lines.index(m.start) if line else 0
             word = escape_unprintable(" ".join(text[m.start : m.end].split()))[:60]
-            hits.append(NameHit(label, at, m.pupil.pupil_id, m.full, word, m.mutation))
+            hits.append(
+                NameHit(label, at, m.pupil.pupil_id, m.full, word, m.mutation, partial=m.partial)
+            )
     hits += _in_joined_words(text_fields(post) if fields is None else fields, tagged, hits)
     mutated = {fold(h.word) for h in hits if h.mutation}
     ordinary = (welsh_words(mutated) or set()) if mutated else set()
@@ -298,14 +310,14 @@ def judge_names(
             if h.label == label
             if (p := lookup(register, h.pupil_id)) is not None
         ]
-        first_ok = {
-            fold(p.first_name) for h, p in found if not h.full and allowed(p, h.full, named, today)
+        first_ok = {  # (the words said, as found: "Elin" may be Elin, or Elin Ffion)
+            fold(h.word) for h, p in found if not h.full and allowed(p, h.full, named, today)
         }
         for hit, pupil in found:
             if allowed(pupil, hit.full, named, today):
                 continue
             # A first name shared by several tagged pupils is fine when one of them may be named.
-            if not hit.full and fold(pupil.first_name) in first_ok:
+            if not hit.full and fold(hit.word) in first_ok:
                 continue
             key = (label, pupil.pupil_id, hit.full, hit.maybe)
             reported.setdefault(key, (hit, pupil, []))[2].append(hit.line)
@@ -403,6 +415,11 @@ def _message(pupil: Pupil, hit: NameHit, named: set[str], today: date) -> str:
     else:
         fix = name_fix(pupil, hit.full, named, today, "remove it")
     word = f"\u201c{hit.word}\u201d" if hit.word else "a name"
+    if hit.partial:  # (a warning: "parents may collect")
+        return (
+            f"{word} (part of the first name of {pupil.pupil_id}) appears in the {hit.label}; "
+            f"it may be an ordinary word, so check it does not mean the pupil: if it does, {fix}"
+        )
     if hit.joined:  # (a warning: "#academia" holds "mia" too)
         return (
             f"{word} runs the first name of {pupil.pupil_id} into other words in the "
@@ -420,11 +437,16 @@ def _message(pupil: Pupil, hit: NameHit, named: set[str], today: date) -> str:
 
 
 def _match(
-    pupil: Pupil, full: bool, folded: Folded, m: re.Match[str], mutation: str | None = None
+    pupil: Pupil,
+    full: bool,
+    folded: Folded,
+    m: re.Match[str],
+    mutation: str | None = None,
+    partial: bool = False,
 ) -> NameMatch:
     start = folded.source_offset(m.start())
     end = folded.source_offset(m.end() - 1) + 1
-    return NameMatch(pupil, full, start, end, m.group(0), mutation)
+    return NameMatch(pupil, full, start, end, m.group(0), mutation, partial)
 
 
 def redact(
