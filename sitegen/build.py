@@ -252,7 +252,7 @@ def _record(
     refuses = live.refusing(site.register, site.context.today)
     removals = live.removals(live.out_there(after), allowed, refuses)
     guarded = {u.slug for u in units if any("SG162" in reason for _, reason in u.left_out)}
-    urgent = live.urgent(removals, site.register, guarded)
+    urgent = live.urgent(removals, site.register, guarded, site.root)
     return records.what_changed(state, events), live.waiting(removals), urgent, settled
 
 

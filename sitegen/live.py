@@ -17,6 +17,7 @@ from sitegen.errors import UsageError
 from sitegen.model import Register
 from sitegen.records import PUBLISHED, REMOVED, Fingerprint, LedgerState
 from sitegen.register import lookup
+from sitegen.text import fold_id
 
 WEBSITE = "website"
 PENDING = "pending.csv"
@@ -156,19 +157,32 @@ def refusing(register: Register, today: date) -> Callable[[str, str], bool]:
     return refuses
 
 
-def urgent(removals_: list[Removal], register: Register, guarded_posts: set[str]) -> int:
-    """How many removals concern a pupil under safeguarding: a post held back for one
-    (`guarded_posts`, SG162), or a photo out there that the records put one on. `takedown`
-    lists them first, as URGENT."""
-
-    def guarded(pupil_id: str) -> bool:
-        pupil = lookup(register, pupil_id)
-        return pupil is not None and pupil.safeguarding
-
+def urgent(
+    removals_: list[Removal], register: Register, guarded_posts: set[str], root: Path
+) -> int:
+    """How many removals concern a pupil under safeguarding, as `takedown` finds them (it
+    lists them first, as URGENT): a post held back for one (`guarded_posts`, SG162), or a
+    post or photo out there that any record tags one on."""
+    guarded = {fold_id(p.pupil_id) for p in register.pupils.values() if p.safeguarding}
+    if not guarded or not removals_:
+        return 0
+    tagged: dict[tuple[str, str], set[str]] = {}  # (slug, platform) -> every pupil recorded
+    for event in records.read_ledger(root):
+        if event["event"] in (PUBLISHED, records.POSTED):
+            pupils = {*(event.get("pupils") or ())}
+            pupils |= {
+                p
+                for i in event.get("images") or ()
+                if isinstance(i, dict)
+                for p in i.get("pupils") or ()
+            }
+            tagged.setdefault((event["slug"], event["platform"]), set()).update(map(str, pupils))
     return sum(
         1
         for r in removals_
-        if r.out.slug in guarded_posts or any(guarded(p) for _, who in r.out.shows for p in who)
+        if r.out.slug in guarded_posts
+        or any(fold_id(p) in guarded for p in tagged.get((r.out.slug, r.out.platform), ()))
+        or any(fold_id(p) in guarded for _, who in r.out.shows for p in who)
     )
 
 

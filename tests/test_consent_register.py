@@ -111,6 +111,19 @@ def test_an_unreadable_flag_protects_the_child(run, site) -> None:  # type: igno
     assert any("safeguarding is not yes or no" in f["message"] for f in check["register"])
 
 
+def test_the_build_says_urgent_as_takedown_does_for_a_deleted_post(run, site) -> None:  # type: ignore[no-untyped-def]
+    """P3, tagged on a post already out, is put under safeguarding and the teacher deletes
+    the post at once: the build's line is URGENT, as takedown's list is."""
+    site.post("q", pupils=["P3"], platforms=["website", "facebook"])
+    assert run(site, "approve", "q", "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    site.register(with_columns({"safeguarding": {"P3": "yes"}}))
+    shutil.rmtree(site.root / "content/posts/q")
+    built = run(site, "build").out
+    assert "URGENT: 2 removal(s) concern a pupil under safeguarding" in built, built
+    assert run(site, "takedown").out.startswith("URGENT: 2 to remove at once")
+
+
 def test_a_flag_after_publication_is_an_urgent_takedown_first(run, site) -> None:  # type: ignore[no-untyped-def]
     """P1 goes out on the website and Facebook, then is put under safeguarding; another post
     must come down for an ordinary reason. The safeguarding ones come first, marked urgent."""
