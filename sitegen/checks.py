@@ -35,7 +35,8 @@ def missed_once_approved(site: Site, checked: Checked) -> list[tuple[str, str]]:
     """The platforms a post would miss even once approved, and why, for its author to know
     before then: a platform that needs a photo and has none that may go there. (What its
     findings say, an approval or its date would change is not repeated.)"""
-    would = decide(replace(checked, status="approved", findings=()), site.context)
+    due = replace(checked.post, date=site.context.now)  # (a post for later, as if due)
+    would = decide(replace(checked, post=due, status="approved", findings=()), site.context)
     return [(p, why) for p, why in would.left_out if why.endswith("none may go there")]
 
 

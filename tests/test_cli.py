@@ -110,6 +110,15 @@ def test_check_says_which_platform_a_post_would_miss_even_once_approved(run, sit
         "not on instagram, even once approved: instagram needs an image and none may go there"
         in text
     )
+    site.post(  # (a post for later: told too)
+        "p",
+        files={"a.jpg": "castle"},
+        pupils=["P2"],
+        date="2026-12-20",
+        platforms=["website", "instagram"],
+        images=[{"file": "a.jpg", "alt": "The castle walls", "pupils": ["P2"]}],
+    )
+    assert "not on instagram, even once approved" in run(site, "check").out
 
 
 def test_exit_codes(run, site):  # type: ignore[no-untyped-def]
