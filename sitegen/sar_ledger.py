@@ -61,7 +61,9 @@ def where_it_went(
         kind, at = str(event["event"]), str(event["at"])
         if records.is_partial(event):
             kind = "photos_taken_down"  # (the post stays: a note, not its end)
-        if _same_files(event, where, made, latest):
+        if _same_files(event, where, made, latest) or _back_to_posted(
+            event, where, latest, posted, bundles, config
+        ):
             continue  # (nothing new went out: the version out there stays, as it is)
         pub, images = None, _photos_of(event, key, shows)
         if kind == records.PUBLISHED and (has(event.get("pupils"), key) or images):
@@ -196,6 +198,29 @@ def _same_files(
     same = bool(bundle) and made.get(where) == bundle and latest.get(where) is not None
     made[where] = bundle
     return same
+
+
+def _back_to_posted(
+    event: dict[str, Any],
+    where: tuple[str, str],
+    latest: Versions,
+    posted: dict[tuple[str, str], dict[str, Any]],
+    bundles: dict[tuple[str, str], tuple[str, str]],
+    config: Config,
+) -> bool:
+    """Whether a `published` event exports again the very bundle posted there, the pupil's
+    version (an edit undone): that posted version is the latest again, and the export made
+    in between is replaced; no new version, nothing posted anew."""
+    up, bundle = posted.get(where), event.get("bundle")
+    if event["event"] != records.PUBLISHED or up is None or not bundle:
+        return False
+    if bundles.get(where, ("",))[0] != bundle:
+        return False
+    before = latest.get(where)
+    if before is not None and before is not up:
+        _end(before, "republished", str(event["at"]), config)
+    latest[where] = up
+    return True
 
 
 def _same_bundle(

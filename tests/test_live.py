@@ -207,6 +207,31 @@ def test_posted_never_records_a_bundle_with_a_photo_that_lost_its_consent(run, s
     assert run(site, "posted", "--platform", "facebook").code == 0
 
 
+def test_an_edit_undone_is_the_version_posted_again_in_the_sar(run, site) -> None:  # type: ignore[no-untyped-def]
+    """Posted on the 21st; an edit exported on the 22nd (never posted); undone on the 23rd:
+    the posted copy is what is there, and the SAR says so, with no 'replaced'."""
+    castle = site.post(
+        "castle", pupils=["P1"], date="2026-11-02", platforms=["website", "facebook"]
+    )
+    assert run(site, "approve", "castle", "--by", "head", now="2026-11-21T09:00").code == 0
+    assert run(site, "build", now="2026-11-21T10:00").code == 0
+    assert run(site, "posted", "--platform", "facebook", now="2026-11-21T11:00").code == 0
+    first = castle.read_text()
+    castle.write_text(first.replace("wonderful", "marvellous"))
+    assert run(site, "approve", "castle", "--by", "head", now="2026-11-22T09:00").code == 0
+    assert run(site, "build", now="2026-11-22T10:00").code == 0
+    castle.write_text(first)
+    assert run(site, "approve", "castle", "--by", "head", now="2026-11-23T09:00").code == 0
+    built = run(site, "build", now="2026-11-23T10:00")
+    assert "for facebook to build/exports/facebook: nothing to post" in built.out
+    sar = run(site, "sar", "P1", "--json", now="2026-11-25T09:00").json()
+    facebook = [p for p in sar["publications"] if p["platform"] == "facebook"]
+    posted = [p for p in facebook if p["ended"] is None]
+    assert len(posted) == 1 and posted[0]["posted_at"].startswith("2026-11-21"), facebook
+    assert "posted on Facebook on 21 November 2026" in posted[0]["summary"]
+    assert all("replaced on Facebook" not in p["summary"] for p in facebook), facebook
+
+
 def test_takedown_of_a_bundle_never_recorded_as_posted(run, site) -> None:  # type: ignore[no-untyped-def]
     posts(site, run)
     assert run(site, "build").code == 0
