@@ -36,15 +36,13 @@ def where_it_went(
     # the pupil), and on a social platform the pupil's version recorded as posted there.
     latest: dict[tuple[str, str], dict[str, Any] | None] = {}
     posted: dict[tuple[str, str], dict[str, Any]] = {}
-    # The files each platform's latest version put there (its page or bundle, by hash), and
-    # the bundle recorded as posted on each social platform, and when: a later version with
-    # the same files (the pupil tagged since, say) is what is out there already.
+    # Each platform's latest files (page or bundle, by hash) and the bundle posted, and when:
+    # a later version with the same files (a pupil tagged since) is what is out there already.
     made: dict[tuple[str, str], str | None] = {}
     bundles: dict[tuple[str, str], tuple[str, str]] = {}
     # The pupil's version of each post on the live server: what the last deploy copied.
     live: dict[str, dict[str, Any]] = {}
-    # Without deploys, a version a build took out of build/site/: off the live website only
-    # once the school uploads the site and records it (`takedown --done`).
+    # Without deploys, a version taken out of build/site/: live until `takedown --done` says.
     gone: dict[tuple[str, str], dict[str, Any]] = {}
     shown_last: dict[tuple[str, str], dict[str, Any]] = {}  # (what a copy may still show)
     deploys = False  # (from the first deploy on, a build only makes the website ready)
