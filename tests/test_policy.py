@@ -305,6 +305,22 @@ def test_a_first_name_one_pupil_may_be_named_by_covers_the_other_who_shares_it(r
     assert "SG114" not in codes(run, site)
 
 
+def test_a_later_word_of_a_named_pupils_name_never_covers_another_pupil(run, site):  # type: ignore[no-untyped-def]
+    """P3 (Elin Ffion) is named; P9 is Ffion, with no name consent: "Well done Ffion!" is
+    P9's name, an error, not covered by P3's being allowed."""
+    site.register(REGISTER + "P9,Ffion,Morgan,Year 2,yes,yes,yes,yes,no,\n")
+    site.post("p", pupils=["P3", "P9"], named=["P3"], body="Well done Ffion!\n")
+    errors = [f for f in findings(run, site) if f["code"] == "SG114" and f["severity"] == "error"]
+    assert [f["pupil"] for f in errors] == ["P9"], errors
+
+
+def test_a_stray_hyphen_in_a_first_name_never_hides_it(run, site):  # type: ignore[no-untyped-def]
+    site.register(REGISTER + "P9,Mia-,Morgan,Year 2,yes,yes,yes,yes,no,\n")
+    site.post("p", pupils=["P9"], body="Well done Mia! Mia Morgan won.\n")
+    found = {(f["pupil"], f["severity"]) for f in findings(run, site) if f["code"] == "SG114"}
+    assert found == {("P9", "error")}, found
+
+
 def test_a_first_name_run_into_other_words_is_a_warning_to_check(run, site):  # type: ignore[no-untyped-def]
     """#welldonemia, #WELLDONEMIA, a tag teammia, a folder welldonemia: the tagged pupil's
     first name inside a word that runs words together (which #academia holds by chance too)

@@ -104,16 +104,18 @@ def first_names(pupil: Pupil) -> tuple[str, ...]:
 def later_names(pupil: Pupil) -> tuple[str, ...]:
     """The later words of a first name of several (Mae of Lily-Mae, May of Ella May): often
     ordinary words too ("parents may collect"), so found as a warning to check."""
-    return _called(pupil.first_name)[2:]
+    called = _called(pupil.first_name)
+    return tuple(w for w in called[2:] if w not in called[:2])
 
 
 @cache
 def _called(first_name: str) -> tuple[str, ...]:
+    """The whole folded first name, then its words: the first, then the later ones."""
     whole = fold(first_name)
-    if not whole:
-        return ()
-    words = [w for w in re.split(r"[\s\-]+", whole) if w]  # (Elin Ffion, Lily-Mae)
-    return (whole, *words) if len(words) > 1 else (whole,)
+    words = [w for w in re.split(r"[\s\-]+", whole) if w]  # (Elin Ffion, Lily-Mae, "Mia-")
+    if len(words) < 2:
+        return tuple(words)  # (one word: the name, whatever stray hyphen was typed with it)
+    return (whole, *words)
 
 
 @lru_cache(maxsize=1024)
@@ -311,7 +313,9 @@ def judge_names(
             if (p := lookup(register, h.pupil_id)) is not None
         ]
         first_ok = {  # (the words said, as found: "Elin" may be Elin, or Elin Ffion)
-            fold(h.word) for h, p in found if not h.full and allowed(p, h.full, named, today)
+            fold(h.word)
+            for h, p in found
+            if not h.full and not h.partial and allowed(p, h.full, named, today)
         }
         for hit, pupil in found:
             if allowed(pupil, hit.full, named, today):
