@@ -298,44 +298,42 @@ def refresh_pending_after_takedown(root: Path, out: Path, platform: str) -> None
         )
 
 
-Version = tuple[str, dict[str, tuple[int, ...]]]  # a post's digest; its photos, faces covered
+Photos = dict[str, tuple[int, ...]]  # a version's photos, each with the faces covered on it
 
 
-def today_versions(decided: Iterable[Any], platform: str) -> dict[str, Version]:
+def today_versions(decided: Iterable[Any], platform: str) -> dict[str, Photos]:
     """What a build would export to `platform` today, post by post (`decided`: the gate's
-    decisions): its digest, and each photo with the faces covered on it."""
+    decisions): each photo with the faces covered on it. (An edit approved since that left
+    the photos as they were changes nothing that matters here: a pupil tagged, a platform
+    added; what it changes goes again as an update.)"""
     return {
-        d.slug: (
-            d.checked.digest,
-            {ref.file: tuple(d.covered.get(platform, {}).get(ref.file, ())) for ref in refs},
-        )
+        d.slug: {ref.file: tuple(d.covered.get(platform, {}).get(ref.file, ())) for ref in refs}
         for d in decided
         if (refs := d.platforms.get(platform)) is not None
     }
 
 
-def _version(fingerprint: Fingerprint) -> Version:
-    photos = fingerprint[1] if len(fingerprint) > 1 else ()
-    return str(fingerprint[0]), {str(p[0]): tuple(p[2]) if len(p) > 2 else () for p in photos}
-
-
-def _may_go(state: LedgerState, slug: str, platform: str, allowed: dict[str, Version]) -> bool:
-    """Whether the version exported waits to go as a build would export it today."""
-    return allowed.get(slug) == _version(state.standing[(slug, platform)][1])
+def _may_go(exported: dict[str, Any], allowed: dict[str, Photos]) -> bool:
+    """Whether the version a posting would record (`exported`: the last export there, whole)
+    may go as it is today: its photos and the faces covered on them, as a build makes them."""
+    photos = [i for i in exported.get("images") or () if isinstance(i, dict)]
+    version = {str(i.get("file")): tuple(i.get("covered") or ()) for i in photos}
+    return allowed.get(str(exported.get("slug"))) == version
 
 
 def held_back(
-    root: Path, out: Path, platform: str, slugs: list[str], allowed: dict[str, Version]
+    root: Path, out: Path, platform: str, slugs: list[str], allowed: dict[str, Photos]
 ) -> list[str]:
     """The bundles waiting on `platform` (those named, or all) that may no longer go there as
     they are (`allowed`: what a build would export there today): a consent withdrawn, a
     photo's consent lost or a face now to cover, an approval lost, since the build."""
-    state = records.state_of(records.reduce(records.read_ledger(root)))
-    waiting_ = pending(state, platform)
+    events = records.read_ledger(root)
+    waiting_ = pending(records.state_of(records.reduce(events)), platform)
+    exported = records.latest(events)
     return [
         s
         for s in (slugs or bulk_order(out, platform))
-        if s in waiting_ and not _may_go(state, s, platform, allowed)
+        if s in waiting_ and not _may_go(exported[(s, platform)], allowed)
     ]
 
 
@@ -345,7 +343,7 @@ def record_posted(
     platform: str,
     slugs: list[str],
     at: str,
-    allowed: dict[str, Version] | None = None,
+    allowed: dict[str, Photos] | None = None,
 ) -> tuple[dict[str, bool], int]:
     """Record that a leader posted these bundles on `platform` (every one waiting, without
     `slugs`), then write pending.csv again. Only what the last build exported there counts
@@ -362,12 +360,12 @@ def record_posted(
                     f"build/exports/{platform}/{PENDING} for what waits"
                 )
         events = records.read_ledger(root)
-        state = records.state_of(records.reduce(events))
-        waiting_ = pending(state, platform)
+        waiting_ = pending(records.state_of(records.reduce(events)), platform)
+        exported = records.latest(events)
         chosen = {
             s: waiting_[s]
             for s in (slugs or order)
-            if s in waiting_ and (allowed is None or _may_go(state, s, platform, allowed))
+            if s in waiting_ and (allowed is None or _may_go(exported[(s, platform)], allowed))
         }
         recorded = posted_events(events, platform, chosen, at)
         records.append(root, recorded)

@@ -238,7 +238,11 @@ def reduce(events: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
         if kind in STANDING and not some:
             state[where] = (kind, _fingerprint(event), event.get("url"))
         elif some and not event.get("posted"):  # (an unconfirmed copy: it is what remains)
-            state[where] = (PUBLISHED, _fingerprint(event), event.get("url"))
+            # Marked as no version a build made: the next build records its own, even the
+            # same photos, so that what waits to be posted is what it exported, not what the
+            # removal left of an older export.
+            digest, photos = _fingerprint(event)
+            state[where] = (PUBLISHED, (f"{digest} (what remains)", photos), event.get("url"))
         if kind == PUBLISHED and isinstance(carried := event.get("carried"), list):
             state[(CARRIED, *where)] = tuple(
                 photo for p in carried if (photo := _carried_print(p)) is not None

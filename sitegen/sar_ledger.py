@@ -217,6 +217,8 @@ def _back_to_posted(
     before = latest.get(where)
     if before is not None and before is not up:
         _end(before, "republished", str(event["at"]), config)
+    # (the export between, noted as waiting to be posted, waits no more)
+    up["events"] = [e for e in up["events"] if e["event"] != "updated_export"]
     latest[where] = up
     return True
 

@@ -203,8 +203,23 @@ def test_posted_never_records_a_bundle_with_a_photo_that_lost_its_consent(run, s
     )
     done = run(site, "posted", "--platform", "facebook")
     assert done.code == 1 and "not recorded: castle may no longer go on facebook" in done.err
+    # The boats' removal recorded by hand: the bundle waiting still holds them, refused.
+    assert run(site, "takedown", "--done", "castle", "--platform", "facebook").code == 0
+    again = run(site, "posted", "--platform", "facebook")
+    assert again.code == 1 and "not recorded: castle" in again.err
     assert run(site, "build").code == 0  # (the bundle without the boats)
     assert run(site, "posted", "--platform", "facebook").code == 0
+
+
+def test_posted_records_a_bundle_an_approved_edit_left_as_it_is(run, site) -> None:  # type: ignore[no-untyped-def]
+    """Instagram added to the castle and approved after the build: Facebook's bundle is the
+    same, and posting it is recorded."""
+    castle = posts(site, run)
+    assert run(site, "build").code == 0
+    castle.write_text(castle.read_text().replace("- x\n", "- x\n- instagram\n"))
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    done = run(site, "posted", "--platform", "facebook", "castle")
+    assert done.code == 0 and "recorded as posted on facebook: 1 bundle(s)" in done.out, done.err
 
 
 def test_an_edit_undone_is_the_version_posted_again_in_the_sar(run, site) -> None:  # type: ignore[no-untyped-def]
@@ -230,6 +245,7 @@ def test_an_edit_undone_is_the_version_posted_again_in_the_sar(run, site) -> Non
     assert len(posted) == 1 and posted[0]["posted_at"].startswith("2026-11-21"), facebook
     assert "posted on Facebook on 21 November 2026" in posted[0]["summary"]
     assert all("replaced on Facebook" not in p["summary"] for p in facebook), facebook
+    assert "not yet recorded as posted" not in posted[0]["summary"], posted[0]["summary"]
 
 
 def test_takedown_of_a_bundle_never_recorded_as_posted(run, site) -> None:  # type: ignore[no-untyped-def]
