@@ -69,41 +69,13 @@ def takedowns(site: Site, decided: list[Decision]) -> list[Takedown]:
         for platform, refs in d.platforms.items()
     }
     by_slug = {d.slug: d for d in decided}
-    went_out = _went_out(events)
+    went_out = live.went_out(events)
     refuses = live.refusing(site.register, site.context.today)
     found = [
         _takedown(site, removal, by_slug.get(removal.out.slug), went_out, state)
         for removal in live.removals(live.out_there(state), allowed, refuses)
     ]
     return sorted(found, key=lambda t: not t.urgent)  # (stable: the rest keep their order)
-
-
-def _went_out(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-    """For each post and platform, the event that says what went out: the version posted, if
-    one was recorded since the last removal; on the website, the version the last deploy put
-    live; else the last one a build made."""
-    went: dict[tuple[str, str], dict[str, Any]] = {}
-    posted: dict[tuple[str, str], dict[str, Any]] = {}
-    deployed: dict[tuple[str, str], dict[str, Any]] = {}
-    for event in events:
-        if event["event"] == records.DEPLOYED:
-            built = {slug: e for (slug, where), e in went.items() if where == live.WEBSITE}
-            deployed = {
-                (slug, live.WEBSITE): built[slug]
-                for slug in event.get("posts") or {}
-                if slug in built
-            }
-            continue
-        where = (event["slug"], event["platform"])
-        if event["event"] == records.POSTED:
-            posted[where] = event
-        elif records.is_partial(event):  # (what remains, posted or not: it names it)
-            (posted if event.get("posted") else went)[where] = event
-        elif event["event"] == records.TAKEN_DOWN:
-            posted.pop(where, None)
-        elif event["event"] == records.PUBLISHED:
-            went[where] = event
-    return went | deployed | posted
 
 
 def _takedown(
@@ -323,7 +295,7 @@ def mark_done(site: Site, slug: str, platform: str, decided: list[Decision]) -> 
         "platform": platform,
     }
     if not item.whole:  # some photos: the post stays where it is, less those
-        went = _went_out(records.read_ledger(site.root)).get((slug, platform), {})
+        went = live.went_out(records.read_ledger(site.root)).get((slug, platform), {})
         images = [i for i in went.get("images") or [] if isinstance(i, dict)]
         event |= {
             "whole": False,

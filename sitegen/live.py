@@ -157,31 +157,54 @@ def refusing(register: Register, today: date) -> Callable[[str, str], bool]:
     return refuses
 
 
+def went_out(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """For each post and platform, the event that says what went out: the version posted, if
+    one was recorded since the last removal; on the website, the version the last deploy put
+    live; else the last one a build made."""
+    went: dict[tuple[str, str], dict[str, Any]] = {}
+    posted: dict[tuple[str, str], dict[str, Any]] = {}
+    deployed: dict[tuple[str, str], dict[str, Any]] = {}
+    for event in events:
+        if event["event"] == records.DEPLOYED:
+            built = {slug: e for (slug, where), e in went.items() if where == WEBSITE}
+            deployed = {
+                (slug, WEBSITE): built[slug] for slug in event.get("posts") or {} if slug in built
+            }
+            continue
+        where = (event["slug"], event["platform"])
+        if event["event"] == records.POSTED:
+            posted[where] = event
+        elif records.is_partial(event):  # (what remains, posted or not: it names it)
+            (posted if event.get("posted") else went)[where] = event
+        elif event["event"] == records.TAKEN_DOWN:
+            posted.pop(where, None)
+        elif event["event"] == records.PUBLISHED:
+            went[where] = event
+    return went | deployed | posted
+
+
 def urgent(
     removals_: list[Removal], register: Register, guarded_posts: set[str], root: Path
 ) -> int:
     """How many removals concern a pupil under safeguarding, as `takedown` finds them (it
-    lists them first, as URGENT): a post held back for one (`guarded_posts`, SG162), or a
-    post or photo out there that any record tags one on."""
+    lists them first, as URGENT): a post held back for one (`guarded_posts`, SG162), or the
+    version out there (posted, deployed, or made last) tagging one, in the post or on a
+    photo, or a photo the records put one on."""
     guarded = {fold_id(p.pupil_id) for p in register.pupils.values() if p.safeguarding}
     if not guarded or not removals_:
         return 0
-    tagged: dict[tuple[str, str], set[str]] = {}  # (slug, platform) -> every pupil recorded
-    for event in records.read_ledger(root):
-        if event["event"] in (PUBLISHED, records.POSTED):
-            pupils = {*(event.get("pupils") or ())}
-            pupils |= {
-                p
-                for i in event.get("images") or ()
-                if isinstance(i, dict)
-                for p in i.get("pupils") or ()
-            }
-            tagged.setdefault((event["slug"], event["platform"]), set()).update(map(str, pupils))
+    there = went_out(records.read_ledger(root))
+
+    def tags_one(event: dict[str, Any]) -> bool:
+        photos = [i for i in event.get("images") or () if isinstance(i, dict)]
+        pupils = [*(event.get("pupils") or ()), *(p for i in photos for p in i.get("pupils") or ())]
+        return any(fold_id(str(p)) in guarded for p in pupils)
+
     return sum(
         1
         for r in removals_
         if r.out.slug in guarded_posts
-        or any(fold_id(p) in guarded for p in tagged.get((r.out.slug, r.out.platform), ()))
+        or tags_one(there.get((r.out.slug, r.out.platform), {}))
         or any(fold_id(p) in guarded for _, who in r.out.shows for p in who)
     )
 

@@ -124,6 +124,44 @@ def test_the_build_says_urgent_as_takedown_does_for_a_deleted_post(run, site) ->
     assert run(site, "takedown").out.startswith("URGENT: 2 to remove at once")
 
 
+def test_a_pupil_edited_out_before_their_flag_is_no_urgent_removal(run, site) -> None:  # type: ignore[no-untyped-def]
+    """P6 was on the castle's boats photo; an approved edit took P6 and the photo out, and
+    that version was posted. P6 is then flagged, and P1's Facebook "yes" goes: the Facebook
+    removal is P1's, an ordinary one, in the build's count as in takedown's."""
+    castle = site.post(
+        "castle",
+        files={"towers.jpg": "castle", "boats.jpg": "beach"},
+        pupils=["P1", "P6"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[
+            {"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]},
+            {"file": "boats.jpg", "alt": "The boats", "pupils": ["P6"]},
+        ],
+    )
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    assert run(site, "posted", "--platform", "facebook").code == 0
+    site.post(
+        "castle",
+        pupils=["P1"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[{"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]}],
+    )
+    (castle.parent / "boats.jpg").unlink()
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    assert run(site, "posted", "--platform", "facebook").code == 0
+    flagged = with_columns({"safeguarding": {"P6": "yes"}})
+    site.register(flagged.replace("P1,Mia,Jones,Year 4,yes,yes,", "P1,Mia,Jones,Year 4,yes,no,"))
+    built = run(site, "build").out
+    listed = run(site, "takedown", "--json").json()["takedowns"]
+    urgent = sum(t["urgent"] for t in listed)
+    said = f"URGENT: {urgent} removal(s)" if urgent else "URGENT"
+    assert (said in built) == bool(urgent), (built, listed)
+
+
 def test_a_flag_after_publication_is_an_urgent_takedown_first(run, site) -> None:  # type: ignore[no-untyped-def]
     """P1 goes out on the website and Facebook, then is put under safeguarding; another post
     must come down for an ordinary reason. The safeguarding ones come first, marked urgent."""
