@@ -343,7 +343,7 @@ def print_sar(report: SubjectAccess, config: Config, form: str, output: str | No
         def unreadable(name: str, why: str) -> None:
             report.notes.append(f"the photo {name} could not be copied into the report: {why}")
 
-        photos = scrubbed_photos(report.photo_sources, config, unreadable)
+        photos = scrubbed_photos(report.photo_sources, config, unreadable, report.photo_covers)
         text = sar_html(report.data, config, photos)
     else:
         text = sar_markdown(report.data, config)

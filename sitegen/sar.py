@@ -17,6 +17,7 @@ from sitegen.config import Config
 from sitegen.consent_history import history_of
 from sitegen.dpo import Takedown
 from sitegen.errors import UsageError
+from sitegen.faces import Box
 from sitegen.gate import Decision
 from sitegen.markup import plain_text
 from sitegen.model import ImageRef, Post, Pupil, Register
@@ -42,6 +43,9 @@ class SubjectAccess:
 
     data: dict[str, Any]
     photo_sources: dict[str, Path] = field(default_factory=dict)  # sha256 -> original file
+    # The faces each copy covers, by sha256: every face its `faces` list says is not the
+    # pupil's (another child's, an adult's): the report is theirs alone.
+    photo_covers: dict[str, tuple[Box, ...]] = field(default_factory=dict)
     # For the data protection lead before sending (never in the report): what a redaction of
     # words cannot take out, such as another child's name written on a photo.
     notes: list[str] = field(default_factory=list)
@@ -106,6 +110,7 @@ def subject_access(
     ledger = records.read_ledger(site.root)
     publications = where_it_went(ledger, key, clean, config, pending)
     sources: dict[str, Path] = {}
+    covers: dict[str, tuple[Box, ...]] = {}
     notes: list[str] = []
     full_name_in = _full_name_in(site, key)
     posts: list[dict[str, Any]] = []
@@ -113,6 +118,8 @@ def subject_access(
     for post in sorted(site.posts, key=lambda p: (p.date is None, p.date, p.slug)):
         versions = [v for v in (post, (live or {}).get(post.slug)) if v and v.meta is not None]
         entry = _post_entry(site, versions, pupil, key, clean, sources, notes, full_name_in)
+        if entry is not None:
+            _cover_others(site, versions, entry, key, covers, notes)
         if entry is None:
             continue
         entry["status"] = status.get(post.slug, post.status)
@@ -143,7 +150,7 @@ def subject_access(
         "posts": posts,
         "publications": publications,
     }
-    return SubjectAccess(data, sources, notes)
+    return SubjectAccess(data, sources, notes=notes, photo_covers=covers)
 
 
 def _mark_posts_gone(publications: list[dict[str, Any]], held: set[str], showing: set[str]) -> None:
@@ -335,6 +342,45 @@ def _photos(
             }
         )
     return photos
+
+
+def _cover_others(
+    site: Site,
+    versions: list[Post],
+    entry: dict[str, Any],
+    key: str,
+    covers: dict[str, tuple[Box, ...]],
+    notes: list[str],
+) -> None:
+    """The faces to cover on the report's copy of each of the pupil's photos: all but theirs,
+    by the photo's `faces` list and the faces found on it. Where that cannot be done (no
+    list, or detection off), a photo that shows other pupils is a note for the lead."""
+    for photo in entry["photos"]:
+        found = _photo_ref(versions, photo["sha256"])
+        if found is None:
+            continue
+        post, ref = found
+        seen = site.photos.inspect(post).seen.get(ref.file)
+        faces = seen.faces if seen else None
+        if ref.faces is not None and faces is not None and len(faces.boxes) == len(ref.faces):
+            others = [n for n, who in enumerate(ref.faces, 1) if fold_id(who) != key]
+            covers[photo["sha256"]] = tuple(faces.boxes[n - 1] for n in others)
+        elif photo["others_on_photo"]:
+            notes.append(
+                f"{entry['slug']}: the photo {photo['file']} shows {photo['others_on_photo']} "
+                "other pupil(s), whose faces the report could not cover (its faces list does "
+                "not say who each face is): cover them before sending"
+            )
+
+
+def _photo_ref(versions: list[Post], sha: str) -> tuple[Post, ImageRef] | None:
+    """The post version and image whose file has these bytes."""
+    for post in versions:
+        for ref in post.images:
+            path = resolve_image(post, ref)
+            if isinstance(path, Path) and image_hash(path) == sha:
+                return post, ref
+    return None
 
 
 def _post_text(post: Post, clean: Redactor, welsh: bool) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from sitegen.config import Config
 from sitegen.engine.keys import content_hash
 from sitegen.errors import UsageError
+from sitegen.faces import Box
 from sitegen.files import read_file
 from sitegen.images import RenderSpec, render_image
 
@@ -37,10 +38,14 @@ def write_private(path: Path, text: str) -> None:
 
 
 def scrubbed_photos(
-    sources: dict[str, Path], config: Config, on_error: Callable[[str, str], None] | None = None
+    sources: dict[str, Path],
+    config: Config,
+    on_error: Callable[[str, str], None] | None = None,
+    covers: dict[str, tuple[Box, ...]] | None = None,
 ) -> dict[str, bytes]:
     """A small copy of each photo, rendered as the site publishes photos: resized and re-encoded
-    with no metadata at all (render_image refuses any output that would carry some)."""
+    with no metadata at all (render_image refuses any output that would carry some), and the
+    faces in `covers` covered (every face but the pupil's)."""
     spec = RenderSpec((PHOTO_WIDTH,), quality=80, max_pixels=config.max_pixels, webp=False)
     copies: dict[str, bytes] = {}
     for sha, path in sources.items():
@@ -48,7 +53,8 @@ def scrubbed_photos(
             source = read_file(path)
             if content_hash(source) != sha:
                 raise ValueError("it changed while the report was being made")
-            _variants, made = render_image(source, path.name, spec)
+            cover = (covers or {}).get(sha, ())
+            _variants, made = render_image(source, path.name, spec, cover)
             copies[sha] = next(iter(made.values()))
         except Exception as exc:
             if on_error is not None:

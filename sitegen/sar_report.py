@@ -108,8 +108,9 @@ def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
         Para(
             "Other children's names are replaced by “[another pupil]”. The photos are small "
             "copies made the way the website publishes photos: hidden data such as the camera "
-            "and the place where a photo was taken is removed. The report holds personal "
-            "data: please keep it safe."
+            "and the place where a photo was taken is removed, and the faces of everyone else "
+            "the school has listed on a photo are covered. The report holds personal data: "
+            "please keep it safe."
         ),
     ]
     return blocks

@@ -463,6 +463,26 @@ def test_the_sar_says_since_when_a_face_is_covered_where_it_showed_first(
     ), letter
 
 
+def test_the_sars_copy_of_a_photo_covers_every_face_but_the_pupils(
+    run, site: SiteDir, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """The report is the family's: on its copy of the relay photo, the other child's face is
+    covered, whatever the website shows (both consent to it)."""
+    import base64
+    import re
+
+    faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    approve_and_build(run, site)
+    first, second = find_faces(TWO, content_hash(TWO.read_bytes()), ResultFiles(None)).boxes
+    for pupil, mine, other in (("P1", first, second), ("P2", second, first)):
+        out = tmp_path / f"{pupil}.html"
+        assert run(site, "sar", pupil, "--format", "html", "--output", str(out)).code == 0
+        (data,) = re.findall(r"data:image/jpeg;base64,([A-Za-z0-9+/=]+)", out.read_text())
+        copy = tmp_path / f"{pupil}.jpg"
+        copy.write_bytes(base64.b64decode(data))
+        assert is_covered(copy, other) and not is_covered(copy, mine), pupil
+
+
 def test_no_copy_carries_metadata(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     """exiftool, an independent reader, finds no EXIF, XMP, IPTC, GPS or comment in any copy,
     covered or not (the source carries EXIF, IPTC and XMP)."""
