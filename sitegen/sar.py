@@ -208,6 +208,10 @@ def _add_where_it_went(
         }
         photo["face_covered_on"] = _platform_order(config, shown - showing)
         photo["face_covered_since"] = _covered_since(photo["sha256"], went)
+        # Where a copy went out (posted, deployed; the website uploaded by hand as built),
+        # not only made ready.
+        out = {p["platform"] for p in went if photo["sha256"] in p["photo_hashes"] and _out_at(p)}
+        photo["out_on"] = _platform_order(config, out)
         if photo["others_on_photo"] and not shown:
             notes.append(
                 f"{slug}: the photo {photo['file']} was never published and shows "

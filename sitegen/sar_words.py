@@ -270,13 +270,13 @@ def photo_places(photo: dict[str, Any], first: str) -> str:
     """Where the photo went: with the pupil's face showing, with it covered, and first
     showing, then covered."""
     since = photo.get("face_covered_since") or {}
-    covered = [platform_name(p) for p in photo["face_covered_on"]]
+    out = photo.get("out_on", photo["went_to"])
+    covered = [platform_name(p) for p in photo["face_covered_on"] if p in out]
     showing = [
-        platform_name(p)
-        for p in photo["went_to"]
-        if p not in photo["face_covered_on"] and p not in since
+        platform_name(p) for p in out if p not in photo["face_covered_on"] and p not in since
     ]
-    if not showing and not covered and not since:
+    prepared = [platform_name(p) for p in photo["went_to"] if p not in out]
+    if not showing and not covered and not since and not prepared:
         return "Not published anywhere."
     said = [f"Shown on {and_list(showing)}"] if showing else []
     if covered:
@@ -285,6 +285,8 @@ def photo_places(photo: dict[str, Any], first: str) -> str:
         f"on {platform_name(p)} until {long_date(at)}, then with {first}'s face covered"
         for p, at in since.items()
     ]
+    if prepared:
+        said.append(f"made ready for {and_list(prepared)}, not recorded as posted there")
     text = "; ".join(said)
     return text[:1].upper() + text[1:] + "."
 

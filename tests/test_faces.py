@@ -275,8 +275,11 @@ def test_a_pupil_tagged_in_a_later_edit_of_a_stale_post_is_seen_at_once(run, sit
     built = run(site, "build")
     assert "nothing changed" not in built.out
     assert not (site.root / "build/exports/instagram" / SLUG).exists()
-    letter = run(site, "sar", "P2").out  # (the Instagram copy went out with face 2 showing)
-    assert "Shown on the school website and Instagram." in letter, letter
+    letter = run(site, "sar", "P2").out  # (the Instagram copy, face 2 showing, never posted)
+    assert (
+        "Shown on the school website; made ready for Instagram, not recorded as posted there."
+        in letter
+    ), letter
     (item,) = run(site, "takedown", "--json").json()["takedowns"]
     assert item["platform"] == "instagram" and "P2" in " ".join(item["because"]), item
 
@@ -321,6 +324,12 @@ def test_the_sar_says_where_the_pupils_face_was_covered(run, site: SiteDir) -> N
     family is told so, not that their child was shown there."""
     faces_site(site, ["P1", "P2"], ["P1", "P2"])
     approve_and_build(run, site)
+    letter = run(site, "sar", "P2").out  # (made ready, not yet posted)
+    assert (
+        "Shown on the school website; made ready for Instagram, not recorded as posted there."
+        in letter
+    )
+    assert run(site, "posted", "--platform", "instagram").code == 0
     letter = run(site, "sar", "P2").out
     assert "Shown on the school website; on Instagram with Osian's face covered." in letter
     (post,) = run(site, "sar", "P2", "--json").json()["posts"]
