@@ -157,7 +157,16 @@ def _what_the_school_holds(data: dict[str, Any]) -> list[str]:
         )
     else:
         held = f"The school holds {first}'s consent record; n" if record else "N"
-        paragraphs.append(f"{held}o news post shows, tags or names {first}.")
+        earlier = {
+            p["slug"] for p in data["publications"] if p.get("post_deleted") or p.get("post_edited")
+        }
+        since = (
+            f" now; its records of where posts went show {count_of(len(earlier), 'earlier post')} "
+            f"that did, deleted or edited since, listed below"
+            if earlier
+            else ""
+        )
+        paragraphs.append(f"{held}o news post shows, tags or names {first}{since}.")
     return paragraphs
 
 

@@ -501,6 +501,19 @@ def test_a_post_edited_since_names_the_photo_of_the_pupil_that_went(run, site: S
     assert "With Mia's photo towers.jpg." in report
 
 
+def test_a_deleted_post_is_not_said_never_to_have_named_the_pupil(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post("castle", pupils=["P1"], platforms=["website"], date="2026-11-02")
+    approve(run, site, "castle")
+    build(run, site, "2026-11-05T10:00")
+    shutil.rmtree(site.root / "content/posts/castle")
+    build(run, site, "2026-11-06T10:00")
+    letter = run(site, "sar", "P1").out
+    assert (
+        "no news post shows, tags or names Mia now; its records of where posts went show "
+        "1 earlier post that did, deleted or edited since, listed below." in letter
+    ), letter
+
+
 def test_a_pupil_no_longer_in_the_register(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     site.post("trip", pupils=["P1", "P2"], date="2026-11-02", body="Osian and Mia ran.\n")
     site.register(REGISTER.replace("P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,\n", ""))
