@@ -25,6 +25,7 @@ from sitegen.policy.images import resolve_image
 from sitegen.policy.names import NameIndex, text_fields
 from sitegen.register import lookup
 from sitegen.sar_ledger import has, where_it_went
+from sitegen.sar_photos import add_where_it_went, cover_others
 from sitegen.sar_words import (
     status_words,
     where_words,
@@ -107,8 +108,7 @@ def subject_access(
     status = {d.slug: d.checked.status for d in decided}
     withdrawn = _held_back_by_withdrawal(decided, key)
     ended = _ended(pupil, site.context.today)  # (not withdrawn: what held them back is said)
-    ledger = records.read_ledger(site.root)
-    publications = where_it_went(ledger, key, clean, config, pending)
+    publications = where_it_went(records.read_ledger(site.root), key, clean, config, pending)
     sources: dict[str, Path] = {}
     covers: dict[str, tuple[Box, ...]] = {}
     notes: list[str] = []
@@ -118,26 +118,18 @@ def subject_access(
     for post in sorted(site.posts, key=lambda p: (p.date is None, p.date, p.slug)):
         versions = [v for v in (post, (live or {}).get(post.slug)) if v and v.meta is not None]
         entry = _post_entry(site, versions, pupil, key, clean, sources, notes, full_name_in)
-        if entry is not None:
-            _cover_others(site, versions, entry, key, covers, notes)
         if entry is None:
             continue
+        cover_others(site, versions, entry, key, covers, notes)
         entry["status"] = status.get(post.slug, post.status)
         entry["status_words"] = status_words(entry["status"], post.slug in withdrawn, ended)
-        _add_where_it_went(entry, post.slug, publications, config, notes)
+        add_where_it_went(entry, post.slug, publications, config, notes)
         posts.append(entry)
         showing.add(post.slug)
     if pupil is None and not posts and not publications:
         raise UsageError(f"{pupil_id} is not in the consent register, any post or the ledger")
     _mark_posts_gone(publications, {post.slug for post in site.posts}, showing)
-    if not register.valid:  # (a row it could not read may be this pupil's)
-        notes.insert(0, _invalid_register_note(register))
-    if pupil is not None and pupil.safeguarding:
-        # (the flag is in --json for the data protection lead; the letter never says it)
-        notes.append(
-            f"{pupil.pupil_id} is under safeguarding: before sending this, check who is asking "
-            "and that they may receive it (a court order may bar them)"
-        )
+    _lead_notes(register, pupil, notes)
     data = {
         "pupil": record_of(pupil, pupil_id, config, site.context.today)
         | {"history": _history(site, pupil_id)},
@@ -186,63 +178,17 @@ def _full_name_in(site: Site, key: str) -> set[str]:
     }
 
 
-def _add_where_it_went(
-    entry: dict[str, Any],
-    slug: str,
-    publications: list[dict[str, Any]],
-    config: Config,
-    notes: list[str],
-) -> None:
-    """The platforms the post, and each of the pupil's photos in it, went to; a photo never
-    published that shows other pupils too is a note for the data protection lead."""
-    went = [p for p in publications if p["where"][0] == slug]
-    entry["published_on"] = [p["platform"] for p in went]
-    for photo in entry["photos"]:
-        shown = {p["platform"] for p in went if photo["sha256"] in p["photo_hashes"]}
-        photo["went_to"] = _platform_order(config, shown)
-        # Where every copy that went covered the pupil's face.
-        showing = {
-            p["platform"]
-            for p in went
-            if photo["sha256"] in p["photo_hashes"] and photo["sha256"] not in p["face_covered"]
-        }
-        photo["face_covered_on"] = _platform_order(config, shown - showing)
-        photo["face_covered_since"] = _covered_since(photo["sha256"], went)
-        # Where a copy went out (posted, deployed; the website uploaded by hand as built),
-        # not only made ready.
-        out = {p["platform"] for p in went if photo["sha256"] in p["photo_hashes"] and _out_at(p)}
-        photo["out_on"] = _platform_order(config, out)
-        if photo["others_on_photo"] and not shown:
-            notes.append(
-                f"{slug}: the photo {photo['file']} was never published and shows "
-                f"{photo['others_on_photo']} other pupil(s) too: check it before sending"
-            )
-
-
-def _covered_since(sha: str, went: list[dict[str, Any]]) -> dict[str, str]:
-    """The platforms where the photo went out first with the pupil's face showing and where
-    the copy out there now covers it: since when it went out so. Only what went out counts
-    (posted, or deployed; the website uploaded by hand, as built): a covered copy made but
-    not yet posted leaves the uncovered one there."""
-    since: dict[str, str] = {}
-    for platform in dict.fromkeys(p["platform"] for p in went):
-        out = [
-            (p, when)
-            for p in went
-            if p["platform"] == platform and sha in p["photo_hashes"] and (when := _out_at(p))
-        ]
-        covered = [sha in p["face_covered"] for p, _ in out]
-        if covered and covered[-1] and not all(covered):
-            first = len(covered) - covered[::-1].index(False)  # (after the last uncovered)
-            since[platform] = out[first][1]
-    return since
-
-
-def _out_at(pub: dict[str, Any]) -> str | None:
-    """When a version went out: posted, deployed, or (the website uploaded by hand) built."""
-    if pub["kind"] == "website" and not pub.get("live_site_recorded"):
-        return str(pub["at"])
-    return pub.get("posted_at") or pub.get("deployed_at")
+def _lead_notes(register: Register, pupil: Pupil | None, notes: list[str]) -> None:
+    """The notes for the data protection lead that concern the whole report."""
+    if not register.valid:  # (a row it could not read may be this pupil's)
+        notes.insert(0, _invalid_register_note(register))
+    if pupil is not None and pupil.safeguarding:
+        # (the flag is in --json for the data protection lead; the letter never says it)
+        notes.append(
+            f"{pupil.pupil_id} is under safeguarding: before sending this, check who is asking "
+            "and that they may receive it (a court order may bar them); never send the "
+            "--json form, which says so"
+        )
 
 
 def _invalid_register_note(register: Register) -> str:
@@ -346,45 +292,6 @@ def _photos(
             }
         )
     return photos
-
-
-def _cover_others(
-    site: Site,
-    versions: list[Post],
-    entry: dict[str, Any],
-    key: str,
-    covers: dict[str, tuple[Box, ...]],
-    notes: list[str],
-) -> None:
-    """The faces to cover on the report's copy of each of the pupil's photos: all but theirs,
-    by the photo's `faces` list and the faces found on it. Where that cannot be done (no
-    list, or detection off), a photo that shows other pupils is a note for the lead."""
-    for photo in entry["photos"]:
-        found = _photo_ref(versions, photo["sha256"])
-        if found is None:
-            continue
-        post, ref = found
-        seen = site.photos.inspect(post).seen.get(ref.file)
-        faces = seen.faces if seen else None
-        if ref.faces is not None and faces is not None and len(faces.boxes) == len(ref.faces):
-            others = [n for n, who in enumerate(ref.faces, 1) if fold_id(who) != key]
-            covers[photo["sha256"]] = tuple(faces.boxes[n - 1] for n in others)
-        elif photo["others_on_photo"]:
-            notes.append(
-                f"{entry['slug']}: the photo {photo['file']} shows {photo['others_on_photo']} "
-                "other pupil(s), whose faces the report could not cover (its faces list does "
-                "not say who each face is): cover them before sending"
-            )
-
-
-def _photo_ref(versions: list[Post], sha: str) -> tuple[Post, ImageRef] | None:
-    """The post version and image whose file has these bytes."""
-    for post in versions:
-        for ref in post.images:
-            path = resolve_image(post, ref)
-            if isinstance(path, Path) and image_hash(path) == sha:
-                return post, ref
-    return None
 
 
 def _post_text(post: Post, clean: Redactor, welsh: bool) -> dict[str, Any]:
@@ -531,9 +438,3 @@ def _moment(stamp: object) -> datetime:
     except ValueError:
         return datetime.max.replace(tzinfo=UTC)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _platform_order(config: Config, platforms: set[str]) -> list[str]:
-    """Platforms in site.toml's order (any the settings no longer list, after them)."""
-    known = [p for p in config.platforms if p in platforms]
-    return known + sorted(platforms - set(known))

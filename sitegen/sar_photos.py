@@ -1,0 +1,119 @@
+"""A SAR's photos of the pupil: where each went out, with their face showing or covered,
+and the faces the report's own copies cover (everyone's but theirs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sitegen.approval import image_hash
+from sitegen.config import Config
+from sitegen.faces import Box
+from sitegen.model import ImageRef, Post
+from sitegen.policy.images import resolve_image
+from sitegen.site import Site
+from sitegen.text import fold_id
+
+
+def add_where_it_went(
+    entry: dict[str, Any],
+    slug: str,
+    publications: list[dict[str, Any]],
+    config: Config,
+    notes: list[str],
+) -> None:
+    """The platforms the post, and each of the pupil's photos in it, went to; a photo never
+    published that shows other pupils too is a note for the data protection lead."""
+    went = [p for p in publications if p["where"][0] == slug]
+    entry["published_on"] = [p["platform"] for p in went]
+    for photo in entry["photos"]:
+        shown = {p["platform"] for p in went if photo["sha256"] in p["photo_hashes"]}
+        photo["went_to"] = _platform_order(config, shown)
+        # Where every copy that went covered the pupil's face.
+        showing = {
+            p["platform"]
+            for p in went
+            if photo["sha256"] in p["photo_hashes"] and photo["sha256"] not in p["face_covered"]
+        }
+        photo["face_covered_on"] = _platform_order(config, shown - showing)
+        photo["face_covered_since"] = _covered_since(photo["sha256"], went)
+        # Where a copy went out (posted, deployed; the website uploaded by hand as built),
+        # not only made ready.
+        out = {p["platform"] for p in went if photo["sha256"] in p["photo_hashes"] and _out_at(p)}
+        photo["out_on"] = _platform_order(config, out)
+        if photo["others_on_photo"] and not shown:
+            notes.append(
+                f"{slug}: the photo {photo['file']} was never published and shows "
+                f"{photo['others_on_photo']} other pupil(s) too: check it before sending"
+            )
+
+
+def _covered_since(sha: str, went: list[dict[str, Any]]) -> dict[str, str]:
+    """The platforms where the photo went out first with the pupil's face showing and where
+    the copy out there now covers it: since when it went out so. Only what went out counts
+    (posted, or deployed; the website uploaded by hand, as built): a covered copy made but
+    not yet posted leaves the uncovered one there."""
+    since: dict[str, str] = {}
+    for platform in dict.fromkeys(p["platform"] for p in went):
+        out = [
+            (p, when)
+            for p in went
+            if p["platform"] == platform and sha in p["photo_hashes"] and (when := _out_at(p))
+        ]
+        covered = [sha in p["face_covered"] for p, _ in out]
+        if covered and covered[-1] and not all(covered):
+            first = len(covered) - covered[::-1].index(False)  # (after the last uncovered)
+            since[platform] = out[first][1]
+    return since
+
+
+def _out_at(pub: dict[str, Any]) -> str | None:
+    """When a version went out: posted, deployed, or (the website uploaded by hand) built."""
+    if pub["kind"] == "website" and not pub.get("live_site_recorded"):
+        return str(pub["at"])
+    return pub.get("posted_at") or pub.get("deployed_at")
+
+
+def cover_others(
+    site: Site,
+    versions: list[Post],
+    entry: dict[str, Any],
+    key: str,
+    covers: dict[str, tuple[Box, ...]],
+    notes: list[str],
+) -> None:
+    """The faces to cover on the report's copy of each of the pupil's photos: all but theirs,
+    by the photo's `faces` list and the faces found on it. Where that cannot be done (no
+    list, or detection off), a photo that shows other pupils is a note for the lead."""
+    for photo in entry["photos"]:
+        found = _photo_ref(versions, photo["sha256"])
+        if found is None:
+            continue
+        post, ref = found
+        seen = site.photos.inspect(post).seen.get(ref.file)
+        faces = seen.faces if seen else None
+        if ref.faces is not None and faces is not None and len(faces.boxes) == len(ref.faces):
+            others = [n for n, who in enumerate(ref.faces, 1) if fold_id(who) != key]
+            covers[photo["sha256"]] = tuple(faces.boxes[n - 1] for n in others)
+        elif photo["others_on_photo"]:
+            notes.append(
+                f"{entry['slug']}: the photo {photo['file']} shows {photo['others_on_photo']} "
+                "other pupil(s), whose faces the report could not cover (its faces list does "
+                "not say who each face is): cover them before sending"
+            )
+
+
+def _photo_ref(versions: list[Post], sha: str) -> tuple[Post, ImageRef] | None:
+    """The post version and image whose file has these bytes."""
+    for post in versions:
+        for ref in post.images:
+            path = resolve_image(post, ref)
+            if isinstance(path, Path) and image_hash(path) == sha:
+                return post, ref
+    return None
+
+
+def _platform_order(config: Config, platforms: set[str]) -> list[str]:
+    """Platforms in site.toml's order (any the settings no longer list, after them)."""
+    known = [p for p in config.platforms if p in platforms]
+    return known + sorted(platforms - set(known))
