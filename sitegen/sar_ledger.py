@@ -76,7 +76,7 @@ def where_it_went(
     for t in pending:  # (said on what is out there: posted, built, uploaded, or last made)
         where = (t.slug, t.platform)
         there = [posted.get(where), latest.get(where), None if deploys else gone.get(where)]
-        _tie_removal(t, next((v for v in there if v), shown_last.get(where)), out, clean)
+        _tie_removal(t, next((v for v in there if v), shown_last.get(where)), out, clean, key)
     for pub in out:
         pub.setdefault("pending_removal", None)
         pub["summary"] = publication_summary(pub, config)
@@ -87,15 +87,24 @@ Versions = dict[tuple[str, str], dict[str, Any] | None]
 
 
 def _tie_removal(
-    removal: Takedown, target: dict[str, Any] | None, out: list[dict[str, Any]], clean: Redactor
+    removal: Takedown,
+    target: dict[str, Any] | None,
+    out: list[dict[str, Any]],
+    clean: Redactor,
+    key: str,
 ) -> None:
     """A pending removal, said on the version it concerns: `target` (what is out there), or
-    for some photos the last version of theirs that had one of them (a later one may not)."""
+    for some photos the last version of theirs that had one of them (a later one may not).
+    Another family's withdrawal is never told as such: "a consent changed"."""
     where = (removal.slug, removal.platform)
     wanted = {clean(f) for f in removal.photo_files} if not removal.whole else set()
     had = [v for v in out if v["where"] == where and wanted & set(v["images"])]
+    theirs = any(fold_id(who.split(" ", 1)[0]) == key for who in removal.because)
+    words = removal_words(removal.reason)
+    if not theirs and removal.reason.startswith(("consent withdrawn", "consent ended")):
+        words = "a consent changed"
     if (target := had[-1] if had else target) is not None:
-        target["pending_removal"] = removal_words(removal.reason)
+        target["pending_removal"] = words
 
 
 def _photos_of(

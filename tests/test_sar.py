@@ -514,6 +514,20 @@ def test_a_deleted_post_is_not_said_never_to_have_named_the_pupil(run, site: Sit
     ), letter
 
 
+def test_another_familys_withdrawal_is_not_told_as_such(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """P3's family withdraws; the post tagging P1 and P3 must come down. P1's letter says a
+    consent changed, not that consent was withdrawn (that is another family's business)."""
+    site.post("castle", pupils=["P1", "P3"], platforms=["website", "facebook"], date="2026-11-02")
+    approve(run, site, "castle")
+    build(run, site, "2026-11-05T10:00")
+    assert run(site, "posted", "--platform", "facebook").code == 0
+    site.withdraw("P3", "2026-11-20")
+    mine = run(site, "sar", "P1").out
+    assert "Because a consent changed, it must be taken down" in mine, mine
+    assert "withdrawn" not in mine.split("## Mia's consent record")[0]
+    assert "Because consent was withdrawn, it must be taken down" in run(site, "sar", "P3").out
+
+
 def test_a_pupil_no_longer_in_the_register(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     site.post("trip", pupils=["P1", "P2"], date="2026-11-02", body="Osian and Mia ran.\n")
     site.register(REGISTER.replace("P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,\n", ""))
