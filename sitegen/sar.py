@@ -108,7 +108,10 @@ def subject_access(
     status = {d.slug: d.checked.status for d in decided}
     withdrawn = _held_back_by_withdrawal(decided, key)
     ended = _ended(pupil, site.context.today)  # (not withdrawn: what held them back is said)
-    publications = where_it_went(records.read_ledger(site.root), key, clean, config, pending)
+    today = site.context.today
+    withdrawn_own = pupil is not None and (pupil.is_withdrawn(today) or pupil.has_expired(today))
+    ledger = records.read_ledger(site.root)
+    publications = where_it_went(ledger, key, clean, config, pending, withdrawn_own)
     sources: dict[str, Path] = {}
     covers: dict[str, tuple[Box, ...]] = {}
     notes: list[str] = []

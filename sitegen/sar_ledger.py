@@ -28,9 +28,10 @@ def where_it_went(
     clean: Redactor,
     config: Config,
     pending: list[Takedown],
+    withdrawn: bool = False,
 ) -> list[dict[str, Any]]:
     """Each time a post showing or naming the pupil was published or exported, with what
-    followed it on that platform (posted, removed, taken down, replaced ...), oldest first."""
+    followed it (posted, removed, taken down ...), oldest first. `withdrawn`: their own."""
     out: list[dict[str, Any]] = []
     # Per post and platform: the latest version made (None: none, or one that does not show
     # the pupil), and on a social platform the pupil's version recorded as posted there.
@@ -46,8 +47,7 @@ def where_it_went(
     gone: dict[tuple[str, str], dict[str, Any]] = {}
     shown_last: dict[tuple[str, str], dict[str, Any]] = {}  # (what a copy may still show)
     deploys = False  # (from the first deploy on, a build only makes the website ready)
-    # Who each photo shows, by its bytes: a later version that leaves the pupil off the same
-    # photo still shows them.
+    # Who each photo shows, by its bytes (a version that leaves the pupil off it still does).
     shows = records.state_of(records.reduce(ledger)).shows
     for event in ledger:
         if event["event"] == records.DEPLOYED:
@@ -76,7 +76,8 @@ def where_it_went(
     for t in pending:  # (said on what is out there: posted, built, uploaded, or last made)
         where = (t.slug, t.platform)
         there = [posted.get(where), latest.get(where), None if deploys else gone.get(where)]
-        _tie_removal(t, next((v for v in there if v), shown_last.get(where)), out, clean, key)
+        there_now = next((v for v in there if v), shown_last.get(where))
+        _tie_removal(t, there_now, out, clean, withdrawn or _names(t, key))  # (whose?)
     for pub in out:
         pub.setdefault("pending_removal", None)
         pub["summary"] = publication_summary(pub, config)
@@ -86,12 +87,17 @@ def where_it_went(
 Versions = dict[tuple[str, str], dict[str, Any] | None]
 
 
+def _names(removal: Takedown, key: str) -> bool:
+    """Whether the removal's reasons name the pupil (`key`: their folded id)."""
+    return any(fold_id(who.split(" ", 1)[0]) == key for who in removal.because)
+
+
 def _tie_removal(
     removal: Takedown,
     target: dict[str, Any] | None,
     out: list[dict[str, Any]],
     clean: Redactor,
-    key: str,
+    theirs: bool,
 ) -> None:
     """A pending removal, said on the version it concerns: `target` (what is out there), or
     for some photos the last version of theirs that had one of them (a later one may not).
@@ -99,7 +105,6 @@ def _tie_removal(
     where = (removal.slug, removal.platform)
     wanted = {clean(f) for f in removal.photo_files} if not removal.whole else set()
     had = [v for v in out if v["where"] == where and wanted & set(v["images"])]
-    theirs = any(fold_id(who.split(" ", 1)[0]) == key for who in removal.because)
     words = removal_words(removal.reason)
     if not theirs and removal.reason.startswith(("consent withdrawn", "consent ended")):
         words = "a consent changed"
