@@ -27,6 +27,7 @@ from sitegen.register import lookup
 from sitegen.sar_ledger import has, where_it_went
 from sitegen.sar_photos import add_where_it_went, cover_others
 from sitegen.sar_words import (
+    WRITTEN_ON_A_PHOTO,
     status_words,
     where_words,
 )
@@ -340,7 +341,7 @@ def _mentions(
             found.setdefault((mention["where"], excerpt), mention)
     for file, pupils in written.items():
         if any(fold_id(p.pupil_id) == fold_id(pupil.pupil_id) for p in pupils):
-            where = f"written on a photo ({clean(file, welsh)})"
+            where = f"{WRITTEN_ON_A_PHOTO} ({clean(file, welsh)})"
             found.setdefault((where, ""), {"where": where, "full_name": None, "excerpt": None})
     return list(found.values())
 

@@ -12,6 +12,7 @@ from typing import Any, Union
 from sitegen.config import Config
 from sitegen.sar_words import (
     NAME_CONSENT_WORDS,
+    WRITTEN_ON_A_PHOTO,
     and_list,
     count_of,
     earlier_version,
@@ -390,9 +391,12 @@ def _why_it_is_here(post: dict[str, Any], first: str) -> str:
         reasons.append(f"{first} is in {count_of(len(post['photos']), 'photo')}")
     if post["tagged"]:
         reasons.append(f"the school marked {first} as being in it")
-    if post["named_in_text"]:
+    words, on_photos = _mentions_by_kind(post)
+    if words:
         reasons.append(f"its words name {first}")
-    elif post["named"]:
+    if on_photos:
+        reasons.append(f"{first}'s name is written on {count_of(len(on_photos), 'photo')} in it")
+    if not words and post["named"]:
         reasons.append(f"it is marked as naming {first}")
     return _sentence_list(reasons) + "."
 
@@ -416,19 +420,21 @@ def _where_it_went(
         yield Para("Nowhere: it was never put on the website or exported.")
 
 
+def _mentions_by_kind(post: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    """The post's mentions of the pupil: in its words, and written on its photos (OCR)."""
+    on_photos = [m for m in post["mentions"] if m["where"].startswith(WRITTEN_ON_A_PHOTO)]
+    return [m for m in post["mentions"] if m not in on_photos], on_photos
+
+
 def _what_it_says(post: dict[str, Any], first: str) -> Iterator[Block]:
     yield Heading(4, f"What its words say about {first}")
-    if post["mentions"]:
-        yield Items(
-            tuple(
-                f"In {m['where']}: “{m['excerpt']}”"
-                if m["excerpt"]
-                else f"Its name is {m['where']}"
-                for m in post["mentions"]
-            )
-        )
+    words, on_photos = _mentions_by_kind(post)
+    if words:
+        yield Items(tuple(f"In {m['where']}: “{m['excerpt']}”" for m in words))
     else:
         yield Para(f"Its words do not name {first}.")
+    if on_photos:
+        yield Items(tuple(f"{first}'s name is {m['where']}." for m in on_photos))
 
 
 def _photo_blocks(post: dict[str, Any], first: str) -> Iterator[Block]:

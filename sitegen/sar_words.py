@@ -11,6 +11,7 @@ from typing import Any
 from sitegen.config import Config
 
 WEBSITE = "website"
+WRITTEN_ON_A_PHOTO = "written on a photo"  # where a name OCR read on a photo was found
 MONTHS = [
     "January",
     "February",

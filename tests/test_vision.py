@@ -150,3 +150,18 @@ def test_results_are_cached_by_content(tmp_path: Path, monkeypatch) -> None:  # 
     copy = tmp_path / "renamed.jpg"
     shutil.copy(path, copy)
     assert words_in(copy, tmp_path) == first  # same bytes, same answer, whatever the name
+
+
+def test_the_sar_says_a_name_is_on_a_photo_not_in_the_words(
+    run, site: SiteDir, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Elin's certificate names her and the post's words do not: her family is told where
+    her name is (it read "its words name Elin Ffion", then "Its name is written on a photo")."""
+    path = tmp_path / "award.jpg"
+    certificate("Elin Ffion Davies", "DejaVuSerif-Bold.ttf", 4).save(path, quality=85)
+    site_with(site, path, ["P3"], faces="off")
+    report = run(site, "sar", "P3", now="2026-11-25T12:00").out
+    assert "Elin Ffion's name is written on 1 photo in it." in report
+    assert "its words name" not in report and "Its name is" not in report
+    assert "Its words do not name Elin Ffion." in report
+    assert "Elin Ffion's name is written on a photo (award.jpg)." in report
