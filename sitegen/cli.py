@@ -342,7 +342,9 @@ def warn_of_damaged_ledger(root: Path) -> None:
 
 
 def cmd_sar(args: argparse.Namespace, root: Path) -> int:
+    from sitegen.content import load_post
     from sitegen.dpo import takedowns  # (none of these is needed by builds)
+    from sitegen.revisions import kept_of_deleted_posts
     from sitegen.sar import subject_access
 
     site = _site(args, root)
@@ -353,7 +355,11 @@ def cmd_sar(args: argparse.Namespace, root: Path) -> int:
     published = _site(args, root, published=True)
     pending = takedowns(published, decisions(published, check(published)))
     live = {post.slug: post for post in published.posts}  # (an edit's approved version)
-    report = subject_access(site, args.pupil_id, decided, pending, live)
+    deleted = [
+        load_post(root, folder, site.config.tz, site.config.language)
+        for folder in kept_of_deleted_posts(root)
+    ]
+    report = subject_access(site, args.pupil_id, decided, pending, live, deleted)
     print_sar(report, site.config, "json" if args.json else args.format, args.output)
     return OK
 

@@ -150,14 +150,9 @@ class LiveRevisions:
             return None
         if not carries(Path(folder) / "index.md", revision):
             return None  # (not this approval's post any more: judged as it is)
-        laid_out = self.root / LIVE / revision.folder_name / slug
-        if not self._complete(laid_out, revision):
-            shutil.rmtree(laid_out, ignore_errors=True)
-            try:
-                self._lay_out(laid_out, revision)
-            except OSError:
-                shutil.rmtree(laid_out, ignore_errors=True)
-                return None  # (a kept file is missing: the edit is judged, stale, as before)
+        laid_out = lay_out(self.root, revision)
+        if laid_out is None:
+            return None  # (a kept file is missing: the edit is judged, stale, as before)
         self.used[slug] = revision
         return str(laid_out)
 
@@ -179,25 +174,51 @@ class LiveRevisions:
             self.edited = {sha: frozenset(p) for sha, p in found.items() if p}
         return self.edited
 
-    def _complete(self, laid_out: Path, revision: Revision) -> bool:
-        """Laid out already, each file as approved (a copy edited in place is laid out anew)."""
-        try:
-            return all(
-                content_hash(read_file(laid_out / name)) == digest
-                for name, digest in revision.files.items()
-            )
-        except OSError:
-            return False
 
-    def _lay_out(self, laid_out: Path, revision: Revision) -> None:
+def lay_out(root: Path, revision: Revision) -> Path | None:
+    """The revision laid out as a post folder under build/.cache/revisions/ (its files copied
+    from content/records/approved/), or None when a kept file is missing or not as approved."""
+    laid_out = root / LIVE / revision.folder_name / revision.slug
+    if _complete(laid_out, revision):
+        return laid_out
+    shutil.rmtree(laid_out, ignore_errors=True)
+    try:
         for name, digest in revision.files.items():
-            blob = self.root / RECORDS / BLOBS / digest.removeprefix("sha256:")
+            blob = root / RECORDS / BLOBS / digest.removeprefix("sha256:")
             target = laid_out / name
             target.parent.mkdir(parents=True, exist_ok=True)
             data = read_file(blob)
             if content_hash(data) != digest:
                 raise OSError(f"{blob} is not the file that was approved")
             target.write_bytes(data)  # (a copy: the kept file stays as approved, whatever)
+    except OSError:
+        shutil.rmtree(laid_out, ignore_errors=True)
+        return None
+    return laid_out
+
+
+def _complete(laid_out: Path, revision: Revision) -> bool:
+    """Laid out already, each file as approved (a copy edited in place is laid out anew)."""
+    try:
+        return all(
+            content_hash(read_file(laid_out / name)) == digest
+            for name, digest in revision.files.items()
+        )
+    except OSError:
+        return False
+
+
+def kept_of_deleted_posts(root: Path) -> list[Path]:
+    """The approved revisions the school still keeps of posts whose folder is gone (until
+    `records prune`), each laid out as a post folder: personal data it holds, for `sar`."""
+    folders = []
+    for path in sorted((root / RECORDS).glob("*.json")):
+        if (root / "content/posts" / path.stem).exists():
+            continue
+        revision = approved_revision(root, path.stem)
+        if revision is not None and (laid_out := lay_out(root, revision)) is not None:
+            folders.append(laid_out)
+    return folders
 
 
 def prune(root: Path, out_there: set[str], photos_out: set[str]) -> tuple[list[str], int]:

@@ -6,6 +6,7 @@ sar_format.py writes it as Markdown or a web page, sar_files.py does the rest of
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -35,6 +36,10 @@ from sitegen.site import Site
 from sitegen.text import fold_id, fold_markup, literal_trie
 
 ANOTHER_PUPIL = "[another pupil]"
+DELETED_BUT_KEPT = (
+    "deleted from the news system since; the school keeps the copy a senior leader approved, "
+    "as its record of what it published"
+)
 # Register columns that say where a consent came from: shown when the register has them.
 
 
@@ -96,11 +101,13 @@ def subject_access(
     decided: list[Decision],
     pending: list[Takedown],
     live: dict[str, Post] | None = None,
+    deleted: Sequence[Post] = (),
 ) -> SubjectAccess:
     """Everything about one pupil: their consent record, every post that shows, tags or names
     them (any status; `live`: each post as a build publishes it, whose approved version may
-    show them where an edit since does not), and every publication and export of those
-    posts from the ledger."""
+    show them where an edit since does not; `deleted`: the approved copies the school keeps
+    of posts deleted since), and every publication and export of those posts from the
+    ledger."""
     config, register = site.config, site.register
     pupil = lookup(register, pupil_id)
     assert site.context.names is not None
@@ -119,41 +126,45 @@ def subject_access(
     full_name_in = _full_name_in(site, key)
     posts: list[dict[str, Any]] = []
     showing: set[str] = set()
-    for post in sorted(site.posts, key=lambda p: (p.date is None, p.date, p.slug)):
+    gone = {post.slug for post in deleted}
+    for post in sorted([*site.posts, *deleted], key=lambda p: (p.date is None, p.date, p.slug)):
         versions = [v for v in (post, (live or {}).get(post.slug)) if v and v.meta is not None]
         entry = _post_entry(site, versions, pupil, key, clean, sources, notes, full_name_in)
         if entry is None:
             continue
         cover_others(site, versions, entry, key, covers, notes)
         entry["status"] = status.get(post.slug, post.status)
-        entry["status_words"] = status_words(entry["status"], post.slug in withdrawn, ended)
+        entry["deleted"] = post.slug in gone
+        entry["status_words"] = (
+            DELETED_BUT_KEPT
+            if entry["deleted"]
+            else status_words(entry["status"], post.slug in withdrawn, ended)
+        )
         add_where_it_went(entry, post.slug, publications, config, notes)
         posts.append(entry)
         showing.add(post.slug)
     if pupil is None and not posts and not publications:
         raise UsageError(f"{pupil_id} is not in the consent register, any post or the ledger")
-    _mark_posts_gone(publications, {post.slug for post in site.posts}, showing)
+    _mark_posts_gone(publications, {post.slug for post in site.posts}, showing, gone)
     _lead_notes(register, pupil, notes)
     data = {
-        "pupil": record_of(pupil, pupil_id, config, site.context.today)
-        | {"history": _history(site, pupil_id)},
-        "school": {
-            "title": config.title,
-            "contact_email": config.contact_email,
-            "school_url": config.school_url,
-        },
-        "prepared_on": site.context.today.isoformat(),
+        "pupil": record_of(pupil, pupil_id, config, today) | {"history": _history(site, pupil_id)},
+        "school": {k: getattr(config, k) for k in ("title", "contact_email", "school_url")},
+        "prepared_on": today.isoformat(),
         "posts": posts,
         "publications": publications,
     }
     return SubjectAccess(data, sources, notes=notes, photo_covers=covers)
 
 
-def _mark_posts_gone(publications: list[dict[str, Any]], held: set[str], showing: set[str]) -> None:
-    """Each publication's post: deleted since, or still there but no longer showing them."""
+def _mark_posts_gone(
+    publications: list[dict[str, Any]], held: set[str], showing: set[str], kept: set[str]
+) -> None:
+    """Each publication's post: deleted since (and not told of among the posts, as the copy
+    kept of it is: `kept`), or still there but no longer showing them."""
     for pub in publications:
         slug = pub.pop("where")[0]
-        pub["post_deleted"] = slug not in held
+        pub["post_deleted"] = slug not in held and not (slug in kept and slug in showing)
         pub["post_edited"] = slug in held and slug not in showing
 
 

@@ -100,7 +100,7 @@ def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
             Heading(2, "Posts published earlier and since deleted"),
             Para(
                 "These posts are no longer in the news system; the school's record of what "
-                "went where is all it still holds of them."
+                f"went where is all it still holds of {_first(pupil)} in them."
             ),
             Items(tuple(earlier_version(p, _first(pupil)) for p in deleted)),
         ]

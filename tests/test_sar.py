@@ -507,11 +507,30 @@ def test_a_deleted_post_is_not_said_never_to_have_named_the_pupil(run, site: Sit
     build(run, site, "2026-11-05T10:00")
     shutil.rmtree(site.root / "content/posts/castle")
     build(run, site, "2026-11-06T10:00")
+    # The copy that was approved is still kept (content/records/approved/): it is personal
+    # data the school holds, and the family is given it (the letter said the record of
+    # what went where was all the school still held).
+    letter = run(site, "sar", "P1").out
+    assert "The school holds Mia's consent record and 1 news post that shows" in letter
+    assert (
+        "A post dated 2 November 2026: deleted from the news system since; the school keeps "
+        "the copy a senior leader approved" in letter
+    )
+    assert "> A wonderful day was had by all." in letter
+    assert "On the school website since 5 November 2026; taken out" in letter
+    assert "Posts published earlier and since deleted" not in letter
+    data = json.loads(run(site, "sar", "P1", "--json").out)
+    assert [(p["slug"], p["status"], p["deleted"]) for p in data["posts"]] == [
+        ("castle", "approved", True)
+    ]
+    # Once `records prune` has removed that copy, the ledger is all that is left of it.
+    assert run(site, "records", "prune").code == 0
     letter = run(site, "sar", "P1").out
     assert (
         "no news post shows, tags or names Mia now; its records of where posts went show "
         "1 earlier post that did, deleted or edited since, listed below." in letter
     ), letter
+    assert "the school's record of what went where is all it still holds of Mia in them" in letter
 
 
 def test_another_familys_withdrawal_is_not_told_as_such(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
