@@ -12,6 +12,7 @@ from typing import Any, Union
 from sitegen.config import Config
 from sitegen.sar_words import (
     NAME_CONSENT_WORDS,
+    NAME_IN_POSTS,
     WRITTEN_ON_A_PHOTO,
     and_list,
     count_of,
@@ -310,7 +311,8 @@ def _where_consent_came_from(pupil: dict[str, Any], config: Config) -> list[Bloc
         blocks += [
             Para(
                 f"How {_first(pupil)}'s consent record changed, as the news system found the "
-                "register each time it published:"
+                "register each time it published (its first line is when the news system first "
+                "read the register, not when consent was given):"
             ),
             Items(tuple(changes)),
         ]
@@ -327,7 +329,7 @@ def _history_lines(history: list[dict[str, Any]], config: Config) -> list[str]:
         if state is None:
             lines.append(f"{when}: taken out of the register")
         elif previous is None:
-            found = "first found in" if number == 0 else "back in"
+            found = "as first read in" if number == 0 else "back in"
             lines.append(f"{when}: {found} the register: {_state_words(state, config)}")
         else:
             words = [_change_words(what, was, now, config) for what, was, now in entry["changes"]]
@@ -342,7 +344,7 @@ def _state_words(state: dict[str, Any], config: Config) -> str:
     order = {p: i for i, p in enumerate(config.platforms)}
     consent = sorted(state["consent"].items(), key=lambda pv: order.get(pv[0], len(order)))
     words = ", ".join(f"{platform_name(p)} {'yes' if v else 'no'}" for p, v in consent)
-    words += f"; name {state['name']}"
+    words += f"; their name: {NAME_IN_POSTS.get(state['name'], state['name'])}"
     if state.get("withdrawn_on"):
         words += f"; withdrawn from {long_date(state['withdrawn_on'])}"
     if state.get("consent_until"):
@@ -355,7 +357,8 @@ def _change_words(what: str, was: Any, now: Any, config: Config) -> str:
         return "yes" if value else "no"
 
     if what == "name":
-        return f"their name in posts changed from {was or 'no'} to {now}"
+        was, now = (NAME_IN_POSTS.get(v or "no", v) for v in (was, now))
+        return f"their name in posts changed from {was} to {now}"
     if what == "withdrawn_on":
         return f"withdrawal recorded, from {long_date(now)}" if now else "withdrawal removed"
     if what == "consent_until":

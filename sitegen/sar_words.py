@@ -43,6 +43,11 @@ STATUS_WORDS = {
     "stale": "edited after it was approved: the edit is not published until it is approved again",
     "blocked": "approved earlier, but now held back (for example because a consent changed)",
 }
+NAME_IN_POSTS = {  # the register's name consent, in a few words
+    "no": "not published",
+    "yes": "first name only",
+    "full": "first and last name",
+}
 NAME_CONSENT_WORDS = {
     "no": "no: the name may not be published",
     "yes": "yes: the first name may be published",

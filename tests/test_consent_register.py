@@ -546,7 +546,7 @@ def test_the_register_history_shows_when_a_consent_changed(run, site) -> None:  
     assert len(history.read_text().splitlines()) == len(first)  # nothing changed: nothing kept
     site.register(
         REGISTER.replace(
-            "P1,Mia,Jones,Year 4,yes,yes,yes,yes", "P1,Mia,Jones,Year 4,yes,yes,no,yes"
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no", "P1,Mia,Jones,Year 4,yes,yes,no,yes,yes"
         )
     )
     assert run(site, "build", now="2026-12-07T10:00").code == 0
@@ -554,20 +554,33 @@ def test_the_register_history_shows_when_a_consent_changed(run, site) -> None:  
     assert change["pupil_id"] == "P1" and change["at"].startswith("2026-12-07")
     assert change["state"]["consent"]["instagram"] is False
     letter = run(site, "sar", "P1", now="2026-12-08T09:00").out
+    # The first line is when the news system first read the register, which a parent could
+    # take for the day consent was given: the letter says it is not. The name consent is in
+    # words, never the register's raw "no" or "full".
     assert (
-        "22 November 2026: first found in the register: the school website yes, Facebook yes, Instagram yes"
+        "(its first line is when the news system first read the register, not when consent was given)"
         in letter
     )
-    assert "7 December 2026: Instagram changed from yes to no" in letter
+    assert (
+        "22 November 2026: as first read in the register: the school website yes, Facebook yes, "
+        "Instagram yes, X (Twitter) yes; their name: not published" in letter
+    )
+    assert (
+        "7 December 2026: Instagram changed from yes to no; their name in posts changed from "
+        "not published to first name only" in letter
+    )
     data = run(site, "sar", "P1", "--json", now="2026-12-08T09:00").json()
-    assert [h["changes"] for h in data["pupil"]["history"]] == [[], [["instagram", True, False]]]
+    assert [h["changes"] for h in data["pupil"]["history"]] == [
+        [],
+        [["instagram", True, False], ["name", "no", "yes"]],
+    ]
     # An invalid register records nothing (a row it cannot read is no change of consent).
     site.register(REGISTER.replace("P2,Osian", "P1,Osian"))
     assert run(site, "build", now="2026-12-09T10:00").code == 0
     assert len(history.read_text().splitlines()) == len(first) + 1
     # A withdrawal is part of the first entry; a pupil taken out keeps their history.
     dylan = run(site, "sar", "P5", now="2026-12-09T11:00").out
-    assert "first found in the register: the school website yes" in dylan
+    assert "as first read in the register: the school website yes" in dylan
     assert "withdrawn from 15 November 2026" in dylan
     site.register("\n".join(r for r in REGISTER.splitlines() if not r.startswith("P1,")) + "\n")
     assert run(site, "build", now="2026-12-10T10:00").code == 0
