@@ -259,6 +259,7 @@ def _post_entry(
         "mentions": mentions,
         "images": [clean(ref.file, welsh) for ref in own_images],
         "text": _post_text(post, clean, welsh),
+        "text_published": _published_text(post, versions[-1], clean),
         "photos": photos,
     }
 
@@ -324,6 +325,15 @@ def _post_text(post: Post, clean: Redactor, welsh: bool) -> dict[str, Any]:
             for ref in post.images
         ],
     }
+
+
+def _published_text(post: Post, live: Post, clean: Redactor) -> dict[str, Any] | None:
+    """The words a build publishes, when they are not `post`'s: an edit waits for approval
+    and the approved version is what went out (the family is shown both)."""
+    if live is post:
+        return None
+    published = _post_text(live, clean, live.lang == "cy")
+    return published if published != _post_text(post, clean, post.lang == "cy") else None
 
 
 def _mentions(

@@ -451,8 +451,16 @@ def _photo_blocks(post: dict[str, Any], first: str) -> Iterator[Block]:
 
 
 def _words_as_written(post: dict[str, Any]) -> Iterator[Block]:
-    text = post["text"]
-    yield Heading(4, "The post's words, as written")
+    if (published := post.get("text_published")) is not None:
+        yield Heading(4, "The post's words, as published")
+        yield from _words(published, post)
+        yield Heading(4, "The words of its edit, waiting for approval (not published)")
+    else:
+        yield Heading(4, "The post's words, as written")
+    yield from _words(post["text"], post)
+
+
+def _words(text: dict[str, Any], post: dict[str, Any]) -> Iterator[Block]:
     yield Quote("Title", text["title"])
     if text["summary"]:
         yield Quote("Summary", text["summary"])
@@ -460,7 +468,7 @@ def _words_as_written(post: dict[str, Any]) -> Iterator[Block]:
     own = iter(range(1, len(post["photos"]) + 1))
     for image in text["images"]:
         # (the post's own list of photos: the pupil's are numbered as above, in the same order)
-        which = f"photo {next(own)}" if image["file"] in post["images"] else "another photo"
+        which = f"photo {next(own, '?')}" if image["file"] in post["images"] else "another photo"
         yield Quote(f"Description of {which}", image["alt"])
         if image["caption"]:
             yield Quote(f"Caption of {which}", image["caption"])

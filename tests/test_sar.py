@@ -575,3 +575,23 @@ def test_the_version_that_is_live_is_the_one_reported(run, site: SiteDir) -> Non
     index.write_text(index.read_text().replace("platforms:", "platforms: [", 1))
     (post,) = json.loads(sar(run, site, "P1", "--json"))["posts"]
     assert post["slug"] == "trip"
+
+
+def test_the_words_that_went_out_are_shown_beside_an_edit_waiting(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """A post edited since its approval: the family read the edit's words as the post's,
+    though the approved words are what went out. Both are shown, each said for what it is."""
+    index = site.post("trip", pupils=["P1"], date="2026-11-02", body="A lovely trip.\n")
+    approve(run, site, "trip")
+    build(run, site, "2026-11-05T10:00")
+    index.write_text(index.read_text().replace("A lovely trip.", "A lovely trip to the castle."))
+    letter = sar(run, site, "P1")
+    published = letter.index("#### The post's words, as published")
+    waiting = letter.index("#### The words of its edit, waiting for approval (not published)")
+    assert published < letter.index("> A lovely trip.\n") < waiting
+    assert waiting < letter.index("> A lovely trip to the castle.")
+    assert "as written" not in letter
+    (post,) = json.loads(sar(run, site, "P1", "--json"))["posts"]
+    assert post["text_published"]["body"] == "A lovely trip."
+    # Once the edit is approved and built, one version: its words, as written.
+    approve(run, site, "trip")
+    assert "#### The post's words, as written" in sar(run, site, "P1")
