@@ -248,9 +248,9 @@ def _record(
         raise SharedPhoto(after.shows)
     records.append(site.root, events)
     consent_history.record(site.root, site.register, site.context.now)  # (what changed)
-    allowed = live.allowed_now((p.slug, p.platform, p.fingerprint()) for p in publications)
+    allowed, same = live.allowed_now((p.slug, p.platform, p.fingerprint()) for p in publications)
     refuses = live.refusing(site.register, site.context.today)
-    removals = live.removals(live.out_there(after), allowed, refuses)
+    removals = live.removals(live.out_there(after), allowed, refuses, same)
     guarded = {u.slug for u in units if any("SG162" in reason for _, reason in u.left_out)}
     urgent = live.urgent(removals, site.register, guarded, site.root)
     return records.what_changed(state, events), live.waiting(removals), urgent, settled

@@ -4,11 +4,13 @@ Subject Access Request is sar.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sitegen import live, records
 from sitegen.errors import UsageError
 from sitegen.gate import WEBSITE, Decision
+from sitegen.policy.images import resolve_image
 from sitegen.register import lookup
 from sitegen.site import Site
 from sitegen.text import fold_id
@@ -71,11 +73,26 @@ def takedowns(site: Site, decided: list[Decision]) -> list[Takedown]:
     by_slug = {d.slug: d for d in decided}
     went_out = live.went_out(events)
     refuses = live.refusing(site.register, site.context.today)
+    out = live.out_there(state)
     found = [
         _takedown(site, removal, by_slug.get(removal.out.slug), went_out, state)
-        for removal in live.removals(live.out_there(state), allowed, refuses)
+        for removal in live.removals(out, allowed, refuses, _allowed_bytes(site, decided))
     ]
     return sorted(found, key=lambda t: not t.urgent)  # (stable: the rest keep their order)
+
+
+def _allowed_bytes(site: Site, decided: list[Decision]) -> dict[tuple[str, str], dict[str, str]]:
+    """The hash of each photo file each post may show on each platform now."""
+    found = {}
+    for d in decided:
+        hashes = {}
+        for ref in {ref.file: ref for refs in d.platforms.values() for ref in refs}.values():
+            path = resolve_image(d.checked.post, ref)
+            if isinstance(path, Path) and (sha := site.photos.hash_of(path)).startswith("sha256:"):
+                hashes[ref.file] = sha
+        for platform in d.platforms:
+            found[(d.slug, platform)] = hashes
+    return found
 
 
 def _takedown(

@@ -33,6 +33,7 @@ class OutThere(NamedTuple):
     posted: bool | None = None  # a social platform: recorded as posted (else only exported)
     covered: tuple[tuple[str, tuple[int, ...]], ...] = ()  # faces covered on its photos
     shows: tuple[tuple[str, frozenset[str]], ...] = ()  # who each photo shows, by the records
+    hashes: tuple[tuple[str, str], ...] = ()  # (file, its bytes' hash), where the records say
 
 
 def out_there(state: LedgerState) -> dict[tuple[str, str], OutThere]:
@@ -49,7 +50,7 @@ def out_there(state: LedgerState) -> dict[tuple[str, str], OutThere]:
                 covered = tuple(covered_of(maybe).items())
                 shows = shows_of(maybe, state.shows)
                 found[(slug, platform)] = OutThere(
-                    slug, platform, files_of(maybe), None, covered, shows
+                    slug, platform, files_of(maybe), None, covered, shows, hashes_of(maybe)
                 )
         elif event == PUBLISHED:
             posted = state.posted.get((slug, platform))
@@ -57,7 +58,7 @@ def out_there(state: LedgerState) -> dict[tuple[str, str], OutThere]:
             covered = tuple(covered_of(went).items())
             shows = shows_of(went, state.shows)
             found[(slug, platform)] = OutThere(
-                slug, platform, files_of(went), posted is not None, covered, shows
+                slug, platform, files_of(went), posted is not None, covered, shows, hashes_of(went)
             )
     if state.deployed is not None:
         covered = dict(state.deployed.covered)
@@ -70,6 +71,12 @@ def files_of(fingerprint: Fingerprint) -> tuple[str, ...]:
     """The photo files of a version (and of earlier copies it may stand for), each once."""
     photos = fingerprint[1] if len(fingerprint) > 1 else ()
     return tuple(dict.fromkeys(str(photo[0]) for photo in photos))
+
+
+def hashes_of(fingerprint: Fingerprint) -> tuple[tuple[str, str], ...]:
+    """Each photo file of a version (and of the copies it stands for) with its bytes' hash."""
+    photos = fingerprint[1] if len(fingerprint) > 1 else ()
+    return tuple(dict.fromkeys((str(p[0]), str(p[1])) for p in photos if len(p) > 1 and p[1]))
 
 
 def shows_of(
@@ -103,28 +110,58 @@ class Removal(NamedTuple):
 
 
 Allowed = Mapping[tuple[str, str], Mapping[str, tuple[int, ...]]]
+AllowedBytes = Mapping[tuple[str, str], Mapping[str, str]]  # the hash of each file allowed
 
 
-def allowed_now(fingerprints: Iterable[tuple[str, str, Fingerprint]]) -> dict[Any, Any]:
+def allowed_now(
+    fingerprints: Iterable[tuple[str, str, Fingerprint]],
+) -> tuple[dict[Any, Any], dict[Any, Any]]:
     """What a build would publish now, for `removals`: each post and platform with the faces
-    to cover on each of its photos, by file."""
-    return {
-        (slug, platform): {file: covered_of(fp).get(file, ()) for file in files_of(fp)}
-        for slug, platform, fp in fingerprints
-    }
+    to cover on each of its photos, by file; and each of those files' bytes, by hash."""
+    allowed, allowed_bytes = {}, {}
+    for slug, platform, fp in fingerprints:
+        allowed[(slug, platform)] = {file: covered_of(fp).get(file, ()) for file in files_of(fp)}
+        allowed_bytes[(slug, platform)] = dict(hashes_of(fp))
+    return allowed, allowed_bytes
+
+
+def _same_photos(
+    item: OutThere, allowed: Mapping[str, object], hashes: Mapping[str, str]
+) -> dict[str, str]:
+    """Each photo out there that a build would publish now: out there's file -> today's file
+    that is the same photo. Where the records and today both know the bytes, the bytes
+    decide (a file renamed in the post's folder is the same photo; another photo saved under
+    the old name is not); else the name does. A name the records give several hashes (an
+    earlier copy under it, that may be out there too) is the same photo only when every one
+    of them is."""
+    by_bytes = {sha: file for file, sha in hashes.items() if file in allowed}
+    known: dict[str, set[str]] = {}
+    for file, sha in item.hashes:
+        known.setdefault(file, set()).add(sha)
+    same = {}
+    for file in item.files:
+        if known.get(file) and (file not in allowed or file in hashes):
+            matches = {by_bytes.get(sha) for sha in known[file]}
+            if len(matches) == 1 and (match := matches.pop()) is not None:
+                same[file] = match
+        elif file in allowed:
+            same[file] = file
+    return same
 
 
 def removals(
     out: Mapping[tuple[str, str], OutThere],
     allowed: Allowed,
     refuses: Callable[[str, str], bool] = lambda pupil, platform: False,
+    allowed_bytes: AllowedBytes | None = None,
 ) -> list[Removal]:
     """What is out there and not allowed now (`allowed`: each post and platform a build would
     publish now, with the faces to cover on each photo it may show there), in slug and
     platform order. A photo out there with a face uncovered that must now be covered goes too:
     the new copy replaces it. So does a photo whose bytes the records show with a pupil who
     `refuses` the platform now, no face covered on it: an edit that leaves the pupil off the
-    same photo does not take them out of the picture."""
+    same photo does not take them out of the picture. Photos are told apart by their bytes
+    where known (`allowed_bytes`: the hash of each file allowed), else by their names."""
     found = []
     for where, item in sorted(out.items()):
         now = allowed.get(where)
@@ -139,8 +176,11 @@ def removals(
             for file, pupils in item.shows
             if not was.get(file) and any(refuses(p, item.platform) for p in pupils)
         }
-        gone = tuple(f for f in item.files if f not in now or f in shown)
-        recover = tuple(f for f in item.files if f in now and set(now[f]) - set(was.get(f, ())))
+        same = _same_photos(item, now, (allowed_bytes or {}).get(where, {}))
+        gone = tuple(f for f in item.files if f not in same or f in shown)
+        recover = tuple(
+            f for f in item.files if f in same and set(now[same[f]]) - set(was.get(f, ()))
+        )
         if gone or recover:
             photos = tuple(f for f in item.files if f in gone or f in recover)
             found.append(Removal(item, photos, False, recover))

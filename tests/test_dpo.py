@@ -358,3 +358,46 @@ def test_a_photo_taken_out_by_an_approved_edit_is_named_as_such(run, site: SiteD
 def test_takedown_done_names_a_platform_typo(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     done = run(site, "takedown", "--done", "trip", "--platform", "instgram")
     assert done.code == 2 and "'instgram' is not one of this site's platforms" in done.err
+
+
+def test_a_photo_renamed_in_the_folder_is_the_same_photo(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """Staff rename a.jpg to castle.jpg (the same bytes) and a leader approves again: nothing
+    out there changes, so nothing is to be taken down. It asked to remove the photo from
+    Facebook and the website, and the SAR told the family a photo must come down."""
+    index = site.post(
+        "trip",
+        files={"a.jpg": "castle", "b.jpg": "beach"},
+        pupils=["P1"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[
+            {"file": "a.jpg", "alt": "Towers", "pupils": ["P1"]},
+            {"file": "b.jpg", "alt": "Sand", "pupils": []},
+        ],
+    )
+    approve(run, site, "trip")
+    build(run, site, "2026-11-05T10:00")
+    assert run(site, "posted", "trip", "--platform", "facebook", now="2026-11-05T11:00").code == 0
+    (index.parent / "a.jpg").rename(index.parent / "castle.jpg")
+    index.write_text(index.read_text().replace("a.jpg", "castle.jpg"))
+    approve(run, site, "trip")
+    result = run(site, "build", now="2026-11-06T10:00")
+    assert result.code == 0 and "removals waiting" not in result.out, result.out
+    assert run(site, "takedown", "--json", now="2026-11-06T11:00").json()["takedowns"] == []
+    assert "must be taken down" not in run(site, "sar", "P1", now="2026-11-06T11:00").out
+    # Another photo saved under the name of one out there is not that photo: it goes.
+    (index.parent / "castle.jpg").unlink()
+    (index.parent / "b.jpg").rename(index.parent / "castle.jpg")  # the beach, renamed
+    site.post(
+        "trip",
+        pupils=["P1"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[{"file": "castle.jpg", "alt": "Sand", "pupils": []}],
+    )
+    approve(run, site, "trip")
+    listed = run(site, "takedown", "--json", now="2026-11-06T12:00").json()["takedowns"]
+    assert {(t["platform"], tuple(t["images"])) for t in listed} == {
+        ("facebook", ("01-photo-1-640.jpg (a.jpg)",)),
+        ("website", ("castle.jpg", "a.jpg")),  # (built under both names: uploaded by hand)
+    }
