@@ -658,3 +658,28 @@ def test_a_first_build_with_a_photo_shared_between_posts(run, site) -> None:  # 
     assert not list((site.root / "build/exports/facebook/castle").glob("*.jpg"))
     assert "<img" in (site.root / "build/site/posts/castle/index.html").read_text()
     assert "nothing changed since the last build" in run(site, "build").out
+
+
+def test_a_photo_is_told_apart_by_its_bytes() -> None:
+    """Out there: a.jpg (bytes A) and b.jpg (bytes B). A build would now publish c.jpg with
+    bytes B, and a.jpg with bytes C: b.jpg was renamed (nothing to remove), and the photo
+    out there as a.jpg is not the one that goes now (it must come down). By names alone, it
+    was the other way round."""
+    from sitegen.live import OutThere, removals
+
+    out = OutThere(
+        "trip", "facebook", ("a.jpg", "b.jpg"), True, hashes=(("a.jpg", "A"), ("b.jpg", "B"))
+    )
+    allowed = {("trip", "facebook"): {"a.jpg": (), "c.jpg": ()}}
+    same = {("trip", "facebook"): {"a.jpg": "C", "c.jpg": "B"}}
+    (removal,) = removals({("trip", "facebook"): out}, allowed, allowed_bytes=same)
+    assert removal.photos == ("a.jpg",) and not removal.whole
+    # Where the bytes are not known (a deploy records names), the names decide.
+    by_name = out._replace(hashes=())
+    (removal,) = removals({("trip", "facebook"): by_name}, allowed, allowed_bytes=same)
+    assert removal.photos == ("b.jpg",)
+    # A name the records give two hashes (an earlier copy under it) is the same photo only
+    # when both are.
+    twice = out._replace(hashes=(("a.jpg", "A"), ("a.jpg", "C"), ("b.jpg", "B")))
+    (removal,) = removals({("trip", "facebook"): twice}, allowed, allowed_bytes=same)
+    assert removal.photos == ("a.jpg",)
