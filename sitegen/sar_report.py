@@ -10,18 +10,22 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from sitegen.config import Config
+from sitegen.sar_letter import covering_note
 from sitegen.sar_words import (
     NAME_CONSENT_WORDS,
     NAME_IN_POSTS,
     WRITTEN_ON_A_PHOTO,
-    and_list,
+    capital,
     count_of,
     earlier_version,
+    first_name,
+    full_name,
     long_date,
     photo_places,
     photos_there,
     platform_label,
     platform_name,
+    sentence_list,
 )
 
 
@@ -68,7 +72,7 @@ Block = Union[Heading, Para, Items, Table, Quote, Photo]  # noqa: UP007 - a runt
 
 def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
     pupil = data["pupil"]
-    who = _full_name(pupil)
+    who = full_name(pupil)
     blocks: list[Block] = [
         Heading(1, f"Subject Access Request: {who}"),
         Para(
@@ -77,23 +81,23 @@ def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
         ),
         Heading(2, "A note for the family"),
         *(Para(text) for text in covering_note(data, config)),
-        Heading(2, _capital(f"{_first(pupil)}'s consent record")),
+        Heading(2, capital(f"{first_name(pupil)}'s consent record")),
         *_consent_blocks(pupil, data, config),
-        Heading(2, f"News posts that show or name {_first(pupil)} ({len(data['posts'])})"),
+        Heading(2, f"News posts that show or name {first_name(pupil)} ({len(data['posts'])})"),
     ]
     if not data["posts"]:
-        blocks.append(Para(f"No news post shows, tags or names {_first(pupil)}."))
+        blocks.append(Para(f"No news post shows, tags or names {first_name(pupil)}."))
     for number, post in enumerate(data["posts"], start=1):
         blocks += _post_blocks(number, post, data, config)
     edited = [p for p in data["publications"] if p.get("post_edited")]
     if edited:
         blocks += [
-            Heading(2, f"Posts that showed {_first(pupil)} before they were edited"),
+            Heading(2, f"Posts that showed {first_name(pupil)} before they were edited"),
             Para(
                 f"These posts are still in the news system, but since an edit they no longer "
-                f"show, tag or name {_first(pupil)}. This is where they went while they did."
+                f"show, tag or name {first_name(pupil)}. This is where they went while they did."
             ),
-            Items(tuple(earlier_version(p, _first(pupil)) for p in edited)),
+            Items(tuple(earlier_version(p, first_name(pupil)) for p in edited)),
         ]
     deleted = [p for p in data["publications"] if p["post_deleted"]]
     if deleted:
@@ -101,9 +105,9 @@ def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
             Heading(2, "Posts published earlier and since deleted"),
             Para(
                 "These posts are no longer in the news system; the school's record of what "
-                f"went where is all it still holds of {_first(pupil)} in them."
+                f"went where is all it still holds of {first_name(pupil)} in them."
             ),
-            Items(tuple(earlier_version(p, _first(pupil)) for p in deleted)),
+            Items(tuple(earlier_version(p, first_name(pupil)) for p in deleted)),
         ]
     blocks += [
         Heading(2, "About this report"),
@@ -116,132 +120,6 @@ def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
         ),
     ]
     return blocks
-
-
-def covering_note(data: dict[str, Any], config: Config) -> list[str]:
-    """The letter's paragraphs: what the school holds, what went where, how to withdraw."""
-    return [
-        *_what_the_school_holds(data),
-        *_where_posts_went(data["posts"], data["publications"]),
-        *_withdrawal_and_contact(data),
-    ]
-
-
-def _what_the_school_holds(data: dict[str, Any]) -> list[str]:
-    """The greeting, what the report answers, and how many posts and photos it holds."""
-    pupil, school, posts = data["pupil"], data["school"], data["posts"]
-    first, who = _first(pupil), _full_name(pupil)
-    photos = sum(len(p["photos"]) for p in posts)
-    paragraphs = [
-        "Dear parent or carer,",
-        f"This report answers your request for the personal data about {who} held in the "
-        f"news records of {school['title']}: the system the school uses to publish news on "
-        "its website and to prepare posts for its social media pages.",
-    ]
-    if pupil["consent"] is None:
-        paragraphs.append(
-            f"{_capital(who)} is not in the school's consent register (removed, or never "
-            "added); the posts and records below still mention them."
-        )
-    record = f"{first}'s consent record and " if pupil["consent"] is not None else ""
-    if posts:
-        verbs = "shows, tags or names" if len(posts) == 1 else "show, tag or name"
-        paragraphs.append(
-            f"The school holds {record}{count_of(len(posts), 'news post')} "
-            f"that {verbs} {first}, "
-            + (
-                f"with {count_of(photos, 'photo')} of {first}. "
-                if photos
-                else f"with no photo of {first}. "
-            )
-            + "Each post is shown below with what its words say about "
-            f"{first}, its photos of {first}, and where and when it went."
-        )
-    else:
-        held = f"The school holds {first}'s consent record; n" if record else "N"
-        earlier = {
-            p["slug"] for p in data["publications"] if p.get("post_deleted") or p.get("post_edited")
-        }
-        since = (
-            f" now; its records of where posts went show {count_of(len(earlier), 'earlier post')} "
-            f"that did, deleted or edited since, listed below"
-            if earlier
-            else ""
-        )
-        paragraphs.append(f"{held}o news post shows, tags or names {first}{since}.")
-    return paragraphs
-
-
-def _where_posts_went(posts: list[dict[str, Any]], pubs: list[dict[str, Any]]) -> list[str]:
-    """How many posts went on the website, how many were exported for each platform, and
-    how many never went anywhere."""
-    website = {p["slug"] for p in pubs if p["kind"] == "website"}
-    exported: dict[str, set[str]] = {}
-    for pub in pubs:
-        if pub["kind"] != "website":
-            exported.setdefault(pub["platform"], set()).add(pub["slug"])
-    went = []
-    if website:
-        went.append(f"{count_of(len(website), 'post')} went on the school website.")
-    by_count: dict[int, list[str]] = {}  # "2 were exported for Facebook and Instagram"
-    for platform, slugs in exported.items():
-        by_count.setdefault(len(slugs), []).append(platform_name(platform))
-    if by_count:
-        counted = [
-            f"{count_of(n, 'post')} {'was' if n == 1 else 'were'} exported for {and_list(names)}"
-            if i == 0
-            else f"{n} for {and_list(names)}"
-            for i, (n, names) in enumerate(by_count.items())
-        ]
-        went.append(
-            _sentence_list(counted)
-            + ". “Exported” means the news system prepared the post for a member of staff to "
-            "put on that page by hand; the report says “posted” where the school recorded "
-            "doing so."
-        )
-    paragraphs = [" ".join(went)] if went else []
-    never = [p for p in posts if not p["published_on"]]
-    if never:
-        paragraphs.append(f"{count_of(len(never), 'post')} never went anywhere.")
-    return paragraphs
-
-
-def _withdrawal_and_contact(data: dict[str, Any]) -> list[str]:
-    """A withdrawal already recorded, how to withdraw or change consent, whom to ask, and the
-    school's name to sign off."""
-    pupil, school = data["pupil"], data["school"]
-    first = _first(pupil)
-    email = school.get("contact_email")
-    write_to = f"writing to the school at {email}" if email else "contacting the school office"
-    contact = email or "the school office"
-    paragraphs = []
-    withdrawn = pupil.get("withdrawn_on")
-    if withdrawn and withdrawn <= data["prepared_on"]:
-        still = [p for p in data["publications"] if p.get("pending_removal")]
-        posts = len({p["slug"] for p in still})
-        places = f" (from {len(still)} places)" if len(still) > posts else ""
-        since = (
-            f"Since then no new post shows {first}, but {count_of(posts, 'post')} made before "
-            f"{'is' if posts == 1 else 'are'} still to be taken down{places}, as marked below."
-            if still
-            else f"Since then no post shows {first}."
-        )
-        paragraphs.append(f"Consent for {first} was withdrawn from {long_date(withdrawn)}. {since}")
-    elif withdrawn:
-        paragraphs.append(
-            f"Consent for {first} is withdrawn from {long_date(withdrawn)}: from that day no "
-            f"post shows {first}, and what went out before is taken down."
-        )
-    return [
-        *paragraphs,
-        f"You can withdraw or change consent at any time, for one place or for all of them, "
-        f"by {write_to}. From the date the school records it, no new "
-        f"post shows {first}; posts already on the website come off it at its next update, "
-        "and staff take down what was posted on social media pages.",
-        f"If anything here is unclear, or you think something is missing, contact {contact}."
-        + (f" The school's website: {school['school_url']}" if school.get("school_url") else ""),
-        f"{school['title']}",
-    ]
 
 
 def _consent_blocks(pupil: dict[str, Any], data: dict[str, Any], config: Config) -> list[Block]:
@@ -259,7 +137,7 @@ def _consent_blocks(pupil: dict[str, Any], data: dict[str, Any], config: Config)
     # the table says so beside what was given, so that no "yes" reads as still standing.
     ended = min((d for d in (withdrawn, until) if d and d <= today), default=None)
     rows = [
-        (_capital(platform_label(p, config)), "yes" if v else "no")
+        (capital(platform_label(p, config)), "yes" if v else "no")
         for p, v in consent.items()
         if p != "name"
     ]
@@ -272,7 +150,7 @@ def _consent_blocks(pupil: dict[str, Any], data: dict[str, Any], config: Config)
         Table(
             ("", ""),
             (
-                ("Name", _full_name(pupil)),
+                ("Name", full_name(pupil)),
                 ("Class", pupil["class"] or "not recorded"),
                 ("School reference", pupil["pupil_id"]),
             ),
@@ -288,11 +166,13 @@ def _consent_blocks(pupil: dict[str, Any], data: dict[str, Any], config: Config)
             )
         )
     if until and not (withdrawn and withdrawn <= today):  # (a withdrawal ends it already)
-        tense = "ended" if until <= today else "ends"
         blocks.append(
             Para(
-                f"Consent was given for a period: it {tense} on {long_date(until)}, unless "
-                "it is renewed."
+                f"Consent was given for a period, which ended on {long_date(until)}: "
+                "from that date every consent above counts as no, until it is renewed."
+                if until <= today
+                else f"Consent was given for a period: it ends on {long_date(until)}, "
+                "unless it is renewed."
             )
         )
     return blocks + _where_consent_came_from(pupil, config)
@@ -310,7 +190,7 @@ def _where_consent_came_from(pupil: dict[str, Any], config: Config) -> list[Bloc
     if changes := _history_lines(pupil.get("history") or [], config):
         blocks += [
             Para(
-                f"How {_first(pupil)}'s consent record changed, as the news system found the "
+                f"How {first_name(pupil)}'s consent record changed, as the news system found the "
                 "register each time it published (its first line is when the news system first "
                 "read the register, not when consent was given):"
             ),
@@ -369,7 +249,7 @@ def _change_words(what: str, was: Any, now: Any, config: Config) -> str:
         return f"consent recorded as given by {now}" if now else ""
     if what == "safeguarding":
         return ""
-    return f"{_capital(platform_label(what, config))} changed from {yes(was)} to {yes(now)}"
+    return f"{capital(platform_label(what, config))} changed from {yes(was)} to {yes(now)}"
 
 
 def _post_blocks(
@@ -377,7 +257,7 @@ def _post_blocks(
 ) -> Iterator[Block]:
     """One post: why it is in the report, where and when it went, what its words say about
     the pupil, the pupil's photos in it, and its words as written."""
-    first = _first(data["pupil"])
+    first = first_name(data["pupil"])
     dated = f"dated {long_date(post['date'])}" if post["date"] else "without a date"
     yield Heading(3, f"{number}. {post['title']}")
     yield Para(f"A post {dated}: {post['status_words']}.")
@@ -401,7 +281,7 @@ def _why_it_is_here(post: dict[str, Any], first: str) -> str:
         reasons.append(f"{first}'s name is written on {count_of(len(on_photos), 'photo')} in it")
     if not words and post["named"]:
         reasons.append(f"it is marked as naming {first}")
-    return _sentence_list(reasons) + "."
+    return sentence_list(reasons) + "."
 
 
 def _where_it_went(
@@ -472,25 +352,3 @@ def _words(text: dict[str, Any], post: dict[str, Any]) -> Iterator[Block]:
         yield Quote(f"Description of {which}", image["alt"])
         if image["caption"]:
             yield Quote(f"Caption of {which}", image["caption"])
-
-
-# --- words -----------------------------------------------------------------------------------
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _first(pupil: dict[str, Any]) -> str:
-    return pupil.get("first_name") or f"pupil {pupil['pupil_id']}"
-
-
-def _full_name(pupil: dict[str, Any]) -> str:
-    names = [pupil.get("first_name"), pupil.get("last_name")]
-    return " ".join(n for n in names if n) or f"pupil {pupil['pupil_id']}"
-
-
-def _sentence_list(parts: list[str]) -> str:
-    """A, b and c: the start of a sentence."""
-    text = and_list(parts) if parts else ""
-    return text[:1].upper() + text[1:]

@@ -304,3 +304,24 @@ def count_of(n: int, noun: str) -> str:
 def and_list(parts: list[str]) -> str:
     """a, b and c."""
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def first_name(pupil: dict[str, Any]) -> str:
+    """The pupil's first name for the letter (their id when the register has none)."""
+    return pupil.get("first_name") or f"pupil {pupil['pupil_id']}"
+
+
+def full_name(pupil: dict[str, Any]) -> str:
+    """The pupil's first and last names (their id when the register has neither)."""
+    names = [pupil.get("first_name"), pupil.get("last_name")]
+    return " ".join(n for n in names if n) or f"pupil {pupil['pupil_id']}"
+
+
+def sentence_list(parts: list[str]) -> str:
+    """A, b and c: the start of a sentence."""
+    text = and_list(parts) if parts else ""
+    return text[:1].upper() + text[1:]

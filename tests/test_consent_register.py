@@ -260,6 +260,18 @@ def test_a_warm_build_takes_a_post_down_when_its_consent_ends(run, site) -> None
     # The family did not withdraw anything: the SAR says the consent ended.
     (post,) = run(site, "sar", "P1", "--json", now="2026-12-01T08:00").json()["posts"]
     assert post["status_words"] == "approved earlier, but now held back because their consent ended"
+    # The letter says the consent ended and how to renew it (it offered only a withdrawal),
+    # and the consent table's tense agrees ("it ended on ..., unless it is renewed").
+    letter = run(site, "sar", "P1", now="2026-12-01T08:00").out
+    assert (
+        "Consent for Mia was given until 1 December 2026, and has ended. Since then no new post "
+        "shows Mia, but 1 post made before is still to be taken down, as marked below. To renew "
+        "it, contact the school office." in letter
+    ), letter
+    assert (
+        "Consent was given for a period, which ended on 1 December 2026: from that date every "
+        "consent above counts as no, until it is renewed." in letter
+    )
 
 
 # --- where consent came from -------------------------------------------------------------

@@ -411,6 +411,18 @@ def test_sar_after_an_update_is_posted_and_a_withdrawal(run, site) -> None:  # t
     letter = run(site, "sar", "P1", now="2026-11-28T09:00").out
     assert "Since then no new post shows Mia, but" in letter and "still to be taken down" in letter
     assert "Since then no post shows Mia." not in letter
+    # Taken down days after the withdrawal: the letter said "Since then no post shows Mia",
+    # beside its own list showing a copy up until then.
+    for platform in ("x", "website", "facebook"):
+        done = run(
+            site, "takedown", "--done", "castle", "--platform", platform, now="2026-12-01T09:00"
+        )
+        assert done.code == 0, done.err
+    letter = run(site, "sar", "P1", now="2026-12-02T09:00").out
+    assert (
+        "Since then no new post shows Mia; the last copy that went out before came down on "
+        "1 December 2026, and the school's records show none still out there." in letter
+    ), letter
 
 
 def test_a_post_that_leaves_instagram_for_want_of_a_photo_names_whose_consent_went(

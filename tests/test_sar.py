@@ -336,7 +336,7 @@ def test_consent_record_and_its_provenance(run, site: SiteDir) -> None:  # type:
     site.register("\n".join(with_provenance) + "\n")
     text = read_back(sar(run, site, "P2", "--format", "html"))[0]
     assert "Consent recorded on 3 September 2026 by mother." in text
-    assert "Consent was given for a period: it ended on 1 November 2026" in text
+    assert "Consent was given for a period, which ended on 1 November 2026" in text
     assert "Where Consent given From 1 November 2026 The school website yes no" in text
     data = json.loads(sar(run, site, "P2", "--json"))
     assert data["pupil"]["consent_given_on"] == "2026-09-03"
