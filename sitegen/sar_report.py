@@ -295,7 +295,9 @@ def _where_it_went(
         for pub in went:
             line = f"{pub['summary']} {photos_there(pub, numbers, first)}"
             if pub["url"]:
-                now = "Its address" if pub["ended"] is None else "Its address was"
+                # (a version still to come off the website is there until then)
+                there = pub["ended"] is None or pub.get("pending_removal")
+                now = "Its address" if there else "Its address was"
                 line += f" {now}: {pub['url']}"
             items.append(line)
         yield Items(tuple(items))

@@ -158,16 +158,20 @@ def publication_summary(pub: dict[str, Any], config: Config) -> str:
     if pub["kind"] == "website" and pub.get("live_site_recorded"):
         text = _deployed_words(pub)
     elif pub["kind"] == "website":
+        # (built before the school deployed with sitegen: uploaded by hand, then deployed)
+        deployed = [e for e in pub["events"] if e["event"] == "deployed"][:1]
+        since = "".join(f" (copied to the live website on {long_date(e['at'])})" for e in deployed)
         if ended is None:
-            text = f"On the school website since {long_date(pub['at'])}"
+            text = f"On the school website since {long_date(pub['at'])}{since}"
         elif ended["event"] == "removed" and pub.get("pending_removal"):
             text = (
-                f"On the school website since {long_date(pub['at'])}; taken out of the "
+                f"On the school website since {long_date(pub['at'])}{since}; taken out of the "
                 f"school's copy of the site on {long_date(ended['at'])}"
             )
         else:
             text = (
-                f"On the school website from {long_date(pub['at'])} until {long_date(ended['at'])}"
+                f"On the school website from {long_date(pub['at'])}{since} until "
+                f"{long_date(ended['at'])}"
             )
             if ended["event"] == "republished":
                 text += ", when an updated version replaced it"
@@ -178,7 +182,12 @@ def publication_summary(pub: dict[str, Any], config: Config) -> str:
         posted = [e for e in pub["events"] if e["event"] == "posted"]
         text += "".join(f"; posted on {name} on {long_date(e['at'])}" for e in posted)
         if ended is not None:
-            if ended["event"] == "taken_down":
+            if ended["event"] == "taken_down" and not posted:
+                text += (
+                    f"; never recorded as posted, and on {long_date(ended['at'])} the school "
+                    f"recorded that it is not on {name}"
+                )
+            elif ended["event"] == "taken_down":
                 text += f"; taken down from {name} on {long_date(ended['at'])}"
             elif ended["event"] == "republished":
                 text += f"; an updated version was exported on {long_date(ended['at'])}"
@@ -187,8 +196,10 @@ def publication_summary(pub: dict[str, Any], config: Config) -> str:
             else:
                 text += f"; {plain(ended['event'])} on {long_date(ended['at'])}"
     said = ("posted", "republished", "replaced_posted", "removed", "taken_down")
+    if pub["kind"] == "website":
+        said += ("deployed",)  # (said first, with when it went live)
     if pub.get("live_site_recorded"):
-        said += ("deployed", "off_live_site")  # (_deployed_words says them)
+        said += ("off_live_site",)  # (_deployed_words says it)
     others = [e for e in pub["events"][1:] if e["event"] not in said]
     text += "".join(f"; {e['words']}" for e in others)
     why = pub.get("pending_removal")

@@ -268,6 +268,35 @@ def test_takedown_of_a_bundle_never_recorded_as_posted(run, site) -> None:  # ty
     # A build says how many removals wait, per platform.
     built = run(site, "build")
     assert "removals waiting: 1 on facebook, 1 on the website, 1 on x" in built.out
+    # The school checks X and records the bundle is not there: the SAR must not tell the
+    # family it was "taken down from X", which reads as it having been on X.
+    assert run(site, "takedown", "--done", "castle", "--platform", "x").code == 0
+    letter = run(site, "sar", "P1").out
+    assert "taken down from X" not in letter
+    assert (
+        "Exported for X (Twitter) on 25 November 2026 (the school posts it by hand); never "
+        "recorded as posted, and on 25 November 2026 the school recorded that it is not on "
+        "X (Twitter)." in letter
+    ), letter
+
+
+def test_a_page_built_before_the_first_deploy_is_told_in_order(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Uploaded by hand, then deployed, then taken out of build/site/ by a withdrawal, not yet
+    deployed: the letter said "since 25 November; taken out ... 30 November; copied to the
+    live school website on 26 November", and gave its address in the past tense."""
+    posts(site, run)
+    assert run(site, "build", now="2026-11-25T10:00").code == 0
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{tmp_path / "www"}/"\n')
+    assert run(site, "deploy", now="2026-11-26T10:00").code == 0
+    site.withdraw("P1", "2026-11-30")
+    assert run(site, "build", now="2026-11-30T10:00").code == 0
+    letter = run(site, "sar", "P1", now="2026-11-30T11:00").out
+    assert (
+        "On the school website since 25 November 2026 (copied to the live website on "
+        "26 November 2026); taken out of the school's copy of the site on 30 November 2026. "
+        "Because consent was withdrawn, it comes off the website at its next update." in letter
+    ), letter
+    assert "Its address: https://news.test.sch.uk/posts/castle/" in letter
 
 
 def test_sar_tells_exported_posted_and_deployed_apart(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -285,8 +314,10 @@ def test_sar_tells_exported_posted_and_deployed_apart(run, site, tmp_path) -> No
     assert made["x"]["posted_at"] is None and made["x"]["deployed_at"] is None
     letter = run(site, "sar", "P1", now="2026-11-27T09:00").out
     # (Built before the first deploy: when it went live the records cannot say, so both.)
-    assert "On the school website since 25 November 2026" in letter
-    assert "copied to the live school website on 25 November 2026" in letter
+    assert (
+        "On the school website since 25 November 2026 (copied to the live website on "
+        "25 November 2026)" in letter
+    )
     assert "posted on Facebook on 26 November 2026" in letter
     assert "Exported for X (Twitter) on 25 November 2026 (the school posts it by hand)." in letter
     ledger = [
