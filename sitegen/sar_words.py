@@ -178,23 +178,7 @@ def publication_summary(pub: dict[str, Any], config: Config) -> str:
             elif ended["event"] != "removed":
                 text += f" ({plain(ended['event'])})"
     else:
-        text = f"Exported for {name} on {long_date(pub['at'])} (the school posts it by hand)"
-        posted = [e for e in pub["events"] if e["event"] == "posted"]
-        text += "".join(f"; posted on {name} on {long_date(e['at'])}" for e in posted)
-        if ended is not None:
-            if ended["event"] == "taken_down" and not posted:
-                text += (
-                    f"; never recorded as posted, and on {long_date(ended['at'])} the school "
-                    f"recorded that it is not on {name}"
-                )
-            elif ended["event"] == "taken_down":
-                text += f"; taken down from {name} on {long_date(ended['at'])}"
-            elif ended["event"] == "republished":
-                text += f"; an updated version was exported on {long_date(ended['at'])}"
-            elif ended["event"] == "replaced_posted":
-                text += f"; replaced on {name} by an updated version on {long_date(ended['at'])}"
-            else:
-                text += f"; {plain(ended['event'])} on {long_date(ended['at'])}"
+        text = _export_words(pub, name)
     said = ("posted", "republished", "replaced_posted", "removed", "taken_down")
     if pub["kind"] == "website":
         said += ("deployed",)  # (said first, with when it went live)
@@ -213,6 +197,29 @@ def publication_summary(pub: dict[str, Any], config: Config) -> str:
         must = f"{what} must be taken down" + ("" if posted else " if it was posted")
         text += f". Because {why}, {must}; the school has not recorded doing so yet"
     return text + "."
+
+
+def _export_words(pub: dict[str, Any], name: str) -> str:
+    """An export: made, posted (as recorded), and how it ended."""
+    ended = pub.get("ended")
+    text = f"Exported for {name} on {long_date(pub['at'])} (the school posts it by hand)"
+    posted = [e for e in pub["events"] if e["event"] == "posted"]
+    text += "".join(f"; posted on {name} on {long_date(e['at'])}" for e in posted)
+    if ended is not None:
+        if ended["event"] == "taken_down" and not posted:
+            text += (
+                f"; never recorded as posted, and on {long_date(ended['at'])} the school "
+                f"recorded that it is not on {name}"
+            )
+        elif ended["event"] == "taken_down":
+            text += f"; taken down from {name} on {long_date(ended['at'])}"
+        elif ended["event"] == "republished":
+            text += f"; an updated version was exported on {long_date(ended['at'])}"
+        elif ended["event"] == "replaced_posted":
+            text += f"; replaced on {name} by an updated version on {long_date(ended['at'])}"
+        else:
+            text += f"; {plain(ended['event'])} on {long_date(ended['at'])}"
+    return text
 
 
 def _deployed_words(pub: dict[str, Any]) -> str:
