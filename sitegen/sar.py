@@ -27,19 +27,15 @@ from sitegen.policy.names import NameIndex, text_fields
 from sitegen.register import lookup
 from sitegen.sar_ledger import has, where_it_went
 from sitegen.sar_photos import add_where_it_went, cover_others
+from sitegen.sar_status import PostStatus, held_back_by_naming
 from sitegen.sar_words import (
     WRITTEN_ON_A_PHOTO,
-    status_words,
     where_words,
 )
 from sitegen.site import Site
 from sitegen.text import fold_id, fold_markup, literal_trie
 
 ANOTHER_PUPIL = "[another pupil]"
-DELETED_BUT_KEPT = (
-    "deleted from the news system since; the school keeps the copy a senior leader approved, "
-    "as its record of what it published"
-)
 # Register columns that say where a consent came from: shown when the register has them.
 
 
@@ -113,10 +109,8 @@ def subject_access(
     assert site.context.names is not None
     clean = Redactor(register, site.context.names, pupil, pupil_id)
     key = fold_id(pupil_id)
-    status = {d.slug: d.checked.status for d in decided}
-    withdrawn = _held_back_by_withdrawal(decided, key)
-    ended = _ended(pupil, site.context.today)  # (not withdrawn: what held them back is said)
     today = site.context.today
+    statuses = PostStatus.of(decided, pupil, key, today)
     withdrawn_own = pupil is not None and (pupil.is_withdrawn(today) or pupil.has_expired(today))
     ledger = records.read_ledger(site.root)
     publications = where_it_went(ledger, key, clean, config, pending, withdrawn_own)
@@ -133,19 +127,14 @@ def subject_access(
         if entry is None:
             continue
         cover_others(site, versions, entry, key, covers, notes)
-        entry["status"] = status.get(post.slug, post.status)
-        entry["deleted"] = post.slug in gone
-        entry["status_words"] = (
-            DELETED_BUT_KEPT
-            if entry["deleted"]
-            else status_words(entry["status"], post.slug in withdrawn, ended)
-        )
+        statuses.tell(entry, post.slug, post.status, deleted=post.slug in gone)
         add_where_it_went(entry, post.slug, publications, config, notes)
         posts.append(entry)
         showing.add(post.slug)
     if pupil is None and not posts and not publications:
         raise UsageError(f"{pupil_id} is not in the consent register, any post or the ledger")
     _mark_posts_gone(publications, {post.slug for post in site.posts}, showing, gone)
+    held_back_by_naming(publications, statuses, config)
     _lead_notes(register, pupil, notes)
     data = {
         "pupil": record_of(pupil, pupil_id, config, today) | {"history": _history(site, pupil_id)},
@@ -166,21 +155,6 @@ def _mark_posts_gone(
         slug = pub.pop("where")[0]
         pub["post_deleted"] = slug not in held and not (slug in kept and slug in showing)
         pub["post_edited"] = slug in held and slug not in showing
-
-
-def _ended(pupil: Pupil | None, today: date) -> bool:
-    """Whether the pupil's consent ended (consent_until) rather than being withdrawn."""
-    return pupil is not None and not pupil.is_withdrawn(today) and pupil.has_expired(today)
-
-
-def _held_back_by_withdrawal(decided: list[Decision], key: str) -> set[str]:
-    """The posts held back by this pupil's own withdrawal (another child's reasons are not
-    theirs)."""
-    return {
-        d.slug
-        for d in decided
-        if any(f.code == "SG112" and fold_id(f.pupil or "") == key for f in d.checked.errors)
-    }
 
 
 def _full_name_in(site: Site, key: str) -> set[str]:

@@ -236,9 +236,11 @@ def _deployed_words(pub: dict[str, Any]) -> str:
 def status_words(status: str, withdrawn: bool = False, ended: bool = False) -> str:
     """A post's workflow status in words (`withdrawn`: held back by the pupil's withdrawal,
     or by the end of their consent when `ended`)."""
+    why = "their consent ended" if ended else "consent was withdrawn"
     if status == "blocked" and withdrawn:
-        why = "their consent ended" if ended else "consent was withdrawn"
         return f"approved earlier, but now held back because {why}"
+    if status == "stale" and withdrawn:  # (the edit cannot be approved either while so)
+        return f"edited after it was approved, and held back because {why}"
     return STATUS_WORDS.get(status, plain(status))
 
 

@@ -595,3 +595,55 @@ def test_the_words_that_went_out_are_shown_beside_an_edit_waiting(run, site: Sit
     # Once the edit is approved and built, one version: its words, as written.
     approve(run, site, "trip")
     assert "#### The post's words, as written" in sar(run, site, "P1")
+
+
+def test_a_named_pupils_change_for_one_platform_is_told_as_such(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """Elin's family says no to Instagram. The post names her and was meant for Instagram
+    too, so it comes down everywhere (SG111). The letter said "held back (for example because
+    a consent changed)" and "Because consent no longer covers it, it must be taken down" for
+    Facebook and the website, beside a table where both still read yes."""
+    site.post(
+        "poem",
+        pupils=["P3"],
+        named=["P3"],
+        date="2026-11-02",
+        platforms=["website", "facebook", "instagram"],
+        body="Elin Ffion wrote a wonderful poem.\n",
+    )
+    approve(run, site, "poem")
+    build(run, site, "2026-11-05T10:00")
+    assert run(site, "posted", "poem", "--platform", "facebook", now="2026-11-05T11:00").code == 0
+    site.register(
+        REGISTER.replace(
+            "P3,Elin Ffion,Davies,Year 4,yes,yes,yes", "P3,Elin Ffion,Davies,Year 4,yes,yes,no"
+        )
+    )
+    build(run, site, "2026-11-20T10:00")
+    letter = run(site, "sar", "P3", now="2026-11-20T11:00").out
+    assert (
+        "approved earlier, but now held back: it names Elin Ffion, who may not appear on "
+        "Instagram, and a post that names a pupil goes nowhere unless every place it is meant "
+        "for allows them." in letter
+    ), letter
+    assert (
+        "Because it names Elin Ffion, who may not appear on Instagram, it must be taken down; "
+        "the school has not recorded doing so yet." in letter
+    )
+    assert "consent no longer covers it" not in letter
+
+
+def test_a_post_edited_since_its_approval_says_the_withdrawal_holds_it_back(
+    run, site: SiteDir
+) -> None:  # type: ignore[no-untyped-def]
+    """The status line said only "edited after it was approved: the edit is not published
+    until it is approved again", as if approving the edit would publish it."""
+    index = site.post("trip", pupils=["P1"], date="2026-11-02", platforms=["website"])
+    approve(run, site, "trip")
+    build(run, site, "2026-11-05T10:00")
+    index.write_text(index.read_text().replace("wonderful", "marvellous"))
+    site.withdraw("P1", "2026-11-20")
+    (post,) = json.loads(sar(run, site, "P1", "--json", now="2026-11-21T09:00"))["posts"]
+    assert post["status"] == "stale"
+    assert post["status_words"] == (
+        "edited after it was approved, and held back because consent was withdrawn"
+    )

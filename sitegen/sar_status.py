@@ -1,0 +1,101 @@
+"""Where each post stands, for a Subject Access Request: its workflow status in words, and
+why it is held back when the pupil's own consent is the reason (withdrawn, ended, or no for
+one of the places a post that names them is meant for)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sitegen.config import Config
+from sitegen.gate import Decision
+from sitegen.model import Pupil
+from sitegen.sar_words import and_list, platform_name, publication_summary, status_words
+from sitegen.text import fold_id
+
+DELETED_BUT_KEPT = (
+    "deleted from the news system since; the school keeps the copy a senior leader approved, "
+    "as its record of what it published"
+)
+
+
+@dataclass(frozen=True)
+class PostStatus:
+    """Each post's status as `check` decides it, and what the pupil's own consent holds back."""
+
+    status: dict[str, str]
+    withdrawn: set[str]  # the posts held back by the pupil's withdrawal (or ended consent)
+    ended: bool  # their consent ended (consent_until) rather than being withdrawn
+    named_refusals: dict[str, list[str]]  # slug -> where a post naming them may not go
+    first: str
+    # Why each post told so far is held back by a post naming them, by its slug as reported.
+    naming: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, decided: list[Decision], pupil: Pupil | None, key: str, today: date) -> PostStatus:
+        return cls(
+            {d.slug: d.checked.status for d in decided},
+            _held_back_by_withdrawal(decided, key),
+            _ended(pupil, today),
+            _named_refusals(decided, key),
+            (pupil.first_name or pupil.pupil_id) if pupil else "",
+        )
+
+    def tell(self, entry: dict[str, Any], slug: str, status: str, deleted: bool) -> None:
+        """The entry's status, whether it is a kept copy of a deleted post, and in words: a
+        post that names the pupil, held back by their consent for one of its places, says
+        so (it read "held back (for example because a consent changed)")."""
+        entry["status"] = self.status.get(slug, status)
+        entry["deleted"] = deleted
+        entry["status_words"] = (
+            DELETED_BUT_KEPT
+            if deleted
+            else status_words(entry["status"], slug in self.withdrawn, self.ended)
+        )
+        if entry["status"] == "blocked" and (platforms := self.named_refusals.get(slug)):
+            where = and_list([platform_name(p) for p in platforms])
+            why = f"it names {self.first}, who may not appear on {where}"
+            entry["status_words"] = (
+                f"approved earlier, but now held back: {why}, and a post that names a pupil "
+                "goes nowhere unless every place it is meant for allows them"
+            )
+            self.naming[entry["slug"]] = why
+
+
+def _ended(pupil: Pupil | None, today: date) -> bool:
+    """Whether the pupil's consent ended (consent_until) rather than being withdrawn."""
+    return pupil is not None and not pupil.is_withdrawn(today) and pupil.has_expired(today)
+
+
+def _held_back_by_withdrawal(decided: list[Decision], key: str) -> set[str]:
+    """The posts held back by this pupil's own withdrawal (another child's reasons are not
+    theirs)."""
+    return {
+        d.slug
+        for d in decided
+        if any(f.code == "SG112" and fold_id(f.pupil or "") == key for f in d.checked.errors)
+    }
+
+
+def _named_refusals(decided: list[Decision], key: str) -> dict[str, list[str]]:
+    """The posts that name the pupil (or tag them on no photo) and are meant for a platform
+    they may not appear on, with those platforms: SG111 holds such a post back everywhere."""
+    found: dict[str, list[str]] = {}
+    for d in decided:
+        for f in d.checked.errors:
+            if f.code == "SG111" and fold_id(f.pupil or "") == key and f.platform:
+                found.setdefault(d.slug, []).append(f.platform)
+    return found
+
+
+def held_back_by_naming(
+    publications: list[dict[str, Any]], statuses: PostStatus, config: Config
+) -> None:
+    """Why a post that names the pupil must come down where their consent stands: their
+    consent for another place it is meant for (it read "consent no longer covers it" beside
+    a table of yeses)."""
+    for pub in publications:
+        if pub.get("pending_removal") and (why := statuses.naming.get(pub["slug"])):
+            pub["pending_removal"] = why
+            pub["summary"] = publication_summary(pub, config)
