@@ -131,13 +131,14 @@ def subject_access(
         add_where_it_went(entry, post.slug, publications, config, notes)
         posts.append(entry)
         showing.add(post.slug)
-    if pupil is None and not posts and not publications:
+    history = _history(site, pupil_id)  # (a pupil who left the register: what it held)
+    if pupil is None and not posts and not publications and not history:
         raise UsageError(f"{pupil_id} is not in the consent register, any post or the ledger")
     _mark_posts_gone(publications, {post.slug for post in site.posts}, showing, gone)
     held_back_by_naming(publications, statuses, config)
     _lead_notes(register, pupil, notes)
     data = {
-        "pupil": record_of(pupil, pupil_id, config, today) | {"history": _history(site, pupil_id)},
+        "pupil": record_of(pupil, pupil_id, config, today) | {"history": history},
         "school": {k: getattr(config, k) for k in ("title", "contact_email", "school_url")},
         "prepared_on": today.isoformat(),
         "posts": posts,

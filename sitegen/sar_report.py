@@ -125,6 +125,17 @@ def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
 def _consent_blocks(pupil: dict[str, Any], data: dict[str, Any], config: Config) -> list[Block]:
     if pupil["consent"] is None:  # (what the register held of them, while it did)
         blocks: list[Block] = [Para(f"{pupil['pupil_id']} is {pupil['note']}.")]
+        held = [h["state"] for h in pupil.get("history") or [] if h.get("state")]
+        if held and (held[-1].get("consent_given_on") or held[-1].get("given_by")):
+            when, by = held[-1].get("consent_given_on"), held[-1].get("given_by")
+            blocks.append(
+                Para(
+                    "When the register last held them, it recorded consent as given"
+                    + (f" on {long_date(when)}" if when else "")
+                    + (f" by {by}" if by else "")
+                    + "."
+                )
+            )
         if changes := _history_lines(pupil.get("history") or [], config):
             blocks += [
                 Para("What the register held, as the news system found it:"),

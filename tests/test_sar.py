@@ -349,6 +349,17 @@ def test_consent_record_and_its_provenance(run, site: SiteDir) -> None:  # type:
         "consent",
         "withdrawn_on",
     }
+    # A pupil who has left the register: what it recorded of how consent was given stays in
+    # the report (the history kept it; the report dropped it).
+    build(run, site, "2026-11-05T10:00")
+    site.register("\n".join(r for r in with_provenance if not r.startswith("P2,")) + "\n")
+    build(run, site, "2026-11-06T10:00")
+    text = read_back(sar(run, site, "P2", "--format", "html"))[0]
+    assert "P2 is not in the consent register" in text
+    assert (
+        "When the register last held them, it recorded consent as given on 3 September 2026 "
+        "by mother." in text
+    )
 
 
 @pytest.mark.parametrize("email", [None, "office@test.sch.uk"])
