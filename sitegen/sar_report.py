@@ -123,25 +123,8 @@ def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
 
 
 def _consent_blocks(pupil: dict[str, Any], data: dict[str, Any], config: Config) -> list[Block]:
-    if pupil["consent"] is None:  # (what the register held of them, while it did)
-        blocks: list[Block] = [Para(f"{pupil['pupil_id']} is {pupil['note']}.")]
-        held = [h["state"] for h in pupil.get("history") or [] if h.get("state")]
-        if held and (held[-1].get("consent_given_on") or held[-1].get("given_by")):
-            when, by = held[-1].get("consent_given_on"), held[-1].get("given_by")
-            blocks.append(
-                Para(
-                    "When the register last held them, it recorded consent as given"
-                    + (f" on {long_date(when)}" if when else "")
-                    + (f" by {by}" if by else "")
-                    + "."
-                )
-            )
-        if changes := _history_lines(pupil.get("history") or [], config):
-            blocks += [
-                Para("What the register held, as the news system found it:"),
-                Items(tuple(changes)),
-            ]
-        return blocks
+    if pupil["consent"] is None:
+        return _left_the_register(pupil, config)
     consent, today = pupil["consent"], data["prepared_on"]
     withdrawn, until = pupil.get("withdrawn_on"), pupil.get("consent_until")
     # After a withdrawal, or the end of the period it was given for, every consent is a no:
@@ -187,6 +170,28 @@ def _consent_blocks(pupil: dict[str, Any], data: dict[str, Any], config: Config)
             )
         )
     return blocks + _where_consent_came_from(pupil, config)
+
+
+def _left_the_register(pupil: dict[str, Any], config: Config) -> list[Block]:
+    """A pupil no longer in the register: what it held of them, while it did."""
+    blocks: list[Block] = [Para(f"{pupil['pupil_id']} is {pupil['note']}.")]
+    held = [h["state"] for h in pupil.get("history") or [] if h.get("state")]
+    if held and (held[-1].get("consent_given_on") or held[-1].get("given_by")):
+        when, by = held[-1].get("consent_given_on"), held[-1].get("given_by")
+        blocks.append(
+            Para(
+                "When the register last held them, it recorded consent as given"
+                + (f" on {long_date(when)}" if when else "")
+                + (f" by {by}" if by else "")
+                + "."
+            )
+        )
+    if changes := _history_lines(pupil.get("history") or [], config):
+        blocks += [
+            Para("What the register held, as the news system found it:"),
+            Items(tuple(changes)),
+        ]
+    return blocks
 
 
 def _where_consent_came_from(pupil: dict[str, Any], config: Config) -> list[Block]:
