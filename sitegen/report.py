@@ -241,13 +241,19 @@ def print_build(
         out.print(
             f"  left out {len(summary.left_out)} post(s) on some platforms: see {shown}/report.json"
         )
-    if summary.ending:
-        listed = ", ".join(f"{pupil} ({until})" for pupil, until in summary.ending)
+    withdrawals = [(p, when) for p, when in summary.ending if when.startswith("withdrawn")]
+    if ending := [e for e in summary.ending if e not in withdrawals]:
+        listed = ", ".join(f"{pupil} ({until})" for pupil, until in ending)
         out.print(
-            f"  [yellow]consent ends soon[/] for {len(summary.ending)} pupil(s) in what went "
-            f"out: {escape(listed)}: ask for it to be renewed (a withdrawal cannot be), or "
-            "those posts come down then "
+            f"  [yellow]consent ends soon[/] for {len(ending)} pupil(s) in what went "
+            f"out: {escape(listed)}: ask for it to be renewed, or those posts come down then "
             "(SG161; `sitegen register` lists them by class)"
+        )
+    if withdrawals:
+        listed = ", ".join(f"{pupil} ({when})" for pupil, when in withdrawals)
+        out.print(
+            f"  [yellow]consent withdrawn from a later day[/] for {len(withdrawals)} pupil(s) "
+            f"in what went out: {escape(listed)}: those posts come down then (SG161)"
         )
     print_changes(result.changes)
     print_waiting(summary.waiting, summary.register_invalid, summary.urgent)

@@ -537,7 +537,11 @@ def test_a_withdrawal_recorded_ahead_of_time_is_said_at_once(run, site) -> None:
     checked = run(site, "check", SLUG).out
     assert "SG161 warning: P1's consent is withdrawn from 2026-12-20, in 25 days" in checked
     built = run(site, "build")
-    assert "P1 (withdrawn from 2026-12-20)" in built.out
+    assert (
+        "consent withdrawn from a later day for 1 pupil(s) in what went out: P1 (withdrawn from "
+        "2026-12-20): those posts come down then (SG161)" in built.out
+    )
+    assert "consent ends soon" not in built.out and "renew" not in built.out
     assert "consent withdrawn from a later day: P1 (2026-12-20)" in run(site, "register").out
     page = site.root / "build/site/posts" / SLUG / "index.html"
     assert page.exists()
