@@ -327,6 +327,8 @@ def _deployed(
             kind = "replaced_on_live_site" if slug in carried else "off_live_site"
             words = event_words(kind, at, WEBSITE, True, config)
             before["events"].append({"event": kind, "at": at, "words": words})
+            if kind == "off_live_site":  # (off the server: its end, whatever a build said)
+                before["ended"] = before["events"][-1]
             del live[slug]
         if current is not None and current is not before:
             current["deployed_at"] = current["deployed_at"] or at

@@ -361,6 +361,9 @@ def test_sar_tells_exported_posted_and_deployed_apart(run, site, tmp_path) -> No
     report = run(site, "sar", "P1", "--json", now="2026-11-30T11:00").json()
     website = [p for p in report["publications"] if p["platform"] == "website"]
     assert website[1]["off_live_site_at"].startswith("2026-11-30T10:00")
+    # Its end is the deploy that took it off the server, not the build that left it out.
+    assert website[1]["ended"]["event"] == "off_live_site"
+    assert website[1]["ended"]["at"].startswith("2026-11-30T10:00")
     assert (
         "on the live website from 29 November 2026 until 30 November 2026" in website[1]["summary"]
     )
