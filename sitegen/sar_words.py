@@ -316,7 +316,15 @@ def photo_places(photo: dict[str, Any], first: str) -> str:
     if prepared:
         said.append(f"made ready for {and_list(prepared)}, not recorded as posted there")
     text = "; ".join(said)
-    return text[:1].upper() + text[1:] + "."
+    text = text[:1].upper() + text[1:] + "."
+    still = photo.get("still_on", photo["went_to"])
+    if gone := [platform_name(p) for p in photo["went_to"] if p not in still]:
+        text += (
+            " No copy is out there now, by the school's records."
+            if not still
+            else f" Since taken off {and_list(gone)}."
+        )
+    return text
 
 
 def count_of(n: int, noun: str) -> str:

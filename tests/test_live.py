@@ -457,6 +457,8 @@ def test_sar_after_an_update_is_posted_and_a_withdrawal(run, site) -> None:  # t
         "Since then no new post shows Mia; the last copy that went out before came down on "
         "1 December 2026, and the school's records show none still out there." in letter
     ), letter
+    # The photo's line said "Shown on the school website and X (Twitter)", as if it still was.
+    assert "No copy is out there now, by the school's records." in letter
 
 
 def test_a_post_that_leaves_instagram_for_want_of_a_photo_names_whose_consent_went(
