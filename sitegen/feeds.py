@@ -21,6 +21,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 # Parents poll the feeds from phones: the newest posts, whole, not years of them at every poll.
 FEED_ITEMS = 20
+EPOCH = "1970-01-01T00:00:00+00:00"  # an empty feed's updated
 
 
 def _content(post: PostView, base: str) -> str:
@@ -45,6 +46,10 @@ def _stamp(post: PostView) -> str:
     return post.date.isoformat(timespec="seconds")
 
 
+def _changed(post: PostView) -> str:
+    return post.last_changed.isoformat(timespec="seconds")
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
     if text is not None:
@@ -59,7 +64,7 @@ def _entry(config: Config, post: PostView) -> bytes:
     _sub(entry, "id", url)
     _sub(entry, "link", rel="alternate", type="text/html", href=url)
     _sub(entry, "published", _stamp(post))
-    _sub(entry, "updated", _stamp(post))
+    _sub(entry, "updated", _changed(post))
     if post.author:
         _sub(_sub(entry, "author"), "name", post.author)
     if post.summary:
@@ -85,6 +90,7 @@ def _item_data(config: Config, post: PostView) -> dict[str, Any]:
         "title": post.title,
         "content_html": _content(post, config.base_url),
         "date_published": _stamp(post),
+        "date_modified": _changed(post),
         "language": post.lang,
     }
     if post.summary:
@@ -158,7 +164,8 @@ def atom(
     _sub(atom_feed, "id", home)
     _sub(atom_feed, "link", rel="alternate", type="text/html", href=home)
     _sub(atom_feed, "link", rel="self", type="application/atom+xml", href=home + "feed.xml")
-    _sub(atom_feed, "updated", _stamp(posts[0]) if posts else "1970-01-01T00:00:00+00:00")
+    newest = max((post.last_changed for post in posts), default=None)
+    _sub(atom_feed, "updated", newest.isoformat(timespec="seconds") if newest else EPOCH)
     _sub(_sub(atom_feed, "author"), "name", config.title)
     head = ET.tostring(atom_feed, encoding="utf-8", xml_declaration=True)
     head = head.removesuffix(b"</feed>")

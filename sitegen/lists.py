@@ -120,7 +120,7 @@ def website_plan(
     pages = {
         path.removesuffix("index.html"): None for path in plan.files if path.endswith("index.html")
     }
-    pages |= {v.path: v.date.date().isoformat() for v in views}
+    pages |= {v.path: v.last_changed.date().isoformat() for v in views}
     plan.add(
         "sitemap.xml",
         made_or_remembered(

@@ -98,6 +98,13 @@ class PostView(NamedTuple):
     banner: dict[str, Any] | None = None  # preview only: status and findings
     fingerprint: str = ""  # the hash of everything the view is made of
     translation: str = ""  # the slug of the same post in the other language, or ""
+    # When this version was approved, when after its date: feed readers and search engines
+    # take a post as changed only when this changes (a correction must reach them).
+    updated: datetime | None = None
+
+    @property
+    def last_changed(self) -> datetime:
+        return self.updated or self.date
 
     @property
     def body_html(self) -> Markup:
@@ -137,6 +144,7 @@ def post_view(
         post.translation,
         [(ref.file, ref.alt, ref.caption, [asdict(v) for v in vs]) for ref, vs in images],
         banner,
+        post.approval.at if post.approval else None,
     )
     return PostView(
         fingerprint=fingerprint,
@@ -151,7 +159,22 @@ def post_view(
         images=tuple(view for file, view in by_file.items() if not _in_body(post.body, file)),
         banner=banner,
         translation=post.translation,
+        updated=_approved_after(post, config),
     )
+
+
+def _approved_after(post: Post, config: Config) -> datetime | None:
+    """When the post's version was approved, if after its date (in the school's time zone)."""
+    assert post.date is not None
+    if post.approval is None:
+        return None
+    try:
+        at = datetime.fromisoformat(post.approval.at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if at.tzinfo is None or at <= post.date:
+        return None
+    return at.astimezone(config.tz).replace(microsecond=0)
 
 
 def _in_body(body: str, file: str) -> bool:

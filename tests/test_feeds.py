@@ -36,3 +36,29 @@ def test_sitemap_is_what_elementtree_writes(pages: dict[str, str | None]) -> Non
     made = sitemap(config, pages)
     assert made == sitemap_by_elementtree(config.base_url, pages)
     assert len(ET.fromstring(made).findall(f"{{{SITEMAP}}}url")) == len(pages)
+
+
+def test_a_corrected_post_is_updated_for_feed_readers(run, site) -> None:  # type: ignore[no-untyped-def]
+    """A post corrected and approved again (a name taken out, say) must reach feed readers
+    and search engines: they take an entry as changed only when its updated time changes, and
+    it stayed the post's date."""
+    import json
+
+    import feedparser
+
+    index = site.post("fair", date="2026-11-20", platforms=["website"])
+    assert run(site, "approve", "fair", "--by", "head", now="2026-11-21T09:00").code == 0
+    assert run(site, "build", now="2026-11-21T10:00").code == 0
+    root = site.root / "build/site"
+    (entry,) = feedparser.parse((root / "feed.xml").read_bytes()).entries
+    assert entry.published.startswith("2026-11-20") and entry.updated.startswith("2026-11-21T09")
+    index.write_text(index.read_text().replace("wonderful", "lovely"))
+    assert run(site, "approve", "fair", "--by", "head", now="2026-11-23T15:30").code == 0
+    assert run(site, "build", now="2026-11-23T16:00").code == 0
+    feed = feedparser.parse((root / "feed.xml").read_bytes())
+    assert feed.entries[0].updated.startswith("2026-11-23T15:30")
+    assert feed.feed.updated.startswith("2026-11-23T15:30")
+    (item,) = json.loads((root / "feed.json").read_text())["items"]
+    assert item["date_published"].startswith("2026-11-20")
+    assert item["date_modified"].startswith("2026-11-23T15:30")
+    assert "<lastmod>2026-11-23</lastmod>" in (root / "sitemap.xml").read_text()

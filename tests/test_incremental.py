@@ -118,6 +118,7 @@ def test_one_post_edit_changes_exactly_what_lists_it(generated: Path, age: int) 
         f"build/exports/x/{slug}/manifest.json",
         "build/exports/x/bulk.csv",
         "build/exports/x/pending.csv",  # (never posted: every post waits, this one changed)
+        "build/site/sitemap.xml",  # (its lastmod: the day the edit was approved)
     }
     if newest_first.index(slug) < FEED_ITEMS:
         expected |= {"build/site/feed.xml", "build/site/feed.json"}
