@@ -311,44 +311,10 @@ class Renderer:
         """Render one page at `path` (relative to the site root, "" for the home page), its
         interface in `language` (the site's first by default). Its language switch leads to
         `switch`'s page for a language (a path below the site), else to that language's home."""
-        config = self.config
-        language = language or config.languages[0]
-        root = "../" * path.count("/") if path != "404.html" else urlparse(config.base_url).path
-        here = root + list_prefix(config.languages, language)  # this language's lists
-        listed = list_language(config.languages, language)
-        leads = {
-            other: (switch or {}).get(other, list_prefix(config.languages, other))
-            for other in config.languages
-            if other != listed
-        }
+        language = language or self.config.languages[0]
         try:
             text = self.env.get_template(template).render(
-                site=config,
-                t=strings(language),
-                root=root,
-                canonical=urljoin(config.base_url, path),
-                language=language,
-                nav={
-                    "home": here or "./",
-                    "archive": here + "archive/",
-                    "tags": here + "tags/",
-                    "subscribe": here + "subscribe/",
-                    "atom": here + "feed.xml",
-                    "json": here + "feed.json",
-                },
-                switch=[
-                    {
-                        "language": other,
-                        "name": strings(other)["language_name"],
-                        "href": (root + lead) or "./",
-                    }
-                    for other, lead in leads.items()
-                ],
-                logo=self.logo,
-                preview=self.preview,
-                csp=PREVIEW_CSP if self.preview else CSP,
-                extra_head=Markup(self.extra_head),
-                **context,
+                **self._around(template, path, language, switch or {}), **context
             )
         except TemplateNotFound as exc:
             raise ConfigError(
@@ -359,6 +325,55 @@ class Renderer:
             line = getattr(exc, "lineno", None)
             raise ConfigError(f"template error: {exc}", f"templates/{template}", line) from None
         return text.encode("utf-8")
+
+    def _around(
+        self, template: str, path: str, language: str, switch: dict[str, str]
+    ) -> dict[str, Any]:
+        """What every page has around its own content: the site, its strings, its menu and
+        language switch, its address and its alternates, the logo and the security policy."""
+        config = self.config
+        root = "../" * path.count("/") if path != "404.html" else urlparse(config.base_url).path
+        here = root + list_prefix(config.languages, language)  # this language's lists
+        listed = list_language(config.languages, language)
+        leads = {
+            other: switch.get(other, list_prefix(config.languages, other))
+            for other in config.languages
+            if other != listed
+        }
+        return {
+            "site": config,
+            "t": strings(language),
+            "root": root,
+            "canonical": urljoin(config.base_url, path),
+            "language": language,
+            "nav": {
+                "home": here or "./",
+                "archive": here + "archive/",
+                "tags": here + "tags/",
+                "subscribe": here + "subscribe/",
+                "atom": here + "feed.xml",
+                "json": here + "feed.json",
+            },
+            "switch": [
+                {
+                    "language": other,
+                    "name": strings(other)["language_name"],
+                    "href": (root + lead) or "./",
+                }
+                for other, lead in leads.items()
+            ],
+            # The same page in another language (a post's published translation, a list both
+            # have): for search engines, beside the switch (which else leads to a home page).
+            "alternates": [
+                {"language": other, "href": urljoin(config.base_url, lead)}
+                for other, lead in switch.items()
+            ],
+            "current": _current(template, path, list_prefix(config.languages, language)),
+            "logo": self.logo,
+            "preview": self.preview,
+            "csp": PREVIEW_CSP if self.preview else CSP,
+            "extra_head": Markup(self.extra_head),
+        }
 
 
 # Where a school copies templates from: sitegen's own demo site, beside the package.
@@ -427,6 +442,13 @@ class PageSpec:
         elif self.views or self.template != "404.html":
             context["posts"] = list(self.views)
         return renderer.page(self.template, self.path, **context)
+
+
+def _current(template: str, path: str, home: str) -> str | None:
+    """Which link of the site's menu is this page (`aria-current`): none for a post or tag."""
+    if template == "index.html":
+        return "home" if path == home else None
+    return {"archive.html": "archive", "subscribe.html": "subscribe"}.get(template)
 
 
 def stands_alone(post: PostView, config: Config) -> bool:

@@ -276,8 +276,10 @@ def test_a_template_folder_copied_in_part_is_told_what_it_lacks(run, site: SiteD
     (site.root / "templates/static/site.css").unlink()
     result = run(site, "build")
     assert result.code == 2 and not (site.root / "build/site").exists()
+    base = (site.root / "templates/base.html").read_text().splitlines()
+    line = next(n for n, text in enumerate(base, 1) if "static/site.css" in text)
     assert result.err.startswith(
-        "error: templates/base.html:15: it links static/site.css, which templates/static/ "
+        f"error: templates/base.html:{line}: it links static/site.css, which templates/static/ "
         f"lacks: copy it from {demo}/static/"
     ), result.err
     shutil.copy(REPO / "templates/static/site.css", site.root / "templates/static/site.css")

@@ -194,6 +194,44 @@ def test_the_language_switch_leads_to_the_same_page(run, bilingual: SiteDir) -> 
     assert labels == [("cy", "Cymraeg")]
 
 
+def test_search_engines_and_screen_readers_are_told_which_page_is_which(
+    run, bilingual: SiteDir
+) -> None:  # type: ignore[no-untyped-def]
+    """hreflang alternates where the other language has the same page (never its home page
+    standing in), the menu's link to the page itself marked aria-current, and a post's link
+    preview (og:) for a parent sharing it in a chat."""
+    out = build(run, bilingual)
+    base = "https://news.test.sch.uk/"
+
+    def alternates(path: str) -> list[tuple[str, str]]:
+        html = (out / path).read_text()
+        return re.findall(r'<link rel="alternate" hreflang="([a-z]+)" href="([^"]+)">', html)
+
+    assert alternates("posts/castell-cy/index.html") == [
+        ("cy", base + "posts/castell-cy/"),
+        ("en", base + "posts/castle-en/"),
+    ]
+    assert alternates("archive/index.html") == [
+        ("cy", base + "archive/"),
+        ("en", base + "en/archive/"),
+    ]
+    assert alternates("posts/choir-en/index.html") == []  # (no translation: no alternate)
+    assert alternates("en/tags/music/index.html") == []
+
+    def current(path: str) -> list[str]:
+        return re.findall(
+            r'<a href="[^"]*" aria-current="page">([^<]+)</a>', (out / path).read_text()
+        )
+
+    assert current("en/archive/index.html") == ["Archive"]
+    assert current("en/index.html") == ["Latest news"] and current("en/page/2/index.html") == []
+    assert current("en/subscribe/index.html") == ["Subscribe"]
+    assert current("posts/castle-en/index.html") == []
+    post = (out / "posts/castle-en/index.html").read_text()
+    assert '<meta property="og:title" content="Year 4 visit the castle">' in post
+    assert f'<meta property="og:url" content="{base}posts/castle-en/">' in post
+
+
 def test_a_translation_published_later_reaches_its_twin(run, bilingual: SiteDir) -> None:  # type: ignore[no-untyped-def]
     out = build(run, bilingual)
     assert switch_href((out / "posts/drama-en/index.html").read_text()) == "../../"
