@@ -16,6 +16,8 @@ from sitegen.preview import build_preview
 from sitegen.site import load_site
 from tests.conftest import SITE_TOML, SiteDir
 
+REPO = Path(__file__).resolve().parent.parent
+
 NOW = "2026-11-25T12:00"
 BILINGUAL = SITE_TOML.replace(
     'language = "en"\n',
@@ -230,6 +232,10 @@ def test_search_engines_and_screen_readers_are_told_which_page_is_which(
     post = (out / "posts/castle-en/index.html").read_text()
     assert '<meta property="og:title" content="Year 4 visit the castle">' in post
     assert f'<meta property="og:url" content="{base}posts/castle-en/">' in post
+    # Never a photo in a link's card: a link posted on X would show a child's photo there,
+    # whose family said no to X (the X bundle leaves the photo out for that reason).
+    demo_post = REPO / "tests/golden/demo/site/posts/2026-11-06-science-week/index.html"
+    assert "og:image" not in post and "og:image" not in demo_post.read_text()
 
 
 def test_a_translation_published_later_reaches_its_twin(run, bilingual: SiteDir) -> None:  # type: ignore[no-untyped-def]
