@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import BrokenExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -198,6 +199,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130
+    except BrokenExecutor:  # a worker killed: nothing was published, nothing recorded
+        err.print(
+            "[bold red]error:[/] a helper process of the build stopped (out of memory, or "
+            "killed): nothing was published or recorded; build again"
+        )
+        return USAGE
     except BrokenPipeError:  # `sitegen status | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return OK

@@ -182,13 +182,20 @@ def render_all(
             pending.append(i)
     workers = workers or os.cpu_count() or 1
     if len(pending) > 1 and workers > 1:
-        from concurrent.futures import ProcessPoolExecutor  # 13 ms to import: only when used
+        from concurrent.futures import (
+            BrokenExecutor,
+            ProcessPoolExecutor,  # 13 ms to import: only when used
+        )
 
         with ProcessPoolExecutor(max_workers=min(workers, len(pending))) as pool:
             futures = {i: pool.submit(_render_job, jobs[i], cache.root) for i in pending}
             for i, future in futures.items():
                 try:
                     results[i] = future.result()
+                except BrokenExecutor:
+                    # A worker killed (out of memory, Ctrl-C): no photo's fault. Taken for one,
+                    # its post would be left out and the site published without it.
+                    raise
                 except Exception as exc:
                     results[i] = exc
                 if progress:

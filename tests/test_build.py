@@ -20,6 +20,7 @@ import pytest
 
 from sitegen.cli import main
 from tests.conftest import PHOTOS, REGISTER, REPO, SITE_TOML, SiteDir, copy_demo
+from tests.imagegen import save_photo
 
 NOW = "2026-11-25T12:00"
 
@@ -478,3 +479,46 @@ def test_long_work_says_how_far_it_got_in_plain_lines(run, site: SiteDir, monkey
     built = run(site, "build")
     assert "checking photos: " in built.err and "of 3" in built.err
     assert "\x1b[" not in built.err  # plain lines, no terminal codes
+
+
+PARENT = os.getpid()
+
+
+def _killed_in_a_worker(*args: object) -> None:
+    if os.getpid() != PARENT:
+        os._exit(9)  # (as the kernel's OOM killer would)
+    raise AssertionError("a photo made in the build's own process: no worker to kill")
+
+
+def test_a_worker_killed_while_photos_are_made_publishes_nothing(
+    run, site: SiteDir, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A photo worker killed (out of memory, Ctrl-C) was taken for a photo that could not be
+    published: its post left out, the site published without it with exit 0, and the ledger
+    recording it as removed. The build stops instead, and nothing changes."""
+    from sitegen import images
+
+    site.post(
+        "fair",
+        files={"a.jpg": "castle", "b.jpg": "beach"},
+        platforms=["website"],
+        date="2026-11-02",
+        images=[
+            {"file": "a.jpg", "alt": "The towers", "pupils": []},
+            {"file": "b.jpg", "alt": "The sand", "pupils": []},
+        ],
+    )
+    approve(run, site, "fair")
+    assert run(site, "build").code == 0
+    before = site_files(site.root)
+    ledger = (site.root / "content/records/publications.jsonl").read_bytes()
+    for name, kind in (("a.jpg", "books"), ("b.jpg", "music")):  # two new photos to make
+        save_photo(site.root / "content/posts/fair" / name, kind, size=(640, 480), seed=7)
+    approve(run, site, "fair")
+    monkeypatch.setattr(images, "render_image", _killed_in_a_worker)  # (forked: theirs too)
+    monkeypatch.setattr(images.os, "cpu_count", lambda: 2)
+    result = run(site, "build")
+    assert result.code == 2, (result.out, result.err)
+    assert "a helper process of the build stopped" in result.err
+    assert site_files(site.root) == before
+    assert (site.root / "content/records/publications.jsonl").read_bytes() == ledger
