@@ -4,10 +4,8 @@ consent, where it came from, safeguarding; a school's MIS export read as it come
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from sitegen.config import Config
 from sitegen.files import MAX_RECORD_BYTES, UnsafeFile, read_regular
@@ -88,17 +86,24 @@ def parse_register(
     """The register's pupils, by folded id; every fault is an SG160 finding. A fault in the
     header row stops the reading: no row can be read right under a wrong header."""
     shape = shape or Shape()
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
+    # Line by line: a quote left open on one row must never swallow the rows after it (their
+    # pupils would be read as unknown, a safeguarded child's name among them).
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if not text.strip():
         return _invalid(rel, "the consent register is empty: it needs a header row", 1)
+    try:
+        header = _cells(lines[0])
     except csv.Error as exc:
         return _invalid(rel, f"the consent register is not valid CSV: {exc}", 1)
     columns = [shape.column(h) for h in header]
     if faults := _column_faults(columns, platforms):
         return Register(rel, {}, tuple(finding("SG160", fault, rel, 1) for fault in faults))
-    return _read_rows(reader, columns, rel, platforms, shape)
+    return _read_rows(lines, columns, rel, platforms, shape)
+
+
+def _cells(line: str) -> list[str]:
+    """One line's cells; a quote left open is an error (csv.Error)."""
+    return next(csv.reader([line], strict=True), [])
 
 
 def _column_faults(columns: list[str], platforms: tuple[str, ...]) -> list[str]:
@@ -122,34 +127,47 @@ def _column_faults(columns: list[str], platforms: tuple[str, ...]) -> list[str]:
 
 
 def _read_rows(
-    reader: Any, columns: list[str], rel: str, platforms: tuple[str, ...], shape: Shape
+    lines: list[str], columns: list[str], rel: str, platforms: tuple[str, ...], shape: Shape
 ) -> Register:
-    """The register of the csv reader's rows after the header row: blank rows are skipped,
-    and a row with no pupil_id, or with one an earlier row has, is a finding and no pupil."""
+    """The register of the rows after the header row: blank rows are skipped, and a row with
+    no pupil_id, with one an earlier row has, that is not valid CSV, or whose cells do not
+    match the header's columns one for one, is a finding and no pupil."""
     pupils: dict[str, Pupil] = {}
     findings: list[Finding] = []
     seen: dict[str, int] = {}  # the line of each pupil's row, by folded id
-    try:
-        for row in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            cells = dict(zip(columns, (c.strip() for c in row), strict=False))
-            pupil_id = cells.get("pupil_id", "")
-            if not pupil_id:
-                findings.append(finding("SG160", "a row has no pupil_id", rel, line))
-                continue
-            key = fold_id(pupil_id)
-            if key in seen:
-                message = f"pupil_id {pupil_id} appears twice (first on line {seen[key]})"
-                findings.append(finding("SG160", message, rel, line, pupil_id))
-                continue
-            seen[key] = line
-            pupils[key], faults = _row_pupil(cells, pupil_id, line, platforms, shape)
-            findings += (finding("SG160", fault, rel, line, pupil_id) for fault in faults)
-    except csv.Error as exc:
-        message = f"the consent register is not valid CSV: {exc}"
-        findings.append(finding("SG160", message, rel, reader.line_num))
+    for line, text in enumerate(lines[1:], start=2):
+        try:
+            row = _cells(text)
+        except csv.Error as exc:
+            message = f"the row is not valid CSV ({exc}): a quote left open?"
+            findings.append(finding("SG160", message, rel, line))
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        pupil_id = row[0].strip() if columns[0] == "pupil_id" else ""
+        if len(row) != len(columns):
+            # A comma too many or too few moves every cell after it to the next column: a
+            # "no" read as a "yes". Never guessed.
+            message = (
+                f"{pupil_id or 'the row'} has {len(row)} cells and the header "
+                f"{len(columns)} columns: a comma too many or too few moves every consent "
+                "after it; fix the row (each of its consents counts as no until then)"
+            )
+            findings.append(finding("SG160", message, rel, line, pupil_id or None))
+            continue
+        cells = dict(zip(columns, (c.strip() for c in row), strict=True))
+        pupil_id = cells.get("pupil_id", "")
+        if not pupil_id:
+            findings.append(finding("SG160", "a row has no pupil_id", rel, line))
+            continue
+        key = fold_id(pupil_id)
+        if key in seen:
+            message = f"pupil_id {pupil_id} appears twice (first on line {seen[key]})"
+            findings.append(finding("SG160", message, rel, line, pupil_id))
+            continue
+        seen[key] = line
+        pupils[key], faults = _row_pupil(cells, pupil_id, line, platforms, shape)
+        findings += (finding("SG160", fault, rel, line, pupil_id) for fault in faults)
     return Register(rel, pupils, tuple(findings))
 
 

@@ -51,3 +51,35 @@ def test_missing_name_column_means_no_name_consent() -> None:
         "pupil_id,first_name,last_name,website,facebook\nP1,A,B,1,1\n", "consent.csv", PLATFORMS
     )
     assert register.valid and register.pupils["p1"].name_consent == "no"
+
+
+def test_a_quote_left_open_never_swallows_the_rows_after_it() -> None:
+    """An open quote in P2's first name read the rest of the file into it: the register was
+    valid, and P3 (under safeguarding) unknown, so a post naming her in full went out."""
+    text = (
+        "pupil_id,first_name,last_name,website,facebook,safeguarding\n"
+        "P1,Mia,Jones,yes,yes,no\n"
+        'P2,"Osian,Pritchard,yes,yes,no\n'
+        "P3,Deio,Morgan,yes,yes,yes\n"
+    )
+    register = parse_register(text, "consent.csv", PLATFORMS)
+    assert not register.valid
+    assert [(f.code, f.line) for f in register.findings] == [("SG160", 3)]
+    assert "quote left open" in register.findings[0].message
+    assert set(register.pupils) == {"p1", "p3"} and register.pupils["p3"].safeguarding
+
+
+def test_a_row_with_a_comma_too_many_or_too_few_is_never_read() -> None:
+    """A comma too many moved each consent one column on: a "no" for Facebook read as yes."""
+    text = (
+        "pupil_id,first_name,last_name,website,facebook\n"
+        "P1,Alys,Edwards,,no,\n"  # one too many: facebook would read "no"... and more
+        "P2,Osian,Pritchard,no,yes\n"
+        "P3,Elin,Davies,no\n"  # one too few
+        "P4,Tomos,Bowen,yes,yes\r\n"
+    )
+    register = parse_register(text, "consent.csv", PLATFORMS)
+    assert [(f.line, f.pupil) for f in register.findings] == [(2, "P1"), (4, "P3")]
+    assert "has 6 cells and the header 5 columns" in register.findings[0].message
+    assert set(register.pupils) == {"p2", "p4"}
+    assert register.pupils["p4"].consent == {"website": True, "facebook": True}
