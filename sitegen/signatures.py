@@ -4,6 +4,7 @@ format git uses for signed commits), and every command that trusts an approval c
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import re
@@ -43,7 +44,32 @@ def key_problem(public_key: str) -> str | None:
     m = PUBLIC_KEY.match(public_key.strip())
     if m is None or m.group(1) not in KEY_TYPES:
         return 'must be an OpenSSH public key, as in id_ed25519.pub ("ssh-ed25519 AAAA...")'
+    if _wire_type(m.group(2)) != m.group(1):
+        # (a key cut short when pasted: every approval it signed would read as not signed)
+        return (
+            "is not a whole OpenSSH public key (cut short, or mistyped?): copy the whole "
+            "line of the leader's .pub file again"
+        )
     return None
+
+
+def _wire_type(blob: str) -> str | None:
+    """The key type a public key's base64 part names, when it is a whole key: SSH's
+    length-prefixed fields, each whole, to its last byte."""
+    try:
+        data = base64.b64decode(blob, validate=True)
+    except ValueError:
+        return None
+    fields, offset = [], 0
+    while offset < len(data):
+        size = int.from_bytes(data[offset : offset + 4], "big")
+        if offset + 4 + size > len(data):
+            return None
+        fields.append(data[offset + 4 : offset + 4 + size])
+        offset += 4 + size
+    if len(fields) < 2 or (fields[0] == b"ssh-ed25519" and len(fields[1]) != 32):
+        return None
+    return fields[0].decode("ascii", "replace")
 
 
 def same_key(a: str, b: str) -> bool:

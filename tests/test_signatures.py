@@ -319,3 +319,26 @@ def test_an_approval_whose_time_differs_from_its_entry_is_sg150(run, site, keys)
     assert "the approval does not match its audit-log entry" in messages(run, site)
     verified = run(site, "audit", "verify")
     assert verified.code == 1 and "records at" in verified.out + verified.err
+
+
+def test_a_key_cut_short_in_site_toml_is_refused_at_its_line(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A leader's key pasted without its last characters read as a key: every approval it
+    signed then failed to verify, and the build took those posts down, exit 0, in silence."""
+    from sitegen.signatures import key_problem
+
+    whole = {}
+    for kind in ("ed25519", "rsa", "ecdsa"):
+        path = tmp_path / f"id_{kind}"
+        subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-f", str(path)], check=True)
+        whole[kind] = (path.with_suffix(".pub")).read_text().strip()
+        assert key_problem(whole[kind]) is None, kind
+    key, comment = whole["ed25519"].rsplit(" ", 1)
+    cut = f"{key[:-6]} {comment}"
+    assert "cut short" in (key_problem(cut) or "")
+    site.config(SITE_TOML + f'\n[policy.leader_keys]\nhead = "{cut}"\n')
+    result = run(site, "build")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert (
+        "policy.leader_keys" in result.err
+        and "head is not a whole OpenSSH public key" in result.err
+    )
