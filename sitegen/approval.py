@@ -168,7 +168,7 @@ def valid_entries(root: Path, memo: Any = None) -> AuditEntries:
     """
     try:
         data = (root / AUDIT_LOG).read_bytes()
-    except (OSError, ValueError):
+    except FileNotFoundError:  # (no approval yet; a log that cannot be read is an error)
         return AuditEntries({})
     broken = chain_problem(data, memo)
     if broken is not None:

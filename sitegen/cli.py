@@ -15,6 +15,7 @@ from sitegen.approval import repair_audit_log
 from sitegen.audit import verify_audit_log
 from sitegen.build import build
 from sitegen.checks import check, decisions, live_revisions
+from sitegen.content import POSTS_DIR
 from sitegen.engine.lastbuild import tree_check
 from sitegen.errors import RefusedError, SitegenError, UsageError
 from sitegen.policy import Checked
@@ -293,6 +294,7 @@ def cmd_faces(args: argparse.Namespace, root: Path) -> int:
 def cmd_build(args: argparse.Namespace, root: Path) -> int:
     timings = Timings()
     out_dir = Path(args.out).resolve() if args.out else root / "build"
+    _buildable(root, out_dir, bool(args.out))
     with tree_check(out_dir) as check:  # first: it runs while the rest is read
         site = _site(args, root, published=True)
         timings.mark("load the site")
@@ -302,6 +304,27 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
     strict = args.strict and bool(result.strict_failures)
     print_build(result, out_dir, root, args.timings, strict)
     return POLICY if strict else OK
+
+
+def _buildable(root: Path, out_dir: Path, chosen: bool) -> None:
+    """Refuse what would publish an empty site by mistake, or write over someone's files: no
+    content/posts/ folder (a wrong --site, a drive not mounted; a site with no posts yet has
+    an empty one), or an --out folder with other files in it that no build made."""
+    posts = root / POSTS_DIR
+    if not posts.is_dir():
+        what = "is not a folder" if posts.exists() else "is missing"
+        raise UsageError(
+            f"{POSTS_DIR.as_posix()}/ {what}: nothing was built (a site with no posts yet "
+            "needs an empty folder there)",
+            str(posts),
+        )
+    ours = (".lock", ".manifest-site.pickle")
+    made_by_a_build = any((out_dir / name).exists() for name in ours)
+    if chosen and out_dir.is_dir() and any(out_dir.iterdir()) and not made_by_a_build:
+        raise UsageError(
+            f"--out {out_dir}: this folder holds other files, and a build replaces its "
+            "site/ and exports/: choose an empty folder, or one a build made",
+        )
 
 
 def cmd_audit(args: argparse.Namespace, root: Path) -> int:

@@ -522,3 +522,48 @@ def test_a_worker_killed_while_photos_are_made_publishes_nothing(
     assert "a helper process of the build stopped" in result.err
     assert site_files(site.root) == before
     assert (site.root / "content/records/publications.jsonl").read_bytes() == ledger
+
+
+def test_a_missing_posts_folder_or_audit_log_never_empties_the_site(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """content/posts/ gone (a wrong --site, a drive not mounted) or made a file, or the audit
+    log unreadable: the build published an empty site with exit 0 and recorded every post
+    removed. Each is an error naming the path, and nothing changes."""
+    site.post("fair", platforms=["website"], date="2026-11-02")
+    approve(run, site, "fair")
+    assert run(site, "build").code == 0
+    before = site_files(site.root)
+    ledger = (site.root / "content/records/publications.jsonl").read_bytes()
+    posts = site.root / "content/posts"
+    posts.rename(site.root / "content/posts-moved")
+    result = run(site, "build")
+    assert result.code == 2 and "content/posts/ is missing: nothing was built" in result.err
+    posts.write_text("")
+    assert "content/posts/ is not a folder" in run(site, "build").err
+    posts.unlink()
+    (site.root / "content/posts-moved").rename(posts)
+    audit = site.root / "content/records/audit.jsonl"
+    audit.rename(site.root / "audit.moved")
+    audit.mkdir()
+    result = run(site, "build")
+    assert result.code == 2 and "audit.jsonl" in result.err and "Traceback" not in result.err
+    assert site_files(site.root) == before
+    assert (site.root / "content/records/publications.jsonl").read_bytes() == ledger
+
+
+def test_build_out_never_writes_over_a_folder_of_other_files(
+    run, site: SiteDir, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """`--out` a folder holding someone's files: the build replaced its site/ with the new
+    tree, and their files in it were gone."""
+    site.post("fair", platforms=["website"], date="2026-11-02")
+    approve(run, site, "fair")
+    theirs = tmp_path / "o"
+    (theirs / "site").mkdir(parents=True)
+    (theirs / "site/thesis.docx").write_text("precious")
+    result = run(site, "build", "--out", str(theirs))
+    assert result.code == 2 and "choose an empty folder, or one a build made" in result.err
+    assert (theirs / "site/thesis.docx").read_text() == "precious"
+    fresh = tmp_path / "fresh"
+    assert run(site, "build", "--out", str(fresh)).code == 0
+    assert run(site, "build", "--out", str(fresh)).code == 0  # (a build's own folder: again)
+    assert (fresh / "site/posts/fair/index.html").exists()
