@@ -14,15 +14,13 @@ from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlparse
 
 from jinja2 import (
-    DictLoader,
     Environment,
-    FileSystemBytecodeCache,
+    FunctionLoader,
     StrictUndefined,
     TemplateError,
     TemplateNotFound,
     select_autoescape,
 )
-from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from sitegen.config import Config
@@ -33,6 +31,13 @@ from sitegen.i18n import list_language, list_prefix, long_date, month_year, stri
 from sitegen.images import Variant
 from sitegen.markup import render_body
 from sitegen.model import ImageRef, Post
+from sitegen.template_files import (
+    DEMO_TEMPLATES,
+    CompiledTemplates,
+    check_static_links,
+    template_file,
+    template_line,
+)
 from sitegen.text import slugify
 
 TEMPLATES = (
@@ -213,21 +218,6 @@ def absolute_html(fragment: str, base: str) -> str:
     )
 
 
-class _CompiledTemplates(FileSystemBytecodeCache):
-    """Compiled templates kept between runs: a damaged file is compiled again, and a cache
-    that cannot be written only costs time."""
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        try:
-            super().load_bytecode(bucket)
-        except Exception:  # any damage at all: compile from the source
-            bucket.reset()
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
-
-
 @dataclass
 class Renderer:
     config: Config
@@ -265,16 +255,21 @@ class Renderer:
                     raise ConfigError(
                         "a template must be UTF-8 text", f"templates/{name}"
                     ) from None
-        _check_static_links(texts, self.sources)
+        check_static_links(texts, self.sources)
         self.env = Environment(
-            loader=DictLoader(texts),
+            # (each named by its file: an error in one says where)
+            loader=FunctionLoader(
+                lambda name: (
+                    (texts[name], f"templates/{name}", lambda: True) if name in texts else None
+                )
+            ),
             autoescape=select_autoescape(default=True, default_for_string=True),
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
             # Jinja checks each template's source against what it compiled: never stale.
-            bytecode_cache=_CompiledTemplates(str(self.compiled)) if self.compiled else None,
+            bytecode_cache=CompiledTemplates(str(self.compiled)) if self.compiled else None,
             # The sources are the bytes read above, which cannot change: no check at each page.
             auto_reload=False,
         )
@@ -322,8 +317,14 @@ class Renderer:
                 f"templates/{template}",
             ) from None
         except TemplateError as exc:
-            line = getattr(exc, "lineno", None)
+            line = getattr(exc, "lineno", None) or template_line(exc)
             raise ConfigError(f"template error: {exc}", f"templates/{template}", line) from None
+        except Exception as exc:  # a template's own expression failing ({{ 1/0 }}, say)
+            raise ConfigError(
+                f"template error: {type(exc).__name__}: {exc}",
+                f"templates/{template_file(exc) or template}",
+                template_line(exc),
+            ) from None
         return text.encode("utf-8")
 
     def _around(
@@ -374,27 +375,6 @@ class Renderer:
             "csp": PREVIEW_CSP if self.preview else CSP,
             "extra_head": Markup(self.extra_head),
         }
-
-
-# Where a school copies templates from: sitegen's own demo site, beside the package.
-_DEMO = Path(__file__).resolve().parent.parent / "templates"
-DEMO_TEMPLATES = str(_DEMO) if (_DEMO / "base.html").is_file() else "sitegen's demo site"
-STATIC_LINK = re.compile(r"""static/([A-Za-z0-9_.\-/]+?)(?=["'?#)\s])""")
-
-
-def _check_static_links(texts: dict[str, str], sources: dict[str, bytes]) -> None:
-    """A page must never link a stylesheet, icon or script that templates/static/ lacks (a
-    site published unstyled, its icon missing): each template's `static/...` links, checked
-    against the files read."""
-    for name, text in sorted(texts.items()):
-        for m in STATIC_LINK.finditer(text):
-            if f"static/{m.group(1)}" not in sources:
-                raise ConfigError(
-                    f"it links static/{m.group(1)}, which templates/static/ lacks: copy it "
-                    f"from {DEMO_TEMPLATES}/static/",
-                    f"templates/{name}",
-                    text.count("\n", 0, m.start()) + 1,
-                )
 
 
 def logo_size(data: bytes) -> tuple[int, int]:

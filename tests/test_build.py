@@ -261,10 +261,25 @@ def test_configuration_errors_exit_2_and_keep_the_previous_build(run, site: Site
     assert result.code == 2 and "site.per_page" in result.err
     toml.write_text(good)
     template = site.root / "templates/post.html"
-    template.write_text(template.read_text().replace("{{ post.title }}", "{{ post.title "))
+    good_template = template.read_text()
+    template.write_text(good_template.replace("{{ post.title }}", "{{ post.title "))
     result = run(site, "build")
     assert result.code == 2 and "templates/post.html" in result.err
     assert "Traceback" not in result.err
+    assert site_files(site.root) == before
+    # An expression that fails as the page is made (it crashed with a traceback, exit 1), or
+    # a name the template lacks (no line given): each at its template's line.
+    line = good_template[: good_template.index("<h1>")].count("\n") + 1
+    for expression, said in (
+        ("{{ 1/0 }}", "ZeroDivisionError: division by zero"),
+        ("{{ post.title + 1 }}", "TypeError"),
+        ("{{ nosuchvar.x }}", "'nosuchvar' is undefined"),
+    ):
+        template.write_text(good_template.replace("<h1>", expression + "<h1>", 1))
+        result = run(site, "build")
+        assert result.code == 2, result.err
+        assert result.err.startswith(f"error: templates/post.html:{line}: template error: ")
+        assert said in result.err and "Traceback" not in result.err
     assert site_files(site.root) == before
 
 

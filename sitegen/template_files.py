@@ -1,0 +1,66 @@
+"""A school's templates/ as the renderer reads them: compiled templates kept between runs,
+the static/ files their pages link, and where in them an error is."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import traceback
+from pathlib import Path
+
+from jinja2 import FileSystemBytecodeCache
+from jinja2.bccache import Bucket
+
+from sitegen.errors import ConfigError
+
+
+class CompiledTemplates(FileSystemBytecodeCache):
+    """Compiled templates kept between runs: a damaged file is compiled again, and a cache
+    that cannot be written only costs time."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # any damage at all: compile from the source
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+# Where a school copies templates from: sitegen's own demo site, beside the package.
+_DEMO = Path(__file__).resolve().parent.parent / "templates"
+DEMO_TEMPLATES = str(_DEMO) if (_DEMO / "base.html").is_file() else "sitegen's demo site"
+STATIC_LINK = re.compile(r"""static/([A-Za-z0-9_.\-/]+?)(?=["'?#)\s])""")
+
+
+def check_static_links(texts: dict[str, str], sources: dict[str, bytes]) -> None:
+    """A page must never link a stylesheet, icon or script that templates/static/ lacks (a
+    site published unstyled, its icon missing): each template's `static/...` links, checked
+    against the files read."""
+    for name, text in sorted(texts.items()):
+        for m in STATIC_LINK.finditer(text):
+            if f"static/{m.group(1)}" not in sources:
+                raise ConfigError(
+                    f"it links static/{m.group(1)}, which templates/static/ lacks: copy it "
+                    f"from {DEMO_TEMPLATES}/static/",
+                    f"templates/{name}",
+                    text.count("\n", 0, m.start()) + 1,
+                )
+
+
+def _template_frame(exc: BaseException) -> traceback.FrameSummary | None:
+    """The last frame of the error's traceback in a template (Jinja names them by file)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
+    return frames[-1] if frames else None
+
+
+def template_file(exc: BaseException) -> str | None:
+    frame = _template_frame(exc)
+    return Path(frame.filename).name if frame else None
+
+
+def template_line(exc: BaseException) -> int | None:
+    frame = _template_frame(exc)
+    return frame.lineno if frame else None
