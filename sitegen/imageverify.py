@@ -109,6 +109,30 @@ def check_publishable_webp(data: bytes) -> None:
             raise ImageStructureError("output declares ICC, EXIF or XMP data")
 
 
+def heif_boxes(data: bytes) -> list[tuple[bytes, int]]:
+    """The top-level boxes of an HEIC/HEIF file (ISO BMFF), each type with its size. libheif
+    decodes a file cut short without a word, its missing tiles a flat green: a box that
+    ends past the file's end says it was cut short."""
+    boxes, i = [], 0
+    while i < len(data):
+        if i + 8 > len(data):
+            raise ImageStructureError("ends inside a box header (truncated)")
+        size, kind = struct.unpack(">I4s", data[i : i + 8])
+        if size == 1:  # (a 64-bit size follows)
+            if i + 16 > len(data):
+                raise ImageStructureError("ends inside a box header (truncated)")
+            size = struct.unpack(">Q", data[i + 8 : i + 16])[0]
+        elif size == 0:  # (to the end of the file)
+            size = len(data) - i
+        if size < 8 or i + size > len(data):
+            raise ImageStructureError(
+                f"ends inside its {kind.decode('latin-1')!r} box (truncated, or corrupt)"
+            )
+        boxes.append((kind, size))
+        i += size
+    return boxes
+
+
 def check_publishable(data: bytes) -> None:
     if data[:2] == b"\xff\xd8":
         check_publishable_jpeg(data)

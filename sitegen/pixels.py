@@ -11,7 +11,12 @@ from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 from sitegen import faces
 from sitegen.faces import Box
 from sitegen.images import ImageFacts, RenderSpec, Variant, safe_stem, target_widths
-from sitegen.imageverify import ImageStructureError, check_publishable, jpeg_markers
+from sitegen.imageverify import (
+    ImageStructureError,
+    check_publishable,
+    heif_boxes,
+    jpeg_markers,
+)
 
 try:  # iPhone and iPad photos
     from pillow_heif import register_heif_opener
@@ -160,6 +165,8 @@ def inspect(source: bytes, max_pixels: int) -> ImageFacts:
             width, height = height, width
         personal = _personal(img, exif, malformed)
         try:
+            if fmt == "HEIF":
+                heif_boxes(source)
             if fmt == "JPEG":
                 jpeg_markers(source)
                 img.draft("RGB", (max(1, img.size[0] // 8), max(1, img.size[1] // 8)))
