@@ -3,6 +3,7 @@ Subject Access Request is sar.py)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,9 +75,10 @@ def takedowns(site: Site, decided: list[Decision]) -> list[Takedown]:
     went_out = live.went_out(events)
     refuses = live.refusing(site.register, site.context.today)
     out = live.out_there(state)
+    now_bytes = _allowed_bytes(site, decided)
     found = [
-        _takedown(site, removal, by_slug.get(removal.out.slug), went_out, state)
-        for removal in live.removals(out, allowed, refuses, _allowed_bytes(site, decided))
+        _takedown(site, removal, by_slug.get(removal.out.slug), went_out, state, now_bytes)
+        for removal in live.removals(out, allowed, refuses, now_bytes)
     ]
     return sorted(found, key=lambda t: not t.urgent)  # (stable: the rest keep their order)
 
@@ -101,12 +103,13 @@ def _takedown(
     decision: Decision | None,
     went_out: dict[tuple[str, str], dict[str, Any]],
     state: records.LedgerState,
+    now_bytes: dict[tuple[str, str], dict[str, str]],
 ) -> Takedown:
     out = removal.out
-    event = went_out.get((out.slug, out.platform), {})
-    carried = () if out.posted else state.carried.get((out.slug, out.platform), ())
-    photos = _photos_out_there(event, carried, state)
-    images = photos if removal.whole else [i for i in photos if i.get("file") in removal.photos]
+    where = (out.slug, out.platform)
+    event = went_out.get(where, {})
+    photos = _photos_out_there(event, () if out.posted else state.carried.get(where, ()), state)
+    images = photos if removal.whole else _to_remove(photos, removal, now_bytes.get(where, {}))
     recovered = {
         str(i.get("file")): _newly_covered(decision, out.platform, i)
         for i in images
@@ -153,6 +156,20 @@ def _takedown(
     )
 
 
+def _to_remove(
+    photos: list[dict[str, Any]], removal: live.Removal, now_bytes: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The photos a removal of some photos concerns: of a file with several copies out there
+    (another photo saved since under its name), not the one that goes on now."""
+    named = [i for i in photos if i.get("file") in removal.photos]
+    copies = Counter(i.get("file") for i in named)
+    return [
+        i
+        for i in named
+        if copies[i.get("file")] == 1 or now_bytes.get(str(i.get("file"))) != i.get("sha256")
+    ]
+
+
 def _photos_out_there(
     event: dict[str, Any], carried: tuple[tuple[Any, ...], ...], state: records.LedgerState
 ) -> list[dict[str, Any]]:
@@ -160,9 +177,9 @@ def _photos_out_there(
     (records.CARRIED: a photo left out since, or one with fewer faces covered), each with
     every pupil the records put on its bytes (an edit may have left one off)."""
     recorded = [dict(i) for i in event.get("images") or [] if isinstance(i, dict)]
-    listed = {i.get("file"): i for i in recorded}
-    for photo in carried:
-        if (image := listed.get(photo[0])) is None:
+    listed = {(i.get("file"), i.get("sha256")): i for i in recorded}
+    for photo in carried:  # (a photo is its file and its bytes: see records._carried)
+        if (image := listed.get((photo[0], photo[1]))) is None:
             recorded.append({"file": photo[0], "sha256": photo[1]})
         elif len(photo) > 2:  # (the faces covered on every copy that may be out there)
             image["covered"] = [f for f in image.get("covered") or () if f in photo[2]]

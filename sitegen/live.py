@@ -129,23 +129,22 @@ def _same_photos(
     item: OutThere, allowed: Mapping[str, object], hashes: Mapping[str, str]
 ) -> dict[str, str]:
     """Each photo out there that a build would publish now: out there's file -> today's file
-    that is the same photo. Where the records and today both know the bytes, the bytes
-    decide (a file renamed in the post's folder is the same photo; another photo saved under
-    the old name is not); else the name does. A name the records give several hashes (an
-    earlier copy under it, that may be out there too) is the same photo only when every one
-    of them is."""
+    that is the same photo. A file still in the post is itself (new bytes under its name are
+    an update: who is on the old bytes is `removals`' to weigh); a file gone from it is the
+    same photo as today's file with its bytes (renamed in the post's folder), when the
+    records know them, and every copy they know under that name has them."""
     by_bytes = {sha: file for file, sha in hashes.items() if file in allowed}
     known: dict[str, set[str]] = {}
     for file, sha in item.hashes:
         known.setdefault(file, set()).add(sha)
     same = {}
     for file in item.files:
-        if known.get(file) and (file not in allowed or file in hashes):
+        if file in allowed:
+            same[file] = file
+        elif known.get(file):
             matches = {by_bytes.get(sha) for sha in known[file]}
             if len(matches) == 1 and (match := matches.pop()) is not None:
                 same[file] = match
-        elif file in allowed:
-            same[file] = file
     return same
 
 
@@ -160,8 +159,8 @@ def removals(
     platform order. A photo out there with a face uncovered that must now be covered goes too:
     the new copy replaces it. So does a photo whose bytes the records show with a pupil who
     `refuses` the platform now, no face covered on it: an edit that leaves the pupil off the
-    same photo does not take them out of the picture. Photos are told apart by their bytes
-    where known (`allowed_bytes`: the hash of each file allowed), else by their names."""
+    same photo does not take them out of the picture. A photo renamed in the post's folder is
+    the same photo (`allowed_bytes`: the hash of each file allowed)."""
     found = []
     for where, item in sorted(out.items()):
         now = allowed.get(where)

@@ -456,17 +456,19 @@ def face_covered(image: dict[str, Any], key: str) -> bool:
 def _carried(was: list[tuple[Any, ...]], now: Fingerprint) -> list[list[Any]]:
     """The photos of earlier copies (`was`: photo prints) that an unconfirmed copy out there may
     show and the new version `now` does not: those it leaves out ([file, sha256]), and those
-    it has with a face covered that an earlier copy showed ([file, sha256, faces covered])."""
-    covered = {p[0]: set(p[2]) if len(p) > 2 else set() for p in now[1]}
-    carried: dict[str, list[Any]] = {}
+    it has with a face covered that an earlier copy showed ([file, sha256, faces covered]).
+    A photo is its file and its bytes: another photo saved under an earlier one's name leaves
+    the earlier one out (who is on those bytes still counts, wherever it may be)."""
+    covered = {(p[0], p[1]): set(p[2]) if len(p) > 2 else set() for p in now[1]}
+    carried: dict[tuple[Any, Any], list[Any]] = {}
     for photo in was:
-        file, faces = photo[0], set(photo[2]) if len(photo) > 2 else set()
-        if file not in covered:
-            carried[file] = list(photo[:2])
-        elif covered[file] - faces:
-            shown = faces & set(carried[file][2]) if len(carried.get(file, ())) > 2 else faces
-            carried[file] = [*photo[:2], sorted(shown)]
-    return [carried[file] for file in sorted(carried)]
+        key, faces = (photo[0], photo[1]), set(photo[2]) if len(photo) > 2 else set()
+        if key not in covered:
+            carried[key] = list(photo[:2])
+        elif covered[key] - faces:
+            shown = faces & set(carried[key][2]) if len(carried.get(key, ())) > 2 else faces
+            carried[key] = [*photo[:2], sorted(shown)]
+    return [carried[key] for key in sorted(carried, key=lambda k: (str(k[0]), str(k[1])))]
 
 
 def append(root: Path, events: list[dict[str, Any]]) -> None:

@@ -710,9 +710,8 @@ def test_a_first_build_with_a_photo_shared_between_posts(run, site) -> None:  # 
 
 def test_a_photo_is_told_apart_by_its_bytes() -> None:
     """Out there: a.jpg (bytes A) and b.jpg (bytes B). A build would now publish c.jpg with
-    bytes B, and a.jpg with bytes C: b.jpg was renamed (nothing to remove), and the photo
-    out there as a.jpg is not the one that goes now (it must come down). By names alone, it
-    was the other way round."""
+    bytes B, and a.jpg with bytes C: b.jpg was renamed (nothing to remove), and a.jpg is an
+    update (new bytes under its name: who is on the old ones is weighed by the records)."""
     from sitegen.live import OutThere, removals
 
     out = OutThere(
@@ -720,14 +719,20 @@ def test_a_photo_is_told_apart_by_its_bytes() -> None:
     )
     allowed = {("trip", "facebook"): {"a.jpg": (), "c.jpg": ()}}
     same = {("trip", "facebook"): {"a.jpg": "C", "c.jpg": "B"}}
-    (removal,) = removals({("trip", "facebook"): out}, allowed, allowed_bytes=same)
-    assert removal.photos == ("a.jpg",) and not removal.whole
+    assert removals({("trip", "facebook"): out}, allowed, allowed_bytes=same) == []
     # Where the bytes are not known (a deploy records names), the names decide.
     by_name = out._replace(hashes=())
     (removal,) = removals({("trip", "facebook"): by_name}, allowed, allowed_bytes=same)
     assert removal.photos == ("b.jpg",)
     # A name the records give two hashes (an earlier copy under it) is the same photo only
     # when both are.
-    twice = out._replace(hashes=(("a.jpg", "A"), ("a.jpg", "C"), ("b.jpg", "B")))
+    twice = out._replace(
+        files=("b.jpg", "d.jpg"), hashes=(("b.jpg", "B"), ("d.jpg", "B"), ("d.jpg", "D"))
+    )
     (removal,) = removals({("trip", "facebook"): twice}, allowed, allowed_bytes=same)
+    assert removal.photos == ("d.jpg",)
+    # The old bytes under a name that stays, showing a pupil who now refuses: they go.
+    shown = out._replace(shows=(("a.jpg", frozenset({"P1"})),))
+    refuses = lambda pupil, platform: pupil == "P1"  # noqa: E731
+    (removal,) = removals({("trip", "facebook"): shown}, allowed, refuses, same)
     assert removal.photos == ("a.jpg",)
