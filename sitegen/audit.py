@@ -1,11 +1,14 @@
-"""`sitegen audit verify`'s check: the approval each post cites is in the log and says so, and
-every signature in the log is its leader's."""
+"""`sitegen audit verify`'s check: the approval each post cites is in the log and says so,
+every signature in the log is its leader's, and every line of the publications ledger is
+an event."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from sitegen import records
 from sitegen.approval import AUDIT_LOG, AuditEntry, read_audit_log
 from sitegen.model import Post
 from sitegen.signatures import check_entries
@@ -61,3 +64,25 @@ def signature_problems(entries: list[AuditEntry], leader_keys: Mapping[str, str]
         elif verdict := verdicts.get(entry.hash):
             problems.append(f"{where}: its signature {verdict}")
     return problems
+
+
+def damaged_ledger_lines(root: Path) -> list[str]:
+    """The ledger's lines that are not events, each with its number: they are left out of
+    `sar` and `takedown`, which say so instead of passing over them in silence."""
+    try:
+        data = (root / records.LEDGER).read_bytes()
+    except FileNotFoundError:
+        return []
+    damaged = []
+    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            event = json.loads(line)
+        except (ValueError, RecursionError):
+            event = None
+        if not records.is_event(event):
+            damaged.append(
+                f"{records.LEDGER.as_posix()}:{number}: not an event (damaged or edited)"
+            )
+    return damaged

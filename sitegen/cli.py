@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sitegen import __version__, records
 from sitegen.approval import repair_audit_log
-from sitegen.audit import verify_audit_log
+from sitegen.audit import damaged_ledger_lines, verify_audit_log
 from sitegen.build import build
 from sitegen.checks import check, decisions, live_revisions
 from sitegen.content import POSTS_DIR
@@ -340,7 +340,7 @@ def cmd_audit(args: argparse.Namespace, root: Path) -> int:
         print_audit_repaired(kept, problems, root)
         return OK
     entries, problems = verify_audit_log(root, site.posts, site.config.leader_keys)
-    problems += records.damaged_lines(root)  # (the ledger, read by sar and takedown)
+    problems += damaged_ledger_lines(root)  # (the ledger, read by sar and takedown)
     problems += record_problems(root)  # (the approved revisions a build may publish)
     approvals = sum(1 for p in site.posts if p.approval)
     print_audit_verified(len(entries), approvals, problems)
@@ -367,7 +367,7 @@ def cmd_serve(args: argparse.Namespace, root: Path) -> int:
 def warn_of_damaged_ledger(root: Path) -> None:
     """A damaged ledger line is an event nobody can read: said before anything else, on
     stderr (the report and --json stay as they are)."""
-    for line in records.damaged_lines(root):
+    for line in damaged_ledger_lines(root):
         print_warning(f"{line}: its publication is missing from what follows")
 
 

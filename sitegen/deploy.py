@@ -78,6 +78,8 @@ def deploy(site: Site, out: Path, dry_run: bool = False) -> Deployed:
         }
         if covered := covered_live(out, events, posts):
             event["covered"] = covered
+        if photos := photos_live(events, posts):
+            event["photos"] = photos
         recorded = not dry_run and not _same_as_last(events, event)
         if recorded:
             records.append(site.root, [event])
@@ -279,6 +281,25 @@ def covered_live(
             if isinstance(image, dict) and image.get("covered"):
                 covered.setdefault(slug, {})[str(image.get("file"))] = list(image["covered"])
     return covered
+
+
+def photos_live(events: list[dict[str, Any]], posts: dict[str, list[str]]) -> dict[str, Any]:
+    """Each live post's photos by their bytes' hashes (slug -> file -> sha256), from the
+    ledger's last website version when its photos are the ones the tree has: who is on
+    those bytes is then known for the live copy (a photo replaced under the same name, a
+    pupil left off it). Where they differ, none: the names alone are matched."""
+    built = records.latest(events)
+    found: dict[str, Any] = {}
+    for slug, files in posts.items():
+        images = [
+            i
+            for i in built.get((slug, live.WEBSITE), {}).get("images") or []
+            if isinstance(i, dict)
+        ]
+        hashes = {str(i.get("file")): str(i.get("sha256")) for i in images if i.get("sha256")}
+        if hashes and sorted(hashes) == sorted(files):
+            found[slug] = hashes
+    return found
 
 
 def _same_as_last(events: list[dict[str, Any]], event: dict[str, Any]) -> bool:

@@ -61,9 +61,18 @@ def out_there(state: LedgerState) -> dict[tuple[str, str], OutThere]:
                 slug, platform, files_of(went), posted is not None, covered, shows, hashes_of(went)
             )
     if state.deployed is not None:
-        covered = dict(state.deployed.covered)
+        covered, photos = dict(state.deployed.covered), dict(state.deployed.photos)
         for slug, files in state.deployed.posts:
-            found[(slug, WEBSITE)] = OutThere(slug, WEBSITE, files, None, covered.get(slug, ()))
+            prints = ("", photos.get(slug, ()))  # (as a fingerprint: its photos by hash)
+            found[(slug, WEBSITE)] = OutThere(
+                slug,
+                WEBSITE,
+                files,
+                None,
+                covered.get(slug, ()),
+                shows_of(prints, state.shows),
+                hashes_of(prints),
+            )
     return found
 
 

@@ -57,26 +57,6 @@ class Publication(NamedTuple):
         return fast_reduce(self)
 
 
-def damaged_lines(root: Path) -> list[str]:
-    """The ledger's lines that are not events, each with its number: they are left out of
-    `sar` and `takedown`, which say so instead of passing over them in silence."""
-    try:
-        data = (root / LEDGER).read_bytes()
-    except FileNotFoundError:
-        return []
-    damaged = []
-    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            event = json.loads(line)
-        except (ValueError, RecursionError):
-            event = None
-        if not is_event(event):
-            damaged.append(f"{LEDGER.as_posix()}:{number}: not an event (damaged or edited)")
-    return damaged
-
-
 def read_ledger(root: Path) -> list[dict[str, Any]]:
     """Every event, oldest first; a line that is not JSON is skipped (and stays in the file)."""
     try:
@@ -110,6 +90,8 @@ class Deployed(NamedTuple):
     posts: tuple[tuple[str, tuple[str, ...]], ...]  # (slug, photo files), by slug
     # (slug, ((photo file, faces covered), ...)): the faces covered on the copies it put live
     covered: tuple[tuple[str, tuple[tuple[str, tuple[int, ...]], ...]], ...] = ()
+    # (slug, ((photo file, sha256), ...)): the bytes of the photos it put live, where known
+    photos: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
 
 class LedgerState(NamedTuple):
@@ -226,6 +208,7 @@ def reduce(events: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
                 str(event.get("target", "")),
                 tuple(sorted((str(s), tuple(map(str, f))) for s, f in posts.items())),
                 _covered_live(event.get("covered")),
+                _photos_live(event.get("photos")),
             )
             continue
         where = (event["slug"], event["platform"])
@@ -260,6 +243,20 @@ def reduce(events: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
         elif kind == TAKEN_DOWN:  # (what remains of a posting is no bundle that was exported)
             state[(POSTED_BUNDLE, *where)] = None
     return state
+
+
+def _photos_live(photos: Any) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """A deploy's `photos` ({slug: {file: sha256}}) as `Deployed.photos` (what is not of that
+    shape is passed over: those photos are matched by name)."""
+    if not isinstance(photos, dict):
+        return ()
+    return tuple(
+        sorted(
+            (str(slug), tuple(sorted((str(f), str(h)) for f, h in hashes.items())))
+            for slug, hashes in photos.items()
+            if isinstance(hashes, dict)
+        )
+    )
 
 
 def _covered_live(covered: Any) -> tuple[tuple[str, tuple[tuple[str, tuple[int, ...]], ...]], ...]:

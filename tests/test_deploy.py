@@ -281,3 +281,42 @@ def test_a_first_deploy_to_a_folder_of_other_files_is_refused(run, site, tmp_pat
     assert run(site, "deploy").code == 0
     assert not (old / "old-post.html").exists()
     assert visible_files(old) == visible_files(site.root / "build/site")
+
+
+def test_the_live_site_keeps_who_is_on_its_photos_bytes(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Deployed with a.jpg showing Mia; staff save a beach photo as a.jpg and her family
+    withdraws. The deploy recorded the photos' names only, so the live copy's a.jpg read as
+    the beach: takedown never asked, and the SAR said an update had replaced it."""
+    from tests.imagegen import save_photo
+
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{tmp_path / "www"}/"\n')
+    index = site.post(
+        "trip",
+        files={"a.jpg": "castle"},
+        pupils=["P1"],
+        date="2026-11-02",
+        platforms=["website"],
+        images=[{"file": "a.jpg", "alt": "Towers", "pupils": ["P1"]}],
+    )
+    assert run(site, "approve", "trip", "--by", "head", now="2026-11-04T09:00").code == 0
+    assert run(site, "build", now="2026-11-05T10:00").code == 0
+    assert run(site, "deploy", now="2026-11-05T11:00").code == 0
+    ledger = (site.root / "content/records/publications.jsonl").read_text().splitlines()
+    assert set(json.loads(ledger[-1])["photos"]["trip"]) == {"a.jpg"}
+    save_photo(index.parent / "a.jpg", "beach", size=(640, 480))
+    site.post(
+        "trip",
+        pupils=[],
+        date="2026-11-02",
+        platforms=["website"],
+        images=[{"file": "a.jpg", "alt": "Sand", "pupils": []}],
+    )
+    assert run(site, "approve", "trip", "--by", "head", now="2026-11-06T09:00").code == 0
+    site.withdraw("P1", "2026-11-06")
+    for now in ("2026-11-07T09:00", "2026-11-07T11:00"):  # (before the build, and after)
+        (item,) = run(site, "takedown", "--json", now=now).json()["takedowns"]
+        assert item["platform"] == "website" and item["images"] == ["a.jpg"]
+        assert item["because"] == ["P1 (consent withdrawn on 2026-11-06) on a.jpg"]
+        assert run(site, "build", now="2026-11-07T10:00").code == 0
+    assert run(site, "deploy", now="2026-11-07T12:00").code == 0
+    assert run(site, "takedown", "--json", now="2026-11-07T13:00").json()["takedowns"] == []
