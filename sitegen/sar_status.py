@@ -53,12 +53,15 @@ class PostStatus:
             if deleted
             else status_words(entry["status"], slug in self.withdrawn, self.ended)
         )
-        if entry["status"] == "blocked" and (platforms := self.named_refusals.get(slug)):
-            where = and_list([platform_name(p) for p in platforms])
-            why = f"it names {self.first}, who may not appear on {where}"
+        if entry["status"] == "blocked" and (refusals := self.named_refusals.get(slug)):
+            where = and_list([platform_name(p) for p in dict.fromkeys(refusals) if p != NAMED])
+            names = NAMED in refusals
+            how = "names" if names else "tags, on none of its photos,"
+            why = f"it {how} {self.first}, who may not appear on {where}"
             entry["status_words"] = (
-                f"approved earlier, but now held back: {why}, and a post that names a pupil "
-                "goes nowhere unless every place it is meant for allows them"
+                f"approved earlier, but now held back: {why}, and a post that "
+                f"{'names' if names else 'tags'} a pupil goes nowhere unless every place it "
+                "is meant for allows them"
             )
             self.naming[entry["slug"]] = why
 
@@ -86,7 +89,12 @@ def _named_refusals(decided: list[Decision], key: str) -> dict[str, list[str]]:
         for f in d.checked.errors:
             if f.code == "SG111" and fold_id(f.pupil or "") == key and f.platform:
                 found.setdefault(d.slug, []).append(f.platform)
+                if "is named in the post" in f.message:  # (else: tagged on no photo)
+                    found[d.slug].append(NAMED)
     return found
+
+
+NAMED = "\0named"  # among a post's refusals: the post names the pupil (not only tags them)
 
 
 def held_back_by_naming(

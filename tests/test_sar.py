@@ -658,3 +658,24 @@ def test_a_post_edited_since_its_approval_says_the_withdrawal_holds_it_back(
     assert post["status_words"] == (
         "edited after it was approved, and held back because consent was withdrawn"
     )
+
+
+def test_a_pupil_tagged_on_no_photo_is_not_said_to_be_named(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """SG111 holds back a post that tags a pupil on none of its photos as it does one that
+    names them; the letter said "it names Osian" beside "Its words do not name Osian"."""
+    site.post("choir", pupils=["P6"], date="2026-11-02", platforms=["website", "facebook", "x"])
+    approve(run, site, "choir")
+    build(run, site, "2026-11-05T10:00")
+    site.register(
+        REGISTER.replace(
+            "P6,Siân,Llŷr,Year 2,yes,yes,yes,yes", "P6,Siân,Llŷr,Year 2,yes,yes,yes,no"
+        )
+    )
+    build(run, site, "2026-11-20T10:00")
+    letter = run(site, "sar", "P6", now="2026-11-20T11:00").out
+    assert (
+        "approved earlier, but now held back: it tags, on none of its photos, Siân, who may not "
+        "appear on X (Twitter), and a post that tags a pupil goes nowhere unless every place "
+        "it is meant for allows them." in letter
+    ), letter
+    assert "it names Siân" not in letter
