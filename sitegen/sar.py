@@ -230,7 +230,9 @@ def _post_entry(
         "status": post.status,
         "tagged": tagged,
         "named": named,  # SPEC's: the front matter lists them in `named`
-        "named_in_text": bool(mentions),
+        # (a name OCR read on a photo is no name in its words: it is on the photo)
+        "named_in_text": any(not m["where"].startswith(WRITTEN_ON_A_PHOTO) for m in mentions),
+        "named_on_photo": any(m["where"].startswith(WRITTEN_ON_A_PHOTO) for m in mentions),
         "mentions": mentions,
         "images": [clean(ref.file, welsh) for ref in own_images],
         "text": _post_text(post, clean, welsh),

@@ -165,3 +165,5 @@ def test_the_sar_says_a_name_is_on_a_photo_not_in_the_words(
     assert "its words name" not in report and "Its name is" not in report
     assert "Its words do not name Elin Ffion." in report
     assert "Elin Ffion's name is written on a photo (award.jpg)." in report
+    (post,) = run(site, "sar", "P3", "--json", now="2026-11-25T12:00").json()["posts"]
+    assert post["named_in_text"] is False and post["named_on_photo"] is True
