@@ -127,8 +127,8 @@ def subject_access(
         if entry is None:
             continue
         cover_others(site, versions, entry, key, covers, notes)
-        statuses.tell(entry, post.slug, post.status, deleted=post.slug in gone)
         add_where_it_went(entry, post.slug, publications, config, notes)
+        statuses.tell(entry, post.slug, post.status, deleted=post.slug in gone)
         posts.append(entry)
         showing.add(post.slug)
     history = _history(site, pupil_id)  # (a pupil who left the register: what it held)

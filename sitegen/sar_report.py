@@ -350,7 +350,13 @@ def _photo_blocks(post: dict[str, Any], first: str) -> Iterator[Block]:
 
 def _words_as_written(post: dict[str, Any]) -> Iterator[Block]:
     if (published := post.get("text_published")) is not None:
-        yield Heading(4, "The post's words, as published")
+        went = bool(post.get("published_on"))
+        yield Heading(
+            4,
+            "The post's words, as published"
+            if went
+            else "The post's words, as approved (not published)",
+        )
         yield from _words(published, post)
         yield Heading(4, "The words of its edit, waiting for approval (not published)")
     else:

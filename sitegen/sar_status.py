@@ -15,9 +15,9 @@ from sitegen.sar_words import and_list, platform_name, publication_summary, stat
 from sitegen.text import fold_id
 
 DELETED_BUT_KEPT = (
-    "deleted from the news system since; the school keeps the copy a senior leader approved, "
-    "as its record of what it published"
+    "deleted from the news system since; the school keeps the copy a senior leader approved"
 )
+OUT_ONCE = ", as its record of what it published"
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class PostStatus:
         entry["status"] = self.status.get(slug, status)
         entry["deleted"] = deleted
         entry["status_words"] = (
-            DELETED_BUT_KEPT
+            DELETED_BUT_KEPT + (OUT_ONCE if entry.get("published_on") else "")
             if deleted
             else status_words(entry["status"], slug in self.withdrawn, self.ended)
         )

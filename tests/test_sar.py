@@ -679,3 +679,22 @@ def test_a_pupil_tagged_on_no_photo_is_not_said_to_be_named(run, site: SiteDir) 
         "it is meant for allows them." in letter
     ), letter
     assert "it names Siân" not in letter
+
+
+def test_words_and_kept_copies_never_published_are_not_said_to_be(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """A post approved for a later date, then edited: "The post's words, as published" sat
+    under "Nowhere: it was never put on the website or exported". And the approved copy kept
+    of a deleted post that never went out was "its record of what it published"."""
+    index = site.post("concert", pupils=["P1"], date="2026-12-20", body="A lovely concert.\n")
+    approve(run, site, "concert")
+    build(run, site, "2026-11-05T10:00")
+    index.write_text(index.read_text().replace("lovely", "wonderful"))
+    letter = sar(run, site, "P1", now="2026-11-06T09:00")
+    assert "Nowhere: it was never put on the website or exported." in letter
+    assert "#### The post's words, as approved (not published)" in letter
+    assert "as published" not in letter
+    shutil.rmtree(index.parent)
+    (post,) = json.loads(sar(run, site, "P1", "--json", now="2026-11-06T09:00"))["posts"]
+    assert post["deleted"] and post["status_words"] == (
+        "deleted from the news system since; the school keeps the copy a senior leader approved"
+    )
