@@ -30,6 +30,7 @@ from sitegen.sar_photos import add_where_it_went, cover_others
 from sitegen.sar_status import PostStatus, held_back_by_naming
 from sitegen.sar_words import (
     WRITTEN_ON_A_PHOTO,
+    long_date,
     where_words,
 )
 from sitegen.site import Site
@@ -136,9 +137,9 @@ def subject_access(
         raise UsageError(f"{pupil_id} is not in the consent register, any post or the ledger")
     _mark_posts_gone(publications, {post.slug for post in site.posts}, showing, gone)
     held_back_by_naming(publications, statuses, config)
-    _lead_notes(register, pupil, notes)
+    _lead_notes(register, pupil, notes, history)
     data = {
-        "pupil": record_of(pupil, pupil_id, config, today) | {"history": history},
+        "pupil": record_of(pupil, pupil_id, config, today, history) | {"history": history},
         "school": {k: getattr(config, k) for k in ("title", "contact_email", "school_url")},
         "prepared_on": today.isoformat(),
         "posts": posts,
@@ -168,17 +169,32 @@ def _full_name_in(site: Site, key: str) -> set[str]:
     }
 
 
-def _lead_notes(register: Register, pupil: Pupil | None, notes: list[str]) -> None:
+def _lead_notes(
+    register: Register, pupil: Pupil | None, notes: list[str], history: list[dict[str, Any]]
+) -> None:
     """The notes for the data protection lead that concern the whole report."""
     if not register.valid:  # (a row it could not read may be this pupil's)
         notes.insert(0, _invalid_register_note(register))
-    if pupil is not None and pupil.safeguarding:
+    # (a pupil who left the register: as the register last held them)
+    held = [h["state"] for h in history if h.get("state")]
+    guarded = (
+        pupil.safeguarding if pupil is not None else bool(held and held[-1].get("safeguarding"))
+    )
+    if guarded:
         # (the flag is in --json for the data protection lead; the letter never says it)
+        who = pupil.pupil_id if pupil is not None else "This pupil"
         notes.append(
-            f"{pupil.pupil_id} is under safeguarding: before sending this, check who is asking "
+            f"{who} is under safeguarding: before sending this, check who is asking "
             "and that they may receive it (a court order may bar them); never send the "
             "--json form, which says so"
         )
+
+
+def _not_in_register(history: list[dict[str, Any]]) -> str:
+    """Why a pupil is not in the register, as far as its history says."""
+    if history and history[-1].get("state") is None:
+        return f"not in the consent register: taken out of it on {long_date(history[-1]['at'])}"
+    return "not in the consent register (removed, or never added)"
 
 
 def _invalid_register_note(register: Register) -> str:
@@ -384,7 +400,11 @@ def _names_on_photos(site: Site, post: Post) -> dict[str, list[Pupil]]:
 
 
 def record_of(
-    pupil: Pupil | None, pupil_id: str, config: Config, today: date | None = None
+    pupil: Pupil | None,
+    pupil_id: str,
+    config: Config,
+    today: date | None = None,
+    history: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The pupil's row of the register, as SPEC's `pupil`, with where their consent came from
     and until when, when the register says it; with `today`, what its cells allow that day
@@ -397,7 +417,7 @@ def record_of(
             "class": None,
             "consent": None,
             "withdrawn_on": None,
-            "note": "not in the consent register (removed, or never added)",
+            "note": _not_in_register(history or []),
         }
     consent: dict[str, Any] = dict(pupil.consent)
     consent["name"] = pupil.name_consent

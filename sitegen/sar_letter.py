@@ -39,10 +39,15 @@ def _what_the_school_holds(data: dict[str, Any]) -> list[str]:
         "its website and to prepare posts for its social media pages.",
     ]
     if pupil["consent"] is None:
-        paragraphs.append(
-            f"{capital(who)} is not in the school's consent register (removed, or never "
-            "added); the posts and records below still mention them."
+        note = str(pupil.get("note") or "not in the consent register").replace(
+            "the consent register", "the school's consent register"
         )
+        still = (
+            "; the posts and records below still mention them"
+            if posts or data["publications"]
+            else ""
+        )
+        paragraphs.append(f"{capital(who)} is {note}{still}.")
     record = f"{first}'s consent record and " if pupil["consent"] is not None else ""
     if posts:
         verbs = "shows, tags or names" if len(posts) == 1 else "show, tag or name"

@@ -698,3 +698,24 @@ def test_words_and_kept_copies_never_published_are_not_said_to_be(run, site: Sit
     assert post["deleted"] and post["status_words"] == (
         "deleted from the news system since; the school keeps the copy a senior leader approved"
     )
+
+
+def test_a_pupil_under_safeguarding_who_left_the_register(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """Tomos, under safeguarding, leaves: his SAR went out with no word to check who asks
+    (its --json history says he was), and a letter said "the posts and records below still
+    mention them" above "No news post shows ... pupil P4"."""
+    lines = REGISTER.strip().splitlines()
+    rows = [lines[0] + ",safeguarding"]
+    rows += [line + (",yes" if line.startswith("P4,") else ",no") for line in lines[1:]]
+    site.register("\n".join(rows) + "\n")
+    build(run, site, "2026-11-05T10:00")
+    site.register("\n".join(r for r in rows if not r.startswith("P4,")) + "\n")
+    build(run, site, "2026-11-06T10:00")
+    result = run(site, "sar", "P4", now="2026-11-07T09:00")
+    assert result.code == 0
+    assert "is under safeguarding: before sending this, check who is asking" in result.err
+    assert (
+        "Pupil P4 is not in the school's consent register: taken out of it on 6 November 2026."
+        in result.out
+    )
+    assert "still mention them" not in result.out
