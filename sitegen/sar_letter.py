@@ -111,6 +111,16 @@ def _where_posts_went(posts: list[dict[str, Any]], pubs: list[dict[str, Any]]) -
     return paragraphs
 
 
+CAME_DOWN = (
+    "taken_down",
+    "off_live_site",
+    "republished",
+    "replaced_posted",
+    "replaced_on_live_site",
+    "photos_taken_down",
+)
+
+
 def _since_then(data: dict[str, Any], day: str) -> str:
     """What became of the pupil's posts since their consent stopped on `day`: what is still to
     be taken down, or when the last copy came down, by the school's records."""
@@ -123,11 +133,13 @@ def _since_then(data: dict[str, Any], day: str) -> str:
             f"Since then no new post shows {first}, but {count_of(posts, 'post')} made before "
             f"{'is' if posts == 1 else 'are'} still to be taken down{places}, as marked below."
         )
+    # (each copy that showed them ended: taken down, off the live site, replaced by a version
+    # without them, or its photo of them taken down)
     came_down = [
-        e["at"]
+        str(e["at"])
         for p in data["publications"]
-        for e in p["events"]
-        if e["event"] in ("taken_down", "off_live_site") and e["at"][:10] > day
+        for e in [p.get("ended") or {}, *p["events"]]
+        if e.get("event") in CAME_DOWN and str(e["at"])[:10] > day
     ]
     if came_down:
         return (
@@ -148,19 +160,20 @@ def _withdrawal_and_contact(data: dict[str, Any]) -> list[str]:
     contact = email or "the school office"
     paragraphs = []
     withdrawn, until = pupil.get("withdrawn_on"), pupil.get("consent_until")
-    if withdrawn and withdrawn <= data["prepared_on"]:
+    today = data["prepared_on"]
+    if withdrawn and withdrawn <= today:
         since = _since_then(data, withdrawn)
         paragraphs.append(f"Consent for {first} was withdrawn from {long_date(withdrawn)}. {since}")
-    elif withdrawn:
-        paragraphs.append(
-            f"Consent for {first} is withdrawn from {long_date(withdrawn)}: from that day no "
-            f"post shows {first}, and what went out before is taken down."
-        )
-    elif until and until <= data["prepared_on"]:
+    elif until and until <= today:  # (ended already: a withdrawal to come changes nothing)
         paragraphs.append(
             f"Consent for {first} was given until {long_date(until)}, and has ended. "
             f"{_since_then(data, until)} To renew it, "
             + (f"write to the school at {email}." if email else "contact the school office.")
+        )
+    elif withdrawn:
+        paragraphs.append(
+            f"Consent for {first} is withdrawn from {long_date(withdrawn)}: from that day no "
+            f"post shows {first}, and what went out before is taken down."
         )
     return [
         *paragraphs,

@@ -719,3 +719,60 @@ def test_a_pupil_under_safeguarding_who_left_the_register(run, site: SiteDir) ->
         in result.out
     )
     assert "still mention them" not in result.out
+
+
+def test_the_letter_counts_an_edit_that_took_the_pupil_out_as_their_copy_coming_down(
+    run, site: SiteDir
+) -> None:  # type: ignore[no-untyped-def]
+    """Withdrawn on 6 November; on 10 November an edit takes Mia out and goes out in place of
+    the copies that showed her. The letter said "Since then no post shows Mia" beside its own
+    list of copies up until 10 November. And a consent that ended before a withdrawal to
+    come is told as ended, not as "from [the withdrawal] no post shows Mia"."""
+    site.post(
+        "trip",
+        files={"a.jpg": "castle", "b.jpg": "beach"},
+        pupils=["P1"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[
+            {"file": "a.jpg", "alt": "The towers", "pupils": ["P1"]},
+            {"file": "b.jpg", "alt": "The sand", "pupils": []},
+        ],
+    )
+    approve(run, site, "trip")
+    build(run, site, "2026-11-05T10:00")
+    assert run(site, "posted", "trip", "--platform", "facebook", now="2026-11-05T11:00").code == 0
+    site.withdraw("P1", "2026-11-06")
+    site.post(
+        "trip",
+        pupils=[],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[{"file": "b.jpg", "alt": "The sand", "pupils": []}],
+    )
+    assert run(site, "approve", "trip", "--by", "head", now="2026-11-10T09:00").code == 0
+    build(run, site, "2026-11-10T10:00")
+    assert run(site, "posted", "trip", "--platform", "facebook", now="2026-11-10T11:00").code == 0
+    done = run(site, "takedown", "--done", "trip", "--platform", "website", now="2026-11-10T12:00")
+    assert done.code == 0, done.err  # (the site, built without her photo, uploaded by hand)
+    letter = run(site, "sar", "P1", now="2026-11-12T09:00").out
+    assert (
+        "Since then no new post shows Mia; the last copy that went out before came down on "
+        "10 November 2026" in letter
+    ), letter
+
+
+def test_a_consent_ended_before_a_withdrawal_to_come_is_told_as_ended(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    lines = REGISTER.strip().splitlines()
+    rows = [lines[0] + ",consent_until"] + [line + "," for line in lines[1:]]
+    rows = [
+        r.replace(
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,,",
+            "P1,Mia,Jones,Year 4,yes,yes,yes,yes,no,2026-12-20,2026-11-10",
+        )
+        for r in rows
+    ]
+    site.register("\n".join(rows) + "\n")
+    letter = run(site, "sar", "P1", now="2026-11-12T09:00").out
+    assert "Consent for Mia was given until 10 November 2026, and has ended." in letter, letter
+    assert "is withdrawn from 20 December 2026: from that day" not in letter
