@@ -15,6 +15,7 @@ from sitegen.config_checks import (
     _authors,
     _base_url,
     _email,
+    _inside_the_site,
     _int_list,
     _is_bool,
     _is_float,
@@ -139,7 +140,7 @@ SCHEMA: dict[str, dict[str, tuple[Check, Any]]] = {
     },
     "policy": {
         "leaders": (_str_list, REQUIRED),
-        "consent_register": (_is_nonempty_str, "content/consent.csv"),
+        "consent_register": (_inside_the_site, "content/consent.csv"),
         "platforms": (_slug_list, ["website", "facebook", "instagram", "x"]),
         "closed_platforms": (_str_list, []),
         "approved_devices": (_str_list, []),
@@ -203,7 +204,10 @@ def load_config(root: Path) -> Config:
     """Read and validate `root/site.toml`, raising one ConfigError that lists every problem."""
     path = root / CONFIG_FILE
     try:
-        text = read_regular(path, MAX_TEXT_BYTES, follow=True).decode("utf-8")
+        # (a BOM, as Notepad saves: not TOML, and the first line would read as wrong)
+        text = (
+            read_regular(path, MAX_TEXT_BYTES, follow=True).decode("utf-8").removeprefix("\ufeff")
+        )
     except FileNotFoundError:
         raise ConfigError(f"no {CONFIG_FILE} here: is {root} a sitegen site?", str(path)) from None
     except UnsafeFile as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,16 @@ def _is_nonempty_str(v: Any) -> str | None:
     return _is_str(v) or (None if v.strip() else "must not be empty")
 
 
+def _inside_the_site(v: Any) -> str | None:
+    """A path inside the site folder (the register is the site's own, never another file)."""
+    if problem := _is_nonempty_str(v):
+        return problem
+    parts = v.replace("\\", "/").split("/")
+    if v.startswith(("/", "~")) or ".." in parts or re.match(r"[A-Za-z]:", v):
+        return "must be a path inside the site folder, such as content/consent.csv"
+    return None
+
+
 def _is_int(low: int, high: int | None = None) -> Check:
     def check(v: Any) -> str | None:
         if not isinstance(v, int) or isinstance(v, bool):
@@ -31,6 +42,8 @@ def _is_int(low: int, high: int | None = None) -> Check:
 
 def _is_float(v: Any) -> str | None:
     ok = isinstance(v, int | float) and not isinstance(v, bool)
+    if ok and not math.isfinite(v):  # (nan compares false with everything: a check off)
+        return "must be a number (not nan or inf)"
     return None if ok else "must be a number"
 
 
@@ -143,4 +156,7 @@ def _slug_list(v: Any) -> str | None:
     if _str_list(v):
         return "must be a list of strings"
     bad = [x for x in v if not re.fullmatch(r"[a-z][a-z0-9_-]*", x)]
-    return f"has invalid names: {', '.join(bad)}" if bad else None
+    if bad:
+        return f"has invalid names: {', '.join(bad)}"
+    twice = sorted({x for x in v if v.count(x) > 1})
+    return f"names {', '.join(twice)} twice: keep one" if twice else None

@@ -28,6 +28,20 @@ from tests.conftest import SITE_TOML
             ('closed_platforms = ["facebook"]', 'closed_platforms = ["website"]'),
             "website is public",
         ),
+        # nan compares false with everything: the tone check was silently off
+        (("tone_threshold = -0.05", "tone_threshold = nan"), "policy.tone_threshold must be a"),
+        (
+            ('"instagram", "x"]', '"instagram", "x", "facebook"]'),
+            "policy.platforms names facebook twice",
+        ),
+        (
+            ('consent_register = "content/consent.csv"', 'consent_register = "/etc/passwd"'),
+            "policy.consent_register must be a path inside the site folder",
+        ),
+        (
+            ('consent_register = "content/consent.csv"', 'consent_register = "../other/c.csv"'),
+            "policy.consent_register must be a path inside the site folder",
+        ),
     ],
 )
 def test_bad_values_exit_2_naming_key_and_line(run, site, change, words):  # type: ignore[no-untyped-def]
@@ -79,3 +93,9 @@ def test_defaults_apply(tmp_path):  # type: ignore[no-untyped-def]
     assert config.platforms == ("website", "facebook", "instagram", "x")
     assert config.per_page == 10 and config.image_widths == (480, 960, 1600)
     assert config.timezone == "Europe/London" and config.exports == {}
+
+
+def test_a_byte_order_mark_is_no_error(run, site):  # type: ignore[no-untyped-def]
+    """Notepad saves UTF-8 with a BOM: site.toml:1 read as "Invalid statement"."""
+    (site.root / "site.toml").write_bytes("\ufeff".encode() + SITE_TOML.encode())
+    assert run(site, "check").code in (0, 1)  # (a policy finding or none: read)
