@@ -4,6 +4,7 @@ consent, where it came from, safeguarding; a school's MIS export read as it come
 from __future__ import annotations
 
 import csv
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -160,6 +161,13 @@ def _read_rows(
         if not pupil_id:
             findings.append(finding("SG160", "a row has no pupil_id", rel, line))
             continue
+        if hidden := _hidden_characters(row):
+            message = (
+                f"{pupil_id.encode('ascii', 'backslashreplace').decode()}: the row holds "
+                f"{hidden} (copied from another program?): retype it"
+            )
+            findings.append(finding("SG160", message, rel, line))
+            continue
         key = fold_id(pupil_id)
         if key in seen:
             message = f"pupil_id {pupil_id} appears twice (first on line {seen[key]})"
@@ -169,6 +177,16 @@ def _read_rows(
         pupils[key], faults = _row_pupil(cells, pupil_id, line, platforms, shape)
         findings += (finding("SG160", fault, rel, line, pupil_id) for fault in faults)
     return Register(rel, pupils, tuple(findings))
+
+
+def _hidden_characters(row: list[str]) -> str | None:
+    """An invisible character in a row (a zero-width space, a NUL, a control character): an
+    id that looks like another, a name that is not what it seems. Said by its code."""
+    for cell in row:
+        for char in cell:
+            if unicodedata.category(char) in ("Cc", "Cf", "Co", "Cs") and char not in "\t":
+                return f"an invisible character (U+{ord(char):04X})"
+    return None
 
 
 def _row_pupil(

@@ -83,3 +83,26 @@ def test_a_row_with_a_comma_too_many_or_too_few_is_never_read() -> None:
     assert "has 6 cells and the header 5 columns" in register.findings[0].message
     assert set(register.pupils) == {"p2", "p4"}
     assert register.pupils["p4"].consent == {"website": True, "facebook": True}
+
+
+def test_an_invisible_character_in_a_row_is_said_never_read() -> None:
+    """A zero-width space in an id made another child's id look like it (and `check` then
+    advised typing it, invisible character and all); a NUL hid in a name."""
+    text = (
+        "pupil_id,first_name,last_name,website,facebook\n"
+        "P10\u200b06,Mia,Jones,yes,yes\n"
+        "P2,Osi\x00an,Pritchard,yes,yes\n"
+        "P3,Elin,Davies,yes,yes\n"
+    )
+    register = parse_register(text, "consent.csv", PLATFORMS)
+    assert [(f.line, f.message) for f in register.findings] == [
+        (
+            2,
+            "P10\\u200b06: the row holds an invisible character (U+200B) (copied from another program?): retype it",
+        ),
+        (
+            3,
+            "P2: the row holds an invisible character (U+0000) (copied from another program?): retype it",
+        ),
+    ]
+    assert set(register.pupils) == {"p3"}
