@@ -187,7 +187,12 @@ def render_all(
             ProcessPoolExecutor,  # 13 ms to import: only when used
         )
 
-        with ProcessPoolExecutor(max_workers=min(workers, len(pending))) as pool:
+        from sitegen.engine.forking import pool_worker, stopped_if_interrupted
+
+        with (
+            ProcessPoolExecutor(min(workers, len(pending)), initializer=pool_worker) as pool,
+            stopped_if_interrupted(pool),
+        ):
             futures = {i: pool.submit(_render_job, jobs[i], cache.root) for i in pending}
             for i, future in futures.items():
                 try:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple, Protocol
 from sitegen import records
 from sitegen.config import Config
 from sitegen.content import load_post
+from sitegen.engine.forking import pool_worker
 from sitegen.engine.hashes import FileHashes
 from sitegen.engine.plan import Content, Fresh, Placed, Same, fingerprint
 from sitegen.engine.standby import place
@@ -262,6 +263,7 @@ def start_worker(
     `trees` (`whole_trees`), the folders it writes each post's new files into; `shows`: who
     each photo shows by the ledger's records (PhotoReader.shows)."""
     global _worker
+    pool_worker()
     context = Context(config, register, now, audit_entries, signatures=signatures or {})
     photos = PhotoReader(
         ResultFiles(cache_root),

@@ -54,7 +54,12 @@ def _analyse(
     out = []
     from concurrent.futures import ProcessPoolExecutor  # 13 ms to import: only when used
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    from sitegen.engine.forking import pool_worker, stopped_if_interrupted
+
+    with (
+        ProcessPoolExecutor(max_workers=workers, initializer=pool_worker) as pool,
+        stopped_if_interrupted(pool),
+    ):
         for result in pool.map(
             analyse_folders,
             *zip(*[(site.root, config, register, c) for c in chunks], strict=True),

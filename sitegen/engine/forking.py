@@ -7,11 +7,37 @@ import gc
 import os
 import pickle
 import signal
-from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def pool_worker() -> None:
+    """Set up a process pool's worker: Ctrl-C is the build's to handle, never a worker's (a
+    worker interrupted while it takes work from the pool's queue can leave the pool waiting
+    for good, and the build with it), and a worker dies with the process that started it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError, AttributeError):  # (Linux's prctl; elsewhere, none)
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+@contextlib.contextmanager
+def stopped_if_interrupted(pool: Any) -> Iterator[Any]:
+    """Within it, a pool whose workers stop at once when the build stops (Ctrl-C, an error):
+    else leaving the pool's block waits for each worker to finish what it was doing."""
+    try:
+        yield pool
+    except BaseException:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        raise
 
 
 def fork_map(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
+from sitegen.engine.forking import stopped_if_interrupted
 from sitegen.engine.keys import cache_key
 from sitegen.engine.lastbuild import TREES
 from sitegen.engine.options import DEFAULT, EngineOptions
@@ -182,7 +183,10 @@ def _make_in_workers(
         site.photos.shows(),
     )
     renderer.compile_all()  # (the workers read the compiled templates from the cache)
-    with ProcessPoolExecutor(workers, initializer=start_worker, initargs=setup) as pool:
+    with (
+        ProcessPoolExecutor(workers, initializer=start_worker, initargs=setup) as pool,
+        stopped_if_interrupted(pool),
+    ):
         futures = []
         pinned = site.store.hashes.pinned
         for chunk in shrinking_chunks(items, workers):
