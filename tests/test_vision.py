@@ -167,3 +167,11 @@ def test_the_sar_says_a_name_is_on_a_photo_not_in_the_words(
     assert "Elin Ffion's name is written on a photo (award.jpg)." in report
     (post,) = run(site, "sar", "P3", "--json", now="2026-11-25T12:00").json()["posts"]
     assert post["named_in_text"] is False and post["named_on_photo"] is True
+
+
+def test_tesseracts_image_library_says_nothing_on_the_terminal(tmp_path: Path, capfd) -> None:  # type: ignore[no-untyped-def]
+    """Leptonica wrote "Error in boxClipToRectangle: box outside rectangle" to the terminal
+    while `check` read an iPhone photo, naming no file: a teacher took it for their fault."""
+    photo = FIXTURES / "photos-more/mobile_iphone_13_pro_max.HEIC"
+    words_in(photo, tmp_path)
+    assert capfd.readouterr().err == ""
