@@ -127,10 +127,7 @@ def _read_header(
     try:
         node, meta = (None, plain[0]) if plain is not None else _parse_yaml(header)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 2 if mark is not None else 2
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise Unreadable(f"YAML error in the front matter: {problem}", line) from None
+        raise Unreadable(*_yaml_problem(exc)) from None
     except Refused as exc:
         raise Unreadable(exc.message, exc.line) from None
     except (ValueError, OverflowError) as exc:  # PyYAML's own: 2026-02-30 is no date
@@ -153,6 +150,21 @@ def _read_header(
     elif isinstance(node, yaml.MappingNode):
         _record_lines(node, "", key_lines, findings, rel)
     return meta, key_lines
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> tuple[str, int]:
+    """A YAML error in words, at its line. A quote never closed is told where it opened
+    (YAML finds it missing only at the end of the header)."""
+    context, problem = getattr(exc, "context", None), getattr(exc, "problem", None)
+    opened = getattr(exc, "context_mark", None)
+    if context and "quoted scalar" in context and opened is not None:
+        return (
+            "YAML error in the front matter: a quote opened here is never closed",
+            opened.line + 2,
+        )
+    mark = getattr(exc, "problem_mark", None) or opened
+    problem = problem or str(exc).splitlines()[0]
+    return f"YAML error in the front matter: {problem}", mark.line + 2 if mark is not None else 2
 
 
 class Refused(Exception):
