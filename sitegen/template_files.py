@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import re
-import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import FileSystemBytecodeCache
 from jinja2.bccache import Bucket
 
 from sitegen.errors import ConfigError
+
+if TYPE_CHECKING:
+    import traceback
 
 
 class CompiledTemplates(FileSystemBytecodeCache):
@@ -52,6 +55,8 @@ def check_static_links(texts: dict[str, str], sources: dict[str, bytes]) -> None
 
 def _template_frame(exc: BaseException) -> traceback.FrameSummary | None:
     """The last frame of the error's traceback in a template (Jinja names them by file)."""
+    import traceback  # (only when a template fails)
+
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
     return frames[-1] if frames else None
 

@@ -4,7 +4,6 @@ face detection can run; kept by the photo's content."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import threading
 from collections.abc import Callable
@@ -160,6 +159,8 @@ def _quiet_leptonica() -> None:
     ("Error in boxClipToRectangle: box outside rectangle") to the terminal, naming no file:
     a teacher reads them as their post's fault. They say nothing sitegen does not: silenced,
     in whichever copy of the library tesserocr loaded (its wheel's own, or the system's)."""
+    import ctypes  # (only where OCR runs)
+
     import tesserocr
 
     bundled = Path(tesserocr.__file__).resolve().parent.parent / "tesserocr.libs"
