@@ -53,7 +53,10 @@ OK, POLICY, USAGE = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    commands = parser()
+    args = commands.parse_args(argv)
+    if args.command is None:
+        commands.error("name a command: `sitegen --help` lists them")
     root = Path(getattr(args, "site", ".")).resolve()
     try:
         return COMMANDS[args.command](args, root)

@@ -34,7 +34,9 @@ def parser() -> argparse.ArgumentParser:
         description="A school news site that obeys the social media policy.",
     )
     top.add_argument("--version", action="version", version=f"sitegen {__version__}")
-    sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # (not required here: an unknown option before any command is named as such, not as a
+    # command missing; `main` asks for the command)
+    sub = top.add_subparsers(dest="command", metavar="COMMAND")
     _post_commands(sub, common)
     _site_commands(sub, common)
     return top

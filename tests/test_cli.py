@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from tests.conftest import NOW, REGISTER, REPO, SiteDir
@@ -128,6 +129,16 @@ def test_exit_codes(run, site):  # type: ignore[no-untyped-def]
     assert run(site, "check", now="tomorrow").code == 2
     site.post("q", body="<script>1</script>\n")
     assert run(site, "check").code == 1
+
+
+def test_an_unknown_option_is_named_before_any_command(capsys) -> None:  # type: ignore[no-untyped-def]
+    """`sitegen -x` said "the following arguments are required: COMMAND"."""
+    from sitegen.cli import main
+
+    for argv, said in ((["-x"], "unrecognized arguments: -x"), ([], "name a command")):
+        with pytest.raises(SystemExit) as stopped:
+            main(argv)
+        assert stopped.value.code == 2 and said in capsys.readouterr().err
 
 
 def test_status_json(run, site):  # type: ignore[no-untyped-def]
