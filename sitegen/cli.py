@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -78,7 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return OK
     except OSError as exc:  # a full disk, a folder without permission: said, not a traceback
         where = f"{exc.filename}: " if exc.filename else ""
-        err.print(f"[bold red]error:[/] {escape(where + (exc.strerror or str(exc)))}")
+        said = exc.strerror or str(exc)
+        if exc.errno == errno.ENOSPC:  # (the previous site stays: trees are swapped whole)
+            said = "the disk is full: free some space, then run the command again"
+        err.print(f"[bold red]error:[/] {escape(where + said)}")
         return USAGE
 
 

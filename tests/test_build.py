@@ -582,3 +582,26 @@ def test_build_out_never_writes_over_a_folder_of_other_files(
     assert run(site, "build", "--out", str(fresh)).code == 0
     assert run(site, "build", "--out", str(fresh)).code == 0  # (a build's own folder: again)
     assert (fresh / "site/posts/fair/index.html").exists()
+
+
+def test_a_full_disk_is_said_in_words_and_keeps_the_site(run, site: SiteDir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A disk that filled while the trees were written said only "No space left on device"."""
+    import errno
+
+    from sitegen import build as build_module
+
+    site.post("fair", platforms=["website"], date="2026-11-02")
+    approve(run, site, "fair")
+    assert run(site, "build").code == 0
+    before = site_files(site.root)
+    site.post("fair", platforms=["website"], date="2026-11-02", body="Changed.\n")
+    approve(run, site, "fair")
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(build_module, "publish", full)
+    result = run(site, "build")
+    assert result.code == 2
+    assert "the disk is full: free some space, then run the command again" in result.err
+    assert site_files(site.root) == before
