@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         said = exc.strerror or str(exc)
         if exc.errno == errno.ENOSPC:  # (the previous site stays: trees are swapped whole)
-            said = "the disk is full: free some space, then run the command again"
+            said += ": the disk is full; free some space, then run the command again"
         err.print(f"[bold red]error:[/] {escape(where + said)}")
         return USAGE
 

@@ -603,5 +603,8 @@ def test_a_full_disk_is_said_in_words_and_keeps_the_site(run, site: SiteDir, mon
     monkeypatch.setattr(build_module, "publish", full)
     result = run(site, "build")
     assert result.code == 2
-    assert "the disk is full: free some space, then run the command again" in result.err
+    assert (
+        "No space left on device: the disk is full; free some space, then run the command"
+        in result.err
+    )
     assert site_files(site.root) == before
