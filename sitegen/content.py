@@ -133,7 +133,12 @@ def _read_header(
     except (ValueError, OverflowError) as exc:  # PyYAML's own: 2026-02-30 is no date
         bad = re.search(r"\d{4}-\d{1,2}-\d{1,2}", header)
         line = 1 + header[: bad.start()].count("\n") + 1 if bad else 2
-        raise Unreadable(f"a value in the front matter is not valid: {exc}", line) from None
+        said = str(exc)
+        if "integer string conversion" in said:  # (Python's words, and its advice, for a number)
+            long = re.search(r"\d{4301,}", header)
+            line = header[: long.start()].count("\n") + 2 if long else line
+            said = "a number of thousands of digits"
+        raise Unreadable(f"a value in the front matter is not valid: {said}", line) from None
     except (RecursionError, MemoryError):
         raise Unreadable("the front matter is nested too deeply to read", 2) from None
     except Exception as exc:  # a constructor's own failure (`!!bool maybe`: a KeyError)

@@ -276,6 +276,9 @@ def _images(
                     f'unknown key "{key}" in image {i + 1}{_suggest(str(key), IMAGE_KEYS)}',
                 )
         file = item.get("file")
+        if file is not None and not isinstance(file, str | list | dict):  # (file: 123)
+            bad(f"{where}.file", f'"file" of image {i + 1} must be a file name, such as {file}.jpg')
+            continue
         if not isinstance(file, str) or not file.strip():
             bad(where, f'image {i + 1} has no "file"')
             continue

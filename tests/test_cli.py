@@ -229,6 +229,24 @@ def test_no_traceback_on_broken_inputs(run, site):  # type: ignore[no-untyped-de
         assert result.code in (0, 1)
 
 
+def test_odd_values_are_told_in_a_teachers_words(run, site):  # type: ignore[no-untyped-def]
+    """`file: 123` read as "image 1 has no file"; a number of 5,000 digits gave Python's
+    advice to call sys.set_int_max_str_digits()."""
+    head = "---\ntitle: T\ndate: 2026-11-24\nauthor: jjones\nplatforms: [website]\npupils: []\n"
+    site.post(
+        "a", raw=head + "images:\n  - file: 123\n    alt: A thing\n    pupils: []\n---\nHi.\n"
+    )
+    site.post("b", raw=head + "count: 1" + "0" * 5000 + "\n---\nHi.\n")
+    findings = {
+        p["slug"]: [(f["line"], f["message"]) for f in p["findings"] if f["code"] == "SG100"]
+        for p in run(site, "check", "--json").json()["posts"]
+    }
+    assert findings["a"] == [(8, '"file" of image 1 must be a file name, such as 123.jpg')]
+    assert findings["b"] == [
+        (7, "a value in the front matter is not valid: a number of thousands of digits")
+    ]
+
+
 def test_demo_site_check_explains_stale_and_blocked(run, demo: SiteDir):  # type: ignore[no-untyped-def]
     result = run(demo, "check", now=None)
     assert result.code == 1
