@@ -202,6 +202,8 @@ def _buildable(root: Path, out_dir: Path, chosen: bool) -> None:
             "needs an empty folder there)",
             str(posts),
         )
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir} is a file, not a folder: move it, or build --out elsewhere")
     ours = (".lock", ".manifest-site.pickle")
     made_by_a_build = any((out_dir / name).exists() for name in ours)
     if chosen and out_dir.is_dir() and any(out_dir.iterdir()) and not made_by_a_build:

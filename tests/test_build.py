@@ -578,6 +578,9 @@ def test_build_out_never_writes_over_a_folder_of_other_files(
     result = run(site, "build", "--out", str(theirs))
     assert result.code == 2 and "choose an empty folder, or one a build made" in result.err
     assert (theirs / "site/thesis.docx").read_text() == "precious"
+    (tmp_path / "a-file").write_text("mine")
+    result = run(site, "build", "--out", str(tmp_path / "a-file"))
+    assert result.code == 2 and "is a file, not a folder" in result.err  # (was "File exists")
     fresh = tmp_path / "fresh"
     assert run(site, "build", "--out", str(fresh)).code == 0
     assert run(site, "build", "--out", str(fresh)).code == 0  # (a build's own folder: again)
