@@ -112,7 +112,7 @@ def check_publishable_webp(data: bytes) -> None:
 def heif_boxes(data: bytes) -> list[tuple[bytes, int]]:
     """The top-level boxes of an HEIC/HEIF file (ISO BMFF), each type with its size. libheif
     decodes a file cut short without a word, its missing tiles a flat green: a box that
-    ends past the file's end says it was cut short."""
+    ends past the file's end, up to the image data's, says it was cut short."""
     boxes, i = [], 0
     while i < len(data):
         if i + 8 > len(data):
@@ -130,6 +130,8 @@ def heif_boxes(data: bytes) -> list[tuple[bytes, int]]:
             )
         boxes.append((kind, size))
         i += size
+        if kind == b"mdat":  # (the image data whole: what a phone appends after it is not ours)
+            break
     return boxes
 
 

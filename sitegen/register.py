@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 
 from sitegen.config import Config
 from sitegen.files import MAX_RECORD_BYTES, UnsafeFile, read_regular
@@ -87,8 +89,6 @@ def parse_register(
     """The register's pupils, by folded id; every fault is an SG160 finding. A fault in the
     header row stops the reading: no row can be read right under a wrong header."""
     shape = shape or Shape()
-    # Line by line: a quote left open on one row must never swallow the rows after it (their
-    # pupils would be read as unknown, a safeguarded child's name among them).
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not text.strip():
         return _invalid(rel, "the consent register is empty: it needs a header row", 1)
@@ -105,6 +105,31 @@ def parse_register(
 def _cells(line: str) -> list[str]:
     """One line's cells; a quote left open is an error (csv.Error)."""
     return next(csv.reader([line], strict=True), [])
+
+
+def _rows(lines: list[str], width: int) -> Iterator[tuple[int, list[str] | csv.Error]]:
+    """Each row after the header, with the line it starts on. A cell may hold line breaks
+    (Alt+Enter in Excel) when its quotes close and its row has the header's `width`; else
+    the row is the one line it starts on, and the next starts on the next line: a quote left
+    open must never swallow the rows after it (their pupils unknown, a safeguarded child's
+    name among them)."""
+    start = 1
+    while start < len(lines):
+        reader = csv.reader((line + "\n" for line in islice(lines, start, None)), strict=True)
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start + 1, exc
+            start += 1
+            continue
+        if reader.line_num > 1 and len(row) != width:
+            yield start + 1, csv.Error("a quoted cell runs on over the rows after it")
+            start += 1
+            continue
+        yield start + 1, row
+        start += reader.line_num
 
 
 def _column_faults(columns: list[str], platforms: tuple[str, ...]) -> list[str]:
@@ -136,11 +161,9 @@ def _read_rows(
     pupils: dict[str, Pupil] = {}
     findings: list[Finding] = []
     seen: dict[str, int] = {}  # the line of each pupil's row, by folded id
-    for line, text in enumerate(lines[1:], start=2):
-        try:
-            row = _cells(text)
-        except csv.Error as exc:
-            message = f"the row is not valid CSV ({exc}): a quote left open?"
+    for line, row in _rows(lines, len(columns)):
+        if isinstance(row, csv.Error):
+            message = f"the row is not valid CSV ({row}): a quote left open?"
             findings.append(finding("SG160", message, rel, line))
             continue
         if not any(cell.strip() for cell in row):
@@ -161,7 +184,15 @@ def _read_rows(
         if not pupil_id:
             findings.append(finding("SG160", "a row has no pupil_id", rel, line))
             continue
-        if hidden := _hidden_characters(row):
+        if stray := [c for name, c in zip(columns, row, strict=True) if not name and c.strip()]:
+            # (a header with an empty column at its end, and a comma too many in the row)
+            message = (
+                f"{pupil_id or 'the row'} has {stray[0]!r} under no column: a comma too many "
+                "moves every consent after it; fix the row"
+            )
+            findings.append(finding("SG160", message, rel, line, pupil_id or None))
+            continue
+        if hidden := _hidden_characters(dict(zip(columns, row, strict=True))):
             message = (
                 f"{pupil_id.encode('ascii', 'backslashreplace').decode()}: the row holds "
                 f"{hidden} (copied from another program?): retype it"
@@ -179,13 +210,15 @@ def _read_rows(
     return Register(rel, pupils, tuple(findings))
 
 
-def _hidden_characters(row: list[str]) -> str | None:
-    """An invisible character in a row (a zero-width space, a NUL, a control character): an
-    id that looks like another, a name that is not what it seems. Said by its code."""
-    for cell in row:
-        for char in cell:
-            if unicodedata.category(char) in ("Cc", "Cf", "Co", "Cs") and char not in "\t":
-                return f"an invisible character (U+{ord(char):04X})"
+def _hidden_characters(cells: dict[str, str]) -> str | None:
+    """An invisible character in a pupil's id (a zero-width space: an id that looks like
+    another's) or a control character in their names (a NUL). Said by its code. Other
+    columns are sitegen's to ignore, whatever they hold (an emoji joined by U+200D)."""
+    for column in ("pupil_id", "first_name", "last_name"):
+        for char in cells.get(column, ""):
+            kind = unicodedata.category(char)
+            if kind == "Cc" or (column == "pupil_id" and kind in ("Cf", "Co", "Cs")):
+                return f"an invisible character (U+{ord(char):04X}) in {column}"
     return None
 
 

@@ -92,6 +92,8 @@ def test_corrupt_and_unsupported_are_refused_with_a_reason() -> None:
     assert inspect_image(heic, SPEC.max_pixels).error is None
     cut = inspect_image(heic[:200_000], SPEC.max_pixels)
     assert "truncated" in (cut.error or ""), cut
+    for trailer in (b"\n", b"\0" * 4, b"SEFH" + b"\0" * 12 + b"SEFT"):  # (after the image data)
+        assert inspect_image(heic + trailer, SPEC.max_pixels).error is None, trailer
     svg = inspect_image(b'<svg xmlns="http://www.w3.org/2000/svg"/>', SPEC.max_pixels)
     assert svg.error and "SVG" in svg.error
 

@@ -87,22 +87,49 @@ def test_a_row_with_a_comma_too_many_or_too_few_is_never_read() -> None:
 
 def test_an_invisible_character_in_a_row_is_said_never_read() -> None:
     """A zero-width space in an id made another child's id look like it (and `check` then
-    advised typing it, invisible character and all); a NUL hid in a name."""
+    advised typing it, invisible character and all); a NUL hid in a name. What other columns
+    hold is not sitegen's to refuse (a family emoji is joined by U+200D)."""
     text = (
-        "pupil_id,first_name,last_name,website,facebook\n"
-        "P10\u200b06,Mia,Jones,yes,yes\n"
-        "P2,Osi\x00an,Pritchard,yes,yes\n"
-        "P3,Elin,Davies,yes,yes\n"
+        "pupil_id,first_name,last_name,website,facebook,notes\n"
+        "P10\u200b06,Mia,Jones,yes,yes,\n"
+        "P2,Osi\x00an,Pritchard,yes,yes,\n"
+        "P3,Elin,Davies,yes,yes,\U0001f468\u200d\U0001f469\u200d\U0001f467 family\n"
     )
     register = parse_register(text, "consent.csv", PLATFORMS)
     assert [(f.line, f.message) for f in register.findings] == [
         (
             2,
-            "P10\\u200b06: the row holds an invisible character (U+200B) (copied from another program?): retype it",
+            "P10\\u200b06: the row holds an invisible character (U+200B) in pupil_id (copied from another program?): retype it",
         ),
         (
             3,
-            "P2: the row holds an invisible character (U+0000) (copied from another program?): retype it",
+            "P2: the row holds an invisible character (U+0000) in first_name (copied from another program?): retype it",
         ),
     ]
     assert set(register.pupils) == {"p3"}
+
+
+def test_a_cell_on_two_lines_is_read_and_a_quote_left_open_is_not() -> None:
+    """Alt+Enter in an Excel cell makes a valid cell of two lines: reading the register line
+    by line refused it, and the safeguarded pupil on that row went unknown (their name then
+    unchecked in posts that tag nobody). A quote never closed still swallows nothing."""
+    text = (
+        "pupil_id,first_name,last_name,website,facebook,given_by\n"
+        'P1,Deio,Morgan,yes,yes,"local authority\n(looked-after child)"\n'
+        'P2,"Osian,Pritchard,yes,yes,mother\n'
+        "P3,Elin,Davies,yes,yes,father\n"
+    )
+    register = parse_register(text, "consent.csv", PLATFORMS)
+    assert [f.line for f in register.findings] == [4]
+    assert set(register.pupils) == {"p1", "p3"}
+    assert register.pupils["p1"].given_by == "local authority\n(looked-after child)"
+
+
+def test_a_value_under_no_column_is_a_comma_too_many() -> None:
+    """A header ending in an empty column (Excel's) gave a row with a comma too many the
+    header's width: its consents moved on a column, a "no" read as a "yes"."""
+    text = "pupil_id,first_name,last_name,website,facebook,\nP1,Mia,Jones,,yes,no\nP2,Osian,Pritchard,yes,no,\n"
+    register = parse_register(text, "consent.csv", PLATFORMS)
+    assert [(f.line, f.pupil) for f in register.findings] == [(2, "P1")]
+    assert "under no column" in register.findings[0].message
+    assert set(register.pupils) == {"p2"}
