@@ -102,6 +102,12 @@ def parse_register(
     return _read_rows(lines, columns, rel, platforms, shape)
 
 
+def _lenient(line: str) -> list[str]:
+    """A line's cells as far as they read, its quotes taken out (one left open would run to
+    the line's end, and the names with it)."""
+    return next(csv.reader([line.replace('"', "")]), [])
+
+
 def _cells(line: str) -> list[str]:
     """One line's cells; a quote left open is an error (csv.Error)."""
     return next(csv.reader([line], strict=True), [])
@@ -121,11 +127,12 @@ def _rows(lines: list[str], width: int) -> Iterator[tuple[int, list[str] | csv.E
         except StopIteration:
             return
         except csv.Error as exc:
-            yield start + 1, exc
+            yield start + 1, csv.Error(str(exc), _lenient(lines[start]))
             start += 1
             continue
         if reader.line_num > 1 and len(row) != width:
-            yield start + 1, csv.Error("a quoted cell runs on over the rows after it")
+            said = "a quoted cell runs on over the rows after it"
+            yield start + 1, csv.Error(said, _lenient(lines[start]))
             start += 1
             continue
         yield start + 1, row
@@ -156,48 +163,24 @@ def _read_rows(
     lines: list[str], columns: list[str], rel: str, platforms: tuple[str, ...], shape: Shape
 ) -> Register:
     """The register of the rows after the header row: blank rows are skipped, and a row with
-    no pupil_id, with one an earlier row has, that is not valid CSV, or whose cells do not
-    match the header's columns one for one, is a finding and no pupil."""
+    no pupil_id or with one an earlier row has is a finding and no pupil. A row that cannot
+    be read right (not valid CSV, its cells not the header's one for one, an invisible
+    character) is a finding, and its pupil is held back: no consent anywhere, and under
+    safeguarding, so that their name is still found in every post and may appear in none."""
     pupils: dict[str, Pupil] = {}
     findings: list[Finding] = []
     seen: dict[str, int] = {}  # the line of each pupil's row, by folded id
     for line, row in _rows(lines, len(columns)):
-        if isinstance(row, csv.Error):
-            message = f"the row is not valid CSV ({row}): a quote left open?"
-            findings.append(finding("SG160", message, rel, line))
+        cells = _cells_of(row, columns)
+        if not any(cells.values()):
             continue
-        if not any(cell.strip() for cell in row):
-            continue
-        pupil_id = row[0].strip() if columns[0] == "pupil_id" else ""
-        if len(row) != len(columns):
-            # A comma too many or too few moves every cell after it to the next column: a
-            # "no" read as a "yes". Never guessed.
-            message = (
-                f"{pupil_id or 'the row'} has {len(row)} cells and the header "
-                f"{len(columns)} columns: a comma too many or too few moves every consent "
-                "after it; fix the row (each of its consents counts as no until then)"
-            )
-            findings.append(finding("SG160", message, rel, line, pupil_id or None))
-            continue
-        cells = dict(zip(columns, (c.strip() for c in row), strict=True))
         pupil_id = cells.get("pupil_id", "")
+        fault = _unreadable(row, columns, pupil_id)
+        if fault is not None:
+            findings.append(finding("SG160", fault, rel, line, pupil_id or None))
         if not pupil_id:
-            findings.append(finding("SG160", "a row has no pupil_id", rel, line))
-            continue
-        if stray := [c for name, c in zip(columns, row, strict=True) if not name and c.strip()]:
-            # (a header with an empty column at its end, and a comma too many in the row)
-            message = (
-                f"{pupil_id or 'the row'} has {stray[0]!r} under no column: a comma too many "
-                "moves every consent after it; fix the row"
-            )
-            findings.append(finding("SG160", message, rel, line, pupil_id or None))
-            continue
-        if hidden := _hidden_characters(dict(zip(columns, row, strict=True))):
-            message = (
-                f"{pupil_id.encode('ascii', 'backslashreplace').decode()}: the row holds "
-                f"{hidden} (copied from another program?): retype it"
-            )
-            findings.append(finding("SG160", message, rel, line))
+            if fault is None:
+                findings.append(finding("SG160", "a row has no pupil_id", rel, line))
             continue
         key = fold_id(pupil_id)
         if key in seen:
@@ -205,9 +188,63 @@ def _read_rows(
             findings.append(finding("SG160", message, rel, line, pupil_id))
             continue
         seen[key] = line
+        if fault is not None:
+            pupils[key] = _held_back(cells, pupil_id, line, platforms)
+            continue
         pupils[key], faults = _row_pupil(cells, pupil_id, line, platforms, shape)
         findings += (finding("SG160", fault, rel, line, pupil_id) for fault in faults)
     return Register(rel, pupils, tuple(findings))
+
+
+def _cells_of(row: list[str] | csv.Error, columns: list[str]) -> dict[str, str]:
+    """What can be read of a row, by column (of a row that is not valid CSV: its line read
+    leniently, for the names it holds)."""
+    cells = row.args[1] if isinstance(row, csv.Error) and len(row.args) > 1 else row
+    if isinstance(cells, csv.Error):
+        return {}
+    return {name: c.strip() for name, c in zip(columns, cells, strict=False) if name}
+
+
+def _unreadable(row: list[str] | csv.Error, columns: list[str], pupil_id: str) -> str | None:
+    """Why the row cannot be read right, or None."""
+    who = pupil_id.encode("ascii", "backslashreplace").decode() or "the row"
+    if isinstance(row, csv.Error):
+        return f"the row is not valid CSV ({row.args[0]}): a quote left open?"
+    if len(row) != len(columns):
+        # A comma too many or too few moves every cell after it to the next column: a "no"
+        # read as a "yes". Never guessed.
+        return (
+            f"{who} has {len(row)} cells and the header {len(columns)} columns: a comma too "
+            "many or too few moves every consent after it; fix the row (each of its consents "
+            "counts as no until then)"
+        )
+    if stray := [c for name, c in zip(columns, row, strict=True) if not name and c.strip()]:
+        # (a header with an empty column at its end, and a comma too many in the row)
+        return (
+            f"{who} has {stray[0]!r} under no column: a comma too many moves every consent "
+            "after it; fix the row"
+        )
+    if hidden := _hidden_characters(dict(zip(columns, row, strict=True))):
+        return f"{who}: the row holds {hidden} (copied from another program?): retype it"
+    return None
+
+
+def _held_back(
+    cells: dict[str, str], pupil_id: str, line: int, platforms: tuple[str, ...]
+) -> Pupil:
+    """The pupil of a row that cannot be read right: no consent anywhere, never named, under
+    safeguarding (what their row says cannot be trusted), their names as far as they read."""
+    return Pupil(
+        pupil_id=pupil_id,
+        first_name=cells.get("first_name", ""),
+        last_name=cells.get("last_name", ""),
+        class_name=cells.get("class", ""),
+        consent=dict.fromkeys(platforms, False),
+        name_consent="no",
+        withdrawn_on=None,
+        line=line,
+        safeguarding=True,
+    )
 
 
 def _hidden_characters(cells: dict[str, str]) -> str | None:

@@ -621,3 +621,15 @@ def test_a_register_typo_never_hides_an_urgent_removal(run, site) -> None:  # ty
     items = listed.json()["takedowns"]
     assert {t["platform"] for t in items} == {"website", "facebook"}
     assert all(t["urgent"] for t in items)
+
+
+def test_a_row_that_cannot_be_read_still_keeps_its_childs_name_out_of_posts(run, site) -> None:  # type: ignore[no-untyped-def]
+    """Deio's row has a comma too many: it is not read (its consents could be shifted), yet
+    his name must still be found in a post that tags nobody. Refused outright, the row left
+    him unknown, and a post naming him in full went through."""
+    site.register(REGISTER + "P7,Deio,Morgan,Year 2,yes,yes,yes,yes,no,,\n")
+    site.post("choir", date="2026-11-20", body="Well done to Deio Morgan, who sang a solo.\n")
+    result = run(site, "check", "--json")
+    (post,) = result.json()["posts"]
+    assert any(f["code"] == "SG114" and f["pupil"] == "P7" for f in post["findings"]), post
+    assert result.code == 1
