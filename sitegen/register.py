@@ -165,8 +165,8 @@ def _read_rows(
     """The register of the rows after the header row: blank rows are skipped, and a row with
     no pupil_id or with one an earlier row has is a finding and no pupil. A row that cannot
     be read right (not valid CSV, its cells not the header's one for one, an invisible
-    character) is a finding, and its pupil is held back: no consent anywhere, and under
-    safeguarding, so that their name is still found in every post and may appear in none."""
+    character) is a finding, and its pupil is held back (`_held_back`): no consent anywhere,
+    their name still found in every post."""
     pupils: dict[str, Pupil] = {}
     findings: list[Finding] = []
     seen: dict[str, int] = {}  # the line of each pupil's row, by folded id
@@ -189,7 +189,7 @@ def _read_rows(
             continue
         seen[key] = line
         if fault is not None:
-            pupils[key] = _held_back(cells, pupil_id, line, platforms)
+            pupils[key] = _held_back(cells, pupil_id, line, platforms, shape)
             continue
         pupils[key], faults = _row_pupil(cells, pupil_id, line, platforms, shape)
         findings += (finding("SG160", fault, rel, line, pupil_id) for fault in faults)
@@ -230,10 +230,11 @@ def _unreadable(row: list[str] | csv.Error, columns: list[str], pupil_id: str) -
 
 
 def _held_back(
-    cells: dict[str, str], pupil_id: str, line: int, platforms: tuple[str, ...]
+    cells: dict[str, str], pupil_id: str, line: int, platforms: tuple[str, ...], shape: Shape
 ) -> Pupil:
-    """The pupil of a row that cannot be read right: no consent anywhere, never named, under
-    safeguarding (what their row says cannot be trusted), their names as far as they read."""
+    """The pupil of a row that cannot be read right: no consent anywhere, never named (their
+    full name is found in every post, as anyone's), their names as far as they read, and
+    under safeguarding unless the row reads "no" there (a flag nobody can read: yes)."""
     return Pupil(
         pupil_id=pupil_id,
         first_name=cells.get("first_name", ""),
@@ -243,7 +244,7 @@ def _held_back(
         name_consent="no",
         withdrawn_on=None,
         line=line,
-        safeguarding=True,
+        safeguarding=parse_yes_no(cells.get("safeguarding", ""), shape) is not False,
     )
 
 

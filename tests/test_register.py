@@ -67,11 +67,11 @@ def test_a_quote_left_open_never_swallows_the_rows_after_it() -> None:
     assert [(f.code, f.line) for f in register.findings] == [("SG160", 3)]
     assert "quote left open" in register.findings[0].message
     assert set(register.pupils) == {"p1", "p2", "p3"} and register.pupils["p3"].safeguarding
-    # P2's row cannot be trusted: no consent anywhere, and never named, their name still
-    # known to the checks.
+    # P2's row cannot be trusted: no consent anywhere, never named, their name still known
+    # to the checks.
     osian = register.pupils["p2"]
     assert (osian.first_name, osian.last_name) == ("Osian", "Pritchard")
-    assert osian.safeguarding and not any(osian.consent.values())
+    assert not any(osian.consent.values()) and osian.name_consent == "no"
 
 
 def test_a_row_with_a_comma_too_many_or_too_few_is_never_read() -> None:
@@ -86,7 +86,7 @@ def test_a_row_with_a_comma_too_many_or_too_few_is_never_read() -> None:
     register = parse_register(text, "consent.csv", PLATFORMS)
     assert [(f.line, f.pupil) for f in register.findings] == [(2, "P1"), (4, "P3")]
     assert "has 6 cells and the header 5 columns" in register.findings[0].message
-    assert {k for k, p in register.pupils.items() if not p.safeguarding} == {"p2", "p4"}
+    assert {k for k, p in register.pupils.items() if any(p.consent.values())} == {"p2", "p4"}
     assert not any(register.pupils["p1"].consent.values())  # (held back: no consent)
     assert register.pupils["p4"].consent == {"website": True, "facebook": True}
 
@@ -112,7 +112,7 @@ def test_an_invisible_character_in_a_row_is_said_never_read() -> None:
             "P2: the row holds an invisible character (U+0000) in first_name (copied from another program?): retype it",
         ),
     ]
-    assert {k for k, p in register.pupils.items() if not p.safeguarding} == {"p3"}
+    assert {k for k, p in register.pupils.items() if any(p.consent.values())} == {"p3"}
 
 
 def test_a_cell_on_two_lines_is_read_and_a_quote_left_open_is_not() -> None:
@@ -127,8 +127,8 @@ def test_a_cell_on_two_lines_is_read_and_a_quote_left_open_is_not() -> None:
     )
     register = parse_register(text, "consent.csv", PLATFORMS)
     assert [f.line for f in register.findings] == [4]
-    assert {k for k, p in register.pupils.items() if not p.safeguarding} == {"p1", "p3"}
-    assert register.pupils["p2"].safeguarding  # (the open quote's row: held back)
+    assert {k for k, p in register.pupils.items() if any(p.consent.values())} == {"p1", "p3"}
+    assert not any(register.pupils["p2"].consent.values())  # (the open quote's row: held back)
     assert register.pupils["p1"].given_by == "local authority\n(looked-after child)"
 
 
@@ -139,4 +139,4 @@ def test_a_value_under_no_column_is_a_comma_too_many() -> None:
     register = parse_register(text, "consent.csv", PLATFORMS)
     assert [(f.line, f.pupil) for f in register.findings] == [(2, "P1")]
     assert "under no column" in register.findings[0].message
-    assert {k for k, p in register.pupils.items() if not p.safeguarding} == {"p2"}
+    assert {k for k, p in register.pupils.items() if any(p.consent.values())} == {"p2"}
