@@ -160,13 +160,16 @@ def _to_remove(
     photos: list[dict[str, Any]], removal: live.Removal, now_bytes: dict[str, str]
 ) -> list[dict[str, Any]]:
     """The photos a removal of some photos concerns: of a file with several copies out there
-    (another photo saved since under its name), not the one that goes on now."""
+    (another photo saved since under its name), not the one that goes on now, unless a face
+    on it must now be covered (`recover`: that copy goes, the new one replaces it)."""
     named = [i for i in photos if i.get("file") in removal.photos]
     copies = Counter(i.get("file") for i in named)
     return [
         i
         for i in named
-        if copies[i.get("file")] == 1 or now_bytes.get(str(i.get("file"))) != i.get("sha256")
+        if copies[i.get("file")] == 1
+        or i.get("file") in removal.recover
+        or now_bytes.get(str(i.get("file"))) != i.get("sha256")
     ]
 
 

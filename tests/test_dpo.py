@@ -441,3 +441,17 @@ def test_another_photo_under_a_name_out_there_never_hides_the_first(run, site: S
         assert all(len(t["images"]) == 1 for t in listed)  # (the old photo, not the beach)
         build(run, site, "2026-11-07T10:00")
     assert "Since then no post shows Mia" not in run(site, "sar", "P1", now="2026-11-07T12:00").out
+
+
+def test_a_copy_whose_face_must_now_be_covered_is_never_left_off() -> None:
+    """Two copies under one name out there (another photo saved since under it): the one
+    that goes on now is left off the list, unless a face on it must now be covered."""
+    from sitegen.dpo import _to_remove
+    from sitegen.live import OutThere, Removal
+
+    photos = [{"file": "a.jpg", "sha256": "OLD"}, {"file": "a.jpg", "sha256": "NOW"}]
+    out = OutThere("trip", "facebook", ("a.jpg",), False)
+    gone = Removal(out, ("a.jpg",), False)
+    assert _to_remove(photos, gone, {"a.jpg": "NOW"}) == [photos[0]]
+    recover = Removal(out, ("a.jpg",), False, ("a.jpg",))
+    assert _to_remove(photos, recover, {"a.jpg": "NOW"}) == photos
