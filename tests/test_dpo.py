@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 
 from sitegen.records import LEDGER
 from tests.conftest import REGISTER, SiteDir
@@ -19,6 +20,26 @@ def approve(run, site: SiteDir, *slugs: str) -> None:  # type: ignore[no-untyped
 def build(run, site: SiteDir, now: str) -> None:  # type: ignore[no-untyped-def]
     result = run(site, "build", now=now)
     assert result.code == 0, result.err
+
+
+def posted_trip(run, site: SiteDir, slug: str = "trip") -> Path:  # type: ignore[no-untyped-def]
+    """A post with two photos, Mia (P1) on the first (a.jpg), to the website and Facebook:
+    approved, built on 5 November and recorded as posted on Facebook. Its index.md."""
+    index = site.post(
+        slug,
+        files={"a.jpg": "castle", "b.jpg": "beach"},
+        pupils=["P1"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[
+            {"file": "a.jpg", "alt": "Towers", "pupils": ["P1"]},
+            {"file": "b.jpg", "alt": "Sand", "pupils": []},
+        ],
+    )
+    approve(run, site, slug)
+    build(run, site, "2026-11-05T10:00")
+    assert run(site, "posted", slug, "--platform", "facebook", now="2026-11-05T11:00").code == 0
+    return index
 
 
 def test_withdrawal_end_to_end(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
@@ -298,20 +319,7 @@ def test_a_damaged_ledger_line_is_said_not_skipped(run, site: SiteDir) -> None: 
 
 
 def test_a_photo_taken_out_by_an_approved_edit_is_named_as_such(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
-    site.post(
-        "two",
-        files={"a.jpg": "castle", "b.jpg": "beach"},
-        pupils=["P1"],
-        date="2026-11-02",
-        platforms=["website", "facebook"],
-        images=[
-            {"file": "a.jpg", "alt": "Towers", "pupils": ["P1"]},
-            {"file": "b.jpg", "alt": "Sand", "pupils": []},
-        ],
-    )
-    approve(run, site, "two")
-    build(run, site, "2026-11-05T10:00")
-    assert run(site, "posted", "--platform", "facebook").code == 0
+    posted_trip(run, site, "two")
     site.post(  # the same post without the beach photo
         "two",
         pupils=["P1"],
@@ -364,20 +372,7 @@ def test_a_photo_renamed_in_the_folder_is_the_same_photo(run, site: SiteDir) -> 
     """Staff rename a.jpg to castle.jpg (the same bytes) and a leader approves again: nothing
     out there changes, so nothing is to be taken down. It asked to remove the photo from
     Facebook and the website, and the SAR told the family a photo must come down."""
-    index = site.post(
-        "trip",
-        files={"a.jpg": "castle", "b.jpg": "beach"},
-        pupils=["P1"],
-        date="2026-11-02",
-        platforms=["website", "facebook"],
-        images=[
-            {"file": "a.jpg", "alt": "Towers", "pupils": ["P1"]},
-            {"file": "b.jpg", "alt": "Sand", "pupils": []},
-        ],
-    )
-    approve(run, site, "trip")
-    build(run, site, "2026-11-05T10:00")
-    assert run(site, "posted", "trip", "--platform", "facebook", now="2026-11-05T11:00").code == 0
+    index = posted_trip(run, site)
     (index.parent / "a.jpg").rename(index.parent / "castle.jpg")
     index.write_text(index.read_text().replace("a.jpg", "castle.jpg"))
     approve(run, site, "trip")

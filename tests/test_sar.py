@@ -18,7 +18,7 @@ import pytest
 from sitegen.records import LEDGER
 from tests.conftest import FIXTURES, REGISTER, SITE_TOML, SiteDir
 from tests.imagegen import save_photo
-from tests.test_dpo import approve, build
+from tests.test_dpo import approve, build, posted_trip
 from tests.test_images import CLEAN_GROUPS, exiftool
 
 DATA_URI = re.compile(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+")
@@ -728,20 +728,7 @@ def test_the_letter_counts_an_edit_that_took_the_pupil_out_as_their_copy_coming_
     the copies that showed her. The letter said "Since then no post shows Mia" beside its own
     list of copies up until 10 November. And a consent that ended before a withdrawal to
     come is told as ended, not as "from [the withdrawal] no post shows Mia"."""
-    site.post(
-        "trip",
-        files={"a.jpg": "castle", "b.jpg": "beach"},
-        pupils=["P1"],
-        date="2026-11-02",
-        platforms=["website", "facebook"],
-        images=[
-            {"file": "a.jpg", "alt": "The towers", "pupils": ["P1"]},
-            {"file": "b.jpg", "alt": "The sand", "pupils": []},
-        ],
-    )
-    approve(run, site, "trip")
-    build(run, site, "2026-11-05T10:00")
-    assert run(site, "posted", "trip", "--platform", "facebook", now="2026-11-05T11:00").code == 0
+    posted_trip(run, site)
     site.withdraw("P1", "2026-11-06")
     site.post(
         "trip",
