@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 from sitegen import records
 from sitegen.approval import repair_audit_log
@@ -66,8 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         err.print("interrupted")
-        _stop_helpers()  # (nothing is published or recorded half-way: the trees are swapped)
-        return 130
+        _leave_interrupted()  # (nothing is published or recorded half-way: trees are swapped)
     except BrokenExecutor:  # a worker killed: nothing was published, nothing recorded
         err.print(
             "[bold red]error:[/] a helper process of the build stopped (out of memory, or "
@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE
 
 
-def _stop_helpers() -> None:
+def _leave_interrupted() -> NoReturn:
     """Stop the build's helper processes and leave at once, as interrupted. Python's own exit
     waits for every helper a pool started, and a pool interrupted while it hands out work
     can leave some waiting for good: Ctrl-C then hung the terminal."""

@@ -76,9 +76,10 @@ def deploy(site: Site, out: Path, dry_run: bool = False) -> Deployed:
             "fingerprint": fingerprint(tree),
             "posts": posts,
         }
-        if covered := covered_live(out, events, posts):
+        built = records.latest(events)  # (each post's last version a build made)
+        if covered := covered_live(out, built, posts):
             event["covered"] = covered
-        if photos := photos_live(events, posts):
+        if photos := photos_live(built, posts):
             event["photos"] = photos
         recorded = not dry_run and not _same_as_last(events, event)
         if recorded:
@@ -259,7 +260,7 @@ def live_posts(events: list[dict[str, Any]], tree: Path) -> dict[str, list[str]]
 
 
 def covered_live(
-    out: Path, events: list[dict[str, Any]], posts: dict[str, list[str]]
+    out: Path, built: dict[tuple[str, str], dict[str, Any]], posts: dict[str, list[str]]
 ) -> dict[str, Any]:
     """The faces covered on each live post's photos (slug -> file -> face numbers), as the
     build that made the tree says (its report.json, beside it): a copy already covered is no
@@ -269,7 +270,6 @@ def covered_live(
         published = {str(p["slug"]): p for p in report["published"]}
     except (OSError, ValueError, KeyError, TypeError):
         published = None
-    built = records.latest(events)
     covered: dict[str, Any] = {}
     for slug in posts:
         if published is not None:
@@ -283,12 +283,13 @@ def covered_live(
     return covered
 
 
-def photos_live(events: list[dict[str, Any]], posts: dict[str, list[str]]) -> dict[str, Any]:
+def photos_live(
+    built: dict[tuple[str, str], dict[str, Any]], posts: dict[str, list[str]]
+) -> dict[str, Any]:
     """Each live post's photos by their bytes' hashes (slug -> file -> sha256), from the
     ledger's last website version when its photos are the ones the tree has: who is on
     those bytes is then known for the live copy (a photo replaced under the same name, a
     pupil left off it). Where they differ, none: the names alone are matched."""
-    built = records.latest(events)
     found: dict[str, Any] = {}
     for slug, files in posts.items():
         images = [

@@ -30,7 +30,9 @@ from sitegen.sar_photos import add_where_it_went, cover_others
 from sitegen.sar_status import PostStatus, held_back_by_naming
 from sitegen.sar_words import (
     WRITTEN_ON_A_PHOTO,
+    last_held,
     long_date,
+    on_a_photo,
     where_words,
 )
 from sitegen.site import Site
@@ -176,10 +178,7 @@ def _lead_notes(
     if not register.valid:  # (a row it could not read may be this pupil's)
         notes.insert(0, _invalid_register_note(register))
     # (a pupil who left the register: as the register last held them)
-    held = [h["state"] for h in history if h.get("state")]
-    guarded = (
-        pupil.safeguarding if pupil is not None else bool(held and held[-1].get("safeguarding"))
-    )
+    guarded = pupil.safeguarding if pupil else bool(last_held(history).get("safeguarding"))
     if guarded:
         # (the flag is in --json for the data protection lead; the letter never says it)
         who = pupil.pupil_id if pupil is not None else "This pupil"
@@ -247,8 +246,8 @@ def _post_entry(
         "tagged": tagged,
         "named": named,  # SPEC's: the front matter lists them in `named`
         # (a name OCR read on a photo is no name in its words: it is on the photo)
-        "named_in_text": any(not m["where"].startswith(WRITTEN_ON_A_PHOTO) for m in mentions),
-        "named_on_photo": any(m["where"].startswith(WRITTEN_ON_A_PHOTO) for m in mentions),
+        "named_in_text": any(not on_a_photo(m) for m in mentions),
+        "named_on_photo": any(on_a_photo(m) for m in mentions),
         "mentions": mentions,
         "images": [clean(ref.file, welsh) for ref in own_images],
         "text": _post_text(post, clean, welsh),

@@ -14,13 +14,14 @@ from sitegen.sar_letter import covering_note
 from sitegen.sar_words import (
     NAME_CONSENT_WORDS,
     NAME_IN_POSTS,
-    WRITTEN_ON_A_PHOTO,
     capital,
     count_of,
     earlier_version,
     first_name,
     full_name,
+    last_held,
     long_date,
+    on_a_photo,
     photo_places,
     photos_there,
     platform_label,
@@ -175,9 +176,9 @@ def _consent_blocks(pupil: dict[str, Any], data: dict[str, Any], config: Config)
 def _left_the_register(pupil: dict[str, Any], config: Config) -> list[Block]:
     """A pupil no longer in the register: what it held of them, while it did."""
     blocks: list[Block] = [Para(f"{pupil['pupil_id']} is {pupil['note']}.")]
-    held = [h["state"] for h in pupil.get("history") or [] if h.get("state")]
-    if held and (held[-1].get("consent_given_on") or held[-1].get("given_by")):
-        when, by = held[-1].get("consent_given_on"), held[-1].get("given_by")
+    held = last_held(pupil.get("history") or [])
+    if held.get("consent_given_on") or held.get("given_by"):
+        when, by = held.get("consent_given_on"), held.get("given_by")
         blocks.append(
             Para(
                 "When the register last held them, it recorded consent as given"
@@ -323,7 +324,7 @@ def _where_it_went(
 
 def _mentions_by_kind(post: dict[str, Any]) -> tuple[list[Any], list[Any]]:
     """The post's mentions of the pupil: in its words, and written on its photos (OCR)."""
-    on_photos = [m for m in post["mentions"] if m["where"].startswith(WRITTEN_ON_A_PHOTO)]
+    on_photos = [m for m in post["mentions"] if on_a_photo(m)]
     return [m for m in post["mentions"] if m not in on_photos], on_photos
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sitegen.config import Config
 from sitegen.gate import Decision
@@ -27,7 +27,7 @@ class PostStatus:
     status: dict[str, str]
     withdrawn: set[str]  # the posts held back by the pupil's withdrawal (or ended consent)
     ended: bool  # their consent ended (consent_until) rather than being withdrawn
-    named_refusals: dict[str, list[str]]  # slug -> where a post naming them may not go
+    named_refusals: dict[str, Refusal]  # slug -> where a post naming them may not go
     first: str
     # Why each post told so far is held back by a post naming them, by its slug as reported.
     naming: dict[str, str] = field(default_factory=dict)
@@ -53,9 +53,9 @@ class PostStatus:
             if deleted
             else status_words(entry["status"], slug in self.withdrawn, self.ended)
         )
-        if entry["status"] == "blocked" and (refusals := self.named_refusals.get(slug)):
-            where = and_list([platform_name(p) for p in dict.fromkeys(refusals) if p != NAMED])
-            names = NAMED in refusals
+        if entry["status"] == "blocked" and (refusal := self.named_refusals.get(slug)):
+            where = and_list([platform_name(p) for p in refusal.platforms])
+            names = refusal.names
             how = "names" if names else "tags, on none of its photos,"
             why = f"it {how} {self.first}, who may not appear on {where}"
             entry["status_words"] = (
@@ -81,16 +81,28 @@ def _held_back_by_withdrawal(decided: list[Decision], key: str) -> set[str]:
     }
 
 
-def _named_refusals(decided: list[Decision], key: str) -> dict[str, list[str]]:
+class Refusal(NamedTuple):
+    """Where a post that names or tags the pupil may not go (SG111), and whether it names
+    them (else it tags them on none of its photos)."""
+
+    platforms: tuple[str, ...]
+    names: bool
+
+
+def _named_refusals(decided: list[Decision], key: str) -> dict[str, Refusal]:
     """The posts that name the pupil (or tag them on no photo) and are meant for a platform
     they may not appear on, with those platforms: SG111 holds such a post back everywhere."""
-    found: dict[str, list[str]] = {}
+    found: dict[str, Refusal] = {}
     for d in decided:
-        for f in d.checked.errors:
-            if f.code == "SG111" and fold_id(f.pupil or "") == key and f.platform:
-                found.setdefault(d.slug, []).append(f.platform)
-                if "is named in the post" in f.message:  # (else: tagged on no photo)
-                    found[d.slug].append(NAMED)
+        mine = [
+            f
+            for f in d.checked.errors
+            if f.code == "SG111" and fold_id(f.pupil or "") == key and f.platform
+        ]
+        if mine:
+            platforms = tuple(dict.fromkeys(str(f.platform) for f in mine))
+            names = any("is named in the post" in f.message for f in mine)
+            found[d.slug] = Refusal(platforms, names)
     return found
 
 

@@ -355,3 +355,15 @@ def sentence_list(parts: list[str]) -> str:
     """A, b and c: the start of a sentence."""
     text = and_list(parts) if parts else ""
     return text[:1].upper() + text[1:]
+
+
+def on_a_photo(mention: dict[str, Any]) -> bool:
+    """Whether a mention of the pupil is their name read on a photo (OCR), not in the words."""
+    return str(mention["where"]).startswith(WRITTEN_ON_A_PHOTO)
+
+
+def last_held(history: list[dict[str, Any]]) -> dict[str, Any]:
+    """The pupil's row as the register last held it (their consent history's last state),
+    or nothing."""
+    held = [h["state"] for h in history if h.get("state")]
+    return held[-1] if held else {}
