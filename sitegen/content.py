@@ -182,6 +182,7 @@ class Refused(Exception):
 
 MAX_DEPTH = 6  # images[0].pupils is three deep; nothing a post needs goes further
 MAX_NODES = 20_000  # a long post has a few hundred
+MERGE = "tag:yaml.org,2002:merge"  # YAML's `<<:` key
 
 
 def _parse_yaml(header: str, loader_class: Any = None) -> tuple[yaml.Node | None, object]:
@@ -219,6 +220,12 @@ def _refuse_unneeded(root: yaml.Node) -> None:
         if len(seen) > MAX_NODES:
             raise Refused(f"the front matter has more than {MAX_NODES:,} values", line)
         if isinstance(node, yaml.MappingNode):
+            if any(key.tag == MERGE for key, _ in node.value):
+                # (its keys would come in under no line of their own, and one written out
+                # beside it would silently win over the merged one)
+                raise Refused(
+                    "merge keys (<<) are not allowed in front matter: write each key out", line
+                )
             stack += [(n, depth + 1) for pair in node.value for n in pair]
         elif isinstance(node, yaml.SequenceNode):
             stack += [(n, depth + 1) for n in node.value]

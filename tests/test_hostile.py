@@ -264,6 +264,7 @@ LAUGHS = "\n".join(
     [
         (LAUGHS + "\ntitle: *a8\n", "aliases"),  # a billion laughs
         ("title: &t [*t]\n", "aliases"),  # a recursive alias
+        ("<<: {pupils: [P1001]}\ntitle: A day\n", "merge keys (<<)"),  # no alias needed
         ("title: !!bool maybe\n", "cannot be read"),  # an unknown value for a tag
         ("title: " + "[" * 500 + "]" * 500 + "\n", "nested"),
         ("title: A day\ndate: 0001-01-01\n", "between 1900 and 2999"),
