@@ -216,3 +216,35 @@ def test_screenshots_for_review(chromium, site_url: str, width: int) -> None:  #
             )
             assert errors == []
             page.close()
+
+
+LARGE_TEXT = [  # pages with the longest words in a heading, and a page of each kind
+    "",
+    "en/",
+    "posts/2026-11-06-science-week/",
+    "posts/2026-10-09-eisteddfod-yr-ysgol/",
+    "en/tags/assemblies/",
+    "en/tags/community/",
+    "tags/eisteddfod/",
+    "archive/",
+    "en/subscribe/",
+]
+
+
+@pytest.mark.parametrize(("width", "text_size"), [(360, "100%"), (360, "200%"), (320, "150%")])
+def test_large_text_on_a_phone_never_scrolls_sideways(  # type: ignore[no-untyped-def]
+    chromium, site_url: str, width: int, text_size: str
+) -> None:
+    """A parent who sets the phone's text larger (WCAG 1.4.4, 1.4.10) reads every page
+    without scrolling sideways, and the skip link stays out of sight until it is focused."""
+    for path in LARGE_TEXT:
+        page, errors = open_page(chromium, site_url + path, width)
+        page.evaluate(f"document.documentElement.style.fontSize = '{text_size}'")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{overflow}px of sideways scrolling at {text_size} on /{path}"
+        skip = page.locator(".skip-link")
+        assert skip.bounding_box()["y"] + skip.bounding_box()["height"] <= 0, path
+        skip.focus()
+        assert skip.bounding_box()["y"] >= 0, path
+        assert errors == []
+        page.close()
