@@ -325,7 +325,7 @@ def cmd_deploy(args: argparse.Namespace, root: Path) -> int:
     from sitegen.deploy import deploy
 
     site = _site(args, root)
-    done = deploy(site, _out(args, root), args.dry_run)
+    done = deploy(site, _out(args, root), args.dry_run, args.moved)
     print_deployed(done, args.dry_run)
     return OK
 

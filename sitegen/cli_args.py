@@ -138,6 +138,11 @@ def _live_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "deploy", parents=[common], help="copy build/site/ to [deploy] target, record what is live"
     )
     p.add_argument("--dry-run", action="store_true", help="list what would change; copy nothing")
+    p.add_argument(
+        "--moved",
+        action="store_true",
+        help="the site has moved to a new target: the last deploy's target no longer carries it",
+    )
     p.add_argument("--out", metavar="DIR", help="the build folder (default: build)")
 
     p = sub.add_parser(

@@ -42,9 +42,11 @@ class Deployed:
     recorded: bool  # False: a dry run, or the same tree deployed already
 
 
-def deploy(site: Site, out: Path, dry_run: bool = False) -> Deployed:
+def deploy(site: Site, out: Path, dry_run: bool = False, moved: bool = False) -> Deployed:
     """Copy `out`/site/ to the configured target; record a `deployed` event unless a dry run.
-    Holds the build lock throughout, so no build swaps the tree while it is copied."""
+    Holds the build lock throughout, so no build swaps the tree while it is copied. A target
+    other than the last deploy's is refused unless `moved`: the leader says the site has moved
+    and the old target no longer carries it."""
     config = site.config.deploy
     if config is None:
         raise UsageError(
@@ -60,6 +62,8 @@ def deploy(site: Site, out: Path, dry_run: bool = False) -> Deployed:
         if not (tree / "index.html").is_file():
             raise UsageError(f"nothing to deploy: {tree} has no site yet: run `sitegen build`")
         events = records.read_ledger(site.root)
+        if not moved:
+            _refuse_a_new_target(events, config.target)
         first = not any(
             e["event"] == records.DEPLOYED and e.get("target") == config.target for e in events
         )
@@ -93,6 +97,24 @@ def _copy(program: str, tree: Path, config: DeployConfig, root: Path, dry_run: b
         said = cause(done.stderr, done.returncode)
         raise RefusedError(f"deploy to {config.target} failed: {said}")
     return itemised(done.stdout)
+
+
+def _refuse_a_new_target(events: list[dict[str, Any]], target: str) -> None:
+    """Everything the ledger says is live is what the last deploy copied, where it copied
+    it: a deploy elsewhere (a typo in the target, a new server) would leave the old copy up,
+    with `takedown` and `sar` then saying that its posts came down."""
+    deploys = [e for e in events if e["event"] == records.DEPLOYED]
+    if not deploys or (last := deploys[-1]).get("target") == target:
+        return
+    posts = last.get("posts")
+    count = len(posts) if isinstance(posts, dict | list) else 0
+    raise RefusedError(
+        f"deploy.target is {target}, but the last deploy ({last.get('at')}) went to "
+        f"{last.get('target')}, which still carries {count} post(s) as far as the ledger knows. "
+        "If the target is mistyped, correct it in site.toml. If the news site has really "
+        f"moved, take it off {last.get('target')} first, then run `sitegen deploy --moved` "
+        "(nothing was copied)"
+    )
 
 
 def _refuse_a_stranger(copied: Copied, target: str) -> None:

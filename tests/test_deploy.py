@@ -283,6 +283,30 @@ def test_a_first_deploy_to_a_folder_of_other_files_is_refused(run, site, tmp_pat
     assert visible_files(old) == visible_files(site.root / "build/site")
 
 
+def test_a_deploy_to_another_target_is_refused_until_the_site_has_moved(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A mistyped target would leave the live copy up while `takedown` and `sar` say its posts
+    came down: only a leader who says the site has moved (`--moved`) deploys elsewhere."""
+    live, typo = tmp_path / "www", tmp_path / "ww"
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{live}/"\n')
+    two_posts(site, run)
+    assert run(site, "deploy").code == 0
+    site.withdraw("P1", "2026-11-20")
+    assert run(site, "build").code == 0
+    assert "website (1 to remove)" in run(site, "takedown").out
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{typo}/"\n')
+    for args in (["deploy", "--dry-run"], ["deploy"]):
+        refused = run(site, *args)
+        assert refused.code == 1, refused.err
+        assert f"the last deploy (2026-11-25T12:00:00+00:00) went to {live}/" in refused.err
+        assert "still carries 2 post(s)" in refused.err and "--moved" in refused.err
+    assert not typo.exists()
+    assert "website (1 to remove)" in run(site, "takedown").out  # the old copy is still up
+    (live / "posts/castle").rename(tmp_path / "taken-off")  # the leader clears the old server
+    assert run(site, "deploy", "--moved").code == 0
+    assert last_event(site)["target"] == f"{typo}/"
+    assert "website (" not in run(site, "takedown").out
+
+
 def test_the_live_site_keeps_who_is_on_its_photos_bytes(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Deployed with a.jpg showing Mia; staff save a beach photo as a.jpg and her family
     withdraws. The deploy recorded the photos' names only, so the live copy's a.jpg read as
