@@ -18,6 +18,7 @@ from sitegen.audit import damaged_ledger_lines, verify_audit_log
 from sitegen.build import build
 from sitegen.checks import check, decisions, live_revisions
 from sitegen.cli_args import parser
+from sitegen.config import CONFIG_FILE, not_a_site
 from sitegen.content import POSTS_DIR
 from sitegen.engine.lastbuild import tree_check
 from sitegen.errors import RefusedError, SitegenError, UsageError
@@ -194,6 +195,8 @@ def _buildable(root: Path, out_dir: Path, chosen: bool) -> None:
     """Refuse what would publish an empty site by mistake, or write over someone's files: no
     content/posts/ folder (a wrong --site, a drive not mounted; a site with no posts yet has
     an empty one), or an --out folder with other files in it that no build made."""
+    if not (root / CONFIG_FILE).exists():  # (said first: a wrong folder is the likelier cause)
+        raise not_a_site(root)
     posts = root / POSTS_DIR
     if not posts.is_dir():
         what = "is not a folder" if posts.exists() else "is missing"

@@ -200,6 +200,11 @@ def _line_finder(text: str) -> Callable[[str], int | None]:
     return lines.get
 
 
+def not_a_site(root: Path) -> ConfigError:
+    """What every command says in a folder without site.toml."""
+    return ConfigError(f"no {CONFIG_FILE} here: is {root} a sitegen site?", str(root / CONFIG_FILE))
+
+
 def load_config(root: Path) -> Config:
     """Read and validate `root/site.toml`, raising one ConfigError that lists every problem."""
     path = root / CONFIG_FILE
@@ -209,7 +214,7 @@ def load_config(root: Path) -> Config:
             read_regular(path, MAX_TEXT_BYTES, follow=True).decode("utf-8").removeprefix("\ufeff")
         )
     except FileNotFoundError:
-        raise ConfigError(f"no {CONFIG_FILE} here: is {root} a sitegen site?", str(path)) from None
+        raise not_a_site(root) from None
     except UnsafeFile as exc:
         raise ConfigError(f"cannot read {CONFIG_FILE}: it {exc.strerror}", str(path)) from None
     except UnicodeDecodeError as exc:

@@ -554,6 +554,9 @@ def test_a_missing_posts_folder_or_audit_log_never_empties_the_site(run, site: S
     assert result.code == 2 and "content/posts/ is missing: nothing was built" in result.err
     posts.write_text("")
     assert "content/posts/ is not a folder" in run(site, "build").err
+    # Run in a folder that is not a site at all, it says so first, as every command does.
+    elsewhere = run(SiteDir(site.root / "content"), "build")
+    assert elsewhere.code == 2 and "no site.toml here" in elsewhere.err, elsewhere.err
     posts.unlink()
     (site.root / "content/posts-moved").rename(posts)
     audit = site.root / "content/records/audit.jsonl"
