@@ -47,6 +47,9 @@ def where_it_went(
     gone: dict[tuple[str, str], dict[str, Any]] = {}
     shown_last: dict[tuple[str, str], dict[str, Any]] = {}  # (what a copy may still show)
     deploys = False  # (from the first deploy on, a build only makes the website ready)
+    # With deploys: each version a build left out while the live site still carries it, and
+    # the files it had (a later build may put those very files back, before any deploy).
+    parked: dict[tuple[str, str], tuple[str | None, dict[str, Any] | None]] = {}
     # Who each photo shows, by its bytes (a version that leaves the pupil off it still does).
     shows = records.state_of(records.reduce(ledger)).shows
     for event in ledger:
@@ -59,6 +62,9 @@ def where_it_went(
         kind, at = str(event["event"]), str(event["at"])
         if records.is_partial(event):
             kind = "photos_taken_down"  # (the post stays: a note, not its end)
+        on_site = deploys and where[1] == WEBSITE
+        if on_site and _live_all_along(event, where, parked, live, made, latest):
+            continue
         if _same_files(event, where, made, latest) or _back_to_posted(
             event, where, latest, posted, bundles, config
         ):
@@ -189,6 +195,32 @@ def _on_platform(
         posted.pop(where, None)
     elif (version := up or before) is not None:
         _note(version, kind, at, config)
+
+
+def _live_all_along(
+    event: dict[str, Any],
+    where: tuple[str, str],
+    parked: dict[tuple[str, str], tuple[str | None, dict[str, Any] | None]],
+    live: dict[str, dict[str, Any]],
+    made: dict[tuple[str, str], str | None],
+    latest: Versions,
+) -> bool:
+    """Whether a build puts back the very files of the version another build left out, no
+    deploy between: the live website never changed (a register with a bad cell, fixed), so
+    that version goes on, its removal from the build forgotten."""
+    if event["event"] == records.REMOVED and not records.is_partial(event):
+        if (removed := latest.get(where)) is not None and removed is live.get(where[0]):
+            parked[where] = (made.get(where), removed)
+        return False
+    files, version = parked.pop(where, (None, None))
+    if event["event"] != records.PUBLISHED or version is None or live.get(where[0]) is not version:
+        return False
+    if not files or event.get("bundle") != files:
+        return False
+    version["events"] = [e for e in version["events"] if e is not version["ended"]]
+    version["ended"] = None
+    made[where], latest[where] = files, version
+    return True
 
 
 def _same_files(

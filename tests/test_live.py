@@ -369,6 +369,34 @@ def test_sar_tells_exported_posted_and_deployed_apart(run, site, tmp_path) -> No
     )
 
 
+def test_a_post_left_out_of_one_build_and_back_in_the_next_never_left_the_live_site(
+    run, site, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """A register with a bad cell took every tagged post out of one build; the register fixed,
+    the next build put them back as they were, and the deploy had nothing to copy. The live
+    website never changed, but the SAR said the post was on it only until that build, and
+    that the version back in the build was never copied to the live site."""
+    www = tmp_path / "www"
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{www}/"\n')
+    posts(site, run)
+    assert run(site, "build", now="2026-11-25T10:00").code == 0
+    assert run(site, "deploy", now="2026-11-25T11:00").code == 0
+    register = site.root / "content/consent.csv"
+    good = register.read_text()
+    register.write_text(good.replace("P1,Mia,Jones,Year 4,yes", "P1,Mia,Jones,Year 4,maybe"))
+    assert "website: removed" in run(site, "build", now="2026-11-26T10:00").out
+    register.write_text(good)
+    assert run(site, "build", now="2026-11-26T11:00").code == 0
+    assert run(site, "deploy", now="2026-11-26T12:00").code == 0
+    report = run(site, "sar", "P1", "--json", now="2026-11-27T09:00").json()
+    website = [p for p in report["publications"] if p["platform"] == "website"]
+    assert len(website) == 1, [p["summary"] for p in website]
+    assert website[0]["deployed_at"].startswith("2026-11-25T11:00")
+    assert website[0]["off_live_site_at"] is None and website[0]["ended"] is None
+    letter = run(site, "sar", "P1", now="2026-11-27T09:00").out
+    assert "not recorded as copied" not in letter and "until 26 November" not in letter, letter
+
+
 LEDGER = "content/records/publications.jsonl"
 
 
