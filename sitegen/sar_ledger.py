@@ -47,8 +47,7 @@ def where_it_went(
     gone: dict[tuple[str, str], dict[str, Any]] = {}
     shown_last: dict[tuple[str, str], dict[str, Any]] = {}  # (what a copy may still show)
     deploys = False  # (from the first deploy on, a build only makes the website ready)
-    # With deploys: each version a build left out while the live site still carries it, and
-    # the files it had (a later build may put those very files back, before any deploy).
+    # (with deploys: a version a build left out while still live, and its files: `_kept_live`)
     parked: dict[tuple[str, str], tuple[str | None, dict[str, Any] | None]] = {}
     # Who each photo shows, by its bytes (a version that leaves the pupil off it still does).
     shows = records.state_of(records.reduce(ledger)).shows
@@ -59,13 +58,10 @@ def where_it_went(
             deploys = True
             continue
         where = (str(event["slug"]), str(event["platform"]))
-        kind, at = str(event["event"]), str(event["at"])
-        if records.is_partial(event):
-            kind = "photos_taken_down"  # (the post stays: a note, not its end)
-        on_site = deploys and where[1] == WEBSITE
-        if on_site and _live_all_along(event, where, parked, live, made, latest):
-            continue
-        if _same_files(event, where, made, latest) or _back_to_posted(
+        at = str(event["at"])  # (some photos taken down: the post stays, a note, not its end)
+        kind = "photos_taken_down" if records.is_partial(event) else str(event["event"])
+        kept = deploys and _kept_live(event, where, parked, live, made, latest)
+        if kept or _same_files(event, where, made, latest) or _back_to_posted(
             event, where, latest, posted, bundles, config
         ):
             continue  # (nothing new went out: the version out there stays, as it is)
@@ -79,11 +75,15 @@ def where_it_went(
         else:
             _on_platform(kind, at, where, pub, latest, posted, config)
             _same_bundle(event, where, pub, bundles, posted, config)
-    for t in pending:  # (said on what is out there: posted, built, uploaded, or last made)
-        where = (t.slug, t.platform)
-        there = [posted.get(where), latest.get(where), None if deploys else gone.get(where)]
-        there_now = next((v for v in there if v), shown_last.get(where))
+    # (each removal said on what is out there: posted, built, uploaded, or last made)
+    out_there = [posted, latest, {} if deploys else gone, shown_last]
+    for t in pending:
+        there_now = next((v for d in out_there if (v := d.get((t.slug, t.platform)))), None)
         _tie_removal(t, there_now, out, clean, withdrawn or _names(t, key))  # (whose?)
+    return _summarised(out, config)
+
+
+def _summarised(out: list[dict[str, Any]], config: Config) -> list[dict[str, Any]]:
     for pub in out:
         pub.setdefault("pending_removal", None)
         pub["summary"] = publication_summary(pub, config)
@@ -197,7 +197,7 @@ def _on_platform(
         _note(version, kind, at, config)
 
 
-def _live_all_along(
+def _kept_live(
     event: dict[str, Any],
     where: tuple[str, str],
     parked: dict[tuple[str, str], tuple[str | None, dict[str, Any] | None]],
@@ -205,9 +205,11 @@ def _live_all_along(
     made: dict[tuple[str, str], str | None],
     latest: Versions,
 ) -> bool:
-    """Whether a build puts back the very files of the version another build left out, no
-    deploy between: the live website never changed (a register with a bad cell, fixed), so
-    that version goes on, its removal from the build forgotten."""
+    """Whether a build puts back on the website the very files of the version another build
+    left out, no deploy between: the live website never changed (a register with a bad cell,
+    fixed), so that version goes on, its removal from the build forgotten."""
+    if where[1] != WEBSITE:
+        return False
     if event["event"] == records.REMOVED and not records.is_partial(event):
         if (removed := latest.get(where)) is not None and removed is live.get(where[0]):
             parked[where] = (made.get(where), removed)
