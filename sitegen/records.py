@@ -163,7 +163,7 @@ def still_out_there(events: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
             website[event["slug"]] = event
         elif event["event"] == DEPLOYED:
             live = [website[slug] for slug in event.get("posts") or {} if slug in website]
-    versions += [_fingerprint(event) for event in live]
+    versions += [event_fingerprint(event) for event in live]
     photos = {str(p[1]) for fp in versions for p in fp[1] if len(p) > 1}
     photos |= {  # (a posting replaces what an earlier, unconfirmed copy showed)
         str(p[1])
@@ -219,12 +219,12 @@ def reduce(events: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
                         state[(SHOWS, str(image.get("sha256")), str(pupil))] = True
         some = is_partial(event)  # some photos removed by hand: what remains is in the event
         if kind in STANDING and not some:
-            state[where] = (kind, _fingerprint(event), event.get("url"))
+            state[where] = (kind, event_fingerprint(event), event.get("url"))
         elif some and not event.get("posted"):  # (an unconfirmed copy: it is what remains)
             # Marked as no version a build made: the next build records its own, even the
             # same photos, so that what waits to be posted is what it exported, not what the
             # removal left of an older export.
-            digest, photos = _fingerprint(event)
+            digest, photos = event_fingerprint(event)
             state[where] = (PUBLISHED, (f"{digest} (what remains)", photos), event.get("url"))
         if kind == PUBLISHED and isinstance(carried := event.get("carried"), list):
             state[(CARRIED, *where)] = tuple(
@@ -233,7 +233,7 @@ def reduce(events: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
         elif kind == TAKEN_DOWN:  # (a posting needs none: what was posted is what is there)
             state[(CARRIED, *where)] = ()
         if kind == POSTED or (some and event.get("posted")):
-            state[(POSTED, *where)] = _fingerprint(event)  # (as posted, or what remains)
+            state[(POSTED, *where)] = event_fingerprint(event)  # (as posted, or what remains)
         elif kind == TAKEN_DOWN and not some:
             state[(POSTED, *where)] = None
         if kind == PUBLISHED and event.get("bundle"):  # (older sitegens wrote none)
@@ -417,7 +417,7 @@ def what_changed(state: LedgerState, added: list[dict[str, Any]]) -> Changes:
     return changes
 
 
-def _fingerprint(event: dict[str, Any]) -> tuple[Any, ...]:
+def event_fingerprint(event: dict[str, Any]) -> tuple[Any, ...]:
     images = event.get("images") or []
     return (event.get("digest"), tuple(_photo_print(i) for i in images if isinstance(i, dict)))
 

@@ -4,6 +4,7 @@ version made (built or exported), copied to the live website, posted, replaced, 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sitegen import records
@@ -33,54 +34,84 @@ def where_it_went(
     """Each time a post showing or naming the pupil was published or exported, with what
     followed it (posted, removed, taken down ...), oldest first. `withdrawn`: their own."""
     out: list[dict[str, Any]] = []
-    # Per post and platform: the latest version made (None: none, or one that does not show
-    # the pupil), and on a social platform the pupil's version recorded as posted there.
-    latest: dict[tuple[str, str], dict[str, Any] | None] = {}
-    posted: dict[tuple[str, str], dict[str, Any]] = {}
-    # Each platform's latest files (page or bundle, by hash) and the bundle posted, and when:
-    # a later version with the same files (a pupil tagged since) is what is out there already.
-    made: dict[tuple[str, str], str | None] = {}
-    bundles: dict[tuple[str, str], tuple[str, str]] = {}
-    # The pupil's version of each post on the live server: what the last deploy copied.
-    live: dict[str, dict[str, Any]] = {}
-    # Without deploys, a version taken out of build/site/: live until `takedown --done` says.
-    gone: dict[tuple[str, str], dict[str, Any]] = {}
-    shown_last: dict[tuple[str, str], dict[str, Any]] = {}  # (what a copy may still show)
-    deploys = False  # (from the first deploy on, a build only makes the website ready)
-    # (with deploys: a version a build left out while still live, and its files: `_kept_live`)
-    parked: dict[tuple[str, str], tuple[str | None, dict[str, Any] | None]] = {}
+    t = _Trail()
     # Who each photo shows, by its bytes (a version that leaves the pupil off it still does).
     shows = records.state_of(records.reduce(ledger)).shows
     for event in ledger:
         if event["event"] == records.DEPLOYED:
-            built = {slug: p for (slug, where), p in latest.items() if where == WEBSITE}
-            _deployed(event, built, live, config)
-            deploys = True
+            built = {slug: p for (slug, where), p in t.latest.items() if where == WEBSITE}
+            _deployed(event, built, t.live, config)
+            t.deploys = True
             continue
         where = (str(event["slug"]), str(event["platform"]))
         at = str(event["at"])  # (some photos taken down: the post stays, a note, not its end)
         kind = "photos_taken_down" if records.is_partial(event) else str(event["event"])
-        kept = deploys and _kept_live(event, where, parked, live, made, latest)
-        if kept or _same_files(event, where, made, latest) or _back_to_posted(
-            event, where, latest, posted, bundles, config
+        if (
+            (t.deploys and _kept_live(event, where, t.parked, t.live, t.made, t.latest))
+            or _what_remained(event, where, t)
+            or _same_files(event, where, t.made, t.latest)
+            or _back_to_posted(event, where, t.latest, t.posted, t.bundles, config)
         ):
             continue  # (nothing new went out: the version out there stays, as it is)
         pub, images = None, _photos_of(event, key, shows)
         if kind == records.PUBLISHED and (has(event.get("pupils"), key) or images):
-            pub = _publication(event, images, clean, config, deploys, key)
+            pub = _publication(event, images, clean, config, t.deploys, key)
             out.append(pub)
-            shown_last[where] = pub
+            t.shown_last[where] = pub
         if where[1] == WEBSITE:
-            _on_website(kind, at, where, pub, latest, gone, config)
+            _on_website(kind, at, where, pub, t.latest, t.gone, config)
         else:
-            _on_platform(kind, at, where, pub, latest, posted, config)
-            _same_bundle(event, where, pub, bundles, posted, config)
+            _on_platform(kind, at, where, pub, t.latest, t.posted, config)
+            _same_bundle(event, where, pub, t.bundles, t.posted, config)
     # (each removal said on what is out there: posted, built, uploaded, or last made)
-    out_there = [posted, latest, {} if deploys else gone, shown_last]
-    for t in pending:
-        there_now = next((v for d in out_there if (v := d.get((t.slug, t.platform)))), None)
-        _tie_removal(t, there_now, out, clean, withdrawn or _names(t, key))  # (whose?)
+    out_there = [t.posted, t.latest, {} if t.deploys else t.gone, t.shown_last]
+    for removal in pending:
+        there = (removal.slug, removal.platform)
+        there_now = next((v for d in out_there if (v := d.get(there))), None)
+        _tie_removal(removal, there_now, out, clean, withdrawn or _names(removal, key))
     return _summarised(out, config)
+
+
+Where = tuple[str, str]  # a post and a platform
+Version = dict[str, Any]  # one version of a post there, as the report tells it
+
+
+@dataclass
+class _Trail:
+    """What the ledger's events have said so far, as `where_it_went` follows them."""
+
+    # The latest version made (None: none, or one that does not show the pupil), and on a
+    # social platform the pupil's version recorded as posted there.
+    latest: dict[Where, Version | None] = field(default_factory=dict)
+    posted: dict[Where, Version] = field(default_factory=dict)
+    # Each platform's latest files (page or bundle, by hash) and the bundle posted, and when:
+    # a later version with the same files (a pupil tagged since) is what is out there already.
+    made: dict[Where, str | None] = field(default_factory=dict)
+    bundles: dict[Where, tuple[str, str]] = field(default_factory=dict)
+    # The pupil's version of each post on the live server: what the last deploy copied.
+    live: dict[str, Version] = field(default_factory=dict)
+    # Without deploys, a version taken out of build/site/: live until `takedown --done` says.
+    gone: dict[Where, Version] = field(default_factory=dict)
+    shown_last: dict[Where, Version] = field(default_factory=dict)  # (what a copy may show)
+    deploys: bool = False  # (from the first deploy on, a build only makes the website ready)
+    # With deploys: a version a build left out while still live, and its files (`_kept_live`).
+    parked: dict[Where, tuple[str | None, Version | None]] = field(default_factory=dict)
+    # What remained of a posted version once some of its photos were taken down by hand.
+    remains: dict[Where, tuple[Any, ...]] = field(default_factory=dict)
+
+
+def _what_remained(event: dict[str, Any], where: Where, t: _Trail) -> bool:
+    """Whether a build exports exactly what remained out there of the version posted, once
+    some of its photos were taken down by hand: no new version, and nothing waits to be
+    posted (`posted` says so too); the version posted goes on, with that removal noted."""
+    if records.is_partial(event) and event.get("posted"):
+        t.remains[where] = records.event_fingerprint(event)
+        return False
+    remained = t.remains.pop(where, None)
+    if event["event"] != records.PUBLISHED or remained != records.event_fingerprint(event):
+        return False
+    t.latest[where] = t.posted.get(where)
+    return True
 
 
 def _summarised(out: list[dict[str, Any]], config: Config) -> list[dict[str, Any]]:

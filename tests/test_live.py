@@ -681,6 +681,52 @@ def test_a_photo_a_build_drops_stays_listed_until_its_removal_is_recorded(run, s
     assert item["platform"] == "facebook" and "towers.jpg" in " ".join(item["images"])
 
 
+def test_a_photo_taken_off_a_posted_bundle_leaves_nothing_waiting_in_the_sar(run, site) -> None:  # type: ignore[no-untyped-def]
+    """Posted on Facebook; one pupil's consent for Facebook then ends; the leader takes that
+    photo off the post by hand and records it. The next build exports exactly what remained
+    there, and `posted` has nothing to record; yet the SAR of either pupil said an updated
+    version was exported, "not yet recorded as posted", for good."""
+    site.post(
+        "castle",
+        files={"towers.jpg": "castle", "sand.jpg": "beach"},
+        pupils=["P1", "P2"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[
+            {"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]},
+            {"file": "sand.jpg", "alt": "The sand", "pupils": ["P2"]},
+        ],
+    )
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    assert run(site, "build", now="2026-11-25T10:00").code == 0
+    assert run(site, "posted", "--platform", "facebook", now="2026-11-25T11:00").code == 0
+    site.register(
+        REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,yes", "P2,Osian,Pritchard,Year 4,yes,no")
+    )
+    done = run(
+        site, "takedown", "--done", "castle", "--platform", "facebook", now="2026-11-26T09:00"
+    )
+    assert "recorded: sand.jpg of castle removed from facebook" in done.out, done.out
+    assert run(site, "build", now="2026-11-26T10:00").code == 0
+    assert len(rows(site.root, "facebook", "pending.csv")) == 1  # (the header: none waits)
+    for pupil in ("P1", "P2"):
+        letter = run(site, "sar", pupil, now="2026-11-27T09:00").out
+        assert "not yet recorded as posted" not in letter, letter
+        facebook = [
+            p
+            for p in run(site, "sar", pupil, "--json", now="2026-11-27T09:00").json()[
+                "publications"
+            ]
+            if p["platform"] == "facebook"
+        ]
+        assert len(facebook) == 1 and facebook[0]["posted_at"].startswith("2026-11-25T11:00")
+        assert [e["event"] for e in facebook[0]["events"]] == [
+            "published",
+            "posted",
+            "photos_taken_down",
+        ]
+
+
 def test_some_photos_recorded_removed_before_the_build_stay_off_the_list(run, site) -> None:  # type: ignore[no-untyped-def]
     """The leader removes the photo from the bundle they had not recorded as posted, and
     records it, before building: the build that leaves it out does not list it again."""
