@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -133,6 +134,28 @@ def test_edit_after_approval_is_stale_text_and_image(run, site):  # type: ignore
     assert {p["slug"]: p["status"] for p in run(site, "status", "--json").json()["posts"]}[
         "b"
     ] == "approved"
+
+
+@pytest.mark.parametrize("back_to", ["draft", "submitted"])
+def test_an_approval_is_taken_back_by_setting_the_status_back(run, site, back_to):  # type: ignore[no-untyped-def]
+    """A leader who approved the wrong post sets its status back: it was still published (the
+    digest leaves `status` out), while the file said draft. Now it is what the file says, is
+    left out of the next build (and so taken down where it went), and can be approved again."""
+    index = site.post("fair", platforms=["website"])
+    assert approve(run, site, "fair").code == 0
+    assert run(site, "build").code == 0
+    assert (site.root / "build/site/posts/fair/index.html").exists()
+    index.write_text(index.read_text().replace("status: approved", f"status: {back_to}"))
+    (row,) = run(site, "status", "--json").json()["posts"]
+    assert row["status"] == back_to
+    assert "SG150" not in run(site, "check", "fair").out
+    assert run(site, "build").code == 0
+    assert not (site.root / "build/site/posts/fair/index.html").exists()
+    assert f"fair: not approved (status {back_to})" in run(site, "takedown").out
+    again = approve(run, site, "fair", now="2026-11-22T09:00")
+    assert again.code == 0 and "already approved" not in again.out, again.out
+    assert run(site, "build").code == 0
+    assert (site.root / "build/site/posts/fair/index.html").exists()
 
 
 def test_approve_refusals(run, site):  # type: ignore[no-untyped-def]

@@ -78,18 +78,18 @@ class Checked:
 def check_approval(post: Post, digest: str, ctx: Context) -> list[Finding]:
     approval = post.approval
     line = post.line_of("approval") or post.line_of("status")
-    if approval is None:
-        if post.status == "approved":
-            return [
-                finding(
-                    "SG150",
-                    "status is approved but there is no approval: only `sitegen approve` "
-                    "may approve a post",
-                    post.path,
-                    line,
-                )
-            ]
+    if post.status != "approved":  # a draft, or submitted: an approval it carries is set aside
         return []
+    if approval is None:
+        return [
+            finding(
+                "SG150",
+                "status is approved but there is no approval: only `sitegen approve` "
+                "may approve a post",
+                post.path,
+                line,
+            )
+        ]
     findings = []
     if approval.digest != digest:
         findings.append(
@@ -284,7 +284,7 @@ def with_recorded(post: Post, recorded: Mapping[str, tuple[str, ...]]) -> Post:
 
 
 def workflow_status(post: Post, findings: list[Finding], digest: str) -> str:
-    if post.approval is None and post.status != "approved":
+    if post.status != "approved":  # (an approval it carries is set aside: taken back by hand)
         return post.status
     if post.approval is not None and post.approval.digest != digest:
         return "stale"
