@@ -28,6 +28,11 @@ class UnsafeFile(OSError):
     def __init__(self, path: str | os.PathLike[str], why: str) -> None:
         super().__init__(0, why, str(path))
 
+    def __reduce__(self) -> tuple[type[UnsafeFile], tuple[str, str]]:
+        # (raised in a worker, it is pickled back: OSError's own way calls this class with
+        # OSError's three arguments, which broke the pool and every page of the preview)
+        return UnsafeFile, (str(self.filename), str(self.strerror))
+
 
 def kind(mode: int) -> str:
     """What a stat's mode names, in words ("a regular file", "a symbolic link" ...)."""

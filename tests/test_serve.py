@@ -195,6 +195,25 @@ def test_the_preview_waits_for_a_leaders_build_instead_of_failing(site: SiteDir)
     assert done.is_set() and (site.root / "build/preview/index.html").exists()
 
 
+def test_photos_that_are_not_files_never_break_the_preview(site: SiteDir) -> None:
+    """`file: photos` naming a folder (the photos inside it): the worker rendering it raised an
+    error that could not be sent back, so the whole preview failed, every page a 500 naming no
+    file. Now the post shows its SG120 banner and the other posts are as they were."""
+    from sitegen.preview import build_preview
+    from sitegen.site import load_site
+
+    for slug, name in (("a", "photos"), ("b", "folder.jpg")):
+        folder = site.post(slug, images=[{"file": name, "alt": "The tree", "pupils": []}]).parent
+        (folder / name).mkdir()
+        shutil.copy(REPO / "content/posts/2026-12-04-christmas-fair/tree.jpg", folder / name)
+    site.post("c", title="The fair")
+    build_preview(load_site(site.root))
+    for slug in ("a", "b"):
+        page = (site.root / f"build/preview/posts/{slug}/index.html").read_text()
+        assert "SG120" in page and "is a folder" in page
+    assert (site.root / "build/preview/posts/c/index.html").exists()
+
+
 def test_busy_port_is_a_clear_error(site: SiteDir) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
