@@ -72,6 +72,9 @@ class Unreadable(Exception):
         super().__init__(message)
         self.message, self.line = message, line
 
+    def __reduce__(self) -> tuple[type[Unreadable], tuple[str, int | None]]:
+        return Unreadable, (self.message, self.line)  # (pickled whole from a worker)
+
 
 def _read_text(folder: Path, index: Path) -> str:
     """The post's index.md as text, read from the folder itself (never through a link)."""
@@ -178,6 +181,9 @@ class Refused(Exception):
     def __init__(self, message: str, line: int) -> None:
         super().__init__(message)
         self.message, self.line = message, line
+
+    def __reduce__(self) -> tuple[type[Refused], tuple[str, int]]:
+        return Refused, (self.message, self.line)  # (pickled whole from a worker)
 
 
 MAX_DEPTH = 6  # images[0].pupils is three deep; nothing a post needs goes further
