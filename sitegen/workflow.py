@@ -259,7 +259,13 @@ def _approve_one(
             f"{revisions.RECORDS.as_posix()}/ ({exc.strerror or exc}; is the disk full?)",
             post.path,
         ) from None
-    return Outcome(post.slug, True, f"approved {post.slug} ({checked.digest[:19]}…)")
+    # (the leader confirms the post as it is, warnings and all: they are said, not hidden)
+    said = [f"\n  {f.code} warning: {f.message}" for f in checked.warnings]
+    if said:
+        said.insert(0, f"\n  approved with {len(said)} warning(s): read them now")
+    return Outcome(
+        post.slug, True, f"approved {post.slug} ({checked.digest[:19]}…)" + "".join(said)
+    )
 
 
 def _rewrite(post: Post, status: str, approval: dict[str, str] | None) -> str:

@@ -158,6 +158,21 @@ def test_an_approval_is_taken_back_by_setting_the_status_back(run, site, back_to
     assert (site.root / "build/site/posts/fair/index.html").exists()
 
 
+def test_approve_says_the_warnings_the_leader_approves_the_post_with(run, site):  # type: ignore[no-untyped-def]
+    """The leader confirms the post as it is: a warning (a class photo with nobody tagged, a
+    negative sentence) was never shown by `approve`, so it went out unseen."""
+    site.post("week", body="A disappointing week. Some children were rude and lazy.\n")
+    approved = approve(run, site, "week")
+    assert approved.code == 0
+    lines = approved.out.splitlines()
+    assert lines[0].startswith("approved week (sha256:")
+    assert lines[1] == "  approved with 1 warning(s): read them now"
+    assert lines[2].startswith("  SG140 warning: ")
+    assert approve(run, site, "week").out.startswith("week is already approved")
+    site.post("fair", title="The fair")
+    assert approve(run, site, "fair").out.splitlines()[1:] == []  # (none: nothing more said)
+
+
 def test_approve_refusals(run, site):  # type: ignore[no-untyped-def]
     site.post("bad", body="<script>x</script>\n")
     site.post("good")
