@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date
@@ -108,6 +109,9 @@ def nameless_slug(title: str, register: Register) -> str:
     return slugify("-".join(words)) if words else "post"
 
 
+DATED = re.compile(r"\d{4}-\d{2}-\d{2}-")  # a folder name that starts with its date
+
+
 def find_post(site: Site, ref: str) -> Post:
     """A post named by slug, folder or index.md path."""
     return find_posts(site, [ref])[0]
@@ -132,9 +136,23 @@ def find_posts(site: Site, refs: list[str]) -> list[Post]:
                 found.append(post)
                 break
         else:
-            known = ", ".join(p.name for p in post_folders(site.root)[:5])
-            raise UsageError(f'no post "{ref}" in {POSTS_DIR.as_posix()} (posts: {known}, ...)')
+            names = [p.name for p in post_folders(site.root)]
+            raise UsageError(f'no post "{ref}" in {POSTS_DIR.as_posix()}{_nearest(ref, names)}')
     return found
+
+
+def _nearest(ref: str, names: list[str]) -> str:
+    """What the user most likely meant: the post whose name ends with `ref` (its date left
+    off), else names a letter or two away (with or without their date), else the newest."""
+    wanted = Path(ref.removesuffix("index.md").rstrip("/")).name.lower()
+    undated = {name[len("2026-01-01-") :]: name for name in names if DATED.match(name)}
+    close = [n for n in names if n.endswith("-" + wanted)] or [
+        undated.get(n, n)
+        for n in difflib.get_close_matches(wanted, [*names, *undated], n=3, cutoff=0.8)
+    ]
+    if close:
+        return ": did you mean " + " or ".join(dict.fromkeys(close)) + "?"
+    return f" (the newest: {', '.join(reversed(names[-5:]))})" if names else " (no posts yet)"
 
 
 @dataclass(frozen=True)

@@ -290,3 +290,26 @@ def test_the_command_as_a_process(demo):  # type: ignore[no-untyped-def]
     reader.stdout.close()
     assert reader.wait(timeout=60) == 0
     assert b"Broken pipe" not in reader.stderr.read()
+
+
+def test_a_mistyped_post_name_gets_the_post_it_most_likely_meant(run, site) -> None:  # type: ignore[no-untyped-def]
+    """`approve year-4-rugby` (the date left off) or a letter wrong listed the five oldest
+    posts, none of them the one meant."""
+    for slug in (
+        "2026-09-04-welcome-back",
+        "2026-12-07-year-4-rugby-tournament",
+        "2026-12-01-fair",
+    ):
+        site.post(slug)
+    for typed, meant in (
+        ("year-4-rugby-tournament", "2026-12-07-year-4-rugby-tournament"),
+        ("2026-12-07-year-4-rugby-tournamnet", "2026-12-07-year-4-rugby-tournament"),
+        ("year-4-rugby-tournamnet", "2026-12-07-year-4-rugby-tournament"),
+        ("content/posts/welcome-back/index.md", "2026-09-04-welcome-back"),
+    ):
+        for command in (["approve", typed, "--by", "head"], ["check", typed]):
+            refused = run(site, *command)
+            assert refused.code == 2
+            assert f"did you mean {meant}?" in refused.err, refused.err
+    refused = run(site, "check", "sports-day")
+    assert "(the newest: 2026-12-07-year-4-rugby-tournament, 2026-12-01-fair, " in refused.err
