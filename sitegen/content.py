@@ -130,7 +130,7 @@ def _read_header(
     try:
         node, meta = (None, plain[0]) if plain is not None else _parse_yaml(header)
     except yaml.YAMLError as exc:
-        raise Unreadable(*_yaml_problem(exc)) from None
+        raise Unreadable(*_yaml_problem(exc, header)) from None
     except Refused as exc:
         raise Unreadable(exc.message, exc.line) from None
     except (ValueError, OverflowError) as exc:  # PyYAML's own: 2026-02-30 is no date
@@ -160,19 +160,60 @@ def _read_header(
     return meta, key_lines
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> tuple[str, int]:
-    """A YAML error in words, at its line. A quote never closed is told where it opened
-    (YAML finds it missing only at the end of the header)."""
+def _yaml_problem(exc: yaml.YAMLError, header: str) -> tuple[str, int]:
+    """A YAML error in words a teacher can act on, at the line to fix. YAML notices some
+    mistakes only on the line after them (a missing colon), and a quote never closed only at
+    the end of the header: each is told where it is."""
     context, problem = getattr(exc, "context", None), getattr(exc, "problem", None)
     opened = getattr(exc, "context_mark", None)
     if context and "quoted scalar" in context and opened is not None:
-        return (
-            "YAML error in the front matter: a quote opened here is never closed",
-            opened.line + 2,
-        )
+        return f"{YAML_ERROR}: a quote opened here is never closed", opened.line + 2
     mark = getattr(exc, "problem_mark", None) or opened
     problem = problem or str(exc).splitlines()[0]
-    return f"YAML error in the front matter: {problem}", mark.line + 2 if mark is not None else 2
+    if mark is None:
+        return f"{YAML_ERROR}: {problem}", 2
+    lines, at, said = header.split("\n"), mark.line, problem
+    if "expected ':'" in problem and opened is not None:
+        at = opened.line
+        said = _missing_colon(lines[at])
+    elif problem.startswith("mapping values are not allowed"):
+        if ":" in lines[at][: mark.column]:  # (a second colon, in the value)
+            said = _colon_in_value(lines[at])
+        else:  # (the line before has none: YAML read the two as one value)
+            at = max((i for i in range(at) if lines[i].strip()), default=at)
+            said = _missing_colon(lines[at])
+    elif "tab character" in problem or lines[at][mark.column : mark.column + 1] == "\t":
+        said = "a tab: indent the header with spaces, never tabs"
+    if any(quote in lines[at] for quote in CURLY_QUOTES):
+        said += (
+            "; curly quotes (“ ” ‘ ’, as Word types them) are not quotes in the header: "
+            'type straight ones (")'
+        )
+    return f"{YAML_ERROR}: {said}", at + 2
+
+
+YAML_ERROR = "YAML error in the front matter"
+CURLY_QUOTES = "“”‘’„"
+
+
+def _missing_colon(line: str) -> str:
+    key, _, value = line.strip().partition(" ")
+    if not value:
+        return f"`{key}` needs a colon after it"
+    return f"a colon is missing after `{key}`: write `{key}: {_shortened(value)}`"
+
+
+def _colon_in_value(line: str) -> str:
+    key, _, value = line.strip().partition(":")
+    value = value.strip().strip(CURLY_QUOTES + '"')
+    return (
+        "a value with a colon in it needs quotes around it: "
+        f'write `{key}: "{_shortened(value)}"`'
+    )
+
+
+def _shortened(text: str, most: int = 40) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 class Refused(Exception):

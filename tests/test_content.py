@@ -253,3 +253,59 @@ def test_a_post_of_plain_lines_is_read_without_pyyaml_and_as_it_reads_it() -> No
 )
 def test_anything_but_plain_lines_is_left_to_pyyaml(header: str) -> None:
     assert read_plain(header) is None
+
+
+HEADER = "title: A day\ndate: 2026-11-20\n"  # (the header's first line is the file's line 2)
+
+
+@pytest.mark.parametrize(
+    ("header", "line", "said"),
+    [
+        (
+            "title: A day\ndate 2026-12-07\nauthor: jjones\n",
+            3,
+            "a colon is missing after `date`: write `date: 2026-12-07`",
+        ),
+        (
+            "title Missing colon\ndate: 2026-12-07\n",
+            2,
+            "a colon is missing after `title`: write `title: Missing colon`",
+        ),
+        (
+            "title: A day\n\nsummary Our harvest festival\ntags: [a]\n",
+            4,
+            "a colon is missing after `summary`: write `summary: Our harvest festival`",
+        ),
+        (
+            HEADER + "images:\n  - file: a.jpg\n    alt A tree\n    pupils: []\n",
+            6,
+            "a colon is missing after `alt`: write `alt: A tree`",
+        ),
+        (
+            "title: Year 4: a visit\n",
+            2,
+            'a value with a colon in it needs quotes around it: write `title: "Year 4: a visit"`',
+        ),
+        (
+            "title: “Year 4: a day at the castle”\n",
+            2,
+            'write `title: "Year 4: a day at the castle"`; curly quotes (“ ” ‘ ’, as Word types '
+            'them) are not quotes in the header: type straight ones (")',
+        ),
+        (HEADER + "images:\n\t- file: a.jpg\n", 5, "a tab: indent the header with spaces"),
+        (HEADER + "images:\n  - file: a.jpg\n  \talt: x\n", 6, "a tab: indent the header"),
+        ('title: "Year 4 visit\ndate: 2026-11-20\n', 2, "a quote opened here is never closed"),
+    ],
+)
+def test_a_yaml_mistake_is_told_in_words_at_the_line_to_fix(
+    site, header: str, line: int, said: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A missing colon was told on the line after it ("could not find expected ':'"), a colon
+    in a value or curly quotes as "mapping values are not allowed", a tab as "cannot start
+    any token": a teacher looked at a correct line, in YAML's words."""
+    from sitegen.content import load_post
+
+    index = site.post("p", raw=f"---\n{header}---\nA day.\n")
+    post = load_post(site.root, index.parent, "Europe/London", "en")
+    (found,) = [f for f in post.load_findings if f.code == "SG100"]
+    assert found.line == line and said in found.message, (found.line, found.message)
