@@ -173,6 +173,7 @@ def _yaml_problem(exc: yaml.YAMLError, header: str) -> tuple[str, int]:
     if mark is None:
         return f"{YAML_ERROR}: {problem}", 2
     lines, at, said = header.split("\n"), mark.line, problem
+    lines += [""] * (at + 1 - len(lines))  # (a mark may fall past the last line)
     if "expected ':'" in problem and opened is not None:
         at = opened.line
         said = _missing_colon(lines[at])
