@@ -11,6 +11,7 @@ from sitegen.terminal import console, escape
 
 if TYPE_CHECKING:  # for annotations only: nothing here runs a stage
     from collections.abc import Iterable
+    from datetime import datetime
 
     from sitegen.config import Config
     from sitegen.facesheet import PhotoFaces
@@ -130,7 +131,8 @@ def print_check(
     for finding in register:
         _print_finding(finding)
     for c in results:
-        _print_checked(c, by_slug[c.post.slug].publishable, live.get(c.post.slug))
+        publishable = by_slug[c.post.slug].publishable
+        _print_checked(c, publishable, live.get(c.post.slug), _due(c, site.context.now))
         _print_missed(site, c)
     colour = "red" if errors else "yellow" if warnings else "green"
     out.print(
@@ -140,9 +142,23 @@ def print_check(
     return errors
 
 
-def _print_checked(c: Checked, publishable: bool, live: str | None = None) -> None:
+def _due(c: Checked, now: datetime) -> str | None:
+    """When an approved post dated later goes out, in words: a year mistyped (2027 for 2026)
+    was said only in report.json, after the build."""
+    if c.status != "approved" or c.post.date is None or c.post.date <= now:
+        return None
+    from sitegen.i18n import long_date  # (Babel's month names: only when a post is due later)
+
+    return long_date(c.post.date, "en")
+
+
+def _print_checked(
+    c: Checked, publishable: bool, live: str | None = None, due: str | None = None
+) -> None:
     style = STATUS_STYLE.get(c.status, "white")
     tail = ", publishable" if publishable else ""
+    if due and not c.errors:
+        tail = f", publishable from {due} (its date)"
     if live:
         tail = f", publishable as the version approved on {live[:10]}"
     out.print(f"[bold]{escape(c.post.path)}[/] [{style}]{c.status}[/]{tail}")
@@ -174,6 +190,7 @@ def print_status(
     authors: dict[str, str],
     as_json: bool,
     live: dict[str, str] | None = None,
+    now: datetime | None = None,
 ) -> None:
     """`status`: every post, grouped by what it waits for (STATUS_GROUPS), or as JSON. `live`:
     the stale posts whose approved revision is published meanwhile, with its approval time."""
@@ -200,6 +217,7 @@ def print_status(
         print_json({"posts": rows})
         return
     width = max((len(r["slug"]) for r in rows), default=4)
+    by_slug = {c.post.slug: c for c in results}
     for status, heading in STATUS_GROUPS:
         group = [r for r in rows if r["status"] == status]
         if not group:
@@ -218,6 +236,8 @@ def print_status(
                     f"  {''.ljust(width)}  edited: the version approved on "
                     f"{r['live_revision'][:10]} is live; approve to publish the edit"
                 )
+            if now is not None and (due := _due(by_slug[r["slug"]], now)):
+                out.print(f"  {''.ljust(width)}  goes out on {due} (its date)")
 
 
 def print_build(

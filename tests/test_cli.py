@@ -313,3 +313,19 @@ def test_a_mistyped_post_name_gets_the_post_it_most_likely_meant(run, site) -> N
             assert f"did you mean {meant}?" in refused.err, refused.err
     refused = run(site, "check", "sports-day")
     assert "(the newest: 2026-12-07-year-4-rugby-tournament, 2026-12-01-fair, " in refused.err
+
+
+def test_an_approved_post_dated_later_says_when_it_goes_out(run, site) -> None:  # type: ignore[no-untyped-def]
+    """A year mistyped (2027 for 2026): check said "approved" and status listed it with the
+    others; only report.json, after the build, said it was scheduled."""
+    site.post("fair", date="2027-02-01")
+    site.post("today", date="2026-11-20")
+    assert run(site, "approve", "fair", "today", "--by", "head").code == 0
+    checked = run(site, "check").out
+    assert (
+        "content/posts/fair/index.md approved, publishable from 1 February 2027 (its date)"
+        in checked
+    )
+    assert "content/posts/today/index.md approved, publishable\n" in checked
+    status = run(site, "status").out
+    assert status.count("goes out on") == 1 and "goes out on 1 February 2027 (its date)" in status
