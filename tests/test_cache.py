@@ -210,7 +210,7 @@ def test_ledger_standing_read_from_where_it_grew(tmp_path: Path) -> None:
         ]
         records.append(tmp_path, events)
         expected = {
-            where: (e["event"], records._fingerprint(e), e.get("url"))
+            where: (e["event"], records.event_fingerprint(e), e.get("url"))
             for where, e in records.latest(records.read_ledger(tmp_path)).items()
         }
         assert records.current(tmp_path, memo) == expected
