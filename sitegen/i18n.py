@@ -35,6 +35,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "footer": "News from {school}",
         "archive": "Archive",
         "archive_title": "All the news, month by month",
+        "archive_title_in": "All the news in {language}, month by month",
+        "elsewhere": "Some news is written in {language} only ({count}):",
+        "elsewhere_link": "read it in {language}",
         "school_website": "School website",
         "contact": "Contact the school",
         "logo": "{school} logo",
@@ -83,6 +86,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "footer": "Newyddion o {school}",
         "archive": "Archif",
         "archive_title": "Yr holl newyddion, fesul mis",
+        "archive_title_in": "Yr holl newyddion yn {language}, fesul mis",
+        "elsewhere": "Mae rhai newyddion yn {language} yn unig ({count}):",
+        "elsewhere_link": "darllenwch nhw yn {language}",
         "school_website": "Gwefan yr ysgol",
         "contact": "Cysylltu â’r ysgol",
         "logo": "Logo {school}",
@@ -108,6 +114,20 @@ STRINGS: dict[str, dict[str, str]] = {
     },
 }
 LOCALES = {"en": "en_GB", "cy": "cy"}
+# A language's name as it follows "in" / "yn" in a page's language ("yn Gymraeg": mutated).
+IN_LANGUAGE = {"en": {"en": "English", "cy": "Welsh"}, "cy": {"en": "Saesneg", "cy": "Gymraeg"}}
+
+
+def posts_count(language: str, count: int) -> str:
+    """"1 post", "3 posts"; "3 neges" (a Welsh noun after a number stays singular)."""
+    if language == "cy":
+        return f"{count} neges"
+    return f"{count} post" if count == 1 else f"{count} posts"
+
+
+def in_language(page: str, language: str) -> str:
+    """`language`'s name as a page in `page`'s language says "in English", "yn Gymraeg"."""
+    return IN_LANGUAGE.get(page, IN_LANGUAGE["en"]).get(language, language)
 
 
 def strings(language: str) -> dict[str, str]:

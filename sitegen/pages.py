@@ -9,7 +9,7 @@ from dataclasses import replace
 from urllib.parse import urljoin
 
 from sitegen.config import Config
-from sitegen.i18n import list_language, list_prefix, strings
+from sitegen.i18n import in_language, list_language, list_prefix, posts_count, strings
 from sitegen.render import PageSpec, PostView, post_page, stands_alone
 
 Twin = tuple[str, str]  # a translation's language and path
@@ -70,17 +70,19 @@ def list_pages(config: Config, posts: list[PostView]) -> dict[str, PageSpec]:
     """Every language's list pages and the 404 page, by output path (posts newest first). A
     list page's language switch leads to the same page in the other language when there is
     one (the archive, a tag both languages use), else to that language's home page."""
+    listed = by_language(config, posts)
+    elsewhere = _elsewhere(config, listed, twins(config, posts))
     planned = {
-        language: _language_pages(config, language, listed)
-        for language, listed in by_language(config, posts).items()
+        language: _language_pages(config, language, posts, elsewhere[language])
+        for language, posts in listed.items()
     }
     out: dict[str, PageSpec] = {}
     for language, specs in planned.items():
         for local, spec in specs.items():
-            switch = {
+            switch = {  # (the home pages, "", are each other's too)
                 other: list_prefix(config.languages, other) + local
                 for other in config.languages
-                if other != language and local and local in planned[other]
+                if other != language and local in planned[other]
             }
             if switch:
                 spec = replace(spec, context={**spec.context, "switch": switch})
@@ -100,7 +102,31 @@ def list_pages(config: Config, posts: list[PostView]) -> dict[str, PageSpec]:
     return out
 
 
-def _language_pages(config: Config, language: str, posts: list[PostView]) -> dict[str, PageSpec]:
+def _elsewhere(
+    config: Config, listed: dict[str, list[PostView]], found: dict[str, Twin]
+) -> dict[str, list[dict[str, object]]]:
+    """For each language's home and archive: how many posts each other language has that are
+    not also in this one, and where to read them. Each language's lists show its own posts,
+    and a parent reading in Welsh took the three Welsh posts for all the school's news."""
+    return {
+        language: [
+            {
+                "language": other,
+                "name": in_language(language, other),
+                "count": posts_count(language, count),
+                "href": list_prefix(config.languages, other) + "archive/",
+            }
+            for other, theirs in listed.items()
+            if other != language
+            and (count := sum(found.get(p.slug, ("",))[0] != language for p in theirs))
+        ]
+        for language in listed
+    }
+
+
+def _language_pages(
+    config: Config, language: str, posts: list[PostView], elsewhere: list[dict[str, object]]
+) -> dict[str, PageSpec]:
     """One language's list pages, by their path below that language's lists ("" for home)."""
     t = strings(language)
     prefix = list_prefix(config.languages, language)
@@ -114,9 +140,31 @@ def _language_pages(config: Config, language: str, posts: list[PostView]) -> dic
             {
                 "title": config.title if number == 1 else t["news_page"].format(page=number),
                 "language": language,
+                "elsewhere": elsewhere if number == 1 else [],
                 **_neighbours(number, len(pages), prefix),
             },
         )
+    out.update(_tag_pages(config, language, posts))
+    out["archive/"] = _archive(config, language, posts, elsewhere)
+    out["subscribe/"] = PageSpec(
+        "subscribe.html",
+        f"{prefix}subscribe/",
+        (),
+        {
+            "title": t["subscribe_title"],
+            "language": language,
+            # (`feeds`: this language's, as templates written for earlier versions read it)
+            "feeds": _feeds(config, language)[0],
+            "every_feed": _feeds(config, language),
+        },
+    )
+    return out
+
+
+def _tag_pages(config: Config, language: str, posts: list[PostView]) -> dict[str, PageSpec]:
+    """One language's tag pages, by their path below that language's lists."""
+    t, prefix = strings(language), list_prefix(config.languages, language)
+    out: dict[str, PageSpec] = {}
     tags: dict[str, tuple[str, list[PostView]]] = {}
     for post in posts:
         for name, slug in post.tags:
@@ -136,26 +184,29 @@ def _language_pages(config: Config, language: str, posts: list[PostView]) -> dic
                     **_neighbours(number, len(chunks), f"{prefix}tags/{slug}/"),
                 },
             )
-    out["archive/"] = PageSpec(
+    return out
+
+
+def _archive(
+    config: Config, language: str, posts: list[PostView], elsewhere: list[dict[str, object]]
+) -> PageSpec:
+    """One language's month archive: every post it lists, and what the other has besides."""
+    t, prefix = strings(language), list_prefix(config.languages, language)
+    return PageSpec(
         "archive.html",
         f"{prefix}archive/",
         tuple(posts),
-        {"title": t["archive_title"], "language": language},
+        {
+            "title": (
+                t["archive_title_in"].format(language=in_language(language, language))
+                if len(config.languages) > 1
+                else t["archive_title"]
+            ),
+            "language": language,
+            "elsewhere": elsewhere,
+        },
         brief=True,
     )
-    out["subscribe/"] = PageSpec(
-        "subscribe.html",
-        f"{prefix}subscribe/",
-        (),
-        {
-            "title": t["subscribe_title"],
-            "language": language,
-            # (`feeds`: this language's, as templates written for earlier versions read it)
-            "feeds": _feeds(config, language)[0],
-            "every_feed": _feeds(config, language),
-        },
-    )
-    return out
 
 
 def _feeds(config: Config, language: str) -> list[dict[str, str]]:

@@ -217,6 +217,7 @@ def test_search_engines_and_screen_readers_are_told_which_page_is_which(
         ("cy", base + "archive/"),
         ("en", base + "en/archive/"),
     ]
+    assert alternates("index.html") == [("cy", base), ("en", base + "en/")]  # (the homes)
     assert alternates("posts/choir-en/index.html") == []  # (no translation: no alternate)
     assert alternates("en/tags/music/index.html") == []
 
@@ -342,6 +343,46 @@ def test_month_archive_per_language(run, bilingual: SiteDir) -> None:  # type: i
     assert '<a href="archive/">Archif</a>' in nav((out / "index.html").read_text())
 
 
+def test_each_home_and_archive_says_what_the_other_language_has_besides(
+    run, bilingual: SiteDir
+) -> None:  # type: ignore[no-untyped-def]
+    """Each language lists its own posts: a parent reading in Welsh saw one post and an
+    archive titled "All the news", and took it for all the school's news. The home page and
+    the archive say how many posts are in the other language only, and lead to them."""
+    out = build(run, bilingual)
+    note = re.compile(r'<p class="elsewhere">(.*?) <a href="([^"]+)" hreflang="(..)">(.*?)</a>')
+    # English only: choir, sports, harvest, drama (its Welsh twin a draft); not the castle.
+    welsh = [note.findall((out / p).read_text()) for p in ("index.html", "archive/index.html")]
+    assert welsh == [
+        [
+            (
+                "Mae rhai newyddion yn Saesneg yn unig (4 neges):",
+                "en/archive/",
+                "en",
+                "darllenwch nhw yn Saesneg",
+            )
+        ],
+        [
+            (
+                "Mae rhai newyddion yn Saesneg yn unig (4 neges):",
+                "../en/archive/",
+                "en",
+                "darllenwch nhw yn Saesneg",
+            )
+        ],
+    ]
+    assert note.findall((out / "en/index.html").read_text()) == []  # (every Welsh post is)
+    assert note.findall((out / "en/page/2/index.html").read_text()) == []
+    assert (
+        "<h1>Yr holl newyddion yn Gymraeg, fesul mis</h1>"
+        in (out / "archive/index.html").read_text()
+    )
+    assert (
+        "<h1>All the news in English, month by month</h1>"
+        in (out / "en/archive/index.html").read_text()
+    )
+
+
 def test_tags_are_shown_as_written(run, bilingual: SiteDir) -> None:  # type: ignore[no-untyped-def]
     out = build(run, bilingual)
     post = (out / "posts/castle-en/index.html").read_text()
@@ -405,6 +446,8 @@ def test_one_language_site_keeps_its_layout(run, site: SiteDir) -> None:  # type
     assert atom.feed.id == "https://news.test.sch.uk/"
     assert '<a href="archive/">Archive</a>' in nav(home)
     assert (out / "subscribe/index.html").exists() and (out / "archive/index.html").exists()
+    archive = (out / "archive/index.html").read_text()
+    assert "<h1>All the news, month by month</h1>" in archive and "elsewhere" not in home + archive
     subscribe = (out / "subscribe/index.html").read_text()
     assert "https://news.test.sch.uk/feed.xml" in subscribe and "in English" not in subscribe
     assert "mailto:" not in home and "School website" not in home  # not configured
