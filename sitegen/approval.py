@@ -311,7 +311,9 @@ def repair_audit_log(root: Path, by: str, at: datetime) -> tuple[Path, list[str]
 
 
 def set_unsigned_keys(text: str, status: str, approval: dict[str, str] | None) -> str:
-    """Rewrite only `status` and `approval` in a post's header, leaving every other byte alone."""
+    """Rewrite only `status` and `approval` in a post's header, leaving every other byte alone
+    (a file saved with Windows line ends keeps them)."""
+    newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.replace("\r\n", "\n").split("\n")
     end = next(i for i in range(1, len(lines)) if FENCE.match(lines[i]))
     header = lines[1:end]
@@ -331,7 +333,7 @@ def set_unsigned_keys(text: str, status: str, approval: dict[str, str] | None) -
     if approval:
         kept.append("approval:")
         kept.extend(f"  {k}: {json.dumps(v)}" for k, v in approval.items())
-    return "\n".join([lines[0], *kept, *lines[end:]])
+    return newline.join([lines[0], *kept, *lines[end:]])
 
 
 def write_atomically(path: Path, text: str) -> None:

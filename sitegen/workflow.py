@@ -289,6 +289,6 @@ def _approve_one(
 def _rewrite(post: Post, status: str, approval: dict[str, str] | None) -> str:
     """Set status (and approval) in the file; returns the text it had before."""
     index = post.folder / "index.md"
-    original = index.read_text("utf-8")
+    original = index.read_bytes().decode("utf-8")  # (as saved: Windows line ends kept)
     write_atomically(index, set_unsigned_keys(original, status, approval))
     return original

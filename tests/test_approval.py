@@ -173,6 +173,21 @@ def test_approve_says_the_warnings_the_leader_approves_the_post_with(run, site):
     assert approve(run, site, "fair").out.splitlines()[1:] == []  # (none: nothing more said)
 
 
+def test_submit_and_approve_keep_a_files_windows_line_ends(run, site):  # type: ignore[no-untyped-def]
+    """A post saved on Windows (CRLF): submit and approve rewrote every line end as LF, though
+    they change only the status and approval lines."""
+    index = site.post("fair", body="The fair was a wonderful day.\n\nThank you all.\n")
+    index.write_bytes(index.read_bytes().replace(b"\n", b"\r\n"))
+    lines = index.read_bytes().count(b"\r\n")
+    assert run(site, "submit", "fair").code == 0
+    assert approve(run, site, "fair").code == 0
+    data = index.read_bytes()
+    assert b"\n" not in data.replace(b"\r\n", b"")  # (every line end still CRLF)
+    assert data.count(b"\r\n") == lines + 5  # (approval: and its four lines)
+    assert b"status: approved\r\napproval:\r\n" in data
+    assert run(site, "check", "fair").out.startswith("content/posts/fair/index.md approved")
+
+
 def test_approve_refusals(run, site):  # type: ignore[no-untyped-def]
     site.post("bad", body="<script>x</script>\n")
     site.post("good")
