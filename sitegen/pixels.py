@@ -172,7 +172,12 @@ def inspect(source: bytes, max_pixels: int) -> ImageFacts:
                 img.draft("RGB", (max(1, img.size[0] // 8), max(1, img.size[1] // 8)))
             img.load()
         except DECODE_ERRORS as exc:
-            return failed(f"is corrupt or truncated ({exc})", fmt, (width, height))
+            return failed(
+                f"is corrupt or truncated ({exc}): copy it again from the camera or phone, or "
+                "export it again",
+                fmt,
+                (width, height),
+            )
     return ImageFacts(fmt, width, height, make, model, tuple(personal), None)
 
 

@@ -165,10 +165,15 @@ class Outcome:
 def submit(site: Site, post: Post) -> Outcome:
     checked = check_post(post, site.context, site.photos)
     if checked.status != "draft":
+        next_step = {
+            "stale": ": ask a leader to approve the edit (`sitegen approve "
+            f"{post.slug}`); the version approved before stays live meanwhile",
+            "blocked": f": run `sitegen check {post.slug}` for what blocks it",
+        }.get(checked.status, "")
         return Outcome(
             post.slug,
             checked.status == "submitted",
-            f"{post.slug} is {checked.status}, not a draft: nothing to submit",
+            f"{post.slug} is {checked.status}, not a draft: nothing to submit{next_step}",
         )
     if checked.errors:
         return Outcome(

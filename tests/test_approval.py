@@ -238,6 +238,14 @@ def test_submit(run, site):  # type: ignore[no-untyped-def]
     assert run(site, "submit", "bad").code == 1
     assert "status: draft" in (site.root / "content/posts/bad/index.md").read_text()
     assert approve(run, site, "a").code == 0
+    # Edited since its approval: submitting it says what to do instead.
+    index = site.root / "content/posts/a/index.md"
+    index.write_text(index.read_text().replace("wonderful", "marvellous"))
+    refused = run(site, "submit", "a")
+    assert refused.code == 1 and refused.err.startswith(
+        "a is stale, not a draft: nothing to submit: ask a leader to approve the edit "
+        "(`sitegen approve a`); the version approved before stays live meanwhile"
+    ), refused.err
 
 
 def _tamper(site: SiteDir, change) -> None:  # type: ignore[no-untyped-def]
