@@ -51,7 +51,7 @@ def _post_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--lang",
         metavar="LANG",
-        help="the post's language (cy or en): the site's first unless said",
+        help="the post's language (cy or en); default: site.language in site.toml",
     )
 
     p = sub.add_parser("check", parents=[common], help="check posts against the policy")

@@ -27,7 +27,7 @@ from sitegen.inspection import check_post
 from sitegen.model import Post, Register
 from sitegen.policy import Checked
 from sitegen.policy.welsh import mutations
-from sitegen.policy.writing import PLACEHOLDER
+from sitegen.policy.writing import PLACEHOLDERS
 from sitegen.signatures import DEFAULT_KEY, message, public_key_of, same_key, sign
 from sitegen.site import Site, reload_post
 from sitegen.text import fold, fold_id, slugify, squashed
@@ -35,7 +35,7 @@ from sitegen.text import fold, fold_id, slugify, squashed
 
 def new_post(site: Site, title: str, author: str, on: str | None, lang: str | None = None) -> Path:
     """Create content/posts/<date>-<slug>/index.md with every required key, as a draft
-    (`lang`: the post's language, the site's first unless said)."""
+    (`lang`: the post's language, `site.language` unless said; its placeholder text in it)."""
     if not title.strip():
         raise UsageError("the title must not be empty")
     if lang is not None and lang not in site.config.languages:
@@ -61,8 +61,9 @@ def new_post(site: Site, title: str, author: str, on: str | None, lang: str | No
             )
     # Titles that differ only in a name left out meet in one folder name: number the next.
     folder = next(f for f in folders if not f.exists())
+    language = lang or site.config.language
     post = frontmatter.Post(
-        PLACEHOLDER + "\n",
+        PLACEHOLDERS.get(language, PLACEHOLDERS["en"]) + "\n",
         title=title.strip(),
         date=day,
         author=author,
@@ -70,7 +71,7 @@ def new_post(site: Site, title: str, author: str, on: str | None, lang: str | No
         tags=[],
         platforms=["website"],
         audience="public",
-        lang=lang or site.config.language,
+        lang=language,
         pupils=[],
         named=[],
         images=[],

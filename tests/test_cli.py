@@ -67,7 +67,10 @@ def test_new_writes_the_language_it_is_told(run, site):  # type: ignore[no-untyp
     )
     made = run(site, "new", "Sports day", "--author", "jjones", "--date", "2026-11-20")
     assert made.code == 0, made.err
-    assert "lang: cy" in (site.root / "content/posts/2026-11-20-sports-day/index.md").read_text()
+    welsh = (site.root / "content/posts/2026-11-20-sports-day/index.md").read_text()
+    assert "lang: cy" in welsh and "Ysgrifennwch eich neges yma" in welsh  # (in its language)
+    held = run(site, "check", "2026-11-20-sports-day").out
+    assert "SG102 error: the post still holds the text `sitegen new` wrote" in held
     made = run(
         site, "new", "Cup final", "--author", "jjones", "--date", "2026-11-20", "--lang", "en"
     )

@@ -16,11 +16,14 @@ if TYPE_CHECKING:
 
 # The text `sitegen new` puts where the post goes: a post that still holds it was never
 # written, whatever else it says.
-PLACEHOLDER = (
-    "Write your post here, in Markdown. Celebrate what the children did; "
-    "no names unless their parents consented."
-)
-PLACEHOLDER_START = PLACEHOLDER.split(",")[0]  # (found even when the rest was edited)
+PLACEHOLDERS = {
+    "en": "Write your post here, in Markdown. Celebrate what the children did; "
+    "no names unless their parents consented.",
+    "cy": "Ysgrifennwch eich neges yma, yn Markdown. Dathlwch yr hyn a wnaeth y plant; "
+    "dim enwau heb ganiatâd eu rhieni.",
+}
+# (each found even when the rest was edited)
+PLACEHOLDER_STARTS = tuple(text.split(",")[0] for text in PLACEHOLDERS.values())
 
 
 @text_rule
@@ -34,11 +37,11 @@ def check_writing(post: Post, ctx: Context) -> list[Finding]:
         add("SG102", "the title is empty: give the post a title", post.line_of("title"))
     if not post.body.strip():
         add("SG102", "the post has no text: write it under the --- line", post.body_line)
-    elif PLACEHOLDER_START in post.body:
-        line = post.body_line + post.body[: post.body.index(PLACEHOLDER_START)].count("\n")
+    elif start := next((s for s in PLACEHOLDER_STARTS if s in post.body), None):
+        line = post.body_line + post.body[: post.body.index(start)].count("\n")
         add(
             "SG102",
-            "the post still holds the text `sitegen new` wrote (“Write your post here…”): "
+            f"the post still holds the text `sitegen new` wrote (“{start}…”): "
             "replace it with the post",
             line,
         )
