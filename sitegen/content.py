@@ -16,6 +16,7 @@ from sitegen.findings import finding
 from sitegen.front_matter import SLUG, typed_post
 from sitegen.markup import body_problem
 from sitegen.model import Finding, Post
+from sitegen.text import CURLY_QUOTES
 
 POSTS_DIR = Path("content/posts")
 FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
@@ -194,7 +195,6 @@ def _yaml_problem(exc: yaml.YAMLError, header: str) -> tuple[str, int]:
 
 
 YAML_ERROR = "YAML error in the front matter"
-CURLY_QUOTES = "“”‘’„"
 
 
 def _missing_colon(line: str) -> str:

@@ -13,6 +13,8 @@ from functools import cache, lru_cache
 from importlib import resources
 from itertools import repeat
 
+CURLY_QUOTES = "“”‘’„"  # (as Word and phones type quotes: never quotes to YAML)
+
 # What copy-paste and disguise insert inside words, and accents once letters are decomposed:
 # format characters (zero-width, soft hyphens, bidi overrides, tags), controls that are not
 # whitespace, combining and enclosing marks (variation selectors too) are all dropped.

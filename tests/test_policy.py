@@ -154,6 +154,16 @@ def test_an_id_with_a_letter_typed_for_a_digit_is_told_its_likely_id(run, site) 
     ]
 
 
+def test_an_id_in_curly_quotes_is_told_to_lose_them(run, site) -> None:  # type: ignore[no-untyped-def]
+    """`pupils: [“P1”]` (Word's quotes): it said only that “P1” is not in the register."""
+    site.post("p", pupils=["“P1”"])
+    messages = [f["message"] for f in findings(run, site) if f["code"] == "SG110"]
+    assert messages == [
+        "pupil “P1” is not in the consent register: curly quotes (“ ”) are not quotes in the "
+        "header: write P1"
+    ]
+
+
 def test_pupil_in_text_without_platform_consent_sg111(run, site):  # type: ignore[no-untyped-def]
     site.post("p", pupils=["P2"], platforms=["website", "instagram"])
     fs = findings(run, site)

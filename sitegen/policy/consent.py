@@ -10,7 +10,7 @@ from sitegen.config import Config
 from sitegen.findings import finding
 from sitegen.model import ADULT, COVER, Finding, ImageRef, Post, Pupil, Register
 from sitegen.register import lookup
-from sitegen.text import escape_unprintable, fold_id
+from sitegen.text import CURLY_QUOTES, escape_unprintable, fold_id
 
 
 def check_consent(post: Post, config: Config, register: Register, today: date) -> list[Finding]:
@@ -177,6 +177,9 @@ def _pupil_findings(
             # (only a letter typed for a digit is suggested: a near id is another child)
             meant = lookup(register, pupil_id.upper().translate(DIGIT_LOOKALIKES))
             hint = f" (did you mean {meant.pupil_id}?)" if meant else ""
+            unquoted = pupil_id.strip(CURLY_QUOTES)  # (Word's quotes, typed round it)
+            if unquoted != pupil_id and lookup(register, unquoted):
+                hint = f": curly quotes (“ ”) are not quotes in the header: write {unquoted}"
             yield _finding(
                 post,
                 "SG110",
