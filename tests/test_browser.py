@@ -248,3 +248,17 @@ def test_large_text_on_a_phone_never_scrolls_sideways(  # type: ignore[no-untype
         assert skip.bounding_box()["y"] >= 0, path
         assert errors == []
         page.close()
+
+
+def test_a_printed_post_leaves_the_menus_out(chromium, site_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Printed (a parent keeping a post to read later), the page carried the menu,
+    the language switch and a yellow strip from the skip link."""
+    page, errors = open_page(chromium, site_url + "posts/2026-11-06-science-week/", 800)
+    page.emulate_media(media="print")
+    hidden = page.evaluate(
+        """['.skip-link', '.site-header nav'].map(s =>
+            getComputedStyle(document.querySelector(s)).display)"""
+    )
+    assert hidden == ["none", "none"]
+    assert page.locator("article h1").is_visible() and page.locator(".site-title").is_visible()
+    assert errors == []
