@@ -186,7 +186,8 @@ def publication_summary(pub: dict[str, Any], config: Config) -> str:
         said += ("deployed",)  # (said first, with when it went live)
     if pub.get("live_site_recorded"):
         said += ("off_live_site",)  # (_deployed_words says it)
-    others = [e for e in pub["events"][1:] if e["event"] not in said]
+    # (the event that ended it is said above, with its date)
+    others = [e for e in pub["events"][1:] if e["event"] not in said and e is not ended]
     text += "".join(f"; {e['words']}" for e in others)
     why = pub.get("pending_removal")
     photos_only = bool(why) and why.startswith("some photos")

@@ -299,6 +299,23 @@ def test_a_page_built_before_the_first_deploy_is_told_in_order(run, site, tmp_pa
     assert "Its address: https://news.test.sch.uk/posts/castle/" in letter
 
 
+def test_a_page_taken_off_the_live_site_is_said_once(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Built before the first deploy, taken off by a later one: "until 30 November 2026, when
+    it was taken off the live website; taken off the live school website on 30 November"."""
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{tmp_path / "www"}/"\n')
+    posts(site, run)
+    assert run(site, "build", now="2026-11-25T10:00").code == 0
+    assert run(site, "deploy", now="2026-11-25T16:00").code == 0
+    site.withdraw("P1", "2026-11-30")
+    assert run(site, "build", now="2026-11-30T09:00").code == 0
+    assert run(site, "deploy", now="2026-11-30T10:00").code == 0
+    letter = run(site, "sar", "P1", now="2026-11-30T11:00").out
+    assert (
+        "(copied to the live website on 25 November 2026) until 30 November 2026, when it was "
+        "taken off the live website. With photo 1 of Mia." in letter
+    ), letter
+
+
 def test_sar_tells_exported_posted_and_deployed_apart(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
     www = tmp_path / "www"
     site.config(SITE_TOML + f'\n[deploy]\ntarget = "{www}/"\n')
