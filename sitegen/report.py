@@ -134,6 +134,7 @@ def print_check(
         publishable = by_slug[c.post.slug].publishable
         _print_checked(c, publishable, live.get(c.post.slug), _due(c, site.context.now))
         _print_missed(site, c)
+        _print_unlisted(c)
     colour = "red" if errors else "yellow" if warnings else "green"
     out.print(
         f"[bold {colour}]{errors} error(s), {warnings} warning(s)[/] in {len(results)} "
@@ -177,6 +178,19 @@ def _print_missed(site: Site, checked: Checked) -> None:
 
     for platform, why in missed_once_approved(site, checked):
         out.print(f"  [dim]not on {escape(platform)}, even once approved: {escape(why)}[/]")
+
+
+def _print_unlisted(checked: Checked) -> None:
+    """Photos in the post's folder that its `images` leave out: never published, and a
+    teacher who forgot the entry believed them in the post."""
+    from sitegen.policy.images import unlisted_photos  # (a folder listed: only for check)
+
+    if checked.post.meta is None:
+        return  # (a header that does not read lists no photo: its error comes first)
+    for name in unlisted_photos(checked.post):
+        out.print(
+            f"  [dim]{escape(name)} is in the folder but not in images: it is not published[/]"
+        )
 
 
 def _print_finding(f: Finding, indent: str = "") -> None:

@@ -332,3 +332,17 @@ def test_an_approved_post_dated_later_says_when_it_goes_out(run, site) -> None: 
     assert "content/posts/today/index.md approved, publishable\n" in checked
     status = run(site, "status").out
     assert status.count("goes out on") == 1 and "goes out on 1 February 2027 (its date)" in status
+
+
+def test_check_names_a_photo_in_the_folder_that_the_post_leaves_out(run, site) -> None:  # type: ignore[no-untyped-def]
+    """A photo copied into the folder but never listed under `images` is not published, and
+    check said nothing: the teacher believed it in the post."""
+    site.post(
+        "fair",
+        files={"stall.jpg": "castle", "extra.jpg": "beach"},
+        images=[{"file": "stall.jpg", "alt": "The cake stall", "pupils": []}],
+    )
+    (site.root / "content/posts/fair/notes.txt").write_text("not a photo")
+    checked = run(site, "check", "fair").out
+    assert "  extra.jpg is in the folder but not in images: it is not published" in checked
+    assert "stall.jpg is in the folder" not in checked and "notes.txt" not in checked

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path, PurePosixPath
 
@@ -11,6 +12,16 @@ from sitegen.model import Finding, ImageRef, Post
 
 FILE_LIKE = re.compile(r"^[\w.-]+\.(jpe?g|png|gif|webp|heic|heif|tiff?|bmp|svg)$", re.IGNORECASE)
 CAMERA_NAME = re.compile(r"^(img|dsc|dscn|dcim|pxl|photo|image|screenshot)[\s_-]*\d+$", re.I)
+
+
+def unlisted_photos(post: Post) -> list[str]:
+    """The photo files in the post's folder that its `images` do not list."""
+    listed = {ref.file for ref in post.images}
+    try:
+        names = sorted(entry.name for entry in os.scandir(post.folder) if entry.is_file())
+    except OSError:
+        return []
+    return [n for n in names if FILE_LIKE.match(n) and n not in listed and not n.startswith(".")]
 
 
 def resolve_image(post: Post, ref: ImageRef) -> Path | str:
