@@ -65,7 +65,8 @@ def deploy(site: Site, out: Path, dry_run: bool = False, moved: bool = False) ->
         if not moved:
             _refuse_a_new_target(events, config.target)
         first = not any(
-            e["event"] == records.DEPLOYED and e.get("target") == config.target for e in events
+            e["event"] == records.DEPLOYED and same_place(e.get("target"), config.target)
+            for e in events
         )
         if first and not dry_run:  # (what a first copy would delete, before it does)
             _refuse_a_stranger(_copy(program, tree, config, site.root, True), config.target)
@@ -104,7 +105,7 @@ def _refuse_a_new_target(events: list[dict[str, Any]], target: str) -> None:
     it: a deploy elsewhere (a typo in the target, a new server) would leave the old copy up,
     with `takedown` and `sar` then saying that its posts came down."""
     deploys = [e for e in events if e["event"] == records.DEPLOYED]
-    if not deploys or (last := deploys[-1]).get("target") == target:
+    if not deploys or same_place((last := deploys[-1]).get("target"), target):
         return
     posts = last.get("posts")
     count = len(posts) if isinstance(posts, dict | list) else 0
@@ -327,6 +328,14 @@ def photos_live(
 
 def _same_as_last(events: list[dict[str, Any]], event: dict[str, Any]) -> bool:
     deploys = [e for e in events if e["event"] == records.DEPLOYED]
-    return bool(deploys) and all(
-        deploys[-1].get(k) == event.get(k) for k in ("target", "fingerprint", "posts", "covered")
+    return (
+        bool(deploys)
+        and same_place(deploys[-1].get("target"), event["target"])
+        and all(deploys[-1].get(k) == event.get(k) for k in ("fingerprint", "posts", "covered"))
     )
+
+
+def same_place(recorded: object, target: str) -> bool:
+    """Whether a recorded deploy went to `target`: the same folder, written with its last
+    slash or without."""
+    return isinstance(recorded, str) and recorded.rstrip("/") == target.rstrip("/")

@@ -52,6 +52,10 @@ def two_posts(site: SiteDir, run) -> None:  # type: ignore[no-untyped-def]
     assert run(site, "build").code == 0
 
 
+def events(site: SiteDir) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (site.root / LEDGER).read_text().splitlines()]
+
+
 def last_event(site: SiteDir) -> dict[str, object]:
     return json.loads((site.root / LEDGER).read_text().splitlines()[-1])
 
@@ -290,6 +294,9 @@ def test_a_deploy_to_another_target_is_refused_until_the_site_has_moved(run, sit
     site.config(SITE_TOML + f'\n[deploy]\ntarget = "{live}/"\n')
     two_posts(site, run)
     assert run(site, "deploy").code == 0
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{live}"\n')  # (no last slash: the same)
+    assert run(site, "deploy").code == 0
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{live}/"\n')
     site.withdraw("P1", "2026-11-20")
     assert run(site, "build").code == 0
     assert "website (1 to remove)" in run(site, "takedown").out
@@ -298,6 +305,7 @@ def test_a_deploy_to_another_target_is_refused_until_the_site_has_moved(run, sit
         refused = run(site, *args)
         assert refused.code == 1, refused.err
         assert f"the last deploy (2026-11-25T12:00:00+00:00) went to {live}/" in refused.err
+        assert [e["event"] for e in events(site)].count("deployed") == 1  # (same place)
         assert "still carries 2 post(s)" in refused.err and "--moved" in refused.err
     assert not typo.exists()
     assert "website (1 to remove)" in run(site, "takedown").out  # the old copy is still up
