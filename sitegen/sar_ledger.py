@@ -48,7 +48,7 @@ def where_it_went(
         kind = "photos_taken_down" if records.is_partial(event) else str(event["event"])
         if (
             (t.deploys and _kept_live(event, where, t.parked, t.live, t.made, t.latest))
-            or _what_remained(event, where, t)
+            or _what_remained(event, where, t, config)
             or _same_files(event, where, t.made, t.latest)
             or _back_to_posted(event, where, t.latest, t.posted, t.bundles, config)
         ):
@@ -100,18 +100,30 @@ class _Trail:
     remains: dict[Where, tuple[Any, ...]] = field(default_factory=dict)
 
 
-def _what_remained(event: dict[str, Any], where: Where, t: _Trail) -> bool:
+def _what_remained(event: dict[str, Any], where: Where, t: _Trail, config: Config) -> bool:
     """Whether a build exports exactly what remained out there of the version posted, once
     some of its photos were taken down by hand: no new version, and nothing waits to be
-    posted (`posted` says so too); the version posted goes on, with that removal noted."""
+    posted (`posted` says so too); the version posted goes on, with that removal noted, and
+    an export made since and never posted is replaced."""
     if records.is_partial(event) and event.get("posted"):
         t.remains[where] = records.event_fingerprint(event)
         return False
     remained = t.remains.pop(where, None)
     if event["event"] != records.PUBLISHED or remained != records.event_fingerprint(event):
         return False
-    t.latest[where] = t.posted.get(where)
+    before, up = t.latest.get(where), t.posted.get(where)
+    if before is not None and before is not up:
+        _end(before, "republished", str(event["at"]), config)
+    if up is not None:  # (the export between, noted as waiting to be posted, waits no more)
+        _waits_no_more(up)
+    t.latest[where], t.made[where] = up, event.get("bundle")
     return True
+
+
+def _waits_no_more(posted: Version) -> None:
+    """The export noted on a posted version as waiting to be posted waits no more (posted
+    itself, or replaced)."""
+    posted["events"] = [e for e in posted["events"] if e["event"] != "updated_export"]
 
 
 def _summarised(out: list[dict[str, Any]], config: Config) -> list[dict[str, Any]]:
@@ -212,7 +224,7 @@ def _on_platform(
         if up is not None and up is not before:
             # (the export noted as "not yet recorded as posted" is posted now: it has its own
             # line, and this one ends where it replaced it)
-            up["events"] = [e for e in up["events"] if e["event"] != "updated_export"]
+            _waits_no_more(up)
             _end(up, "replaced_posted", at, config)
             del posted[where]
         if before is not None and before is not up:
@@ -297,7 +309,7 @@ def _back_to_posted(
     if before is not None and before is not up:
         _end(before, "republished", str(event["at"]), config)
     # (the export between, noted as waiting to be posted, waits no more)
-    up["events"] = [e for e in up["events"] if e["event"] != "updated_export"]
+    _waits_no_more(up)
     latest[where] = up
     return True
 
@@ -322,7 +334,7 @@ def _same_bundle(
             return
         up = posted.get(where)
         if up is not None and up is not pub:
-            up["events"] = [e for e in up["events"] if e["event"] != "updated_export"]
+            _waits_no_more(up)
             _end(up, "replaced_posted", str(event["at"]), config)
         pub["posted_at"] = bundles[where][1]
         _note(pub, records.POSTED, bundles[where][1], config)  # (as the posting said it)

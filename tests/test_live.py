@@ -744,6 +744,50 @@ def test_a_photo_taken_off_a_posted_bundle_leaves_nothing_waiting_in_the_sar(run
         ]
 
 
+def test_an_export_never_posted_ends_when_what_remained_is_exported(run, site) -> None:  # type: ignore[no-untyped-def]
+    """Posted with two photos; a third added in an export never posted; then photos taken off
+    the post by hand: the build that exports exactly what remained replaces that export. It
+    stayed open in the SAR, "made ready for Facebook, not recorded as posted there"."""
+    no_p3 = REGISTER.replace(
+        "P3,Elin Ffion,Davies,Year 4,yes,yes", "P3,Elin Ffion,Davies,Year 4,yes,no"
+    )
+    site.register(no_p3)
+    site.post(
+        "castle",
+        files={"towers.jpg": "castle", "sand.jpg": "beach", "third.jpg": "books"},
+        pupils=["P1", "P2", "P3"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[
+            {"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]},
+            {"file": "sand.jpg", "alt": "The sand", "pupils": ["P2"]},
+            {"file": "third.jpg", "alt": "The walls", "pupils": ["P3"]},
+        ],
+    )
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    assert run(site, "build", now="2026-11-25T10:00").code == 0
+    assert run(site, "posted", "--platform", "facebook", now="2026-11-25T11:00").code == 0
+    site.register(REGISTER)  # Elin may go on Facebook now: an export with her photo
+    assert run(site, "build", now="2026-11-25T12:00").code == 0
+    site.register(
+        REGISTER.replace(
+            "P2,Osian,Pritchard,Year 4,yes,yes", "P2,Osian,Pritchard,Year 4,yes,no"
+        ).replace("P3,Elin Ffion,Davies,Year 4,yes,yes", "P3,Elin Ffion,Davies,Year 4,yes,no")
+    )
+    done = run(
+        site, "takedown", "--done", "castle", "--platform", "facebook", now="2026-11-26T09:00"
+    )
+    assert done.code == 0, done.err
+    assert run(site, "build", now="2026-11-26T10:00").code == 0
+    assert len(rows(site.root, "facebook", "pending.csv")) == 1  # (the header: none waits)
+    for pupil in ("P1", "P3"):
+        report = run(site, "sar", pupil, "--json", now="2026-11-27T09:00").json()
+        facebook = [p for p in report["publications"] if p["platform"] == "facebook"]
+        assert all(p["ended"] is not None or p["posted_at"] for p in facebook), facebook
+        letter = run(site, "sar", pupil, now="2026-11-27T09:00").out
+        assert "not yet recorded as posted" not in letter, letter
+
+
 def test_some_photos_recorded_removed_before_the_build_stay_off_the_list(run, site) -> None:  # type: ignore[no-untyped-def]
     """The leader removes the photo from the bundle they had not recorded as posted, and
     records it, before building: the build that leaves it out does not list it again."""
