@@ -156,6 +156,11 @@ class AuditEntries(Mapping[str, dict[str, Any]]):
     def __len__(self) -> int:
         return len(self._lines)
 
+    def of_action(self, action: str) -> list[dict[str, Any]]:
+        """The entries of one action (`unapprove`, say): only their lines are parsed."""
+        said = json.dumps({"action": action})[1:-1]  # ("action": "unapprove", as each line has it)
+        return [json.loads(line) for line in self._lines.values() if said in line]
+
 
 def valid_entries(root: Path, memo: Any = None) -> AuditEntries:
     """Entries whose hash matches their contents, by hash: what an approval may point to; none

@@ -24,6 +24,7 @@ def verify_audit_log(
     entries, problems = read_audit_log(root)
     problems += signature_problems(entries, leader_keys or {})
     by_hash = {e.hash: e for e in entries if e.data.get("hash") == e.hash}
+    taken_back = {e.data.get("digest"): e for e in entries if e.data.get("action") == "unapprove"}
     for post in posts:
         if post.approval is None:
             continue
@@ -46,6 +47,11 @@ def verify_audit_log(
             problems.append(f"{where} records {key} {said[key]!r}, the post says {meant[key]!r}")
         if (entry.data.get("signature") or "") != post.approval.signature:
             problems.append(f"{where} has a signature other than the post's approval")
+        if (back := taken_back.get(post.approval.entry)) is not None:
+            problems.append(
+                f"{where} was taken back by {back.data.get('by')} on "
+                f"{str(back.data.get('at'))[:10]} (line {back.line}): the post carries it still"
+            )
     return entries, problems
 
 

@@ -50,7 +50,7 @@ from sitegen.report_live import (
 from sitegen.site import Site, load_site
 from sitegen.summary import Timings
 from sitegen.terminal import escape
-from sitegen.workflow import approve, find_post, find_posts, new_post, submit
+from sitegen.workflow import approve, find_post, find_posts, new_post, submit, unapprove
 
 OK, POLICY, USAGE = 0, 1, 2
 
@@ -152,6 +152,14 @@ def cmd_approve(args: argparse.Namespace, root: Path) -> int:
         print_outcome(outcome)
         refused += not outcome.done
     return POLICY if refused else OK
+
+
+def cmd_unapprove(args: argparse.Namespace, root: Path) -> int:
+    site = _site(args, root)
+    outcomes = unapprove(site, find_posts(site, args.posts), args.by)
+    for outcome in outcomes:
+        print_outcome(outcome)
+    return OK if all(o.done for o in outcomes) else POLICY
 
 
 def cmd_status(args: argparse.Namespace, root: Path) -> int:
@@ -368,6 +376,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "check": cmd_check,
     "submit": cmd_submit,
     "approve": cmd_approve,
+    "unapprove": cmd_unapprove,
     "status": cmd_status,
     "faces": cmd_faces,
     "build": cmd_build,

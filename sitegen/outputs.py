@@ -87,7 +87,8 @@ def post_outputs(
     approved_but_out = tuple(
         (p, r)
         for p, r in decision.left_out
-        if post.approval is not None and not r.startswith("scheduled")
+        # (an approval set aside by `status: draft` is no approval: its post is not "approved")
+        if post.approval is not None and post.status == "approved" and not r.startswith("scheduled")
     )
     return PostOutputs(
         slug=slug,

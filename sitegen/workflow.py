@@ -210,6 +210,40 @@ def approve(site: Site, posts: list[Post], by: str, key: Path | None = None) -> 
     return outcomes
 
 
+UNAPPROVE = "unapprove"  # the audit log's action for an approval taken back
+
+
+def unapprove(site: Site, posts: list[Post], by: str) -> list[Outcome]:
+    """A leader takes approvals back: each is logged as taken back (a copy of the post put
+    back by hand, approval and all, is blocked by that entry: SG150), and the post waits for
+    a leader again (`status: submitted`, its approval block removed). The next build leaves
+    it out, and `takedown` lists wherever it went."""
+    if by not in site.config.leaders:
+        raise RefusedError(
+            f'"{by}" is not a senior leader: only {", ".join(site.config.leaders)} '
+            "may take an approval back (policy.leaders in site.toml)"
+        )
+    outcomes = []
+    with AuditWriter(site.root) as log:
+        for post in posts:
+            if post.approval is None:
+                outcomes.append(Outcome(post.slug, False, f"{post.slug} has no approval"))
+                continue
+            at = site.context.now.astimezone(UTC).replace(microsecond=0)
+            log.append(UNAPPROVE, post.slug, by, at, post.approval.entry)
+            _rewrite(post, "submitted", None)
+            outcomes.append(
+                Outcome(
+                    post.slug,
+                    True,
+                    f"took back {post.approval.by}'s approval of {post.slug} "
+                    f"({post.approval.at[:10]}): it waits for a leader again; the next build "
+                    "leaves it out, and `sitegen takedown` lists where it went",
+                )
+            )
+    return outcomes
+
+
 def check_key(by: str, leader_key: str, key: Path | None) -> None:
     """The key file given (or the default) must be the leader's own, as site.toml says."""
     path = (key or DEFAULT_KEY).expanduser()

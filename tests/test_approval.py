@@ -152,8 +152,53 @@ def test_an_approval_is_taken_back_by_setting_the_status_back(run, site, back_to
     assert run(site, "build").code == 0
     assert not (site.root / "build/site/posts/fair/index.html").exists()
     assert f"fair: not approved (status {back_to})" in run(site, "takedown").out
+    assert run(site, "build", "--strict").code == 0  # (no approved post is left out)
     again = approve(run, site, "fair", now="2026-11-22T09:00")
     assert again.code == 0 and "already approved" not in again.out, again.out
+    assert run(site, "build").code == 0
+    assert (site.root / "build/site/posts/fair/index.html").exists()
+
+
+def test_unapprove_takes_an_approval_back_for_good(run, site):  # type: ignore[no-untyped-def]
+    """The wrong post approved: `unapprove` logs the approval as taken back and the post waits
+    for a leader again. Setting `status: draft` by hand left the approval in the file, and
+    setting it back to approved published the post again without any leader."""
+    index = site.post("fair", platforms=["website"])
+    assert approve(run, site, "fair").code == 0
+    approved_text = index.read_bytes()
+    entry = json.loads((site.root / AUDIT_LOG).read_text().splitlines()[-1])["hash"]
+    assert run(site, "build").code == 0
+    assert "not a senior leader" in run(site, "unapprove", "fair", "--by", "jjones").err
+    taken = run(site, "unapprove", "fair", "--by", "head", now="2026-11-22T09:00")
+    assert taken.code == 0 and taken.out.startswith("took back head's approval of fair"), taken
+    text = index.read_text()
+    assert "status: submitted" in text and "approval:" not in text
+    logged = json.loads((site.root / AUDIT_LOG).read_text().splitlines()[-1])
+    assert (logged["action"], logged["post"], logged["by"], logged["digest"]) == (
+        "unapprove",
+        "fair",
+        "head",
+        entry,
+    )
+    assert run(site, "build").code == 0
+    assert not (site.root / "build/site/posts/fair/index.html").exists()
+    assert "fair: not approved (status submitted)" in run(site, "takedown").out
+    again = run(site, "unapprove", "fair", "--by", "head")
+    assert again.code == 1 and "fair has no approval" in again.err
+    # The approved file put back by hand (from a backup, or git): the log blocks it.
+    index.write_bytes(approved_text)
+    checked = run(site, "check", "fair")
+    assert checked.code == 1 and "the approval was taken back by head on 2026-11-22" in checked.out
+    assert run(site, "status", "--json").json()["posts"][0]["status"] == "blocked"
+    assert run(site, "build").code == 0
+    assert not (site.root / "build/site/posts/fair/index.html").exists()
+    verified = run(site, "audit", "verify")
+    assert (
+        verified.code == 1 and "was taken back by head on 2026-11-22" in verified.out + verified.err
+    )
+    # A leader approves it again: it goes out.
+    index.write_text(index.read_text().replace("status: approved", "status: submitted"))
+    assert approve(run, site, "fair", now="2026-11-23T09:00").code == 0
     assert run(site, "build").code == 0
     assert (site.root / "build/site/posts/fair/index.html").exists()
 

@@ -106,7 +106,7 @@ def _unit_key(site: Site, renderer: Renderer) -> Callable[[str, str, str], str]:
         renderer.fingerprint,
         site.photos.tools,
     )
-    entries = site.context.audit_entries
+    entries, taken_back = site.context.audit_entries, site.context.taken_back
     shows, pinned = site.photos.shows(), site.store.hashes.pinned
 
     def unit_key(folder: str, key: str, entry: str) -> str:
@@ -117,7 +117,8 @@ def _unit_key(site: Site, renderer: Renderer) -> Callable[[str, str, str], str]:
             for path in site.index.files.get(folder, ())
             if pinned.get(path) in shows
         ]
-        return f"{common}\0{key}\0{'valid' if entry in entries else '-'}\0{';'.join(recorded)}"
+        valid = entry in entries and entry not in taken_back
+        return f"{common}\0{key}\0{'valid' if valid else '-'}\0{';'.join(recorded)}"
 
     return unit_key
 

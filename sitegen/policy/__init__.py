@@ -55,6 +55,18 @@ class Context:
     def today(self) -> date:
         return self.now.astimezone(self.config.tz).date()
 
+    @functools.cached_property
+    def taken_back(self) -> Mapping[str, dict[str, Any]]:
+        """The approvals a leader took back (`sitegen unapprove`), by their entries' hashes:
+        each with the log's entry that took it back."""
+        of_action = getattr(self.audit_entries, "of_action", None)  # (AuditEntries: quicker)
+        found = (
+            of_action("unapprove")
+            if of_action
+            else [e for e in self.audit_entries.values() if e.get("action") == "unapprove"]
+        )
+        return {str(e.get("digest")): e for e in found if e.get("action") == "unapprove"}
+
 
 @dataclass(frozen=True)
 class Checked:
@@ -155,6 +167,16 @@ def _entry_findings(
         )
     elif problem := signature_problem(approval, entry, ctx):
         found.append(finding("SG150", f"the approval {problem}", post.path, line))
+    elif (back := ctx.taken_back.get(approval.entry)) is not None:
+        found.append(
+            finding(
+                "SG150",
+                f"the approval was taken back by {back.get('by')} on {str(back.get('at'))[:10]} "
+                "(sitegen unapprove): a leader must approve the post again",
+                post.path,
+                line,
+            )
+        )
     return found
 
 
