@@ -11,6 +11,7 @@ from sitegen.config import Config
 from sitegen.faces import Box
 from sitegen.model import ImageRef, Post
 from sitegen.policy.images import resolve_image
+from sitegen.revisions import BLOBS, RECORDS
 from sitegen.site import Site
 from sitegen.text import fold_id
 
@@ -125,3 +126,49 @@ def _platform_order(config: Config, platforms: set[str]) -> list[str]:
     """Platforms in site.toml's order (any the settings no longer list, after them)."""
     known = [p for p in config.platforms if p in platforms]
     return known + sorted(platforms - set(known))
+
+
+def held_from_earlier_versions(
+    site: Site,
+    publications: list[dict[str, Any]],
+    posts: list[dict[str, Any]],
+    sources: dict[str, Path],
+    notes: list[str],
+    key: str,
+) -> None:
+    """The pupil's photos that went out with an earlier version of a post (edited since, or
+    deleted) and that no post shows now: each is `held_photos` of its publication, with a
+    copy for the report where the school still holds one (kept with an approved revision,
+    or left in the post's folder). The report told only their file names."""
+    reported = {photo["sha256"] for post in posts for photo in post["photos"]}
+    shows = site.photos.shows()
+    for pub in publications:
+        pub["held_photos"] = []
+        for sha, name in zip(pub["photo_hashes"], pub["images"], strict=True):
+            if not sha or sha in reported:
+                continue
+            path = _held_copy(site.root, sha, pub["where"][0])
+            if path is not None:
+                sources[sha] = path
+            pub["held_photos"].append({"file": name, "sha256": sha, "held": path is not None})
+            others = len({fold_id(p) for p in shows.get(sha, ())} - {key})
+            if path is not None and others:
+                notes.append(
+                    f"{pub['slug']}: the photo {name} (from an earlier version) shows "
+                    f"{others} other pupil(s), whose faces the report could not cover: cover "
+                    "them before sending"
+                )
+            reported.add(sha)
+
+
+def _held_copy(root: Path, sha: str, slug: str) -> Path | None:
+    """A file the school holds with these bytes: kept with an approved revision, or still in
+    the post's folder."""
+    kept = root / RECORDS / BLOBS / sha.removeprefix("sha256:")
+    if kept.is_file() and image_hash(kept) == sha:
+        return kept
+    folder = root / "content/posts" / slug
+    for path in sorted(folder.iterdir()) if folder.is_dir() else ():
+        if path.is_file() and path.name != "index.md" and image_hash(path) == sha:
+            return path
+    return None

@@ -110,6 +110,7 @@ def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
             ),
             Items(tuple(earlier_version(p, first_name(pupil)) for p in deleted)),
         ]
+    blocks += list(_earlier_photo_blocks(data["publications"], first_name(pupil)))
     blocks += [
         Heading(2, "About this report"),
         Para(
@@ -347,6 +348,25 @@ def _photo_blocks(post: dict[str, Any], first: str) -> Iterator[Block]:
             if not photo["held"]:
                 note += " The photo file itself is no longer in the news system."
             yield Photo(photo["sha256"], index, photo["alt"], photo["caption"], note)
+
+
+def _earlier_photo_blocks(publications: list[dict[str, Any]], first: str) -> Iterator[Block]:
+    """The pupil's photos that went out with earlier versions of posts, which no post shows
+    now: copies the school still holds."""
+    held = [(pub, photo) for pub in publications for photo in pub.get("held_photos") or ()]
+    if not held:
+        return
+    yield Heading(2, f"Photos of {first} from earlier versions of posts")
+    yield Para(
+        f"These photos of {first} were in a version of a post that went on the school "
+        "website or was made ready for a social media page; the post has been edited or "
+        "deleted since, and no post shows them now. The school still holds them."
+    )
+    for number, (pub, photo) in enumerate(held, start=1):
+        note = f"It went with “{pub['title']}”: {pub['summary']}"
+        if not photo["held"]:
+            note += " The photo file itself is no longer in the news system."
+        yield Photo(photo["sha256"], number, f"the photo file {photo['file']}", "", note)
 
 
 def _words_as_written(post: dict[str, Any]) -> Iterator[Block]:

@@ -510,6 +510,15 @@ def test_a_post_edited_since_names_the_photo_of_the_pupil_that_went(run, site: S
     report = run(site, "sar", "P1").out
     assert "Posts that showed Mia before they were edited" in report
     assert "With Mia's photo towers.jpg." in report
+    # The photo itself: the school still holds it (kept with the first approval), so the
+    # family gets a copy; the report gave only its name.
+    assert "It also holds 1 photo of Mia from earlier versions of posts" in report
+    assert "## Photos of Mia from earlier versions of posts" in report
+    assert "- Photo 1: the photo file towers.jpg. It went with “" in report
+    (website,) = run(site, "sar", "P1", "--json").json()["publications"]
+    assert [(p["file"], p["held"]) for p in website["held_photos"]] == [("towers.jpg", True)]
+    _, photos, _ = read_back(sar(run, site, "P1", "--format", "html"))
+    assert len(photos) == 1 and photos[0][:2] == b"\xff\xd8"
 
 
 def test_a_deleted_post_is_not_said_never_to_have_named_the_pupil(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
