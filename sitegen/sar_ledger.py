@@ -40,7 +40,7 @@ def where_it_went(
     for event in ledger:
         if event["event"] == records.DEPLOYED:
             built = {slug: p for (slug, where), p in t.latest.items() if where == WEBSITE}
-            _deployed(event, built, t.live, config)
+            _deployed(event, built, t.live, config, None if t.deploys else t.gone)
             t.deploys = True
             continue
         where = (str(event["slug"]), str(event["platform"]))
@@ -59,7 +59,7 @@ def where_it_went(
             out.append(pub)
             t.shown_last[where] = pub
         if where[1] == WEBSITE:
-            _on_website(kind, at, where, pub, t.latest, t.gone, config)
+            _on_website(kind, at, where, pub, t, config)
         else:
             _on_platform(kind, at, where, pub, t.latest, t.posted, config)
             _same_bundle(event, where, pub, t.bundles, t.posted, config)
@@ -174,19 +174,17 @@ def _photos_of(
 
 
 def _on_website(
-    kind: str,
-    at: str,
-    where: tuple[str, str],
-    pub: Any,
-    latest: Versions,
-    gone: dict[tuple[str, str], dict[str, Any]],
-    config: Config,
+    kind: str, at: str, where: tuple[str, str], pub: Any, t: _Trail, config: Config
 ) -> None:
     """A build's event for the website: a new version replaces the one before in build/site/,
-    a removal ends it (and `takedown --done` says when the uploaded copy went too)."""
+    a removal ends it (and `takedown --done` says when the uploaded copy went too). A version
+    a deploy put live ends only when a deploy replaces it there (`_deployed`)."""
+    latest, gone = t.latest, t.gone
     before = latest.get(where)
     if kind == records.PUBLISHED:
-        if before is not None:
+        if before is not None and before is t.live.get(where[0]):
+            _note(before, "republished", at, config)  # (still what the live site shows)
+        elif before is not None:
             _end(before, "republished", at, config)
         latest[where] = pub
         gone.pop(where, None)
@@ -391,11 +389,17 @@ def _deployed(
     built: dict[str, dict[str, Any] | None],
     live: dict[str, dict[str, Any]],
     config: Config,
+    uploaded: dict[tuple[str, str], dict[str, Any]] | None = None,
 ) -> None:
     """A deploy copies build/site/: the version of each post built then is live from now (if
     it shows the pupil), and the version live before is off the live website (replaced, or
-    taken off)."""
+    taken off): its end. The first deploy also takes off what a build took out of the site
+    uploaded by hand before (`uploaded`), unless `takedown --done` said it went already."""
     at, carried = str(event["at"]), set(event.get("posts") or {})
+    for (slug, platform), version in (uploaded or {}).items():
+        if platform == WEBSITE and slug not in carried and version["off_live_site_at"] is None:
+            version["off_live_site_at"] = at
+            _end(version, "off_live_site", at, config)
     for slug in set(built) | set(live):
         current = built.get(slug) if slug in carried else None
         before = live.get(slug)
@@ -404,8 +408,7 @@ def _deployed(
             kind = "replaced_on_live_site" if slug in carried else "off_live_site"
             words = event_words(kind, at, WEBSITE, True, config)
             before["events"].append({"event": kind, "at": at, "words": words})
-            if kind == "off_live_site":  # (off the server: its end, whatever a build said)
-                before["ended"] = before["events"][-1]
+            before["ended"] = before["events"][-1]  # (off the server: whatever a build said)
             del live[slug]
         if current is not None and current is not before:
             current["deployed_at"] = current["deployed_at"] or at

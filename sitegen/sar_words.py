@@ -177,6 +177,8 @@ def publication_summary(pub: dict[str, Any], config: Config) -> str:
                 text += ", when an updated version replaced it"
             elif ended["event"] == "off_live_site":
                 text += ", when it was taken off the live website"
+            elif ended["event"] == "replaced_on_live_site":
+                text += ", when an updated version replaced it on the live website"
             elif ended["event"] != "removed":
                 text += f" ({plain(ended['event'])})"
     else:

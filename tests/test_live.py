@@ -316,6 +316,55 @@ def test_a_page_taken_off_the_live_site_is_said_once(run, site, tmp_path) -> Non
     ), letter
 
 
+def test_a_first_deploy_takes_off_what_a_build_took_out_of_the_site_uploaded_by_hand(
+    run, site, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Uploaded by hand, taken out of the build by a withdrawal, then the school starts to
+    deploy: the letter said the page came off on the day of the build, 13 days before any
+    copy of the site without it reached the server."""
+    posts(site, run)
+    assert run(site, "build", now="2026-11-12T10:00").code == 0
+    site.withdraw("P1", "2026-11-20")
+    assert run(site, "build", now="2026-11-24T10:00").code == 0
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{tmp_path / "www"}/"\n')
+    assert run(site, "deploy", now="2026-12-07T10:00").code == 0
+    (website,) = [
+        p
+        for p in run(site, "sar", "P1", "--json", now="2026-12-07T11:00").json()["publications"]
+        if p["platform"] == "website"
+    ]
+    assert website["off_live_site_at"].startswith("2026-12-07T10:00")
+    assert website["ended"]["event"] == "off_live_site"
+    assert "until 7 December 2026, when it was taken off the live website" in website["summary"]
+
+
+def test_an_edit_built_and_not_yet_deployed_leaves_the_live_version_live(
+    run, site, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """An approved edit takes a photo out, built but not deployed: the letter said the live
+    version ended on the day of the build, while the photo was still on the server."""
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{tmp_path / "www"}/"\n')
+    castle = posts(site, run)
+    assert run(site, "build", now="2026-11-25T10:00").code == 0
+    assert run(site, "deploy", now="2026-11-25T11:00").code == 0
+    castle.write_text(castle.read_text().replace("wonderful", "marvellous"))
+    assert run(site, "approve", "castle", "--by", "head", now="2026-11-28T09:00").code == 0
+    assert run(site, "build", now="2026-11-28T10:00").code == 0
+
+    def website(now: str) -> list[dict[str, object]]:
+        pubs = run(site, "sar", "P1", "--json", now=now).json()["publications"]
+        return [p for p in pubs if p["platform"] == "website"]
+
+    first, edit = website("2026-11-28T11:00")
+    assert first["ended"] is None and first["off_live_site_at"] is None
+    assert edit["deployed_at"] is None
+    assert run(site, "deploy", now="2026-11-29T08:00").code == 0
+    first, edit = website("2026-11-29T09:00")
+    assert first["ended"]["event"] == "replaced_on_live_site"
+    assert first["ended"]["at"].startswith("2026-11-29T08:00")
+    assert edit["deployed_at"].startswith("2026-11-29T08:00")
+
+
 def test_sar_tells_exported_posted_and_deployed_apart(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
     www = tmp_path / "www"
     site.config(SITE_TOML + f'\n[deploy]\ntarget = "{www}/"\n')
