@@ -46,6 +46,8 @@ def where_it_went(
         where = (str(event["slug"]), str(event["platform"]))
         at = str(event["at"])  # (some photos taken down: the post stays, a note, not its end)
         kind = "photos_taken_down" if records.is_partial(event) else str(event["event"])
+        if kind == "photos_taken_down":
+            _photos_taken_off(event, where, t)
         if (
             (t.deploys and _kept_live(event, where, t.parked, t.live, t.made, t.latest))
             or _what_remained(event, where, t, config)
@@ -118,6 +120,15 @@ def _what_remained(event: dict[str, Any], where: Where, t: _Trail, config: Confi
         _waits_no_more(up)
     t.latest[where], t.made[where] = up, event.get("bundle")
     return True
+
+
+def _photos_taken_off(event: dict[str, Any], where: Where, t: _Trail) -> None:
+    """Some photos taken off a post by hand (`takedown --done`): the version out there
+    keeps the rest (the event lists what remains), and no longer shows those."""
+    remaining = {i.get("sha256") for i in event.get("images") or () if isinstance(i, dict)}
+    for version in {id(v): v for v in (t.posted.get(where), t.latest.get(where)) if v}.values():
+        off = {h for h in version["photo_hashes"] if h not in remaining}
+        version["photos_taken_off"] = sorted(off | set(version.get("photos_taken_off", ())))
 
 
 def _waits_no_more(posted: Version) -> None:

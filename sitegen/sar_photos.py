@@ -42,12 +42,14 @@ def add_where_it_went(
         # not only made ready.
         out = {p["platform"] for p in went if photo["sha256"] in p["photo_hashes"] and _out_at(p)}
         photo["out_on"] = _platform_order(config, out)
-        # Where a copy may still be: not ended, or ended in a build with its removal to come.
+        # Where a copy may still be: not ended, or ended in a build with its removal to come,
+        # and not taken off the post there by hand.
         still = {
             p["platform"]
             for p in went
             if photo["sha256"] in p["photo_hashes"]
             and (p["ended"] is None or p.get("pending_removal"))
+            and photo["sha256"] not in p.get("photos_taken_off", ())
         }
         photo["still_on"] = _platform_order(config, still)
         if photo["others_on_photo"] and not shown:

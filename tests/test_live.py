@@ -791,6 +791,11 @@ def test_a_photo_taken_off_a_posted_bundle_leaves_nothing_waiting_in_the_sar(run
             "posted",
             "photos_taken_down",
         ]
+    # Osian's photo is off Facebook now: the letter said it was still shown there.
+    (post,) = run(site, "sar", "P2", "--json", now="2026-11-27T09:00").json()["posts"]
+    (sand,) = post["photos"]
+    assert sand["still_on"] == ["website"], sand
+    assert "Since taken off Facebook." in run(site, "sar", "P2", now="2026-11-27T09:00").out
 
 
 def test_an_export_never_posted_ends_when_what_remained_is_exported(run, site) -> None:  # type: ignore[no-untyped-def]
