@@ -62,12 +62,13 @@ def deploy(site: Site, out: Path, dry_run: bool = False, moved: bool = False) ->
         if not (tree / "index.html").is_file():
             raise UsageError(f"nothing to deploy: {tree} has no site yet: run `sitegen build`")
         events = records.read_ledger(site.root)
+        deploys = [e for e in events if e["event"] == records.DEPLOYED]
         if not moved:
             _refuse_a_new_target(events, config.target)
-        first = not any(
-            e["event"] == records.DEPLOYED and same_place(e.get("target"), config.target)
-            for e in events
-        )
+        elif deploys:
+            _refuse_an_old_target_still_up(deploys[-1], site.root)
+        # (the first deploy here since the site came: what it would delete is looked at first)
+        first = not deploys or not same_place(deploys[-1].get("target"), config.target)
         if first and not dry_run:  # (what a first copy would delete, before it does)
             _refuse_a_stranger(_copy(program, tree, config, site.root, True), config.target)
         copied = _copy(program, tree, config, site.root, dry_run)
@@ -116,6 +117,27 @@ def _refuse_a_new_target(events: list[dict[str, Any]], target: str) -> None:
         f"moved, take it off {last.get('target')} first, then run `sitegen deploy --moved` "
         "(nothing was copied)"
     )
+
+
+def _refuse_an_old_target_still_up(last: dict[str, Any], root: Path) -> None:
+    """`--moved`: the leader says the old target no longer carries the site. Where it is a
+    folder here, that is checked: a post still there would stay up while `takedown` and `sar`
+    said it had come down. (Over SSH, the leader's word is taken.)"""
+    old = str(last.get("target") or "")
+    if not old or REMOTE.match(old):
+        return
+    try:
+        folder = local_target(old, root)
+    except UsageError:
+        return  # (a target refused as a folder now: nothing of the site can be there)
+    posts = last.get("posts") if isinstance(last.get("posts"), dict) else {}
+    still = sorted(s for s in posts or {} if (folder / "posts" / str(s) / "index.html").exists())
+    if still:
+        raise RefusedError(
+            f"--moved: the last deploy's target {old} still holds {len(still)} post(s) "
+            f"({', '.join(still[:3])}{', ...' if len(still) > 3 else ''}): take the site off "
+            "it first (nothing was copied)"
+        )
 
 
 def _refuse_a_stranger(copied: Copied, target: str) -> None:

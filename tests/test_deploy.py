@@ -309,7 +309,13 @@ def test_a_deploy_to_another_target_is_refused_until_the_site_has_moved(run, sit
         assert "still carries 2 post(s)" in refused.err and "--moved" in refused.err
     assert not typo.exists()
     assert "website (1 to remove)" in run(site, "takedown").out  # the old copy is still up
-    (live / "posts/castle").rename(tmp_path / "taken-off")  # the leader clears the old server
+    # --moved with the old folder still holding the site: refused, since it would stay up.
+    refused = run(site, "deploy", "--moved")
+    assert refused.code == 1 and f"the last deploy's target {live}/ still holds 2 post(s)" in (
+        refused.err
+    ), refused.err
+    assert not typo.exists()
+    shutil.rmtree(live)  # the leader takes the site off the old server
     assert run(site, "deploy", "--moved").code == 0
     assert last_event(site)["target"] == f"{typo}/"
     assert "website (" not in run(site, "takedown").out
