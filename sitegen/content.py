@@ -16,7 +16,6 @@ from sitegen.findings import finding
 from sitegen.front_matter import SLUG, typed_post
 from sitegen.markup import body_problem
 from sitegen.model import Finding, Post
-from sitegen.text import CURLY_QUOTES
 
 POSTS_DIR = Path("content/posts")
 FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
@@ -173,20 +172,22 @@ def _yaml_problem(exc: yaml.YAMLError, header: str) -> tuple[str, int]:
     problem = problem or str(exc).splitlines()[0]
     if mark is None:
         return f"{YAML_ERROR}: {problem}", 2
-    lines, at, said = header.split("\n"), mark.line, problem
+    lines, at, said = YAML_LINES.split(header), mark.line, problem
     lines += [""] * (at + 1 - len(lines))  # (a mark may fall past the last line)
     if "expected ':'" in problem and opened is not None:
         at = opened.line
         said = _missing_colon(lines[at])
     elif problem.startswith("mapping values are not allowed"):
+        before = max((i for i in range(at) if lines[i].strip()), default=None)
         if ":" in lines[at][: mark.column]:  # (a second colon, in the value)
             said = _colon_in_value(lines[at])
-        else:  # (the line before has none: YAML read the two as one value)
-            at = max((i for i in range(at) if lines[i].strip()), default=at)
-            said = _missing_colon(lines[at])
+        elif before is not None and KEY_LINE.match(lines[before]):
+            said = f"this line starts with more spaces than `{_key_of(lines[before])}` above it"
+        elif before is not None:  # (the line before has no colon: read as one value with this)
+            at, said = before, _missing_colon(lines[before])
     elif "tab character" in problem or lines[at][mark.column : mark.column + 1] == "\t":
         said = "a tab: indent the header with spaces, never tabs"
-    if any(quote in lines[at] for quote in CURLY_QUOTES):
+    if CURLY_OPENING.search(lines[at]):
         said += (
             "; curly quotes (“ ” ‘ ’, as Word types them) are not quotes in the header: "
             'type straight ones (")'
@@ -195,21 +196,39 @@ def _yaml_problem(exc: yaml.YAMLError, header: str) -> tuple[str, int]:
 
 
 YAML_ERROR = "YAML error in the front matter"
+YAML_LINES = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # (what YAML counts as a line break)
+KEY_LINE = re.compile(r"^\s*(-\s+)?[\w-]+:(\s|$)")  # `key: value`, `key:`, `- key: value`
+CURLY_OPENING = re.compile(r"(^|[:\[,-])\s*[“‘„]")  # a value opened with Word's quote
+
+
+def _key_of(line: str) -> str:
+    return line.strip().removeprefix("-").strip().split(":", 1)[0]
 
 
 def _missing_colon(line: str) -> str:
-    key, _, value = line.strip().partition(" ")
+    text = line.strip()
+    dash = "- " if text.startswith("- ") else ""
+    text = text.removeprefix(dash).strip()
+    if re.match(r"^[\w-]+:\S", text):  # (`title:Year 4`: a colon, but no space after it)
+        key, value = text.split(":", 1)
+        return f"a colon needs a space after it: write `{dash}{key}: {_shortened(value)}`"
+    key, _, value = text.partition(" ")
     if not value:
-        return f"`{key}` needs a colon after it"
-    return f"a colon is missing after `{key}`: write `{key}: {_shortened(value)}`"
+        return f"`{dash}{key}` needs a colon after it"
+    return f"a colon is missing after `{key}`: write `{dash}{key}: {_shortened(value)}`"
 
 
 def _colon_in_value(line: str) -> str:
     key, _, value = line.strip().partition(":")
-    value = value.strip().strip(CURLY_QUOTES + '"')
+    value = value.strip()
+    curly = value[:1] in "“‘„" and value[-1:] in "”’“"  # (in Word's quotes: the quotes go)
+    if curly or value[:1] == value[-1:] == '"':
+        value = value[1:-1]
+    # (a value holding a double quote goes in single quotes, a single quote in it doubled)
+    quoted, mark = (value.replace("'", "''"), "'") if '"' in value else (value, '"')
     return (
         "a value with a colon in it needs quotes around it: "
-        f'write `{key}: "{_shortened(value)}"`'
+        f"write `{key}: {mark}{_shortened(quoted)}{mark}`"
     )
 
 

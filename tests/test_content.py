@@ -295,6 +295,28 @@ HEADER = "title: A day\ndate: 2026-11-20\n"  # (the header's first line is the f
         (HEADER + "images:\n\t- file: a.jpg\n", 5, "a tab: indent the header with spaces"),
         (HEADER + "images:\n  - file: a.jpg\n  \talt: x\n", 6, "a tab: indent the header"),
         ('title: "Year 4 visit\ndate: 2026-11-20\n', 2, "a quote opened here is never closed"),
+        # (found by a review of the first version of these words)
+        (
+            "title:Year 4 trip\ndate: 2026-11-20\n",
+            2,
+            "a colon needs a space after it: write `title: Year 4 trip`",
+        ),
+        (
+            "title: A day\n date: 2026-11-20\n",
+            3,
+            "this line starts with more spaces than `title` above it",
+        ),
+        (
+            HEADER + "images:\n  - file a.jpg\n    alt: x\n",
+            5,
+            "a colon is missing after `file`: write `- file: a.jpg`",
+        ),
+        (
+            'title: Year 4: "Castell Coch" trip\n',
+            2,
+            """needs quotes around it: write `title: 'Year 4: "Castell Coch" trip'`""",
+        ),
+        ("title: A\x85date 2026-11-20\n", 3, "a colon is missing after `date`"),
     ],
 )
 def test_a_yaml_mistake_is_told_in_words_at_the_line_to_fix(
@@ -309,3 +331,16 @@ def test_a_yaml_mistake_is_told_in_words_at_the_line_to_fix(
     post = load_post(site.root, index.parent, "Europe/London", "en")
     (found,) = [f for f in post.load_findings if f.code == "SG100"]
     assert found.line == line and said in found.message, (found.line, found.message)
+    assert ("curly quotes" in found.message) == ("“" in header), found.message
+
+
+@pytest.mark.parametrize(
+    "header", ["title: Ymweliad â’r castell: Blwyddyn 4\n", "title: Year 4: the pupils’ day\n"]
+)
+def test_an_apostrophe_is_not_taken_for_a_curly_quote(site, header: str) -> None:  # type: ignore[no-untyped-def]
+    from sitegen.content import load_post
+
+    index = site.post("p", raw=f"---\n{header}---\nA day.\n")
+    (found,) = load_post(site.root, index.parent, "Europe/London", "en").load_findings
+    value = header.split(": ", 1)[1].strip()
+    assert f'write `title: "{value}"`' in found.message and "curly" not in found.message
