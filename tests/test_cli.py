@@ -339,10 +339,11 @@ def test_check_names_a_photo_in_the_folder_that_the_post_leaves_out(run, site) -
     check said nothing: the teacher believed it in the post."""
     site.post(
         "fair",
-        files={"stall.jpg": "castle", "extra.jpg": "beach"},
-        images=[{"file": "stall.jpg", "alt": "The cake stall", "pupils": []}],
+        files={"stall.jpg": "castle", "extra.jpg": "beach", "IMG_1234 (1).JPG": "books"},
+        images=[{"file": "./stall.jpg", "alt": "The cake stall", "pupils": []}],
     )
     (site.root / "content/posts/fair/notes.txt").write_text("not a photo")
     checked = run(site, "check", "fair").out
     assert "  extra.jpg is in the folder but not in images: it is not published" in checked
+    assert "  IMG_1234 (1).JPG is in the folder but not in images" in checked
     assert "stall.jpg is in the folder" not in checked and "notes.txt" not in checked

@@ -16,12 +16,21 @@ CAMERA_NAME = re.compile(r"^(img|dsc|dscn|dcim|pxl|photo|image|screenshot)[\s_-]
 
 def unlisted_photos(post: Post) -> list[str]:
     """The photo files in the post's folder that its `images` do not list."""
-    listed = {ref.file for ref in post.images}
+    listed = {os.path.normpath(ref.file) for ref in post.images}  # (./towers.jpg is listed)
     try:
         names = sorted(entry.name for entry in os.scandir(post.folder) if entry.is_file())
     except OSError:
         return []
-    return [n for n in names if FILE_LIKE.match(n) and n not in listed and not n.startswith(".")]
+    return [
+        name
+        for name in names
+        if Path(name).suffix.lower() in PHOTO_SUFFIXES  # (IMG_1234 (1).jpg too)
+        and name not in listed
+        and not name.startswith(".")
+    ]
+
+
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".heif", ".tif", ".tiff"}
 
 
 def resolve_image(post: Post, ref: ImageRef) -> Path | str:
