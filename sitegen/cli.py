@@ -165,7 +165,7 @@ def cmd_unapprove(args: argparse.Namespace, root: Path) -> int:
 def cmd_status(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
     checked, live = _live_revisions(site, check(site))
-    print_status(checked, site.config.authors, args.json, live, site.context.now)
+    print_status(checked, site.config.authors, args.json, live, site)
     return OK
 
 

@@ -11,7 +11,6 @@ from sitegen.terminal import console, escape
 
 if TYPE_CHECKING:  # for annotations only: nothing here runs a stage
     from collections.abc import Iterable
-    from datetime import datetime
 
     from sitegen.config import Config
     from sitegen.facesheet import PhotoFaces
@@ -132,7 +131,7 @@ def print_check(
         _print_finding(finding)
     for c in results:
         publishable = by_slug[c.post.slug].publishable
-        _print_checked(c, publishable, live.get(c.post.slug), _due(c, site.context.now))
+        _print_checked(c, publishable, live.get(c.post.slug), _due(site, c))
         _print_missed(site, c)
         _print_unlisted(c)
     colour = "red" if errors else "yellow" if warnings else "green"
@@ -143,13 +142,17 @@ def print_check(
     return errors
 
 
-def _due(c: Checked, now: datetime) -> str | None:
-    """When an approved post dated later goes out, in words: a year mistyped (2027 for 2026)
-    was said only in report.json, after the build."""
-    if c.status != "approved" or c.post.date is None or c.post.date <= now:
+def _due(site: Site, c: Checked) -> str | None:
+    """When an approved post dated later goes out, in words (a year mistyped, 2027 for 2026,
+    was said only in report.json, after the build); None for a post that would go nowhere
+    even then (it says so itself)."""
+    if c.status != "approved" or c.post.date is None or c.post.date <= site.context.now:
         return None
+    from sitegen.checks import missed_once_approved
     from sitegen.i18n import long_date  # (Babel's month names: only when a post is due later)
 
+    if set(c.post.platforms) <= {platform for platform, _ in missed_once_approved(site, c)}:
+        return None
     return long_date(c.post.date, "en")
 
 
@@ -204,7 +207,7 @@ def print_status(
     authors: dict[str, str],
     as_json: bool,
     live: dict[str, str] | None = None,
-    now: datetime | None = None,
+    site: Site | None = None,
 ) -> None:
     """`status`: every post, grouped by what it waits for (STATUS_GROUPS), or as JSON. `live`:
     the stale posts whose approved revision is published meanwhile, with its approval time."""
@@ -250,7 +253,7 @@ def print_status(
                     f"  {''.ljust(width)}  edited: the version approved on "
                     f"{r['live_revision'][:10]} is live; approve to publish the edit"
                 )
-            if now is not None and (due := _due(by_slug[r["slug"]], now)):
+            if site is not None and (due := _due(site, by_slug[r["slug"]])):
                 out.print(f"  {''.ljust(width)}  goes out on {due} (its date)")
 
 

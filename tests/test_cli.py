@@ -323,13 +323,15 @@ def test_an_approved_post_dated_later_says_when_it_goes_out(run, site) -> None: 
     others; only report.json, after the build, said it was scheduled."""
     site.post("fair", date="2027-02-01")
     site.post("today", date="2026-11-20")
-    assert run(site, "approve", "fair", "today", "--by", "head").code == 0
+    site.post("nowhere", date="2027-02-01", platforms=["instagram"])  # (needs a photo)
+    assert run(site, "approve", "fair", "today", "nowhere", "--by", "head").code == 0
     checked = run(site, "check").out
     assert (
         "content/posts/fair/index.md approved, publishable from 1 February 2027 (its date)"
         in checked
     )
     assert "content/posts/today/index.md approved, publishable\n" in checked
+    assert "content/posts/nowhere/index.md approved\n" in checked  # (it goes nowhere, then)
     status = run(site, "status").out
     assert status.count("goes out on") == 1 and "goes out on 1 February 2027 (its date)" in status
 
