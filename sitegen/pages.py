@@ -108,6 +108,13 @@ def _elsewhere(
     """For each language's home and archive: how many posts each other language has that are
     not also in this one, and where to read them. Each language's lists show its own posts,
     and a parent reading in Welsh took the three Welsh posts for all the school's news."""
+    def only_in(theirs: list[PostView], language: str) -> int:
+        """How many of `theirs` have no translation in `language`, whichever side names it."""
+        named_here = {found[q.slug][1] for q in listed[language] if q.slug in found}
+        return sum(
+            p.path not in named_here and found.get(p.slug, ("",))[0] != language for p in theirs
+        )
+
     return {
         language: [
             {
@@ -117,8 +124,7 @@ def _elsewhere(
                 "href": list_prefix(config.languages, other) + "archive/",
             }
             for other, theirs in listed.items()
-            if other != language
-            and (count := sum(found.get(p.slug, ("",))[0] != language for p in theirs))
+            if other != language and (count := only_in(theirs, language))
         ]
         for language in listed
     }

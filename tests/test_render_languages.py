@@ -495,3 +495,16 @@ def test_preview_in_both_languages(run, bilingual: SiteDir) -> None:  # type: ig
     # Drafts are in the preview: the draft twin is there, and the switch leads to it.
     assert switch_href((out / "posts/drama-en/index.html").read_text()) == "../../posts/drama-cy/"
     assert "Clwb drama" in (out / "index.html").read_text()
+
+
+def test_a_translation_named_on_one_side_counts_on_both(run, bilingual: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """A Welsh post names its English twin, which does not name it back: the Welsh pages
+    still counted the English post as "in English only" (found by a review)."""
+    bilingual.post(
+        "corau-cy", title="Y côr yn canu", date="2026-10-05", lang="cy", translation="choir-en"
+    )
+    approve(run, bilingual, "corau-cy")
+    out = build(run, bilingual)
+    welsh = (out / "index.html").read_text()
+    assert "Mae rhai newyddion yn Saesneg yn unig (3 neges):" in welsh  # sports, harvest, drama
+    assert "elsewhere" not in (out / "en/index.html").read_text()  # every Welsh post is paired
