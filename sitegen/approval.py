@@ -316,29 +316,31 @@ def repair_audit_log(root: Path, by: str, at: datetime) -> tuple[Path, list[str]
 
 
 def set_unsigned_keys(text: str, status: str, approval: dict[str, str] | None) -> str:
-    """Rewrite only `status` and `approval` in a post's header, leaving every other byte alone
-    (a file saved with Windows line ends keeps them)."""
-    newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.replace("\r\n", "\n").split("\n")
+    """Rewrite only `status` and `approval` in a post's header, leaving every other byte alone:
+    each line keeps its own line end (a file saved on Windows keeps its CRLFs), and the lines
+    written anew take the file's usual one."""
+    parts = re.split(r"(\r\n|\n)", text)
+    lines, ends = parts[0::2], [*parts[1::2], ""]
+    newline = "\r\n" if ends.count("\r\n") > ends.count("\n") else "\n"
     end = next(i for i in range(1, len(lines)) if FENCE.match(lines[i]))
-    header = lines[1:end]
-    kept: list[str] = []
+    kept: list[tuple[str, str]] = []
     skipping = False
-    for line in header:
+    for line, ending in zip(lines[1:end], ends[1:end], strict=True):
         if re.match(r"^(status|approval)\s*:", line):
             skipping = True
             continue
         if skipping and (line.startswith((" ", "\t")) or not line.strip()):
             continue
         skipping = False
-        kept.append(line)
-    while kept and not kept[-1].strip():
+        kept.append((line, ending))
+    while kept and not kept[-1][0].strip():
         kept.pop()
-    kept.append(f"status: {status}")
+    kept.append((f"status: {status}", newline))
     if approval:
-        kept.append("approval:")
-        kept.extend(f"  {k}: {json.dumps(v)}" for k, v in approval.items())
-    return newline.join([lines[0], *kept, *lines[end:]])
+        kept.append(("approval:", newline))
+        kept.extend((f"  {k}: {json.dumps(v)}", newline) for k, v in approval.items())
+    rest = zip(lines[end:], ends[end:], strict=True)
+    return lines[0] + ends[0] + "".join(line + ending for line, ending in [*kept, *rest])
 
 
 def write_atomically(path: Path, text: str) -> None:

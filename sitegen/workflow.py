@@ -145,7 +145,7 @@ def find_posts(site: Site, refs: list[str]) -> list[Post]:
 def _nearest(ref: str, names: list[str]) -> str:
     """What the user most likely meant: the post whose name ends with `ref` (its date left
     off), else names a letter or two away (with or without their date), else the newest."""
-    wanted = Path(ref.removesuffix("index.md").rstrip("/")).name.lower()
+    wanted = Path(re.sub(r"index\.md$", "", ref, flags=re.IGNORECASE).rstrip("/")).name.lower()
     undated = {name[len("2026-01-01-") :]: name for name in names if DATED.match(name)}
     close = [n for n in names if n.endswith("-" + wanted)] or [
         undated.get(n, n)

@@ -231,6 +231,11 @@ def test_submit_and_approve_keep_a_files_windows_line_ends(run, site):  # type: 
     assert data.count(b"\r\n") == lines + 5  # (approval: and its four lines)
     assert b"status: approved\r\napproval:\r\n" in data
     assert run(site, "check", "fair").out.startswith("content/posts/fair/index.md approved")
+    # A file with one CRLF among LFs (text pasted in): that line keeps its own, and no other.
+    mixed = site.post("mixed", body="One line.\nA pasted line.\r\nThe last line.\n")
+    assert approve(run, site, "mixed").code == 0
+    data = mixed.read_bytes()
+    assert data.count(b"\r\n") == 1 and b"A pasted line.\r\n" in data
 
 
 def test_approve_refusals(run, site):  # type: ignore[no-untyped-def]

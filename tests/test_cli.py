@@ -309,6 +309,7 @@ def test_a_mistyped_post_name_gets_the_post_it_most_likely_meant(run, site) -> N
         ("2026-12-07-year-4-rugby-tournamnet", "2026-12-07-year-4-rugby-tournament"),
         ("year-4-rugby-tournamnet", "2026-12-07-year-4-rugby-tournament"),
         ("content/posts/welcome-back/index.md", "2026-09-04-welcome-back"),
+        ("content/posts/welcome-back/Index.md", "2026-09-04-welcome-back"),
     ):
         for command in (["approve", typed, "--by", "head"], ["check", typed]):
             refused = run(site, *command)
