@@ -142,7 +142,7 @@ def _takedown(
         out.slug,
         out.platform,
         reason,
-        str(event.get("at", "")),
+        str(event.get("published_at") or event.get("at", "")),
         event.get("url"),
         str(event.get("title", "")),
         tuple(_exported_name(i) for i in images) or removal.photos,
@@ -342,6 +342,9 @@ def mark_done(site: Site, slug: str, platform: str, decided: list[Decision]) -> 
             "url": went.get("url"),
             "digest": went.get("digest"),
             "images": [i for i in images if i.get("file") not in item.photo_files],
+            # (what remains is still that post: who it tags, and when it went out)
+            "pupils": went.get("pupils") or [],
+            "published_at": went.get("published_at") or went.get("at"),
         }
     records.append(site.root, [event])
     return event

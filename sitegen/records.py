@@ -240,6 +240,8 @@ def reduce(events: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
             state[(BUNDLE, *where)] = event["bundle"]
         elif kind == POSTED:  # (a posting without one: what went is not known by its files)
             state[(POSTED_BUNDLE, *where)] = event.get("bundle") or None
+        if kind == PUBLISHED and event.get("as_posted") and event.get("bundle"):
+            state[(POSTED_BUNDLE, *where)] = event["bundle"]
         elif kind == TAKEN_DOWN:  # (what remains of a posting is no bundle that was exported)
             state[(POSTED_BUNDLE, *where)] = None
     return state
@@ -354,6 +356,10 @@ def changes(
         }
         if pub.bundle:
             event["bundle"] = pub.bundle
+            if ledger.posted.get(where) == fingerprint and where not in ledger.posted_bundles:
+                # (exactly what remained posted once some photos came off by hand: these
+                # files are what is out there, so a later version with them waits for nothing)
+                event["as_posted"] = True
         unconfirmed = (
             ledger.deployed is None if pub.platform == website else where not in ledger.posted
         )

@@ -842,6 +842,52 @@ def test_an_export_never_posted_ends_when_what_remained_is_exported(run, site) -
         assert "not yet recorded as posted" not in letter, letter
 
 
+def test_after_some_photos_came_off_a_post_it_is_still_that_post(run, site) -> None:  # type: ignore[no-untyped-def]
+    """Osian's photo taken off the posted Facebook post by hand; then Mia's consent is
+    withdrawn: the takedown line lost its reason (the post's pupils) and gave the day of the
+    photo's removal as the day the post went out. And a re-approval that changes nothing on
+    Facebook (a platform added) put the very bundle out there back in pending.csv."""
+    site.post(
+        "castle",
+        files={"towers.jpg": "castle", "sand.jpg": "beach"},
+        pupils=["P1", "P2"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[
+            {"file": "towers.jpg", "alt": "The towers", "pupils": []},
+            {"file": "sand.jpg", "alt": "The sand", "pupils": ["P2"]},
+        ],
+    )
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    assert run(site, "build", now="2026-11-05T10:00").code == 0
+    assert run(site, "posted", "--platform", "facebook", now="2026-11-05T11:00").code == 0
+    site.register(
+        REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,yes", "P2,Osian,Pritchard,Year 4,yes,no")
+    )
+    done = run(
+        site, "takedown", "--done", "castle", "--platform", "facebook", now="2026-11-26T09:00"
+    )
+    assert done.code == 0, done.err
+    assert run(site, "build", now="2026-11-26T10:00").code == 0
+    castle = site.root / "content/posts/castle/index.md"
+    castle.write_text(
+        castle.read_text().replace(
+            "platforms:\n- website\n- facebook", "platforms:\n- website\n- facebook\n- x"
+        )
+    )
+    assert run(site, "approve", "castle", "--by", "head", now="2026-11-27T09:00").code == 0
+    assert run(site, "build", now="2026-11-27T10:00").code == 0
+    assert len(rows(site.root, "facebook", "pending.csv")) == 1  # (the header: none waits)
+    site.withdraw("P1", "2026-11-28")
+    (item,) = [
+        t
+        for t in run(site, "takedown", "--json", now="2026-11-28T12:00").json()["takedowns"]
+        if t["platform"] == "facebook"
+    ]
+    assert item["because"] == ["P1 (consent withdrawn on 2026-11-28) in the post"], item
+    assert item["published_at"].startswith("2026-11-05"), item
+
+
 def test_some_photos_recorded_removed_before_the_build_stay_off_the_list(run, site) -> None:  # type: ignore[no-untyped-def]
     """The leader removes the photo from the bundle they had not recorded as posted, and
     records it, before building: the build that leaves it out does not list it again."""
