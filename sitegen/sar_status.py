@@ -20,6 +20,12 @@ DELETED_BUT_KEPT = (
 OUT_ONCE = ", as its record of what it published"
 
 
+BACK = {  # a post that went out once and is back before approval, in words
+    "draft": "and it is a draft again, not published now",
+    "submitted": "and it is not published now: it waits for a senior leader's approval again",
+}
+
+
 @dataclass(frozen=True)
 class PostStatus:
     """Each post's status as `check` decides it, and what the pupil's own consent holds back."""
@@ -53,6 +59,11 @@ class PostStatus:
             if deleted
             else status_words(entry["status"], slug in self.withdrawn, self.ended)
         )
+        if not deleted and entry["status"] in BACK and entry.get("published_on"):
+            # (it went out once: "a draft, not approved" beside where it went read as false)
+            entry["status_words"] = (
+                f"published earlier; its approval was taken back, {BACK[entry['status']]}"
+            )
         if entry["status"] == "blocked" and (refusal := self.named_refusals.get(slug)):
             where = and_list([platform_name(p) for p in refusal.platforms])
             names = refusal.names

@@ -772,3 +772,19 @@ def test_a_consent_ended_before_a_withdrawal_to_come_is_told_as_ended(run, site:
     letter = run(site, "sar", "P1", now="2026-11-12T09:00").out
     assert "Consent for Mia was given until 10 November 2026, and has ended." in letter, letter
     assert "is withdrawn from 20 December 2026: from that day" not in letter
+
+
+def test_a_post_whose_approval_was_taken_back_says_it_went_out_before(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """Approved, published, then its approval taken back: the report called it "a draft, not
+    approved for publication" above the lines saying where it went."""
+    site.post("fair", pupils=["P1"], platforms=["website"], date="2026-11-02")
+    approve(run, site, "fair")
+    build(run, site, "2026-11-05T10:00")
+    assert run(site, "unapprove", "fair", "--by", "head", now="2026-11-06T09:00").code == 0
+    build(run, site, "2026-11-06T10:00")
+    (post,) = run(site, "sar", "P1", "--json").json()["posts"]
+    assert post["status"] == "submitted"
+    assert post["status_words"] == (
+        "published earlier; its approval was taken back, and it is not published now: it "
+        "waits for a senior leader's approval again"
+    )
