@@ -193,3 +193,20 @@ BODY_PIECES = [
 def test_sentences_are_found_as_line_by_line(body: str) -> None:
     post = Post("p", Path("p"), "p/index.md", body, 9, {}, title="A title")
     assert sentences(post) == sentences_line_by_line(post)
+
+
+@pytest.mark.parametrize(
+    ("text", "negative"),
+    [
+        ("Odd Socks Day for Anti-Bullying Week.", False),
+        ("We held an anti-bullying assembly.", False),
+        ("Diwrnod Sanau Od ar gyfer wythnos gwrth-fwlio.", False),
+        ("There was bullying in the playground.", True),
+    ],
+)
+def test_a_campaign_against_something_is_not_negative_news(text: str, negative: bool) -> None:
+    """"Odd Socks Day for Anti-Bullying Week" was a negative sentence (SG140) for "bullying"."""
+    from sitegen.policy.tone import sentence_score
+
+    lang = "cy" if "gwrth" in text else "en"
+    assert (sentence_score(text, lang, -0.05) < -0.05) is negative

@@ -248,8 +248,15 @@ def score(text: str, lang: str) -> float:
     return analyzer(lang).polarity_scores(text)["compound"]
 
 
+# What a school campaigns against is no negative news: "Anti-Bullying Week", "wythnos
+# gwrth-fwlio", and its Odd Socks Day (VADER scored "Odd Socks Day for Anti-Bullying Week"
+# -0.32, for "odd" and "bullying").
+AGAINST = re.compile(r"\b(?:anti|gwrth)-\w+|\bodd socks\b", re.IGNORECASE)
+
+
 def sentence_score(text: str, lang: str, threshold: float) -> float:
     """VADER's compound score; skipped (0.0) when it cannot fall below a threshold <= 0."""
+    text = AGAINST.sub("", text)
     if threshold <= 0 and not could_be_negative(text, lang):
         return 0.0
     return score(text, lang)
