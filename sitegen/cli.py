@@ -280,13 +280,16 @@ def cmd_sar(args: argparse.Namespace, root: Path) -> int:
     # What must come down is judged as `takedown` judges it: an edited post's approved
     # version, which builds publish meanwhile, stays.
     published = _site(args, root, published=True)
-    pending = takedowns(published, decisions(published, check(published)))
+    published_decided = decisions(published, check(published))
+    pending = takedowns(published, published_decided)
+    stale = {d.slug for d in decided if d.checked.status == "stale"}
+    live_approved = {d.slug for d in published_decided if d.publishable and d.slug in stale}
     live = {post.slug: post for post in published.posts}  # (an edit's approved version)
     deleted = [
         load_post(root, folder, site.config.tz, site.config.language)
         for folder in kept_of_deleted_posts(root)
     ]
-    report = subject_access(site, args.pupil_id, decided, pending, live, deleted)
+    report = subject_access(site, args.pupil_id, decided, pending, live, deleted, live_approved)
     print_sar(report, site.config, "json" if args.json else args.format, args.output)
     return OK
 

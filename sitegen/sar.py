@@ -101,19 +101,20 @@ def subject_access(
     pending: list[Takedown],
     live: dict[str, Post] | None = None,
     deleted: Sequence[Post] = (),
+    live_approved: set[str] | None = None,
 ) -> SubjectAccess:
     """Everything about one pupil: their consent record, every post that shows, tags or names
     them (any status; `live`: each post as a build publishes it, whose approved version may
     show them where an edit since does not; `deleted`: the approved copies the school keeps
-    of posts deleted since), and every publication and export of those posts from the
-    ledger."""
+    of posts deleted since; `live_approved`: the edited posts whose approved version a build
+    publishes), and every publication and export of those posts from the ledger."""
     config, register = site.config, site.register
     pupil = lookup(register, pupil_id)
     assert site.context.names is not None
     clean = Redactor(register, site.context.names, pupil, pupil_id)
     key = fold_id(pupil_id)
     today = site.context.today
-    statuses = PostStatus.of(decided, pupil, key, today)
+    statuses = PostStatus.of(decided, pupil, key, today, live_approved)
     withdrawn_own = pupil is not None and (pupil.is_withdrawn(today) or pupil.has_expired(today))
     ledger = records.read_ledger(site.root)
     publications = where_it_went(ledger, key, clean, config, pending, withdrawn_own)

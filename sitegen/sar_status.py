@@ -37,15 +37,25 @@ class PostStatus:
     first: str
     # Why each post told so far is held back by a post naming them, by its slug as reported.
     naming: dict[str, str] = field(default_factory=dict)
+    # The edited posts whose approved version a build publishes meanwhile (None: not known).
+    live_approved: set[str] | None = None
 
     @classmethod
-    def of(cls, decided: list[Decision], pupil: Pupil | None, key: str, today: date) -> PostStatus:
+    def of(
+        cls,
+        decided: list[Decision],
+        pupil: Pupil | None,
+        key: str,
+        today: date,
+        live_approved: set[str] | None = None,
+    ) -> PostStatus:
         return cls(
             {d.slug: d.checked.status for d in decided},
             _held_back_by_withdrawal(decided, key),
             _ended(pupil, today),
             _named_refusals(decided, key),
             (pupil.first_name or pupil.pupil_id) if pupil else "",
+            live_approved=live_approved,
         )
 
     def tell(self, entry: dict[str, Any], slug: str, status: str, deleted: bool) -> None:
@@ -59,6 +69,16 @@ class PostStatus:
             if deleted
             else status_words(entry["status"], slug in self.withdrawn, self.ended)
         )
+        if (
+            entry["status"] == "stale"
+            and self.live_approved is not None
+            and slug not in self.live_approved
+            and slug not in self.withdrawn
+        ):  # ("the edit is not published" read as though the approved version still were)
+            entry["status_words"] = (
+                "edited after it was approved, and the approved version is held back too "
+                "(a consent or the register changed): it is not published now"
+            )
         if not deleted and entry["status"] in BACK and entry.get("published_on"):
             # (it went out once: "a draft, not approved" beside where it went read as false)
             entry["status_words"] = (

@@ -788,3 +788,23 @@ def test_a_post_whose_approval_was_taken_back_says_it_went_out_before(run, site:
         "published earlier; its approval was taken back, and it is not published now: it "
         "waits for a senior leader's approval again"
     )
+
+
+def test_an_edited_post_whose_approved_version_is_held_back_says_so(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """Edited after its approval, then another pupil in it left the register: the approved
+    version came down too, but the report said only "the edit is not published until it is
+    approved again", as though the approved version were still up."""
+    index = site.post("fair", pupils=["P1", "P2"], platforms=["website"], date="2026-11-02")
+    approve(run, site, "fair")
+    build(run, site, "2026-11-05T10:00")
+    index.write_text(index.read_text().replace("wonderful", "marvellous"))
+    (post,) = run(site, "sar", "P1", "--json").json()["posts"]
+    assert post["status_words"].startswith("edited after it was approved: the edit is not")
+    site.register(
+        "\n".join(line for line in REGISTER.splitlines() if not line.startswith("P2,")) + "\n"
+    )
+    (post,) = run(site, "sar", "P1", "--json").json()["posts"]
+    assert post["status_words"] == (
+        "edited after it was approved, and the approved version is held back too (a consent "
+        "or the register changed): it is not published now"
+    )
