@@ -66,7 +66,8 @@ def where_it_went(
             _on_platform(kind, at, where, pub, t.latest, t.posted, config)
             _same_bundle(event, where, pub, t.bundles, t.posted, config)
     # (each removal said on what is out there: posted, built, uploaded, or last made)
-    out_there = [t.posted, t.latest, {} if t.deploys else t.gone, t.shown_last]
+    live = {(slug, WEBSITE): version for slug, version in t.live.items()}  # (by the deploys)
+    out_there = [t.posted, live, t.latest, {} if t.deploys else t.gone, t.shown_last]
     for removal in pending:
         there = (removal.slug, removal.platform)
         there_now = next((v for d in out_there if (v := d.get(there))), None)
@@ -126,7 +127,10 @@ def _photos_taken_off(event: dict[str, Any], where: Where, t: _Trail) -> None:
     """Some photos taken off a post by hand (`takedown --done`): the version out there
     keeps the rest (the event lists what remains), and no longer shows those."""
     remaining = {i.get("sha256") for i in event.get("images") or () if isinstance(i, dict)}
-    for version in {id(v): v for v in (t.posted.get(where), t.latest.get(where)) if v}.values():
+    # (the version the removal was done on: the one posted, or else the one made last; a
+    # newer export never posted keeps its photos, which may go out when it is posted)
+    version = t.posted.get(where) if event.get("posted") else t.latest.get(where)
+    if version is not None:
         off = {h for h in version["photo_hashes"] if h not in remaining}
         version["photos_taken_off"] = sorted(off | set(version.get("photos_taken_off", ())))
 
@@ -200,7 +204,10 @@ def _on_website(
         latest[where] = pub
         gone.pop(where, None)
     elif kind in (records.REMOVED, records.TAKEN_DOWN):
-        if before is not None:
+        if before is not None and kind == records.REMOVED and before is t.live.get(where[0]):
+            _note(before, kind, at, config)  # (still live: a deploy takes it off, and ends it)
+            gone[where] = before
+        elif before is not None:
             _end(before, kind, at, config)
             gone[where] = before
         elif kind == records.TAKEN_DOWN and (removed := gone.pop(where, None)) is not None:

@@ -163,6 +163,7 @@ def publication_summary(pub: dict[str, Any], config: Config) -> str:
         since = "".join(f" (copied to the live website on {long_date(e['at'])})" for e in deployed)
         if ended is None:
             text = f"On the school website since {long_date(pub['at'])}{since}"
+            text += _taken_out_of_the_build(pub)
         elif ended["event"] == "removed" and pub.get("pending_removal"):
             text = (
                 f"On the school website since {long_date(pub['at'])}{since}; taken out of the "
@@ -234,8 +235,17 @@ def _deployed_words(pub: dict[str, Any]) -> str:
         return text + ", not recorded as copied to the live website"
     text += f"; on the live website from {long_date(pub['deployed_at'])}"
     if pub.get("off_live_site_at"):
-        text += f" until {long_date(pub['off_live_site_at'])}"
-    return text
+        return text + f" until {long_date(pub['off_live_site_at'])}"
+    return text + _taken_out_of_the_build(pub)
+
+
+def _taken_out_of_the_build(pub: dict[str, Any]) -> str:
+    """A version still live that a build has taken out of the site (it comes off the live
+    site at its next update, which the removal's own sentence says)."""
+    removed = [e for e in pub["events"] if e["event"] == "removed"]
+    if not removed or not pub.get("pending_removal"):
+        return ""
+    return f"; taken out of the school's copy of the site on {long_date(removed[-1]['at'])}"
 
 
 def status_words(status: str, withdrawn: bool = False, ended: bool = False) -> str:

@@ -971,3 +971,63 @@ def test_a_photo_is_told_apart_by_its_bytes() -> None:
     refuses = lambda pupil, platform: pupil == "P1"  # noqa: E731
     (removal,) = removals({("trip", "facebook"): shown}, allowed, refuses, same)
     assert removal.photos == ("a.jpg",)
+
+
+def test_a_photo_posted_since_a_removal_is_not_said_to_be_off(run, site) -> None:  # type: ignore[no-untyped-def]
+    """An edit swaps Osian's photo for another of Mia; the removal of Osian's photo from the
+    post out there is recorded; the edit is posted. Mia's new photo was said to be "taken
+    off Facebook" (found by a review)."""
+    castle = site.post(
+        "castle",
+        files={"towers.jpg": "castle", "sand.jpg": "beach", "walls.jpg": "books"},
+        pupils=["P1", "P2"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[
+            {"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]},
+            {"file": "sand.jpg", "alt": "The sand", "pupils": ["P2"]},
+        ],
+    )
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    assert run(site, "build", now="2026-11-25T10:00").code == 0
+    assert run(site, "posted", "--platform", "facebook", now="2026-11-25T11:00").code == 0
+    text = (
+        castle.read_text()
+        .replace("file: sand.jpg", "file: walls.jpg")
+        .replace("alt: The sand\n  pupils:\n  - P2", "alt: The walls\n  pupils:\n  - P1")
+    )
+    castle.write_text(text.replace("- P1\n- P2\n", "- P1\n"))
+    assert run(site, "approve", "castle", "--by", "head", now="2026-11-26T09:00").code == 0
+    assert run(site, "build", now="2026-11-26T10:00").code == 0
+    done = run(
+        site, "takedown", "--done", "castle", "--platform", "facebook", now="2026-11-26T11:00"
+    )
+    assert done.code == 0, done.err
+    assert run(site, "build", now="2026-11-26T12:00").code == 0
+    assert run(site, "posted", "--platform", "facebook", now="2026-11-26T13:00").code == 0
+    (post,) = run(site, "sar", "P1", "--json", now="2026-11-27T09:00").json()["posts"]
+    walls = next(p for p in post["photos"] if p["file"] == "walls.jpg")
+    assert "facebook" in walls["still_on"], walls
+
+
+def test_a_live_page_a_build_took_out_stays_live_until_a_deploy(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Deployed; its approval taken back (a build leaves it out); then an edit approved and
+    built, not deployed: the version on the server was said to have ended at that build
+    (found by a review). And a withdrawal's removal is told on the version on the server,
+    not on one never copied there."""
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{tmp_path / "www"}/"\n')
+    castle = posts(site, run)
+    assert run(site, "build", now="2026-11-20T10:00").code == 0
+    assert run(site, "deploy", now="2026-11-20T11:00").code == 0
+    assert run(site, "unapprove", "castle", "--by", "head", now="2026-11-25T09:00").code == 0
+    assert run(site, "build", now="2026-11-25T10:00").code == 0
+    castle.write_text(castle.read_text().replace("wonderful", "marvellous"))
+    assert run(site, "approve", "castle", "--by", "head", now="2026-11-26T09:00").code == 0
+    assert run(site, "build", now="2026-11-26T10:00").code == 0
+    site.withdraw("P1", "2026-11-27")
+    assert run(site, "build", now="2026-11-27T10:00").code == 0
+    pubs = run(site, "sar", "P1", "--json", now="2026-11-27T11:00").json()["publications"]
+    first, edit = [p for p in pubs if p["platform"] == "website"]
+    assert first["ended"] is None and first["off_live_site_at"] is None, first["summary"]
+    assert first["pending_removal"] == "consent was withdrawn"
+    assert edit["pending_removal"] is None
