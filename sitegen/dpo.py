@@ -265,8 +265,8 @@ def _no_consent(
     site: Site, pupil_id: str, platform: str, today: Any, on_platform: bool = False
 ) -> str | None:
     pupil = lookup(site.register, pupil_id)
-    if pupil is None:
-        return "no longer in the consent register"
+    if pupil is None:  # (a register that cannot be read whole: its fault, not a reason)
+        return "no longer in the consent register" if site.register.valid else None
     if pupil.safeguarding:
         return "under safeguarding"
     if pupil.is_withdrawn(today):
@@ -274,6 +274,8 @@ def _no_consent(
     if pupil.has_expired(today):
         return f"consent ended on {pupil.consent_until}"
     if on_platform and not pupil.consent.get(platform, False):
+        if platform not in pupil.consent and not site.register.valid:
+            return None  # (no column for the platform: the register's fault, not a "no")
         return f"no consent for {platform}"
     return None
 

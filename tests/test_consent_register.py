@@ -524,6 +524,26 @@ def test_a_typo_in_the_register_is_said_wherever_it_takes_posts_down(run, site) 
     assert fixed.err == "" and f"website: new 1: {SLUG}" in fixed.out
 
 
+@pytest.mark.parametrize("fault", ["semicolons", "a platform with no column"])
+def test_a_register_whose_header_is_wrong_asks_for_no_removal(run, site, fault: str) -> None:  # type: ignore[no-untyped-def]
+    """Saved by Excel with semicolons, or a platform added to site.toml without its column:
+    takedown asked to remove every tagged post everywhere, "because: P1 (no longer in the
+    consent register)" though P1 was there (found by a new school's tour)."""
+    site.post(SLUG, pupils=["P1"], platforms=["website", "facebook"])
+    assert run(site, "approve", SLUG, "--by", "head", now="2026-11-21T09:00").code == 0
+    assert run(site, "build").code == 0
+    assert run(site, "posted", "--platform", "facebook").code == 0
+    if fault == "semicolons":
+        site.register(REGISTER.replace(",", ";"))
+    else:
+        toml = (site.root / "site.toml").read_text()
+        site.config(toml.replace('"instagram", "x"]', '"instagram", "x", "tiktok"]'))
+    assert "the consent register is invalid" in run(site, "build").err
+    takedown = run(site, "takedown")
+    assert "nothing to take down" in takedown.out, takedown.out
+    assert "would come down only because the register is invalid" in takedown.err
+
+
 def test_a_withdrawal_recorded_ahead_of_time_is_said_at_once(run, site) -> None:  # type: ignore[no-untyped-def]
     """Check, build and register all say it now, and the post comes down on the day."""
     site.register(
