@@ -142,6 +142,12 @@ def _rows(lines: list[str], width: int) -> Iterator[tuple[int, list[str] | csv.E
 def _column_faults(columns: list[str], platforms: tuple[str, ...]) -> list[str]:
     """What is wrong with the header row: a column named twice, a required column or a
     platform's column missing."""
+    if len(columns) == 1 and columns[0].count(";") >= len(REQUIRED_COLUMNS) - 1:
+        # (one column whose name holds every other: Excel's CSV in many countries)
+        return [
+            "the consent register's columns are separated by semicolons (;), not commas: "
+            "in Excel, save it as \"CSV UTF-8 (Comma delimited)\""
+        ]
     faults = []
     for number, column in enumerate(columns):
         if column and column in columns[:number]:
