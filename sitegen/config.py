@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sitegen.config_checks import (
@@ -249,7 +250,7 @@ def parse_config(
     _check_closed_platforms(values["policy"], problems)
     platforms = values["policy"].get("platforms") or []
     _check_register_columns(values["register"], platforms, problems)
-    _check_leader_keys(values["policy"], problems)
+    _check_leader_keys(values["policy"], values["site"].get("base_url") or "", problems)
     if "deploy" in data and values["deploy"]["target"] is None:
         problems.append(("deploy.target", "is required in [deploy]: where build/site/ goes"))
     exports = _exports(data.get("exports", {}), platforms, problems)
@@ -380,13 +381,40 @@ def _deploy(deploy: dict[str, Any]) -> DeployConfig | None:
     )
 
 
-def _check_leader_keys(policy: dict[str, Any], problems: list[tuple[str, str]]) -> None:
-    """Keys only for leaders. (A leader without a key under require_signatures is refused
-    by `approve`, as SPEC says: not a configuration error.)"""
+# The demo's leaders' keys: their private halves are published with sitegen
+# (tests/demo_keys/), so they sign only the demo, whose address is news.example.sch.uk.
+DEMO_KEYS = {
+    "AAAAC3NzaC1lZDI1NTE5AAAAII806VptVJn4zspZ6kvBVUB+h1eqPkD2dPq58hixpTG3",
+    "AAAAC3NzaC1lZDI1NTE5AAAAIA69gQ43kkRM8jeucRwQ27LLNt1qN4kshVzHJBwSKMKv",
+}
+DEMO_HOST = "news.example.sch.uk"
+
+
+def _check_leader_keys(
+    policy: dict[str, Any], base_url: str, problems: list[tuple[str, str]]
+) -> None:
+    """Keys only for leaders, each their own, and never the demo's on a real school's site.
+    (A leader without a key under require_signatures is refused by `approve`, as SPEC says:
+    not a configuration error.)"""
     leaders, keys = policy.get("leaders") or [], policy.get("leader_keys") or {}
-    for name in keys:
+    seen: dict[str, str] = {}
+    for name, key in keys.items():
+        where = f"policy.leader_keys.{name}"
+        blob = key.split()[1] if isinstance(key, str) and len(key.split()) > 1 else ""
         if name not in leaders:
-            problems.append((f"policy.leader_keys.{name}", "is not one of policy.leaders"))
+            problems.append((where, "is not one of policy.leaders"))
+        if blob in seen:
+            problems.append((where, f"is {seen[blob]}'s key too: each leader signs with their own"))
+        seen.setdefault(blob, name)
+        if blob in DEMO_KEYS and urlsplit(base_url).hostname != DEMO_HOST:
+            problems.append(
+                (
+                    where,
+                    "is the demo's key, whose private half is published with sitegen: anyone "
+                    "could approve as this leader. Make the leader's own (ssh-keygen -t ed25519; "
+                    "docs/approvals.md)",
+                )
+            )
 
 
 # The register's own column names ([register.columns] maps a school's export onto them).

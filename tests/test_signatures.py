@@ -342,3 +342,24 @@ def test_a_key_cut_short_in_site_toml_is_refused_at_its_line(run, site, tmp_path
         "policy.leader_keys" in result.err
         and "head is not a whole OpenSSH public key" in result.err
     )
+
+
+def test_the_demos_keys_and_one_key_for_two_leaders_are_refused(run, site) -> None:  # type: ignore[no-untyped-def]
+    """A school that started from the demo's site.toml kept the demo's leader keys, whose
+    private halves are published: anyone could approve as its head, and nothing said so.
+    The same key pasted for two leaders let one approve as the other."""
+    demo = (DEMO_KEYS / "head.pub").read_text().strip()
+    site.config(SITE_TOML + f'\n[policy.leader_keys]\nhead = "{demo}"\n')
+    result = run(site, "check")
+    assert result.code == 2 and "policy.leader_keys.head is the demo's key" in result.err
+    own = subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(site.root.parent / "k")],
+        check=True,
+    )
+    assert own.returncode == 0
+    key = (site.root.parent / "k.pub").read_text().strip()
+    site.config(SITE_TOML + f'\n[policy.leader_keys]\nhead = "{key}"\ndeputy = "{key}"\n')
+    result = run(site, "check")
+    assert result.code == 2 and "policy.leader_keys.deputy is head's key too" in result.err
+    site.config(SITE_TOML + f'\n[policy.leader_keys]\nhead = "{key}"\n')
+    assert run(site, "check").code == 0
