@@ -47,7 +47,7 @@ def deploy(site: Site, out: Path, dry_run: bool = False, moved: bool = False) ->
     Holds the build lock throughout, so no build swaps the tree while it is copied. A target
     other than the last deploy's is refused unless `moved`: the leader says the site has moved
     and the old target no longer carries it."""
-    config = site.config.deploy
+    config, root = site.config.deploy, site.root
     if config is None:
         raise UsageError(
             'no [deploy] in site.toml: add target = "user@host:/var/www/news/" (or a folder), '
@@ -64,11 +64,11 @@ def deploy(site: Site, out: Path, dry_run: bool = False, moved: bool = False) ->
         events = records.read_ledger(site.root)
         deploys = [e for e in events if e["event"] == records.DEPLOYED]
         if not moved:
-            _refuse_a_new_target(events, config.target)
+            _refuse_a_new_target(events, config.target, root)
         elif deploys:
-            _refuse_an_old_target_still_up(deploys[-1], site.root)
+            _refuse_an_old_target_still_up(deploys[-1], config.target, root)
         # (the first deploy here since the site came: what it would delete is looked at first)
-        first = not deploys or not same_place(deploys[-1].get("target"), config.target)
+        first = not deploys or not same_place(deploys[-1].get("target"), config.target, root)
         if first and not dry_run:  # (what a first copy would delete, before it does)
             _refuse_a_stranger(_copy(program, tree, config, site.root, True), config.target)
         copied = _copy(program, tree, config, site.root, dry_run)
@@ -87,7 +87,7 @@ def deploy(site: Site, out: Path, dry_run: bool = False, moved: bool = False) ->
             event["covered"] = covered
         if photos := photos_live(built, posts):
             event["photos"] = photos
-        recorded = not dry_run and not _same_as_last(events, event)
+        recorded = not dry_run and not _same_as_last(events, event, root)
         if recorded:
             records.append(site.root, [event])
     return Deployed(copied, config.target, len(posts), recorded)
@@ -101,12 +101,12 @@ def _copy(program: str, tree: Path, config: DeployConfig, root: Path, dry_run: b
     return itemised(done.stdout)
 
 
-def _refuse_a_new_target(events: list[dict[str, Any]], target: str) -> None:
+def _refuse_a_new_target(events: list[dict[str, Any]], target: str, root: Path) -> None:
     """Everything the ledger says is live is what the last deploy copied, where it copied
     it: a deploy elsewhere (a typo in the target, a new server) would leave the old copy up,
     with `takedown` and `sar` then saying that its posts came down."""
     deploys = [e for e in events if e["event"] == records.DEPLOYED]
-    if not deploys or same_place((last := deploys[-1]).get("target"), target):
+    if not deploys or same_place((last := deploys[-1]).get("target"), target, root):
         return
     posts = last.get("posts")
     count = len(posts) if isinstance(posts, dict | list) else 0
@@ -119,13 +119,13 @@ def _refuse_a_new_target(events: list[dict[str, Any]], target: str) -> None:
     )
 
 
-def _refuse_an_old_target_still_up(last: dict[str, Any], root: Path) -> None:
+def _refuse_an_old_target_still_up(last: dict[str, Any], target: str, root: Path) -> None:
     """`--moved`: the leader says the old target no longer carries the site. Where it is a
     folder here, that is checked: a post still there would stay up while `takedown` and `sar`
     said it had come down. (Over SSH, the leader's word is taken.)"""
     old = str(last.get("target") or "")
-    if not old or REMOTE.match(old):
-        return
+    if not old or REMOTE.match(old) or same_place(old, target, root):
+        return  # (not moved at all: the same place)
     try:
         folder = local_target(old, root)
     except UsageError:
@@ -348,16 +348,24 @@ def photos_live(
     return found
 
 
-def _same_as_last(events: list[dict[str, Any]], event: dict[str, Any]) -> bool:
+def _same_as_last(events: list[dict[str, Any]], event: dict[str, Any], root: Path) -> bool:
     deploys = [e for e in events if e["event"] == records.DEPLOYED]
     return (
         bool(deploys)
-        and same_place(deploys[-1].get("target"), event["target"])
+        and same_place(deploys[-1].get("target"), event["target"], root)
         and all(deploys[-1].get(k) == event.get(k) for k in ("fingerprint", "posts", "covered"))
     )
 
 
-def same_place(recorded: object, target: str) -> bool:
+def same_place(recorded: object, target: str, root: Path) -> bool:
     """Whether a recorded deploy went to `target`: the same folder, written with its last
-    slash or without."""
-    return isinstance(recorded, str) and recorded.rstrip("/") == target.rstrip("/")
+    slash or without, and a folder here however it is written (relative to the site, say)."""
+    if not isinstance(recorded, str):
+        return False
+    if recorded.rstrip("/") == target.rstrip("/"):
+        return True
+    if REMOTE.match(recorded) or REMOTE.match(target):
+        return False
+    return (root / Path(recorded).expanduser()).resolve() == (
+        root / Path(target).expanduser()
+    ).resolve()

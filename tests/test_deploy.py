@@ -296,6 +296,9 @@ def test_a_deploy_to_another_target_is_refused_until_the_site_has_moved(run, sit
     assert run(site, "deploy").code == 0
     site.config(SITE_TOML + f'\n[deploy]\ntarget = "{live}"\n')  # (no last slash: the same)
     assert run(site, "deploy").code == 0
+    relative = os.path.relpath(live, site.root)  # (the same folder, from the site's)
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{relative}/"\n')
+    assert run(site, "deploy").code == 0 and run(site, "deploy", "--moved").code == 0
     site.config(SITE_TOML + f'\n[deploy]\ntarget = "{live}/"\n')
     site.withdraw("P1", "2026-11-20")
     assert run(site, "build").code == 0
