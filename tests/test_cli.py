@@ -71,6 +71,7 @@ def test_new_writes_the_language_it_is_told(run, site):  # type: ignore[no-untyp
     assert "lang: cy" in welsh and "Ysgrifennwch eich neges yma" in welsh  # (in its language)
     held = run(site, "check", "2026-11-20-sports-day").out
     assert "SG102 error: the post still holds the text `sitegen new` wrote" in held
+    assert "SG140" not in held  # (its own placeholder read as negative: found by a tour)
     made = run(
         site, "new", "Cup final", "--author", "jjones", "--date", "2026-11-20", "--lang", "en"
     )
