@@ -190,6 +190,11 @@ def test_unapprove_takes_an_approval_back_for_good(run, site):  # type: ignore[n
     checked = run(site, "check", "fair")
     assert checked.code == 1 and "the approval was taken back by head on 2026-11-22" in checked.out
     assert run(site, "status", "--json").json()["posts"][0]["status"] == "blocked"
+    # An editor's old buffer saved over it (approved, then edited): blocked too, not "stale"
+    # with "the version approved before stays live" (found by a review).
+    index.write_bytes(approved_text.replace(b"wonderful", b"marvellous"))
+    assert run(site, "status", "--json").json()["posts"][0]["status"] == "blocked"
+    index.write_bytes(approved_text)
     assert run(site, "build").code == 0
     assert not (site.root / "build/site/posts/fair/index.html").exists()
     verified = run(site, "audit", "verify")

@@ -290,7 +290,10 @@ def judge(analysis: Analysis, ctx: Context, photos: PostPhotos) -> Checked:
         findings += check_photos(post, photos.facts, ctx.config)
         findings += check_vision(post, photos, ctx.register, ctx.today)
     findings.sort(key=lambda f: (f.severity != "error", f.line or 0, f.code))
-    return Checked(post, tuple(findings), digest, workflow_status(post, findings, digest), analysis)
+    back = post.approval is not None and post.approval.entry in ctx.taken_back
+    return Checked(
+        post, tuple(findings), digest, workflow_status(post, findings, digest, back), analysis
+    )
 
 
 def with_recorded(post: Post, recorded: Mapping[str, tuple[str, ...]]) -> Post:
@@ -305,9 +308,15 @@ def with_recorded(post: Post, recorded: Mapping[str, tuple[str, ...]]) -> Post:
     return replace(post, images=images)
 
 
-def workflow_status(post: Post, findings: list[Finding], digest: str) -> str:
+def workflow_status(
+    post: Post, findings: list[Finding], digest: str, taken_back: bool = False
+) -> str:
+    """Where the post is in its workflow. An approval taken back (`sitegen unapprove`) is
+    blocked whatever the file says since: no version of it is live, edited or not."""
     if post.status != "approved":  # (an approval it carries is set aside: taken back by hand)
         return post.status
+    if taken_back:
+        return "blocked"
     if post.approval is not None and post.approval.digest != digest:
         return "stale"
     if post.approval is None or any(f.severity == "error" for f in findings):
