@@ -318,7 +318,9 @@ class Renderer:
             ) from None
         except TemplateError as exc:
             line = getattr(exc, "lineno", None) or template_line(exc)
-            raise ConfigError(f"template error: {exc}", f"templates/{template}", line) from None
+            # (the file at fault: base.html, say, which every page extends)
+            name = getattr(exc, "name", None) or template_file(exc) or template
+            raise ConfigError(f"template error: {exc}", f"templates/{name}", line) from None
         except Exception as exc:  # a template's own expression failing ({{ 1/0 }}, say)
             raise ConfigError(
                 f"template error: {type(exc).__name__}: {exc}",

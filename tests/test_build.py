@@ -280,6 +280,14 @@ def test_configuration_errors_exit_2_and_keep_the_previous_build(run, site: Site
         assert result.code == 2, result.err
         assert result.err.startswith(f"error: templates/post.html:{line}: template error: ")
         assert said in result.err and "Traceback" not in result.err
+    template.write_text(good_template)
+    # A mistake in base.html, which every page extends, is told at base.html, not post.html.
+    base = site.root / "templates/base.html"
+    good_base = base.read_text()
+    base.write_text(good_base.replace("{{ site.title }}", "{{ site.title }", 1))
+    result = run(site, "build")
+    line = good_base[: good_base.index("{{ site.title }}")].count("\n") + 1
+    assert result.err.startswith(f"error: templates/base.html:{line}: template error: "), result.err
     assert site_files(site.root) == before
 
 
