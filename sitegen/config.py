@@ -396,6 +396,8 @@ def _check_leader_keys(
     """Keys only for leaders, each their own, and never the demo's on a real school's site.
     (A leader without a key under require_signatures is refused by `approve`, as SPEC says:
     not a configuration error.)"""
+    from sitegen.signatures import key_problem
+
     leaders, keys = policy.get("leaders") or [], policy.get("leader_keys") or {}
     seen: dict[str, str] = {}
     for name, key in keys.items():
@@ -403,6 +405,9 @@ def _check_leader_keys(
         blob = key.split()[1] if isinstance(key, str) and len(key.split()) > 1 else ""
         if name not in leaders:
             problems.append((where, "is not one of policy.leaders"))
+        if problem := key_problem(key):
+            problems.append((where, problem))
+            continue
         if blob in seen:
             problems.append((where, f"is {seen[blob]}'s key too: each leader signs with their own"))
         seen.setdefault(blob, name)

@@ -342,6 +342,13 @@ def test_a_key_cut_short_in_site_toml_is_refused_at_its_line(run, site, tmp_path
         "policy.leader_keys" in result.err
         and "head is not a whole OpenSSH public key" in result.err
     )
+    # Two keys cut short: each told, at its own line (it said the table's line, one at a time).
+    site.config(SITE_TOML + f'\n[policy.leader_keys]\nhead = "{cut}"\ndeputy = "{cut}"\n')
+    lines = (site.root / "site.toml").read_text().splitlines()
+    result = run(site, "build")
+    for leader in ("head", "deputy"):
+        number = next(n for n, text in enumerate(lines, 1) if text.startswith(f"{leader} = "))
+        assert f"site.toml:{number}: policy.leader_keys.{leader} is not a whole" in result.err
 
 
 def test_the_demos_keys_and_one_key_for_two_leaders_are_refused(run, site) -> None:  # type: ignore[no-untyped-def]
