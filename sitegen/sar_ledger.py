@@ -99,8 +99,10 @@ class _Trail:
     deploys: bool = False  # (from the first deploy on, a build only makes the website ready)
     # With deploys: a version a build left out while still live, and its files (`_kept_live`).
     parked: dict[Where, tuple[str | None, Version | None]] = field(default_factory=dict)
-    # What remained of a posted version once some of its photos were taken down by hand.
+    # What remained of a posted version once some of its photos were taken down by hand, and
+    # each platform's last export (digest and photos), to tell when the two are the same.
     remains: dict[Where, tuple[Any, ...]] = field(default_factory=dict)
+    printed: dict[Where, tuple[Any, ...]] = field(default_factory=dict)
 
 
 def _what_remained(event: dict[str, Any], where: Where, t: _Trail, config: Config) -> bool:
@@ -110,17 +112,28 @@ def _what_remained(event: dict[str, Any], where: Where, t: _Trail, config: Confi
     an export made since and never posted is replaced."""
     if records.is_partial(event) and event.get("posted"):
         t.remains[where] = records.event_fingerprint(event)
+        if t.printed.get(where) == t.remains[where]:  # (the build came first: its export is it)
+            _replace_the_export(where, t, "same_as_remained", str(event["at"]), config)
         return False
+    if event["event"] == records.PUBLISHED:
+        t.printed[where] = records.event_fingerprint(event)
     remained = t.remains.pop(where, None)
     if event["event"] != records.PUBLISHED or remained != records.event_fingerprint(event):
         return False
+    _replace_the_export(where, t, "republished", str(event["at"]), config)
+    t.made[where] = event.get("bundle")
+    return True
+
+
+def _replace_the_export(where: Where, t: _Trail, why: str, at: str, config: Config) -> None:
+    """The version posted is what is out there: an export made since and never posted ends
+    (`why`), and no longer waits to be posted."""
     before, up = t.latest.get(where), t.posted.get(where)
     if before is not None and before is not up:
-        _end(before, "republished", str(event["at"]), config)
-    if up is not None:  # (the export between, noted as waiting to be posted, waits no more)
+        _end(before, why, at, config)
+    if up is not None:
         _waits_no_more(up)
-    t.latest[where], t.made[where] = up, event.get("bundle")
-    return True
+    t.latest[where] = up
 
 
 def _photos_taken_off(event: dict[str, Any], where: Where, t: _Trail) -> None:

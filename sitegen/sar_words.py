@@ -122,6 +122,11 @@ def event_words(
         return f"replaced on the live school website by an updated version on {when}"
     if kind in ("republished", "replaced_posted"):
         return f"replaced on {where} by an updated version on {when}"
+    if kind == "same_as_remained":
+        return (
+            f"the same as what remained on {where} once some photos were taken off by hand "
+            f"on {when}: nothing more to post"
+        )
     if kind == "updated_export":
         return f"an updated version was exported for {where} on {when}, not yet recorded as posted"
     return f"{_capital(where)}: {plain(kind)} on {when}"  # a kind this version does not know
@@ -223,6 +228,11 @@ def _export_words(pub: dict[str, Any], name: str) -> str:
             text += f"; an updated version was exported on {long_date(ended['at'])}"
         elif ended["event"] == "replaced_posted":
             text += f"; replaced on {name} by an updated version on {long_date(ended['at'])}"
+        elif ended["event"] == "same_as_remained":
+            text += (
+                f"; the same as what remained on {name} once some photos were taken off the "
+                f"post there by hand on {long_date(ended['at'])}, so not posted again"
+            )
         else:
             text += f"; {plain(ended['event'])} on {long_date(ended['at'])}"
     return text

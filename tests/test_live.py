@@ -798,6 +798,48 @@ def test_a_photo_taken_off_a_posted_bundle_leaves_nothing_waiting_in_the_sar(run
     assert "Since taken off Facebook." in run(site, "sar", "P2", now="2026-11-27T09:00").out
 
 
+def test_an_export_made_before_the_removal_is_recorded_is_what_remained(run, site) -> None:  # type: ignore[no-untyped-def]
+    """The usual order: Osian's consent for Facebook goes, a build exports the post without
+    his photo, the leader takes the photo off the post by hand and records it. The SAR said
+    forever that an updated version was "not yet recorded as posted" (found by a review)."""
+    site.post(
+        "castle",
+        files={"towers.jpg": "castle", "sand.jpg": "beach"},
+        pupils=["P1", "P2"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[
+            {"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]},
+            {"file": "sand.jpg", "alt": "The sand", "pupils": ["P2"]},
+        ],
+    )
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    assert run(site, "build", now="2026-11-25T10:00").code == 0
+    assert run(site, "posted", "--platform", "facebook", now="2026-11-25T11:00").code == 0
+    site.register(
+        REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,yes", "P2,Osian,Pritchard,Year 4,yes,no")
+    )
+    assert run(site, "build", now="2026-11-26T08:00").code == 0
+    done = run(
+        site, "takedown", "--done", "castle", "--platform", "facebook", now="2026-11-26T09:00"
+    )
+    assert done.code == 0, done.err
+    assert run(site, "build", now="2026-11-26T10:00").code == 0
+    assert len(rows(site.root, "facebook", "pending.csv")) == 1  # (the header: none waits)
+    for pupil in ("P1", "P2"):
+        letter = run(site, "sar", pupil, now="2026-11-27T09:00").out
+        assert "not yet recorded as posted" not in letter, letter
+    facebook = [
+        p
+        for p in run(site, "sar", "P1", "--json", now="2026-11-27T09:00").json()["publications"]
+        if p["platform"] == "facebook"
+    ]
+    assert [p["ended"]["event"] if p["ended"] else None for p in facebook] == [
+        None,
+        "same_as_remained",
+    ]
+
+
 def test_an_export_never_posted_ends_when_what_remained_is_exported(run, site) -> None:  # type: ignore[no-untyped-def]
     """Posted with two photos; a third added in an export never posted; then photos taken off
     the post by hand: the build that exports exactly what remained replaces that export. It
