@@ -660,3 +660,16 @@ def test_a_row_that_cannot_be_read_still_keeps_its_childs_name_out_of_posts(run,
     (post,) = result.json()["posts"]
     assert any(f["code"] == "SG114" and f["pupil"] == "P7" for f in post["findings"]), post
     assert result.code == 1
+
+
+def test_an_invalid_register_kept_elsewhere_is_named_in_the_posts_findings(run, site) -> None:  # type: ignore[no-untyped-def]
+    """consent_register names another file: each post's SG160 told to fix content/consent.csv
+    (found by a new school's tour)."""
+    kept = site.root / "content/register/pupils.csv"
+    kept.parent.mkdir()
+    kept.write_text(REGISTER.replace("P1,Mia,Jones,Year 4,yes", "P1,Mia,Jones,Year 4,maybe"))
+    toml = (site.root / "site.toml").read_text()
+    site.config(toml.replace('"content/consent.csv"', '"content/register/pupils.csv"'))
+    site.post(SLUG, pupils=["P1"])
+    said = run(site, "check").out
+    assert "be confirmed: fix content/register/pupils.csv" in said and "consent.csv" not in said

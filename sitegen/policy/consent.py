@@ -24,7 +24,7 @@ def check_consent(post: Post, config: Config, register: Register, today: date) -
                 post,
                 "SG160",
                 "the consent register is invalid, so no consent for the tagged pupils can "
-                "be confirmed: fix content/consent.csv",
+                f"be confirmed: fix {register.path or 'the register'}",
                 "pupils",
             )
         )
