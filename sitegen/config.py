@@ -202,8 +202,13 @@ def _line_finder(text: str) -> Callable[[str], int | None]:
 
 
 def not_a_site(root: Path) -> ConfigError:
-    """What every command says in a folder without site.toml."""
-    return ConfigError(f"no {CONFIG_FILE} here: is {root} a sitegen site?", str(root / CONFIG_FILE))
+    """What every command says in a folder without site.toml; inside a site (a post's folder,
+    where staff edit), where the site is."""
+    site = next((p for p in root.resolve().parents if (p / CONFIG_FILE).is_file()), None)
+    hint = f": the site is {site}: run the command there, or give --site {site}" if site else ""
+    return ConfigError(
+        f"no {CONFIG_FILE} here: is {root} a sitegen site?{hint}", str(root / CONFIG_FILE)
+    )
 
 
 def load_config(root: Path) -> Config:

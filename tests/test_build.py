@@ -565,6 +565,10 @@ def test_a_missing_posts_folder_or_audit_log_never_empties_the_site(run, site: S
     # Run in a folder that is not a site at all, it says so first, as every command does.
     elsewhere = run(SiteDir(site.root / "content"), "build")
     assert elsewhere.code == 2 and "no site.toml here" in elsewhere.err, elsewhere.err
+    # (inside the site, where staff edit: it says where the site is)
+    assert f"the site is {site.root.resolve()}: run the command there" in elsewhere.err
+    checked = run(SiteDir(site.root / "content"), "check")
+    assert f"or give --site {site.root.resolve()}" in checked.err
     posts.unlink()
     (site.root / "content/posts-moved").rename(posts)
     audit = site.root / "content/records/audit.jsonl"
