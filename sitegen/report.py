@@ -233,6 +233,9 @@ def print_status(
     if as_json:
         print_json({"posts": rows})
         return
+    if not rows:  # (it printed nothing at all)
+        out.print('no posts yet: `sitegen new "Title" --author USER` writes one')
+        return
     width = max((len(r["slug"]) for r in rows), default=4)
     by_slug = {c.post.slug: c for c in results}
     for status, heading in STATUS_GROUPS:

@@ -351,3 +351,9 @@ def test_check_names_a_photo_in_the_folder_that_the_post_leaves_out(run, site) -
     assert "  extra.jpg is in the folder but not in images: it is not published" in checked
     assert "  IMG_1234 (1).JPG is in the folder but not in images" in checked
     assert "stall.jpg is in the folder" not in checked and "notes.txt" not in checked
+
+
+def test_status_of_a_site_with_no_posts_says_so(run, site) -> None:  # type: ignore[no-untyped-def]
+    """It printed nothing at all (found by a new school's tour)."""
+    status = run(site, "status")
+    assert status.code == 0 and status.out.startswith("no posts yet: `sitegen new")
