@@ -265,8 +265,12 @@ def _no_consent(
     site: Site, pupil_id: str, platform: str, today: Any, on_platform: bool = False
 ) -> str | None:
     pupil = lookup(site.register, pupil_id)
-    if pupil is None:  # (a register that cannot be read whole: its fault, not a reason)
-        return "no longer in the consent register" if site.register.valid else None
+    if pupil is None and not site.register.valid and not site.register.pupils:
+        # (no row could be read: whether the pupil may stay is not known, and it must not be
+        # told as a change of their consent)
+        return "the consent register cannot be read: fix it, then run takedown again"
+    if pupil is None:
+        return "no longer in the consent register"
     if pupil.safeguarding:
         return "under safeguarding"
     if pupil.is_withdrawn(today):

@@ -92,14 +92,21 @@ def parse_register(
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not text.strip():
         return _invalid(rel, "the consent register is empty: it needs a header row", 1)
+    if lines[0].count(";") >= 2 and lines[0].count(";") > lines[0].count(","):
+        return _invalid(rel, SEMICOLONS, 1)  # (Excel's CSV in many countries, quoted or not)
     try:
         header = _cells(lines[0])
     except csv.Error as exc:
         return _invalid(rel, f"the consent register is not valid CSV: {exc}", 1)
     columns = [shape.column(h) for h in header]
-    if faults := _column_faults(columns, platforms):
-        return Register(rel, {}, tuple(finding("SG160", fault, rel, 1) for fault in faults))
-    return _read_rows(lines, columns, rel, platforms, shape)
+    faults = [finding("SG160", fault, rel, 1) for fault in _column_faults(columns, platforms)]
+    if any("no column for platform" not in f.message for f in faults):
+        return Register(rel, {}, tuple(faults))
+    # A platform's column missing (one added to site.toml since): every row still reads
+    # right, and is read, so that takedown knows each pupil (withdrawn, safeguarded); the
+    # register stays invalid, and no pupil has consent for that platform.
+    read = _read_rows(lines, columns, rel, platforms, shape)
+    return Register(rel, read.pupils, (*faults, *read.findings))
 
 
 def _lenient(line: str) -> list[str]:
@@ -139,15 +146,15 @@ def _rows(lines: list[str], width: int) -> Iterator[tuple[int, list[str] | csv.E
         start += reader.line_num
 
 
+SEMICOLONS = (
+    "the consent register's columns are separated by semicolons (;), not commas: in Excel, "
+    'save it as "CSV UTF-8 (Comma delimited)"'
+)
+
+
 def _column_faults(columns: list[str], platforms: tuple[str, ...]) -> list[str]:
     """What is wrong with the header row: a column named twice, a required column or a
     platform's column missing."""
-    if len(columns) == 1 and columns[0].count(";") >= len(REQUIRED_COLUMNS) - 1:
-        # (one column whose name holds every other: Excel's CSV in many countries)
-        return [
-            "the consent register's columns are separated by semicolons (;), not commas: "
-            "in Excel, save it as \"CSV UTF-8 (Comma delimited)\""
-        ]
     faults = []
     for number, column in enumerate(columns):
         if column and column in columns[:number]:

@@ -524,8 +524,10 @@ def test_a_typo_in_the_register_is_said_wherever_it_takes_posts_down(run, site) 
     assert fixed.err == "" and f"website: new 1: {SLUG}" in fixed.out
 
 
-@pytest.mark.parametrize("fault", ["semicolons", "a platform with no column"])
-def test_a_register_whose_header_is_wrong_asks_for_no_removal(run, site, fault: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("fault", ["semicolons", "quoted semicolons", "a platform with no column"])
+def test_a_register_whose_header_is_wrong_is_never_told_as_a_change_of_consent(
+    run, site, fault: str
+) -> None:  # type: ignore[no-untyped-def]
     """Saved by Excel with semicolons, or a platform added to site.toml without its column:
     takedown asked to remove every tagged post everywhere, "because: P1 (no longer in the
     consent register)" though P1 was there (found by a new school's tour)."""
@@ -535,20 +537,37 @@ def test_a_register_whose_header_is_wrong_asks_for_no_removal(run, site, fault: 
     assert run(site, "posted", "--platform", "facebook").code == 0
     if fault == "semicolons":
         site.register(REGISTER.replace(",", ";"))
+    elif fault == "quoted semicolons":  # (LibreOffice's "quote all text cells")
+        site.register(
+            "\n".join(f'"{row}"'.replace(",", '";"') for row in REGISTER.splitlines()) + "\n"
+        )
     else:
         toml = (site.root / "site.toml").read_text()
         site.config(toml.replace('"instagram", "x"]', '"instagram", "x", "tiktok"]'))
     built = run(site, "build")
     assert "the consent register is invalid" in built.err
-    if fault == "semicolons":  # (one fault said, not six: "no pupil_id column" ...)
+    if "semicolons" in fault:  # (one fault said, not six: "no pupil_id column" ...)
         said = [line for line in built.err.splitlines() if "SG160" in line]
         assert said == [
             "warning: content/consent.csv:1: SG160: the consent register's columns are separated by "
             'semicolons (;), not commas: in Excel, save it as "CSV UTF-8 (Comma delimited)"'
         ], said
     takedown = run(site, "takedown")
-    assert "nothing to take down" in takedown.out, takedown.out
-    assert "would come down only because the register is invalid" in takedown.err
+    if "semicolons" in fault:  # (no row can be read: listed, and said why, never as consent)
+        assert "no longer in the consent register" not in takedown.out, takedown.out
+        assert "P1 (the consent register cannot be read: fix it, then run" in takedown.out
+    else:  # (every row reads: only the register's fault would take the post down)
+        assert "nothing to take down" in takedown.out, takedown.out
+        assert "would come down only because the register is invalid" in takedown.err
+        # ... but a real reason is still told: a pupil under safeguarding (a review found
+        # that the first version of this hid it).
+        register = site.root / "content/consent.csv"
+        rows = register.read_text().splitlines()
+        rows[0] += ",safeguarding"
+        rows[1:] = [row + (",yes" if row.startswith("P1,") else ",no") for row in rows[1:]]
+        register.write_text("\n".join(rows) + "\n")
+        takedown = run(site, "takedown")
+        assert "URGENT: P1 is under safeguarding" in takedown.out, takedown.out
 
 
 def test_a_withdrawal_recorded_ahead_of_time_is_said_at_once(run, site) -> None:  # type: ignore[no-untyped-def]
