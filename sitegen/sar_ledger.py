@@ -185,7 +185,10 @@ def _tie_removal(
     words = removal_words(removal.reason)
     if not theirs and removal.reason.startswith(("consent withdrawn", "consent ended")):
         words = "a consent changed"
-    if (target := had[-1] if had else target) is not None:
+    # (the version out there, when it has the photos; else the last that had them)
+    if not any(v is target for v in had):
+        target = had[-1] if had else target
+    if target is not None:
         target["pending_removal"] = words
 
 

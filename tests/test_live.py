@@ -1073,3 +1073,38 @@ def test_a_live_page_a_build_took_out_stays_live_until_a_deploy(run, site, tmp_p
     assert first["ended"] is None and first["off_live_site_at"] is None, first["summary"]
     assert first["pending_removal"] == "consent was withdrawn"
     assert edit["pending_removal"] is None
+
+
+def test_a_removal_is_told_on_the_copy_posted_not_on_a_later_export(run, site) -> None:  # type: ignore[no-untyped-def]
+    """Posted; an edit exported since, never posted; then Osian's photo may no longer be on
+    Facebook: the letter put the removal on the export ("must be taken down if it was
+    posted") and none on the copy actually posted (found by a review)."""
+    castle = site.post(
+        "castle",
+        files={"towers.jpg": "castle", "sand.jpg": "beach"},
+        pupils=["P1", "P2"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[
+            {"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]},
+            {"file": "sand.jpg", "alt": "The sand", "pupils": ["P2"]},
+        ],
+    )
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    assert run(site, "build", now="2026-11-25T10:00").code == 0
+    assert run(site, "posted", "--platform", "facebook", now="2026-11-25T11:00").code == 0
+    castle.write_text(castle.read_text().replace("wonderful", "marvellous"))
+    assert run(site, "approve", "castle", "--by", "head", now="2026-11-25T12:00").code == 0
+    assert run(site, "build", now="2026-11-25T13:00").code == 0
+    site.register(
+        REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,yes", "P2,Osian,Pritchard,Year 4,yes,no")
+    )
+    assert run(site, "build", now="2026-11-26T10:00").code == 0
+    facebook = [
+        p
+        for p in run(site, "sar", "P2", "--json", now="2026-11-26T11:00").json()["publications"]
+        if p["platform"] == "facebook"
+    ]
+    posted = [p for p in facebook if p["posted_at"]]
+    assert len(posted) == 1 and posted[0]["pending_removal"], facebook
+    assert all(p["pending_removal"] is None for p in facebook if not p["posted_at"])
