@@ -196,9 +196,19 @@ def _line_finder(text: str) -> Callable[[str], int | None]:
             parts = section.split(".")
             for n in range(1, len(parts) + 1):  # ([export.x] is where `export` is written)
                 lines.setdefault(".".join(parts[:n]), number)
-        elif m := re.match(r'^"?([A-Za-z0-9_.-]+)"?\s*=', line):
+        elif m := re.match(r'^"?([^"=]+?)"?\s*=', line):
             lines.setdefault(f"{section}.{m.group(1)}" if section else m.group(1), number)
-    return lines.get
+
+    def line_of(key: str) -> int | None:
+        # (a key inside an inline table, `leader_keys = { head = ... }`, has no line of its
+        # own: the table's is given)
+        parts = key.split(".")
+        return next(
+            (lines[k] for n in range(len(parts), 0, -1) if (k := ".".join(parts[:n])) in lines),
+            None,
+        )
+
+    return line_of
 
 
 def not_a_site(root: Path) -> ConfigError:

@@ -349,6 +349,13 @@ def test_a_key_cut_short_in_site_toml_is_refused_at_its_line(run, site, tmp_path
     for leader in ("head", "deputy"):
         number = next(n for n, text in enumerate(lines, 1) if text.startswith(f"{leader} = "))
         assert f"site.toml:{number}: policy.leader_keys.{leader} is not a whole" in result.err
+    # In an inline table the keys have no lines of their own: the table's (a review found
+    # none given).
+    toml = SITE_TOML.replace("[policy]\n", f'[policy]\nleader_keys = {{ head = "{cut}" }}\n', 1)
+    site.config(toml)
+    number = next(n for n, t in enumerate(toml.splitlines(), 1) if t.startswith("leader_keys"))
+    result = run(site, "build")
+    assert f"site.toml:{number}: policy.leader_keys.head is not a whole" in result.err, result.err
 
 
 def test_the_demos_keys_and_one_key_for_two_leaders_are_refused(run, site) -> None:  # type: ignore[no-untyped-def]
