@@ -62,8 +62,9 @@ def _template_frame(exc: BaseException) -> traceback.FrameSummary | None:
 
 
 def template_file(exc: BaseException) -> str | None:
+    """The template the error happened in, by its path below templates/ (partials/x.html)."""
     frame = _template_frame(exc)
-    return Path(frame.filename).name if frame else None
+    return frame.filename.removeprefix("templates/") if frame else None
 
 
 def template_line(exc: BaseException) -> int | None:

@@ -288,6 +288,13 @@ def test_configuration_errors_exit_2_and_keep_the_previous_build(run, site: Site
     result = run(site, "build")
     line = good_base[: good_base.index("{{ site.title }}")].count("\n") + 1
     assert result.err.startswith(f"error: templates/base.html:{line}: template error: "), result.err
+    base.write_text(good_base)
+    # An expression failing in a template kept in a subfolder: told at its own path.
+    (site.root / "templates/parts").mkdir()
+    (site.root / "templates/parts/by.html").write_text("<p>\n{{ 1/0 }}</p>\n")
+    template.write_text(good_template.replace("<h1>", '{% include "parts/by.html" %}<h1>', 1))
+    result = run(site, "build")
+    assert result.err.startswith("error: templates/parts/by.html:2: template error: "), result.err
     assert site_files(site.root) == before
 
 
