@@ -202,7 +202,10 @@ def _read_rows(
             continue
         seen[key] = line
         if fault is not None:
-            pupils[key] = _held_back(cells, pupil_id, line, platforms, shape)
+            # (a row not valid CSV, or whose cells do not line up with the header, may read
+            # "no" under safeguarding from another column: only a row that lines up is heard)
+            aligned = not isinstance(row, csv.Error) and len(row) == len(columns)
+            pupils[key] = _held_back(cells, pupil_id, line, platforms, shape, aligned)
             continue
         pupils[key], faults = _row_pupil(cells, pupil_id, line, platforms, shape)
         findings += (finding("SG160", fault, rel, line, pupil_id) for fault in faults)
@@ -243,11 +246,17 @@ def _unreadable(row: list[str] | csv.Error, columns: list[str], pupil_id: str) -
 
 
 def _held_back(
-    cells: dict[str, str], pupil_id: str, line: int, platforms: tuple[str, ...], shape: Shape
+    cells: dict[str, str],
+    pupil_id: str,
+    line: int,
+    platforms: tuple[str, ...],
+    shape: Shape,
+    aligned: bool,
 ) -> Pupil:
     """The pupil of a row that cannot be read right: no consent anywhere, never named (their
     full name is found in every post, as anyone's), their names as far as they read, and
-    under safeguarding unless the row reads "no" there (a flag nobody can read: yes)."""
+    under safeguarding unless a row whose cells line up reads "no" there (a flag nobody can
+    read: yes)."""
     return Pupil(
         pupil_id=pupil_id,
         first_name=cells.get("first_name", ""),
@@ -257,7 +266,7 @@ def _held_back(
         name_consent="no",
         withdrawn_on=None,
         line=line,
-        safeguarding=parse_yes_no(cells.get("safeguarding", ""), shape) is not False,
+        safeguarding=not aligned or parse_yes_no(cells.get("safeguarding", ""), shape) is not False,
     )
 
 

@@ -692,3 +692,28 @@ def test_an_invalid_register_kept_elsewhere_is_named_in_the_posts_findings(run, 
     site.post(SLUG, pupils=["P1"])
     said = run(site, "check").out
     assert "be confirmed: fix content/register/pupils.csv" in said and "consent.csv" not in said
+
+
+@pytest.mark.parametrize("slip", ["a comma too many", "a comma too few"])
+def test_a_safeguarded_pupils_row_that_does_not_line_up_stays_safeguarded(
+    run, site, slip: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The row of a pupil under safeguarding, one cell long or short: its cells shift, the
+    safeguarding cell read empty, and empty is "no", which cleared the flag (found by a
+    review)."""
+    rows = REGISTER.splitlines()
+    rows[0] += ",safeguarding"
+    rows[1:] = [row + (",yes" if row.startswith("P1,") else ",no") for row in rows[1:]]
+    site.register("\n".join(rows) + "\n")
+    broken = [
+        row.replace("Jones,", "Jones,,", 1)
+        if slip == "a comma too many"
+        else row.replace("Jones,Year 4", "Jones Year 4", 1)
+        if row.startswith("P1,")
+        else row
+        for row in rows
+    ]
+    site.register("\n".join(broken) + "\n")
+    report = run(site, "register", "--json").json()
+    guarded = [p for group in report["classes"] for p in group["safeguarding"]]
+    assert guarded == ["P1"], report
