@@ -265,10 +265,10 @@ def _no_consent(
     site: Site, pupil_id: str, platform: str, today: Any, on_platform: bool = False
 ) -> str | None:
     pupil = lookup(site.register, pupil_id)
-    if pupil is None and not site.register.valid and not site.register.pupils:
-        # (no row could be read: whether the pupil may stay is not known, and it must not be
-        # told as a change of their consent)
-        return "the consent register cannot be read: fix it, then run takedown again"
+    if pupil is None and not site.register.valid:
+        # (their row may be one that cannot be read: whether the pupil may stay is not known,
+        # and it must not be told as a change of their consent)
+        return "the consent register cannot be read whole: fix it, then run takedown again"
     if pupil is None:
         return "no longer in the consent register"
     if pupil.safeguarding:
