@@ -201,12 +201,9 @@ def _line_finder(text: str) -> Callable[[str], int | None]:
 
     def line_of(key: str) -> int | None:
         # (a key inside an inline table, `leader_keys = { head = ... }`, has no line of its
-        # own: the table's is given)
-        parts = key.split(".")
-        return next(
-            (lines[k] for n in range(len(parts), 0, -1) if (k := ".".join(parts[:n])) in lines),
-            None,
-        )
+        # own: its table's is given; never a grandparent's, which may be another table's)
+        parent = key.rsplit(".", 1)[0]
+        return lines.get(key) or (lines.get(parent) if parent != key else None)
 
     return line_of
 

@@ -99,3 +99,16 @@ def test_a_byte_order_mark_is_no_error(run, site):  # type: ignore[no-untyped-de
     """Notepad saves UTF-8 with a BOM: site.toml:1 read as "Invalid statement"."""
     (site.root / "site.toml").write_bytes("\ufeff".encode() + SITE_TOML.encode())
     assert run(site, "check").code in (0, 1)  # (a policy finding or none: read)
+
+
+def test_a_key_without_a_line_is_never_given_another_tables(run, site) -> None:  # type: ignore[no-untyped-def]
+    """`[exports]` with a dotted `tiktok.max_chars`, after `[exports.x]`: tiktok's missing
+    setting was told at the `[exports.x]` line (found by a review)."""
+    from tests.conftest import SITE_TOML
+
+    toml = SITE_TOML.replace('"instagram", "x"]', '"instagram", "x", "tiktok"]')
+    site.config(toml + "\n[exports]\ntiktok.max_chars = 2200\n")
+    result = run(site, "check")
+    lines = [line for line in result.err.splitlines() if "tiktok" in line]
+    x_line = next(n for n, t in enumerate(toml.splitlines(), 1) if t.startswith("[exports.x]"))
+    assert lines and not any(f"site.toml:{x_line}:" in line for line in lines), result.err
