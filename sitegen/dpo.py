@@ -278,8 +278,6 @@ def _no_consent(
     if pupil.has_expired(today):
         return f"consent ended on {pupil.consent_until}"
     if on_platform and not pupil.consent.get(platform, False):
-        if platform not in pupil.consent and not site.register.valid:
-            return None  # (no column for the platform: the register's fault, not a "no")
         return f"no consent for {platform}"
     return None
 
