@@ -156,7 +156,8 @@ def cmd_approve(args: argparse.Namespace, root: Path) -> int:
 
 def cmd_unapprove(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
-    outcomes = unapprove(site, find_posts(site, args.posts), args.by)
+    key = Path(args.key) if args.key else None
+    outcomes = unapprove(site, find_posts(site, args.posts), args.by, key)
     for outcome in outcomes:
         print_outcome(outcome)
     return OK if all(o.done for o in outcomes) else POLICY

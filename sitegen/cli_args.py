@@ -73,6 +73,11 @@ def _post_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("unapprove", parents=[common], help="a senior leader takes approvals back")
     p.add_argument("posts", nargs="+", metavar="POST")
     p.add_argument("--by", required=True, metavar="USER")
+    p.add_argument(
+        "--key",
+        metavar="FILE",
+        help="the leader's SSH key to sign with (default ~/.ssh/id_ed25519; a .pub: the agent's)",
+    )
 
     p = sub.add_parser("status", parents=[common], help="each post's workflow status")
     p.add_argument("--json", action="store_true")

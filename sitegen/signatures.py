@@ -39,6 +39,18 @@ def message(digest: str, by: str, at: str) -> bytes:
     return f"{NAMESPACE} {digest} {by} {at}".encode()
 
 
+def unapproval_message(entry: str, by: str, at: str) -> bytes:
+    """What a leader signs to take an approval back: that approval's entry, who, and when
+    (other words than an approval's: one signature can never stand for the other)."""
+    return f"{NAMESPACE} unapprove {entry} {by} {at}".encode()
+
+
+def entry_message(entry: Mapping[str, Any]) -> bytes:
+    """The words an audit entry's signature signs, by its action."""
+    said = (str(entry.get("digest")), str(entry.get("by", "")), str(entry.get("at")))
+    return unapproval_message(*said) if entry.get("action") == "unapprove" else message(*said)
+
+
 def key_problem(public_key: str) -> str | None:
     """What is wrong with a public key as site.toml gives it, or None."""
     m = PUBLIC_KEY.match(public_key.strip())
@@ -215,7 +227,7 @@ def check_entries(
         signature, by = entry.get("signature"), str(entry.get("by", ""))
         if not isinstance(signature, str) or by not in keys:
             continue
-        text = message(str(entry.get("digest")), by, str(entry.get("at")))
+        text = entry_message(entry)
         # The signed words do not name the post (SPEC's text): an approval copied onto
         # another post, with its signature, is caught as a second use of the same words.
         post = str(entry.get("post", ""))

@@ -28,7 +28,14 @@ from sitegen.model import Post, Register
 from sitegen.policy import Checked
 from sitegen.policy.welsh import mutations
 from sitegen.policy.writing import PLACEHOLDERS
-from sitegen.signatures import DEFAULT_KEY, message, public_key_of, same_key, sign
+from sitegen.signatures import (
+    DEFAULT_KEY,
+    message,
+    public_key_of,
+    same_key,
+    sign,
+    unapproval_message,
+)
 from sitegen.site import Site, reload_post
 from sitegen.text import fold, fold_id, slugify, squashed
 
@@ -195,14 +202,7 @@ def approve(site: Site, posts: list[Post], by: str, key: Path | None = None) -> 
             f'"{by}" is not a senior leader: only {", ".join(site.config.leaders)} '
             "may approve (policy.leaders in site.toml)"
         )
-    leader_key = site.config.leader_keys.get(by)
-    if leader_key is None and site.config.require_signatures:
-        raise RefusedError(
-            f"{by} has no key in policy.leader_keys, and policy.require_signatures is true: "
-            "add their public key (ssh-ed25519 ...) to site.toml first"
-        )
-    if leader_key is not None:
-        check_key(by, leader_key, key)  # (before anything is written)
+    _leader_key(site, by, key)
     outcomes = []
     with AuditWriter(site.root) as log:
         for checked in check(site, posts):
@@ -213,16 +213,17 @@ def approve(site: Site, posts: list[Post], by: str, key: Path | None = None) -> 
 UNAPPROVE = "unapprove"  # the audit log's action for an approval taken back
 
 
-def unapprove(site: Site, posts: list[Post], by: str) -> list[Outcome]:
-    """A leader takes approvals back: each is logged as taken back (a copy of the post put
-    back by hand, approval and all, is blocked by that entry: SG150), and the post waits for
-    a leader again (`status: submitted`, its approval block removed). The next build leaves
-    it out, and `takedown` lists wherever it went."""
+def unapprove(site: Site, posts: list[Post], by: str, key: Path | None = None) -> list[Outcome]:
+    """A leader takes approvals back: each is logged as taken back, signed as approvals are
+    (a copy of the post put back by hand, approval and all, is blocked by that entry:
+    SG150), and the post waits for a leader again (`status: submitted`, its approval block
+    removed). The next build leaves it out, and `takedown` lists wherever it went."""
     if by not in site.config.leaders:
         raise RefusedError(
             f'"{by}" is not a senior leader: only {", ".join(site.config.leaders)} '
             "may take an approval back (policy.leaders in site.toml)"
         )
+    leader_key = _leader_key(site, by, key)
     outcomes = []
     with AuditWriter(site.root) as log:
         for post in posts:
@@ -230,7 +231,9 @@ def unapprove(site: Site, posts: list[Post], by: str) -> list[Outcome]:
                 outcomes.append(Outcome(post.slug, False, f"{post.slug} has no approval"))
                 continue
             at = site.context.now.astimezone(UTC).replace(microsecond=0)
-            log.append(UNAPPROVE, post.slug, by, at, post.approval.entry)
+            words = unapproval_message(post.approval.entry, by, stamp(at))
+            signature = sign(words, key) if leader_key is not None else ""
+            log.append(UNAPPROVE, post.slug, by, at, post.approval.entry, signature)
             _rewrite(post, "submitted", None)
             outcomes.append(
                 Outcome(
@@ -242,6 +245,21 @@ def unapprove(site: Site, posts: list[Post], by: str) -> list[Outcome]:
                 )
             )
     return outcomes
+
+
+def _leader_key(site: Site, by: str, key: Path | None = None) -> str | None:
+    """The leader's public key in site.toml (None: they sign nothing); refused before
+    anything is written when signatures are required and they have none, or when the key
+    file given is not theirs."""
+    leader_key = site.config.leader_keys.get(by)
+    if leader_key is None and site.config.require_signatures:
+        raise RefusedError(
+            f"{by} has no key in policy.leader_keys, and policy.require_signatures is true: "
+            "add their public key (ssh-ed25519 ...) to site.toml first"
+        )
+    if leader_key is not None:
+        check_key(by, leader_key, key)
+    return leader_key
 
 
 def check_key(by: str, leader_key: str, key: Path | None) -> None:

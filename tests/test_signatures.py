@@ -377,3 +377,22 @@ def test_the_demos_keys_and_one_key_for_two_leaders_are_refused(run, site) -> No
     assert result.code == 2 and "policy.leader_keys.deputy is head's key too" in result.err
     site.config(SITE_TOML + f'\n[policy.leader_keys]\nhead = "{key}"\n')
     assert run(site, "check").code == 0
+
+
+def test_taking_an_approval_back_is_signed_by_the_leader(run, site, keys) -> None:  # type: ignore[no-untyped-def]
+    """`unapprove --by head` needed no key: anyone could write "head" in the log. Now it is
+    signed as an approval is, with words of its own, and audit verify checks it."""
+    signed_site(site, keys)
+    assert run(site, "approve", SLUG, "--by", "head", "--key", str(keys["head"][0])).code == 0
+    approval = json.loads((site.root / AUDIT_LOG).read_text().splitlines()[-1])
+    refused = run(site, "unapprove", SLUG, "--by", "head", "--key", str(keys["staff"][0]))
+    assert refused.code == 1 and "is not head's key in policy.leader_keys" in refused.err
+    assert len((site.root / AUDIT_LOG).read_text().splitlines()) == 1  # (nothing written)
+    done = run(site, "unapprove", SLUG, "--by", "head", "--key", str(keys["head"][0]))
+    assert done.code == 0, done.err
+    entry = json.loads((site.root / AUDIT_LOG).read_text().splitlines()[-1])
+    assert entry["action"] == "unapprove" and entry["digest"] == approval["hash"]
+    assert entry["signature"].startswith("-----BEGIN SSH SIGNATURE-----")
+    assert entry["signature"] != approval["signature"]
+    verified = run(site, "audit", "verify")
+    assert verified.code == 0, verified.out + verified.err
