@@ -64,20 +64,12 @@ def _post_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("approve", parents=[common], help="senior leader approval of posts")
     p.add_argument("posts", nargs="+", metavar="POST")
     p.add_argument("--by", required=True, metavar="USER")
-    p.add_argument(
-        "--key",
-        metavar="FILE",
-        help="the leader's SSH key to sign with (default ~/.ssh/id_ed25519; a .pub: the agent's)",
-    )
+    _signing_key(p)
 
     p = sub.add_parser("unapprove", parents=[common], help="a senior leader takes approvals back")
     p.add_argument("posts", nargs="+", metavar="POST")
     p.add_argument("--by", required=True, metavar="USER")
-    p.add_argument(
-        "--key",
-        metavar="FILE",
-        help="the leader's SSH key to sign with (default ~/.ssh/id_ed25519; a .pub: the agent's)",
-    )
+    _signing_key(p)
 
     p = sub.add_parser("status", parents=[common], help="each post's workflow status")
     p.add_argument("--json", action="store_true")
@@ -160,3 +152,12 @@ def _live_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--platform", metavar="P", required=True)
     p.add_argument("slugs", nargs="*", metavar="SLUG", help="default: every pending one")
     p.add_argument("--out", metavar="DIR", help="the build folder (default: build)")
+
+
+def _signing_key(p: argparse.ArgumentParser) -> None:
+    """approve's and unapprove's --key: the leader signs both."""
+    p.add_argument(
+        "--key",
+        metavar="FILE",
+        help="the leader's SSH key to sign with (default ~/.ssh/id_ed25519; a .pub: the agent's)",
+    )

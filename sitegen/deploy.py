@@ -64,7 +64,7 @@ def deploy(site: Site, out: Path, dry_run: bool = False, moved: bool = False) ->
         events = records.read_ledger(site.root)
         deploys = [e for e in events if e["event"] == records.DEPLOYED]
         if not moved:
-            _refuse_a_new_target(events, config.target, root)
+            _refuse_a_new_target(deploys, config.target, root)
         elif deploys:
             _refuse_an_old_target_still_up(deploys[-1], config.target, root)
         # (the first deploy here since the site came: what it would delete is looked at first)
@@ -74,7 +74,8 @@ def deploy(site: Site, out: Path, dry_run: bool = False, moved: bool = False) ->
         copied = _copy(program, tree, config, site.root, dry_run)
         if first and dry_run:
             _refuse_a_stranger(copied, config.target)
-        posts = live_posts(events, tree)
+        built = records.latest(events)  # (each post's last version a build made)
+        posts = live_posts(built, tree)
         event = {
             "event": records.DEPLOYED,
             "at": site.context.now.isoformat(timespec="seconds"),
@@ -82,12 +83,11 @@ def deploy(site: Site, out: Path, dry_run: bool = False, moved: bool = False) ->
             "fingerprint": fingerprint(tree),
             "posts": posts,
         }
-        built = records.latest(events)  # (each post's last version a build made)
         if covered := covered_live(out, built, posts):
             event["covered"] = covered
         if photos := photos_live(built, posts):
             event["photos"] = photos
-        recorded = not dry_run and not _same_as_last(events, event, root)
+        recorded = not dry_run and not _same_as_last(deploys, event, root)
         if recorded:
             records.append(site.root, [event])
     return Deployed(copied, config.target, len(posts), recorded)
@@ -101,11 +101,10 @@ def _copy(program: str, tree: Path, config: DeployConfig, root: Path, dry_run: b
     return itemised(done.stdout)
 
 
-def _refuse_a_new_target(events: list[dict[str, Any]], target: str, root: Path) -> None:
+def _refuse_a_new_target(deploys: list[dict[str, Any]], target: str, root: Path) -> None:
     """Everything the ledger says is live is what the last deploy copied, where it copied
     it: a deploy elsewhere (a typo in the target, a new server) would leave the old copy up,
     with `takedown` and `sar` then saying that its posts came down."""
-    deploys = [e for e in events if e["event"] == records.DEPLOYED]
     if not deploys or same_place((last := deploys[-1]).get("target"), target, root):
         return
     posts = last.get("posts")
@@ -292,11 +291,10 @@ def fingerprint(tree: Path) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def live_posts(events: list[dict[str, Any]], tree: Path) -> dict[str, list[str]]:
+def live_posts(built: dict[tuple[str, str], dict[str, Any]], tree: Path) -> dict[str, list[str]]:
     """The website posts in the tree, each with its photos (the post's own file names, as the
-    build that made the tree recorded them)."""
+    build that made the tree recorded them: `built`, each post's last version)."""
     slugs = sorted(p.parent.name for p in (tree / "posts").glob("*/index.html"))
-    built = records.latest(events)
     posts = {}
     for slug in slugs:
         event: dict[str, Any] = built.get((slug, live.WEBSITE), {})
@@ -348,8 +346,7 @@ def photos_live(
     return found
 
 
-def _same_as_last(events: list[dict[str, Any]], event: dict[str, Any], root: Path) -> bool:
-    deploys = [e for e in events if e["event"] == records.DEPLOYED]
+def _same_as_last(deploys: list[dict[str, Any]], event: dict[str, Any], root: Path) -> bool:
     return (
         bool(deploys)
         and same_place(deploys[-1].get("target"), event["target"], root)

@@ -37,6 +37,11 @@ class Revision:
         return self.digest.removeprefix("sha256:")[:16]
 
 
+def kept_file(root: Path, digest: str) -> Path:
+    """Where the file with this hash is kept, once for every revision that holds it."""
+    return root / RECORDS / BLOBS / digest.removeprefix("sha256:")
+
+
 def keep(
     root: Path, slug: str, folder: Path, files: Iterable[str], approval: dict[str, str]
 ) -> None:
@@ -48,7 +53,7 @@ def keep(
     for name in ["index.md", *files]:
         data = read_file(folder / name)
         digest = content_hash(data)
-        blob = records / BLOBS / digest.removeprefix("sha256:")
+        blob = kept_file(root, digest)
         if not blob.exists():
             _write_new(blob, data)
         kept[name] = digest
@@ -184,7 +189,7 @@ def lay_out(root: Path, revision: Revision) -> Path | None:
     shutil.rmtree(laid_out, ignore_errors=True)
     try:
         for name, digest in revision.files.items():
-            blob = root / RECORDS / BLOBS / digest.removeprefix("sha256:")
+            blob = kept_file(root, digest)
             target = laid_out / name
             target.parent.mkdir(parents=True, exist_ok=True)
             data = read_file(blob)
@@ -265,7 +270,7 @@ def record_problems(root: Path) -> list[str]:
             problems.append(f"{where}: cannot be read: restore it from git or a backup")
             continue
         for name, digest in revision.files.items():
-            blob = records / BLOBS / digest.removeprefix("sha256:")
+            blob = kept_file(root, digest)
             try:
                 altered = content_hash(read_file(blob)) != digest
             except OSError:

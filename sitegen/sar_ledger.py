@@ -49,7 +49,7 @@ def where_it_went(
         if kind == "photos_taken_down":
             _photos_taken_off(event, where, t)
         if (
-            (t.deploys and _kept_live(event, where, t.parked, t.live, t.made, t.latest))
+            (t.deploys and _kept_live(event, where, t))
             or _what_remained(event, where, t, config)
             or _same_files(event, where, t.made, t.latest)
             or _back_to_posted(event, where, t.latest, t.posted, t.bundles, config)
@@ -272,31 +272,23 @@ def _on_platform(
         _note(version, kind, at, config)
 
 
-def _kept_live(
-    event: dict[str, Any],
-    where: tuple[str, str],
-    parked: dict[tuple[str, str], tuple[str | None, dict[str, Any] | None]],
-    live: dict[str, dict[str, Any]],
-    made: dict[tuple[str, str], str | None],
-    latest: Versions,
-) -> bool:
+def _kept_live(event: dict[str, Any], where: Where, t: _Trail) -> bool:
     """Whether a build puts back on the website the very files of the version another build
     left out, no deploy between: the live website never changed (a register with a bad cell,
-    fixed), so that version goes on, its removal from the build forgotten."""
+    fixed), so that version goes on (the build that left it out only noted it there)."""
     if where[1] != WEBSITE:
         return False
+    live = t.live.get(where[0])
     if event["event"] == records.REMOVED and not records.is_partial(event):
-        if (removed := latest.get(where)) is not None and removed is live.get(where[0]):
-            parked[where] = (made.get(where), removed)
+        if (removed := t.latest.get(where)) is not None and removed is live:
+            t.parked[where] = (t.made.get(where), removed)
         return False
-    files, version = parked.pop(where, (None, None))
-    if event["event"] != records.PUBLISHED or version is None or live.get(where[0]) is not version:
+    files, version = t.parked.pop(where, (None, None))
+    if event["event"] != records.PUBLISHED or version is None or live is not version:
         return False
     if not files or event.get("bundle") != files:
         return False
-    version["events"] = [e for e in version["events"] if e is not version["ended"]]
-    version["ended"] = None
-    made[where], latest[where] = files, version
+    t.made[where], t.latest[where] = files, version
     return True
 
 

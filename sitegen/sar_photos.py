@@ -11,7 +11,7 @@ from sitegen.config import Config
 from sitegen.faces import Box
 from sitegen.model import ImageRef, Post
 from sitegen.policy.images import resolve_image
-from sitegen.revisions import BLOBS, RECORDS
+from sitegen.revisions import kept_file
 from sitegen.site import Site
 from sitegen.text import fold_id
 
@@ -166,7 +166,7 @@ def held_from_earlier_versions(
 def _held_copy(root: Path, sha: str, slug: str) -> Path | None:
     """A file the school holds with these bytes: kept with an approved revision, or still in
     the post's folder."""
-    kept = root / RECORDS / BLOBS / sha.removeprefix("sha256:")
+    kept = kept_file(root, sha)
     if kept.is_file() and image_hash(kept) == sha:
         return kept
     folder = root / "content/posts" / slug

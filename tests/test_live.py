@@ -9,6 +9,7 @@ import io
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 from sitegen.sar_words import long_date
 from tests.conftest import REGISTER, SITE_TOML, SiteDir
@@ -18,6 +19,39 @@ from tests.imagegen import save_photo
 def rows(root: Path, platform: str, name: str) -> list[list[str]]:
     data = (root / "build/exports" / platform / name).read_text(encoding="utf-8")
     return list(csv.reader(io.StringIO(data, newline="")))
+
+
+OSIAN_NOT_ON_FACEBOOK = REGISTER.replace(
+    "P2,Osian,Pritchard,Year 4,yes,yes", "P2,Osian,Pritchard,Year 4,yes,no"
+)
+
+
+def posted_castle(run, site: SiteDir) -> Path:  # type: ignore[no-untyped-def]
+    """The castle post, Mia (P1) on towers.jpg and Osian (P2) on sand.jpg, to the website and
+    Facebook: approved, built on 25 November at 10:00 and posted on Facebook at 11:00."""
+    index = site.post(
+        "castle",
+        files={"towers.jpg": "castle", "sand.jpg": "beach"},
+        pupils=["P1", "P2"],
+        date="2026-11-02",
+        platforms=["website", "facebook"],
+        images=[
+            {"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]},
+            {"file": "sand.jpg", "alt": "The sand", "pupils": ["P2"]},
+        ],
+    )
+    assert run(site, "approve", "castle", "--by", "head").code == 0
+    assert run(site, "build", now="2026-11-25T10:00").code == 0
+    assert run(site, "posted", "--platform", "facebook", now="2026-11-25T11:00").code == 0
+    return index
+
+
+def sar_publications(
+    run, site: SiteDir, pupil: str, platform: str, now: str
+) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """The pupil's SAR's publications on one platform."""
+    report = run(site, "sar", pupil, "--json", now=now).json()
+    return [p for p in report["publications"] if p["platform"] == platform]
 
 
 def posts(site: SiteDir, run) -> Path:  # type: ignore[no-untyped-def]
@@ -328,11 +362,7 @@ def test_a_first_deploy_takes_off_what_a_build_took_out_of_the_site_uploaded_by_
     assert run(site, "build", now="2026-11-24T10:00").code == 0
     site.config(SITE_TOML + f'\n[deploy]\ntarget = "{tmp_path / "www"}/"\n')
     assert run(site, "deploy", now="2026-12-07T10:00").code == 0
-    (website,) = [
-        p
-        for p in run(site, "sar", "P1", "--json", now="2026-12-07T11:00").json()["publications"]
-        if p["platform"] == "website"
-    ]
+    (website,) = sar_publications(run, site, "P1", "website", "2026-12-07T11:00")
     assert website["off_live_site_at"].startswith("2026-12-07T10:00")
     assert website["ended"]["event"] == "off_live_site"
     assert "until 7 December 2026, when it was taken off the live website" in website["summary"]
@@ -417,11 +447,7 @@ def test_sar_tells_exported_posted_and_deployed_apart(run, site, tmp_path) -> No
     # Consent withdrawn: the next deploy takes the pupil off the live website.
     site.withdraw("P1", "2026-11-30")
     assert run(site, "build", now="2026-11-30T09:00").code == 0
-    website = [
-        p
-        for p in run(site, "sar", "P1", "--json", now="2026-11-30T09:30").json()["publications"]
-        if p["platform"] == "website"
-    ]
+    website = sar_publications(run, site, "P1", "website", "2026-11-30T09:30")
     assert website[1]["off_live_site_at"] is None  # built without it, still on the server
     assert run(site, "deploy", now="2026-11-30T10:00").code == 0
     report = run(site, "sar", "P1", "--json", now="2026-11-30T11:00").json()
@@ -752,23 +778,8 @@ def test_a_photo_taken_off_a_posted_bundle_leaves_nothing_waiting_in_the_sar(run
     photo off the post by hand and records it. The next build exports exactly what remained
     there, and `posted` has nothing to record; yet the SAR of either pupil said an updated
     version was exported, "not yet recorded as posted", for good."""
-    site.post(
-        "castle",
-        files={"towers.jpg": "castle", "sand.jpg": "beach"},
-        pupils=["P1", "P2"],
-        date="2026-11-02",
-        platforms=["website", "facebook"],
-        images=[
-            {"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]},
-            {"file": "sand.jpg", "alt": "The sand", "pupils": ["P2"]},
-        ],
-    )
-    assert run(site, "approve", "castle", "--by", "head").code == 0
-    assert run(site, "build", now="2026-11-25T10:00").code == 0
-    assert run(site, "posted", "--platform", "facebook", now="2026-11-25T11:00").code == 0
-    site.register(
-        REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,yes", "P2,Osian,Pritchard,Year 4,yes,no")
-    )
+    posted_castle(run, site)
+    site.register(OSIAN_NOT_ON_FACEBOOK)
     done = run(
         site, "takedown", "--done", "castle", "--platform", "facebook", now="2026-11-26T09:00"
     )
@@ -778,13 +789,7 @@ def test_a_photo_taken_off_a_posted_bundle_leaves_nothing_waiting_in_the_sar(run
     for pupil in ("P1", "P2"):
         letter = run(site, "sar", pupil, now="2026-11-27T09:00").out
         assert "not yet recorded as posted" not in letter, letter
-        facebook = [
-            p
-            for p in run(site, "sar", pupil, "--json", now="2026-11-27T09:00").json()[
-                "publications"
-            ]
-            if p["platform"] == "facebook"
-        ]
+        facebook = sar_publications(run, site, pupil, "facebook", "2026-11-27T09:00")
         assert len(facebook) == 1 and facebook[0]["posted_at"].startswith("2026-11-25T11:00")
         assert [e["event"] for e in facebook[0]["events"]] == [
             "published",
@@ -802,23 +807,8 @@ def test_an_export_made_before_the_removal_is_recorded_is_what_remained(run, sit
     """The usual order: Osian's consent for Facebook goes, a build exports the post without
     his photo, the leader takes the photo off the post by hand and records it. The SAR said
     forever that an updated version was "not yet recorded as posted" (found by a review)."""
-    site.post(
-        "castle",
-        files={"towers.jpg": "castle", "sand.jpg": "beach"},
-        pupils=["P1", "P2"],
-        date="2026-11-02",
-        platforms=["website", "facebook"],
-        images=[
-            {"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]},
-            {"file": "sand.jpg", "alt": "The sand", "pupils": ["P2"]},
-        ],
-    )
-    assert run(site, "approve", "castle", "--by", "head").code == 0
-    assert run(site, "build", now="2026-11-25T10:00").code == 0
-    assert run(site, "posted", "--platform", "facebook", now="2026-11-25T11:00").code == 0
-    site.register(
-        REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,yes", "P2,Osian,Pritchard,Year 4,yes,no")
-    )
+    posted_castle(run, site)
+    site.register(OSIAN_NOT_ON_FACEBOOK)
     assert run(site, "build", now="2026-11-26T08:00").code == 0
     done = run(
         site, "takedown", "--done", "castle", "--platform", "facebook", now="2026-11-26T09:00"
@@ -829,11 +819,7 @@ def test_an_export_made_before_the_removal_is_recorded_is_what_remained(run, sit
     for pupil in ("P1", "P2"):
         letter = run(site, "sar", pupil, now="2026-11-27T09:00").out
         assert "not yet recorded as posted" not in letter, letter
-    facebook = [
-        p
-        for p in run(site, "sar", "P1", "--json", now="2026-11-27T09:00").json()["publications"]
-        if p["platform"] == "facebook"
-    ]
+    facebook = sar_publications(run, site, "P1", "facebook", "2026-11-27T09:00")
     assert [p["ended"]["event"] if p["ended"] else None for p in facebook] == [
         None,
         "same_as_remained",
@@ -903,9 +889,7 @@ def test_after_some_photos_came_off_a_post_it_is_still_that_post(run, site) -> N
     assert run(site, "approve", "castle", "--by", "head").code == 0
     assert run(site, "build", now="2026-11-05T10:00").code == 0
     assert run(site, "posted", "--platform", "facebook", now="2026-11-05T11:00").code == 0
-    site.register(
-        REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,yes", "P2,Osian,Pritchard,Year 4,yes,no")
-    )
+    site.register(OSIAN_NOT_ON_FACEBOOK)
     done = run(
         site, "takedown", "--done", "castle", "--platform", "facebook", now="2026-11-26T09:00"
     )
@@ -946,9 +930,7 @@ def test_some_photos_recorded_removed_before_the_build_stay_off_the_list(run, si
     )
     assert run(site, "approve", "castle", "--by", "head").code == 0
     assert run(site, "build").code == 0
-    site.register(
-        REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,yes", "P2,Osian,Pritchard,Year 4,yes,no")
-    )
+    site.register(OSIAN_NOT_ON_FACEBOOK)
     (item,) = run(site, "takedown", "--json").json()["takedowns"]
     assert item["platform"] == "facebook" and not item["whole"]
     assert run(site, "takedown", "--done", "castle", "--platform", "facebook").code == 0
@@ -1079,32 +1061,13 @@ def test_a_removal_is_told_on_the_copy_posted_not_on_a_later_export(run, site) -
     """Posted; an edit exported since, never posted; then Osian's photo may no longer be on
     Facebook: the letter put the removal on the export ("must be taken down if it was
     posted") and none on the copy actually posted (found by a review)."""
-    castle = site.post(
-        "castle",
-        files={"towers.jpg": "castle", "sand.jpg": "beach"},
-        pupils=["P1", "P2"],
-        date="2026-11-02",
-        platforms=["website", "facebook"],
-        images=[
-            {"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]},
-            {"file": "sand.jpg", "alt": "The sand", "pupils": ["P2"]},
-        ],
-    )
-    assert run(site, "approve", "castle", "--by", "head").code == 0
-    assert run(site, "build", now="2026-11-25T10:00").code == 0
-    assert run(site, "posted", "--platform", "facebook", now="2026-11-25T11:00").code == 0
+    castle = posted_castle(run, site)
     castle.write_text(castle.read_text().replace("wonderful", "marvellous"))
     assert run(site, "approve", "castle", "--by", "head", now="2026-11-25T12:00").code == 0
     assert run(site, "build", now="2026-11-25T13:00").code == 0
-    site.register(
-        REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,yes", "P2,Osian,Pritchard,Year 4,yes,no")
-    )
+    site.register(OSIAN_NOT_ON_FACEBOOK)
     assert run(site, "build", now="2026-11-26T10:00").code == 0
-    facebook = [
-        p
-        for p in run(site, "sar", "P2", "--json", now="2026-11-26T11:00").json()["publications"]
-        if p["platform"] == "facebook"
-    ]
+    facebook = sar_publications(run, site, "P2", "facebook", "2026-11-26T11:00")
     posted = [p for p in facebook if p["posted_at"]]
     assert len(posted) == 1 and posted[0]["pending_removal"], facebook
     assert all(p["pending_removal"] is None for p in facebook if not p["posted_at"])
