@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pytest
+from PIL import Image
 
 from sitegen.cli import main
 from tests.browser import SCREENSHOTS, axe_source, browser, serve
@@ -218,6 +220,8 @@ def test_screenshots_for_review(chromium, site_url: str, width: int) -> None:  #
             page.close()
 
 
+BRAND = (0x8C, 0x1C, 0x13)  # the header's red (site.css --brand)
+
 LARGE_TEXT = [  # pages with the longest words in a heading, and a page of each kind
     "",
     "en/",
@@ -244,6 +248,11 @@ def test_large_text_on_a_phone_never_scrolls_sideways(  # type: ignore[no-untype
         assert overflow <= 0, f"{overflow}px of sideways scrolling at {text_size} on /{path}"
         skip = page.locator(".skip-link")
         assert skip.bounding_box()["y"] + skip.bounding_box()["height"] <= 0, path
+        # Not even a pixel of it: its last fraction of a pixel showed as an orange line.
+        top = page.screenshot(clip={"x": 0, "y": 0, "width": width, "height": 1})
+        row = Image.open(io.BytesIO(top)).convert("RGB")
+        colours = {row.getpixel((x, 0)) for x in range(row.width)}
+        assert colours == {BRAND}, (path, colours)
         skip.focus()
         assert skip.bounding_box()["y"] >= 0, path
         assert errors == []
