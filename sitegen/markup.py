@@ -87,6 +87,7 @@ def nesting(body: str) -> int:
     return deepest
 
 
+@lru_cache(maxsize=8192)  # (reading a post asks, then making its HTML asks again)
 def body_problem(body: str) -> str | None:
     """Why this body must not be handed to Python-Markdown, in plain words; None when it may.
 
