@@ -212,10 +212,15 @@ def _body_images(sanitized: str, by_file: dict[str, ImageView]) -> str:
 
 
 def absolute_html(fragment: str, base: str) -> str:
-    """Make every href/src absolute, for feeds read far from the site."""
-    return URL_ATTR.sub(
-        lambda m: f'{m.group(1)}="{urljoin(base, html.unescape(m.group(2)))}"', fragment
-    )
+    """Make every href/src absolute, for feeds read far from the site. The address is read
+    as the browser reads it (entities decoded) and written back escaped: a quote in it stays
+    inside the attribute, never closing it (`a"><svg onload=...>` is an address, not a tag)."""
+
+    def absolute(m: re.Match[str]) -> str:
+        address = urljoin(base, html.unescape(m.group(2)))
+        return f'{m.group(1)}="{html.escape(address, quote=True)}"'
+
+    return URL_ATTR.sub(absolute, fragment)
 
 
 @dataclass

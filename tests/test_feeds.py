@@ -62,3 +62,37 @@ def test_a_corrected_post_is_updated_for_feed_readers(run, site) -> None:  # typ
     assert item["date_published"].startswith("2026-11-20")
     assert item["date_modified"].startswith("2026-11-23T15:30")
     assert "<lastmod>2026-11-23</lastmod>" in (root / "sitemap.xml").read_text()
+
+
+def test_a_quote_in_a_link_address_stays_inside_it_in_the_feeds(run, site) -> None:  # type: ignore[no-untyped-def]
+    """The page escapes such an address; making it absolute for the feeds decoded it and wrote
+    it back raw, so its quote closed the attribute and a script handler reached feed readers."""
+    import json
+    from html.parser import HTMLParser
+
+    import feedparser
+
+    body = (
+        'See [the council page](https://example.com/a"><svg onload=alert(1)>) today.\n\n'
+        'Also <a href="https://example.com/b&quot; onmouseover=&quot;alert(1)">this</a>.\n'
+    )
+    site.post("council", body=body, platforms=["website"])
+    assert run(site, "approve", "council", "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    root = site.root / "build/site"
+
+    class Elements(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[tuple[str, list[str]]] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.seen.append((tag, sorted(name for name, _ in attrs)))
+
+    (item,) = json.loads((root / "feed.json").read_text())["items"]
+    (entry,) = feedparser.parse((root / "feed.xml").read_bytes()).entries
+    for content in (item["content_html"], entry.content[0].value):
+        parser = Elements()
+        parser.feed(content)
+        assert {tag for tag, _ in parser.seen} == {"p", "a"}, content
+        assert all(attrs == ["href", "rel"] for tag, attrs in parser.seen if tag == "a"), content
