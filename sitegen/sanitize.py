@@ -70,6 +70,28 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "*": {"lang"},
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
+# The values these attributes may have, and how to say so: free text in them would be
+# published where no reader sees it and no check looks (a pupil's id in lang="...").
+ALLOWED_VALUES: dict[str, tuple[re.Pattern[str], str]] = {
+    "lang": (re.compile(r"[a-zA-Z]{2,3}(?:-[a-zA-Z]{2})?"), "a language code such as cy or en-GB"),
+    "class": (re.compile(r"language-[a-z]{1,20}"), "a code block's language, in small letters"),
+    "align": (re.compile(r"left|right|center"), "left, right or center"),
+    "scope": (re.compile(r"row|col|rowgroup|colgroup"), "row, col, rowgroup or colgroup"),
+    "start": (re.compile(r"[0-9]{1,9}"), "a number"),
+    "width": (re.compile(r"[0-9]{1,5}"), "a number of pixels"),
+    "height": (re.compile(r"[0-9]{1,5}"), "a number of pixels"),
+}
+
+
+def attribute_allowed(tag: str, attribute: str) -> bool:
+    """Whether the allow-list keeps this attribute on this tag (whatever its value)."""
+    return attribute in ALLOWED_ATTRIBUTES.get(tag, set()) | ALLOWED_ATTRIBUTES["*"]
+
+
+def _allowed_value(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's attribute filter: the value if the allow-list allows it, else None (dropped)."""
+    rule = ALLOWED_VALUES.get(attribute)
+    return value if rule is None or rule[0].fullmatch(value) else None
 
 
 @lru_cache(maxsize=1024)  # rendering a body and checking it clean the same HTML
@@ -79,6 +101,7 @@ def sanitize(html: str) -> str:
         html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
+        attribute_filter=_allowed_value,
         url_schemes=_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,

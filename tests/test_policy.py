@@ -452,11 +452,35 @@ def test_unsafe_html_sg130(run, site, body):  # type: ignore[no-untyped-def]
         "| a | b |\n|:--|--:|\n| 1 | 2 |",
         "```\n<script>alert('shown as code')</script>\n```",
         '<span lang="cy">Bore da</span>',
+        '<span lang="en-GB">Good morning</span>',
+        "```python\nprint('hello')\n```",
     ],
 )
 def test_safe_html_is_quiet(run, site, body):  # type: ignore[no-untyped-def]
     site.post("p", body=f"{body}\n")
     assert "SG130" not in codes(run, site)
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ('We made <span lang="P2-Osian-Pritchard">chains</span>.', 'lang="P2-Osian-Pritchard"'),
+        ("```P4TomosBowen\ncode\n```", 'class="language-P4TomosBowen"'),
+        ('<abbr title="x" lang="osian pritchard">DT</abbr>', 'lang="osian pritchard"'),
+    ],
+)
+def test_an_attribute_value_outside_the_allow_list_is_sg130_and_never_published(
+    run, site, body, said
+):  # type: ignore[no-untyped-def]
+    """lang and a code block's class took any value: a pupil's id or name written there was
+    published in the page and the feeds, where no reader sees it and no name check looked."""
+    from sitegen.markup import render_body
+
+    site.post("p", body=f"A lovely day.\n\n{body}\n", pupils=["P2"])
+    (f,) = [f for f in findings(run, site) if f["code"] == "SG130"]
+    assert said in f["message"] and f["line"] == line_of(site, body[:12])
+    published = render_body(body).lower()
+    assert "p2" not in published and "p4" not in published and "osian" not in published
 
 
 def test_front_matter_html_is_text_not_sg130(run, site):  # type: ignore[no-untyped-def]

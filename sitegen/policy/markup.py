@@ -5,7 +5,14 @@ from __future__ import annotations
 from sitegen.findings import finding
 from sitegen.markup import markdown_to_html
 from sitegen.model import Finding, Post
-from sitegen.sanitize import URL_SCHEMES, Removed, removed_by_sanitizer
+from sitegen.sanitize import (
+    ALLOWED_VALUES,
+    URL_SCHEMES,
+    Removed,
+    attribute_allowed,
+    removed_by_sanitizer,
+)
+from sitegen.text import escape_unprintable
 
 URL_ATTRIBUTES = ("href", "src")
 # Findings listed one by one; the rest are counted in one more. Each is placed by searches of
@@ -44,8 +51,8 @@ def check_markup(post: Post) -> list[Finding]:
 def _needles(item: Removed) -> list[str]:
     """Strings to look for in the Markdown source, most precise first, to find the line."""
     needles = []
-    if item.attribute in URL_ATTRIBUTES and item.value:
-        needles.append(item.value.lower()[:40])
+    if item.value:  # (a fenced block's language is written after its ```, not as a class)
+        needles.append(item.value.lower().removeprefix("language-")[:40])
     if item.attribute:
         needles.append(item.attribute.lower())
     needles.append("<" + item.tag.lower())
@@ -58,6 +65,12 @@ def _message(item: Removed) -> str:
         shown = (item.value or "")[:60]
         what = "link" if item.attribute == "href" else "image address"
         return f'the {what} "{shown}" is not allowed: only {schemes} or relative addresses'
+    if item.attribute in ALLOWED_VALUES and attribute_allowed(item.tag, item.attribute):
+        shown = escape_unprintable((item.value or "")[:60])
+        return (
+            f'{item.attribute}="{shown}" on <{item.tag}> is not allowed in a post: '
+            f"{item.attribute} may only be {ALLOWED_VALUES[item.attribute][1]}"
+        )
     if item.attribute:
         return f"the attribute {item.attribute} on <{item.tag}> is not allowed in a post"
     return f"raw HTML <{item.tag}> is not allowed in a post: write it in Markdown"
