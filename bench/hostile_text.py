@@ -191,7 +191,8 @@ class Run:
         render_body(self.post.body)
 
     def names_ids(self) -> None:
-        from sitegen.policy.names import find_ids, find_names, text_fields
+        from sitegen.policy.fields import text_fields
+        from sitegen.policy.names import find_ids, find_names
 
         self.fields = text_fields(self.post)
         find_names(self.post, self.names, self.register, self.fields)

@@ -213,6 +213,7 @@ def render_body(body: str) -> str:
 
 BLOCK_TAG = re.compile(r"</?(?:p|ul|ol|h[1-6]|blockquote|pre|tr|table)\b[^>]*>|<br\s*/?>", re.I)
 LIST_ITEM = re.compile(r"<li\b[^>]*>", re.I)
+LIST_ITEM_TAG = re.compile(r"</?li\b[^>]*>", re.I)
 ANY_TAG = re.compile(r"<[^>]+>")
 
 
@@ -222,6 +223,25 @@ def plain_text(markdown_body: str) -> str:
     html_text = render_body(markdown_body).replace("\n", " ")  # Markdown's soft line breaks
     html_text = LIST_ITEM.sub("\n• ", BLOCK_TAG.sub("\n\n", html_text))
     return tidy_whitespace(html.unescape(ANY_TAG.sub("", html_text)))
+
+
+# An attribute as nh3 writes it: lower-case name, value in double quotes (a quote inside it is
+# written &quot;).
+KEPT_ATTRIBUTE = re.compile(r'\s[a-z-]+="([^"]*)"')
+
+
+@lru_cache(maxsize=8192)
+def shown_text(markdown_body: str) -> str:
+    """The words of the body that its markup publishes otherwise than they are written: each
+    published block holding a tag or an entity (a link, emphasis, a table), as a reader sees
+    it, and every attribute value its HTML keeps (an address, a title, an alt text), decoded
+    as a browser decodes them. Markup can split a name that readers see whole ("[Deio](#)
+    Morgan", "Ma[l](#)i"). A block without either reads as its source does, which is
+    checked as written: it is left out, as it would cost a second reading of every post."""
+    kept = render_body(markdown_body)
+    blocks = [b for b in BLOCK_TAG.split(LIST_ITEM_TAG.sub("<p>", kept)) if "<" in b or "&" in b]
+    words = [html.unescape(ANY_TAG.sub("", block)) for block in blocks]
+    return "\n".join([*words, *(html.unescape(v) for v in KEPT_ATTRIBUTE.findall(kept))])
 
 
 # Only what changes is matched (a single space is left alone).

@@ -22,8 +22,9 @@ from sitegen.faces import Box
 from sitegen.gate import Decision
 from sitegen.markup import plain_text
 from sitegen.model import ImageRef, Post, Pupil, Register
+from sitegen.policy.fields import AS_PUBLISHED, text_fields, written_in
 from sitegen.policy.images import resolve_image
-from sitegen.policy.names import NameIndex, text_fields
+from sitegen.policy.names import NameIndex
 from sitegen.register import lookup
 from sitegen.sar_ledger import has, where_it_went
 from sitegen.sar_photos import add_where_it_went, cover_others, held_from_earlier_versions
@@ -341,6 +342,7 @@ def _mentions(
     tagged = [p for pid in post.pupils if (p := lookup(site.register, pid)) is not None]
     welsh = post.lang == "cy"
     found: dict[tuple[str, str], dict[str, Any]] = {}
+    as_written: set[tuple[str, bool]] = set()  # (field, full name): told as staff wrote it
     for label, text, _line in text_fields(post):
         if not text:
             continue
@@ -348,6 +350,9 @@ def _mentions(
         for m in index.find(fold_markup(text, markup), tagged, welsh):
             if fold_id(m.pupil.pupil_id) != fold_id(pupil.pupil_id):
                 continue
+            if label.endswith(AS_PUBLISHED) and (written_in(label), m.full) in as_written:
+                continue  # (the same name, told where it is written)
+            as_written.add((written_in(label), m.full))
             excerpt = _sentence(text, m.start, m.end)
             if markup:
                 excerpt = plain_text(excerpt) or excerpt

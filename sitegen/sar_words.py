@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sitegen.config import Config
+from sitegen.policy.fields import AS_PUBLISHED
 
 WEBSITE = "website"
 WRITTEN_ON_A_PHOTO = "written on a photo"  # where a name OCR read on a photo was found
@@ -270,7 +271,8 @@ def status_words(status: str, withdrawn: bool = False, ended: bool = False) -> s
 
 
 def where_words(label: str) -> str:
-    """Where in a post a name was found (the labels of names.text_fields), in words."""
+    """Where in a post a name was found (the labels of fields.text_fields), in words."""
+    label = label.removesuffix(AS_PUBLISHED)  # (the text as published is the text)
     fixed = {
         "title": "the title",
         "summary": "the summary",

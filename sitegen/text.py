@@ -27,7 +27,7 @@ CAMEL = re.compile(r"([a-z])(?=[A-Z])")
 
 def camel_split(text: str) -> str:
     """A space between a lower-case letter and the capital after it, in any script."""
-    if text.isascii():
+    if text.isascii() or not NOT_ASCII_OR_PUNCTUATION.search(text):  # (no letter but ASCII)
         return CAMEL.sub(r"\1 ", text)
     out, previous = [], ""
     for char in text:
@@ -230,14 +230,20 @@ def _unmark(match: re.Match[str]) -> str:
 # Non-ASCII characters the quick fold may leave as they are: punctuation that is the same
 # whichever way it is folded. Any other non-ASCII character sends the text to the full fold.
 SAFE_PUNCTUATION = dict.fromkeys(map(ord, "’‘“”–—•·«»£€§°©®"), None)
+# A character that is neither ASCII nor one of those: a text without one is ASCII as far as
+# letters go (so is a school's text typed in Word, with its curly quotes and dashes), and
+# scanning for one costs far less than translating the text character by character.
+NOT_ASCII_OR_PUNCTUATION = re.compile("[^\x00-\x7f’‘“”–—•·«»£€§°©®]")
 
 
 @lru_cache(maxsize=4096)  # each text of a post is scanned for names and for ids
 def fold_fast(source: str, markup: bool = True) -> str | None:
     """The same folding as `fold_markup`, whole-string and without offsets, for a quick test;
     None when the text holds characters only the full fold is sure to treat right."""
-    if not source.isascii() or ASCII_CONTROL.search(source):
-        source = source.translate(DROP)  # (first, as fold_markup does)
+    if ASCII_CONTROL.search(source) or (
+        not source.isascii() and NOT_ASCII_OR_PUNCTUATION.search(source)
+    ):
+        source = source.translate(DROP)  # (first, as fold_markup does; DROP keeps punctuation)
     if not markup:
         unmarked = MARKS_AND_ESCAPES.sub(_unmark, source) if "%" in source else source
         unmarked = unmarked.translate(MARKS)
@@ -256,10 +262,12 @@ def fold_fast(source: str, markup: bool = True) -> str | None:
     return text
 
 
-# What may stand between the words of a name: spaces, line breaks, hyphens and dots (an
-# e-mail address, a URL), what looks like an HTML entity but is none (so is shown as it is:
-# "MIA&NBSP;JONES"), or nothing at all (#MiaJones).
-NAME_GAP = r"(?:[\s.\-]|&#?[a-z0-9]{1,8};)*"
+# What may stand between the words of a name: anything but letters and digits (spaces, line
+# breaks, hyphens and dots of an e-mail address or a URL, and the slash, brackets, commas and
+# middle dots that still let a reader see the name: "Deio/Morgan", "Osian (Pritchard)"),
+# what looks like an HTML entity but is none (so is shown as it is: "MIA&NBSP;JONES"), or
+# nothing at all (#MiaJones).
+NAME_GAP = r"(?:&#?[a-z0-9]{1,8};|[\W_])*"  # (an entity first: squashed whole)
 
 
 def name_pattern(name: str) -> str | None:

@@ -682,6 +682,54 @@ def test_names_in_shown_attributes_are_detected(run, site):  # type: ignore[no-u
     assert f["code"] == "SG114" and "title attribute" in f["message"]
 
 
+@pytest.mark.parametrize(
+    ("body", "pupil"),
+    [
+        ("Our stars: [Tomos](#) Bowen and friends.", "P4"),
+        ("Our stars: [Tomos][1] Bowen.\n\n[1]: https://example.com/", "P4"),
+        ("Well done M[i](#)a!", "P1"),  # (P1 is tagged: her first name needs named)
+        ("Our stars: Tomos/Bowen.", "P4"),
+        ("Our stars: Tomos (Bowen).", "P4"),
+        ("Our stars: Tomos \u00b7 Bowen.", "P4"),
+        ("| Tomos | Bowen |\n|---|---|\n| a | b |", "P4"),
+        ('Our <abbr title="T&#111;mos B&#111;wen">star</abbr>.', "P4"),
+        ("Diolch i Ddylan Watkins am ei waith.", "P5"),  # (soft mutation, in an English post)
+    ],
+)
+def test_a_name_readers_see_whole_is_found_however_the_source_splits_it(run, site, body, pupil):  # type: ignore[no-untyped-def]
+    """Markup split a name that the page and the exports show whole, punctuation stood
+    between its words, or Welsh mutated its first name: each was published with no finding
+    (found by a security review). The finding is at the line that holds it."""
+    site.post("p", pupils=["P1"], body=f"A lovely day.\n\n{body}\n")
+    (f,) = [f for f in findings(run, site) if f["code"] == "SG114"]
+    assert f["severity"] == "error" and f["pupil"] == pupil, f
+    assert f["line"] == line_of(site, body[:6]), f
+
+
+def test_a_full_name_with_a_mutated_first_name_says_so(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", lang="cy", body="Llongyfarchiadau i Ddylan Watkins!\n")
+    (f,) = findings(run, site)
+    assert (
+        f["pupil"] == "P5"
+        and "full name of P5, its first name with the soft mutation" in (f["message"])
+    ), f
+
+
+@pytest.mark.parametrize("tag", ["Tomos/Bowen", "Tom os Bow en", "Tomos+Bowen"])
+def test_a_name_a_tag_publishes_as_a_hashtag_or_address_is_found(run, site, tag):  # type: ignore[no-untyped-def]
+    """A tag is published as a hashtag (#tomosbowen) and an address (tags/tomos-bowen/): a
+    name its writing kept apart is whole there."""
+    site.post("p", tags=["reading", tag], platforms=["website", "x"])
+    (f,) = [f for f in findings(run, site) if f["code"] == "SG114"]
+    assert f["severity"] == "error" and f["pupil"] == "P4" and f["line"] == line_of(site, "tags")
+
+
+def test_a_name_found_where_written_is_told_once(run, site):  # type: ignore[no-untyped-def]
+    site.post("p", tags=["Tomos Bowen"], body="Well done [Tomos Bowen](https://example.com/)!\n")
+    told = [(f["pupil"], f["line"]) for f in findings(run, site) if f["code"] == "SG114"]
+    assert told == [("P4", line_of(site, "tags:")), ("P4", line_of(site, "Well done"))]
+
+
 def test_pupil_ids_are_never_published(run, site):  # type: ignore[no-untyped-def]
     site.post("p", title="Well done P3", pupils=["P3"])
     (f,) = findings(run, site)

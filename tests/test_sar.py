@@ -136,6 +136,20 @@ def test_the_report_says_what_the_text_says(run, site: SiteDir) -> None:  # type
     assert "Its words do not name Mia." in sar(run, site, "P1")
 
 
+def test_a_name_that_markup_splits_or_welsh_mutates_is_found_for_the_request(
+    run, site: SiteDir
+) -> None:  # type: ignore[no-untyped-def]
+    """The page shows "Mia Jones" whole where the file splits it with a link, and "i Fia
+    Jones" is her full name in Welsh: both posts name her, each told once, in the text."""
+    site.post("linked", body="Well done [Mia](https://example.com/) Jones!\n", date="2026-11-10")
+    site.post("welsh", lang="cy", body="Da iawn i Fia Jones!\n", date="2026-11-11")
+    site.post("both", body="Mia Jones and [Mia](https://example.com/) Jones.\n", date="2026-11-12")
+    posts = {p["slug"]: p for p in json.loads(sar(run, site, "P1", "--json"))["posts"]}
+    for slug in ("linked", "welsh", "both"):
+        (mention,) = posts[slug]["mentions"]
+        assert mention["where"] == "the text" and mention["full_name"] is True, mention
+
+
 def test_full_name_in_an_untagged_post_and_welsh_mutations(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     # Her full name is found though she is not tagged (SG114 finds full names of anyone);
     # in a Welsh post, another tagged child's mutated first name ("Domos", of Tomos) goes.

@@ -15,6 +15,7 @@ from sitegen.markup import markdown_to_html, plain_text, render_body
 from sitegen.model import Approval, Finding, Post, Register
 from sitegen.policy import writing  # noqa: F401  (its @text_rule functions join TEXT_RULES)
 from sitegen.policy.consent import check_consent
+from sitegen.policy.fields import text_fields
 from sitegen.policy.images import check_image_refs
 from sitegen.policy.markup import check_markup
 from sitegen.policy.names import (
@@ -23,7 +24,6 @@ from sitegen.policy.names import (
     find_ids,
     find_names,
     judge_names,
-    text_fields,
 )
 from sitegen.policy.photos import check_photos, check_vision
 from sitegen.policy.rules import TEXT_RULES

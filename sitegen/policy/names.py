@@ -11,13 +11,19 @@ from functools import cache, lru_cache
 
 from sitegen.findings import finding
 from sitegen.model import Finding, Post, Pupil, Register
+from sitegen.policy.fields import (
+    AS_PUBLISHED,
+    Fields,
+    Lines,
+    source_line,
+    text_fields,
+    written_in,
+)
 from sitegen.policy.welsh import mutations, welsh_words
 from sitegen.register import lookup
 from sitegen.text import (
-    RIGHT_TO_LEFT_OVERRIDE,
     Bounded,
     Folded,
-    as_displayed,
     bounded_words,
     escape_unprintable,
     fold,
@@ -46,14 +52,23 @@ class NameIndex:
     def __init__(self, register: Register) -> None:
         self.register = register
         self.by_full: dict[str, list[Pupil]] = {}  # by the squashed full name
+        # A full name whose first name is mutated, as Welsh says it after "i" or "a" ("i
+        # Ddylan Watkins", "a Fali Roberts"): in any post, since an English post quotes Welsh
+        # too, and a surname after it makes it no ordinary word. (squashed name, id) -> kind.
+        self.mutated: dict[tuple[str, str], str] = {}
         phrases: dict[str, str] = {}
         for pupil in register.pupils.values():
             if pupil.first_name and pupil.last_name:
                 last = fold(pupil.last_name)
                 for first in first_names(pupil):  # ("Elin Davies" is Elin Ffion Davies too)
-                    phrase = f"{first} {last}"
-                    self.by_full.setdefault(squashed(phrase), []).append(pupil)
-                    phrases.setdefault(squashed(phrase), phrase)
+                    for form, mutation in {first: None, **mutations(first)}.items():
+                        key = squashed(f"{form} {last}")
+                        pupils = self.by_full.setdefault(key, [])
+                        if pupil not in pupils:
+                            pupils.append(pupil)
+                        phrases.setdefault(key, f"{form} {last}")
+                        if mutation is not None:
+                            self.mutated.setdefault((key, pupil.pupil_id), mutation)
         self.full_names = bounded_words(list(phrases.values())) if phrases else None
         # A full name inside a longer joined word, as a hashtag runs words together
         # (#welldonemiajones): the squashed names, wherever they begin.
@@ -66,13 +81,17 @@ class NameIndex:
         spans = Spans()
         if self.full_names is not None and self.joined is not None:
             for m in self.full_names.finditer(folded.text):
-                for pupil in self.by_full.get(squashed(m.group(0)), []):
-                    matches.append(_match(pupil, True, folded, m))
+                key = squashed(m.group(0))
+                for pupil in self.by_full.get(key, []):
+                    mutation = self.mutated.get((key, pupil.pupil_id))
+                    matches.append(_match(pupil, True, folded, m, mutation))
                 spans.add(m.span())
             bounded = spans.frozen()
             for m in self.joined.finditer(folded.text):
                 if not bounded.covers(m.start()):
-                    matches += [_match(p, True, folded, m) for p in self.by_full[m.group(0)]]
+                    for pupil in self.by_full[m.group(0)]:
+                        mutation = self.mutated.get((m.group(0), pupil.pupil_id))
+                        matches.append(_match(pupil, True, folded, m, mutation))
                     spans.add(m.span())
         spans = spans.frozen()
         by_first: dict[str, list[tuple[Pupil, str | None, bool]]] = {}
@@ -179,58 +198,21 @@ class NameHit:
         return self.ordinary_word or self.joined or self.partial
 
 
-def text_fields(post: Post) -> list[tuple[str, str, int]]:
-    """(label, text, line of the text's start) for every string that reaches any output:
-    what a reader sees, the addresses it follows, and the names files and pages go by."""
-    fields = [
-        ("title", post.title, post.line_of("title") or 2),
-        ("summary", post.summary, post.line_of("summary") or 2),
-        ("tags", ", ".join(post.tags), post.line_of("tags") or 2),
-        # The folder is the post's address (/posts/<folder>/): line 0, no line to show.
-        ("folder name", post.slug, 0),
-    ]
-    for i, image in enumerate(post.images):
-        fields.append((f"file name {image.file}", image.file, image.line))
-        for key in ("alt", "caption"):
-            value = getattr(image, key)
-            line = post.line_of(f"images[{i}].{key}") or image.line
-            fields.append((f"{key} text of {image.file}", value, line))
-    fields.append(("body", post.body, post.body_line))
-    # Attribute values readers see or follow (a link's address or title, an image's alt
-    # text): the markup folding drops whole tags, so these are scanned on their own.
-    if "=" in post.body:
-        lines = Lines(post.body)
-        for m in SHOWN_ATTRIBUTE.finditer(post.body):
-            value = m.group(2) if m.group(2) is not None else m.group(3) or m.group(4) or ""
-            label = f"{m.group(1).lower()} attribute in the body"
-            fields.append((label, value, post.body_line + lines.index(m.start())))
-    # A right-to-left override shows the letters after it reversed: read as they are seen.
-    for label, text, line in list(fields):
-        if RIGHT_TO_LEFT_OVERRIDE in text:
-            fields.append((label, as_displayed(text), line))
-    return fields
+def _untold(
+    matches: list[NameMatch], label: str, written: set[tuple[str, str, bool]]
+) -> list[NameMatch]:
+    """The matches in a field, less those of a published field found where staff wrote it:
+    a name is told once, at its line in the file."""
+    if not label.endswith(AS_PUBLISHED):
+        return matches
+    return [m for m in matches if (written_in(label), m.pupil.pupil_id, m.full) not in written]
 
 
-# title="...", alt='...', href=...: each value is scanned up to its own closing quote (a
-# pattern that can only stop at the next quote is read in one pass, whatever the body holds).
-SHOWN_ATTRIBUTE = re.compile(
-    r"""\b(title|alt|href|src)[ \t\n]*=[ \t\n]*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""",
-    re.IGNORECASE,
-)
-
-
-class Lines:
-    """Line numbers of offsets in a text, by one scan of its line breaks."""
-
-    def __init__(self, text: str) -> None:
-        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
-
-    def index(self, offset: int) -> int:
-        """How many line breaks come before `offset`."""
-        return bisect.bisect_right(self.starts, offset) - 1
-
-
-Fields = list[tuple[str, str, int]]
+def _told_as_written(hit: NameHit, written: set[tuple[str, str, bool]]) -> bool:
+    return (
+        hit.label.endswith(AS_PUBLISHED)
+        and (written_in(hit.label), hit.pupil_id, hit.full) in written
+    )
 
 
 def find_names(
@@ -241,25 +223,38 @@ def find_names(
     tagged = [p for pid in post.pupils if (p := lookup(register, pid)) is not None]
     welsh = post.lang == "cy"
     hits: list[NameHit] = []
+    written: set[tuple[str, str, bool]] = set()  # (field, pupil, full name) found as written
     for label, text, line in text_fields(post) if fields is None else fields:
         if not text:
             continue
         markup = label == "body"  # every other text is shown as it is written
         quick = fold_fast(text, markup)
-        if quick is not None and not index.find(Folded(quick, ()), tagged, welsh):
+        if quick is not None and not _untold(
+            index.find(Folded(quick, ()), tagged, welsh), label, written
+        ):
             continue  # the quick whole-string fold finds no name: no need to track offsets
         lines = Lines(text)
-        for m in index.find(fold_markup(text, markup), tagged, welsh):
-            at = line + lines.index(m.start) if line else 0
+        for m in _untold(index.find(fold_markup(text, markup), tagged, welsh), label, written):
             word = escape_unprintable(" ".join(text[m.start : m.end].split()))[:60]
+            at = line + lines.index(m.start) if line else 0
+            if label.endswith(AS_PUBLISHED):
+                at = source_line(post, label, line, word)
+            else:
+                written.add((written_in(label), m.pupil.pupil_id, m.full))
             hits.append(
                 NameHit(label, at, m.pupil.pupil_id, m.full, word, m.mutation, partial=m.partial)
             )
-    hits += _in_joined_words(text_fields(post) if fields is None else fields, tagged, hits)
-    mutated = {fold(h.word) for h in hits if h.mutation}
+    joined = _in_joined_words(text_fields(post) if fields is None else fields, tagged, hits)
+    written |= {
+        (written_in(h.label), h.pupil_id, h.full) for h in joined if AS_PUBLISHED not in h.label
+    }
+    hits += [h for h in joined if not _told_as_written(h, written)]
+    # (a mutated first name alone may be an ordinary Welsh word; with the surname, never)
+    mutated = {fold(h.word) for h in hits if h.mutation and not h.full}
     ordinary = (welsh_words(mutated) or set()) if mutated else set()
     return tuple(
-        replace(h, ordinary_word=fold(h.word) in ordinary) if h.mutation else h for h in hits
+        replace(h, ordinary_word=fold(h.word) in ordinary) if h.mutation and not h.full else h
+        for h in hits
     )
 
 
@@ -353,6 +348,7 @@ def find_ids(post: Post, register: Register, fields: Fields | None = None) -> li
         return []
     ids = _id_pattern(tuple(register.pupils))
     findings = []
+    told: set[tuple[str, str]] = set()  # (the field, the id): an id is told where written
     for label, text, line in text_fields(post) if fields is None else fields:
         if not text:
             continue
@@ -365,9 +361,12 @@ def find_ids(post: Post, register: Register, fields: Fields | None = None) -> li
         full = fold_markup(text, markup)
         for m in ids.finditer(full.text):
             pupil = register.pupils.get(m.group(0))
-            if pupil is None:
+            if pupil is None or (written_in(label), pupil.pupil_id) in told:
                 continue
+            told.add((written_in(label), pupil.pupil_id))
             at = (line + text.count("\n", 0, full.source_offset(m.start()))) if line else None
+            if label.endswith(AS_PUBLISHED):
+                at = source_line(post, label, line, pupil.pupil_id)
             findings.append(
                 finding(
                     "SG114",
@@ -429,8 +428,9 @@ def _message(pupil: Pupil, hit: NameHit, named: set[str], today: date) -> str:
             f"{word} runs the first name of {pupil.pupil_id} into other words in the "
             f"{hit.label}: check it does not name the pupil: if it does, {fix}"
         )
-    if hit.mutation is None:
-        return f"{word} ({kind} of {pupil.pupil_id}) appears in the {hit.label}: {fix}"
+    if hit.mutation is None or hit.full:
+        mutated = f", its first name with the {hit.mutation} mutation" if hit.mutation else ""
+        return f"{word} ({kind} of {pupil.pupil_id}{mutated}) appears in the {hit.label}: {fix}"
     seen = f"{word} (the first name of {pupil.pupil_id}, {hit.mutation} mutation)"
     if hit.ordinary_word:
         return (
