@@ -199,8 +199,23 @@ def _to_srgb(img: Image.Image) -> Image.Image:
     return img
 
 
+# 16-bit greyscale, as scanners save certificates as PNG (and 32-bit, as Pillow reads some).
+DEEP_GREY = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I"})
+
+
+def _eight_bit(img: Image.Image) -> Image.Image:
+    """16-bit grey as 8-bit grey: converted directly, Pillow clips every value above 255, and
+    the picture checked and published is white (no face found, nothing of it shown)."""
+    if img.mode not in DEEP_GREY:
+        return img
+    return img.convert("I").point(lambda value: value / 257).convert("L")
+
+
 def _flatten(img: Image.Image) -> Image.Image:
-    """RGB pixels in a fresh image: nothing of the original's info travels with them."""
+    """RGB pixels in a fresh image: nothing of the original's info travels with them. What is
+    transparent is shown on white, as the published copy shows it (and so the checks see it:
+    a picture held in the transparency alone is black in its colours)."""
+    img = _eight_bit(img)
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))
@@ -226,8 +241,7 @@ def upright_picture(source: bytes) -> Image.Image:
         if img.format == "GIF":
             img.seek(0)
         upright = ImageOps.exif_transpose(img) or img
-        rgb = upright.convert("RGB")
-    rgb.info.clear()
+        rgb = _flatten(upright)  # (as render does: the checks see the pixels published)
     rgb.thumbnail((LOOK_SIDE, LOOK_SIDE), Image.Resampling.LANCZOS)
     return rgb
 
@@ -254,7 +268,7 @@ def render(
     img.load()
     if orientation in ORIENT:
         img = img.transpose(ORIENT[orientation])
-    clean = faces.cover(_flatten(_to_srgb(img)), cover)
+    clean = faces.cover(_flatten(_to_srgb(_eight_bit(img))), cover)
     variants: list[Variant] = []
     files: dict[str, bytes] = {}
     stem = safe_stem(name)

@@ -44,6 +44,24 @@ def test_every_face_of_the_real_photographs_is_found(
     assert centres == sorted(centres, key=lambda c: (round(c[0], 4), c[1]))  # left to right
 
 
+def test_a_16_bit_grey_scan_is_checked_and_published_as_it_looks(
+    run, site: SiteDir, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A scanner's 16-bit greyscale PNG was read with every value above 255 clipped: no face
+    was found on it, and the copy published to parents and Facebook was blank white."""
+    grey = numpy.asarray(Image.open(TWO).convert("L"), dtype=numpy.uint16) * 257
+    deep = tmp_path / "relay.png"
+    Image.fromarray(grey).save(deep)
+    assert Image.open(deep).mode.startswith("I")
+    found = find_faces(deep, content_hash(deep.read_bytes()), ResultFiles(tmp_path / "cache"))
+    assert len(found) == 2
+    faces_site(site, ["P1", "P2"], ["P1", "P2"], photo=deep)
+    approve_and_build(run, site)
+    with Image.open(published(site, "website")) as copy:
+        shown = numpy.asarray(copy.convert("L"), dtype=numpy.float64)
+    assert abs(shown.mean() - grey.mean() / 257) < 10, shown.mean()
+
+
 def test_faces_are_numbered_left_to_right_then_top_to_bottom() -> None:
     low, high, left = Box(0.4, 0.6, 0.2, 0.2), Box(0.4, 0.1, 0.2, 0.2), Box(0.0, 0.5, 0.1, 0.1)
     assert numbered([low, high, left]) == (left, high, low)

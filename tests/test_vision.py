@@ -106,6 +106,23 @@ def test_sg125_via_check_and_named_consent(run, site: SiteDir, tmp_path: Path) -
     assert "SG125" not in {f["code"] for f in result.json()["posts"][0]["findings"]}
 
 
+def test_a_name_held_in_a_photos_transparency_is_read(run, site: SiteDir, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A PNG whose colours are all black and whose picture is in its transparency: the
+    published copy, shown on white, reads "Osian Pritchard", but OCR read its black colours
+    and found nothing (found by a security review)."""
+    from PIL import Image
+
+    paper = certificate("Osian Pritchard", "DejaVuSans.ttf", 0).convert("L")
+    hidden = Image.new("RGBA", paper.size, (0, 0, 0, 0))
+    hidden.putalpha(paper.point(lambda value: 255 - value))  # dark ink: opaque
+    path = tmp_path / "award.png"
+    hidden.save(path)
+    site_with(site, path, ["P2"], faces="off")
+    result = run(site, "check", "--json")
+    (f,) = [f for f in result.json()["posts"][0]["findings"] if f["code"] == "SG125"]
+    assert f["pupil"] == "P2"
+
+
 def test_sg125_says_a_full_name_needs_full_consent(run, site: SiteDir, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """P2 is named with name consent 'yes': a full name on the certificate still needs
     'full', and the message says so (listing them in named again would change nothing)."""
