@@ -16,12 +16,17 @@ from sitegen.engine.keys import cache_key, content_hash, source_version
 from sitegen.engine.store import ResultFiles
 from sitegen.files import read_file
 
-OCR_VERSION = 4
+OCR_VERSION = 5  # (5: every way up read, text leaning up to 45°)
 VISION_CODE = source_version("vision.py")  # what reads words
 OCR_LANGUAGES = "eng+cym"
 LANGS = ("eng", "cym")
-GOOD_WORDS = 4  # confident words at 0° before the other rotations are not worth trying
 SCOUT_SIDE = 1000  # the small copy on which the other ways up are tried first
+# How far text may lean and still be levelled before reading: any slope is within 45° of
+# one of the four ways up, so each way up levels what leans up to 45° from it.
+MAX_LEAN = 45
+SCOUTED_WORDS = 2  # words a scout is sure of (letters only, three or more) worth a reading
+PUNCTUATION = ".,;:!?'\"“”‘’()"
+LEANING = 5  # degrees from which a photo levelled is read as it is too (Tesseract reads a slope)
 # Where Debian's tesseract-ocr-eng and -cym put their data (TESSDATA_PREFIX chooses another).
 TESSDATA = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata")
 
@@ -94,13 +99,13 @@ def tools(ocr: str, faces: str) -> Tools:
     return Tools(use_ocr, use_faces, tuple(notices))
 
 
-def skew_angle(grey: Image.Image, limit: int = 12) -> float:
+def skew_angle(grey: Image.Image, limit: int = MAX_LEAN) -> float:
     """The angle that turns a photo's text level: the one at which rows of dark pixels are
     most sharply separated (a projection profile), on a small copy (text lines and paper
-    edges agree). Whole degrees first, then half degrees around the best."""
+    edges agree). Every third degree first, then half degrees around the best."""
     small = grey.copy()
     small.thumbnail((500, 500))
-    coarse = max(range(-limit, limit + 1, 2), key=lambda a: _profile_at(small, a))
+    coarse = max(range(-limit, limit + 1, 3), key=lambda a: _profile_at(small, a))
     return max((coarse + d / 2 for d in range(-3, 4)), key=lambda a: _profile_at(small, a))
 
 
@@ -148,7 +153,7 @@ def _tesseract(image: Image.Image, languages: str = OCR_LANGUAGES) -> tuple[list
         if not text:
             continue
         words.append(text)
-        if word.Confidence(RIL.WORD) >= 60 and len(text) >= 3:
+        if word.Confidence(RIL.WORD) >= 60 and len(text) >= 3 and text.strip(PUNCTUATION).isalpha():
             confident += 1
     api.Clear()
     return words, confident
@@ -185,33 +190,31 @@ def read_words(
     if isinstance(known, list):
         return [str(w) for w in known]
     grey = (picture or _decoder(path))().convert("L")
-    level = skew_angle(grey)
-    words, confident = _tesseract(turned(grey, 0, level))
-    if confident < GOOD_WORDS:  # sideways or upside down: keep the reading it trusts most
-        words = _other_ways_up(grey, level, words, confident)
+    words = _every_way_up(grey)
     if _unchanged(path, source_hash):
         store.put_json("ocr", key, words)
     return words
 
 
-def _other_ways_up(grey: Image.Image, level: float, words: list[str], confident: int) -> list[str]:
-    """The words of a photo whose upright reading found few: each other way up is tried on a
-    small copy first (most photos have no text, and a scout costs a third of a reading), and
-    read whole only where the scout is more confident than the upright reading."""
+def _every_way_up(grey: Image.Image) -> list[str]:
+    """The words read every way up, each way levelled: a certificate lies any way round on a
+    table, and a display board holds papers turned several ways, so finding words one way
+    never ends the search (the way up with most words hid a name read another way). The
+    photo levelled is read whole; as it is, and each other way up, it is tried on a small
+    copy first (a scout costs a third of a reading; most photos have no text) and read whole
+    where the scout finds words it is sure of."""
     small = grey.copy()
     small.thumbnail((SCOUT_SIDE, SCOUT_SIDE))
-    # A half turn keeps the slope of lines: 270 is read at 90's skew, 180 at 0's.
+    # A half turn keeps the slope of lines: 180 is levelled as 0 is, 270 as 90.
+    level = skew_angle(grey)
     sideways = skew_angle(grey.rotate(90, expand=True))
-    # Upside-down text still reads as words, if badly; none at all means sideways or none.
-    tries = [(90, sideways), (270, sideways)] + ([(180, level)] if words else [])
-    scouted = [
-        (_tesseract(turned(small, turn, skew), "eng")[1], turn, skew) for turn, skew in tries
-    ]
-    best, turn, skew = max(scouted)
-    if best > confident:
-        turned_words, turned_confident = _tesseract(turned(grey, turn, skew), "eng")
-        if turned_confident > confident:
-            return turned_words
+    words, _ = _tesseract(turned(grey, 0, level))
+    tries = [(90, sideways), (180, level), (270, sideways)]
+    if abs(level) >= LEANING:  # (the leaning text may not be all: the rest is read as it is)
+        tries.insert(0, (0, 0))
+    for turn, skew in tries:
+        if _tesseract(turned(small, turn, skew), "eng")[1] >= SCOUTED_WORDS:
+            words += _tesseract(turned(grey, turn, skew))[0]
     return words
 
 

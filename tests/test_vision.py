@@ -56,6 +56,34 @@ def test_sideways_certificate_is_read_after_turning(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("angle", [180, 20, -30, 40, 200])
+def test_a_certificate_upside_down_or_leaning_is_read(angle: float, tmp_path: Path) -> None:
+    """Photographed across a table, or leaning 20 degrees and more: the name was published
+    (found by the photo tour)."""
+    path = tmp_path / "cert.jpg"
+    certificate("Osian Pritchard", "DejaVuSans.ttf", angle, seed=7).save(path, quality=90)
+    assert ("P2", True) in [
+        (p.pupil_id, full) for p, full in names_in_words(words_in(path, tmp_path), register(), [])
+    ]
+
+
+def test_a_name_turned_another_way_than_the_rest_of_a_board_is_read(tmp_path: Path) -> None:
+    """A display board: an upright certificate with no name, and one turned sideways that
+    names Osian. Words read upright ended the search, and the name was published."""
+    from PIL import Image
+
+    board = Image.new("RGB", (1600, 1200), (200, 190, 170))
+    blank = certificate(None, "DejaVuSans.ttf", 0, size=(1100, 780))
+    named = certificate("Osian Pritchard", "DejaVuSans.ttf", 0, size=(1100, 780))
+    board.paste(blank.resize((880, 624)), (20, 40))
+    board.paste(named.resize((880, 624)).rotate(90, expand=True), (940, 40))
+    path = tmp_path / "board.jpg"
+    board.save(path, quality=90)
+    words = words_in(path, tmp_path)
+    assert "Certificate" in " ".join(words)
+    assert [p.pupil_id for p, _ in names_in_words(words, register(), [])] == ["P2"]
+
+
 def test_blanked_certificate_shows_no_name(tmp_path: Path) -> None:
     path = tmp_path / "blank.jpg"
     certificate(None, "DejaVuSerif-Bold.ttf", 5).save(path, quality=85)
