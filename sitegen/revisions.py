@@ -128,6 +128,26 @@ def is_edited(revision: Revision, current: dict[str, str]) -> bool:
     return any(current.get(name) != digest for name, digest in revision.files.items())
 
 
+# A front matter's approval block: its first line and the lines indented under it.
+APPROVAL_BLOCK = re.compile(rb"^approval:.*\r?\n(?:[ \t]+.*\r?\n)*", re.M)
+
+
+def only_its_approval_differs(
+    root: Path, index: Path, revision: Revision, current: dict[str, str]
+) -> bool:
+    """Whether the post is what was approved but for its approval block (`by`, `entry` or a
+    signature changed by hand): no edit waiting for approval, so no approved revision to
+    publish instead; the post is judged as it is, and its approval fails (SG150)."""
+    if any(current.get(n) != d for n, d in revision.files.items() if n != "index.md"):
+        return False
+    try:
+        kept = read_file(kept_file(root, revision.files["index.md"]))
+        working = read_file(index)
+    except OSError:
+        return False
+    return APPROVAL_BLOCK.sub(b"", kept, count=1) == APPROVAL_BLOCK.sub(b"", working, count=1)
+
+
 class LiveRevisions:
     """For a build: the folder each post is published from. A post edited since its last
     approval is published from that approved revision, laid out as a post folder under
@@ -155,6 +175,8 @@ class LiveRevisions:
             return None
         if not carries(Path(folder) / "index.md", revision):
             return None  # (not this approval's post any more: judged as it is)
+        if only_its_approval_differs(self.root, Path(folder) / "index.md", revision, current):
+            return None  # (no edit waiting: an approval altered, judged as it is: SG150)
         laid_out = lay_out(self.root, revision)
         if laid_out is None:
             return None  # (a kept file is missing: the edit is judged, stale, as before)

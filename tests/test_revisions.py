@@ -8,6 +8,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import NOW, SiteDir
 from tests.imagegen import save_photo
 
@@ -264,3 +266,26 @@ def test_an_approved_post_whose_header_breaks_is_stale_not_a_draft(run, site) ->
     checked = run(site, "check", SLUG)
     assert checked.code == 1 and f"{SLUG}/index.md stale, publishable as the version" in checked.out
     assert "SG100 error: YAML error" in checked.out
+
+
+@pytest.mark.parametrize(
+    ("written", "altered"),
+    [('by: "head"', 'by: "deputy"'), ('entry: "sha256:', 'entry: "sha256:0')],
+)
+def test_an_approval_altered_by_hand_is_not_published_from_the_kept_copy(
+    run, site, written, altered
+) -> None:  # type: ignore[no-untyped-def]
+    """Only the approval block changed: status and check said blocked (SG150), and the build
+    published the kept approved copy all the same (found by the SPEC audit: blocked posts
+    are never published; only an edit waiting for approval publishes the approved copy)."""
+    index = site_with_post(site)
+    assert run(site, "approve", SLUG, "--by", "head").code == 0
+    text = index.read_text()
+    assert written in text
+    index.write_text(text.replace(written, altered, 1))
+    (post,) = run(site, "status", "--json").json()["posts"]
+    assert post["status"] == "blocked"
+    assert run(site, "build").code == 0
+    assert not (site.root / f"build/site/posts/{SLUG}").exists()
+    published = json.loads((site.root / "build/report.json").read_text())["published"]
+    assert SLUG not in json.dumps(published)
