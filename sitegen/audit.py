@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from sitegen import records
-from sitegen.approval import AUDIT_LOG, AuditEntry, read_audit_log
+from sitegen.approval import AUDIT_LOG, AuditEntry, read_audit_log, taken_back
 from sitegen.model import Post
 from sitegen.signatures import check_entries
 
@@ -24,7 +24,8 @@ def verify_audit_log(
     entries, problems = read_audit_log(root)
     problems += signature_problems(entries, leader_keys or {})
     by_hash = {e.hash: e for e in entries if e.data.get("hash") == e.hash}
-    taken_back = {e.data.get("digest"): e for e in entries if e.data.get("action") == "unapprove"}
+    by_data = {id(e.data): e for e in entries}
+    back = {k: by_data[id(u)] for k, u in taken_back({e.hash: e.data for e in entries}).items()}
     for post in posts:
         if post.approval is None:
             continue
@@ -47,10 +48,10 @@ def verify_audit_log(
             problems.append(f"{where} records {key} {said[key]!r}, the post says {meant[key]!r}")
         if (entry.data.get("signature") or "") != post.approval.signature:
             problems.append(f"{where} has a signature other than the post's approval")
-        if (back := taken_back.get(post.approval.entry)) is not None:
+        if (undone := back.get(post.approval.entry)) is not None:
             problems.append(
-                f"{where} was taken back by {back.data.get('by')} on "
-                f"{str(back.data.get('at'))[:10]} (line {back.line}): the post carries it still"
+                f"{where} was taken back by {undone.data.get('by')} on "
+                f"{str(undone.data.get('at'))[:10]} (line {undone.line}): the post carries it still"
             )
     return entries, problems
 

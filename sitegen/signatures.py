@@ -222,18 +222,21 @@ def check_entries(
     against its leader's key, else what is wrong. Kept in `memo` by what made the verdict
     (the entry's words, its signature and the key): ssh-keygen runs once per approval."""
     verdicts: dict[str, str | None] = {}
-    first_post: dict[bytes, str] = {}  # the signed words -> the post of the first entry
+    first: dict[bytes, tuple[str, str]] = {}  # the signed words -> their first entry, post
     for entry_hash, entry in entries:
         signature, by = entry.get("signature"), str(entry.get("by", ""))
         if not isinstance(signature, str) or by not in keys:
             continue
         text = entry_message(entry)
         # The signed words do not name the post (SPEC's text): an approval copied onto
-        # another post, with its signature, is caught as a second use of the same words.
+        # another post, with its signature, is caught as a second use of the same words; so
+        # is one copied again for its own post (an approval taken back, put back by hand).
         post = str(entry.get("post", ""))
-        if first_post.setdefault(text, post) != post:
+        first_hash, first_post = first.setdefault(text, (entry_hash, post))
+        if first_hash != entry_hash:
+            of = f" of {first_post}" if first_post != post else ""
             verdicts[entry_hash] = (
-                f"is a copy of the approval of {first_post[text]} (the same signed words): "
+                f"is a copy of an earlier approval{of} (the same signed words): "
                 "a leader must approve this post itself"
             )
             continue

@@ -289,3 +289,24 @@ def test_an_approval_altered_by_hand_is_not_published_from_the_kept_copy(
     assert not (site.root / f"build/site/posts/{SLUG}").exists()
     published = json.loads((site.root / "build/report.json").read_text())["published"]
     assert SLUG not in json.dumps(published)
+
+
+def test_an_older_approved_version_put_back_after_unapprove_is_not_published(run, site) -> None:  # type: ignore[no-untyped-def]
+    """Approve a version, approve an edit, take the approval back, then put the first
+    version's file back (as `git checkout` would): it was published with no leader, and
+    status said approved (found by a security review). An unapprove takes back every earlier
+    approval of the post."""
+    index = site_with_post(site)
+    assert run(site, "approve", SLUG, "--by", "head", now="2026-11-21T09:00").code == 0
+    first = index.read_text()
+    index.write_text(first.replace(APPROVED_WORDS, EDITED_WORDS))
+    assert run(site, "approve", SLUG, "--by", "head", now="2026-11-22T09:00").code == 0
+    assert run(site, "unapprove", SLUG, "--by", "head", now="2026-11-23T09:00").code == 0
+    index.write_text(first)
+    (post,) = run(site, "status", "--json", now="2026-11-24T09:00").json()["posts"]
+    assert post["status"] == "blocked"
+    checked = run(site, "check", SLUG, now="2026-11-24T09:00")
+    assert "the approval was taken back by head on 2026-11-23" in checked.out
+    assert run(site, "audit", "verify", now="2026-11-24T09:00").code == 1
+    assert run(site, "build", now="2026-11-24T09:00").code == 0
+    assert not (site.root / f"build/site/posts/{SLUG}").exists()

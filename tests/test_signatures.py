@@ -305,11 +305,36 @@ def test_an_approval_copied_onto_another_post_is_sg150(run, site, keys) -> None:
     posts = {p["slug"]: p for p in run(site, "check", "--json").json()["posts"]}
     assert [f["code"] for f in posts[SLUG]["findings"]] == []  # the original stands
     (found,) = [f["message"] for f in posts["p-again"]["findings"] if f["code"] == "SG150"]
-    assert f"is a copy of the approval of {SLUG}" in found
+    assert f"is a copy of an earlier approval of {SLUG}" in found
     verified = run(site, "audit", "verify")
-    assert verified.code == 1 and "is a copy of the approval of" in verified.out + verified.err
+    assert (
+        verified.code == 1 and "is a copy of an earlier approval of" in verified.out + verified.err
+    )
     assert run(site, "build").code == 0
     assert not (site.root / "build/site/posts/p-again").exists()
+
+
+def test_an_approval_taken_back_and_copied_again_for_its_own_post_is_sg150(run, site, keys) -> None:  # type: ignore[no-untyped-def]
+    """After `unapprove`, a copy of the approval's entry appended anew (same signed words and
+    signature, a new place in the chain) with the post pointing at it: check, audit verify
+    and the build accepted it (found by a security review)."""
+    from datetime import datetime
+
+    from sitegen.approval import AuditWriter
+
+    entry = approved(run, site, keys)
+    index = site.root / "content/posts" / SLUG / "index.md"
+    approved_text = index.read_text()
+    assert run(site, "unapprove", SLUG, "--by", "head", "--key", str(keys["head"][0])).code == 0
+    at = datetime.fromisoformat(entry["at"].replace("Z", "+00:00"))
+    with AuditWriter(site.root) as log:
+        again = log.append("approve", SLUG, "head", at, entry["digest"], entry["signature"])
+    index.write_text(approved_text.replace(entry["hash"], again))
+    (found,) = [m for m in messages(run, site) if "copy of an earlier approval" in m]
+    assert "(the same signed words)" in found
+    assert run(site, "audit", "verify").code == 1
+    assert run(site, "build").code == 0
+    assert not (site.root / "build/site/posts" / SLUG).exists()
 
 
 def test_an_approval_whose_time_differs_from_its_entry_is_sg150(run, site, keys) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sitegen.approval import post_digest
+from sitegen.approval import post_digest, taken_back
 from sitegen.config import Config
 from sitegen.findings import finding
 from sitegen.markup import markdown_to_html, plain_text, render_body
@@ -58,14 +58,8 @@ class Context:
     @functools.cached_property
     def taken_back(self) -> Mapping[str, dict[str, Any]]:
         """The approvals a leader took back (`sitegen unapprove`), by their entries' hashes:
-        each with the log's entry that took it back."""
-        of_action = getattr(self.audit_entries, "of_action", None)  # (AuditEntries: quicker)
-        found = (
-            of_action("unapprove")
-            if of_action
-            else [e for e in self.audit_entries.values() if e.get("action") == "unapprove"]
-        )
-        return {str(e.get("digest")): e for e in found if e.get("action") == "unapprove"}
+        each with the log's entry that took it back (approval.taken_back says which)."""
+        return taken_back(self.audit_entries)
 
 
 @dataclass(frozen=True)
