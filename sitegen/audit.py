@@ -15,7 +15,10 @@ from sitegen.signatures import check_entries
 
 
 def verify_audit_log(
-    root: Path, posts: Iterable[Post], leader_keys: Mapping[str, str] | None = None
+    root: Path,
+    posts: Iterable[Post],
+    leader_keys: Mapping[str, str] | None = None,
+    require_signatures: bool = False,
 ) -> tuple[list[AuditEntry], list[str]]:
     """The log's entries, and its problems: a broken chain (read_audit_log's), every signed
     entry whose signature does not verify against its leader's key (or whose leader has no
@@ -48,6 +51,11 @@ def verify_audit_log(
             problems.append(f"{where} records {key} {said[key]!r}, the post says {meant[key]!r}")
         if (entry.data.get("signature") or "") != post.approval.signature:
             problems.append(f"{where} has a signature other than the post's approval")
+        elif not post.approval.signature and (
+            post.approval.by in (leader_keys or {}) or require_signatures
+        ):  # (as check says: SG150, never published)
+            why = "has a key" if post.approval.by in (leader_keys or {}) else "must sign"
+            problems.append(f"{where} is not signed, but {post.approval.by} {why}")
         if (undone := back.get(post.approval.entry)) is not None:
             problems.append(
                 f"{where} was taken back by {undone.data.get('by')} on "

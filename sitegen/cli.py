@@ -237,7 +237,9 @@ def cmd_audit(args: argparse.Namespace, root: Path) -> int:
         kept, problems = repair_audit_log(root, args.by, site.context.now)
         print_audit_repaired(kept, problems, root)
         return OK
-    entries, problems = verify_audit_log(root, site.posts, site.config.leader_keys)
+    entries, problems = verify_audit_log(
+        root, site.posts, site.config.leader_keys, site.config.require_signatures
+    )
     problems += damaged_ledger_lines(root)  # (the ledger, read by sar and takedown)
     problems += record_problems(root)  # (the approved revisions a build may publish)
     approvals = sum(1 for p in site.posts if p.approval)

@@ -176,6 +176,9 @@ def test_an_unsigned_approval_by_a_leader_with_a_key_is_sg150(run, site, keys) -
     assert codes(run, site) == []
     site.config(SITE_TOML + f'\n[policy.leader_keys]\nhead = "{keys["head"][1]}"\n')
     assert any("is not signed, but head has a key" in m for m in messages(run, site))
+    # audit verify says what check says (it said "ok": found by the SPEC audit)
+    verified = run(site, "audit", "verify")
+    assert verified.code == 1 and "is not signed, but head has a key" in verified.out + verified.err
 
 
 def test_a_key_removed_from_the_config_invalidates_its_approvals(run, site, keys) -> None:  # type: ignore[no-untyped-def]
