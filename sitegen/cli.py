@@ -17,7 +17,7 @@ from sitegen.approval import repair_audit_log
 from sitegen.audit import damaged_ledger_lines, verify_audit_log
 from sitegen.build import build
 from sitegen.checks import check, decisions, live_revisions
-from sitegen.cli_args import parser
+from sitegen.cli_args import EVERY_LISTED, parser
 from sitegen.config import CONFIG_FILE, not_a_site
 from sitegen.content import POSTS_DIR
 from sitegen.engine.lastbuild import tree_check
@@ -312,7 +312,7 @@ def cmd_register(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_takedown(args: argparse.Namespace, root: Path) -> int:
-    from sitegen.dpo import mark_done, takedowns
+    from sitegen.dpo import listed_on, mark_done, takedowns
     from sitegen.live import refresh_pending_after_takedown
 
     site = _site(args, root, published=True)
@@ -320,10 +320,14 @@ def cmd_takedown(args: argparse.Namespace, root: Path) -> int:
     if args.done:
         if not args.platform:
             raise UsageError("--done needs --platform, for example --platform facebook")
-        event = mark_done(site, args.done, args.platform, decided)
+        slugs = [args.done]
+        if args.done == EVERY_LISTED:  # (SPEC: after uploading build/site/ by hand)
+            slugs = listed_on(site, args.platform, decided)
+        for slug in slugs:
+            event = mark_done(site, slug, args.platform, decided)
+            print_takedown_done(slug, args.platform, event.get("photos"))
         if args.platform != "website":  # (what waits to be posted may have changed with it)
             refresh_pending_after_takedown(root, root / "build", args.platform)
-        print_takedown_done(args.done, args.platform, event.get("photos"))
         return OK
     warn_of_damaged_ledger(root)
     print_register_invalid(site.register.findings)

@@ -6,6 +6,8 @@ import argparse
 
 from sitegen import __version__
 
+EVERY_LISTED = "\0every post listed"  # `takedown --done --platform P`, without SLUG
+
 Subparsers = argparse._SubParsersAction  # what add_subparsers returns: one parser a command
 
 
@@ -108,7 +110,14 @@ def _site_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "takedown", parents=[common], help="published posts that must now be removed, and where"
     )
     p.add_argument("--json", action="store_true")
-    p.add_argument("--done", metavar="SLUG", help="record that SLUG was removed from --platform")
+    p.add_argument(
+        "--done",
+        metavar="SLUG",
+        nargs="?",
+        const=EVERY_LISTED,
+        help="record that SLUG (without it: every post listed for --platform) was removed "
+        "from --platform",
+    )
     p.add_argument("--platform", metavar="P")
 
     _live_commands(sub, common)

@@ -311,9 +311,20 @@ def _why(decision: Decision, platform: str) -> str:
     return reason
 
 
-def mark_done(site: Site, slug: str, platform: str, decided: list[Decision]) -> dict[str, Any]:
-    """Record in the ledger that a leader removed the post from a platform by hand (the website
-    too, where there is no [deploy] and the leader uploads build/site/ themselves)."""
+def listed_on(site: Site, platform: str, decided: list[Decision]) -> list[str]:
+    """The posts `takedown` lists for removal from this platform (never those that would
+    come down only because the register cannot be read)."""
+    _recorded_by_hand(site, platform)
+    listed = [
+        t.slug for t in takedowns(site, decided) if t.platform == platform and not t.register_only
+    ]
+    if not listed:
+        raise UsageError(f"nothing to take down on {platform}: see `sitegen takedown` for the list")
+    return list(dict.fromkeys(listed))
+
+
+def _recorded_by_hand(site: Site, platform: str) -> None:
+    """Refuse a platform whose removals are not recorded by hand, or that is none."""
     if platform == WEBSITE and site.config.deploy is not None:
         raise UsageError(
             "the website is recorded by `sitegen deploy`: build, then deploy, and the post "
@@ -324,6 +335,12 @@ def mark_done(site: Site, slug: str, platform: str, decided: list[Decision]) -> 
             f"{platform!r} is not one of this site's platforms "
             f"({', '.join(site.config.platforms)}, in site.toml's policy.platforms)"
         )
+
+
+def mark_done(site: Site, slug: str, platform: str, decided: list[Decision]) -> dict[str, Any]:
+    """Record in the ledger that a leader removed the post from a platform by hand (the website
+    too, where there is no [deploy] and the leader uploads build/site/ themselves)."""
+    _recorded_by_hand(site, platform)
     item = {(t.slug, t.platform): t for t in takedowns(site, decided)}.get((slug, platform))
     if item is None:
         raise UsageError(

@@ -84,8 +84,10 @@ def test_withdrawal_end_to_end(run, site: SiteDir) -> None:  # type: ignore[no-u
     (website,) = [t for t in pending if t["platform"] == "website"]
     assert website["images"] == ["a.jpg"]
     assert website["because"] == ["P1 (consent withdrawn on 2026-11-20) on a.jpg"]
-    done = run(site, "takedown", "--done", "trip", "--platform", "website", now="2026-11-21T12:00")
-    assert done.code == 0
+    # SPEC's form, without a post: every post listed for the website (found by the SPEC
+    # audit: it was "expected one argument", exit 2)
+    done = run(site, "takedown", "--done", "--platform", "website", now="2026-11-21T12:00")
+    assert done.code == 0 and "trip" in done.out
     pending = run(site, "takedown", "--json", now="2026-11-21T13:00").json()["takedowns"]
     assert {t["platform"] for t in pending} == {"facebook", "x"}
 
@@ -98,6 +100,8 @@ def test_withdrawal_end_to_end(run, site: SiteDir) -> None:  # type: ignore[no-u
     pending = run(site, "takedown", "--json", now="2026-11-22T10:00").json()["takedowns"]
     assert [t["platform"] for t in pending] == ["x"]
     assert run(site, "takedown", "--done", "trip", "--platform", "facebook").code == 2
+    nothing = run(site, "takedown", "--done", "--platform", "facebook", now="2026-11-22T10:00")
+    assert nothing.code == 2 and "nothing to take down on facebook" in nothing.err
 
     history = run(site, "sar", "P1", "--json", now="2026-11-22T10:00").json()
     assert history["pupil"]["withdrawn_on"] == "2026-11-20"
