@@ -42,7 +42,8 @@ STATUS_WORDS = {
     "submitted": "waiting for a senior leader's approval",
     "approved": "approved by a senior leader",
     "stale": "edited after it was approved: the edit is not published until it is approved again",
-    "blocked": "approved earlier, but now held back (for example because a consent changed)",
+    # (no reason given: it may be one the family must not be told, such as safeguarding)
+    "blocked": "approved earlier, but now held back by the school's checks",
 }
 NAME_IN_POSTS = {  # the register's name consent, in a few words
     "no": "not published",

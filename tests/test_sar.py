@@ -744,6 +744,22 @@ def test_a_pupil_under_safeguarding_who_left_the_register(run, site: SiteDir) ->
     assert "still mention them" not in result.out
 
 
+def test_a_post_held_back_by_safeguarding_gives_no_false_reason(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """Mia goes under safeguarding: her posts come down, and her letter said each was "held
+    back (for example because a consent changed)" beside a consent table of yeses and a
+    history with no change (found by the exports tour). No reason is given: safeguarding is
+    never told in the letter."""
+    posted_trip(run, site)
+    lines = REGISTER.strip().splitlines()
+    rows = [lines[0] + ",safeguarding"]
+    rows += [line + (",yes" if line.startswith("P1,") else ",no") for line in lines[1:]]
+    site.register("\n".join(rows) + "\n")
+    build(run, site, "2026-11-06T10:00")
+    letter = sar(run, site, "P1", now="2026-11-07T09:00")
+    assert "approved earlier, but now held back by the school's checks" in letter
+    assert "consent changed" not in letter and "safeguarding" not in letter
+
+
 def test_the_letter_counts_an_edit_that_took_the_pupil_out_as_their_copy_coming_down(
     run, site: SiteDir
 ) -> None:  # type: ignore[no-untyped-def]
