@@ -27,7 +27,12 @@ from sitegen.policy.images import resolve_image
 from sitegen.policy.names import NameIndex
 from sitegen.register import lookup
 from sitegen.sar_ledger import has, where_it_went
-from sitegen.sar_photos import add_where_it_went, cover_others, held_from_earlier_versions
+from sitegen.sar_photos import (
+    HeldCopies,
+    add_where_it_went,
+    cover_others,
+    held_from_earlier_versions,
+)
 from sitegen.sar_status import PostStatus, held_back_by_naming
 from sitegen.sar_words import (
     WRITTEN_ON_A_PHOTO,
@@ -139,7 +144,8 @@ def subject_access(
     history = _history(site, pupil_id)  # (a pupil who left the register: what it held)
     if pupil is None and not posts and not publications and not history:
         raise UsageError(f"{pupil_id} is not in the consent register, any post or the ledger")
-    held_from_earlier_versions(site, publications, posts, sources, notes, key)
+    held = HeldCopies(sources, covers, notes)
+    held_from_earlier_versions(site, publications, posts, ledger, held, key)
     _mark_posts_gone(publications, {post.slug for post in site.posts}, showing, gone)
     held_back_by_naming(publications, statuses, config)
     _lead_notes(register, pupil, notes, history)

@@ -74,7 +74,9 @@ def _what_the_school_holds(data: dict[str, Any]) -> list[str]:
             else ""
         )
         paragraphs.append(f"{held}o news post shows, tags or names {first}{since}.")
-    earlier_photos = sum(len(p.get("held_photos") or ()) for p in data["publications"])
+    earlier_photos = len(
+        {h["sha256"] for p in data["publications"] for h in p.get("held_photos") or ()}
+    )
     if earlier_photos:
         paragraphs.append(
             f"It also holds {count_of(earlier_photos, 'photo')} of {first} from earlier "

@@ -3,12 +3,13 @@ and the faces the report's own copies cover (everyone's but theirs)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sitegen.approval import image_hash
 from sitegen.config import Config
-from sitegen.faces import Box
+from sitegen.faces import Box, find_faces
 from sitegen.model import ImageRef, Post
 from sitegen.policy.images import resolve_image
 from sitegen.revisions import kept_file
@@ -134,33 +135,73 @@ def held_from_earlier_versions(
     site: Site,
     publications: list[dict[str, Any]],
     posts: list[dict[str, Any]],
-    sources: dict[str, Path],
-    notes: list[str],
+    ledger: list[dict[str, Any]],
+    held: HeldCopies,
     key: str,
 ) -> None:
     """The pupil's photos that went out with an earlier version of a post (edited since, or
-    deleted) and that no post shows now: each is `held_photos` of its publication, with a
-    copy for the report where the school still holds one (kept with an approved revision,
-    or left in the post's folder). The report told only their file names."""
-    reported = {photo["sha256"] for post in posts for photo in post["photos"]}
+    deleted) and that no post shows now: `held_photos` of every publication that carried
+    them, with a copy for the report where the school still holds one (kept with an approved
+    revision, or left in the post's folder), on which every face but the pupil's is covered
+    where the records say who each face is. The report told only their file names."""
+    shown_now = {photo["sha256"] for post in posts for photo in post["photos"]}
     shows = site.photos.shows()
+    faces_of = _recorded_faces(ledger)
     for pub in publications:
         pub["held_photos"] = []
         for sha, name in zip(pub["photo_hashes"], pub["images"], strict=True):
-            if not sha or sha in reported:
+            if not sha or sha in shown_now:
                 continue
-            path = _held_copy(site.root, sha, pub["where"][0])
-            if path is not None:
-                sources[sha] = path
+            path = held.sources.get(sha) or _held_copy(site.root, sha, pub["where"][0])
             pub["held_photos"].append({"file": name, "sha256": sha, "held": path is not None})
+            if path is None or sha in held.sources:
+                continue  # (each photo is copied, and its faces covered, once)
+            held.sources[sha] = path
             others = len({fold_id(p) for p in shows.get(sha, ())} - {key})
-            if path is not None and others:
-                notes.append(
+            if not others:
+                continue
+            boxes = _all_but_theirs(site, path, sha, faces_of.get(sha), key)
+            if boxes is not None:
+                held.covers[sha] = boxes
+            else:
+                held.notes.append(
                     f"{pub['slug']}: the photo {name} (from an earlier version) shows "
                     f"{others} other pupil(s), whose faces the report could not cover: cover "
                     "them before sending"
                 )
-            reported.add(sha)
+
+
+@dataclass
+class HeldCopies:
+    """What the report shows of photos: their files, the faces to cover on each (by hash),
+    and the notes for the lead."""
+
+    sources: dict[str, Path]
+    covers: dict[str, tuple[Box, ...]]
+    notes: list[str]
+
+
+def _recorded_faces(ledger: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Who each face on a photo is, by its bytes' hash: the last `faces` list recorded."""
+    found: dict[str, list[str]] = {}
+    for event in ledger:
+        for image in event.get("images") or ():
+            if isinstance(image, dict) and isinstance(image.get("faces"), list):
+                found[str(image.get("sha256"))] = [str(who) for who in image["faces"]]
+    return found
+
+
+def _all_but_theirs(
+    site: Site, path: Path, sha: str, faces: list[str] | None, key: str
+) -> tuple[Box, ...] | None:
+    """The faces on the photo that are not the pupil's, where a `faces` list recorded for it
+    numbers as many faces as are found on it; None where that cannot be said."""
+    if faces is None or not site.photos.tools.faces:
+        return None
+    found = find_faces(path, sha, site.photos.files)
+    if len(found.boxes) != len(faces):
+        return None
+    return tuple(box for box, who in zip(found.boxes, faces, strict=True) if fold_id(who) != key)
 
 
 def _held_copy(root: Path, sha: str, slug: str) -> Path | None:

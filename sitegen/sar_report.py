@@ -362,8 +362,12 @@ def _earlier_photo_blocks(publications: list[dict[str, Any]], first: str) -> Ite
         "website or was made ready for a social media page; the post has been edited or "
         "deleted since, and no post shows them now. The school still holds them."
     )
-    for number, (pub, photo) in enumerate(held, start=1):
-        note = f"It went with “{pub['title']}”: {pub['summary']}"
+    by_photo: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+    for pub, photo in held:  # (one photo, told once with every version it went with)
+        by_photo.setdefault(photo["sha256"], []).append((pub, photo))
+    for number, went in enumerate(by_photo.values(), start=1):
+        pub, photo = went[0]
+        note = f"It went with “{pub['title']}”: " + " ".join(p["summary"] for p, _ in went)
         if not photo["held"]:
             note += " The photo file itself is no longer in the news system."
         yield Photo(photo["sha256"], number, f"the photo file {photo['file']}", "", note)

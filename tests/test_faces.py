@@ -510,6 +510,43 @@ def test_the_sars_copy_of_a_photo_covers_every_face_but_the_pupils(
         assert is_covered(copy, other) and not is_covered(copy, mine), pupil
 
 
+def test_the_sars_copy_of_a_photo_from_an_earlier_version_covers_the_others_too(
+    run, site: SiteDir, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """The relay photo went out, then an edit took it out of the post. The report's copy of
+    it showed the other child's face, though the ledger records who each face is, and the
+    photo was said to have gone to the website only (found by the exports tour)."""
+    import base64
+    import re
+
+    faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    approve_and_build(run, site)
+    folder = site.root / "content/posts" / SLUG
+    (folder / "relay.jpg").unlink()
+    shutil.copy(FACES / "no_faces_coffee.png", folder / "coffee.png")
+    site.post(
+        SLUG,
+        platforms=["website", "instagram"],
+        date="2026-11-20",
+        images=[{"file": "coffee.png", "alt": "Coffee after the race", "pupils": []}],
+    )
+    approve_and_build(run, site)
+    publications = run(site, "sar", "P1", "--json").json()["publications"]
+    held = {p["platform"]: [h["file"] for h in p["held_photos"]] for p in publications}
+    assert held == {"website": ["relay.jpg"], "instagram": ["relay.jpg"]}, held
+    out = tmp_path / "P1.html"
+    result = run(site, "sar", "P1", "--format", "html", "--output", str(out))
+    assert result.code == 0 and "could not cover" not in result.err
+    (data,) = re.findall(r"data:image/jpeg;base64,([A-Za-z0-9+/=]+)", out.read_text())
+    copy = tmp_path / "P1.jpg"
+    copy.write_bytes(base64.b64decode(data))
+    first, second = find_faces(TWO, content_hash(TWO.read_bytes()), ResultFiles(None)).boxes
+    assert is_covered(copy, second) and not is_covered(copy, first)
+    letter = run(site, "sar", "P1").out
+    assert "It also holds 1 photo of Mia from earlier versions of posts" in letter
+    assert "Instagram" in letter.split("## Photos of Mia from earlier versions of posts")[1]
+
+
 def test_no_copy_carries_metadata(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     """exiftool, an independent reader, finds no EXIF, XMP, IPTC, GPS or comment in any copy,
     covered or not (the source carries EXIF, IPTC and XMP)."""
