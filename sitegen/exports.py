@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from sitegen.config import Config, ExportConfig
 from sitegen.engine.store import fast_reduce
 from sitegen.images import RenderSpec, Variant
-from sitegen.markup import plain_text
+from sitegen.markup import text_with_addresses
 from sitegen.model import ImageRef, Post
 from sitegen.text import slugify
 
@@ -90,7 +90,7 @@ def compose(
     parts = [post.title.strip()]
     if post.summary.strip():
         parts.append(post.summary.strip())
-    body = plain_text(post.body) if body is None else body
+    body = text_with_addresses(post.body) if body is None else body
     if body:
         parts.append(body)
     main = "\n\n".join(parts)

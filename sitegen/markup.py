@@ -220,7 +220,35 @@ ANY_TAG = re.compile(r"<[^>]+>")
 @lru_cache(maxsize=8192)
 def plain_text(markdown_body: str) -> str:
     """The body as a reader would copy it: sanitized HTML without its tags."""
-    html_text = render_body(markdown_body).replace("\n", " ")  # Markdown's soft line breaks
+    return _text_of(render_body(markdown_body))
+
+
+# A link as nh3 writes it (attributes double-quoted, never nested).
+LINK = re.compile(r'<a\b[^>]*?\bhref="([^"]*)"[^>]*>(.*?)</a>', re.S)
+SPELLED_OUT = ("http://", "https://", "mailto:")
+
+
+@lru_cache(maxsize=8192)
+def text_with_addresses(markdown_body: str) -> str:
+    """The body as plain text for a social platform's post: each link to another site with its
+    address after its words ("the term dates page (https://...)"), since the text posted
+    there carries no link to follow. (A link to another page of this site keeps its words
+    only: its address depends on where the site is published.)"""
+
+    def spelled(m: re.Match[str]) -> str:
+        address = html.unescape(m.group(1))
+        words = html.unescape(ANY_TAG.sub("", m.group(2))).strip()
+        shown = address.removeprefix("mailto:")
+        if not address.startswith(SPELLED_OUT) or words in (address, shown):
+            return m.group(2)
+        return f"{m.group(2)} ({html.escape(shown, quote=False)})"
+
+    return _text_of(LINK.sub(spelled, render_body(markdown_body)))
+
+
+def _text_of(html_text: str) -> str:
+    """Sanitized HTML as plain text: blocks as paragraphs, list items as bullets."""
+    html_text = html_text.replace("\n", " ")  # Markdown's soft line breaks
     html_text = LIST_ITEM.sub("\n• ", BLOCK_TAG.sub("\n\n", html_text))
     return tidy_whitespace(html.unescape(ANY_TAG.sub("", html_text)))
 

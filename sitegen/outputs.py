@@ -200,7 +200,7 @@ def _bundle(
     for _, _, produced in made:
         sources.update(produced)
     assert post.date is not None  # (a post without a date is never decided onto a platform)
-    body = decision.checked.analysis.plain_text if decision.checked.analysis else None
+    body = decision.checked.analysis.export_text if decision.checked.analysis else None
     text = compose(post, platform, config.export_for(platform), link, body)
     bundle = Bundle(
         slug,

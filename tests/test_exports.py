@@ -7,7 +7,8 @@ import io
 import json
 
 from sitegen.config import ExportConfig
-from sitegen.exports import compose, counted_length, plain_text
+from sitegen.exports import compose, counted_length
+from sitegen.markup import plain_text
 from sitegen.model import Post
 from tests.conftest import SiteDir
 
@@ -247,3 +248,30 @@ def test_bulk_csv_text_leaves_the_link_to_its_own_column(run, site: SiteDir) -> 
     assert row["link"] not in row["text"] and row["text"].endswith("the children loved.")
     post_txt = (site.root / "build/exports/facebook/castle/post.txt").read_text()
     assert post_txt.rstrip().endswith(row["link"])  # pasted by hand, the link comes with it
+
+
+def test_a_link_in_the_text_keeps_its_address_in_every_export(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """ "More details are in the term dates page." reached Facebook, X and bulk.csv with no
+    address: parents had no way to the details (found by the exports tour)."""
+    body = (
+        "More details are in the [term dates page](https://www.example.sch.uk/term-dates).\n\n"
+        "Write to [the office](mailto:office@example.sch.uk) or see "
+        "<https://www.example.sch.uk/>.\n"
+    )
+    site.post("dates", body=body, platforms=["website", "facebook", "x"])
+    approve(run, site, "dates")
+    assert run(site, "build").code == 0
+    for platform in ("facebook", "x"):
+        text = (site.root / f"build/exports/{platform}/dates/post.txt").read_text()
+        assert "the term dates page (https://www.example.sch.uk/term-dates)." in text, text
+        assert "the office (office@example.sch.uk)" in text
+        assert (
+            text.count("https://www.example.sch.uk/ ") + text.count("https://www.example.sch.uk/.")
+            == 1
+        )  # (an address written as itself is not said twice)
+        assert counted_length(text, 23 if platform == "x" else None) <= (
+            280 if platform == "x" else 60000
+        )
+    with (site.root / "build/exports/facebook/bulk.csv").open() as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert "(https://www.example.sch.uk/term-dates)" in row["text"]

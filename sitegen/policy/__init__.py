@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sitegen.approval import post_digest, taken_back
 from sitegen.config import Config
 from sitegen.findings import finding
-from sitegen.markup import markdown_to_html, plain_text, render_body
+from sitegen.markup import markdown_to_html, render_body, text_with_addresses
 from sitegen.model import Approval, Finding, Post, Register
 from sitegen.policy import writing  # noqa: F401  (its @text_rule functions join TEXT_RULES)
 from sitegen.policy.consent import check_consent
@@ -214,7 +214,7 @@ class Analysis:
     markup: tuple[Finding, ...]
     tone: Worst | None
     body_html: str
-    plain_text: str
+    export_text: str  # the body as a platform's post says it (markup.text_with_addresses)
 
 
 # What an analysis reads of the register (Pupil's fields): an analysis is remembered by the
@@ -255,7 +255,7 @@ def _analyse_steps(
     markup = [tuple(check_markup(p)) for p in readable]
     tone = [worst_sentence(p, prefilter) for p in readable]
     digests = [post_digest(p) for p in readable]
-    text = [plain_text(p.body) for p in readable]
+    text = [text_with_addresses(p.body) for p in readable]
     steps = zip(readable, digests, found, ids, markup, tone, html, text, strict=True)
     made = iter(Analysis(*parts) for parts in steps)
     return [
