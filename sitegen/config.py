@@ -47,9 +47,9 @@ class ExportConfig:
     max_images: int
     link_chars: int | None = None
     requires_image: bool = False
-    # Where the website post's address goes: "text" (at the end of the text), "bio" (a
-    # line saying the link is in the profile: Instagram does not link a URL in a caption)
-    # or "none".
+    # Where the website post's address goes: "text" (at the end of the text, as SPEC lays
+    # post.txt out), "bio" (a line saying the link is in the profile: Instagram does not link
+    # a URL in a caption; the school's choice) or "none".
     link: str = "text"
 
 
@@ -110,14 +110,7 @@ class Config:
 
     def export_for(self, platform: str) -> ExportConfig:
         """The platform's [exports.P] table, or generous limits when it has none."""
-        return self.exports.get(platform) or ExportConfig(
-            platform, max_chars=5000, max_images=10, link=default_link(platform)
-        )
-
-
-def default_link(platform: str) -> str:
-    """Instagram shows a URL in a caption as plain text, never as a link: "link in bio"."""
-    return "bio" if platform == "instagram" else "text"
+        return self.exports.get(platform) or ExportConfig(platform, max_chars=5000, max_images=10)
 
 
 # A key's spec: (expected type name, checker returning an error text or None, default).
@@ -327,9 +320,7 @@ def _exports(
             continue
         v = _validate(f"exports.{platform}", table, EXPORT_SCHEMA, problems)
         if all(k in v for k in ("max_chars", "max_images")):
-            exports[platform] = ExportConfig(
-                platform, **{**v, "link": v.get("link") or default_link(platform)}
-            )
+            exports[platform] = ExportConfig(platform, **{**v, "link": v.get("link") or "text"})
     return exports
 
 
