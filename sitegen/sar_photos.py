@@ -39,6 +39,7 @@ def add_where_it_went(
         }
         photo["face_covered_on"] = _platform_order(config, shown - showing)
         photo["face_covered_since"] = _covered_since(photo["sha256"], went)
+        photo["face_shown_since"] = _covered_since(photo["sha256"], went, covered=False)
         # Where a copy went out (posted, deployed; the website uploaded by hand as built),
         # not only made ready.
         out = {p["platform"] for p in went if photo["sha256"] in p["photo_hashes"] and _out_at(p)}
@@ -60,11 +61,12 @@ def add_where_it_went(
             )
 
 
-def _covered_since(sha: str, went: list[dict[str, Any]]) -> dict[str, str]:
+def _covered_since(sha: str, went: list[dict[str, Any]], covered: bool = True) -> dict[str, str]:
     """The platforms where the photo went out first with the pupil's face showing and where
-    the copy out there now covers it: since when it went out so. Only what went out counts
-    (posted, or deployed; the website uploaded by hand, as built): a covered copy made but
-    not yet posted leaves the uncovered one there."""
+    the copy out there now covers it: since when it went out so (`covered` False: the other
+    way round, as when a consent comes back). Only what went out counts (posted, or deployed;
+    the website uploaded by hand, as built): a covered copy made but not yet posted leaves
+    the uncovered one there."""
     since: dict[str, str] = {}
     for platform in dict.fromkeys(p["platform"] for p in went):
         out = [
@@ -72,9 +74,9 @@ def _covered_since(sha: str, went: list[dict[str, Any]]) -> dict[str, str]:
             for p in went
             if p["platform"] == platform and sha in p["photo_hashes"] and (when := _out_at(p))
         ]
-        covered = [sha in p["face_covered"] for p, _ in out]
-        if covered and covered[-1] and not all(covered):
-            first = len(covered) - covered[::-1].index(False)  # (after the last uncovered)
+        states = [(sha in p["face_covered"]) is covered for p, _ in out]
+        if states and states[-1] and not all(states):
+            first = len(states) - states[::-1].index(False)  # (after the last other one)
             since[platform] = out[first][1]
     return since
 

@@ -317,17 +317,26 @@ def photos_there(pub: dict[str, Any], numbers: dict[str, int], first: str) -> st
         parts.append(count_of(changed, "photo") + " since changed or removed from the post")
     if not parts:
         return f"No photo of {first} went with it."
-    return f"With {and_list(parts)} of {first}."
+    covered = sorted({numbers[h] for h in pub["face_covered"] if h in numbers})
+    if not covered:
+        return f"With {and_list(parts)} of {first}."
+    if covered == shown and not changed:
+        return f"With {and_list(parts)} of {first}, {first}'s face covered."
+    numbered = f"{'photos' if len(covered) > 1 else 'photo'} {and_list([str(n) for n in covered])}"
+    return f"With {and_list(parts)} of {first}, {first}'s face covered on {numbered}."
 
 
 def photo_places(photo: dict[str, Any], first: str) -> str:
     """Where the photo went: with the pupil's face showing, with it covered, and first
     showing, then covered."""
     since = photo.get("face_covered_since") or {}
+    shown_since = photo.get("face_shown_since") or {}
     out = photo.get("out_on", photo["went_to"])
     covered = [platform_name(p) for p in photo["face_covered_on"] if p in out]
     showing = [
-        platform_name(p) for p in out if p not in photo["face_covered_on"] and p not in since
+        platform_name(p)
+        for p in out
+        if p not in photo["face_covered_on"] and p not in since and p not in shown_since
     ]
     prepared = [platform_name(p) for p in photo["went_to"] if p not in out]
     if not showing and not covered and not since and not prepared:
@@ -338,6 +347,10 @@ def photo_places(photo: dict[str, Any], first: str) -> str:
     said += [
         f"on {platform_name(p)} until {long_date(at)}, then with {first}'s face covered"
         for p, at in since.items()
+    ]
+    said += [  # (consent given again: the face shows on the copy out there since)
+        f"on {platform_name(p)} with {first}'s face covered until {long_date(at)}, then shown"
+        for p, at in shown_since.items()
     ]
     if prepared:
         said.append(f"made ready for {and_list(prepared)}, not recorded as posted there")

@@ -357,6 +357,32 @@ def test_the_sar_says_where_the_pupils_face_was_covered(run, site: SiteDir) -> N
     assert "Shown on the school website and Instagram." in run(site, "sar", "P1").out
 
 
+def test_the_sar_still_says_the_face_was_covered_once_consent_came_back(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """P2's face went to Instagram covered; the parents gave Instagram consent again, and the
+    next copy shows it. The letter then said only "Shown on ... Instagram", and its history
+    of that version "With photo 1 of Osian.": read beside the consent history, the school
+    seemed to have posted Osian's face while consent was refused (found by the exports
+    tour)."""
+    faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    approve_and_build(run, site)
+    assert run(site, "posted", "--platform", "instagram", now="2026-11-25T13:00").code == 0
+    site.register(
+        REGISTER.replace(
+            "P2,Osian,Pritchard,Year 4,yes,yes,no,no,", "P2,Osian,Pritchard,Year 4,yes,yes,yes,no,"
+        )
+    )
+    assert run(site, "build", now="2026-12-01T09:00").code == 0
+    assert run(site, "posted", "--platform", "instagram", now="2026-12-01T10:00").code == 0
+    letter = run(site, "sar", "P2", now="2026-12-02T09:00").out
+    assert "on Instagram with Osian's face covered until 1 December 2026, then shown" in letter, (
+        letter
+    )
+    assert "With photo 1 of Osian, Osian's face covered." in letter
+    (post,) = run(site, "sar", "P2", "--json", now="2026-12-02T09:00").json()["posts"]
+    (photo,) = post["photos"]
+    assert list(photo["face_shown_since"]) == ["instagram"]
+
+
 def test_a_takedown_blames_no_pupil_whose_face_was_covered(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     """The Instagram copy covered P2's face (no Instagram consent); an approved edit then takes
     the photo out of the post. The posted photo is to remove because it was edited out: P2,
