@@ -193,6 +193,18 @@ def test_deploy_to_a_folder_and_its_refusals(run, site, tmp_path) -> None:  # ty
     assert not www.exists()
     assert run(site, "deploy").code == 0  # (rsync makes the folder, in a folder that exists)
     assert visible_files(www) == visible_files(site.root / "build/site")
+    # A build as of a later day (to see what would go out) is never copied live: its posts
+    # would go out early, and be recorded as live (found by the SPEC audit).
+    site.post("later", date="2026-12-20")
+    assert run(site, "approve", "later", "--by", "head").code == 0
+    assert run(site, "build", now="2026-12-21T09:00").code == 0
+    refused = run(site, "deploy")
+    assert refused.code == 2 and "build again without --now" in refused.err
+    assert not (www / "posts/later").exists()
+    assert run(site, "build").code == 0
+    assert not (site.root / "build/site/posts/later").exists()
+    assert run(site, "deploy").code == 0
+    assert not (www / "posts/later").exists()
 
 
 @needs_server
