@@ -350,19 +350,17 @@ def _mentions(
     found: dict[tuple[str, str], dict[str, Any]] = {}
     as_written: set[tuple[str, bool]] = set()  # (field, full name): told as staff wrote it
     for label, text, _line in text_fields(post):
-        if not text:
-            continue
-        markup = label == "body"
-        for m in index.find(fold_markup(text, markup), tagged, welsh):
+        if label == "body":  # (the words as a reader has them, each sentence once)
+            text = plain_text(post.body)
+        if not text or label == "body" + AS_PUBLISHED:
+            continue  # (the body is read whole, as published, above)
+        for m in index.find(fold_markup(text, False), tagged, welsh):
             if fold_id(m.pupil.pupil_id) != fold_id(pupil.pupil_id):
                 continue
             if label.endswith(AS_PUBLISHED) and (written_in(label), m.full) in as_written:
                 continue  # (the same name, told where it is written)
             as_written.add((written_in(label), m.full))
-            excerpt = _sentence(text, m.start, m.end)
-            if markup:
-                excerpt = plain_text(excerpt) or excerpt
-            excerpt = clean(" ".join(excerpt.split()), welsh)
+            excerpt = clean(" ".join(_sentence(text, m.start, m.end).split()), welsh)
             mention = {"where": where_words(label), "full_name": m.full, "excerpt": excerpt}
             found.setdefault((mention["where"], excerpt), mention)
     for file, pupils in written.items():

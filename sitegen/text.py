@@ -262,12 +262,14 @@ def fold_fast(source: str, markup: bool = True) -> str | None:
     return text
 
 
-# What may stand between the words of a name: anything but letters and digits (spaces, line
-# breaks, hyphens and dots of an e-mail address or a URL, and the slash, brackets, commas and
-# middle dots that still let a reader see the name: "Deio/Morgan", "Osian (Pritchard)"),
-# what looks like an HTML entity but is none (so is shown as it is: "MIA&NBSP;JONES"), or
-# nothing at all (#MiaJones).
-NAME_GAP = r"(?:&#?[a-z0-9]{1,8};|[\W_])*"  # (an entity first: squashed whole)
+# What may stand between the words of a name: spaces and line breaks, hyphens and dots (an
+# e-mail address, a URL), a slash, brackets, an underscore, a middle dot and the like (which
+# still let a reader see the name: "Deio/Morgan", "Osian (Pritchard)"), what looks like an
+# HTML entity but is none (so is shown as it is: "MIA&NBSP;JONES"), or nothing at all
+# (#MiaJones). Marks that end a clause or list an item (, ; : ! ? | & +) join two words only
+# written straight on ("Deio,Morgan"): "Cai, Owen and Rhys" names three children, not Cai
+# Owen, and "Well done Cai!" ends before the next sentence's first word.
+NAME_GAP = r"(?:&#?[a-z0-9]{1,8};|[^\w,;:!?|&+]|_|[,;:!?|&+](?=\w))*"  # (an entity: whole)
 
 
 def name_pattern(name: str) -> str | None:

@@ -144,10 +144,20 @@ def test_a_name_that_markup_splits_or_welsh_mutates_is_found_for_the_request(
     site.post("linked", body="Well done [Mia](https://example.com/) Jones!\n", date="2026-11-10")
     site.post("welsh", lang="cy", body="Da iawn i Fia Jones!\n", date="2026-11-11")
     site.post("both", body="Mia Jones and [Mia](https://example.com/) Jones.\n", date="2026-11-12")
+    site.post(
+        "two",
+        body="Mia Jones won the cup. Later, [Mia][1] Jones read a poem.\n\n[1]: https://x.y/\n",
+        date="2026-11-13",
+    )
     posts = {p["slug"]: p for p in json.loads(sar(run, site, "P1", "--json"))["posts"]}
     for slug in ("linked", "welsh", "both"):
         (mention,) = posts[slug]["mentions"]
         assert mention["where"] == "the text" and mention["full_name"] is True, mention
+    # Each sentence once, as readers have it (a review found one lost, and one twice, raw)
+    assert [m["excerpt"] for m in posts["two"]["mentions"]] == [
+        "Mia Jones won the cup.",
+        "Later, Mia Jones read a poem.",
+    ]
 
 
 def test_full_name_in_an_untagged_post_and_welsh_mutations(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]

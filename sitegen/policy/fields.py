@@ -71,15 +71,18 @@ def written_in(label: str) -> str:
 
 
 def source_line(post: Post, label: str, line: int, word: str) -> int:
-    """Where to look in the file for a name found in what a field publishes: the first line
-    of the body that holds its first word, entities read and marks allowed between its
-    letters ("M[i](#)a", "T&#111;mos"), else the field's first line."""
-    letters = [c for c in (word.split() or [""])[0].lower() if c.isalnum()]
-    if written_in(label) != "body" or not letters:
+    """Where to look in the file for a name found in what a field publishes: the first line of
+    the body that holds its letters in order with only marks, digits or entities between them
+    ("[Tomos][1] Bowen", "M[i](#)a", "T&#111;mos"), else its first word, else the field's
+    first line."""
+    if written_in(label) != "body":
         return line
     source = html.unescape(post.body).lower()  # (an entity holds no line break: lines stay)
-    found = re.search(r"[\W_]*?".join(map(re.escape, letters)), source)
-    return post.body_line + source.count("\n", 0, found.start()) if found else line
+    for words in (word, (word.split() or [""])[0]):
+        letters = [c for c in words.lower() if c.isalpha()]
+        if letters and (found := re.search(r"[^a-z]*?".join(map(re.escape, letters)), source)):
+            return post.body_line + source.count("\n", 0, found.start())
+    return line
 
 
 # title="...", alt='...', href=...: each value is scanned up to its own closing quote (a

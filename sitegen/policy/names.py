@@ -52,27 +52,33 @@ class NameIndex:
     def __init__(self, register: Register) -> None:
         self.register = register
         self.by_full: dict[str, list[Pupil]] = {}  # by the squashed full name
-        # A full name whose first name is mutated, as Welsh says it after "i" or "a" ("i
-        # Ddylan Watkins", "a Fali Roberts"): in any post, since an English post quotes Welsh
-        # too, and a surname after it makes it no ordinary word. (squashed name, id) -> kind.
-        self.mutated: dict[tuple[str, str], str] = {}
         phrases: dict[str, str] = {}
         for pupil in register.pupils.values():
             if pupil.first_name and pupil.last_name:
                 last = fold(pupil.last_name)
                 for first in first_names(pupil):  # ("Elin Davies" is Elin Ffion Davies too)
-                    for form, mutation in {first: None, **mutations(first)}.items():
-                        key = squashed(f"{form} {last}")
-                        pupils = self.by_full.setdefault(key, [])
-                        if pupil not in pupils:
-                            pupils.append(pupil)
-                        phrases.setdefault(key, f"{form} {last}")
-                        if mutation is not None:
-                            self.mutated.setdefault((key, pupil.pupil_id), mutation)
+                    phrase = f"{first} {last}"
+                    self.by_full.setdefault(squashed(phrase), []).append(pupil)
+                    phrases.setdefault(squashed(phrase), phrase)
         self.full_names = bounded_words(list(phrases.values())) if phrases else None
         # A full name inside a longer joined word, as a hashtag runs words together
         # (#welldonemiajones): the squashed names, wherever they begin.
         self.joined = re.compile(literal_trie(list(self.by_full))) if self.by_full else None
+        # In a Welsh post, a full name whose first name is mutated, as Welsh says it after
+        # "i" or "a" ("i Ddylan Watkins"): a warning, since the mutated form may be another
+        # name (Gemma -> Emma, Elen -> Helen); never a form that is a pupil's own full name.
+        self.by_mutated: dict[str, list[tuple[Pupil, str]]] = {}
+        mutated: dict[str, str] = {}
+        for pupil in register.pupils.values():
+            if pupil.first_name and pupil.last_name:
+                last = fold(pupil.last_name)
+                for first in first_names(pupil):
+                    for form, kind in mutations(first).items():
+                        key = squashed(f"{form} {last}")
+                        if key not in self.by_full:
+                            self.by_mutated.setdefault(key, []).append((pupil, kind))
+                            mutated.setdefault(key, f"{form} {last}")
+        self.mutated_names = bounded_words(list(mutated.values())) if mutated else None
 
     def find(self, folded: Folded, tagged: list[Pupil], welsh: bool = False) -> list[NameMatch]:
         """Full names of every pupil, and first names of the tagged ones outside full names
@@ -81,17 +87,20 @@ class NameIndex:
         spans = Spans()
         if self.full_names is not None and self.joined is not None:
             for m in self.full_names.finditer(folded.text):
-                key = squashed(m.group(0))
-                for pupil in self.by_full.get(key, []):
-                    mutation = self.mutated.get((key, pupil.pupil_id))
-                    matches.append(_match(pupil, True, folded, m, mutation))
+                for pupil in self.by_full.get(squashed(m.group(0)), []):
+                    matches.append(_match(pupil, True, folded, m))
                 spans.add(m.span())
             bounded = spans.frozen()
             for m in self.joined.finditer(folded.text):
                 if not bounded.covers(m.start()):
-                    for pupil in self.by_full[m.group(0)]:
-                        mutation = self.mutated.get((m.group(0), pupil.pupil_id))
-                        matches.append(_match(pupil, True, folded, m, mutation))
+                    matches += [_match(p, True, folded, m) for p in self.by_full[m.group(0)]]
+                    spans.add(m.span())
+        if welsh and self.mutated_names is not None:
+            bounded = spans.frozen()
+            for m in self.mutated_names.finditer(folded.text):
+                if not bounded.covers(m.start()):
+                    for pupil, kind in self.by_mutated.get(squashed(m.group(0)), []):
+                        matches.append(_match(pupil, True, folded, m, kind))
                     spans.add(m.span())
         spans = spans.frozen()
         by_first: dict[str, list[tuple[Pupil, str | None, bool]]] = {}
@@ -194,8 +203,14 @@ class NameHit:
 
     @property
     def maybe(self) -> bool:
-        """Found where it may be another word: a warning to check, not an error."""
-        return self.ordinary_word or self.joined or self.partial
+        """Found where it may be another word or name: a warning to check, not an error."""
+        return self.ordinary_word or self.joined or self.partial or self.mutated_full_name
+
+    @property
+    def mutated_full_name(self) -> bool:
+        """A full name with its first name mutated ("Ddylan Watkins", or "Emma Jones" for
+        Gemma Jones): it may be another person's."""
+        return self.full and self.mutation is not None
 
 
 def _untold(
@@ -249,7 +264,8 @@ def find_names(
         (written_in(h.label), h.pupil_id, h.full) for h in joined if AS_PUBLISHED not in h.label
     }
     hits += [h for h in joined if not _told_as_written(h, written)]
-    # (a mutated first name alone may be an ordinary Welsh word; with the surname, never)
+    # (a mutated first name alone may be an ordinary Welsh word: a mutated full name is a
+    # warning whatever the dictionary says)
     mutated = {fold(h.word) for h in hits if h.mutation and not h.full}
     ordinary = (welsh_words(mutated) or set()) if mutated else set()
     return tuple(
@@ -428,9 +444,14 @@ def _message(pupil: Pupil, hit: NameHit, named: set[str], today: date) -> str:
             f"{word} runs the first name of {pupil.pupil_id} into other words in the "
             f"{hit.label}: check it does not name the pupil: if it does, {fix}"
         )
-    if hit.mutation is None or hit.full:
-        mutated = f", its first name with the {hit.mutation} mutation" if hit.mutation else ""
-        return f"{word} ({kind} of {pupil.pupil_id}{mutated}) appears in the {hit.label}: {fix}"
+    if hit.mutated_full_name:
+        return (
+            f"{word} (the full name of {pupil.pupil_id}, its first name with the "
+            f"{hit.mutation} mutation) appears in the {hit.label}; it may be another "
+            f"person's name, so check it does not mean the pupil: if it does, {fix}"
+        )
+    if hit.mutation is None:
+        return f"{word} ({kind} of {pupil.pupil_id}) appears in the {hit.label}: {fix}"
     seen = f"{word} (the first name of {pupil.pupil_id}, {hit.mutation} mutation)"
     if hit.ordinary_word:
         return (
