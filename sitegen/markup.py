@@ -269,13 +269,15 @@ def shown_text(markdown_body: str) -> str:
     kept = render_body(markdown_body)
     blocks = [b for b in BLOCK_TAG.split(LIST_ITEM_TAG.sub("<p>", kept)) if "<" in b or "&" in b]
     words = [html.unescape(ANY_TAG.sub("", block)) for block in blocks]
-    values = [html.unescape(v) for v in KEPT_ATTRIBUTE.findall(kept)]
+    # (a value's words may run on from a number: "language-P4TomosBowen" holds P4 and a name)
+    values = [DIGIT_THEN_LETTER.sub(r"\1 ", html.unescape(v)) for v in KEPT_ATTRIBUTE.findall(kept)]
     return APART.join([*words, *values])
 
 
 # Between the pieces of `shown_text`: what no name runs across (text.NAME_GAP), so that the
 # last word of one piece and the first of the next are never read as one name.
 APART = "\n|\n"
+DIGIT_THEN_LETTER = re.compile(r"(\d)(?=[^\W\d_])")
 
 
 # Only what changes is matched (a single space is left alone).

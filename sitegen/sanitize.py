@@ -73,13 +73,17 @@ URL_SCHEMES = frozenset({"http", "https", "mailto"})
 # The values these attributes may have, and how to say so: free text in them would be
 # published where no reader sees it and no check looks (a pupil's id in lang="...").
 ALLOWED_VALUES: dict[str, tuple[re.Pattern[str], str]] = {
-    "lang": (re.compile(r"[a-zA-Z]{2,3}(?:-[a-zA-Z]{2})?"), "a language code such as cy or en-GB"),
-    "class": (re.compile(r"language-[a-z]{1,20}"), "a code block's language, in small letters"),
+    # (a name written in one of these is found where the post's page keeps it: SG114)
+    "lang": (
+        re.compile(r"(?:[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{1,8}){0,3})?"),
+        "a language code such as cy or en-GB",
+    ),
+    "class": (re.compile(r"language-[\w+#.-]{1,30}"), "a code block's language, such as python"),
     "align": (re.compile(r"left|right|center"), "left, right or center"),
     "scope": (re.compile(r"row|col|rowgroup|colgroup"), "row, col, rowgroup or colgroup"),
-    "start": (re.compile(r"[0-9]{1,9}"), "a number"),
-    "width": (re.compile(r"[0-9]{1,5}"), "a number of pixels"),
-    "height": (re.compile(r"[0-9]{1,5}"), "a number of pixels"),
+    "start": (re.compile(r"-?[0-9]{1,12}"), "a number"),
+    "width": (re.compile(r"[0-9]{1,5}(?:px|%)?"), "a number of pixels"),
+    "height": (re.compile(r"[0-9]{1,5}(?:px|%)?"), "a number of pixels"),
 }
 
 
