@@ -26,7 +26,8 @@ SCOUT_SIDE = 1000  # the small copy on which the other ways up are tried first
 MAX_LEAN = 45
 SCOUTED_WORDS = 2  # words a scout is sure of (letters only, three or more) worth a reading
 PUNCTUATION = ".,;:!?'\"“”‘’()"
-LEANING = 5  # degrees from which a photo levelled is read as it is too (Tesseract reads a slope)
+NEAR_UPRIGHT = 12  # degrees of slope the photo's whole reading is levelled within
+LEANING = 5  # degrees a steeper lean differs by before it is tried too
 # Where Debian's tesseract-ocr-eng and -cym put their data (TESSDATA_PREFIX chooses another).
 TESSDATA = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata")
 
@@ -200,18 +201,21 @@ def _every_way_up(grey: Image.Image) -> list[str]:
     """The words read every way up, each way levelled: a certificate lies any way round on a
     table, and a display board holds papers turned several ways, so finding words one way
     never ends the search (the way up with most words hid a name read another way). The
-    photo levelled is read whole; as it is, and each other way up, it is tried on a small
-    copy first (a scout costs a third of a reading; most photos have no text) and read whole
-    where the scout finds words it is sure of."""
+    photo is read whole levelled as text near upright is (within NEAR_UPRIGHT); each other
+    way up, and the slope of a steeper lean, is tried on a small copy first (a scout costs a
+    third of a reading; most photos have no text) and read whole where the scout finds words
+    it is sure of. (A steep slope is never the only reading: stripes or bunting behind an
+    upright card can make one.)"""
     small = grey.copy()
     small.thumbnail((SCOUT_SIDE, SCOUT_SIDE))
     # A half turn keeps the slope of lines: 180 is levelled as 0 is, 270 as 90.
-    level = skew_angle(grey)
+    level = skew_angle(grey, NEAR_UPRIGHT)
+    lean = skew_angle(grey)
     sideways = skew_angle(grey.rotate(90, expand=True))
     words, _ = _tesseract(turned(grey, 0, level))
     tries = [(90, sideways), (180, level), (270, sideways)]
-    if abs(level) >= LEANING:  # (the leaning text may not be all: the rest is read as it is)
-        tries.insert(0, (0, 0))
+    if abs(lean - level) >= LEANING:
+        tries += [(0, lean), (180, lean)]
     for turn, skew in tries:
         if _tesseract(turned(small, turn, skew), "eng")[1] >= SCOUTED_WORDS:
             words += _tesseract(turned(grey, turn, skew))[0]

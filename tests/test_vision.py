@@ -84,6 +84,31 @@ def test_a_name_turned_another_way_than_the_rest_of_a_board_is_read(tmp_path: Pa
     assert [p.pupil_id for p, _ in names_in_words(words, register(), [])] == ["P2"]
 
 
+def test_an_upright_card_before_slanting_stripes_is_read(tmp_path: Path) -> None:
+    """Bunting or a tablecloth's stripes at 25 degrees behind an upright card: the photo was
+    read only levelled to the stripes, and the card's name was missed (found by a review of
+    the first every-way-up reading)."""
+    from imagegen import font  # type: ignore[import-not-found]
+    from PIL import Image, ImageDraw
+
+    stripes = Image.new("L", (6000, 6000), 235)
+    draw = ImageDraw.Draw(stripes)
+    for y in range(0, 6000, 90):  # (lines 25 degrees from level, once turned)
+        draw.rectangle([0, y, 6000, y + 30], fill=40)
+    stripes = stripes.rotate(25, resample=Image.Resampling.BICUBIC).crop((1000, 1500, 5000, 3000))
+    photo = Image.new("L", (4000, 3000), 235)
+    photo.paste(stripes, (0, 1500))
+    card = Image.new("L", (1500, 160), 250)
+    ImageDraw.Draw(card).text(
+        (40, 50), "Star of the week: Osian Pritchard", fill=10, font=font("DejaVuSans.ttf", 48)
+    )
+    photo.paste(card, (1200, 700))
+    path = tmp_path / "card.jpg"
+    photo.convert("RGB").save(path, quality=90)
+    found = names_in_words(words_in(path, tmp_path), register(), [])
+    assert [p.pupil_id for p, _ in found] == ["P2"]
+
+
 def test_blanked_certificate_shows_no_name(tmp_path: Path) -> None:
     path = tmp_path / "blank.jpg"
     certificate(None, "DejaVuSerif-Bold.ttf", 5).save(path, quality=85)
