@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sitegen.engine.keys import content_hash
 from sitegen.errors import UsageError
@@ -128,24 +129,17 @@ def is_edited(revision: Revision, current: dict[str, str]) -> bool:
     return any(current.get(name) != digest for name, digest in revision.files.items())
 
 
-# A front matter's approval block: its first line and the lines indented under it.
-APPROVAL_BLOCK = re.compile(rb"^approval:.*\r?\n(?:[ \t]+.*\r?\n)*", re.M)
+def reads_as_approved(root: Path, folder: Path, revision: Revision, tz: ZoneInfo) -> bool:
+    """Whether the post reads as what was approved (its digest leaves out the status, the
+    approval block and how the file is laid out: line endings, comments, quoting), so that
+    only its approval changed (`by`, `entry` or a signature, by hand): no edit waits for
+    approval, and no approved copy is published instead; the post is judged as it is, and
+    its approval fails (SG150)."""
+    from sitegen.approval import post_digest
+    from sitegen.content import load_post
 
-
-def only_its_approval_differs(
-    root: Path, index: Path, revision: Revision, current: dict[str, str]
-) -> bool:
-    """Whether the post is what was approved but for its approval block (`by`, `entry` or a
-    signature changed by hand): no edit waiting for approval, so no approved revision to
-    publish instead; the post is judged as it is, and its approval fails (SG150)."""
-    if any(current.get(n) != d for n, d in revision.files.items() if n != "index.md"):
-        return False
-    try:
-        kept = read_file(kept_file(root, revision.files["index.md"]))
-        working = read_file(index)
-    except OSError:
-        return False
-    return APPROVAL_BLOCK.sub(b"", kept, count=1) == APPROVAL_BLOCK.sub(b"", working, count=1)
+    post = load_post(root, folder, tz)
+    return post.meta is not None and post_digest(post) == revision.digest
 
 
 class LiveRevisions:
@@ -153,8 +147,9 @@ class LiveRevisions:
     approval is published from that approved revision, laid out as a post folder under
     build/.cache/revisions/ (its files linked from content/records/approved/)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, tz: ZoneInfo) -> None:
         self.root = root
+        self.tz = tz  # (the school's: a post's dates are read in it)
         self.used: dict[str, Revision] = {}  # slug -> the revision published instead
         # Who the edits of those posts put on their photos, by the photos' hashes (`edits_show`).
         self.edited: dict[str, frozenset[str]] | None = None
@@ -175,7 +170,7 @@ class LiveRevisions:
             return None
         if not carries(Path(folder) / "index.md", revision):
             return None  # (not this approval's post any more: judged as it is)
-        if only_its_approval_differs(self.root, Path(folder) / "index.md", revision, current):
+        if reads_as_approved(self.root, Path(folder), revision, self.tz):
             return None  # (no edit waiting: an approval altered, judged as it is: SG150)
         laid_out = lay_out(self.root, revision)
         if laid_out is None:

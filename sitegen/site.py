@@ -104,7 +104,7 @@ def load_site(root: Path, now: str | None = None, published: bool = False) -> Si
         cache(lambda: known_on_photos(root, store, config, index, live)),
     )
     sources = {"settings": settings, "register": register_hash, "audit": audit}
-    live = LiveRevisions(root) if published else None
+    live = LiveRevisions(root, config.tz) if published else None
     index = PostIndex(root, config, register, store.hashes, live.folder if live else None)
     return Site(root, config, register, context, photos, store, index, sources, live)
 

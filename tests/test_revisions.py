@@ -269,11 +269,15 @@ def test_an_approved_post_whose_header_breaks_is_stale_not_a_draft(run, site) ->
 
 
 @pytest.mark.parametrize(
-    ("written", "altered"),
-    [('by: "head"', 'by: "deputy"'), ('entry: "sha256:', 'entry: "sha256:0')],
+    ("written", "altered", "laid_out"),
+    [
+        ('by: "head"', 'by: "deputy"', False),
+        ('entry: "sha256:', 'entry: "sha256:0', False),
+        ('by: "head"', 'by: "deputy"', True),  # (and laid out otherwise)
+    ],
 )
 def test_an_approval_altered_by_hand_is_not_published_from_the_kept_copy(
-    run, site, written, altered
+    run, site, written, altered, laid_out
 ) -> None:  # type: ignore[no-untyped-def]
     """Only the approval block changed: status and check said blocked (SG150), and the build
     published the kept approved copy all the same (found by the SPEC audit: blocked posts
@@ -283,6 +287,9 @@ def test_an_approval_altered_by_hand_is_not_published_from_the_kept_copy(
     text = index.read_text()
     assert written in text
     index.write_text(text.replace(written, altered, 1))
+    if laid_out:  # (a comment, and CRLF as a Windows editor saves it: found by a review)
+        index.write_text(index.read_text().replace("\ntags:", "\n# the trip's tags\ntags:"))
+        index.write_bytes(index.read_bytes().replace(b"\n", b"\r\n"))
     (post,) = run(site, "status", "--json").json()["posts"]
     assert post["status"] == "blocked"
     assert run(site, "build").code == 0
