@@ -340,6 +340,20 @@ def test_an_approval_taken_back_and_copied_again_for_its_own_post_is_sg150(run, 
     assert not (site.root / "build/site/posts" / SLUG).exists()
 
 
+def test_approved_again_within_the_second_it_was_taken_back_is_no_copy(run, site, keys) -> None:  # type: ignore[no-untyped-def]
+    """approve, unapprove, approve within one second (or at one --now) signed the same words
+    twice: the post was blocked as a copy, and audit verify failed for good (found by a
+    review). The second approval's time moves on a second."""
+    approved(run, site, keys)
+    key = str(keys["head"][0])
+    assert run(site, "unapprove", SLUG, "--by", "head", "--key", key).code == 0
+    assert run(site, "approve", SLUG, "--by", "head", "--key", key).code == 0
+    assert codes(run, site) == []
+    assert run(site, "audit", "verify").code == 0
+    assert run(site, "build").code == 0
+    assert (site.root / "build/site/posts" / SLUG).exists()
+
+
 def test_an_approval_whose_time_differs_from_its_entry_is_sg150(run, site, keys) -> None:  # type: ignore[no-untyped-def]
     approved(run, site, keys)
     index = site.root / "content/posts" / SLUG / "index.md"
