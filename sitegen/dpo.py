@@ -320,7 +320,19 @@ def listed_on(site: Site, platform: str, decided: list[Decision]) -> list[str]:
     ]
     if not listed:
         raise UsageError(f"nothing to take down on {platform}: see `sitegen takedown` for the list")
+    for slug in dict.fromkeys(listed):
+        _refuse_a_page_still_built(site, platform, slug)
     return list(dict.fromkeys(listed))
+
+
+def _refuse_a_page_still_built(site: Site, platform: str, slug: str, whole: bool = True) -> None:
+    """A website removal recorded by hand is the upload of a build/site/ without the post:
+    while build/site/ still has it, no upload took it off."""
+    if platform == WEBSITE and whole and (site.root / "build/site/posts" / slug).is_dir():
+        raise UsageError(
+            f"build/site/ still has {slug}: build first (it leaves the post out), upload "
+            "build/site/ (with --delete), then record it"
+        )
 
 
 def _recorded_by_hand(site: Site, platform: str) -> None:
@@ -346,6 +358,7 @@ def mark_done(site: Site, slug: str, platform: str, decided: list[Decision]) -> 
         raise UsageError(
             f"nothing to take down for {slug} on {platform}: see `sitegen takedown` for the list"
         )
+    _refuse_a_page_still_built(site, platform, slug, item.whole)
     event: dict[str, Any] = {
         "event": records.TAKEN_DOWN,
         "at": site.context.now.isoformat(timespec="seconds"),

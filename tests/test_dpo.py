@@ -66,6 +66,11 @@ def test_withdrawal_end_to_end(run, site: SiteDir) -> None:  # type: ignore[no-u
     }
     assert all("consent withdrawn" in t["reason"] for t in pending)
     assert all(t["published_at"].startswith("2026-11-05") for t in pending)
+    # Not built yet: build/site/ still has the post, so no upload took it off (recording it
+    # then emptied the list while the page was still to upload: found by a review).
+    for done in (["--done"], ["--done", "trip"]):
+        early = run(site, "takedown", *done, "--platform", "website", now="2026-11-21T09:30")
+        assert early.code == 2 and "build/site/ still has trip: build first" in early.err
 
     build(run, site, "2026-11-21T10:00")
     assert not (site.root / "build/site/posts/trip").exists()
