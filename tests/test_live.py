@@ -566,7 +566,9 @@ def test_sar_after_an_update_is_posted_and_a_withdrawal(run, site) -> None:  # t
     assert "Since then no new post shows Mia, but" in letter and "still to be taken down" in letter
     assert "Since then no post shows Mia." not in letter
     # Taken down days after the withdrawal: the letter said "Since then no post shows Mia",
-    # beside its own list showing a copy up until then.
+    # beside its own list showing a copy up until then. (Built first: the website's removal
+    # is the upload of a build/site/ without the post.)
+    assert run(site, "build", now="2026-11-30T10:00").code == 0
     for platform in ("x", "website", "facebook"):
         done = run(
             site, "takedown", "--done", "castle", "--platform", platform, now="2026-12-01T09:00"
