@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import urljoin, urlparse
+from urllib.parse import quote, unquote, urljoin, urlparse
 
 from jinja2 import (
     Environment,
@@ -54,6 +54,7 @@ CSP = "default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; fo
 PREVIEW_CSP = CSP + "; script-src 'self'; connect-src 'self'"
 SIZES = "(min-width: 48rem) 44rem, calc(100vw - 2rem)"
 IMG_TAG = re.compile(r"<img\b[^>]*>")
+LINK_START = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)("[^>]*>)')
 ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
 URL_ATTR = re.compile(r'\b(href|src)="([^"]*)"')
 # A card's picture is a thumbnail beside its text on a wide screen (see site.css).
@@ -160,7 +161,7 @@ def post_view(
         lang=post.lang,
         author=config.authors.get(post.author),
         tags=tuple((tag, slugify(tag)) for tag in dict.fromkeys(post.tags)),
-        body=str(_body_images(html, by_file)),
+        body=str(_body_images(html, by_file, frozenset(ref.file for ref in post.images))),
         images=tuple(view for file, view in by_file.items() if not _in_body(post.body, file)),
         banner=banner,
         translation=post.translation,
@@ -183,15 +184,19 @@ def _approved_after(post: Post, config: Config) -> datetime | None:
 
 
 def _in_body(body: str, file: str) -> bool:
-    return bool(re.search(rf"\]\(\s*<?{re.escape(file)}|src=[\"']?{re.escape(file)}", body))
+    written = "|".join(re.escape(f) for f in {file, quote(file)})  # (a space written %20)
+    return bool(re.search(rf"!\[[^\]]*\]\(\s*<?(?:{written})|src=[\"']?(?:{written})", body))
 
 
-def _body_images(sanitized: str, by_file: dict[str, ImageView]) -> str:
-    """Images in the body: front-matter images become their published files; others go."""
+def _body_images(
+    sanitized: str, by_file: dict[str, ImageView], listed: frozenset[str] = frozenset()
+) -> str:
+    """Images in the body: front-matter images (`listed`) become their published files, and
+    links to them go to those files; others go."""
 
     def replace(match: re.Match[str]) -> str:
         attrs = {k: html.unescape(v) for k, v in ATTR.findall(match.group(0))}
-        view = by_file.get(attrs.get("src", ""))
+        view = by_file.get(unquote(attrs.get("src", "")))
         if view is None:
             return ""  # not published here (consent, or not listed under images)
         return str(
@@ -208,7 +213,19 @@ def _body_images(sanitized: str, by_file: dict[str, ImageView]) -> str:
             )
         )
 
-    return IMG_TAG.sub(replace, sanitized)
+    def linked(match: re.Match[str]) -> str:
+        """A link to a listed photo ("see it full size") goes to its largest published copy:
+        the original is never published, so the link led nowhere; where the photo is not
+        published, the link goes and its words stay."""
+        address = unquote(html.unescape(match.group(2)))
+        if address not in listed:
+            return match.group(0)
+        view = by_file.get(address)
+        if view is None:
+            return "<a>"  # (no address: its words stay, as words)
+        return f"{match.group(1)}{html.escape(view.largest.file)}{match.group(3)}"
+
+    return LINK_START.sub(linked, IMG_TAG.sub(replace, sanitized))
 
 
 def absolute_html(fragment: str, base: str) -> str:

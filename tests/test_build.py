@@ -633,3 +633,27 @@ def test_a_full_disk_is_said_in_words_and_keeps_the_site(run, site: SiteDir, mon
         in result.err
     )
     assert site_files(site.root) == before
+
+
+def test_a_photo_named_with_a_space_and_a_link_to_a_photo_are_published(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """A photo copied from Windows ("IMG 0001.jpg") placed in the text as Markdown writes a
+    space was "used in the body but not listed"; a link to a listed photo ("see it full
+    size") pointed at the original, which is never published (found by the photo tour)."""
+    site.post(
+        "coffee",
+        files={"IMG 0001.jpg": "castle"},
+        body="![The castle](IMG%200001.jpg)\n\n![The castle again](<IMG 0001.jpg>)\n\n"
+        "[See the photo full size](IMG%200001.jpg).\n",
+        images=[{"file": "IMG 0001.jpg", "alt": "The castle", "pupils": []}],
+    )
+    result = run(site, "check", "--json")
+    (post,) = result.json()["posts"]
+    assert [f for f in post["findings"] if f["code"] == "SG120"] == []
+    approve(run, site, "coffee")
+    assert run(site, "build").code == 0
+    folder = site.root / "build/site/posts/coffee"
+    page = (folder / "index.html").read_text()
+    links = re.findall(r'<a href="([^"]+)"[^>]*>See the photo full size', page)
+    sources = re.findall(r'<img src="([^"]+)"', page)
+    assert links and sources and all((folder / f).is_file() for f in [*links, *sources]), page
+    assert "IMG" not in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 from sitegen import files
 from sitegen.findings import finding
@@ -62,7 +63,7 @@ def resolve_image(post: Post, ref: ImageRef) -> Path | str:
 # <img ... src=file>. Neither part reads past the next "[" or "<" it cannot use: a try from
 # each of thousands of "![" or "<img" never closed would read on to the end of the body.
 BODY_IMAGE = re.compile(
-    r"!\[[^\[\]]*+(?:\[[^\[\]]*+\][^\[\]]*+)*+\]\(\s*<?([^)\s>]+)"
+    r"!\[[^\[\]]*+(?:\[[^\[\]]*+\][^\[\]]*+)*+\]\(\s*(?:<([^<>\n]+)>|([^)\s>]+))"
     r"|<img\b[^<>]*\bsrc=[\"']?([^\"'\s>]+)",
     re.I,
 )
@@ -75,8 +76,8 @@ def check_image_refs(post: Post, unusable: dict[str, str]) -> list[Finding]:
     listed = {ref.file for ref in post.images}
     line, counted = post.body_line, 0  # lines counted up to `counted` (matches come in order)
     for match in BODY_IMAGE.finditer(post.body):
-        src = match.group(1) or match.group(2)
-        if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src in listed:
+        src = match.group(1) or match.group(2) or match.group(3)
+        if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or unquote(src) in listed:
             continue  # a web address (SG130 judges its scheme), or a listed image
         line += post.body.count("\n", counted, match.start())
         counted = match.start()
