@@ -76,11 +76,31 @@ def _open(source: bytes) -> Image.Image:
     return Image.open(io.BytesIO(source), formats=ALLOWED_FORMATS)
 
 
+# How the formats sitegen publishes begin: a file that begins so, and cannot be opened, is
+# one of them damaged (its header broken), not a format sitegen does not take.
+SUPPORTED_STARTS = [
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF8", "GIF"),
+]
+
+
 def _unsupported(data: bytes) -> str:
     head = data[:16].lstrip()
     for magic, name in SNIFF:
         if head.startswith(magic):
             return f"is a {name} file: only JPEG, PNG, WebP, GIF and HEIC can be published"
+    for magic, name in SUPPORTED_STARTS:
+        if data.startswith(magic):
+            return (
+                f"is a damaged {name} file (its header cannot be read): copy it again from the "
+                "camera or phone, or export it again"
+            )
+    if (data[:4] == b"RIFF" and data[8:12] == b"WEBP") or data[4:8] == b"ftyp":
+        return (
+            "is a damaged WebP or HEIC file (its header cannot be read): copy it again from "
+            "the camera or phone, or export it again"
+        )
     return "is not a supported image (JPEG, PNG, WebP, GIF or HEIC)"
 
 

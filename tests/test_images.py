@@ -96,6 +96,12 @@ def test_corrupt_and_unsupported_are_refused_with_a_reason() -> None:
         assert inspect_image(heic + trailer, SPEC.max_pixels).error is None, trailer
     svg = inspect_image(b'<svg xmlns="http://www.w3.org/2000/svg"/>', SPEC.max_pixels)
     assert svg.error and "SVG" in svg.error
+    # A PNG whose header is damaged was "not a supported image (JPEG, PNG ...)": a teacher
+    # read that PNG is not taken (found by the photo tour).
+    png = bytearray((FIXTURES / "faces/no_faces_coffee.png").read_bytes())
+    png[40] ^= 0xFF
+    damaged = inspect_image(bytes(png), SPEC.max_pixels)
+    assert damaged.error and damaged.error.startswith("is a damaged PNG file"), damaged.error
 
 
 def test_malformed_exif_is_published_without_metadata(tmp_path: Path) -> None:
