@@ -123,7 +123,23 @@ def _text(value: Any) -> str:
     return str(value or "").replace("\0", "").strip()
 
 
-def _personal(img: Image.Image, exif: Image.Exif | None, malformed: bool) -> list[str]:
+def _gif_xmp(img: Image.Image, source: bytes) -> bytes:
+    """A GIF's XMP (an application extension Pillow names but does not keep): from its bytes."""
+    if img.format != "GIF" or GIF_XMP not in source:
+        return b""
+    return source[source.index(GIF_XMP) :]
+
+
+GIF_XMP = b"XMP DataXMP"
+
+
+def _bytes(value: object) -> bytes:
+    return value.encode("utf-8", "replace") if isinstance(value, str) else bytes(value or b"")
+
+
+def _personal(
+    img: Image.Image, exif: Image.Exif | None, malformed: bool, source: bytes = b""
+) -> list[str]:
     found: list[str] = []
     if exif is not None:
         gps = exif.get_ifd(IFD.GPSInfo)
@@ -142,7 +158,10 @@ def _personal(img: Image.Image, exif: Image.Exif | None, malformed: bool) -> lis
     if malformed:
         found.append("malformed EXIF")
     info = img.info
-    if info.get("xmp") or info.get("XML:com.adobe.xmp"):
+    xmp = info.get("xmp") or info.get("XML:com.adobe.xmp") or _gif_xmp(img, source)
+    if xmp:
+        if "GPS location" not in found and b"GPSLatitude" in _bytes(xmp):
+            found.append("GPS location")  # (in the XMP: a phone's editor, or exiftool)
         found.append("XMP")
     if info.get("photoshop"):
         found.append("IPTC/Photoshop data")
@@ -183,7 +202,7 @@ def inspect(source: bytes, max_pixels: int) -> ImageFacts:
         orientation = exif.get(TAG_ORIENTATION, 1) if exif else 1
         if orientation in (5, 6, 7, 8):
             width, height = height, width
-        personal = _personal(img, exif, malformed)
+        personal = _personal(img, exif, malformed, source)
         try:
             if fmt == "HEIF":
                 heif_boxes(source)

@@ -264,3 +264,29 @@ def test_parallel_render_matches_serial(tmp_path: Path) -> None:
     parallel = render_all(jobs, ResultFiles(None), workers=2)
     for (sv, sf), (pv, pf) in zip(serial, parallel, strict=True):
         assert sv == pv and sf == pf
+
+
+def test_a_gifs_xmp_location_is_told(tmp_path: Path) -> None:
+    """exiftool writes GPS and a creator into a GIF's XMP: check said nothing of it (SG124),
+    or only that a comment would go (found by the photo tour). The GIF's XMP is read from its
+    bytes (Pillow keeps only its name), and a location in any XMP is told as one."""
+    from PIL import Image
+
+    path = tmp_path / "fair.gif"
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(path)
+    subprocess.run(
+        [
+            "exiftool",
+            "-q",
+            "-overwrite_original",
+            "-GPSLatitude=51.48",
+            "-GPSLatitudeRef=N",
+            "-GPSLongitude=3.18",
+            "-GPSLongitudeRef=W",
+            "-XMP:Creator=Mrs J Jones",
+            str(path),
+        ],
+        check=True,
+    )
+    facts = inspect_image(path.read_bytes(), SPEC.max_pixels)
+    assert facts.error is None and {"GPS location", "XMP"} <= set(facts.personal), facts
