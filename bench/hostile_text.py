@@ -192,7 +192,8 @@ class Run:
 
     def names_ids(self) -> None:
         from sitegen.policy.fields import text_fields
-        from sitegen.policy.names import find_ids, find_names
+        from sitegen.policy.ids import find_ids
+        from sitegen.policy.names import find_names
 
         self.fields = text_fields(self.post)
         find_names(self.post, self.names, self.register, self.fields)

@@ -731,17 +731,25 @@ def test_a_name_readers_see_whole_is_found_however_the_source_splits_it(run, sit
     assert f["line"] == line_of(site, body[:6]), f
 
 
-def test_a_full_name_with_a_mutated_first_name_is_a_warning_in_a_welsh_post(run, site):  # type: ignore[no-untyped-def]
+def test_a_full_name_with_a_mutated_first_name(run, site):  # type: ignore[no-untyped-def]
     """ "i Ddylan Watkins" is Dylan Watkins's full name as Welsh says it (found by a security
-    review). A warning, in Welsh posts only: a mutated form may be another person's name
-    (Gemma -> Emma, Elen -> Helen: found by a review of the first fix, which made them
-    errors in every post)."""
-    site.post("p", lang="cy", body="Llongyfarchiadau i Ddylan Watkins!\n")
-    (f,) = findings(run, site)
-    assert f["pupil"] == "P5" and f["severity"] == "warning", f
-    assert "the full name of P5, its first name with the soft mutation" in f["message"]
-    site.post("p", lang="en", body="Thanks to Ddylan Watkins!\n")
-    assert findings(run, site) == []
+    review): an error in a Welsh post, a warning in an English one. A mutated form that may
+    be a name of its own (Gemma -> Emma, Elen -> Helen) is a warning; a pupil under
+    safeguarding is an error whatever the post (two reviews of the first fixes)."""
+
+    def told(lang: str, body: str) -> list[tuple[str, str]]:
+        site.post("p", lang=lang, body=body)
+        return [(f["pupil"], f["severity"]) for f in findings(run, site) if f["code"] == "SG114"]
+
+    assert told("cy", "Llongyfarchiadau i Ddylan Watkins!\n") == [("P5", "error")]
+    assert told("en", "Da iawn i Ddylan Watkins!\n") == [("P5", "warning")]
+    site.register(REGISTER + "P7,Gemma,Jones,Year 2,yes,yes,yes,yes,no,\n")
+    assert told("cy", "Diolch i Emma Jones.\n") == [("P7", "warning")]
+    lines = REGISTER.strip().splitlines()
+    rows = [lines[0] + ",safeguarding"]
+    rows += [line + (",yes" if line.startswith("P5,") else ",no") for line in lines[1:]]
+    site.register("\n".join(rows) + "\n")
+    assert told("en", "Da iawn i Ddylan Watkins!\n") == [("P5", "error")]
 
 
 def test_ordinary_names_and_lists_are_not_pupils_full_names(run, site):  # type: ignore[no-untyped-def]

@@ -16,12 +16,12 @@ from sitegen.model import Approval, Finding, Post, Register
 from sitegen.policy import writing  # noqa: F401  (its @text_rule functions join TEXT_RULES)
 from sitegen.policy.consent import check_consent
 from sitegen.policy.fields import text_fields
+from sitegen.policy.ids import find_ids
 from sitegen.policy.images import check_image_refs
 from sitegen.policy.markup import check_markup
 from sitegen.policy.names import (
     NameHit,
     NameIndex,
-    find_ids,
     find_names,
     judge_names,
 )

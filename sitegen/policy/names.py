@@ -1,5 +1,6 @@
-"""Name detection in every string a post publishes (SG114): full names of anyone, first names
-of tagged pupils (in Welsh posts, their mutated forms too), and pupil ids."""
+"""Name detection in every string a post publishes (SG114): full names of anyone (with a first
+name Welsh mutates, too), first names of tagged pupils (in Welsh posts, their mutated forms
+too). Pupil ids are policy/ids.py's."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ class NameMatch:
     text: str
     mutation: str | None = None  # a Welsh mutation of the first name ("soft" ...), or None
     partial: bool = False  # a later word of a first name of several ("May" of Ella May)
+    another_name: bool = False  # a mutated first name that is a name too (Gemma -> Emma)
 
 
 class NameIndex:
@@ -64,10 +66,13 @@ class NameIndex:
         # A full name inside a longer joined word, as a hashtag runs words together
         # (#welldonemiajones): the squashed names, wherever they begin.
         self.joined = re.compile(literal_trie(list(self.by_full))) if self.by_full else None
-        # In a Welsh post, a full name whose first name is mutated, as Welsh says it after
-        # "i" or "a" ("i Ddylan Watkins"): a warning, since the mutated form may be another
-        # name (Gemma -> Emma, Elen -> Helen); never a form that is a pupil's own full name.
-        self.by_mutated: dict[str, list[tuple[Pupil, str]]] = {}
+        # A full name whose first name is mutated, as Welsh says it after "i" or "a" ("i
+        # Ddylan Watkins"), in any post (an English one quotes Welsh too); never a form that
+        # is a pupil's own full name. Whether it is an error depends on the post and the
+        # pupil (judge_names): the mutated form may be a name of its own (Gemma -> Emma,
+        # Elen -> Helen, Gwyn -> Wyn).
+        self.by_mutated: dict[str, list[tuple[Pupil, str, bool]]] = {}
+        given = {word for p in register.pupils.values() for word in first_names(p)}
         mutated: dict[str, str] = {}
         for pupil in register.pupils.values():
             if pupil.first_name and pupil.last_name:
@@ -75,9 +80,11 @@ class NameIndex:
                 for first in first_names(pupil):
                     for form, kind in mutations(first).items():
                         key = squashed(f"{form} {last}")
-                        if key not in self.by_full:
-                            self.by_mutated.setdefault(key, []).append((pupil, kind))
-                            mutated.setdefault(key, f"{form} {last}")
+                        if key in self.by_full:
+                            continue
+                        named = form in given or kind == "h-prothesis" or first[0] == "g"
+                        self.by_mutated.setdefault(key, []).append((pupil, kind, named))
+                        mutated.setdefault(key, f"{form} {last}")
         self.mutated_names = bounded_words(list(mutated.values())) if mutated else None
 
     def find(self, folded: Folded, tagged: list[Pupil], welsh: bool = False) -> list[NameMatch]:
@@ -95,12 +102,12 @@ class NameIndex:
                 if not bounded.covers(m.start()):
                     matches += [_match(p, True, folded, m) for p in self.by_full[m.group(0)]]
                     spans.add(m.span())
-        if welsh and self.mutated_names is not None:
+        if self.mutated_names is not None:
             bounded = spans.frozen()
             for m in self.mutated_names.finditer(folded.text):
                 if not bounded.covers(m.start()):
-                    for pupil, kind in self.by_mutated.get(squashed(m.group(0)), []):
-                        matches.append(_match(pupil, True, folded, m, kind))
+                    for pupil, kind, named in self.by_mutated.get(squashed(m.group(0)), []):
+                        matches.append(_match(pupil, True, folded, m, kind, another_name=named))
                     spans.add(m.span())
         spans = spans.frozen()
         by_first: dict[str, list[tuple[Pupil, str | None, bool]]] = {}
@@ -200,17 +207,40 @@ class NameHit:
     ordinary_word: bool = False  # the mutated form is also an ordinary Welsh word ("wen")
     joined: bool = False  # inside a word that runs words together (#welldonemia)
     partial: bool = False  # a later word of a first name of several ("May" of Ella May)
+    another_name: bool = False  # a mutated first name that is a name too (Gemma -> Emma)
 
     @property
     def maybe(self) -> bool:
-        """Found where it may be another word or name: a warning to check, not an error."""
-        return self.ordinary_word or self.joined or self.partial or self.mutated_full_name
+        """Found where it may be another word or name: a warning to check, not an error (a
+        mutated full name: as `warns` says)."""
+        return self.ordinary_word or self.joined or self.partial
 
     @property
     def mutated_full_name(self) -> bool:
-        """A full name with its first name mutated ("Ddylan Watkins", or "Emma Jones" for
-        Gemma Jones): it may be another person's."""
+        """A full name with its first name mutated ("i Ddylan Watkins")."""
         return self.full and self.mutation is not None
+
+    def warns(self, pupil: Pupil, welsh: bool) -> bool:
+        """Whether this is a warning to check rather than an error. A mutated full name is an
+        error for a pupil under safeguarding, and in a Welsh post unless the mutated first
+        name may be a name or word of its own (Emma for Gemma, Helen for Elen); elsewhere a
+        warning (an English post quotes Welsh only now and then), or nothing (`quiet`)."""
+        if not self.mutated_full_name:
+            return self.maybe
+        if pupil.safeguarding:
+            return False
+        return not welsh or self.another_name or self.ordinary_word
+
+    def quiet(self, pupil: Pupil, welsh: bool) -> bool:
+        """A mutated full name in an English post whose mutated first name may be a name or
+        word of its own ("Mrs Helen Davies" for Elen Davies): not told at all, unless the
+        pupil is under safeguarding."""
+        return (
+            self.mutated_full_name
+            and not welsh
+            and (self.another_name or self.ordinary_word)
+            and not pupil.safeguarding
+        )
 
 
 def _untold(
@@ -257,19 +287,31 @@ def find_names(
             else:
                 written.add((written_in(label), m.pupil.pupil_id, m.full))
             hits.append(
-                NameHit(label, at, m.pupil.pupil_id, m.full, word, m.mutation, partial=m.partial)
+                NameHit(
+                    label,
+                    at,
+                    m.pupil.pupil_id,
+                    m.full,
+                    word,
+                    m.mutation,
+                    partial=m.partial,
+                    another_name=m.another_name,
+                )
             )
     joined = _in_joined_words(text_fields(post) if fields is None else fields, tagged, hits)
     written |= {
         (written_in(h.label), h.pupil_id, h.full) for h in joined if AS_PUBLISHED not in h.label
     }
     hits += [h for h in joined if not _told_as_written(h, written)]
-    # (a mutated first name alone may be an ordinary Welsh word: a mutated full name is a
-    # warning whatever the dictionary says)
-    mutated = {fold(h.word) for h in hits if h.mutation and not h.full}
+
+    # (a mutated first name may be an ordinary Welsh word: of a full name, its first word)
+    def said(hit: NameHit) -> str:
+        return fold(hit.word).split()[0] if hit.full else fold(hit.word)
+
+    mutated = {said(h) for h in hits if h.mutation and fold(h.word).split()}
     ordinary = (welsh_words(mutated) or set()) if mutated else set()
     return tuple(
-        replace(h, ordinary_word=fold(h.word) in ordinary) if h.mutation and not h.full else h
+        replace(h, ordinary_word=said(h) in ordinary) if h.mutation and h.word.split() else h
         for h in hits
     )
 
@@ -316,6 +358,7 @@ def judge_names(
     named = {fold_id(p) for p in post.named}
     reported: dict[tuple[str, str, bool, bool], tuple[NameHit, Pupil, list[int]]] = {}
     labels = dict.fromkeys(h.label for h in hits)
+    welsh = post.lang == "cy"
     for label in labels:
         found = [
             (h, p)
@@ -329,12 +372,12 @@ def judge_names(
             if not h.full and not h.partial and allowed(p, h.full, named, today)
         }
         for hit, pupil in found:
-            if allowed(pupil, hit.full, named, today):
+            if allowed(pupil, hit.full, named, today) or hit.quiet(pupil, welsh):
                 continue
             # A first name shared by several tagged pupils is fine when one of them may be named.
             if not hit.full and fold(hit.word) in first_ok:
                 continue
-            key = (label, pupil.pupil_id, hit.full, hit.maybe)
+            key = (label, pupil.pupil_id, hit.full, hit.warns(pupil, welsh))
             reported.setdefault(key, (hit, pupil, []))[2].append(hit.line)
     findings = []
     for hit, pupil, lines in reported.values():
@@ -348,58 +391,14 @@ def judge_names(
         findings.append(
             finding(
                 "SG114",
-                _message(pupil, hit, named, today) + also,
+                _message(pupil, hit, named, today, hit.warns(pupil, welsh)) + also,
                 post.path,
                 hit.line or None,
                 pupil.pupil_id,
-                severity="warning" if hit.maybe else "error",
+                severity="warning" if hit.warns(pupil, welsh) else "error",
             )
         )
     return findings
-
-
-def find_ids(post: Post, register: Register, fields: Fields | None = None) -> list[Finding]:
-    """Pupil ids are never published: an id of the register in any text is an error."""
-    if not register.pupils:
-        return []
-    ids = _id_pattern(tuple(register.pupils))
-    findings = []
-    told: set[tuple[str, str]] = set()  # (the field, the id): an id is told where written
-    for label, text, line in text_fields(post) if fields is None else fields:
-        if not text:
-            continue
-        markup = label == "body"
-        quick = fold_fast(text, markup)
-        if quick is not None and not any(
-            m.group(0) in register.pupils for m in ids.finditer(quick)
-        ):
-            continue  # the quick whole-string fold finds no id: no need to track offsets
-        full = fold_markup(text, markup)
-        for m in ids.finditer(full.text):
-            pupil = register.pupils.get(m.group(0))
-            if pupil is None or (written_in(label), pupil.pupil_id) in told:
-                continue
-            told.add((written_in(label), pupil.pupil_id))
-            at = (line + text.count("\n", 0, full.source_offset(m.start()))) if line else None
-            if label.endswith(AS_PUBLISHED):
-                at = source_line(post, label, line, pupil.pupil_id)
-            findings.append(
-                finding(
-                    "SG114",
-                    f"the pupil id {pupil.pupil_id} appears in the {label}: "
-                    "pupil ids are never published",
-                    post.path,
-                    at,
-                    pupil.pupil_id,
-                )
-            )
-            break
-    return findings
-
-
-@cache
-def _id_pattern(ids: tuple[str, ...]) -> Bounded:
-    return Bounded([re.escape(key) for key in ids], list(ids))
 
 
 def name_fix(pupil: Pupil, full: bool, named: set[str], today: date, remove: str) -> str:
@@ -427,7 +426,7 @@ def name_fix(pupil: Pupil, full: bool, named: set[str], today: date, remove: str
     return f"{pupil.pupil_id} has no consent to be named"
 
 
-def _message(pupil: Pupil, hit: NameHit, named: set[str], today: date) -> str:
+def _message(pupil: Pupil, hit: NameHit, named: set[str], today: date, warns: bool) -> str:
     kind = "full name" if hit.full else "first name"
     if hit.label == "folder name":
         fix = "rename the post's folder (its name is the post's address)"
@@ -445,10 +444,15 @@ def _message(pupil: Pupil, hit: NameHit, named: set[str], today: date) -> str:
             f"{hit.label}: check it does not name the pupil: if it does, {fix}"
         )
     if hit.mutated_full_name:
-        return (
+        seen = (
             f"{word} (the full name of {pupil.pupil_id}, its first name with the "
-            f"{hit.mutation} mutation) appears in the {hit.label}; it may be another "
-            f"person's name, so check it does not mean the pupil: if it does, {fix}"
+            f"{hit.mutation} mutation)"
+        )
+        if not warns:
+            return f"{seen} appears in the {hit.label}: {fix}"
+        return (
+            f"{seen} appears in the {hit.label}; it may be another person's name, so check it "
+            f"does not mean the pupil: if it does, {fix}"
         )
     if hit.mutation is None:
         return f"{word} ({kind} of {pupil.pupil_id}) appears in the {hit.label}: {fix}"
@@ -468,10 +472,11 @@ def _match(
     m: re.Match[str],
     mutation: str | None = None,
     partial: bool = False,
+    another_name: bool = False,
 ) -> NameMatch:
     start = folded.source_offset(m.start())
     end = folded.source_offset(m.end() - 1) + 1
-    return NameMatch(pupil, full, start, end, m.group(0), mutation, partial)
+    return NameMatch(pupil, full, start, end, m.group(0), mutation, partial, another_name)
 
 
 def redact(
