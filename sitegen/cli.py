@@ -20,6 +20,7 @@ from sitegen.checks import check, decisions, live_revisions
 from sitegen.cli_args import EVERY_LISTED, parser
 from sitegen.config import CONFIG_FILE, not_a_site
 from sitegen.content import POSTS_DIR
+from sitegen.deploy import built_as_of
 from sitegen.engine.lastbuild import tree_check
 from sitegen.errors import RefusedError, SitegenError, UsageError
 from sitegen.policy import Checked
@@ -195,6 +196,7 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
         print_register_invalid(site.register.findings)
         with progress(err) as shown:
             result = build(site, out_dir, shown, timings, check)
+    built_as_of(out_dir, site.context.now)
     strict = args.strict and bool(result.strict_failures)
     print_build(result, out_dir, root, args.timings, strict)
     return POLICY if strict else OK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -63,7 +64,7 @@ def deploy(site: Site, out: Path, dry_run: bool = False, moved: bool = False) ->
         if not (tree / "index.html").is_file():
             raise UsageError(f"nothing to deploy: {tree} has no site yet: run `sitegen build`")
         events = records.read_ledger(site.root)
-        _refuse_a_build_ahead_of_now(events, site)
+        _refuse_a_build_ahead_of_now(out, site)
         deploys = [e for e in events if e["event"] == records.DEPLOYED]
         if not moved:
             _refuse_a_new_target(deploys, config.target, root)
@@ -103,28 +104,27 @@ def _copy(program: str, tree: Path, config: DeployConfig, root: Path, dry_run: b
     return itemised(done.stdout)
 
 
-def _refuse_a_build_ahead_of_now(events: list[dict[str, Any]], site: Site) -> None:
+AS_OF = ".built-as-of"  # in the build folder: the moment its last build was made as of
+
+
+def built_as_of(out: Path, now: datetime) -> None:
+    """Note the moment a build was made as of (`--now`, or now), for deploy to read."""
+    with contextlib.suppress(OSError):
+        (out / AS_OF).write_text(now.isoformat(timespec="seconds") + "\n", encoding="utf-8")
+
+
+def _refuse_a_build_ahead_of_now(out: Path, site: Site) -> None:
     """A build made as of a later moment (`--now`, to see what would go out) publishes posts
     not due yet: copied live, they would go out early, and be recorded as live."""
-    ahead = [  # (each website page as the last build left it: a later build as of now ends it)
-        when
-        for (_, platform), e in records.latest(events).items()
-        if platform == live.WEBSITE and e["event"] == records.PUBLISHED
-        if (when := _moment(e.get("at"))) is not None and when > site.context.now
-    ]
-    if ahead:
-        raise UsageError(
-            f"build/site/ was built as of {max(ahead).isoformat(timespec='minutes')}, later "
-            "than now (a build with --now): build again without --now, then deploy"
-        )
-
-
-def _moment(text: object) -> datetime | None:
     try:
-        moment = datetime.fromisoformat(str(text))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
+        made = datetime.fromisoformat((out / AS_OF).read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return  # (a build folder from before this note was kept)
+    if made.tzinfo is not None and made > site.context.now:
+        raise UsageError(
+            f"build/site/ was built as of {made.isoformat(timespec='minutes')}, later than "
+            "now (a build with --now): build again without --now, then deploy"
+        )
 
 
 def _refuse_a_new_target(deploys: list[dict[str, Any]], target: str, root: Path) -> None:

@@ -205,6 +205,14 @@ def test_deploy_to_a_folder_and_its_refusals(run, site, tmp_path) -> None:  # ty
     assert not (site.root / "build/site/posts/later").exists()
     assert run(site, "deploy").code == 0
     assert not (www / "posts/later").exists()
+    # A build as of later that changes nothing, then one as of now that finds nothing
+    # changed: deploy judges the last build, not the ledger (it stayed refused until the
+    # later day: found by a review).
+    site.post("later", date="2026-11-20")
+    assert run(site, "approve", "later", "--by", "head").code == 0
+    assert run(site, "build", now="2026-12-21T09:00").code == 0
+    assert run(site, "build").code == 0
+    assert run(site, "deploy").code == 0
 
 
 @needs_server
