@@ -160,16 +160,18 @@ def held_from_earlier_versions(
                 continue  # (each photo is copied, and its faces covered, once)
             held.sources[sha] = path
             others = len({fold_id(p) for p in shows.get(sha, ())} - {key})
-            if not others:
+            faces = faces_of.get(sha)
+            # (a face listed as `cover` or another pupil's was covered on every copy too)
+            if not others and not any(fold_id(who) != key for who in faces or ()):
                 continue
-            boxes = _all_but_theirs(site, path, sha, faces_of.get(sha), key)
+            boxes = _all_but_theirs(site, path, sha, faces, key)
             if boxes is not None:
                 held.covers[sha] = boxes
             else:
                 held.notes.append(
                     f"{pub['slug']}: the photo {name} (from an earlier version) shows "
-                    f"{others} other pupil(s), whose faces the report could not cover: cover "
-                    "them before sending"
+                    f"faces other than the pupil's ({others} other pupil(s) by the records), "
+                    "which the report could not cover: cover them before sending"
                 )
 
 
