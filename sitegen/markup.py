@@ -269,9 +269,21 @@ def shown_text(markdown_body: str) -> str:
     kept = render_body(markdown_body)
     blocks = [b for b in BLOCK_TAG.split(LIST_ITEM_TAG.sub("<p>", kept)) if "<" in b or "&" in b]
     words = [html.unescape(ANY_TAG.sub("", block)) for block in blocks]
+    return APART.join([*words, *_kept_values(kept)])
+
+
+def every_published_word(markdown_body: str) -> str:
+    """The body's text as readers have it, then every attribute value its page keeps (an
+    address, an alt text): what a Subject Access Request reads a body for, each sentence
+    once and none left out."""
+    return APART.join([plain_text(markdown_body), *_kept_values(render_body(markdown_body))])
+
+
+def _kept_values(kept_html: str) -> list[str]:
     # (a value's words may run on from a number: "language-P4TomosBowen" holds P4 and a name)
-    values = [DIGIT_THEN_LETTER.sub(r"\1 ", html.unescape(v)) for v in KEPT_ATTRIBUTE.findall(kept)]
-    return APART.join([*words, *values])
+    return [
+        DIGIT_THEN_LETTER.sub(r"\1 ", html.unescape(v)) for v in KEPT_ATTRIBUTE.findall(kept_html)
+    ]
 
 
 # Between the pieces of `shown_text`: what no name runs across (text.NAME_GAP), so that the

@@ -20,7 +20,7 @@ from sitegen.dpo import Takedown
 from sitegen.errors import UsageError
 from sitegen.faces import Box
 from sitegen.gate import Decision
-from sitegen.markup import plain_text
+from sitegen.markup import every_published_word, plain_text
 from sitegen.model import ImageRef, Post, Pupil, Register
 from sitegen.policy.fields import AS_PUBLISHED, text_fields, written_in
 from sitegen.policy.images import resolve_image
@@ -350,8 +350,8 @@ def _mentions(
     found: dict[tuple[str, str], dict[str, Any]] = {}
     as_written: set[tuple[str, bool]] = set()  # (field, full name): told as staff wrote it
     for label, text, _line in text_fields(post):
-        if label == "body":  # (the words as a reader has them, each sentence once)
-            text = plain_text(post.body)
+        if label == "body":  # (the words as readers have them, each sentence once)
+            text = every_published_word(post.body)
         if not text or label == "body" + AS_PUBLISHED:
             continue  # (the body is read whole, as published, above)
         for m in index.find(fold_markup(text, False), tagged, welsh):

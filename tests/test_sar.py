@@ -149,7 +149,13 @@ def test_a_name_that_markup_splits_or_welsh_mutates_is_found_for_the_request(
         body="Mia Jones won the cup. Later, [Mia][1] Jones read a poem.\n\n[1]: https://x.y/\n",
         date="2026-11-13",
     )
+    site.post(  # (in a link's address only: "Its words do not name Mia", found a review)
+        "address",
+        body="Our photos are [here](https://photos.example.com/mia-jones/).\n",
+        date="2026-11-14",
+    )
     posts = {p["slug"]: p for p in json.loads(sar(run, site, "P1", "--json"))["posts"]}
+    assert posts["address"]["named_in_text"] is True and posts["address"]["mentions"]
     for slug in ("linked", "welsh", "both"):
         (mention,) = posts[slug]["mentions"]
         assert mention["where"] == "the text" and mention["full_name"] is True, mention
