@@ -316,13 +316,13 @@ def listed_on(site: Site, platform: str, decided: list[Decision]) -> list[str]:
     come down only because the register cannot be read)."""
     _recorded_by_hand(site, platform)
     listed = [
-        t.slug for t in takedowns(site, decided) if t.platform == platform and not t.register_only
+        t for t in takedowns(site, decided) if t.platform == platform and not t.register_only
     ]
     if not listed:
         raise UsageError(f"nothing to take down on {platform}: see `sitegen takedown` for the list")
-    for slug in dict.fromkeys(listed):
-        _refuse_a_page_still_built(site, platform, slug)
-    return list(dict.fromkeys(listed))
+    for item in listed:  # (some photos of a post: the post stays, less those)
+        _refuse_a_page_still_built(site, platform, item.slug, item.whole)
+    return list(dict.fromkeys(t.slug for t in listed))
 
 
 def _refuse_a_page_still_built(site: Site, platform: str, slug: str, whole: bool = True) -> None:

@@ -236,6 +236,34 @@ def test_photo_that_loses_consent_is_listed_alone(run, site: SiteDir) -> None:  
     assert "photos" in takedown["reason"]
 
 
+def test_a_photo_off_the_website_is_recorded_by_spec_form_once_uploaded(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """Osian's website consent ends: the post stays, less his photo. SPEC's form without a
+    post was refused, "build/site/ still has two", though no build would ever leave the
+    post out (found by a review)."""
+    site.post(
+        "two",
+        files={"a.jpg": "castle", "b.jpg": "beach"},
+        pupils=["P1", "P2"],
+        date="2026-11-02",
+        platforms=["website"],
+        images=[
+            {"file": "a.jpg", "alt": "Towers", "pupils": ["P1"]},
+            {"file": "b.jpg", "alt": "Sand", "pupils": ["P2"]},
+        ],
+    )
+    approve(run, site, "two")
+    build(run, site, "2026-11-05T10:00")
+    site.register(
+        REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,", "P2,Osian,Pritchard,Year 4,no,")
+    )
+    build(run, site, "2026-11-06T10:00")
+    (takedown,) = run(site, "takedown", "--json", now="2026-11-06T11:00").json()["takedowns"]
+    assert takedown["platform"] == "website" and "photos" in takedown["reason"]
+    done = run(site, "takedown", "--done", "--platform", "website", now="2026-11-06T12:00")
+    assert done.code == 0, done.err
+    assert run(site, "takedown", "--json", now="2026-11-06T13:00").json()["takedowns"] == []
+
+
 def test_sar_holds_only_that_pupils_data(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     # P3 (Elin Ffion Davies, full name consent) is named; P1 (Mia Jones) is on a photo with P2.
     site.post(
