@@ -17,7 +17,15 @@ from sitegen.markup import text_with_addresses
 from sitegen.model import ImageRef, Post
 from sitegen.text import slugify
 
-URL = re.compile(r"https?://\S+")
+# What X counts as a link (link_chars each, however long): an address, up to the punctuation
+# that ends its sentence ("(https://bit.ly/ab)." is a link and two characters), and a bare
+# domain ("www.example.sch.uk"), which X makes a link too. Counting more than X does is safe;
+# counting less would cut the text over the limit.
+URL = re.compile(
+    r"https?://\S+?(?=[.,;:!?)\]'\"]*(?:\s|$))"
+    r"|\b(?:[a-z0-9-]+\.)+(?:com|org|net|uk|cymru|wales|edu|gov|io|ly|me|co)\b(?:/[^\s)]*)?",
+    re.IGNORECASE,
+)
 ELLIPSIS = "…"
 HASHTAG_PLATFORMS = ("instagram", "x")
 LONGEST_SIDE = 2048

@@ -239,11 +239,22 @@ def text_with_addresses(markdown_body: str) -> str:
         address = html.unescape(m.group(1))
         words = html.unescape(ANY_TAG.sub("", m.group(2))).strip()
         shown = address.removeprefix("mailto:")
-        if not address.startswith(SPELLED_OUT) or words in (address, shown):
+        if not address.startswith(SPELLED_OUT) or _same_address(words, address):
             return m.group(2)
         return f"{m.group(2)} ({html.escape(shown, quote=False)})"
 
     return _text_of(LINK.sub(spelled, render_body(markdown_body)))
+
+
+def _same_address(words: str, address: str) -> bool:
+    """Whether a link's words already are its address, as people write one: without its
+    scheme, "www.", a last "/" or a mail's subject (www.example.sch.uk, admin@example.sch.uk)."""
+
+    def bare(text: str) -> str:
+        text = re.sub(r"^(?:https?://|mailto:)", "", text.strip().lower()).split("?")[0]
+        return text.removeprefix("www.").rstrip("/")
+
+    return bool(words) and bare(words) == bare(address)
 
 
 def _text_of(html_text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from sitegen.config import ExportConfig
 from sitegen.exports import compose, counted_length
@@ -281,3 +282,27 @@ def test_a_link_in_the_text_keeps_its_address_in_every_export(run, site: SiteDir
     with (site.root / "build/exports/facebook/bulk.csv").open() as handle:
         (row,) = list(csv.DictReader(handle))
     assert "(https://www.example.sch.uk/term-dates)" in row["text"]
+
+
+def test_a_spelled_out_address_is_counted_as_x_counts_it_and_never_twice(
+    run, site: SiteDir
+) -> None:  # type: ignore[no-untyped-def]
+    """X counts an address as 23 up to the punctuation after it, and a bare domain as an
+    address: "(https://bit.ly/ab)." was counted as one address, and the text went 2 over
+    280. A link whose words are its address was written twice (found by a review)."""
+    body = (
+        " ".join(["The whole class had a brilliant day at the castle."] * 5)
+        + " Term dates are on [www.example.sch.uk](https://www.example.sch.uk/). The form is on"
+        " the [trip page](https://bit.ly/ab).\n"
+    )
+    site.post("trip", body=body, platforms=["website", "x", "facebook"])
+    approve(run, site, "trip")
+    assert run(site, "build").code == 0
+    x = (site.root / "build/exports/x/trip/post.txt").read_text().rstrip("\n")
+    as_x_counts = re.sub(r"https?://[^\s)]+|\bwww\.[^\s)]+?(?=[.,]?(?:\s|$))", "x" * 23, x)
+    assert len(as_x_counts) <= 280, (len(as_x_counts), x)
+    facebook = (site.root / "build/exports/facebook/trip/post.txt").read_text()
+    assert "www.example.sch.uk." in facebook and "(https://www.example.sch.uk/)" not in facebook
+    assert "the trip page (https://bit.ly/ab)." in facebook
+    assert counted_length("a (https://bit.ly/ab).", 23) == len("a (") + 23 + len(").")
+    assert counted_length("see www.example.sch.uk", 23) == len("see ") + 23
