@@ -78,6 +78,7 @@ def _open(source: bytes) -> Image.Image:
 
 # How the formats sitegen publishes begin: a file that begins so, and cannot be opened, is
 # one of them damaged (its header broken), not a format sitegen does not take.
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 SUPPORTED_STARTS = [
     (b"\x89PNG\r\n\x1a\n", "PNG"),
     (b"\xff\xd8\xff", "JPEG"),
@@ -96,7 +97,9 @@ def _unsupported(data: bytes) -> str:
                 f"is a damaged {name} file (its header cannot be read): copy it again from the "
                 "camera or phone, or export it again"
             )
-    if (data[:4] == b"RIFF" and data[8:12] == b"WEBP") or data[4:8] == b"ftyp":
+    if (data[:4] == b"RIFF" and data[8:12] == b"WEBP") or (
+        data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS  # (not AVIF, MP4 or MOV)
+    ):
         return (
             "is a damaged WebP or HEIC file (its header cannot be read): copy it again from "
             "the camera or phone, or export it again"

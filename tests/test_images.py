@@ -102,6 +102,8 @@ def test_corrupt_and_unsupported_are_refused_with_a_reason() -> None:
     png[40] ^= 0xFF
     damaged = inspect_image(bytes(png), SPEC.max_pixels)
     assert damaged.error and damaged.error.startswith("is a damaged PNG file"), damaged.error
+    for video in (b"\0\0\0\x18ftypmp42\0\0\0\0", b"\0\0\0\x14ftypqt  \0\0\0\0"):
+        assert "not a supported image" in (inspect_image(video, SPEC.max_pixels).error or "")
 
 
 def test_malformed_exif_is_published_without_metadata(tmp_path: Path) -> None:
