@@ -196,7 +196,8 @@ def _body_images(
 
     def replace(match: re.Match[str]) -> str:
         attrs = {k: html.unescape(v) for k, v in ATTR.findall(match.group(0))}
-        view = by_file.get(unquote(attrs.get("src", "")))
+        src = attrs.get("src", "")
+        view = by_file.get(src) or by_file.get(unquote(src))
         if view is None:
             return ""  # not published here (consent, or not listed under images)
         return str(
@@ -217,7 +218,8 @@ def _body_images(
         """A link to a listed photo ("see it full size") goes to its largest published copy:
         the original is never published, so the link led nowhere; where the photo is not
         published, the link goes and its words stay."""
-        address = unquote(html.unescape(match.group(2)))
+        written = html.unescape(match.group(2)).removeprefix("./")
+        address = written if written in listed else unquote(written)
         if address not in listed:
             return match.group(0)
         view = by_file.get(address)

@@ -204,23 +204,32 @@ def approve(site: Site, posts: list[Post], by: str, key: Path | None = None) -> 
         )
     _leader_key(site, by, key)
     outcomes = []
+    said = _signed_words(site)  # (and each approval made here, as it is made)
     with AuditWriter(site.root) as log:
         for checked in check(site, posts):
-            outcomes.append(_approve_one(site, checked, by, log, key))
+            outcomes.append(_approve_one(site, checked, by, log, key, said))
     return outcomes
 
 
-def _approval_time(site: Site, digest: str, by: str) -> datetime:
-    """Now, to the second; a second on while an earlier approval of this version by this
-    leader signed that time: signed words said twice are a copy (signatures.check_entries),
-    as when approved again within the second the approval was taken back."""
+def _signed_words(site: Site) -> set[tuple[str, str, str]]:
+    """The words each approval in the log signed: (digest, leader, time)."""
     entries = site.context.audit_entries
     of_action = getattr(entries, "of_action", None)
     found = of_action("approve") if of_action else list(entries.values())
-    said = {(str(e.get("digest")), str(e.get("by")), str(e.get("at"))) for e in found}
-    at = site.context.now.astimezone(UTC).replace(microsecond=0)
+    return {(str(e.get("digest")), str(e.get("by")), str(e.get("at"))) for e in found}
+
+
+def _approval_time(
+    digest: str, by: str, now: datetime, said: set[tuple[str, str, str]]
+) -> datetime:
+    """Now, to the second; a second on while an approval of the same version by the same
+    leader signed that time (`said`, which this one joins): signed words said twice are a
+    copy (signatures.check_entries), as when approved again within the second the approval
+    was taken back, or two posts alike approved at once."""
+    at = now.astimezone(UTC).replace(microsecond=0)
     while (digest, by, stamp(at)) in said:
         at += timedelta(seconds=1)
+    said.add((digest, by, stamp(at)))
     return at
 
 
@@ -299,7 +308,12 @@ def approval_signature(site: Site, digest: str, by: str, at: str, key: Path | No
 
 
 def _approve_one(
-    site: Site, checked: Checked, by: str, log: AuditWriter, key: Path | None = None
+    site: Site,
+    checked: Checked,
+    by: str,
+    log: AuditWriter,
+    key: Path | None,
+    said: set[tuple[str, str, str]],
 ) -> Outcome:
     post = checked.post
     if checked.status == "approved":
@@ -318,15 +332,10 @@ def _approve_one(
             f"({', '.join(sorted({f.code for f in errors}))}); "
             f"run `sitegen check {post.slug}`",
         )
-    at = _approval_time(site, checked.digest, by)
+    at = _approval_time(checked.digest, by, site.context.now, said)
     signature = approval_signature(site, checked.digest, by, stamp(at), key)
     entry = log.append("approve", post.slug, by, at, checked.digest, signature)
-    approval = {
-        "by": by,
-        "at": stamp(at),
-        "digest": checked.digest,
-        "entry": entry,
-    }
+    approval = {"by": by, "at": stamp(at), "digest": checked.digest, "entry": entry}
     if signature:
         approval["signature"] = signature
     original = _rewrite(post, "approved", approval)
@@ -350,11 +359,11 @@ def _approve_one(
             post.path,
         ) from None
     # (the leader confirms the post as it is, warnings and all: they are said, not hidden)
-    said = [f"\n  {f.code} warning: {f.message}" for f in checked.warnings]
-    if said:
-        said.insert(0, f"\n  approved with {len(said)} warning(s): read them now")
+    warned = [f"\n  {f.code} warning: {f.message}" for f in checked.warnings]
+    if warned:
+        warned.insert(0, f"\n  approved with {len(warned)} warning(s): read them now")
     return Outcome(
-        post.slug, True, f"approved {post.slug} ({checked.digest[:19]}…)" + "".join(said)
+        post.slug, True, f"approved {post.slug} ({checked.digest[:19]}…)" + "".join(warned)
     )
 
 

@@ -643,7 +643,7 @@ def test_a_photo_named_with_a_space_and_a_link_to_a_photo_are_published(run, sit
         "coffee",
         files={"IMG 0001.jpg": "castle"},
         body="![The castle](IMG%200001.jpg)\n\n![The castle again](<IMG 0001.jpg>)\n\n"
-        "[See the photo full size](IMG%200001.jpg).\n",
+        "[See the photo full size](IMG%200001.jpg), [or here](./IMG%200001.jpg).\n",
         images=[{"file": "IMG 0001.jpg", "alt": "The castle", "pupils": []}],
     )
     result = run(site, "check", "--json")
@@ -653,7 +653,8 @@ def test_a_photo_named_with_a_space_and_a_link_to_a_photo_are_published(run, sit
     assert run(site, "build").code == 0
     folder = site.root / "build/site/posts/coffee"
     page = (folder / "index.html").read_text()
-    links = re.findall(r'<a href="([^"]+)"[^>]*>See the photo full size', page)
+    links = re.findall(r'<a href="([^"]+)"[^>]*>(?:See the photo full size|or here)', page)
+    assert len(links) == 2
     sources = re.findall(r'<img src="([^"]+)"', page)
     assert links and sources and all((folder / f).is_file() for f in [*links, *sources]), page
     assert "IMG" not in page

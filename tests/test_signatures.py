@@ -352,6 +352,16 @@ def test_approved_again_within_the_second_it_was_taken_back_is_no_copy(run, site
     assert run(site, "audit", "verify").code == 0
     assert run(site, "build").code == 0
     assert (site.root / "build/site/posts" / SLUG).exists()
+    # Two posts alike (a Welsh and an English copy, say), approved in one command.
+    shutil.copytree(site.root / "content/posts" / SLUG, site.root / "content/posts/p-copy")
+    index = site.root / "content/posts/p-copy/index.md"
+    index.write_text(set_unsigned_keys(index.read_text(), "submitted", None))
+    shutil.copytree(site.root / "content/posts/p-copy", site.root / "content/posts/p-copy2")
+    assert run(site, "approve", "p-copy", "p-copy2", "--by", "head", "--key", key).code == 0
+    posts = run(site, "check", "--json").json()["posts"]
+    assert {p["slug"]: p["status"] for p in posts} == dict.fromkeys(
+        (SLUG, "p-copy", "p-copy2"), "approved"
+    )
 
 
 def test_an_approval_whose_time_differs_from_its_entry_is_sg150(run, site, keys) -> None:  # type: ignore[no-untyped-def]
