@@ -315,9 +315,7 @@ def listed_on(site: Site, platform: str, decided: list[Decision]) -> list[str]:
     """The posts `takedown` lists for removal from this platform (never those that would
     come down only because the register cannot be read)."""
     _recorded_by_hand(site, platform)
-    listed = [
-        t for t in takedowns(site, decided) if t.platform == platform and not t.register_only
-    ]
+    listed = [t for t in takedowns(site, decided) if t.platform == platform and not t.register_only]
     if not listed:
         raise UsageError(f"nothing to take down on {platform}: see `sitegen takedown` for the list")
     for item in listed:  # (some photos of a post: the post stays, less those)

@@ -251,7 +251,10 @@ def _same_address(words: str, address: str) -> bool:
     scheme, "www.", a last "/" or a mail's subject (www.example.sch.uk, admin@example.sch.uk)."""
 
     def bare(text: str) -> str:
-        text = re.sub(r"^(?:https?://|mailto:)", "", text.strip().lower()).split("?")[0]
+        text = text.strip().lower()
+        if text.startswith("mailto:"):
+            text = text.split("?")[0]  # (a mail's subject is not its address)
+        text = re.sub(r"^(?:https?://|mailto:)", "", text)
         return text.removeprefix("www.").rstrip("/")
 
     return bool(words) and bare(words) == bare(address)
@@ -266,7 +269,7 @@ def _text_of(html_text: str) -> str:
 
 # An attribute as nh3 writes it: lower-case name, value in double quotes (a quote inside it is
 # written &quot;).
-KEPT_ATTRIBUTE = re.compile(r'\s[a-z-]+="([^"]*)"')
+KEPT_ATTRIBUTE = re.compile(r'\s(?!rel=)[a-z-]+="([^"]*)"')
 
 
 @lru_cache(maxsize=8192)
@@ -291,6 +294,7 @@ def every_published_word(markdown_body: str) -> str:
 
 
 def _kept_values(kept_html: str) -> list[str]:
+    """Each attribute value the HTML keeps, decoded (not `rel`, which sitegen writes)."""
     # (a value's words may run on from a number: "language-P4TomosBowen" holds P4 and a name)
     return [
         DIGIT_THEN_LETTER.sub(r"\1 ", html.unescape(v)) for v in KEPT_ATTRIBUTE.findall(kept_html)
@@ -299,7 +303,7 @@ def _kept_values(kept_html: str) -> list[str]:
 
 # Between the pieces of `shown_text`: what no name runs across (text.NAME_GAP), so that the
 # last word of one piece and the first of the next are never read as one name.
-APART = "\n|\n"
+APART = "\n\n|\n\n"  # (and a paragraph break: a SAR's excerpt ends there too)
 DIGIT_THEN_LETTER = re.compile(r"(\d)(?=[^\W\d_])")
 
 

@@ -357,8 +357,8 @@ def _mentions(
         for m in index.find(fold_markup(text, False), tagged, welsh):
             if fold_id(m.pupil.pupil_id) != fold_id(pupil.pupil_id):
                 continue
-            if m.mutation and m.full and m.another_name and not welsh:
-                continue  # (an English post's "Helen Davies" is not Elen's: judge_names too)
+            if m.mutation and m.full and m.another_name and not welsh and not pupil.safeguarding:
+                continue  # (an English post's "Emma Jones" is not Gemma's: as check says)
             if label.endswith(AS_PUBLISHED) and (written_in(label), m.full) in as_written:
                 continue  # (the same name, told where it is written)
             as_written.add((written_in(label), m.full))

@@ -293,7 +293,8 @@ def test_a_spelled_out_address_is_counted_as_x_counts_it_and_never_twice(
     body = (
         " ".join(["The whole class had a brilliant day at the castle."] * 5)
         + " Term dates are on [www.example.sch.uk](https://www.example.sch.uk/). The form is on"
-        " the [trip page](https://bit.ly/ab).\n"
+        " the [trip page](https://bit.ly/ab). Tickets: [example.sch.uk/tickets]"
+        "(https://example.sch.uk/tickets?event=42).\n"
     )
     site.post("trip", body=body, platforms=["website", "x", "facebook"])
     approve(run, site, "trip")
@@ -304,5 +305,6 @@ def test_a_spelled_out_address_is_counted_as_x_counts_it_and_never_twice(
     facebook = (site.root / "build/exports/facebook/trip/post.txt").read_text()
     assert "www.example.sch.uk." in facebook and "(https://www.example.sch.uk/)" not in facebook
     assert "the trip page (https://bit.ly/ab)." in facebook
+    assert "(https://example.sch.uk/tickets?event=42)" in facebook  # (its query is its own)
     assert counted_length("a (https://bit.ly/ab).", 23) == len("a (") + 23 + len(").")
     assert counted_length("see www.example.sch.uk", 23) == len("see ") + 23

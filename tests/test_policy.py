@@ -743,8 +743,18 @@ def test_a_full_name_with_a_mutated_first_name(run, site):  # type: ignore[no-un
 
     assert told("cy", "Llongyfarchiadau i Ddylan Watkins!\n") == [("P5", "error")]
     assert told("en", "Da iawn i Ddylan Watkins!\n") == [("P5", "warning")]
-    site.register(REGISTER + "P7,Gemma,Jones,Year 2,yes,yes,yes,yes,no,\n")
-    assert told("cy", "Diolch i Emma Jones.\n") == [("P7", "warning")]
+    site.register(
+        REGISTER + "P7,Gemma,Jones,Year 2,yes,yes,yes,yes,no,\n"
+        "P8,Emma,Price,Year 2,yes,yes,yes,yes,no,\n"
+        "P9,Gruffudd,Hughes,Year 2,yes,yes,yes,yes,no,\n"
+    )
+    assert told("cy", "Diolch i Emma Jones.\n") == [("P7", "warning")]  # (an Emma is a pupil)
+    assert told("cy", "Llongyfarchiadau i Ruffudd Hughes.\n") == [("P9", "error")]
+    # A mutated full name never hides a tagged pupil's first name (found by a third review).
+    site.post("p", lang="en", pupils=["P8"], body="Emma Jones won the prize.\n")
+    assert ("P8", "error") in [
+        (f["pupil"], f["severity"]) for f in findings(run, site) if f["code"] == "SG114"
+    ]
     lines = REGISTER.strip().splitlines()
     rows = [lines[0] + ",safeguarding"]
     rows += [line + (",yes" if line.startswith("P5,") else ",no") for line in lines[1:]]

@@ -155,7 +155,9 @@ def test_a_name_that_markup_splits_or_welsh_mutates_is_found_for_the_request(
         date="2026-11-14",
     )
     posts = {p["slug"]: p for p in json.loads(sar(run, site, "P1", "--json"))["posts"]}
-    assert posts["address"]["named_in_text"] is True and posts["address"]["mentions"]
+    assert posts["address"]["named_in_text"] is True
+    (mention,) = posts["address"]["mentions"]  # (the address alone: no rel, no other value)
+    assert mention["excerpt"] == "https://photos.example.com/mia-jones/", mention
     for slug in ("linked", "welsh", "both"):
         (mention,) = posts[slug]["mentions"]
         assert mention["where"] == "the text" and mention["full_name"] is True, mention

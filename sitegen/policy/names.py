@@ -69,8 +69,8 @@ class NameIndex:
         # A full name whose first name is mutated, as Welsh says it after "i" or "a" ("i
         # Ddylan Watkins"), in any post (an English one quotes Welsh too); never a form that
         # is a pupil's own full name. Whether it is an error depends on the post and the
-        # pupil (judge_names): the mutated form may be a name of its own (Gemma -> Emma,
-        # Elen -> Helen, Gwyn -> Wyn).
+        # pupil (judge_names): the mutated form may be another pupil's first name (Gemma ->
+        # Emma) or an ordinary word.
         self.by_mutated: dict[str, list[tuple[Pupil, str, bool]]] = {}
         given = {word for p in register.pupils.values() for word in first_names(p)}
         mutated: dict[str, str] = {}
@@ -82,7 +82,7 @@ class NameIndex:
                         key = squashed(f"{form} {last}")
                         if key in self.by_full:
                             continue
-                        named = form in given or kind == "h-prothesis" or first[0] == "g"
+                        named = form in given  # (Emma for Gemma, where an Emma is a pupil)
                         self.by_mutated.setdefault(key, []).append((pupil, kind, named))
                         mutated.setdefault(key, f"{form} {last}")
         self.mutated_names = bounded_words(list(mutated.values())) if mutated else None
@@ -102,13 +102,12 @@ class NameIndex:
                 if not bounded.covers(m.start()):
                     matches += [_match(p, True, folded, m) for p in self.by_full[m.group(0)]]
                     spans.add(m.span())
-        if self.mutated_names is not None:
+        if self.mutated_names is not None:  # (never hiding a first name: a weaker match)
             bounded = spans.frozen()
             for m in self.mutated_names.finditer(folded.text):
                 if not bounded.covers(m.start()):
                     for pupil, kind, named in self.by_mutated.get(squashed(m.group(0)), []):
                         matches.append(_match(pupil, True, folded, m, kind, another_name=named))
-                    spans.add(m.span())
         spans = spans.frozen()
         by_first: dict[str, list[tuple[Pupil, str | None, bool]]] = {}
         phrases: dict[str, str] = {}
