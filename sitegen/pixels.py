@@ -33,6 +33,7 @@ DECODE_ERRORS = (
     EOFError,
     IndexError,
     TypeError,
+    RuntimeError,  # (libheif: "Support for this compression format has not been built in")
     Image.DecompressionBombError,
     ImageStructureError,
 )

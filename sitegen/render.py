@@ -185,7 +185,8 @@ def _approved_after(post: Post, config: Config) -> datetime | None:
 
 def _in_body(body: str, file: str) -> bool:
     written = "|".join(re.escape(f) for f in {file, quote(file)})  # (a space written %20)
-    return bool(re.search(rf"!\[[^\]]*\]\(\s*<?(?:{written})|src=[\"']?(?:{written})", body))
+    place = r"\s*<?(?:\./)?"
+    return bool(re.search(rf"!\[[^\]]*\]\({place}(?:{written})|src=[\"']?(?:{written})", body))
 
 
 def _body_images(
@@ -196,7 +197,7 @@ def _body_images(
 
     def replace(match: re.Match[str]) -> str:
         attrs = {k: html.unescape(v) for k, v in ATTR.findall(match.group(0))}
-        src = attrs.get("src", "")
+        src = attrs.get("src", "").removeprefix("./")
         view = by_file.get(src) or by_file.get(unquote(src))
         if view is None:
             return ""  # not published here (consent, or not listed under images)

@@ -643,6 +643,7 @@ def test_a_photo_named_with_a_space_and_a_link_to_a_photo_are_published(run, sit
         "coffee",
         files={"IMG 0001.jpg": "castle"},
         body="![The castle](IMG%200001.jpg)\n\n![The castle again](<IMG 0001.jpg>)\n\n"
+        "![Once more](./IMG%200001.jpg)\n\n"
         "[See the photo full size](IMG%200001.jpg), [or here](./IMG%200001.jpg).\n",
         images=[{"file": "IMG 0001.jpg", "alt": "The castle", "pupils": []}],
     )

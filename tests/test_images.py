@@ -102,6 +102,15 @@ def test_corrupt_and_unsupported_are_refused_with_a_reason() -> None:
     png[40] ^= 0xFF
     damaged = inspect_image(bytes(png), SPEC.max_pixels)
     assert damaged.error and damaged.error.startswith("is a damaged PNG file"), damaged.error
+    # An AV1 picture in a HEIF box (brand mif1): libheif cannot decode it, and its error
+    # stopped check and build with a traceback (found by a review).
+    from PIL import Image
+
+    avif = io.BytesIO()
+    Image.new("RGB", (64, 48), "red").save(avif, "AVIF")
+    av1 = bytearray(avif.getvalue())
+    av1[8:12] = b"mif1"
+    assert inspect_image(bytes(av1), SPEC.max_pixels).error
     for video in (b"\0\0\0\x18ftypmp42\0\0\0\0", b"\0\0\0\x14ftypqt  \0\0\0\0"):
         assert "not a supported image" in (inspect_image(video, SPEC.max_pixels).error or "")
 

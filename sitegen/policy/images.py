@@ -77,6 +77,7 @@ def check_image_refs(post: Post, unusable: dict[str, str]) -> list[Finding]:
     line, counted = post.body_line, 0  # lines counted up to `counted` (matches come in order)
     for match in BODY_IMAGE.finditer(post.body):
         src = match.group(1) or match.group(2) or match.group(3)
+        src = src.removeprefix("./")  # (the post's own folder, as written out)
         if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or {src, unquote(src)} & listed:
             continue  # a web address (SG130 judges its scheme), or a listed image
         line += post.body.count("\n", counted, match.start())
