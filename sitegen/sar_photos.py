@@ -109,11 +109,18 @@ def cover_others(
         if ref.faces is not None and faces is not None and len(faces.boxes) == len(ref.faces):
             others = [n for n, who in enumerate(ref.faces, 1) if fold_id(who) != key]
             covers[photo["sha256"]] = tuple(faces.boxes[n - 1] for n in others)
-        elif photo["others_on_photo"]:
+        elif photo["others_on_photo"] or any(fold_id(who) != key for who in ref.faces or ()):
+            why = (
+                "face detection is off"
+                if faces is None
+                else "it has no faces list"
+                if ref.faces is None
+                else "its faces list does not fit the faces found"
+            )
             notes.append(
-                f"{entry['slug']}: the photo {photo['file']} shows {photo['others_on_photo']} "
-                "other pupil(s), whose faces the report could not cover (its faces list does "
-                "not say who each face is): cover them before sending"
+                f"{entry['slug']}: the photo {photo['file']} shows faces other than the "
+                f"pupil's ({photo['others_on_photo']} other pupil(s) by the records), which the "
+                f"report could not cover ({why}): cover them before sending"
             )
 
 

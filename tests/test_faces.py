@@ -558,6 +558,18 @@ def test_a_face_listed_as_cover_is_covered_on_the_sars_copy_from_an_earlier_vers
     held_copy_covers_the_others(run, site, tmp_path, ["website", "instagram"])
 
 
+def test_a_face_to_cover_that_the_sar_cannot_cover_is_a_note_for_the_lead(
+    run, site: SiteDir
+) -> None:  # type: ignore[no-untyped-def]
+    """Face 2 is `cover`; the lead's laptop has face detection off. The report's copy showed
+    the face, with no word to the lead (found by a review)."""
+    faces_site(site, ["P1", "cover"], ["P1"])
+    approve_and_build(run, site)
+    site.config(SITE_TOML)  # faces = "off"
+    result = run(site, "sar", "P1", "--format", "html", "--output", str(site.root / "r.html"))
+    assert result.code == 0 and "could not cover (face detection is off)" in result.err
+
+
 def held_copy_covers_the_others(run, site: SiteDir, tmp_path: Path, platforms: list[str]) -> None:  # type: ignore[no-untyped-def]
     """An edit takes the relay photo out of the post; the report's copy of it covers face 2
     (the second runner) and not face 1 (P1's)."""
