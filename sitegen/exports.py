@@ -19,13 +19,18 @@ from sitegen.text import slugify
 
 # What X counts as a link (link_chars each, however long): an address, up to the punctuation
 # that ends its sentence ("(https://bit.ly/ab)." is a link and two characters), and a bare
-# domain ("www.example.sch.uk"), which X makes a link too. Counting more than X does is safe;
-# counting less would cut the text over the limit.
+# domain ("www.example.sch.uk", "forms.gle/AbC"), which X makes a link too. Counting more
+# than X does is safe; counting less would cut the text over the limit. (A domain never
+# starts inside a word, an address or a number, so no text is read twice over.)
+ENDS = r"(?=[.,;:!?)\]'\"]*(?:\s|$))"  # (where a link ends: punctuation, then a space or the end)
 URL = re.compile(
-    r"https?://\S+?(?=[.,;:!?)\]'\"]*(?:\s|$))"
-    r"|\b(?:[a-z0-9-]+\.)+(?:com|org|net|uk|cymru|wales|edu|gov|io|ly|me|co)\b(?:/[^\s)]*)?",
+    rf"https?://\S+?{ENDS}"
+    rf"|(?<![\w.@/-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{{2,}}\b(?:/\S*?{ENDS})?",
     re.IGNORECASE,
 )
+# X weighs a character 1 in these ranges (Latin letters, common punctuation) and 2 anywhere
+# else: an emoji, the ellipsis a cut adds, Welsh's ŵ and ŷ do not (they are in the first).
+X_LIGHT = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
 ELLIPSIS = "…"
 HASHTAG_PLATFORMS = ("instagram", "x")
 LONGEST_SIDE = 2048
@@ -40,10 +45,17 @@ def export_spec(platform: str, config: Config) -> RenderSpec:
 
 
 def counted_length(text: str, link_chars: int | None) -> int:
-    """Length as the platform counts it: with link_chars, every URL counts that many."""
+    """Length as the platform counts it: with link_chars, as X does, every URL counts that
+    many and every character its weight (X_LIGHT)."""
     if link_chars is None:
         return len(text)
-    return len(URL.sub("", text)) + link_chars * len(URL.findall(text))
+    return _weighed(URL.sub("", text)) + link_chars * len(URL.findall(text))
+
+
+def _weighed(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return sum(1 if any(a <= ord(c) <= b for a, b in X_LIGHT) else 2 for c in text)
 
 
 # Where a cut text may end: after a sentence (or a paragraph: a title, a summary), else

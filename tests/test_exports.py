@@ -308,3 +308,24 @@ def test_a_spelled_out_address_is_counted_as_x_counts_it_and_never_twice(
     assert "(https://example.sch.uk/tickets?event=42)" in facebook  # (its query is its own)
     assert counted_length("a (https://bit.ly/ab).", 23) == len("a (") + 23 + len(").")
     assert counted_length("see www.example.sch.uk", 23) == len("see ") + 23
+    # As twitter-text counts (a third review checked against it): short domains with a path
+    # are links, emoji and the ellipsis weigh 2, Welsh letters 1, an e-mail is no link.
+    assert counted_length("Book at forms.gle/AbC or youtu.be/dQw.", 23) == 8 + 23 + 4 + 23 + 1
+    assert counted_length("🎉 Da iawn… Siôn ŵ", 23) == 2 + 1 + 7 + 2 + 1 + 4 + 2
+    assert counted_length("admin@example.sch.uk", 23) == len("admin@example.sch.uk")
+
+
+def test_an_x_text_of_emoji_is_cut_to_280_as_x_counts_it(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post("party", body="🎉 " * 200 + "\n", platforms=["website", "x"])
+    approve(run, site, "party")
+    assert run(site, "build").code == 0
+    text = (site.root / "build/exports/x/party/post.txt").read_text().rstrip("\n")
+    assert counted_length(text, 23) <= 280
+    assert (
+        sum(
+            2 if ord(c) > 0x10FF else 1
+            for c in text.replace("https://news.test.sch.uk/posts/party/", "")
+        )
+        + 23
+        <= 280
+    )
