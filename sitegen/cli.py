@@ -196,7 +196,7 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
         print_register_invalid(site.register.findings)
         with progress(err) as shown:
             result = build(site, out_dir, shown, timings, check)
-    built_as_of(out_dir, site.context.now)
+    built_as_of(out_dir, site)
     strict = args.strict and bool(result.strict_failures)
     print_build(result, out_dir, root, args.timings, strict)
     return POLICY if strict else OK

@@ -64,7 +64,7 @@ def deploy(site: Site, out: Path, dry_run: bool = False, moved: bool = False) ->
         if not (tree / "index.html").is_file():
             raise UsageError(f"nothing to deploy: {tree} has no site yet: run `sitegen build`")
         events = records.read_ledger(site.root)
-        _refuse_a_build_ahead_of_now(out, site)
+        _refuse_a_build_not_as_of_now(out, site)
         deploys = [e for e in events if e["event"] == records.DEPLOYED]
         if not moved:
             _refuse_a_new_target(deploys, config.target, root)
@@ -104,27 +104,45 @@ def _copy(program: str, tree: Path, config: DeployConfig, root: Path, dry_run: b
     return itemised(done.stdout)
 
 
-AS_OF = ".built-as-of"  # in the build folder: the moment its last build was made as of
+AS_OF = ".built-as-of"  # in the build folder: what its last build was made as of
 
 
-def built_as_of(out: Path, now: datetime) -> None:
-    """Note the moment a build was made as of (`--now`, or now), for deploy to read."""
+def built_as_of(out: Path, site: Site) -> None:
+    """Note what a build was made as of, for deploy to read: the moment (`--now`, or now), and
+    the consent register and approval log it read."""
+    noted = {
+        "now": site.context.now.isoformat(timespec="seconds"),
+        "register": site.sources.get("register"),
+        "audit": site.sources.get("audit"),
+    }
     with contextlib.suppress(OSError):
-        (out / AS_OF).write_text(now.isoformat(timespec="seconds") + "\n", encoding="utf-8")
+        (out / AS_OF).write_text(json.dumps(noted) + "\n", encoding="utf-8")
 
 
-def _refuse_a_build_ahead_of_now(out: Path, site: Site) -> None:
-    """A build made as of a later moment (`--now`, to see what would go out) publishes posts
-    not due yet: copied live, they would go out early, and be recorded as live."""
+def _refuse_a_build_not_as_of_now(out: Path, site: Site) -> None:
+    """build/site/ goes live only as a build now would make it, as far as consent goes: not
+    built as of a later moment (`--now`: posts not due would go out early), and not before
+    the consent register or the approval log changed (a withdrawal, an approval taken back:
+    the post would go live after all, and be recorded as live)."""
     try:
-        made = datetime.fromisoformat((out / AS_OF).read_text(encoding="utf-8").strip())
-    except (OSError, ValueError):
-        return  # (a build folder from before this note was kept)
-    if made.tzinfo is not None and made > site.context.now:
+        noted = json.loads((out / AS_OF).read_text(encoding="utf-8"))
+        made = datetime.fromisoformat(noted["now"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UsageError(
+            "build/site/ does not say what it was built as of (built by an older sitegen?): "
+            "build, then deploy"
+        ) from None
+    if made.tzinfo is None or made > site.context.now:
         raise UsageError(
             f"build/site/ was built as of {made.isoformat(timespec='minutes')}, later than "
             "now (a build with --now): build again without --now, then deploy"
         )
+    for source, what in (("register", "the consent register"), ("audit", "the approval log")):
+        if noted.get(source) != site.sources.get(source):
+            raise UsageError(
+                f"{what} changed since build/site/ was built: build, then deploy (a copy "
+                "built before would put live what may no longer go out)"
+            )
 
 
 def _refuse_a_new_target(deploys: list[dict[str, Any]], target: str, root: Path) -> None:

@@ -213,6 +213,18 @@ def test_deploy_to_a_folder_and_its_refusals(run, site, tmp_path) -> None:  # ty
     assert run(site, "build", now="2026-12-21T09:00").code == 0
     assert run(site, "build").code == 0
     assert run(site, "deploy").code == 0
+    # A withdrawal after the build: that build/site/ would put the pupil's post live again.
+    site.post("tagged", pupils=["P1"], date="2026-11-10")
+    assert run(site, "approve", "tagged", "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    site.withdraw("P1", "2026-11-24")
+    refused = run(site, "deploy")
+    assert refused.code == 2 and "the consent register changed since" in refused.err
+    (site.root / "build/.built-as-of").unlink()  # (a build folder older than this note)
+    assert "build, then deploy" in run(site, "deploy").err
+    assert run(site, "build").code == 0
+    assert run(site, "deploy").code == 0
+    assert not (www / "posts/tagged").exists()
 
 
 @needs_server
@@ -307,7 +319,9 @@ def test_a_first_deploy_to_a_folder_of_other_files_is_refused(run, site, tmp_pat
     assert visible_files(old) == visible_files(site.root / "build/site")
 
 
-def test_a_deploy_to_another_target_is_refused_until_the_site_has_moved(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_deploy_to_another_target_is_refused_until_the_site_has_moved(
+    run, site, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     """A mistyped target would leave the live copy up while `takedown` and `sar` say its posts
     came down: only a leader who says the site has moved (`--moved`) deploys elsewhere."""
     live, typo = tmp_path / "www", tmp_path / "ww"

@@ -422,9 +422,10 @@ def test_a_hand_edited_faces_record_is_read_as_unknown_not_a_crash(run, site: Si
 def test_a_deploy_records_the_faces_covered_on_the_copy_it_puts_live(
     run, site: SiteDir, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
-    """A build into another folder records P2's face as covered on the website; the deploy
-    that follows copies build/site/, where it is not: the deploy records what it copies, and
-    takedown asks for the live copy to be replaced."""
+    """P2's website consent ends; a build into another folder records P2's face as covered
+    on the website. The build/site/ a deploy would copy still shows it: deploy refuses it
+    (the register changed since it was built), and a build as of now, then deployed, puts
+    the covered copy live, which the deploy records."""
     faces_site(site, ["P1", "P2"], ["P1", "P2"])
     www = tmp_path / "www"
     site.config((site.root / "site.toml").read_text() + f'\n[deploy]\ntarget = "{www}/"\n')
@@ -434,13 +435,20 @@ def test_a_deploy_records_the_faces_covered_on_the_copy_it_puts_live(
         REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,", "P2,Osian,Pritchard,Year 4,no,")
     )
     assert run(site, "build", "--out", str(tmp_path / "preview")).code == 0
-    site.post("fair", date="2026-11-03", platforms=["website"])  # (so that deploy copies)
-    assert run(site, "deploy").code == 0
+    refused = run(site, "deploy")
+    assert refused.code == 2 and "the consent register changed since" in refused.err
     _, second = find_faces(TWO, content_hash(TWO.read_bytes()), ResultFiles(None)).boxes
     live = max((www / "posts" / SLUG).glob("photo-1-*.jpg"), key=lambda p: Image.open(p).width)
     assert not is_covered(live, second)
     listed = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
     assert listed["website"]["reason"].startswith("a face on the photos must now be covered")
+    assert run(site, "build").code == 0
+    assert run(site, "deploy").code == 0
+    live = max((www / "posts" / SLUG).glob("photo-1-*.jpg"), key=lambda p: Image.open(p).width)
+    assert is_covered(live, second)
+    assert "website" not in {
+        t["platform"] for t in run(site, "takedown", "--json").json()["takedowns"]
+    }
 
 
 def test_a_deploy_recorded_before_faces_were_recorded_is_made_good_by_the_next(
