@@ -40,6 +40,7 @@ def add_where_it_went(
         photo["face_covered_on"] = _platform_order(config, shown - showing)
         photo["face_covered_since"] = _covered_since(photo["sha256"], went)
         photo["face_shown_since"] = _covered_since(photo["sha256"], went, covered=False)
+        photo["face_changes"] = _face_changes(photo["sha256"], went)
         # Where a copy went out (posted, deployed; the website uploaded by hand as built),
         # not only made ready.
         out = {p["platform"] for p in went if photo["sha256"] in p["photo_hashes"] and _out_at(p)}
@@ -79,6 +80,23 @@ def _covered_since(sha: str, went: list[dict[str, Any]], covered: bool = True) -
             first = len(states) - states[::-1].index(False)  # (after the last other one)
             since[platform] = out[first][1]
     return since
+
+
+def _face_changes(sha: str, went: list[dict[str, Any]]) -> dict[str, list[list[Any]]]:
+    """The platforms where the copy out there covered the pupil's face, then showed it, and
+    so on, more than once ([covered, since when] at each change): a sentence of since and
+    until would leave a change out."""
+    changes: dict[str, list[list[Any]]] = {}
+    for platform in dict.fromkeys(p["platform"] for p in went):
+        states: list[list[Any]] = []
+        for pub in went:
+            if pub["platform"] == platform and sha in pub["photo_hashes"] and _out_at(pub):
+                covered = sha in pub["face_covered"]
+                if not states or states[-1][0] != covered:
+                    states.append([covered, _out_at(pub)])
+        if len(states) > 2:
+            changes[platform] = states
+    return changes
 
 
 def _out_at(pub: dict[str, Any]) -> str | None:

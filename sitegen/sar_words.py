@@ -329,17 +329,23 @@ def photos_there(pub: dict[str, Any], numbers: dict[str, int], first: str) -> st
 def photo_places(photo: dict[str, Any], first: str) -> str:
     """Where the photo went: with the pupil's face showing, with it covered, and first
     showing, then covered."""
-    since = photo.get("face_covered_since") or {}
-    shown_since = photo.get("face_shown_since") or {}
+    changes = photo.get("face_changes") or {}
+    since = {p: at for p, at in (photo.get("face_covered_since") or {}).items() if p not in changes}
+    shown_since = {
+        p: at for p, at in (photo.get("face_shown_since") or {}).items() if p not in changes
+    }
     out = photo.get("out_on", photo["went_to"])
     covered = [platform_name(p) for p in photo["face_covered_on"] if p in out]
     showing = [
         platform_name(p)
         for p in out
-        if p not in photo["face_covered_on"] and p not in since and p not in shown_since
+        if p not in photo["face_covered_on"]
+        and p not in since
+        and p not in shown_since
+        and p not in changes
     ]
     prepared = [platform_name(p) for p in photo["went_to"] if p not in out]
-    if not showing and not covered and not since and not prepared:
+    if not showing and not covered and not since and not changes and not prepared:
         return "Not published anywhere."
     said = [f"Shown on {and_list(showing)}"] if showing else []
     if covered:
@@ -351,6 +357,13 @@ def photo_places(photo: dict[str, Any], first: str) -> str:
     said += [  # (consent given again: the face shows on the copy out there since)
         f"on {platform_name(p)} with {first}'s face covered until {long_date(at)}, then shown"
         for p, at in shown_since.items()
+    ]
+    said += [  # (covered, shown, covered again ...: each change, with its day)
+        f"on {platform_name(p)} with {first}'s face "
+        + ", then ".join(
+            f"{'covered' if covered else 'shown'} from {long_date(at)}" for covered, at in states
+        )
+        for p, states in changes.items()
     ]
     if prepared:
         said.append(f"made ready for {and_list(prepared)}, not recorded as posted there")

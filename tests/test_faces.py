@@ -381,6 +381,16 @@ def test_the_sar_still_says_the_face_was_covered_once_consent_came_back(run, sit
     (post,) = run(site, "sar", "P2", "--json", now="2026-12-02T09:00").json()["posts"]
     (photo,) = post["photos"]
     assert list(photo["face_shown_since"]) == ["instagram"]
+    # Refused again, and covered again: each change is told (the letter said only the last,
+    # "covered until ..., then shown": found by a review).
+    site.register(REGISTER)
+    assert run(site, "build", now="2026-12-03T09:00").code == 0
+    assert run(site, "posted", "--platform", "instagram", now="2026-12-03T10:00").code == 0
+    letter = run(site, "sar", "P2", now="2026-12-04T09:00").out
+    assert (
+        "on Instagram with Osian's face covered from 25 November 2026, then shown from "
+        "1 December 2026, then covered from 3 December 2026"
+    ) in letter, letter
 
 
 def test_a_takedown_blames_no_pupil_whose_face_was_covered(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
