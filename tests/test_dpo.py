@@ -256,8 +256,6 @@ def test_a_photo_off_the_website_is_recorded_by_spec_form_once_uploaded(run, sit
     site.register(
         REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,", "P2,Osian,Pritchard,Year 4,no,")
     )
-    early = run(site, "takedown", "--done", "--platform", "website", now="2026-11-06T09:00")
-    assert early.code == 2 and "build/site/ still shows b.jpg in two" in early.err  # (review)
     build(run, site, "2026-11-06T10:00")
     (takedown,) = run(site, "takedown", "--json", now="2026-11-06T11:00").json()["takedowns"]
     assert takedown["platform"] == "website" and "photos" in takedown["reason"]

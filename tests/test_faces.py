@@ -818,3 +818,21 @@ def test_a_face_to_cover_since_posting_is_an_update_and_a_takedown(run, site: Si
     assert (
         site.root / "build/exports/instagram" / SLUG / "01-photo-1-covered-1-2-1080.jpg"
     ).exists()
+
+
+def test_a_face_covered_on_the_website_by_hand_upload_is_recorded(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """P2's website consent ends: the next build covers P2's face on relay.jpg, which keeps
+    its name. Recording the upload was refused for good, "build/site/ still shows relay.jpg"
+    (found by a review of the fix that refused it before a build)."""
+    faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    approve_and_build(run, site)
+    site.register(
+        REGISTER.replace("P2,Osian,Pritchard,Year 4,yes,", "P2,Osian,Pritchard,Year 4,no,")
+    )
+    assert run(site, "build").code == 0
+    listed = {t["platform"] for t in run(site, "takedown", "--json").json()["takedowns"]}
+    assert "website" in listed
+    done = run(site, "takedown", "--done", "--platform", "website")
+    assert done.code == 0, done.err
+    listed = {t["platform"] for t in run(site, "takedown", "--json").json()["takedowns"]}
+    assert "website" not in listed
