@@ -23,10 +23,11 @@ from sitegen.text import slugify
 # than X does is safe; counting less would cut the text over the limit. (A domain never
 # starts inside a word, an address or a number, so no text is read twice over.)
 ENDS = r"(?=[.,;:!?)\]'\"]*(?:\s|$))"  # (where a link ends: punctuation, then a space or the end)
-URL = re.compile(
-    rf"https?://\S+?{ENDS}"
-    rf"|(?<![\w.@/-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{{2,}}\b(?:/\S*?{ENDS})?",
-    re.IGNORECASE,
+URL = re.compile(rf"https?://\S+?{ENDS}")
+# What X may make a link of, or not (forms.gle/AbC is one; a file's name, letter.pdf, is
+# not): counted as the longer of its own length and a link's, so never less than X counts.
+MAYBE_LINK = re.compile(
+    rf"(?<![\w.@/-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{{2,}}\b(?:/\S*?{ENDS})?", re.IGNORECASE
 )
 # X weighs a character 1 in these ranges (Latin letters, common punctuation) and 2 anywhere
 # else: an emoji, the ellipsis a cut adds, Welsh's ŵ and ŷ do not (they are in the first).
@@ -46,10 +47,13 @@ def export_spec(platform: str, config: Config) -> RenderSpec:
 
 def counted_length(text: str, link_chars: int | None) -> int:
     """Length as the platform counts it: with link_chars, as X does, every URL counts that
-    many and every character its weight (X_LIGHT)."""
+    many (a bare domain at least that many) and every character its weight (X_LIGHT)."""
     if link_chars is None:
         return len(text)
-    return _weighed(URL.sub("", text)) + link_chars * len(URL.findall(text))
+    links = link_chars * len(URL.findall(text))
+    rest = URL.sub("", text)
+    maybe = sum(max(_weighed(m), link_chars) for m in MAYBE_LINK.findall(rest))
+    return _weighed(MAYBE_LINK.sub("", rest)) + links + maybe
 
 
 def _weighed(text: str) -> int:

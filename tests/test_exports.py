@@ -313,6 +313,9 @@ def test_a_spelled_out_address_is_counted_as_x_counts_it_and_never_twice(
     assert counted_length("Book at forms.gle/AbC or youtu.be/dQw.", 23) == 8 + 23 + 4 + 23 + 1
     assert counted_length("🎉 Da iawn… Siôn ŵ", 23) == 2 + 1 + 7 + 2 + 1 + 4 + 2
     assert counted_length("admin@example.sch.uk", 23) == len("admin@example.sch.uk")
+    # A file's name is no link to X: counted whole, never as 23 (a fourth review).
+    letter = "christmas-fair-letter-for-parents-december-2026.pdf"
+    assert counted_length(f"See {letter}.", 23) == len(f"See {letter}.")
 
 
 def test_an_x_text_of_emoji_is_cut_to_280_as_x_counts_it(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
