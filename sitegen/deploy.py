@@ -10,13 +10,14 @@ import re
 import shlex
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sitegen import live, records
 from sitegen.config import DeployConfig
+from sitegen.engine.lastbuild import valid_until
 from sitegen.engine.swap import build_lock
 from sitegen.errors import RefusedError, UsageError
 from sitegen.site import Site
@@ -110,10 +111,14 @@ AS_OF = ".built-as-of"  # in the build folder: what its last build was made as o
 def built_as_of(out: Path, site: Site) -> None:
     """Note what a build was made as of, for deploy to read: the moment (`--now`, or now), and
     the consent register and approval log it read."""
+    until = valid_until(site.root)
     noted = {
         "now": site.context.now.isoformat(timespec="seconds"),
+        "until": until.isoformat(timespec="seconds") if until else None,
         "register": site.sources.get("register"),
         "audit": site.sources.get("audit"),
+        "settings": _settings_but_deploy(site),
+        "posts": _posts_listed(site),
     }
     with contextlib.suppress(OSError):
         (out / AS_OF).write_text(json.dumps(noted) + "\n", encoding="utf-8")
@@ -137,12 +142,36 @@ def _refuse_a_build_not_as_of_now(out: Path, site: Site) -> None:
             f"build/site/ was built as of {made.isoformat(timespec='minutes')}, later than "
             "now (a build with --now): build again without --now, then deploy"
         )
-    for source, what in (("register", "the consent register"), ("audit", "the approval log")):
-        if noted.get(source) != site.sources.get(source):
+    until = noted.get("until")
+    if until and site.context.now >= datetime.fromisoformat(until):
+        raise UsageError(
+            f"build/site/ holds until {until[:16]} (a post fell due, a consent ended or a "
+            "withdrawal came since it was built): build, then deploy"
+        )
+    now = {**site.sources, "settings": _settings_but_deploy(site), "posts": _posts_listed(site)}
+    for source, what in (
+        ("register", "the consent register"),
+        ("audit", "the approval log"),
+        ("settings", "site.toml"),
+        ("posts", "the list of posts"),
+    ):
+        if noted.get(source) != now.get(source):
             raise UsageError(
                 f"{what} changed since build/site/ was built: build, then deploy (a copy "
                 "built before would put live what may no longer go out)"
             )
+
+
+def _settings_but_deploy(site: Site) -> str:
+    """site.toml's settings as read, but [deploy] (where the site goes changes no post)."""
+    return hashlib.sha256(repr(replace(site.config, deploy=None)).encode()).hexdigest()
+
+
+def _posts_listed(site: Site) -> str:
+    """The posts' folders by name (a post deleted since a build must not go live)."""
+    folder = site.root / "content/posts"
+    names = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()
 
 
 def _refuse_a_new_target(deploys: list[dict[str, Any]], target: str, root: Path) -> None:

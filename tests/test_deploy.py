@@ -225,6 +225,25 @@ def test_deploy_to_a_folder_and_its_refusals(run, site, tmp_path) -> None:  # ty
     assert run(site, "build").code == 0
     assert run(site, "deploy").code == 0
     assert not (www / "posts/tagged").exists()
+    # Built before a withdrawal dated ahead comes, a post deleted since, site.toml changed
+    # since: each would put live what may no longer go out (found by a fourth review).
+    site.post("ahead", pupils=["P2"], date="2026-11-10")
+    assert run(site, "approve", "ahead", "--by", "head").code == 0
+    site.withdraw("P2", "2026-11-27")
+    assert run(site, "build").code == 0
+    ahead = run(site, "deploy", now="2026-11-28T09:00")
+    assert ahead.code == 2 and "build/site/ holds until 2026-11-27" in ahead.err
+    assert run(site, "deploy").code == 0
+    shutil.rmtree(site.root / "content/posts/ahead")
+    assert "the list of posts changed since" in run(site, "deploy").err
+    assert run(site, "build").code == 0
+    toml = (site.root / "site.toml").read_text()
+    site.config(toml + "\n")  # (the same settings: no build needed)
+    assert run(site, "deploy").code == 0
+    site.config(toml.replace('title = "Ysgol Prawf"', 'title = "Ysgol Prawf Newydd"'))
+    assert "site.toml changed since" in run(site, "deploy").err
+    assert run(site, "build").code == 0
+    assert run(site, "deploy").code == 0
 
 
 @needs_server

@@ -120,3 +120,17 @@ def remember(
         os.replace(tmp, path)
     except OSError:
         pass
+
+
+def valid_until(root: Path) -> datetime | None:
+    """Until when the last build's decisions hold (a post falls due, a consent ends or a
+    withdrawal dated ahead comes), or None when nothing it decided changes with the clock,
+    or no build is remembered."""
+    import pickle
+
+    try:
+        memo = pickle.loads((root / CACHE_DIR / LAST_BUILD).read_bytes())
+    except Exception:  # (no build remembered, or damaged: as for `remembered`)
+        return None
+    until = memo.get("valid_until") if isinstance(memo, dict) else None
+    return until if isinstance(until, datetime) else None
