@@ -186,7 +186,9 @@ def _approved_after(post: Post, config: Config) -> datetime | None:
 def _in_body(body: str, file: str) -> bool:
     written = "|".join(re.escape(f) for f in {file, quote(file)})  # (a space written %20)
     place = r"\s*<?(?:\./)?"
-    return bool(re.search(rf"!\[[^\]]*\]\({place}(?:{written})|src=[\"']?(?:{written})", body))
+    return bool(
+        re.search(rf"!\[[^\]]*\]\({place}(?:{written})|src=[\"']?(?:\./)?(?:{written})", body)
+    )
 
 
 def _body_images(

@@ -127,7 +127,11 @@ def cover_others(
         if ref.faces is not None and faces is not None and len(faces.boxes) == len(ref.faces):
             others = [n for n, who in enumerate(ref.faces, 1) if fold_id(who) != key]
             covers[photo["sha256"]] = tuple(faces.boxes[n - 1] for n in others)
-        elif photo["others_on_photo"] or any(fold_id(who) != key for who in ref.faces or ()):
+        elif (
+            photo["others_on_photo"]
+            or any(fold_id(who) != key for who in ref.faces or ())
+            or (faces is not None and len(faces.boxes) > 1)  # (no list: whose are they?)
+        ):
             why = (
                 "face detection is off"
                 if faces is None

@@ -836,3 +836,12 @@ def test_a_face_covered_on_the_website_by_hand_upload_is_recorded(run, site: Sit
     assert done.code == 0, done.err
     listed = {t["platform"] for t in run(site, "takedown", "--json").json()["takedowns"]}
     assert "website" not in listed
+
+
+def test_the_sar_notes_faces_it_cannot_tell_apart_without_a_faces_list(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """Two faces, only P1 tagged, no faces list (SG126 is a warning, so it was approved): the
+    report showed the other face with no word to the lead (found by a fourth review)."""
+    faces_site(site, None, ["P1"])
+    approve_and_build(run, site)
+    result = run(site, "sar", "P1", "--format", "html", "--output", str(site.root / "r.html"))
+    assert result.code == 0 and "could not cover (it has no faces list)" in result.err

@@ -750,6 +750,9 @@ def test_a_full_name_with_a_mutated_first_name(run, site):  # type: ignore[no-un
     )
     assert told("cy", "Diolch i Emma Jones.\n") == [("P7", "warning")]  # (an Emma is a pupil)
     assert told("cy", "Llongyfarchiadau i Ruffudd Hughes.\n") == [("P9", "error")]
+    site.post("p", lang="cy", pupils=["P9"], body="Llongyfarchiadau i Ruffudd Hughes.\n")
+    told_once = [f for f in findings(run, site) if f["code"] == "SG114"]
+    assert len(told_once) == 1 and "the full name of P9" in told_once[0]["message"], told_once
     # A mutated full name never hides a tagged pupil's first name (found by a third review).
     site.post("p", lang="en", pupils=["P8"], body="Emma Jones won the prize.\n")
     assert ("P8", "error") in [

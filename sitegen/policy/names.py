@@ -66,11 +66,8 @@ class NameIndex:
         # A full name inside a longer joined word, as a hashtag runs words together
         # (#welldonemiajones): the squashed names, wherever they begin.
         self.joined = re.compile(literal_trie(list(self.by_full))) if self.by_full else None
-        # A full name whose first name is mutated, as Welsh says it after "i" or "a" ("i
-        # Ddylan Watkins"), in any post (an English one quotes Welsh too); never a form that
-        # is a pupil's own full name. Whether it is an error depends on the post and the
-        # pupil (judge_names): the mutated form may be another pupil's first name (Gemma ->
-        # Emma) or an ordinary word.
+        # A full name with its first name mutated ("i Ddylan Watkins"), in any post; never a
+        # pupil's own full name. How it is told: NameHit.warns, NameHit.quiet.
         self.by_mutated: dict[str, list[tuple[Pupil, str, bool]]] = {}
         given = {word for p in register.pupils.values() for word in first_names(p)}
         mutated: dict[str, str] = {}
@@ -102,12 +99,14 @@ class NameIndex:
                 if not bounded.covers(m.start()):
                     matches += [_match(p, True, folded, m) for p in self.by_full[m.group(0)]]
                     spans.add(m.span())
-        if self.mutated_names is not None:  # (never hiding a first name: a weaker match)
+        own: dict[str, list[tuple[int, int]]] = {}  # a mutated full name's span, by pupil
+        if self.mutated_names is not None:  # (hiding the first names of others, never)
             bounded = spans.frozen()
             for m in self.mutated_names.finditer(folded.text):
                 if not bounded.covers(m.start()):
                     for pupil, kind, named in self.by_mutated.get(squashed(m.group(0)), []):
                         matches.append(_match(pupil, True, folded, m, kind, another_name=named))
+                        own.setdefault(pupil.pupil_id, []).append(m.span())
         spans = spans.frozen()
         by_first: dict[str, list[tuple[Pupil, str | None, bool]]] = {}
         phrases: dict[str, str] = {}
@@ -125,6 +124,8 @@ class NameIndex:
                 if spans.covers(m.start()):
                     continue
                 for pupil, mutation, partial in by_first.get(squashed(m.group(0)), []):
+                    if any(a <= m.start() < b for a, b in own.get(pupil.pupil_id, ())):
+                        continue  # (told once: as the full name)
                     matches.append(_match(pupil, False, folded, m, mutation, partial))
         return matches
 
