@@ -166,22 +166,22 @@ def taken_back(entries: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any
     """The approvals a leader took back (`sitegen unapprove`), by their entries' hashes, each
     with the entry that took it back: the approval it names, and every earlier approval of the
     same post (an older approved version put back by hand must not go live again)."""
-    of_action = getattr(entries, "of_action", None)  # (AuditEntries: only those lines parsed)
-
-    def action(name: str) -> list[dict[str, Any]]:
-        if of_action is not None:
-            return [e for e in of_action(name) if e.get("action") == name]
-        return [e for e in entries.values() if e.get("action") == name]
-
-    unapprovals = sorted(action("unapprove"), key=_seq)
+    unapprovals = sorted(entries_of(entries, "unapprove"), key=_seq)
     if not unapprovals:
         return {}
     back = {str(u.get("digest")): u for u in unapprovals}
-    for approval in action("approve"):
+    for approval in entries_of(entries, "approve"):
         later = (u for u in unapprovals if u.get("post") == approval.get("post"))
         if (first := next((u for u in later if _seq(u) > _seq(approval)), None)) is not None:
             back.setdefault(str(approval.get("hash")), first)
     return back
+
+
+def entries_of(entries: Mapping[str, dict[str, Any]], action: str) -> list[dict[str, Any]]:
+    """The log's entries of one action (AuditEntries parses only their lines)."""
+    of_action = getattr(entries, "of_action", None)
+    found = of_action(action) if of_action is not None else entries.values()
+    return [e for e in found if e.get("action") == action]
 
 
 def _seq(entry: dict[str, Any]) -> int:

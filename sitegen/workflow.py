@@ -14,6 +14,7 @@ import frontmatter
 from sitegen import revisions
 from sitegen.approval import (
     AuditWriter,
+    entries_of,
     post_digest,
     set_unsigned_keys,
     stamp,
@@ -213,9 +214,7 @@ def approve(site: Site, posts: list[Post], by: str, key: Path | None = None) -> 
 
 def _signed_words(site: Site) -> set[tuple[str, str, str]]:
     """The words each approval in the log signed: (digest, leader, time)."""
-    entries = site.context.audit_entries
-    of_action = getattr(entries, "of_action", None)
-    found = of_action("approve") if of_action else list(entries.values())
+    found = entries_of(site.context.audit_entries, "approve")
     return {(str(e.get("digest")), str(e.get("by")), str(e.get("at"))) for e in found}
 
 
