@@ -101,21 +101,37 @@ def reload_title(site: Site, folder: Path) -> str:
 def nameless_slug(title: str, register: Register) -> str:
     """The title as a slug without any word that is a pupil's name or id: the folder's name
     is the post's address for good, and the title may still be fixed after it."""
-    names = {squashed(fold(w)) for p in register.pupils.values() for w in p.first_name.split()}
-    # (and their Welsh mutated forms: "Da iawn Fia" is Mia's, whatever language the post)
-    names |= {squashed(m) for name in list(names) for m in mutations(name)}
-    names |= {squashed(fold(w)) for p in register.pupils.values() for w in p.last_name.split()}
-    names |= {squashed(fold(f"{p.first_name} {p.last_name}")) for p in register.pupils.values()}
-    names |= {fold_id(p.pupil_id) for p in register.pupils.values()}
-    words, after_name = [], False
-    for word in slugify(title).split("-"):
+    runs = _name_runs(register)
+    longest = max((len(run) for run in runs), default=1)
+    title_words = slugify(title).split("-")
+    words, after_name, at = [], False, 0
+    while at < len(title_words):
+        # A name is a run of the slug's words ("morgan-williams", "o-brien", "lily-mae"):
+        # the longest run that is one goes, and never a word of it alone ("o" is Welsh too).
+        size = next(
+            (n for n in range(longest, 0, -1) if tuple(title_words[at : at + n]) in runs), 0
+        )
         # ("Mali's drawing" slugifies as mali-s-drawing: the possessive goes with the name)
-        if word in names or (after_name and word == "s"):
-            after_name = True
+        if size or (after_name and title_words[at] == "s"):
+            after_name, at = True, at + max(size, 1)
             continue
-        words.append(word)
-        after_name = False
+        words.append(title_words[at])
+        after_name, at = False, at + 1
     return slugify("-".join(words)) if words else "post"
+
+
+def _name_runs(register: Register) -> set[tuple[str, ...]]:
+    """Every pupil's names and id as runs of slug words: each word of a first name (and its
+    Welsh mutated forms: "Da iawn Fia" is Mia's, whatever language the post), the last name
+    and each of its words, the full name, and each of these run together ("MiaJones")."""
+    firsts = {fold(w) for p in register.pupils.values() for w in p.first_name.split()}
+    names = firsts | {m for name in firsts for m in mutations(name)}
+    for pupil in register.pupils.values():
+        names |= {pupil.last_name, *pupil.last_name.split()}
+        names.add(f"{pupil.first_name} {pupil.last_name}")
+    runs = {tuple(slugify(name).split("-")) for name in names if slugify(name) != "post"}
+    runs |= {(squashed(fold(name)),) for name in names}
+    return runs | {(fold_id(p.pupil_id),) for p in register.pupils.values()}
 
 
 DATED = re.compile(r"\d{4}-\d{2}-\d{2}-")  # a folder name that starts with its date

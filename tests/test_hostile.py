@@ -88,6 +88,34 @@ def test_new_never_puts_a_name_or_id_in_a_folder_name(run, site) -> None:  # typ
     assert made.code == 0 and (site.root / "content/posts/2026-11-21-da-iawn").is_dir()
 
 
+def test_new_leaves_out_names_written_with_hyphens_and_apostrophes(run, site) -> None:  # type: ignore[no-untyped-def]
+    site.register(
+        REGISTER
+        + "P7,Lily-Mae,O'Brien,Year 2,yes,yes,yes,yes,no,\n"
+        + "P8,Tomos,Morgan-Williams,Year 5,yes,yes,yes,yes,no,\n"
+    )
+    for day, title in enumerate(
+        (
+            "Poetry winners Tomos Morgan-Williams",
+            "Hwyl i Morgan-Williams",
+            "Lily-Mae wins",
+            "O'Brien wins",
+            "Llongyfarchiadau o'r dosbarth",  # (Welsh "o": a word of O'Brien, not a name)
+        ),
+        start=10,
+    ):
+        made = run(site, "new", title, "--author", "jjones", "--date", f"2026-11-{day}")
+        assert made.code == 0, made.err
+    folders = sorted(p.name for p in (site.root / "content/posts").iterdir())
+    assert folders == [
+        "2026-11-10-poetry-winners",
+        "2026-11-11-hwyl-i",
+        "2026-11-12-wins",
+        "2026-11-13-wins",
+        "2026-11-14-llongyfarchiadau-o-r-dosbarth",
+    ]
+
+
 # --- 2. disguises ---------------------------------------------------------------------------
 
 DISGUISES = [
