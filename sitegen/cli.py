@@ -250,11 +250,12 @@ def cmd_audit(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_records(args: argparse.Namespace, root: Path) -> int:
-    from sitegen.revisions import prune
+    from sitegen.revisions import photo_names, prune
 
     site = _site(args, root)
-    posts, files = prune(root, *records.still_out_there(records.read_ledger(site.root)))
-    print_pruned(posts, files)
+    ledger = records.read_ledger(site.root)
+    posts, files = prune(root, *records.still_out_there(ledger))
+    print_pruned(posts, files, photo_names(ledger))
     return OK
 
 

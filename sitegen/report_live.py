@@ -67,14 +67,25 @@ def _print_takedown(t: Takedown, deploys: bool, prefix: str = "") -> None:
         out.print(f"    `sitegen build`, upload build/site/ (with --delete), then: {done}")
 
 
-def print_pruned(posts: list[str], files: int) -> None:
-    """`records prune`: what went, and that nothing live or out there did."""
+def print_pruned(posts: list[str], files: list[str], names: dict[str, list[str]]) -> None:
+    """`records prune`: what went (each photo by the post and name the ledger records it
+    under: what the school no longer holds), and that nothing live or out there did."""
     if not posts and not files:
         out.print("nothing to prune: every approved revision kept is still needed")
         return
     if posts:
         out.print(f"removed the approved revisions of deleted posts: {escape(', '.join(posts))}")
-    out.print(f"removed {files} kept file(s) that no approved revision and nothing out there needs")
+    out.print(
+        f"removed {len(files)} kept file(s) that no approved revision and nothing out there needs"
+    )
+    photos = sorted({name for sha in files for name in names.get(sha, ())})
+    for name in photos:
+        out.print(f"  photo {escape(name)}")
+    if others := len([sha for sha in files if sha not in names]):
+        out.print(
+            f"  and {others} other file(s) of earlier approved versions: their text, or photos "
+            "that never went out"
+        )
 
 
 def print_deployed(done: Deployed, dry_run: bool) -> None:

@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sitegen.engine.keys import content_hash
@@ -243,11 +244,11 @@ def kept_of_deleted_posts(root: Path) -> list[Path]:
     return folders
 
 
-def prune(root: Path, out_there: set[str], photos_out: set[str]) -> tuple[list[str], int]:
+def prune(root: Path, out_there: set[str], photos_out: set[str]) -> tuple[list[str], list[str]]:
     """Remove approved revisions no longer needed: a post's whose folder is gone and that is
     out nowhere (`out_there`: the posts the ledger says may still be out), and every kept
     file no remaining revision holds and no photo out there is (`photos_out`, by hash).
-    Returns the posts whose revision went, and how many files."""
+    Returns the posts whose revision went, and the hashes of the files that went."""
     records = root / RECORDS
     unreadable = [p.name for p in records.glob("*.json") if approved_revision(root, p.stem) is None]
     if unreadable:  # (its files would look needed by nothing, and go)
@@ -266,13 +267,27 @@ def prune(root: Path, out_there: set[str], photos_out: set[str]) -> tuple[list[s
         revision = approved_revision(root, path.stem)
         if revision is not None:
             held |= {d.removeprefix("sha256:") for d in revision.files.values()}
-    removed = 0
-    for blob in (records / BLOBS).glob("*") if (records / BLOBS).is_dir() else ():
+    removed = []
+    for blob in sorted((records / BLOBS).glob("*")) if (records / BLOBS).is_dir() else ():
         if blob.name not in held:
             blob.unlink()
-            removed += 1
+            removed.append(f"sha256:{blob.name}")
     shutil.rmtree(root / LIVE, ignore_errors=True)  # (laid out again by the next build)
     return gone, removed
+
+
+def photo_names(events: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Each photo the ledger records (by its hash), as `<post>/<file>` for every post and
+    name it went out under."""
+    names: dict[str, list[str]] = {}
+    for event in events:
+        for image in event.get("images") or ():
+            if isinstance(image, dict) and image.get("sha256") and image.get("file"):
+                name = f"{event.get('slug')}/{image['file']}"
+                known = names.setdefault(str(image["sha256"]), [])
+                if name not in known:
+                    known.append(name)
+    return names
 
 
 def record_problems(root: Path) -> list[str]:

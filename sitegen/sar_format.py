@@ -35,9 +35,10 @@ def sar_markdown(data: dict[str, Any], config: Config) -> str:
             lines += [f"{block.label}:", "", quoted or ">", ""]
         elif isinstance(block, Photo):
             caption = f" Caption: {block.caption}." if block.caption else ""
+            where = " (The photo itself is in the web page version of this report.)"
             lines += [
-                f"- Photo {block.number}: {block.alt}.{caption} {block.note} "
-                "(The photo itself is in the web page version of this report.)",
+                f"- Photo {block.number}: {block.alt}.{caption} {block.note}"
+                + (where if block.held else ""),
                 "",
             ]
     return "\n".join(lines).rstrip() + "\n"
@@ -106,7 +107,9 @@ def sar_html(data: dict[str, Any], config: Config, photos: dict[str, bytes]) -> 
 
 def _figure(photo: Photo, jpeg: bytes | None) -> str:
     esc = html.escape
-    if jpeg is None:
+    if jpeg is None and not photo.held:
+        picture = "<p>(The school no longer holds this photo: there is no copy to show.)</p>"
+    elif jpeg is None:
         picture = "<p>(This photo could not be read to make a copy.)</p>"
     else:
         uri = "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")

@@ -74,13 +74,24 @@ def _what_the_school_holds(data: dict[str, Any]) -> list[str]:
             else ""
         )
         paragraphs.append(f"{held}o news post shows, tags or names {first}{since}.")
-    earlier_photos = len(
-        {h["sha256"] for p in data["publications"] for h in p.get("held_photos") or ()}
-    )
-    if earlier_photos:
+    return [*paragraphs, *_earlier_photos(data, first)]
+
+
+def _earlier_photos(data: dict[str, Any], first: str) -> list[str]:
+    """The photos from earlier versions of posts: those held, and those only recorded."""
+    earlier = {
+        h["sha256"]: h["held"] for p in data["publications"] for h in p.get("held_photos") or ()
+    }
+    paragraphs: list[str] = []
+    if kept := sum(earlier.values()):
         paragraphs.append(
-            f"It also holds {count_of(earlier_photos, 'photo')} of {first} from earlier "
+            f"It also holds {count_of(kept, 'photo')} of {first} from earlier "
             "versions of posts, since edited or deleted: they are shown at the end."
+        )
+    if gone := len(earlier) - kept:
+        paragraphs.append(
+            f"Its records also tell of {count_of(gone, 'photo')} of {first} from earlier "
+            "versions of posts that it no longer holds: where they went is told at the end."
         )
     return paragraphs
 
@@ -166,7 +177,7 @@ def _withdrawal_and_contact(data: dict[str, Any]) -> list[str]:
     email = school.get("contact_email")
     write_to = f"writing to the school at {email}" if email else "contacting the school office"
     contact = email or "the school office"
-    paragraphs = []
+    paragraphs: list[str] = []
     withdrawn, until = pupil.get("withdrawn_on"), pupil.get("consent_until")
     today = data["prepared_on"]
     if withdrawn and withdrawn <= today:

@@ -178,6 +178,7 @@ def held_from_earlier_versions(
     shown_now = {photo["sha256"] for post in posts for photo in post["photos"]}
     shows = site.photos.shows()
     faces_of = _recorded_faces(ledger)
+    gone: set[str] = set()  # (photos no longer held: told to the lead once)
     for pub in publications:
         pub["held_photos"] = []
         for sha, name in zip(pub["photo_hashes"], pub["images"], strict=True):
@@ -185,6 +186,13 @@ def held_from_earlier_versions(
                 continue
             path = held.sources.get(sha) or _held_copy(site.root, sha, pub["where"][0])
             pub["held_photos"].append({"file": name, "sha256": sha, "held": path is not None})
+            if path is None and sha not in gone:
+                gone.add(sha)
+                held.notes.append(
+                    f"{pub['slug']}: the photo {name} (from an earlier version) is no longer "
+                    "held (`records prune`, or deleted): the report says where it went, "
+                    "with no copy of it"
+                )
             if path is None or sha in held.sources:
                 continue  # (each photo is copied, and its faces covered, once)
             held.sources[sha] = path

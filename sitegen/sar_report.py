@@ -66,6 +66,7 @@ class Photo:
     alt: str
     caption: str
     note: str
+    held: bool = True  # False: the school no longer holds the file (no copy can be shown)
 
 
 Block = Union[Heading, Para, Items, Table, Quote, Photo]  # noqa: UP007 - a runtime alias
@@ -347,20 +348,30 @@ def _photo_blocks(post: dict[str, Any], first: str) -> Iterator[Block]:
             note = photo_places(photo, first)
             if not photo["held"]:
                 note += " The photo file itself is no longer in the news system."
-            yield Photo(photo["sha256"], index, photo["alt"], photo["caption"], note)
+            held = photo["held"]
+            yield Photo(photo["sha256"], index, photo["alt"], photo["caption"], note, held)
 
 
 def _earlier_photo_blocks(publications: list[dict[str, Any]], first: str) -> Iterator[Block]:
     """The pupil's photos that went out with earlier versions of posts, which no post shows
-    now: copies the school still holds."""
+    now: copies of those the school still holds."""
     held = [(pub, photo) for pub in publications for photo in pub.get("held_photos") or ()]
     if not held:
         return
     yield Heading(2, f"Photos of {first} from earlier versions of posts")
+    files = {photo["sha256"]: photo["held"] for _, photo in held}
+    kept = sum(files.values())
+    still = (
+        "The school still holds them."
+        if kept == len(files)
+        else "The school no longer holds "
+        + ("them" if not kept else f"{len(files) - kept} of them")
+        + ": of those, this record of where they went is all it holds."
+    )
     yield Para(
         f"These photos of {first} were in a version of a post that went on the school "
         "website or was made ready for a social media page; the post has been edited or "
-        "deleted since, and no post shows them now. The school still holds them."
+        f"deleted since, and no post shows them now. {still}"
     )
     by_photo: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
     for pub, photo in held:  # (one photo, told once with every version it went with)
@@ -370,7 +381,8 @@ def _earlier_photo_blocks(publications: list[dict[str, Any]], first: str) -> Ite
         note = f"It went with “{pub['title']}”: " + " ".join(p["summary"] for p, _ in went)
         if not photo["held"]:
             note += " The photo file itself is no longer in the news system."
-        yield Photo(photo["sha256"], number, f"the photo file {photo['file']}", "", note)
+        alt = f"the photo file {photo['file']}"
+        yield Photo(photo["sha256"], number, alt, "", note, photo["held"])
 
 
 def _words_as_written(post: dict[str, Any]) -> Iterator[Block]:

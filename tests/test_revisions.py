@@ -128,6 +128,7 @@ def test_prune_removes_only_what_nothing_needs(run, site) -> None:  # type: igno
     assert len(kept) == len(first) + 2  # the new index.md and the new photo
     pruned = run(site, "records", "prune")
     assert pruned.code == 0 and "removed 2 kept file(s)" in pruned.out
+    assert "and 2 other file(s) of earlier approved versions" in pruned.out  # (never built)
     remaining = set((site.root / "content/records/approved/files").iterdir())
     assert len(remaining) == len(first)  # the live revision's two files
     assert run(site, "records", "prune").out.startswith("nothing to prune")

@@ -551,6 +551,24 @@ def test_a_post_edited_since_names_the_photo_of_the_pupil_that_went(run, site: S
     assert [(p["file"], p["held"]) for p in website["held_photos"]] == [("towers.jpg", True)]
     _, photos, _ = read_back(sar(run, site, "P1", "--format", "html"))
     assert len(photos) == 1 and photos[0][:2] == b"\xff\xd8"
+    # Once `records prune` has removed the kept copy, the letter no longer says the school
+    # holds it (nor that it "could not be read"), and the lead is told why there is no copy.
+    done = run(site, "takedown", "--done", "castle", "--platform", "website")
+    assert done.code == 0, done.err
+    pruned = run(site, "records", "prune")
+    assert pruned.code == 0 and "  photo castle/towers.jpg\n" in pruned.out, pruned.out
+    pruned = run(site, "sar", "P1")
+    assert "The school no longer holds them: of those, this record" in pruned.out
+    assert "Its records also tell of 1 photo of Mia from earlier versions of posts that it " in (
+        pruned.out
+    )
+    assert "It also holds 1 photo" not in pruned.out
+    assert "The school still holds them." not in pruned.out
+    assert "(The photo itself is in the web page version" not in pruned.out
+    assert "towers.jpg (from an earlier version) is no longer held" in pruned.err
+    page = run(site, "sar", "P1", "--format", "html").out
+    assert "<img" not in page and "could not be read" not in page
+    assert "The school no longer holds this photo: there is no copy to show." in page
 
 
 def test_a_deleted_post_is_not_said_never_to_have_named_the_pupil(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
