@@ -52,9 +52,14 @@ def _print_takedown(t: Takedown, deploys: bool, prefix: str = "") -> None:
     what = "the photos" if photos_only else f'the post "{escape(t.title)}"'
     where = f" at {escape(t.url)}" if t.url and t.platform == "website" else ""
     its = "its photo" if len(t.images) == 1 else "its photos"
-    photos = f" with {its} {escape(', '.join(t.images))}" if t.images and not photos_only else ""
+    names = escape(", ".join(t.images))
+    photos = f" with {its} {names}" if t.images and not photos_only else ""
+    if t.platform == "website" and t.images:
+        # (the website's copies are named photo-1-480.jpg ..., not as the staff's files)
+        photos = f" with {its} (the photo-… files made from {names})" if photos else ""
+        names = f"made from {names} (their photo-… files)"
     if photos_only:
-        what += f" {escape(', '.join(t.images))}"
+        what += f" {names}"
     out.print(f"    remove {what}{where}{photos}")
     for words in t.because:
         out.print(f"    because: {escape(words)}")

@@ -85,6 +85,9 @@ def test_withdrawal_end_to_end(run, site: SiteDir) -> None:  # type: ignore[no-u
     assert "facebook" in text and "sitegen takedown --done trip --platform facebook" in text
     assert "upload build/site/ (with --delete), then: sitegen takedown --done trip" in text
     assert "because: P1 (consent withdrawn on 2026-11-20) on 01-" in text
+    # The website's copies are photo-1-480.jpg ...: not named as the staff's file is (found
+    # by a tour: "with its photos a.jpg" named files the server never had).
+    assert "/posts/trip/ with its photo (the photo-… files made from a.jpg)" in text, text
     # The website's copy on the server, after the build that removed it: its photo named.
     (website,) = [t for t in pending if t["platform"] == "website"]
     assert website["images"] == ["a.jpg"]
