@@ -276,17 +276,31 @@ LOOK_SIDE = 1600  # the checks (OCR, faces) see photos no larger: text and faces
 
 def upright_picture(source: bytes) -> Image.Image:
     """The photo as the checks look at it: upright (EXIF orientation), in RGB, its longest
-    side at most LOOK_SIDE; decoded once for all of them."""
-    from PIL import ImageOps
-
+    side at most LOOK_SIDE; decoded once for all of them. Turned, converted from its colour
+    profile and flattened as `render` does: the checks see the pixels that are published."""
     with _open(source) as img:
+        orientation = _orientation(img)
         img.draft("RGB", (LOOK_SIDE, LOOK_SIDE))
         if img.format == "GIF":
             img.seek(0)
-        upright = ImageOps.exif_transpose(img) or img
-        rgb = _flatten(upright)  # (as render does: the checks see the pixels published)
+        img.load()
+        rgb = _published_pixels(
+            img.transpose(ORIENT[orientation]) if orientation in ORIENT else img
+        )
     rgb.thumbnail((LOOK_SIDE, LOOK_SIDE), Image.Resampling.LANCZOS)
     return rgb
+
+
+def _orientation(img: Image.Image) -> int:
+    """The EXIF orientation, 1 where the EXIF block is missing or malformed (as published)."""
+    exif, _ = _exif(img)
+    return exif.get(TAG_ORIENTATION, 1) if exif else 1
+
+
+def _published_pixels(img: Image.Image) -> Image.Image:
+    """The pixels a published copy is made of: 8-bit, converted from the photo's colour
+    profile to sRGB, transparency on white, in a fresh image."""
+    return _flatten(_to_srgb(_eight_bit(img)))
 
 
 def render(
@@ -298,8 +312,7 @@ def render(
     img = _open(source)
     if img.size[0] * img.size[1] > spec.max_pixels:
         raise ImageStructureError("has too many pixels")
-    exif, _ = _exif(img)
-    orientation = exif.get(TAG_ORIENTATION, 1) if exif else 1
+    orientation = _orientation(img)
     swapped = orientation in (5, 6, 7, 8)
     shown_w, shown_h = (img.size[1], img.size[0]) if swapped else img.size
     widths = target_widths(shown_w, shown_h, spec)
@@ -311,7 +324,7 @@ def render(
     img.load()
     if orientation in ORIENT:
         img = img.transpose(ORIENT[orientation])
-    clean = faces.cover(_flatten(_to_srgb(_eight_bit(img))), cover)
+    clean = faces.cover(_published_pixels(img), cover)
     variants: list[Variant] = []
     files: dict[str, bytes] = {}
     stem = safe_stem(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import struct
 from pathlib import Path
 
 import piexif
@@ -215,3 +216,45 @@ def certificate(
     table = Image.composite(table, Image.new("RGB", size, (0, 0, 0)), shade)
     noise = Image.effect_noise(size, 40 + rng.randint(0, 10)).convert("RGB")
     return Image.blend(table.filter(ImageFilter.GaussianBlur(1.2)), noise, 0.08)
+
+
+def red_only_profile() -> bytes:
+    """An ICC profile (version 2, matrix and curves) under which only the red channel shows:
+    red is white and green and blue are black, so a picture drawn in green on red, the same
+    brightness in sRGB, shows black on white once converted. (How a camera's own profile
+    makes what the checks see differ from what is published, when they ignore it.)"""
+
+    def s15(value: float) -> bytes:
+        return struct.pack(">i", round(value * 65536))
+
+    def xyz(x: float, y: float, z: float) -> bytes:
+        return b"XYZ \0\0\0\0" + s15(x) + s15(y) + s15(z)
+
+    def text(tag: bytes, words: str) -> bytes:
+        body = tag + b"\0\0\0\0" + words.encode() + b"\0"
+        return body + b"\0" * (-len(body) % 4)
+
+    linear = b"curv\0\0\0\0" + struct.pack(">IH", 1, 256) + b"\0\0"
+    description = b"desc\0\0\0\0" + struct.pack(">I", 9) + b"red only\0" + b"\0" * 79
+    description += b"\0" * (-len(description) % 4)
+    tags = [
+        (b"desc", description),
+        (b"cprt", text(b"text", "none")),
+        (b"wtpt", xyz(0.9642, 1.0, 0.8249)),
+        (b"rXYZ", xyz(0.9642, 1.0, 0.8249)),
+        (b"gXYZ", xyz(0.002, 0.002, 0.002)),
+        (b"bXYZ", xyz(0.002, 0.002, 0.002)),
+        (b"rTRC", linear),
+        (b"gTRC", linear),
+        (b"bTRC", linear),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = b"", b""
+    for signature, body in tags:
+        table += signature + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    header = struct.pack(">I", offset + len(data)) + b"lcms" + struct.pack(">I", 0x02100000)
+    header += b"mntrRGB XYZ " + struct.pack(">6H", 2026, 1, 1, 0, 0, 0) + b"acspAPPL"
+    header += b"\0" * 24 + struct.pack(">I", 0) + s15(0.9642) + s15(1.0) + s15(0.8249) + b"lcms"
+    header += b"\0" * (128 - len(header))
+    return header + struct.pack(">I", len(tags)) + table + data

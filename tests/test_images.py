@@ -12,7 +12,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops, ImageStat, PngImagePlugin
+from PIL import Image, ImageChops, ImageDraw, ImageStat, PngImagePlugin
 
 from sitegen import images
 from sitegen.engine.store import ResultFiles
@@ -26,7 +26,9 @@ from sitegen.images import (
     render_image,
 )
 from sitegen.imageverify import ImageStructureError, check_publishable
+from sitegen.pixels import upright_picture
 from tests.conftest import FIXTURES, PHOTOS
+from tests.imagegen import red_only_profile
 
 SPEC = RenderSpec(widths=(480, 960, 1600), quality=82, max_pixels=40_000_000)
 ALL_PHOTOS = sorted(
@@ -120,6 +122,40 @@ def test_malformed_exif_is_published_without_metadata(tmp_path: Path) -> None:
     assert inspect_image(photo.read_bytes(), SPEC.max_pixels).error is None
     (record,) = exiftool(publish(photo, tmp_path)[:1])
     assert {k.split(":")[0] for k in record if ":" in k} <= CLEAN_GROUPS
+
+
+def test_a_photo_with_a_broken_exif_pointer_is_checked_as_published(tmp_path: Path) -> None:
+    """A rotation, and a GPS block's pointer that points before the file: Pillow's own
+    exif_transpose raised ValueError (a traceback from check, status and build). The checks
+    now see it as it is published: the EXIF is malformed, so it is not turned."""
+    entry = lambda tag, kind, count, value: struct.pack("<HHI", tag, kind, count) + value  # noqa: E731
+    ifd = entry(0x112, 3, 1, struct.pack("<HH", 6, 0)) + entry(0x8825, 9, 1, struct.pack("<i", -5))
+    tiff = b"II*\0" + struct.pack("<I", 8) + struct.pack("<H", 2) + ifd + b"\0" * 4
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), "white").save(buffer, "JPEG", exif=b"Exif\0\0" + tiff)
+    data = buffer.getvalue()
+    assert "malformed EXIF" in " ".join(inspect_image(data, SPEC.max_pixels).personal)
+    assert upright_picture(data).size == (640, 480)  # (not turned: as published)
+    variants, _ = render_image(data, "hall.jpg", SPEC)
+    assert (variants[0].width, variants[0].height) == (480, 360)
+
+
+def test_the_checks_see_a_photo_through_its_colour_profile(tmp_path: Path) -> None:
+    """Green words on red, the same brightness in sRGB: under the photo's own profile only
+    red shows, so the published copy reads black on white. The checks (OCR, faces) looked at
+    the pixels as they are, without the profile: flat grey, no words, while the published
+    copy showed a child's name (found by a security review)."""
+    picture = Image.new("RGB", (800, 400), (255, 0, 0))
+    ImageDraw.Draw(picture).rectangle((100, 100, 700, 300), fill=(0, 130, 0))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=95, icc_profile=red_only_profile())
+    data = buffer.getvalue()
+    variants, files = render_image(data, "award.jpg", SPEC)
+    published = Image.open(io.BytesIO(files[variants[0].file])).convert("L").resize((800, 400))
+    checked = upright_picture(data).convert("L")
+    assert ImageStat.Stat(published).extrema[0][1] - ImageStat.Stat(published).extrema[0][0] > 200
+    difference = ImageStat.Stat(ImageChops.difference(published, checked)).mean[0]
+    assert difference < 8, difference
 
 
 def _upright(photo: str, tmp: Path) -> Image.Image:
