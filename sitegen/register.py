@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import islice
 
@@ -93,15 +93,18 @@ def parse_register(
     if not text.strip():
         return _invalid(rel, "the consent register is empty: it needs a header row", 1)
     if lines[0].count(";") >= 2 and lines[0].count(";") > lines[0].count(","):
-        return _invalid(rel, SEMICOLONS, 1)  # (Excel's CSV in many countries, quoted or not)
+        # (Excel's CSV in many countries, quoted or not)
+        held = _names_held_back(lines, rel, platforms, shape, ";")
+        return Register(rel, held, (finding("SG160", SEMICOLONS, rel, 1),))
     try:
         header = _cells(lines[0])
     except csv.Error as exc:
-        return _invalid(rel, f"the consent register is not valid CSV: {exc}", 1)
+        held = _names_held_back(lines, rel, platforms, shape)
+        return Register(rel, held, (finding("SG160", f"not valid CSV: {exc}", rel, 1),))
     columns = [shape.column(h) for h in header]
     faults = [finding("SG160", fault, rel, 1) for fault in _column_faults(columns, platforms)]
     if any("no column for platform" not in f.message for f in faults):
-        return Register(rel, {}, tuple(faults))
+        return Register(rel, _names_held_back(lines, rel, platforms, shape), tuple(faults))
     # A platform's column missing (one added to site.toml since): every row still reads
     # right, and is read, so that takedown knows each pupil (withdrawn, safeguarded); the
     # register stays invalid, and no pupil has consent for that platform.
@@ -109,10 +112,34 @@ def parse_register(
     return Register(rel, read.pupils, (*faults, *read.findings))
 
 
-def _lenient(line: str) -> list[str]:
+def _names_held_back(
+    lines: list[str], rel: str, platforms: tuple[str, ...], shape: Shape, delimiter: str = ","
+) -> dict[str, Pupil]:
+    """Under a header that cannot be read right, each row's pupil as far as its names read,
+    held back (`_held_back`): no row's consent is heard, but no name in it may go out while
+    the register is being fixed (a post that tags nobody still publishes). Under
+    safeguarding only where the row reads so."""
+    columns = [shape.column(h) for h in _lenient(lines[0], delimiter)]
+    pupils: dict[str, Pupil] = {}
+    for line, text in enumerate(lines[1:], start=2):
+        read = zip(columns, _lenient(text, delimiter), strict=False)
+        cells = {name: cell.strip() for name, cell in read if name}
+        if not (cells.get("first_name") or cells.get("last_name")):
+            continue
+        place = cells.get("pupil_id", "")
+        if not place or fold_id(place) in pupils:
+            place = f"{rel}:{line}"
+        pupil = _held_back(cells, place, line, platforms, shape, True)
+        # (under safeguarding only where the row says so: not every child, urgently)
+        guarded = parse_yes_no(cells.get("safeguarding", ""), shape) is True
+        pupils[fold_id(place)] = replace(pupil, safeguarding=guarded)
+    return pupils
+
+
+def _lenient(line: str, delimiter: str = ",") -> list[str]:
     """A line's cells as far as they read, its quotes taken out (one left open would run to
     the line's end, and the names with it)."""
-    return next(csv.reader([line.replace('"', "")]), [])
+    return next(csv.reader([line.replace('"', "")], delimiter=delimiter), [])
 
 
 def _cells(line: str) -> list[str]:
@@ -176,7 +203,8 @@ def _read_rows(
     lines: list[str], columns: list[str], rel: str, platforms: tuple[str, ...], shape: Shape
 ) -> Register:
     """The register of the rows after the header row: blank rows are skipped, and a row with
-    no pupil_id or with one an earlier row has is a finding and no pupil. A row that cannot
+    no pupil_id or with one an earlier row has is a finding, and its pupil is held back
+    under the row's place (`content/consent.csv:12`). A row that cannot
     be read right (not valid CSV, its cells not the header's one for one, an invisible
     character) is a finding, and its pupil is held back (`_held_back`): no consent anywhere,
     their name still found in every post."""
@@ -191,20 +219,24 @@ def _read_rows(
         fault = _unreadable(row, columns, pupil_id)
         if fault is not None:
             findings.append(finding("SG160", fault, rel, line, pupil_id or None))
-        if not pupil_id:
-            if fault is None:
-                findings.append(finding("SG160", "a row has no pupil_id", rel, line))
-            continue
+        aligned = not isinstance(row, csv.Error) and len(row) == len(columns)
         key = fold_id(pupil_id)
-        if key in seen:
-            message = f"pupil_id {pupil_id} appears twice (first on line {seen[key]})"
-            findings.append(finding("SG160", message, rel, line, pupil_id))
+        if not pupil_id or key in seen:
+            if not pupil_id and fault is None:
+                findings.append(finding("SG160", "a row has no pupil_id", rel, line))
+            elif pupil_id:
+                message = f"pupil_id {pupil_id} appears twice (first on line {seen[key]})"
+                findings.append(finding("SG160", message, rel, line, pupil_id))
+            # The row's pupil is still someone whose name must not go out (a copy-paste slip
+            # left a safeguarded child's row with another's id): held back under the row's
+            # place in the register, an id no post can tag.
+            place = f"{rel}:{line}"
+            pupils[fold_id(place)] = _held_back(cells, place, line, platforms, shape, aligned)
             continue
         seen[key] = line
         if fault is not None:
             # (a row not valid CSV, or whose cells do not line up with the header, may read
             # "no" under safeguarding from another column: only a row that lines up is heard)
-            aligned = not isinstance(row, csv.Error) and len(row) == len(columns)
             pupils[key] = _held_back(cells, pupil_id, line, platforms, shape, aligned)
             continue
         pupils[key], faults = _row_pupil(cells, pupil_id, line, platforms, shape)

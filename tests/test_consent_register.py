@@ -553,9 +553,10 @@ def test_a_register_whose_header_is_wrong_is_never_told_as_a_change_of_consent(
             'semicolons (;), not commas: in Excel, save it as "CSV UTF-8 (Comma delimited)"'
         ], said
     takedown = run(site, "takedown")
-    if "semicolons" in fault:  # (no row can be read: listed, and said why, never as consent)
+    if "semicolons" in fault:  # (the rows' names are read, never their consents: no change)
         assert "no longer in the consent register" not in takedown.out, takedown.out
-        assert "P1 (the consent register cannot be read whole: fix it, then run" in takedown.out
+        assert "nothing to take down" in takedown.out, takedown.out
+        assert "would come down only because the register is invalid: fix it" in takedown.err
     else:  # (every row reads: only the register's fault would take the post down)
         assert "nothing to take down" in takedown.out, takedown.out
         assert "would come down only because the register is invalid" in takedown.err
@@ -734,3 +735,27 @@ def test_a_pupil_whose_row_cannot_be_read_is_not_told_as_gone_from_the_register(
     takedown = run(site, "takedown").out
     assert "no longer in the consent register" not in takedown, takedown
     assert "P1 (the consent register cannot be read whole: fix it, then run" in takedown
+
+
+@pytest.mark.parametrize(
+    "slip",
+    [
+        "P1,Deio,Morgan,Year 4,no,no,no,no,no,",  # another pupil's id, pasted
+        ",Deio,Morgan,Year 4,no,no,no,no,no,",  # the id left out
+        "P7,Deio,Morgan,Year 4,no,no,no,no,no,",  # the whole file saved with semicolons
+    ],
+    ids=["duplicate id", "no id", "semicolons"],
+)
+def test_a_row_with_a_slip_in_its_id_still_keeps_its_name_out(
+    run, site: SiteDir, slip: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A copy-paste slip in the register's id column: the row was a finding and no pupil, so
+    a post that tags no one published "Well done to Deio Morgan" (found by a security review,
+    with a safeguarded child's row)."""
+    register = REGISTER + slip + "\n"
+    site.register(register.replace(",", ";") if slip.startswith("P7") else register)
+    site.post(SLUG, pupils=[], body="Well done to Deio Morgan for reading fifty books.\n")
+    (post,) = run(site, "check", "--json").json()["posts"]
+    said = [f["message"] for f in post["findings"] if f["code"] == "SG114"]
+    assert said and "Deio Morgan" in said[0], post["findings"]
+    assert not post["publishable"]
