@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import html
 import json
 import re
@@ -104,7 +105,23 @@ def confusables() -> dict[str, str]:
             target = (same_case or latin)[0]
             # Unicode draws capital I and small l alike ("l"): a capital is an I to a reader.
             table[char] = "I" if target == "l" and char.isupper() else target
+    return table | LOOK_ALIKES
+
+
+def _look_alikes() -> dict[str, str]:
+    """What a reader reads as Latin letters or a space though Unicode neither decomposes it
+    nor lists it as confusable: letters with a stroke (Łukasz typed as Lukasz, Sørensen as
+    Sorensen), small capitals (ᴍɪᴀ), and the Hangul fillers, which show as a blank."""
+    table = {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H"}
+    table |= dict.fromkeys("\u115f\u1160\u3164\uffa0\u2800", " ")
+    for code in [*range(0x0250, 0x02B0), *range(0x1D00, 0x1D2C), *range(0xA720, 0xA800)]:
+        name = unicodedata.name(chr(code), "")
+        if name.startswith("LATIN LETTER SMALL CAPITAL ") and len(name.split()[-1]) == 1:
+            table[chr(code)] = name.split()[-1].lower()
     return table
+
+
+LOOK_ALIKES = _look_alikes()
 
 
 @cache  # (a text is folded character by character: each is worked out once)
@@ -272,12 +289,31 @@ def fold_fast(source: str, markup: bool = True) -> str | None:
 NAME_GAP = r"(?:&#?[a-z0-9]{1,8};|[^\w,;:!?|&+]|_|[,;:!?|&+](?=\w))*"  # (an entity: whole)
 
 
+def name_words(name: str) -> list[str]:
+    """A name's words as matched, folded: its runs of letters and digits, so that what
+    stands between them in the register (a hyphen, an apostrophe) may be anything NAME_GAP
+    allows in a post (Pritchard Jones, O’Brien for O'Brien)."""
+    return WORD.findall(fold(name))
+
+
+WORD = re.compile(r"\w+")
+
+
 def name_pattern(name: str) -> str | None:
     """A regex for a name's words, with NAME_GAP between them."""
-    words = fold(name).split()
+    words = name_words(name)
     if not words:
         return None
-    return NAME_GAP.join(re.escape(w) for w in words)
+    return NAME_GAP.join([re.escape(words[0]), *map(_prefixed, words[1:])])
+
+
+def _prefixed(word: str) -> str:
+    """A later word of a name, where a space may follow its prefix: camel_split reads a
+    post's "McDonald", "MacLeod" or "DeSouza" as "mc donald" ..., which the register may
+    write "Mcdonald"."""
+    if len(word) < 5:
+        return re.escape(word)
+    return " ?".join(map(re.escape, (word[:2], word[2], word[3:])))
 
 
 def squashed(text: str) -> str:
@@ -327,7 +363,7 @@ def bounded_words(phrases: list[str]) -> Bounded:
     """Folded names (words separated by spaces) as whole words, with any whitespace or hyphens
     between their words."""
     alternatives = [p for phrase in phrases if (p := name_pattern(phrase))]
-    return Bounded(alternatives, [phrase.split()[0] for phrase in phrases if phrase.split()])
+    return Bounded(alternatives, [words[0] for phrase in phrases if (words := name_words(phrase))])
 
 
 # Characters that change what a terminal or a page shows without being seen themselves:
@@ -354,3 +390,31 @@ def slugify(title: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
     return slug[:60].rstrip("-") or "post"
+
+
+class Spans:
+    """Spans of a text (start, end), asked whether they cover an offset: by bisection over
+    their starts and the furthest end reached so far, so thousands of names in one text cost
+    n log n, not n squared."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, int]] = []
+        self.starts: list[int] = []
+        self.reach: list[int] = []  # the furthest end of the spans up to each one
+
+    def add(self, span: tuple[int, int]) -> None:
+        self.spans.append(span)
+
+    def frozen(self) -> Spans:
+        done = Spans()
+        done.spans = sorted(self.spans)
+        done.starts = [s for s, _ in done.spans]
+        furthest = -1
+        for _, end in done.spans:
+            furthest = max(furthest, end)
+            done.reach.append(furthest)
+        return done
+
+    def covers(self, offset: int) -> bool:
+        at = bisect.bisect_right(self.starts, offset) - 1
+        return at >= 0 and self.reach[at] > offset

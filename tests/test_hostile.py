@@ -601,3 +601,50 @@ def test_a_disguised_name_anywhere_is_found_and_never_published(run, site, case,
         if path.is_file() and path.suffix in (".html", ".xml", ".json", ".txt", ".csv"):
             published = fold_markup(path.read_text(encoding="utf-8", errors="replace")).text
             assert name not in squashed(published), path
+
+
+SPELLINGS = (
+    "P20,Rosie,Mcdonald,Year 3,yes,yes,yes,yes,no,\n"
+    "P21,Łukasz,Wiśniewski,Year 3,yes,yes,yes,yes,no,\n"
+    "P22,Oskar,Sørensen,Year 3,yes,yes,yes,yes,no,\n"
+    "P23,Sinéad,O’Brien,Year 3,yes,yes,yes,yes,no,\n"
+    "P24,Cai,O'Neill,Year 3,yes,yes,yes,yes,no,\n"
+    "P25,Mary-Jane,Pritchard-Jones,Year 3,yes,yes,yes,yes,no,\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("written", "pupil"),
+    [
+        ("Rosie McDonald", "P20"),  # (the register: Mcdonald)
+        ("Lukasz Wisniewski", "P21"),  # Ł typed as L
+        ("Oskar Sorensen", "P22"),  # Ø typed as O
+        ("Sinead O'Brien", "P23"),  # a straight apostrophe for the register's curly one
+        ("Cai O’Neill", "P24"),  # and the other way round
+        ("Mary-Jane Pritchard Jones", "P25"),  # a hyphenated surname written with a space
+        ("Mary Jane Pritchard\u2013Jones", "P25"),  # an en dash
+        ("Pritchard\u2011Jones, Mary-Jane", "P25"),  # a non-breaking hyphen, surname first
+        ("Jones, Mia", "P1"),  # as a register lists pupils
+        ("JONES Mia", "P1"),
+        ("Mia\u3164Jones", "P1"),  # a Hangul filler, which shows as a blank
+        ("\u1d0d\u026a\u1d00 \u1d0a\u1d0f\u0274\u1d07\ua731", "P1"),  # small capitals
+    ],
+)
+def test_a_full_name_written_another_common_way_is_found(
+    run, site, written: str, pupil: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Each was published on every platform with 0 errors (found by a security review)."""
+    site.register(REGISTER + SPELLINGS)
+    site.post("p", pupils=[], body=f"Well done to {written} for reading fifty books.\n")
+    found = [f for f in findings(run, site) if f["code"] == "SG114"]
+    assert [f["pupil"] for f in found] == [pupil], found
+
+
+def test_a_surname_that_is_a_first_name_too_still_lists_children(run, site) -> None:  # type: ignore[no-untyped-def]
+    """ "Owen, Cai and Rhys" lists three children, whatever the register holds."""
+    site.register(
+        REGISTER
+        + "P30,Cai,Owen,Year 3,yes,yes,yes,yes,no,\nP31,Owen,Bevan,Year 3,yes,yes,yes,yes,no,\n"
+    )
+    site.post("p", pupils=[], body="Well done to Owen, Cai and Rhys for reading.\n")
+    assert "SG114" not in codes(run, site)

@@ -4,7 +4,6 @@ too). Pupil ids are policy/ids.py's."""
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -23,8 +22,10 @@ from sitegen.policy.fields import (
 from sitegen.policy.welsh import mutations, welsh_words
 from sitegen.register import lookup
 from sitegen.text import (
+    NAME_GAP,
     Bounded,
     Folded,
+    Spans,
     bounded_words,
     escape_unprintable,
     fold,
@@ -32,6 +33,8 @@ from sitegen.text import (
     fold_id,
     fold_markup,
     literal_trie,
+    name_pattern,
+    name_words,
     squashed,
 )
 
@@ -54,22 +57,25 @@ class NameIndex:
     def __init__(self, register: Register) -> None:
         self.register = register
         self.by_full: dict[str, list[Pupil]] = {}  # by the squashed full name
-        phrases: dict[str, str] = {}
+        patterns: dict[str, tuple[str, str]] = {}  # (its regex, its first word), by the same
+        given = {word for p in register.pupils.values() for word in first_names(p)}
         for pupil in register.pupils.values():
             if pupil.first_name and pupil.last_name:
                 last = fold(pupil.last_name)
                 for first in first_names(pupil):  # ("Elin Davies" is Elin Ffion Davies too)
-                    phrase = f"{first} {last}"
-                    self.by_full.setdefault(squashed(phrase), []).append(pupil)
-                    phrases.setdefault(squashed(phrase), phrase)
-        self.full_names = bounded_words(list(phrases.values())) if phrases else None
+                    ways = _written_ways(first, last, comma=last not in given)
+                    for phrases, pattern, first_word in ways:
+                        for phrase in phrases:
+                            self.by_full.setdefault(squashed(phrase), []).append(pupil)
+                        patterns.setdefault(squashed(phrases[0]), (pattern, first_word))
+        regexes, firsts = [r for r, _ in patterns.values()], [f for _, f in patterns.values()]
+        self.full_names = Bounded(regexes, firsts) if patterns else None
         # A full name inside a longer joined word, as a hashtag runs words together
         # (#welldonemiajones): the squashed names, wherever they begin.
         self.joined = re.compile(literal_trie(list(self.by_full))) if self.by_full else None
         # A full name with its first name mutated ("i Ddylan Watkins"), in any post; never a
         # pupil's own full name. How it is told: NameHit.warns, NameHit.quiet.
         self.by_mutated: dict[str, list[tuple[Pupil, str, bool]]] = {}
-        given = {word for p in register.pupils.values() for word in first_names(p)}
         mutated: dict[str, str] = {}
         for pupil in register.pupils.values():
             if pupil.first_name and pupil.last_name:
@@ -130,6 +136,22 @@ class NameIndex:
         return matches
 
 
+def _written_ways(first: str, last: str, comma: bool) -> list[tuple[list[str], str, str]]:
+    """A full name as a post may write it: first name first, and last name first as
+    registers list pupils ("Jones Mia"; "Jones, Mia" too, unless the last name is a first
+    name as well: "Owen, Cai and Rhys" lists three children). Each as its phrases (as the
+    index keys them, squashed), its regex and its first word."""
+    forward, turned = name_pattern(f"{first} {last}"), name_pattern(f"{last} {first}")
+    if forward is None or turned is None:
+        return []
+    if comma:  # (NAME_GAP joins at a comma only where a word follows it straight on)
+        turned = f"{name_pattern(last)}(?:,(?=\\s))?{NAME_GAP}{name_pattern(first)}"
+    return [
+        ([f"{first} {last}"], forward, name_words(first)[0]),
+        ([f"{last} {first}", f"{last}, {first}"], turned, name_words(last)[0]),
+    ]
+
+
 def first_names(pupil: Pupil) -> tuple[str, ...]:
     """The first names a pupil is called by, folded: the whole of it, and each of its words
     when it has several (Elin Ffion is called Elin, and Ffion)."""
@@ -156,34 +178,6 @@ def _called(first_name: str) -> tuple[str, ...]:
 @lru_cache(maxsize=1024)
 def _bounded(phrases: tuple[str, ...]) -> Bounded:
     return bounded_words(list(phrases))
-
-
-class Spans:
-    """Spans of a text (start, end), asked whether they cover an offset: by bisection over
-    their starts and the furthest end reached so far, so thousands of names in one text cost
-    n log n, not n squared."""
-
-    def __init__(self) -> None:
-        self.spans: list[tuple[int, int]] = []
-        self.starts: list[int] = []
-        self.reach: list[int] = []  # the furthest end of the spans up to each one
-
-    def add(self, span: tuple[int, int]) -> None:
-        self.spans.append(span)
-
-    def frozen(self) -> Spans:
-        done = Spans()
-        done.spans = sorted(self.spans)
-        done.starts = [s for s, _ in done.spans]
-        furthest = -1
-        for _, end in done.spans:
-            furthest = max(furthest, end)
-            done.reach.append(furthest)
-        return done
-
-    def covers(self, offset: int) -> bool:
-        at = bisect.bisect_right(self.starts, offset) - 1
-        return at >= 0 and self.reach[at] > offset
 
 
 def allowed(pupil: Pupil, full: bool, named: set[str], today: date) -> bool:
