@@ -180,7 +180,10 @@ WELSH_REGISTER = (
         ("P8", "Diolch i Gatrin.", "error"),  # Catrin, soft
         ("P8", "Roedd fy Nghatrin yn canu.", "error"),  # Catrin, nasal
         ("P8", "Aeth ef a Chatrin adref.", "error"),  # Catrin, aspirate
-        ("P7", "Roedd fy Ngwen yn hapus.", "warning"),  # Gwen, nasal, also "ngwên" (a smile)
+        ("P7", "Roedd fy ngwen yn hapus.", "warning"),  # Gwen, nasal, also "ngwên" (a smile)
+        # Written as a name is (a capital), it is one: published as a warning (a tour).
+        ("P7", "Roedd fy Ngwen yn hapus.", "error"),
+        ("P7", "Da iawn, Wen, am ganu'r unawd!", "error"),
         ("P7", "Mae'r tŷ yn wen.", "warning"),  # "wen": white, or Gwen after "i"
     ],
 )

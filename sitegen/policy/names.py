@@ -302,11 +302,15 @@ def find_names(
     def said(hit: NameHit) -> str:
         return fold(hit.word).split()[0] if hit.full else fold(hit.word)
 
-    mutated = {said(h) for h in hits if h.mutation and fold(h.word).split()}
+    # A tagged pupil's mutated first name alone, only where it is written as a word is (in
+    # lower case): "Da iawn, Wen!" is a name. (A full name's: "Mrs Helen Davies" may be.)
+    def may_be_a_word(hit: NameHit) -> bool:
+        return bool(hit.mutation and fold(hit.word)) and (hit.full or hit.word[:1].islower())
+
+    mutated = {said(h) for h in hits if may_be_a_word(h)}
     ordinary = (welsh_words(mutated) or set()) if mutated else set()
     return tuple(
-        replace(h, ordinary_word=said(h) in ordinary) if h.mutation and h.word.split() else h
-        for h in hits
+        replace(h, ordinary_word=said(h) in ordinary) if may_be_a_word(h) else h for h in hits
     )
 
 
