@@ -220,6 +220,38 @@ def test_screenshots_for_review(chromium, site_url: str, width: int) -> None:  #
             page.close()
 
 
+LONG = (
+    "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch "
+    "https://www.example.sch.uk/teithiau/blwyddyn-6/llanfairpwllgwyngyllgogerychwyrndrobwll-2026.html"
+)
+
+
+@pytest.mark.parametrize("path", ["", "posts/2026-10-09-eisteddfod-yr-ysgol/", "archive/"])
+def test_a_long_word_or_address_never_pushes_a_phone_sideways(
+    chromium, site_url: str, path: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A place name or a pasted web address in a post's words, summary, tag or title: the
+    post page was 563px wide on a 360px phone, and a card cut its summary off (a tour)."""
+    page, errors = open_page(chromium, site_url + path, 360)
+    page.evaluate(
+        """long => {
+            for (const box of document.querySelectorAll('main p, main li, main a, main td')) {
+                box.textContent += ' ' + long;
+            }
+        }""",
+        LONG,
+    )
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{overflow}px of sideways scrolling on /{path}"
+    clipped = page.evaluate(
+        """[...document.querySelectorAll('main p, main li')]
+            .filter(box => box.scrollWidth > box.clientWidth + 1).length"""
+    )
+    assert clipped == 0, f"{clipped} boxes cut their words off on /{path}"
+    assert errors == []
+    page.close()
+
+
 BRAND = (0x8C, 0x1C, 0x13)  # the header's red (site.css --brand)
 
 LARGE_TEXT = [  # pages with the longest words in a heading, and a page of each kind
