@@ -651,3 +651,20 @@ def test_a_surname_that_is_a_first_name_too_still_lists_children(run, site) -> N
     )
     site.post("p", pupils=[], body="Well done to Owen, Cai and Rhys for reading.\n")
     assert "SG114" not in codes(run, site)
+
+
+def test_a_pupils_name_in_the_authors_name_is_found(run, site) -> None:  # type: ignore[no-untyped-def]
+    """A pupil reporter's name in [site.authors] was on every post by them, and in the feeds,
+    with 0 errors (found by a security review)."""
+    toml = (site.root / "site.toml").read_text()
+    assert "[site.authors]\n" in toml
+    site.config(
+        toml.replace("[site.authors]\n", '[site.authors]\nmjones = "Mia Jones, Year 4 reporter"\n')
+    )
+    site.post("p", pupils=[], author="mjones")
+    (found,) = [f for f in findings(run, site) if f["code"] == "SG114"]
+    assert found["severity"] == "error" and found["pupil"] == "P1"
+    assert (
+        "“Mia Jones” (full name of P1) appears in the author's name as site.toml shows it"
+        in (found["message"])
+    ), found

@@ -275,7 +275,8 @@ def judge(analysis: Analysis, ctx: Context, photos: PostPhotos) -> Checked:
         for rule in TEXT_RULES:
             findings += rule(post, ctx)
         findings += check_consent(post, ctx.config, ctx.register, ctx.today)
-        findings += judge_names(post, analysis.names, ctx.register, ctx.today)
+        hits = analysis.names + author_names(post, ctx)
+        findings += judge_names(post, hits, ctx.register, ctx.today)
         findings += analysis.ids
         findings += analysis.markup
         findings += judge_tone(post, analysis.tone, ctx.config.tone_threshold)
@@ -288,6 +289,18 @@ def judge(analysis: Analysis, ctx: Context, photos: PostPhotos) -> Checked:
     return Checked(
         post, tuple(findings), digest, workflow_status(post, findings, digest, back), analysis
     )
+
+
+AUTHOR = "author's name as site.toml shows it ([site.authors])"
+
+
+def author_names(post: Post, ctx: Context) -> tuple[NameHit, ...]:
+    """Names in the name the post shows as its author's, which site.toml gives (a pupil
+    reporter: "Mia Jones, Year 1 reporter"): published on every post by them, and in feeds."""
+    shown = ctx.config.authors.get(post.author, "")
+    if not shown:
+        return ()
+    return find_names(post, ctx.names, ctx.register, [(AUTHOR, shown, 0)])
 
 
 def with_recorded(post: Post, recorded: Mapping[str, tuple[str, ...]]) -> Post:
