@@ -306,7 +306,7 @@ def cmd_register(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
     data = register_data(site.register, site.config, site.context.today)
     if args.html:
-        print_register_page(Path(args.html), register_html(data))
+        print_register_page(Path(args.html), register_html(data), site.root)
     if args.json:
         sys.stdout.write(register_json(data))
     elif not args.html:

@@ -366,6 +366,15 @@ def test_the_register_report_in_three_formats(run, site, tmp_path) -> None:  # t
     assert "http" not in html.replace("https://", "")  # nothing fetched from anywhere
     for shown in (text, json.dumps(data), html):  # the safeguarded pupil: by id only
         assert "Siân" not in shown and "Llŷr" not in shown
+    # Never where the next build publishes it: templates/static/ was copied to the site as is
+    # (found by a security review), and so would a SAR be.
+    (site.root / "templates/static").mkdir(parents=True, exist_ok=True)
+    for inside in ("templates/static/register.html", "build/site/register.html"):
+        refused = run(site, "register", "--html", str(site.root / inside))
+        assert refused.code == 2 and "whose files are published" in refused.err, refused.err
+        assert not (site.root / inside).exists()
+    refused = run(site, "sar", "P1", "--output", str(site.root / "templates/static/sar.md"))
+    assert refused.code == 2 and "whose files are published" in refused.err
 
 
 # --- MIS exports as they come ----------------------------------------------------------------
