@@ -626,9 +626,8 @@ SPELLINGS = (
         ("Cai O’Neill", "P24"),  # and the other way round
         ("Mary-Jane Pritchard Jones", "P25"),  # a hyphenated surname written with a space
         ("Mary Jane Pritchard\u2013Jones", "P25"),  # an en dash
-        ("Pritchard\u2011Jones, Mary-Jane", "P25"),  # a non-breaking hyphen, surname first
-        ("Jones, Mia", "P1"),  # as a register lists pupils
-        ("JONES Mia", "P1"),
+        ("Mary-Jane Pritchard\u2011Jones", "P25"),  # a non-breaking hyphen
+        ("MIA JONES", "P1"),
         ("Mia\u3164Jones", "P1"),  # a Hangul filler, which shows as a blank
         ("\u1d0d\u026a\u1d00 \u1d0a\u1d0f\u0274\u1d07\ua731", "P1"),  # small capitals
     ],
@@ -643,14 +642,42 @@ def test_a_full_name_written_another_common_way_is_found(
     assert [f["pupil"] for f in found] == [pupil], found
 
 
-def test_a_surname_that_is_a_first_name_too_still_lists_children(run, site) -> None:  # type: ignore[no-untyped-def]
-    """ "Owen, Cai and Rhys" lists three children, whatever the register holds."""
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Thank you to Mrs Jones. Mia read her poem beautifully.",
+        "Thanks to Mr Owen, Cai's teacher, for the photos.",
+        "Mrs Evans may collect the children at 3pm.",
+        "We planted rosemary and thyme.",
+        "Congratulations to Morgan Lewis, who won the race.",
+    ],
+)
+def test_a_surname_then_a_first_name_is_no_full_name(run, site, body: str) -> None:  # type: ignore[no-untyped-def]
+    """A teacher's surname before the next word, another pupil's name turned round, a word
+    that holds one: never a pupil's full name. (Surname-first matching, tried for "Jones,
+    Mia", blocked all of these: found by a review, and taken out.)"""
     site.register(
         REGISTER
-        + "P30,Cai,Owen,Year 3,yes,yes,yes,yes,no,\nP31,Owen,Bevan,Year 3,yes,yes,yes,yes,no,\n"
+        + "P30,Cai,Owen,Year 3,yes,yes,yes,yes,no,\nP31,Ella May,Evans,Year 3,yes,yes,yes,yes,no,\n"
+        + "P32,Mary,Rose,Year 3,yes,yes,yes,yes,no,\nP33,Lewis,Morgan,Year 3,yes,yes,yes,yes,no,\n"
+        + "P34,Morgan,Lewis,Year 3,yes,yes,yes,yes,full,\n"
     )
-    site.post("p", pupils=[], body="Well done to Owen, Cai and Rhys for reading.\n")
-    assert "SG114" not in codes(run, site)
+    site.post("p", pupils=["P1", "P30", "P34"], named=["P1", "P30", "P34"], body=body + "\n")
+    said = [f["message"] for f in findings(run, site) if f["code"] == "SG114"]
+    assert [m for m in said if "full name" in m] == [], said
+
+
+def test_a_surname_with_no_letter_makes_no_full_name(run, site) -> None:  # type: ignore[no-untyped-def]
+    """A register's "-" for a surname it lacks: "Mia" alone is no full name (and nothing
+    crashes: an IndexError in check, build, sar and takedown, found by a review)."""
+    site.register(
+        REGISTER + "P9,Mia,-,Year 4,yes,yes,yes,yes,no,\nP10,',Owen,Year 4,no,no,no,no,no,\n"
+    )
+    site.post("p", pupils=[], body="Mia and Owen went to the castle.\n")
+    result = run(site, "check", "--json")
+    assert result.code in (0, 1), result.err
+    (post,) = result.json()["posts"]
+    assert [f for f in post["findings"] if f["code"] == "SG114"] == []
 
 
 def test_a_pupils_name_in_the_authors_name_is_found(run, site) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ too). Pupil ids are policy/ids.py's."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, lru_cache
@@ -22,7 +23,6 @@ from sitegen.policy.fields import (
 from sitegen.policy.welsh import mutations, welsh_words
 from sitegen.register import lookup
 from sitegen.text import (
-    NAME_GAP,
     Bounded,
     Folded,
     Spans,
@@ -33,7 +33,6 @@ from sitegen.text import (
     fold_id,
     fold_markup,
     literal_trie,
-    name_pattern,
     name_words,
     squashed,
 )
@@ -57,37 +56,28 @@ class NameIndex:
     def __init__(self, register: Register) -> None:
         self.register = register
         self.by_full: dict[str, list[Pupil]] = {}  # by the squashed full name
-        patterns: dict[str, tuple[str, str]] = {}  # (its regex, its first word), by the same
-        given = {word for p in register.pupils.values() for word in first_names(p)}
-        for pupil in register.pupils.values():
-            if pupil.first_name and pupil.last_name:
-                last = fold(pupil.last_name)
-                for first in first_names(pupil):  # ("Elin Davies" is Elin Ffion Davies too)
-                    ways = _written_ways(first, last, comma=last not in given)
-                    for phrases, pattern, first_word in ways:
-                        for phrase in phrases:
-                            self.by_full.setdefault(squashed(phrase), []).append(pupil)
-                        patterns.setdefault(squashed(phrases[0]), (pattern, first_word))
-        regexes, firsts = [r for r, _ in patterns.values()], [f for _, f in patterns.values()]
-        self.full_names = Bounded(regexes, firsts) if patterns else None
+        phrases: dict[str, str] = {}
+        for pupil, first, last in _full_names(register):
+            phrase = f"{first} {last}"
+            self.by_full.setdefault(squashed(phrase), []).append(pupil)
+            phrases.setdefault(squashed(phrase), phrase)
+        self.full_names = bounded_words(list(phrases.values())) if phrases else None
         # A full name inside a longer joined word, as a hashtag runs words together
         # (#welldonemiajones): the squashed names, wherever they begin.
         self.joined = re.compile(literal_trie(list(self.by_full))) if self.by_full else None
         # A full name with its first name mutated ("i Ddylan Watkins"), in any post; never a
         # pupil's own full name. How it is told: NameHit.warns, NameHit.quiet.
         self.by_mutated: dict[str, list[tuple[Pupil, str, bool]]] = {}
+        given = {word for p in register.pupils.values() for word in first_names(p)}
         mutated: dict[str, str] = {}
-        for pupil in register.pupils.values():
-            if pupil.first_name and pupil.last_name:
-                last = fold(pupil.last_name)
-                for first in first_names(pupil):
-                    for form, kind in mutations(first).items():
-                        key = squashed(f"{form} {last}")
-                        if key in self.by_full:
-                            continue
-                        named = form in given  # (Emma for Gemma, where an Emma is a pupil)
-                        self.by_mutated.setdefault(key, []).append((pupil, kind, named))
-                        mutated.setdefault(key, f"{form} {last}")
+        for pupil, first, last in _full_names(register):
+            for form, kind in mutations(first).items():
+                key = squashed(f"{form} {last}")
+                if key in self.by_full:
+                    continue
+                named = form in given  # (Emma for Gemma, where an Emma is a pupil)
+                self.by_mutated.setdefault(key, []).append((pupil, kind, named))
+                mutated.setdefault(key, f"{form} {last}")
         self.mutated_names = bounded_words(list(mutated.values())) if mutated else None
 
     def find(self, folded: Folded, tagged: list[Pupil], welsh: bool = False) -> list[NameMatch]:
@@ -136,20 +126,14 @@ class NameIndex:
         return matches
 
 
-def _written_ways(first: str, last: str, comma: bool) -> list[tuple[list[str], str, str]]:
-    """A full name as a post may write it: first name first, and last name first as
-    registers list pupils ("Jones Mia"; "Jones, Mia" too, unless the last name is a first
-    name as well: "Owen, Cai and Rhys" lists three children). Each as its phrases (as the
-    index keys them, squashed), its regex and its first word."""
-    forward, turned = name_pattern(f"{first} {last}"), name_pattern(f"{last} {first}")
-    if forward is None or turned is None:
-        return []
-    if comma:  # (NAME_GAP joins at a comma only where a word follows it straight on)
-        turned = f"{name_pattern(last)}(?:,(?=\\s))?{NAME_GAP}{name_pattern(first)}"
-    return [
-        ([f"{first} {last}"], forward, name_words(first)[0]),
-        ([f"{last} {first}", f"{last}, {first}"], turned, name_words(last)[0]),
-    ]
+def _full_names(register: Register) -> Iterator[tuple[Pupil, str, str]]:
+    """Each pupil's full names, folded: with each first name they are called by ("Elin
+    Davies" is Elin Ffion Davies too), where both names have a letter (a register's "-" for
+    an unknown surname is none: "Mia" alone would be a full name)."""
+    for pupil in register.pupils.values():
+        last = fold(pupil.last_name)
+        if name_words(last):
+            yield from ((pupil, first, last) for first in first_names(pupil) if name_words(first))
 
 
 def first_names(pupil: Pupil) -> tuple[str, ...]:
