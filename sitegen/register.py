@@ -100,7 +100,8 @@ def parse_register(
         header = _cells(lines[0])
     except csv.Error as exc:
         held = _names_held_back(lines, rel, platforms, shape)
-        return Register(rel, held, (finding("SG160", f"not valid CSV: {exc}", rel, 1),))
+        said = f"the consent register is not valid CSV: {exc}"
+        return Register(rel, held, (finding("SG160", said, rel, 1),))
     columns = [shape.column(h) for h in header]
     faults = [finding("SG160", fault, rel, 1) for fault in _column_faults(columns, platforms)]
     if any("no column for platform" not in f.message for f in faults):

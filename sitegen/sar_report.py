@@ -348,8 +348,9 @@ def _photo_blocks(post: dict[str, Any], first: str) -> Iterator[Block]:
             note = photo_places(photo, first)
             if not photo["held"]:
                 note += " The photo file itself is no longer in the news system."
-            held = photo["held"]
-            yield Photo(photo["sha256"], index, photo["alt"], photo["caption"], note, held)
+            # (a photo of a post now that cannot be read is not one the school no longer
+            # holds: its file may be missing, a link, or too large to copy)
+            yield Photo(photo["sha256"], index, photo["alt"], photo["caption"], note)
 
 
 def _earlier_photo_blocks(publications: list[dict[str, Any]], first: str) -> Iterator[Block]:

@@ -874,3 +874,18 @@ def test_an_edited_post_whose_approved_version_is_held_back_says_so(run, site: S
         "edited after it was approved, and the approved version is held back too (a consent "
         "or the register changed): it is not published now"
     )
+
+
+def test_a_photo_of_a_post_that_cannot_be_read_is_not_said_to_be_gone(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """A photo a post lists that is not in its folder (not copied yet, a link): "could not be
+    read", not "the school no longer holds it", which is for photos `records prune` removed
+    (found by a review)."""
+    site.post(
+        "castle",
+        pupils=["P1"],
+        date="2026-11-02",
+        images=[{"file": "towers.jpg", "alt": "The towers", "pupils": ["P1"]}],
+    )
+    page = sar(run, site, "P1", "--format", "html")
+    assert "(This photo could not be read to make a copy.)" in page
+    assert "no longer holds this photo" not in page
