@@ -32,13 +32,24 @@ def register_data(register: Register, config: Config, today: date) -> dict[str, 
         "platforms": list(config.platforms),
         "notice_days": config.consent_notice_days,
         "classes": [
-            _class_data(name, pupils, config, today)
+            _class_data(name, pupils, config, today, _held_back(register))
             for name, pupils in sorted(classes.items(), key=lambda c: (c[0] == NO_CLASS, c[0]))
         ],
     }
 
 
-def _class_data(name: str, pupils: list[Pupil], config: Config, today: date) -> dict[str, Any]:
+def _held_back(register: Register) -> set[int]:
+    """The lines of the rows whose consents are not read until the register is fixed: a row
+    with a fault of its own, or every row under a header that cannot be read (line 1)."""
+    faulty = {f.line for f in register.findings if f.line and f.severity == "error"}
+    if 1 in faulty:
+        return {pupil.line for pupil in register.pupils.values()}
+    return faulty
+
+
+def _class_data(
+    name: str, pupils: list[Pupil], config: Config, today: date, held: set[int]
+) -> dict[str, Any]:
     guarded = [p for p in pupils if p.safeguarding]
     others = [p for p in pupils if not p.safeguarding]
 
@@ -69,7 +80,7 @@ def _class_data(name: str, pupils: list[Pupil], config: Config, today: date) -> 
             for entry in who([p])
         ],
         "no_consent": [
-            {**entry, "why": _why_none(p, config, today)}
+            {**entry, "why": _why_none(p, config, today, p.line in held)}
             for p in others
             if not any(p.consents_to(platform, today) for platform in config.platforms)
             for entry in who([p])
@@ -79,7 +90,9 @@ def _class_data(name: str, pupils: list[Pupil], config: Config, today: date) -> 
     }
 
 
-def _why_none(pupil: Pupil, config: Config, today: date) -> str:
+def _why_none(pupil: Pupil, config: Config, today: date, held: bool) -> str:
+    if held:
+        return "its row cannot be read: no consent counts until the register is fixed"
     if pupil.is_withdrawn(today):
         return f"withdrawn on {pupil.withdrawn_on}"
     if pupil.has_expired(today):

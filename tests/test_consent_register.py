@@ -768,3 +768,7 @@ def test_a_row_with_a_slip_in_its_id_still_keeps_its_name_out(
     said = [f["message"] for f in post["findings"] if f["code"] == "SG114"]
     assert said and "Deio Morgan" in said[0], post["findings"]
     assert not post["publishable"]
+    # `register` says why such a row counts no consent, not that none was recorded.
+    shown = run(site, "register").out
+    assert "its row cannot be read: no consent counts until the register is fixed" in shown
+    assert "no consent recorded for any platform" not in shown, shown
