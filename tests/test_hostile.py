@@ -101,6 +101,7 @@ def test_new_leaves_out_names_written_with_hyphens_and_apostrophes(run, site) ->
             "Lily-Mae wins",
             "O'Brien wins",
             "Llongyfarchiadau o'r dosbarth",  # (Welsh "o": a word of O'Brien, not a name)
+            "Well done Lily and Tomos",  # (Lily-Mae is called Lily: check finds it)
         ),
         start=10,
     ):
@@ -113,6 +114,7 @@ def test_new_leaves_out_names_written_with_hyphens_and_apostrophes(run, site) ->
         "2026-11-12-wins",
         "2026-11-13-wins",
         "2026-11-14-llongyfarchiadau-o-r-dosbarth",
+        "2026-11-15-well-done-and",
     ]
 
 
