@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 from sitegen.engine.keys import content_hash
 from sitegen.errors import UsageError
 from sitegen.files import read_file
+from sitegen.front_matter import SLUG
 
 RECORDS = Path("content/records/approved")
 BLOBS = "files"  # under RECORDS: every kept file by its hash, a photo once however often kept
+BY_DIGEST = "versions"  # under RECORDS: every approval's record, by the approval's digest
 LIVE = Path("build/.cache/revisions")  # approved revisions laid out as post folders
 
 
@@ -66,7 +68,12 @@ def keep(
         "at": approval["at"],
         "files": kept,
     }
-    _write_new(records / f"{slug}.json", (json.dumps(record, indent=2) + "\n").encode())
+    text = (json.dumps(record, indent=2) + "\n").encode()
+    _write_new(records / f"{slug}.json", text)
+    # (and by its digest, for good: the words of a version that went out and was edited
+    # since are personal data the school holds, which a Subject Access Request must find)
+    (records / BY_DIGEST).mkdir(exist_ok=True)
+    _write_new(records / BY_DIGEST / f"{approval['digest'].removeprefix('sha256:')}.json", text)
 
 
 def _write_new(path: Path, data: bytes) -> None:
@@ -198,6 +205,25 @@ class LiveRevisions:
         return self.edited
 
 
+def approved_words(root: Path, slug: str, digest: str) -> Path | None:
+    """The index.md of the post's version approved with this digest, laid out alone as a post
+    folder under build/.cache/revisions/, while the school keeps it (None: never kept, an
+    approval older than the record, or pruned since)."""
+    try:
+        path = root / RECORDS / BY_DIGEST / f"{digest.removeprefix('sha256:')}.json"
+        data = json.loads(path.read_text("utf-8"))
+        kept = str(data["files"]["index.md"])
+        text = read_file(kept_file(root, kept)) if DIGEST.fullmatch(kept) else b""
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if str(data.get("slug")) != slug or content_hash(text) != kept or not SLUG.fullmatch(slug):
+        return None
+    folder = root / LIVE / f"words-{kept.removeprefix('sha256:')[:16]}" / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "index.md").write_bytes(text)
+    return folder
+
+
 def lay_out(root: Path, revision: Revision) -> Path | None:
     """The revision laid out as a post folder under build/.cache/revisions/ (its files copied
     from content/records/approved/), or None when a kept file is missing or not as approved."""
@@ -272,6 +298,13 @@ def prune(root: Path, out_there: set[str], photos_out: set[str]) -> tuple[list[s
         if blob.name not in held:
             blob.unlink()
             removed.append(f"sha256:{blob.name}")
+    for version in (records / BY_DIGEST).glob("*.json") if (records / BY_DIGEST).is_dir() else ():
+        try:
+            words = json.loads(version.read_text("utf-8"))["files"]["index.md"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if str(words).removeprefix("sha256:") not in held:  # (its words went: so does it)
+            version.unlink()
     shutil.rmtree(root / LIVE, ignore_errors=True)  # (laid out again by the next build)
     return gone, removed
 

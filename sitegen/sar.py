@@ -20,13 +20,13 @@ from sitegen.dpo import Takedown
 from sitegen.errors import UsageError
 from sitegen.faces import Box
 from sitegen.gate import Decision
-from sitegen.markup import every_published_word, plain_text
+from sitegen.markup import plain_text
 from sitegen.model import ImageRef, Post, Pupil, Register
-from sitegen.policy.fields import AS_PUBLISHED, text_fields, written_in
 from sitegen.policy.images import resolve_image
 from sitegen.policy.names import NameIndex
 from sitegen.register import lookup
 from sitegen.sar_ledger import has, where_it_went
+from sitegen.sar_mentions import earlier_words, mentions_of
 from sitegen.sar_photos import (
     HeldCopies,
     add_where_it_went,
@@ -35,11 +35,9 @@ from sitegen.sar_photos import (
 )
 from sitegen.sar_status import PostStatus, held_back_by_naming
 from sitegen.sar_words import (
-    WRITTEN_ON_A_PHOTO,
     last_held,
     long_date,
     on_a_photo,
-    where_words,
 )
 from sitegen.site import Site
 from sitegen.text import fold_id, fold_markup, literal_trie
@@ -146,6 +144,8 @@ def subject_access(
         raise UsageError(f"{pupil_id} is not in the consent register, any post or the ledger")
     held = HeldCopies(sources, covers, notes)
     held_from_earlier_versions(site, publications, posts, ledger, held, key)
+    now = {p.slug: [v for v in (p, (live or {}).get(p.slug)) if v] for p in [*site.posts, *deleted]}
+    earlier = earlier_words(site, publications, now, pupil, clean)
     _mark_posts_gone(publications, {post.slug for post in site.posts}, showing, gone)
     held_back_by_naming(publications, statuses, config)
     _lead_notes(register, pupil, notes, history)
@@ -155,6 +155,7 @@ def subject_access(
         "prepared_on": today.isoformat(),
         "posts": posts,
         "publications": publications,
+        "earlier_words": earlier,
     }
     return SubjectAccess(data, sources, notes=notes, photo_covers=covers)
 
@@ -243,7 +244,7 @@ def _post_entry(
     else:
         return None
     written = _names_on_photos(site, post)
-    mentions = _mentions(site, post, pupil, clean, written) if pupil is not None else []
+    mentions = mentions_of(site, post, pupil, clean, written) if pupil is not None else []
     welsh = post.lang == "cy"
     guarded = {fold_id(p.pupil_id) for p in site.register.pupils.values() if p.safeguarding}
     photos = _photos(post, own_images, written, key, clean, sources, notes, guarded)
@@ -335,57 +336,6 @@ def _published_text(post: Post, live: Post, clean: Redactor) -> dict[str, Any] |
         return None
     published = _post_text(live, clean, live.lang == "cy")
     return published if published != _post_text(post, clean, post.lang == "cy") else None
-
-
-def _mentions(
-    site: Site, post: Post, pupil: Pupil, clean: Redactor, written: dict[str, list[Pupil]]
-) -> list[dict[str, Any]]:
-    """Where the post's words name the pupil, by SG114's detection: their full name anywhere,
-    their first name when they are tagged (and its mutations in a Welsh post), and any name
-    the photos show (read by OCR, when the site checks photos for names)."""
-    index = site.context.names
-    assert index is not None
-    tagged = [p for pid in post.pupils if (p := lookup(site.register, pid)) is not None]
-    welsh = post.lang == "cy"
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    as_written: set[tuple[str, bool]] = set()  # (field, full name): told as staff wrote it
-    for label, text, _line in text_fields(post):
-        if label == "body":  # (the words as readers have them, each sentence once)
-            text = every_published_word(post.body)
-        if not text or label == "body" + AS_PUBLISHED:
-            continue  # (the body is read whole, as published, above)
-        for m in index.find(fold_markup(text, False), tagged, welsh):
-            if fold_id(m.pupil.pupil_id) != fold_id(pupil.pupil_id):
-                continue
-            if m.mutation and m.full and m.another_name and not welsh and not pupil.safeguarding:
-                continue  # (an English post's "Emma Jones" is not Gemma's: as check says)
-            if label.endswith(AS_PUBLISHED) and (written_in(label), m.full) in as_written:
-                continue  # (the same name, told where it is written)
-            as_written.add((written_in(label), m.full))
-            excerpt = clean(" ".join(_sentence(text, m.start, m.end).split()), welsh)
-            mention = {"where": where_words(label), "full_name": m.full, "excerpt": excerpt}
-            found.setdefault((mention["where"], excerpt), mention)
-    for file, pupils in written.items():
-        if any(fold_id(p.pupil_id) == fold_id(pupil.pupil_id) for p in pupils):
-            where = f"{WRITTEN_ON_A_PHOTO} ({clean(file, welsh)})"
-            found.setdefault((where, ""), {"where": where, "full_name": None, "excerpt": None})
-    return list(found.values())
-
-
-SENTENCE_END = re.compile(r"[.!?](?=\s)|\n\s*\n")
-
-
-def _sentence(text: str, start: int, end: int, limit: int = 240) -> str:
-    """The sentence around text[start:end], cut to about `limit` characters around it."""
-    ends_before = [m.end() for m in SENTENCE_END.finditer(text, 0, start)]
-    sentence_start = ends_before[-1] if ends_before else 0
-    after = SENTENCE_END.search(text, end)
-    sentence_end = after.end() if after else len(text)
-    begin = max(sentence_start, start - limit // 2)
-    finish = min(sentence_end, end + limit // 2)
-    prefix = "…" if begin > sentence_start else ""
-    suffix = "…" if finish < sentence_end else ""
-    return f"{prefix}{text[begin:finish].strip()}{suffix}"
 
 
 def _names_on_photos(site: Site, post: Post) -> dict[str, list[Pupil]]:

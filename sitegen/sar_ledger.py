@@ -401,6 +401,7 @@ def _publication(
         "live_site_recorded": deploys and website,
         "url": clean(event.get("url")) if website else None,
         "title": clean(str(event.get("title") or "")),
+        "digest": event.get("digest"),  # (the version's approval: its words, while kept)
         "images": [clean(str(i.get("file", ""))) for i in images],
         "photo_hashes": [i.get("sha256") for i in images],
         # (the photos that went with the pupil's face covered, by its `faces` list then)

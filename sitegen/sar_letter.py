@@ -88,6 +88,12 @@ def _earlier_photos(data: dict[str, Any], first: str) -> list[str]:
             f"It also holds {count_of(kept, 'photo')} of {first} from earlier "
             "versions of posts, since edited or deleted: they are shown at the end."
         )
+    if said := len(data.get("earlier_words") or ()):
+        paragraphs.append(
+            f"Earlier versions of {count_of(said, 'post')} that went out named {first} in "
+            "words the posts no longer say: the school still holds those words, quoted at the "
+            "end."
+        )
     if gone := len(earlier) - kept:
         paragraphs.append(
             f"Its records also tell of {count_of(gone, 'photo')} of {first} from earlier "

@@ -112,6 +112,7 @@ def report_blocks(data: dict[str, Any], config: Config) -> list[Block]:
             Items(tuple(earlier_version(p, first_name(pupil)) for p in deleted)),
         ]
     blocks += list(_earlier_photo_blocks(data["publications"], first_name(pupil)))
+    blocks += list(_earlier_words_blocks(data.get("earlier_words") or [], first_name(pupil)))
     blocks += [
         Heading(2, "About this report"),
         Para(
@@ -384,6 +385,21 @@ def _earlier_photo_blocks(publications: list[dict[str, Any]], first: str) -> Ite
             note += " The photo file itself is no longer in the news system."
         alt = f"the photo file {photo['file']}"
         yield Photo(photo["sha256"], number, alt, "", note, photo["held"])
+
+
+def _earlier_words_blocks(versions: list[dict[str, Any]], first: str) -> Iterator[Block]:
+    """The words of earlier versions of posts that named the pupil, which the school still
+    holds though the posts no longer say them."""
+    if not versions:
+        return
+    yield Heading(2, f"What earlier versions of posts said about {first}")
+    yield Para(
+        f"These versions of posts went out with words that name {first}. The posts have been "
+        "edited since and no longer say this, but the school still holds these words."
+    )
+    for version in versions:
+        yield Para(f"“{version['title']}”: " + " ".join(version["went"]))
+        yield Items(tuple(f"In {m['where']}: “{m['excerpt']}”" for m in version["mentions"]))
 
 
 def _words_as_written(post: dict[str, Any]) -> Iterator[Block]:

@@ -889,3 +889,43 @@ def test_a_photo_of_a_post_that_cannot_be_read_is_not_said_to_be_gone(run, site:
     page = sar(run, site, "P1", "--format", "html")
     assert "(This photo could not be read to make a copy.)" in page
     assert "no longer holds this photo" not in page
+
+
+def test_the_words_of_an_earlier_version_that_named_the_pupil_are_given(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """A post named Osian, went out, and was edited to leave his name out: the letter said
+    "Its words do not name Osian", though the school held the earlier words and they had
+    been on the website and Facebook (found by a data protection lead's tour)."""
+    site.post(
+        "seaside",
+        body="Osian found a crab on the beach. A wonderful day was had by all.\n",
+        pupils=["P2"],
+        named=["P2"],
+        platforms=["website", "facebook"],
+        date="2026-11-02",
+    )
+    approve(run, site, "seaside")
+    build(run, site, "2026-11-05T10:00")
+    site.post(
+        "seaside",
+        body="A crab was found on the beach. A wonderful day was had by all.\n",
+        pupils=["P2"],
+        platforms=["website", "facebook"],
+        date="2026-11-02",
+    )
+    approve(run, site, "seaside")
+    build(run, site, "2026-11-06T10:00")
+    letter = run(site, "sar", "P2").out
+    assert "Its words do not name Osian." in letter  # (the post as it is now)
+    assert "Earlier versions of 1 post that went out named Osian" in letter
+    earlier = letter.split("## What earlier versions of posts said about Osian")[1]
+    assert "In the text: “Osian found a crab on the beach.”" in earlier, earlier
+    assert "On the school website from 5 November 2026 until 6 November 2026" in earlier
+    data = run(site, "sar", "P2", "--json").json()
+    (version,) = data["earlier_words"]
+    assert version["slug"] == "seaside" and len(version["went"]) == 2  # (website, facebook)
+    # Another pupil named in those words is taken out, as everywhere in the report.
+    mia = run(site, "sar", "P1").out
+    assert "Osian found a crab" not in mia
+    # Once `records prune` has removed those words, they are not held: nothing to quote.
+    assert run(site, "records", "prune").code == 0
+    assert "What earlier versions of posts said" not in run(site, "sar", "P2").out
