@@ -232,9 +232,14 @@ def _history_lines(history: list[dict[str, Any]], config: Config) -> list[str]:
             found = "as first read in" if number == 0 else "back in"
             lines.append(f"{when}: {found} the register: {_state_words(state, config)}")
         else:
-            words = [_change_words(what, was, now, config) for what, was, now in entry["changes"]]
+            changes = entry["changes"]
+            words = [_change_words(what, was, now, config) for what, was, now in changes]
+            asked = _asked(state, changes)
             if said := [w for w in words if w]:
-                lines.append(f"{when}: {'; '.join(said)}")
+                told = f" (the register records it as given {asked})" if asked else ""
+                lines.append(f"{when}: {'; '.join(said)}{told}")
+            elif asked:
+                lines.append(f"{when}: the register records the consent as given {asked}")
         previous = state
     return lines
 
@@ -252,6 +257,16 @@ def _state_words(state: dict[str, Any], config: Config) -> str:
     return words
 
 
+def _asked(state: dict[str, Any], changes: list[Any]) -> str:
+    """When and by whom the register says the consent of this change was given ("on 5
+    December 2026 by father"), where the school wrote it with the change (consent_given_on,
+    given_by): who asked and when, not only when the news system found the change."""
+    if not {what for what, _, _ in changes} & {"consent_given_on", "given_by"}:
+        return ""
+    day, who = state.get("consent_given_on"), state.get("given_by")
+    return " ".join(part for part in (day and f"on {long_date(day)}", who and f"by {who}") if part)
+
+
 def _change_words(what: str, was: Any, now: Any, config: Config) -> str:
     def yes(value: Any) -> str:
         return "yes" if value else "no"
@@ -263,11 +278,7 @@ def _change_words(what: str, was: Any, now: Any, config: Config) -> str:
         return f"withdrawal recorded, from {long_date(now)}" if now else "withdrawal removed"
     if what == "consent_until":
         return f"consent given until {long_date(now)}" if now else "no end date any more"
-    if what == "consent_given_on":
-        return f"consent recorded as given on {long_date(now)}" if now else ""
-    if what == "given_by":
-        return f"consent recorded as given by {now}" if now else ""
-    if what == "safeguarding":
+    if what in ("consent_given_on", "given_by", "safeguarding"):  # (see `_asked`)
         return ""
     return f"{capital(platform_label(what, config))} changed from {yes(was)} to {yes(now)}"
 

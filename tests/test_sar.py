@@ -929,3 +929,34 @@ def test_the_words_of_an_earlier_version_that_named_the_pupil_are_given(run, sit
     # Once `records prune` has removed those words, they are not held: nothing to quote.
     assert run(site, "records", "prune").code == 0
     assert "What earlier versions of posts said" not in run(site, "sar", "P2").out
+
+
+def test_a_change_of_consent_says_when_and_by_whom_the_register_records_it(
+    run, site: SiteDir
+) -> None:  # type: ignore[no-untyped-def]
+    """A father asks, on 20 November, for no Instagram: the school changes the cell and
+    writes the day and who in consent_given_on and given_by. The history said only when a
+    build found the change ("25 November: Instagram changed from yes to no"), so the lead
+    could not show the regulator who asked, and when (found by a data protection lead's
+    tour); the first consent's day and giver stay in the history."""
+    lines = REGISTER.strip().splitlines()
+    first = [lines[0] + ",consent_given_on,given_by"]
+    first += [line + ",2026-09-03,mother" for line in lines[1:]]
+    site.register("\n".join(first) + "\n")
+    build(run, site, "2026-11-05T10:00")
+    changed = [
+        row.replace(
+            "P3,Elin Ffion,Davies,Year 4,yes,yes,yes,", "P3,Elin Ffion,Davies,Year 4,yes,yes,no,"
+        ).replace(",,2026-09-03,mother", ",,2026-11-20,father")
+        if row.startswith("P3,")
+        else row
+        for row in first
+    ]
+    site.register("\n".join(changed) + "\n")
+    build(run, site, "2026-11-25T10:00")
+    text = sar(run, site, "P3")
+    assert "5 November 2026: as first read in the register" in text
+    assert (
+        "25 November 2026: Instagram changed from yes to no (the register records it as given "
+        "on 20 November 2026 by father)" in text
+    ), text
