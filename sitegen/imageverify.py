@@ -135,6 +135,36 @@ def heif_boxes(data: bytes) -> list[tuple[bytes, int]]:
     return boxes
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# A PNG's chunks that draw its picture: no text, EXIF, colour profile (its name is text) or time.
+PUBLISHABLE_PNG = frozenset(
+    {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND", b"gAMA", b"cHRM", b"sRGB", b"sBIT", b"pHYs"}
+)
+
+
+def png_chunks(data: bytes) -> list[bytes]:
+    """The types of a PNG's chunks, in order."""
+    kinds, i = [], len(PNG_SIGNATURE)
+    while i + 8 <= len(data):
+        (size,) = struct.unpack(">I", data[i : i + 4])
+        kinds.append(data[i + 4 : i + 8])
+        i += 12 + size
+    return kinds
+
+
+def check_publishable_static(data: bytes) -> None:
+    """A picture of templates/static/ (a logo, an icon) as the site may publish it: a JPEG or
+    WebP as a build's own photos are, a PNG with only the chunks that draw it, a GIF with no
+    comment or application data. Any other file is not a picture, and is published as it is."""
+    if data[:2] == b"\xff\xd8" or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+        check_publishable(data)
+    elif data.startswith(PNG_SIGNATURE):
+        if extra := [k for k in png_chunks(data) if k not in PUBLISHABLE_PNG]:
+            raise ImageStructureError(f"carries a {extra[0].decode('latin-1')} chunk")
+    elif data[:6] in (b"GIF87a", b"GIF89a") and (b"\x21\xfe" in data or b"\x21\xff" in data):
+        raise ImageStructureError("may carry a comment or application data")
+
+
 def check_publishable(data: bytes) -> None:
     if data[:2] == b"\xff\xd8":
         check_publishable_jpeg(data)

@@ -12,6 +12,7 @@ from sitegen.engine.keys import cache_key
 from sitegen.engine.options import DEFAULT, EngineOptions
 from sitegen.engine.plan import Fresh, OutputPlan
 from sitegen.engine.remembered import made_or_remembered
+from sitegen.errors import ConfigError
 from sitegen.exports import ExportRow, bulk_csv, bulk_order
 from sitegen.gate import WEBSITE
 from sitegen.images import Variant
@@ -169,8 +170,28 @@ def export_plan(
 
 def add_static(plan: OutputPlan, renderer: Renderer) -> None:
     """templates/static/ as the renderer read it (the bytes its fingerprint names), copied:
-    never linked, or an edit of a source would change the live site without a build."""
+    never linked, or an edit of a source would change the live site without a build. A
+    picture with metadata goes out without it (`pixels.static_copy`)."""
     for name, data in sorted((renderer.sources or {}).items()):
         rel = name.removeprefix("static/")
         if rel != name and not any(part.startswith(".") for part in rel.split("/")):
-            plan.add(f"static/{rel}", data)
+            plan.add(f"static/{rel}", _without_metadata(f"templates/{name}", data))
+
+
+def _without_metadata(path: str, data: bytes) -> bytes:
+    from sitegen.imageverify import ImageStructureError, check_publishable_static
+
+    try:
+        check_publishable_static(data)
+        return data  # (most files: no picture, or a clean one; Pillow never imported)
+    except ImageStructureError:
+        from sitegen.pixels import static_copy
+
+    try:
+        return static_copy(data)
+    except ImageStructureError as exc:
+        raise ConfigError(
+            f"{exc}, and no copy without its metadata could be made: save it again as a "
+            "plain PNG or JPEG",
+            path,
+        ) from exc

@@ -14,6 +14,7 @@ from sitegen.images import ImageFacts, RenderSpec, Variant, safe_stem, target_wi
 from sitegen.imageverify import (
     ImageStructureError,
     check_publishable,
+    check_publishable_static,
     heif_boxes,
     jpeg_markers,
 )
@@ -354,3 +355,29 @@ def _encode(img: Image.Image, fmt: str, **options: Any) -> bytes:
     buffer = io.BytesIO()
     img.save(buffer, fmt, **options)
     return buffer.getvalue()
+
+
+def static_copy(data: bytes) -> bytes:
+    """A picture of templates/static/ (a logo, an icon) as the site publishes it: as it is
+    when it carries nothing but its picture, else saved again with its pixels alone (a logo
+    photographed with a phone carried its GPS location onto every page). Raises
+    ImageStructureError when no clean copy can be made."""
+    try:
+        check_publishable_static(data)
+        return data
+    except ImageStructureError:
+        pass
+    try:
+        with _open(data) as img:
+            img.load()
+            fmt, keep = img.format, {k: img.info[k] for k in ("transparency",) if k in img.info}
+            if fmt in ("JPEG", "WEBP") and img.mode not in ("RGBA", "LA", "PA"):
+                picture, options = _published_pixels(img), {"quality": 95}
+            else:  # (a PNG, a GIF, a WebP with transparency: its pixels as they are)
+                picture = img.copy()
+                picture.info, options = {}, {**keep, "lossless": True} if fmt == "WEBP" else keep
+    except DECODE_ERRORS as exc:
+        raise ImageStructureError(f"cannot be read ({exc})") from exc
+    copy = _encode(picture, fmt or "PNG", **options)
+    check_publishable_static(copy)
+    return copy

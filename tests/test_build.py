@@ -659,3 +659,29 @@ def test_a_photo_named_with_a_space_and_a_link_to_a_photo_are_published(run, sit
     sources = re.findall(r'<img src="([^"]+)"', page)
     assert links and sources and all((folder / f).is_file() for f in [*links, *sources]), page
     assert "IMG" not in page
+
+
+def test_a_logo_with_metadata_is_published_without_it(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """A logo photographed with a phone (GPS, camera, MakerNotes) and a PNG with text chunks
+    in templates/static/ were published as they were, linked from every page (found by a
+    security review). They go out with their pixels alone; a clean file goes out as it is."""
+    from PIL import Image, PngImagePlugin
+
+    from tests.test_images import CLEAN_GROUPS, exiftool
+
+    static = site.root / "templates/static"
+    shutil.copy(PHOTOS / "gps_DSCN0010.jpg", static / "logo.jpg")
+    notes = PngImagePlugin.PngInfo()
+    notes.add_text("Author", "Mia Jones")
+    Image.new("RGBA", (32, 32), (200, 30, 20, 128)).save(static / "icon.png", pnginfo=notes)
+    clean = (site.root / "templates/static/site.css").read_bytes()
+    site.config(SITE_TOML.replace("per_page = 3", 'per_page = 3\nlogo = "logo.jpg"'))
+    assert run(site, "build").code == 0
+    out = site.root / "build/site/static"
+    for record in exiftool([out / "logo.jpg", out / "icon.png"]):
+        groups = {key.split(":")[0] for key in record if ":" in key}
+        assert groups <= CLEAN_GROUPS | {"PNG"}, record
+        assert "Mia Jones" not in json.dumps(record)
+    with Image.open(out / "icon.png") as icon, Image.open(static / "icon.png") as original:
+        assert icon.mode == "RGBA" and icon.tobytes() == original.tobytes()  # (lossless)
+    assert (out / "site.css").read_bytes() == clean
