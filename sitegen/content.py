@@ -137,6 +137,13 @@ def _read_header(
         bad = re.search(r"\d{4}-\d{1,2}-\d{1,2}", header)
         line = 1 + header[: bad.start()].count("\n") + 1 if bad else 2
         said = str(exc)
+        if bad and isinstance(exc, ValueError) and ("month" in said or "day" in said):
+            written = YAML_LINES.split(header)[line - 2].strip()
+            raise Unreadable(
+                f"`{_shortened(written)}` is not a date the calendar has ({said}): write it "
+                "as YYYY-MM-DD",
+                line,
+            ) from None
         if "integer string conversion" in said:  # (Python's words, and its advice, for a number)
             long = re.search(r"\d{4301,}", header)
             line = header[: long.start()].count("\n") + 2 if long else line
@@ -174,6 +181,22 @@ def _yaml_problem(exc: yaml.YAMLError, header: str) -> tuple[str, int]:
         return f"{YAML_ERROR}: {problem}", 2
     lines, at, said = YAML_LINES.split(header), mark.line, problem
     lines += [""] * (at + 1 - len(lines))  # (a mark may fall past the last line)
+    # A quote left open runs on to the next quote, lines below, where YAML stops: the line
+    # that opened it is the one to fix.
+    unclosed = next((i for i in range(at + 1) if OPEN_QUOTE.match(lines[i])), None)
+    if unclosed is not None and unclosed < at:
+        return f"{YAML_ERROR}: a quote opened here is never closed on its line", unclosed + 2
+    if context and "flow sequence" in context and opened is not None:
+        return (
+            f"{YAML_ERROR}: a list opened with [ here is never closed: end it with ]",
+            opened.line + 2,
+        )
+    if problem.startswith("expected <block end>") or "expected '-' indicator" in problem:
+        return (
+            f"{YAML_ERROR}: this line is indented differently from the lines above it: line "
+            "it up, with spaces, with the line it belongs with",
+            at + 2,
+        )
     if "expected ':'" in problem and opened is not None:
         at = opened.line
         said = _missing_colon(lines[at])
@@ -199,6 +222,8 @@ YAML_ERROR = "YAML error in the front matter"
 YAML_LINES = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # (what YAML counts as a line break)
 KEY_LINE = re.compile(r"^\s*(-\s+)?[\w-]+:(\s|$)")  # `key: value`, `key:`, `- key: value`
 CURLY_OPENING = re.compile(r"(^|[:\[,-])\s*[“‘„]")  # a value opened with Word's quote
+# `key: "value` with no closing quote on the line (a quote inside it doubled or escaped).
+OPEN_QUOTE = re.compile(r'^\s*(?:-\s+)?[\w-]+:\s*"(?:[^"\\]|\\.)*$')
 
 
 def _key_of(line: str) -> str:

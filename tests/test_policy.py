@@ -33,7 +33,20 @@ def codes(run, site: SiteDir, slug: str = "p") -> set[str]:  # type: ignore[no-u
 @pytest.mark.parametrize(
     ("raw", "line", "words"),
     [
-        ("---\ntitle: [unclosed\ndate: 2026-11-20\n---\nBody\n", 3, "YAML error"),
+        # Where each mistake is, in words to act on (a tour: YAML's own words, on the line
+        # after, or lines below where a quote happened to close)
+        ("---\ntitle: [unclosed\ndate: 2026-11-20\n---\nBody\n", 2, "never closed: end it with ]"),
+        (
+            '---\ntitle: "Ymweliad â\'r castell\ndate: 2026-11-20\nsummary: "Hwyl"\n---\nBody\n',
+            2,
+            "a quote opened here is never closed on its line",
+        ),
+        (
+            "---\ntitle: T\nimages:\n  - file: a.jpg\n   alt: A\n---\nBody\n",
+            5,
+            "indented differently from the lines above it",
+        ),
+        ("---\ntitle: T\ndate: 2026-13-45\n---\nBody\n", 3, "`date: 2026-13-45` is not a date"),
         ("---\ntitle: x\n", 1, "not closed"),
         ("", 1, "empty"),
         ("no header here\n", 1, "must start"),
