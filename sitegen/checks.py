@@ -7,7 +7,7 @@ from dataclasses import replace
 from sitegen import translations
 from sitegen.gate import Decision, decide
 from sitegen.model import Post
-from sitegen.policy import Checked, judge
+from sitegen.policy import Checked, Context, judge
 from sitegen.site import Site
 
 
@@ -31,12 +31,12 @@ def decisions(site: Site, checked: list[Checked]) -> list[Decision]:
     return [decide(c, site.context) for c in checked]
 
 
-def missed_once_approved(site: Site, checked: Checked) -> list[tuple[str, str]]:
+def missed_once_approved(ctx: Context, checked: Checked) -> list[tuple[str, str]]:
     """The platforms a post would miss even once approved, and why, for its author to know
     before then: a platform that needs a photo and has none that may go there. (What its
     findings say, an approval or its date would change is not repeated.)"""
-    due = replace(checked.post, date=site.context.now)  # (a post for later, as if due)
-    would = decide(replace(checked, post=due, status="approved", findings=()), site.context)
+    due = replace(checked.post, date=ctx.now)  # (a post for later, as if due)
+    would = decide(replace(checked, post=due, status="approved", findings=()), ctx)
     return [(p, why) for p, why in would.left_out if why.endswith("none may go there")]
 
 

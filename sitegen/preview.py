@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sitegen import feeds
-from sitegen.checks import live_revisions
+from sitegen.checks import live_revisions, missed_once_approved
 from sitegen.engine.plan import OutputPlan
 from sitegen.engine.standby import publish
 from sitegen.engine.swap import build_lock
@@ -21,6 +22,7 @@ from sitegen.making import published_name
 from sitegen.model import ImageRef, Post
 from sitegen.policy import Analysis, Checked, Context, judge
 from sitegen.policy.consent import covered_faces, refusing_pupils
+from sitegen.policy.images import unlisted_photos
 from sitegen.render import PostView, Renderer, post_view, render_pages
 from sitegen.site import Site
 
@@ -32,7 +34,7 @@ RELOAD_JS = "/__sitegen/reload.js"  # every preview page loads it (serve.py answ
 Item = tuple[Checked, Post, list[ImageRef], dict[str, Any] | None]
 
 
-def _banner(checked: Checked, reasons: list[str]) -> dict[str, Any]:
+def _banner(checked: Checked, reasons: list[str], notes: Sequence[str] = ()) -> dict[str, Any]:
     findings = [
         {
             "code": f.code,
@@ -50,8 +52,23 @@ def _banner(checked: Checked, reasons: list[str]) -> dict[str, Any]:
         "status": status,
         "summary": summary,
         "findings": findings,
+        "notes": list(notes),  # (what `check` says besides its findings)
         "faces": [],  # (_with_faces fills it)
     }
+
+
+def _notes(checked: Checked, ctx: Context) -> list[str]:
+    """What `check` tells a post's author besides its findings: photos in the folder that
+    `images` leaves out, and platforms the post misses even once approved."""
+    notes = [
+        f"{name} is in the folder but not in images: it is not published"
+        for name in unlisted_photos(checked.post)
+    ]
+    notes += [
+        f"not on {platform}, even once approved: {why}"
+        for platform, why in missed_once_approved(ctx, checked)
+    ]
+    return notes
 
 
 def _placeholder(post: Post, now: datetime) -> Post:
@@ -132,7 +149,7 @@ def _item(
         ]
     if WEBSITE not in post.platforms:
         reasons.append("website is not in its platforms")
-    return checked, post, refs, _banner(checked, reasons)
+    return checked, post, refs, _banner(checked, reasons, _notes(checked, ctx))
 
 
 def _with_faces(site: Site, item: Item, photos: PostPhotos, plan: OutputPlan) -> Item:

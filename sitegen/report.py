@@ -151,7 +151,7 @@ def _due(site: Site, c: Checked) -> str | None:
     from sitegen.checks import missed_once_approved
     from sitegen.i18n import long_date  # (Babel's month names: only when a post is due later)
 
-    if set(c.post.platforms) <= {platform for platform, _ in missed_once_approved(site, c)}:
+    if set(c.post.platforms) <= {platform for platform, _ in missed_once_approved(site.context, c)}:
         return None
     return long_date(c.post.date, "en")
 
@@ -179,7 +179,7 @@ def _print_missed(site: Site, checked: Checked) -> None:
     from report.json after the approval)."""
     from sitegen.checks import missed_once_approved  # (a stage's rule, run for the words)
 
-    for platform, why in missed_once_approved(site, checked):
+    for platform, why in missed_once_approved(site.context, checked):
         out.print(f"  [dim]not on {escape(platform)}, even once approved: {escape(why)}[/]")
 
 

@@ -437,3 +437,20 @@ def test_only_real_edits_rebuild_and_approve_is_one(served) -> None:  # type: ig
     assert "content/posts/p/index.md" in rebuilds[1]
     assert "content/posts/p/index.md" in rebuilds[2]
     assert "content/records/audit.jsonl" in rebuilds[2]
+
+
+def test_the_preview_says_what_check_says_besides_its_findings(site: SiteDir) -> None:
+    """A photo in the folder that `images` leaves out, and a platform the post misses even
+    once approved: `check` said both, the preview's banner neither, and a teacher working from
+    the preview believed the photo in the post (found by a teacher's tour)."""
+    from sitegen.preview import build_preview
+    from sitegen.site import load_site
+    from tests.imagegen import save_photo
+
+    site.post("p", platforms=["website", "instagram"])
+    save_photo(site.root / "content/posts/p/extra.jpg", "castle", size=(640, 480))
+    build_preview(load_site(site.root))
+    page = (site.root / "build/preview/posts/p/index.html").read_text()
+    banner = page.split('aria-label="Policy check"')[1].split("</section>")[0]
+    assert "extra.jpg is in the folder but not in images: it is not published" in banner
+    assert "not on instagram, even once approved: instagram needs an image" in banner
