@@ -166,3 +166,16 @@ def test_batch_returns_the_forms_as_given() -> None:
 def test_fali_is_a_word_in_aspell_cy() -> None:
     # "fali" (Mali, soft) is listed by aspell-cy: checked so a dictionary change is noticed.
     assert is_welsh_word("fali") is True
+
+
+def test_every_form_of_a_name_in_a_text_is_told_at_once(run, site) -> None:  # type: ignore[no-untyped-def]
+    """ "Diolch i Domos a Thomos": only “Domos” was told; the teacher removed it, ran check
+    again, and was told “Thomos” (found by a Welsh teacher's tour)."""
+    site.post("p", lang="cy", pupils=["P4"], body="Diolch i Domos a Thomos am helpu.\n")
+    (found,) = [
+        f
+        for f in run(site, "check", "--json").json()["posts"][0]["findings"]
+        if f["code"] == "SG114"
+    ]
+    assert found["message"].startswith("“Domos” (the first name of P4, soft mutation)")
+    assert found["message"].endswith(" (also written “Thomos”)"), found["message"]

@@ -338,7 +338,7 @@ def judge_names(
     one finding for a pupil's name in one text, at its first line, naming the others (a
     teacher fixes them all at once, not one `check` at a time)."""
     named = {fold_id(p) for p in post.named}
-    reported: dict[tuple[str, str, bool, bool], tuple[NameHit, Pupil, list[int]]] = {}
+    reported: dict[tuple[str, str, bool, bool], tuple[NameHit, Pupil, list[int], list[str]]] = {}
     labels = dict.fromkeys(h.label for h in hits)
     welsh = post.lang == "cy"
     for label in labels:
@@ -360,9 +360,11 @@ def judge_names(
             if not hit.full and fold(hit.word) in first_ok:
                 continue
             key = (label, pupil.pupil_id, hit.full, hit.warns(pupil, welsh))
-            reported.setdefault(key, (hit, pupil, []))[2].append(hit.line)
+            told = reported.setdefault(key, (hit, pupil, [], []))
+            told[2].append(hit.line)
+            told[3].append(hit.word)
     findings = []
-    for hit, pupil, lines in reported.values():
+    for hit, pupil, lines, words in reported.values():
         others = [str(n) for n in sorted({n for n in lines if n and n != hit.line})]
         also = ""
         if others:
@@ -370,6 +372,13 @@ def judge_names(
                 others[0] if len(others) == 1 else f"{', '.join(others[:-1])} and {others[-1]}"
             )
             also = f" (also on line{'s' if len(others) > 1 else ''} {numbers})"
+        # (every way the text writes it, so the teacher fixes them all at once: Domos, Thomos)
+        forms: dict[str, str] = {}
+        for word in words:
+            forms.setdefault(fold(word), word)
+        forms.pop(fold(hit.word), None)
+        if forms:
+            also += " (also written " + ", ".join(f"\u201c{w}\u201d" for w in forms.values()) + ")"
         findings.append(
             finding(
                 "SG114",
