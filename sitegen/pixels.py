@@ -52,6 +52,7 @@ PERSONAL_EXIF = {
     0x9286: "user comment",
 }
 GPS_POSITION = (2, 4)  # GPSLatitude, GPSLongitude
+GPS_VERSION = 0  # GPSVersionID
 T = Image.Transpose
 # EXIF orientation -> the transform that shows the picture upright.
 ORIENT = {
@@ -150,7 +151,7 @@ def _personal(
         gps = exif.get_ifd(IFD.GPSInfo)
         if any(tag in gps for tag in GPS_POSITION):
             found.append("GPS location")
-        elif gps:
+        elif set(gps) - {GPS_VERSION}:  # (a version alone, as Canon's cameras write, says nothing)
             found.append("GPS data")
         found += [name for tag, name in PERSONAL_IFD0.items() if _text(exif.get(tag))]
         exif_ifd = exif.get_ifd(IFD.Exif)

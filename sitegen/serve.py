@@ -60,6 +60,7 @@ class Preview:
         self.changed = threading.Condition()
         self.last_seconds = 0.0
         self.register: Path | None = None  # the consent register the last build read
+        self.title = root.name  # the site's, once a build has read its settings
 
     @property
     def token(self) -> str:
@@ -71,7 +72,7 @@ class Preview:
         start = time.perf_counter()
         try:
             site = load_site(self.root, self.now)
-            self.register = site.config.register_path
+            self.register, self.title = site.config.register_path, site.config.title
             count = build_preview(site)
             self.error = None
             message = f"preview rebuilt: {count} post(s)"
@@ -235,7 +236,7 @@ def serve(root: Path, host: str, port: int, now: str | None = None) -> int:
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     address = f"http://{host}:{server.server_address[1]}/"
-    print(f"previewing {root.name} at {address} (drafts included; Ctrl-C to stop)", flush=True)
+    print(f"previewing {preview.title} at {address} (drafts included; Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:

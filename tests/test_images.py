@@ -337,3 +337,12 @@ def test_a_gifs_xmp_location_is_told(tmp_path: Path) -> None:
     )
     facts = inspect_image(path.read_bytes(), SPEC.max_pixels)
     assert facts.error is None and {"GPS location", "XMP"} <= set(facts.personal), facts
+
+
+def test_a_gps_block_that_holds_only_its_version_is_no_gps_data() -> None:
+    """Canon's cameras write a GPS block with GPSVersionID alone: no place, no time. SG124
+    said the photo "carries GPS data" (found by a teacher's tour)."""
+    canon = inspect_image((PHOTOS / "Canon_40D.jpg").read_bytes(), SPEC.max_pixels)
+    assert not any("GPS" in said for said in canon.personal), canon.personal
+    nikon = inspect_image((PHOTOS / "gps_DSCN0010.jpg").read_bytes(), SPEC.max_pixels)
+    assert "GPS location" in nikon.personal

@@ -152,6 +152,7 @@ def test_edit_broken_file_and_recovery(served) -> None:  # type: ignore[no-untyp
     assert proc.wait(timeout=10) == 0
     output = proc.stdout.read() if proc.stdout else ""
     assert "preview stopped" in output and "Traceback" not in output
+    assert "previewing Ysgol Prawf at http://127.0.0.1:" in output  # (the school, not "site")
     assert tree_hash(site.root / "build/site") == before  # serve never touches build/site
 
 
