@@ -48,8 +48,10 @@ def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") 
                 None,
             )
         )
+    text = ""
     try:
-        header, body, body_line = _split(_read_text(folder, index))
+        text = _read_text(folder, index)
+        header, body, body_line = _split(text)
         if (problem := body_problem(body)) is not None:
             # Never handed to Markdown (it could take minutes, and stall every other post):
             # the post is shown as plain text in the preview, and cannot be published as it is.
@@ -59,7 +61,10 @@ def load_post(root: Path, folder: Path, tz: ZoneInfo, default_lang: str = "en") 
         meta, key_lines = _read_header(header, findings, rel)
     except Unreadable as exc:
         findings.append(finding("SG100", exc.message, rel, exc.line))
-        return Post(slug, folder, rel, "", 1, None, {}, tuple(findings))
+        # (its page in the preview is in the post's language, where a line of it says which)
+        said = LANG_LINE.search(text)
+        lang = said.group(1) if said else default_lang
+        return Post(slug, folder, rel, "", 1, None, {}, tuple(findings), lang=lang)
     return typed_post(
         slug, folder, rel, body, body_line, meta, key_lines, findings, tz, default_lang
     )
@@ -219,6 +224,7 @@ def _yaml_problem(exc: yaml.YAMLError, header: str) -> tuple[str, int]:
 
 
 YAML_ERROR = "YAML error in the front matter"
+LANG_LINE = re.compile(r"^lang:\s*[\"']?(en|cy)[\"']?\s*$", re.MULTILINE)
 YAML_LINES = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # (what YAML counts as a line break)
 KEY_LINE = re.compile(r"^\s*(-\s+)?[\w-]+:(\s|$)")  # `key: value`, `key:`, `- key: value`
 CURLY_OPENING = re.compile(r"(^|[:\[,-])\s*[“‘„]")  # a value opened with Word's quote

@@ -455,3 +455,19 @@ def test_the_preview_says_what_check_says_besides_its_findings(site: SiteDir) ->
     banner = page.split('aria-label="Policy check"')[1].split("</section>")[0]
     assert "extra.jpg is in the folder but not in images: it is not published" in banner
     assert "not on instagram, even once approved: instagram needs an image" in banner
+
+
+def test_a_welsh_post_with_a_broken_header_is_previewed_in_welsh(site: SiteDir) -> None:
+    """Its page switched to English ("Latest news", lang="en") while the header could not be
+    read; and the banner, English on a Welsh page, said so to no screen reader (found by a
+    Welsh teacher's tour)."""
+    from sitegen.preview import build_preview
+    from sitegen.site import load_site
+
+    site.post(
+        "p", raw="---\ntitle: \"Ymweliad â'r castell\nlang: cy\ndate: 2026-11-20\n---\nHwyl\n"
+    )
+    build_preview(load_site(site.root))
+    page = (site.root / "build/preview/posts/p/index.html").read_text()
+    assert '<html lang="cy"' in page
+    assert 'aria-label="Policy check" lang="en"' in page
