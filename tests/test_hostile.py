@@ -697,3 +697,11 @@ def test_a_pupils_name_in_the_authors_name_is_found(run, site) -> None:  # type:
         "“Mia Jones” (full name of P1) appears in the author's name as site.toml shows it"
         in (found["message"])
     ), found
+
+
+@pytest.mark.parametrize("written", ["P-1", "P 1", "p.1", "P\u20111"])
+def test_a_pupil_id_written_with_a_separator_is_found(run, site, written: str) -> None:  # type: ignore[no-untyped-def]
+    """ "pupil P-1021" was published word for word (found by a security review)."""
+    site.post("p", pupils=[], body=f"Well done to pupil {written} for reading.\n")
+    found = [f for f in findings(run, site) if f["code"] == "SG114"]
+    assert [(f["pupil"], "pupil id" in f["message"]) for f in found] == [("P1", True)], found
