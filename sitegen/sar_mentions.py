@@ -29,12 +29,13 @@ def earlier_words(
     clean: Redactor,
 ) -> list[dict[str, Any]]:
     """Each earlier version of a post that went out showing the pupil and whose words name
-    them, where its words are not a version's there now (`now`: each post's versions, by
-    slug) and the school still keeps them: what they said, and where they went."""
+    them in ways no version there now does (`now`: each post's versions, by slug), while the
+    school still keeps it: what it said that is said no more, and where it went."""
     if pupil is None:
         return []
     found: dict[tuple[str, str], dict[str, Any]] = {}
     passed: set[tuple[str, str]] = set()  # (versions read and not told)
+    said_now: dict[str, set[tuple[str, str]]] = {}  # (where, excerpt) of a post's now, by slug
     for pub in publications:
         slug, digest = pub["where"][0], pub.get("digest")
         if not isinstance(digest, str) or (slug, digest) in passed:
@@ -47,11 +48,22 @@ def earlier_words(
         if folder is None:
             continue
         post = load_post(site.root, folder, site.config.tz, site.config.language)
-        if post.meta is None or any(
-            (v.title, v.body) == (post.title, post.body) for v in now.get(slug, ())
-        ):
-            continue  # (its words are a version's there now: told with that post)
-        if said := mentions_of(site, post, pupil, clean, {}):
+        if post.meta is None:
+            continue
+        if slug not in said_now:
+            said_now[slug] = {
+                (m["where"], m["excerpt"])
+                for version in now.get(slug, ())
+                for m in mentions_of(site, version, pupil, clean, {})
+            }
+        # (every place it named them, a caption or a photo's description too, but those the
+        # post still says: told with the post)
+        said = [
+            m
+            for m in mentions_of(site, post, pupil, clean, {})
+            if (m["where"], m["excerpt"]) not in said_now[slug]
+        ]
+        if said:
             passed.discard((slug, digest))
             found[(slug, digest)] = {
                 "slug": clean(slug),

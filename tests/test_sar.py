@@ -960,3 +960,35 @@ def test_a_change_of_consent_says_when_and_by_whom_the_register_records_it(
         "25 November 2026: Instagram changed from yes to no (the register records it as given "
         "on 20 November 2026 by father)" in text
     ), text
+
+
+def test_earlier_words_are_those_no_version_says_now(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """Compared by what they say of the pupil, wherever they say it: a full stop made a "!"
+    had the letter quote, as no longer said, a sentence the post still says; a photo's
+    description that named him, changed since, was not told at all (found by a review)."""
+    image = {"file": "crab.jpg", "alt": "Osian holding the crab he found", "pupils": ["P2"]}
+    site.post(
+        "seaside",
+        body="Osian found a crab on the beach. A wonderful day was had by all.\n",
+        files={"crab.jpg": "beach"},
+        pupils=["P2"],
+        named=["P2"],
+        platforms=["website"],
+        date="2026-11-02",
+        images=[image],
+    )
+    approve(run, site, "seaside")
+    build(run, site, "2026-11-05T10:00")
+    site.post(
+        "seaside",
+        body="Osian found a crab on the beach. A wonderful day was had by all!\n",
+        pupils=["P2"],
+        named=["P2"],
+        platforms=["website"],
+        date="2026-11-02",
+        images=[{**image, "alt": "A crab on the sand"}],
+    )
+    approve(run, site, "seaside")
+    build(run, site, "2026-11-06T10:00")
+    (version,) = run(site, "sar", "P2", "--json").json()["earlier_words"]
+    assert [m["excerpt"] for m in version["mentions"]] == ["Osian holding the crab he found"]
