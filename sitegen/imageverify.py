@@ -136,10 +136,14 @@ def heif_boxes(data: bytes) -> list[tuple[bytes, int]]:
 
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# A PNG's chunks that draw its picture: no text, EXIF, colour profile (its name is text) or time.
+# A PNG's chunks that draw its picture (its frames too): no text, EXIF, colour profile (its
+# name is text) or time.
 PUBLISHABLE_PNG = frozenset(
     {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND", b"gAMA", b"cHRM", b"sRGB", b"sBIT", b"pHYs"}
+    | {b"acTL", b"fcTL", b"fdAT"}
 )
+STATIC_WEBP = PUBLISHABLE_WEBP | {b"ANIM", b"ANMF"}  # (an animated one's frames)
+GIF_LOOPS = (b"NETSCAPE2.0", b"ANIMEXTS1.0")  # the application blocks that only say "loop"
 
 
 def png_chunks(data: bytes) -> list[bytes]:
@@ -152,17 +156,53 @@ def png_chunks(data: bytes) -> list[bytes]:
     return kinds
 
 
+def gif_extras(data: bytes) -> list[str]:
+    """What a GIF carries besides its frames: comments, plain text and application blocks
+    (but the one that says how often to loop), by walking its blocks."""
+    extras, i = [], 13
+    if len(data) > 10 and data[10] & 0x80:  # (a global colour table)
+        i += 3 << ((data[10] & 7) + 1)
+    while i < len(data) and data[i] != 0x3B:  # (the trailer)
+        if data[i] == 0x21 and i + 1 < len(data):  # an extension: its label, then sub-blocks
+            label, i = data[i + 1], i + 2
+            first = data[i + 1 : i + 1 + data[i]] if i < len(data) else b""
+            if label == 0xFE or label == 0x01 or (label == 0xFF and first not in GIF_LOOPS):
+                extras.append(
+                    {0xFE: "a comment", 0x01: "plain text"}.get(label, "application data")
+                )
+        elif data[i] == 0x2C and i + 10 <= len(data):  # a frame: its colour table, its data
+            packed, i = data[i + 9], i + 10
+            if packed & 0x80:
+                i += 3 << ((packed & 7) + 1)
+            i += 1  # (the LZW code size)
+        else:
+            raise ImageStructureError("is not a GIF sitegen can read")
+        while i < len(data) and data[i]:  # (sub-blocks, each its length first)
+            i += data[i] + 1
+        i += 1
+    return extras
+
+
 def check_publishable_static(data: bytes) -> None:
-    """A picture of templates/static/ (a logo, an icon) as the site may publish it: a JPEG or
-    WebP as a build's own photos are, a PNG with only the chunks that draw it, a GIF with no
-    comment or application data. Any other file is not a picture, and is published as it is."""
-    if data[:2] == b"\xff\xd8" or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
-        check_publishable(data)
+    """A picture of templates/static/ (a logo, an icon) as the site may publish it: a JPEG as
+    a build's own photos are and nothing after its end, a WebP or PNG with only the chunks
+    that draw it (its frames too), a GIF with no comment or application data. Any other
+    file is not a picture, and is published as it is."""
+    if data[:2] == b"\xff\xd8":
+        check_publishable_jpeg(data)
+        if not data.rstrip(b"\0").endswith(b"\xff\xd9"):
+            raise ImageStructureError("carries data after the end of its picture")
+    elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        for fourcc, payload in webp_chunks(data):
+            if fourcc not in STATIC_WEBP:
+                raise ImageStructureError(f"carries a {fourcc.decode('latin-1').strip()} chunk")
+            if fourcc == b"VP8X" and payload and payload[0] & 0b0010_1100:
+                raise ImageStructureError("declares ICC, EXIF or XMP data")
     elif data.startswith(PNG_SIGNATURE):
         if extra := [k for k in png_chunks(data) if k not in PUBLISHABLE_PNG]:
             raise ImageStructureError(f"carries a {extra[0].decode('latin-1')} chunk")
-    elif data[:6] in (b"GIF87a", b"GIF89a") and (b"\x21\xfe" in data or b"\x21\xff" in data):
-        raise ImageStructureError("may carry a comment or application data")
+    elif data[:6] in (b"GIF87a", b"GIF89a") and (extras := gif_extras(data)):
+        raise ImageStructureError(f"carries {extras[0]}")
 
 
 def check_publishable(data: bytes) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sitegen import feeds
@@ -12,6 +14,7 @@ from sitegen.engine.keys import cache_key
 from sitegen.engine.options import DEFAULT, EngineOptions
 from sitegen.engine.plan import Fresh, OutputPlan
 from sitegen.engine.remembered import made_or_remembered
+from sitegen.engine.store import CACHE_DIR
 from sitegen.errors import ConfigError
 from sitegen.exports import ExportRow, bulk_csv, bulk_order
 from sitegen.gate import WEBSITE
@@ -171,14 +174,16 @@ def export_plan(
 def add_static(plan: OutputPlan, renderer: Renderer) -> None:
     """templates/static/ as the renderer read it (the bytes its fingerprint names), copied:
     never linked, or an edit of a source would change the live site without a build. A
-    picture with metadata goes out without it (`pixels.static_copy`)."""
+    picture with metadata goes out without it (`pixels.static_copy`), made once and kept in
+    build/.cache/static/."""
+    kept = renderer.templates.parent / CACHE_DIR / "static"
     for name, data in sorted((renderer.sources or {}).items()):
         rel = name.removeprefix("static/")
         if rel != name and not any(part.startswith(".") for part in rel.split("/")):
-            plan.add(f"static/{rel}", _without_metadata(f"templates/{name}", data))
+            plan.add(f"static/{rel}", _without_metadata(f"templates/{name}", data, kept))
 
 
-def _without_metadata(path: str, data: bytes) -> bytes:
+def _without_metadata(path: str, data: bytes, kept: Path) -> bytes:
     from sitegen.imageverify import ImageStructureError, check_publishable_static
 
     try:
@@ -186,12 +191,21 @@ def _without_metadata(path: str, data: bytes) -> bytes:
         return data  # (most files: no picture, or a clean one; Pillow never imported)
     except ImageStructureError:
         from sitegen.pixels import static_copy
-
+    copy = kept / cache_key("static", data)
     try:
-        return static_copy(data)
+        return copy.read_bytes()
+    except OSError:
+        pass
+    try:
+        clean = static_copy(data)
     except ImageStructureError as exc:
         raise ConfigError(
-            f"{exc}, and no copy without its metadata could be made: save it again as a "
-            "plain PNG or JPEG",
+            f"{exc}: no copy without its metadata can be made; save it again as a plain PNG "
+            "or JPEG",
             path,
         ) from exc
+    with contextlib.suppress(OSError):  # (a copy not kept is made again next time)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.with_suffix(".part").write_bytes(clean)
+        copy.with_suffix(".part").replace(copy)
+    return clean

@@ -360,9 +360,10 @@ def _encode(img: Image.Image, fmt: str, **options: Any) -> bytes:
 
 def static_copy(data: bytes) -> bytes:
     """A picture of templates/static/ (a logo, an icon) as the site publishes it: as it is
-    when it carries nothing but its picture, else saved again with its pixels alone (a logo
-    photographed with a phone carried its GPS location onto every page). Raises
-    ImageStructureError when no clean copy can be made."""
+    when it carries nothing but its picture, else saved again with its pixels alone, turned
+    upright and converted to sRGB as they show (a logo photographed with a phone carried its
+    GPS location onto every page). Raises ImageStructureError when no clean copy can be
+    made: a damaged file, or an animation (saved again, it would lose its frames)."""
     try:
         check_publishable_static(data)
         return data
@@ -370,15 +371,28 @@ def static_copy(data: bytes) -> bytes:
         pass
     try:
         with _open(data) as img:
+            if getattr(img, "n_frames", 1) > 1:
+                raise ImageStructureError(
+                    "is animated and carries metadata: save it again without (for example "
+                    "`exiftool -all= FILE`)"
+                )
+            orientation = _orientation(img)
             img.load()
-            fmt, keep = img.format, {k: img.info[k] for k in ("transparency",) if k in img.info}
-            if fmt in ("JPEG", "WEBP") and img.mode not in ("RGBA", "LA", "PA"):
+            fmt = img.format or "PNG"
+            if orientation in ORIENT:
+                img = img.transpose(ORIENT[orientation])
+            keep = {"transparency": img.info["transparency"]} if "transparency" in img.info else {}
+            if fmt == "JPEG":
                 picture, options = _published_pixels(img), {"quality": 95}
-            else:  # (a PNG, a GIF, a WebP with transparency: its pixels as they are)
-                picture = img.copy()
-                picture.info, options = {}, {**keep, "lossless": True} if fmt == "WEBP" else keep
+            else:  # (transparency kept: a logo on the header's colour)
+                picture = _to_srgb(_eight_bit(img))
+                picture = picture if picture is not img else img.copy()
+                options = {"lossless": True} if fmt == "WEBP" else keep
+                picture.info = {}
+    except UnidentifiedImageError:
+        raise ImageStructureError("is not a picture sitegen can read") from None
     except DECODE_ERRORS as exc:
-        raise ImageStructureError(f"cannot be read ({exc})") from exc
-    copy = _encode(picture, fmt or "PNG", **options)
+        raise ImageStructureError(f"is damaged ({exc})") from exc
+    copy = _encode(picture, fmt, **options)
     check_publishable_static(copy)
     return copy

@@ -346,3 +346,39 @@ def test_a_gps_block_that_holds_only_its_version_is_no_gps_data() -> None:
     assert not any("GPS" in said for said in canon.personal), canon.personal
     nikon = inspect_image((PHOTOS / "gps_DSCN0010.jpg").read_bytes(), SPEC.max_pixels)
     assert "GPS location" in nikon.personal
+
+
+def test_static_pictures_go_out_as_they_show_and_without_metadata() -> None:
+    """templates/static/ pictures (found by a review of their first scrubbing): a plain GIF
+    stopped the build (its bytes were searched for a comment's marker), data after a JPEG's
+    end went out (a phone's trailer, with a name in it), a turned logo went out on its side,
+    and an animation lost its frames."""
+    from sitegen.imageverify import check_publishable_static
+    from sitegen.pixels import static_copy
+
+    plain = io.BytesIO()
+    Image.open(PHOTOS / "gps_DSCN0010.jpg").convert("P").resize((320, 240)).save(plain, "GIF")
+    assert static_copy(plain.getvalue()) == plain.getvalue()  # (as it is: nothing to take out)
+    frames = [Image.new("RGB", (20, 20), colour) for colour in ("red", "green", "blue")]
+    looping = io.BytesIO()
+    frames[0].save(looping, "GIF", save_all=True, append_images=frames[1:], loop=0)
+    assert static_copy(looping.getvalue()) == looping.getvalue()
+    commented = io.BytesIO()
+    frames[0].save(commented, "GIF", save_all=True, append_images=frames[1:], comment=b"Mia")
+    with pytest.raises(ImageStructureError, match="animated and carries metadata"):
+        static_copy(commented.getvalue())
+
+    clean = io.BytesIO()
+    Image.new("RGB", (64, 32), "white").save(clean, "JPEG")
+    trailer = clean.getvalue() + b"SEFH\0\0Image_UTC_Data Mia Jones, Year 4"
+    copy = static_copy(trailer)
+    assert b"Mia Jones" not in copy and copy.endswith(b"\xff\xd9")
+    check_publishable_static(copy)
+
+    turned = static_copy((PHOTOS / "orientation_portrait_8.jpg").read_bytes())
+    with Image.open(PHOTOS / "orientation_portrait_8.jpg") as original:
+        assert Image.open(io.BytesIO(turned)).size == original.size[::-1]  # (upright)
+
+    with pytest.raises(ImageStructureError) as damaged:
+        static_copy(b"\xff\xd8hello")
+    assert "BytesIO" not in str(damaged.value)
