@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -139,7 +140,7 @@ def _read_header(
     except Refused as exc:
         raise Unreadable(exc.message, exc.line) from None
     except (ValueError, OverflowError) as exc:  # PyYAML's own: 2026-02-30 is no date
-        bad = re.search(r"\d{4}-\d{1,2}-\d{1,2}", header)
+        bad = _impossible_date(header)
         line = 1 + header[: bad.start()].count("\n") + 1 if bad else 2
         said = str(exc)
         if bad and isinstance(exc, ValueError) and ("month" in said or "day" in said):
@@ -172,6 +173,21 @@ def _read_header(
     return meta, key_lines
 
 
+def _impossible_date(header: str) -> re.Match[str] | None:
+    """The first value that YAML reads as a date and the calendar does not have (2026-02-30),
+    else the first date-like text."""
+    found = list(DATE_VALUE.finditer(header))
+    for m in found:
+        try:
+            date(*map(int, m.group(1, 2, 3)))
+        except ValueError:
+            return m
+    return found[0] if found else None
+
+
+DATE_VALUE = re.compile(r"(?m)^[ \t]*(?:-[ \t]+)?[\w-]+:[ \t]*(\d{4})-(\d{1,2})-(\d{1,2})\b")
+
+
 def _yaml_problem(exc: yaml.YAMLError, header: str) -> tuple[str, int]:
     """A YAML error in words a teacher can act on, at the line to fix. YAML notices some
     mistakes only on the line after them (a missing colon), and a quote never closed only at
@@ -188,15 +204,23 @@ def _yaml_problem(exc: yaml.YAMLError, header: str) -> tuple[str, int]:
     lines += [""] * (at + 1 - len(lines))  # (a mark may fall past the last line)
     # A quote left open runs on to the next quote, lines below, where YAML stops: the line
     # that opened it is the one to fix.
+    # (only where YAML stopped on the line of the quote that closed it: a value written over
+    # several lines in quotes is YAML too, and another mistake below it is that mistake)
     unclosed = next((i for i in range(at + 1) if OPEN_QUOTE.match(lines[i])), None)
-    if unclosed is not None and unclosed < at:
+    if unclosed is not None and unclosed < at and '"' in lines[at][: mark.column + 1]:
         return f"{YAML_ERROR}: a quote opened here is never closed on its line", unclosed + 2
     if context and "flow sequence" in context and opened is not None:
-        return (
-            f"{YAML_ERROR}: a list opened with [ here is never closed: end it with ]",
-            opened.line + 2,
-        )
-    if problem.startswith("expected <block end>") or "expected '-' indicator" in problem:
+        after = lines[opened.line][opened.column :] if opened.line < len(lines) else ""
+        if "]" not in after:
+            return (
+                f"{YAML_ERROR}: a list opened with [ here is never closed: end it with ]",
+                opened.line + 2,
+            )
+    if AFTER_QUOTES.match(lines[at]):
+        said = "a value in quotes ends at its closing quote: put all of it inside the quotes"
+        return f"{YAML_ERROR}: {said}", at + 2
+    indented = problem.startswith("expected <block end>") or "expected '-' indicator" in problem
+    if indented and KEY_LINE.match(lines[at]):
         return (
             f"{YAML_ERROR}: this line is indented differently from the lines above it: line "
             "it up, with spaces, with the line it belongs with",
@@ -228,6 +252,8 @@ LANG_LINE = re.compile(r"^lang:\s*[\"']?(en|cy)[\"']?\s*$", re.MULTILINE)
 YAML_LINES = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # (what YAML counts as a line break)
 KEY_LINE = re.compile(r"^\s*(-\s+)?[\w-]+:(\s|$)")  # `key: value`, `key:`, `- key: value`
 CURLY_OPENING = re.compile(r"(^|[:\[,-])\s*[“‘„]")  # a value opened with Word's quote
+# `key: "value" more`, `- "value" more`: words after a quoted value's closing quote.
+AFTER_QUOTES = re.compile(r'^\s*(?:-\s+)?(?:[\w-]+:\s*)?"(?:[^"\\]|\\.)*"\s*[^\s,\]#]')
 # `key: "value` with no closing quote on the line (a quote inside it doubled or escaped).
 OPEN_QUOTE = re.compile(r'^\s*(?:-\s+)?[\w-]+:\s*"(?:[^"\\]|\\.)*$')
 

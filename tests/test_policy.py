@@ -47,6 +47,15 @@ def codes(run, site: SiteDir, slug: str = "p") -> set[str]:  # type: ignore[no-u
             "indented differently from the lines above it",
         ),
         ("---\ntitle: T\ndate: 2026-13-45\n---\nBody\n", 3, "`date: 2026-13-45` is not a date"),
+        # ... and where a first try at it was wrong (found by a review): a value over two
+        # lines in quotes is YAML; a date in the title is no date to blame
+        (
+            '---\ntitle: T\nsummary: "Year 4 sketched\n  the towers."\naudience public\n---\nB\n',
+            5,
+            "a colon is missing after `audience`",
+        ),
+        ('---\ntitle: T\ntags:\n  - "year-4" trips\n---\nB\n', 4, "ends at its closing quote"),
+        ("---\ntitle: Trip of 2026-10-12\ndate: 2026-02-30\n---\nB\n", 3, "`date: 2026-02-30`"),
         ("---\ntitle: x\n", 1, "not closed"),
         ("", 1, "empty"),
         ("no header here\n", 1, "must start"),
