@@ -42,9 +42,10 @@ def _held_back(register: Register) -> set[int]:
     """The lines of the rows whose consents are not read until the register is fixed: a row
     with a fault of its own, or every row under a header that cannot be read (line 1)."""
     faulty = {f.line for f in register.findings if f.line and f.severity == "error"}
-    if 1 in faulty:
+    # (a platform's column missing: every row still reads, without that platform)
+    if any(f.line == 1 and "no column for platform" not in f.message for f in register.findings):
         return {pupil.line for pupil in register.pupils.values()}
-    return faulty
+    return faulty - {1}
 
 
 def _class_data(

@@ -94,12 +94,14 @@ def approved_revision(root: Path, slug: str) -> Revision | None:
             str(data["at"]),
             {str(k): str(v) for k, v in data["files"].items()},
         )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except UNREADABLE:
         return None
     return revision if _well_formed(revision, slug) else None
 
 
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+# What reading a record written by hand may raise (JSON nested ten thousand deep: recursion).
+UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError)
 
 
 def _well_formed(revision: Revision, slug: str) -> bool:
@@ -214,7 +216,7 @@ def approved_words(root: Path, slug: str, digest: str) -> Path | None:
         data = json.loads(path.read_text("utf-8"))
         kept = str(data["files"]["index.md"])
         text = read_file(kept_file(root, kept)) if DIGEST.fullmatch(kept) else b""
-    except (OSError, ValueError, KeyError, TypeError):
+    except UNREADABLE:
         return None
     if str(data.get("slug")) != slug or content_hash(text) != kept or not SLUG.fullmatch(slug):
         return None
@@ -301,7 +303,7 @@ def prune(root: Path, out_there: set[str], photos_out: set[str]) -> tuple[list[s
     for version in (records / BY_DIGEST).glob("*.json") if (records / BY_DIGEST).is_dir() else ():
         try:
             words = json.loads(version.read_text("utf-8"))["files"]["index.md"]
-        except (OSError, ValueError, KeyError, TypeError):
+        except UNREADABLE:
             continue
         if str(words).removeprefix("sha256:") not in held:  # (its words went: so does it)
             version.unlink()

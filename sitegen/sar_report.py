@@ -263,7 +263,9 @@ def _asked(state: dict[str, Any], changes: list[Any]) -> str:
     given_by): who asked and when, not only when the news system found the change."""
     if not {what for what, _, _ in changes} & {"consent_given_on", "given_by"}:
         return ""
-    day, who = state.get("consent_given_on"), state.get("given_by")
+    changed = {what for what, _, _ in changes}  # (only what was written with the change)
+    day = state.get("consent_given_on") if "consent_given_on" in changed else None
+    who = state.get("given_by") if "given_by" in changed else None
     return " ".join(part for part in (day and f"on {long_date(day)}", who and f"by {who}") if part)
 
 
@@ -359,7 +361,7 @@ def _photo_blocks(post: dict[str, Any], first: str) -> Iterator[Block]:
         for index, photo in enumerate(post["photos"], start=1):
             note = photo_places(photo, first)
             if not photo["held"]:
-                note += " The photo file itself is no longer in the news system."
+                note += " Its file is not in the post's folder, so there is no copy of it here."
             # (a photo of a post now that cannot be read is not one the school no longer
             # holds: its file may be missing, a link, or too large to copy)
             yield Photo(photo["sha256"], index, photo["alt"], photo["caption"], note)

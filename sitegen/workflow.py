@@ -124,9 +124,10 @@ def _name_runs(register: Register) -> set[tuple[str, ...]]:
     """Every pupil's names and id as runs of slug words: each word of a first name (and its
     Welsh mutated forms: "Da iawn Fia" is Mia's, whatever language the post), the last name
     and each of its words, the full name, and each of these run together ("MiaJones")."""
-    # (each part of a first name too: Lily-Mae is called Lily, as `check` knows)
+    # (and the first part of a hyphenated one: Lily-Mae is called Lily, as `check` knows; its
+    # later parts are often words, "Mae" of Welsh, and stay)
     words = [w for p in register.pupils.values() for w in p.first_name.split()]
-    firsts = {fold(part) for w in words for part in (w, *slugify(w).split("-")) if part}
+    firsts = {fold(part) for w in words for part in (w, slugify(w).split("-")[0]) if part}
     names = firsts | {m for name in firsts for m in mutations(name)}
     for pupil in register.pupils.values():
         names |= {pupil.last_name, *pupil.last_name.split()}

@@ -889,6 +889,9 @@ def test_a_photo_of_a_post_that_cannot_be_read_is_not_said_to_be_gone(run, site:
     page = sar(run, site, "P1", "--format", "html")
     assert "(This photo could not be read to make a copy.)" in page
     assert "no longer holds this photo" not in page
+    letter = sar(run, site, "P1")
+    assert "no longer in the news system" not in letter
+    assert "Its file is not in the post's folder, so there is no copy of it here." in letter
 
 
 def test_the_words_of_an_earlier_version_that_named_the_pupil_are_given(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
@@ -926,6 +929,11 @@ def test_the_words_of_an_earlier_version_that_named_the_pupil_are_given(run, sit
     # Another pupil named in those words is taken out, as everywhere in the report.
     mia = run(site, "sar", "P1").out
     assert "Osian found a crab" not in mia
+    # A record damaged by hand (JSON nested ten thousand deep) is no record, and no traceback.
+    versions = site.root / "content/records/approved/versions"
+    for record in versions.glob("*.json"):
+        record.write_text("[" * 100_000)
+    assert "What earlier versions of posts said" not in run(site, "sar", "P2").out
     # Once `records prune` has removed those words, they are not held: nothing to quote.
     assert run(site, "records", "prune").code == 0
     assert "What earlier versions of posts said" not in run(site, "sar", "P2").out
@@ -959,6 +967,20 @@ def test_a_change_of_consent_says_when_and_by_whom_the_register_records_it(
     assert (
         "25 November 2026: Instagram changed from yes to no (the register records it as given "
         "on 20 November 2026 by father)" in text
+    ), text
+    # Only what was written with the change: a new giver alone gives no date (the first
+    # consent's was told as this change's: found by a review).
+    again = [
+        "P3,Elin Ffion,Davies,Year 4,yes,yes,no,no,full,,2026-11-20,carer"
+        if row.startswith("P3,")
+        else row
+        for row in changed
+    ]
+    site.register("\n".join(again) + "\n")
+    build(run, site, "2026-11-26T10:00")
+    text = sar(run, site, "P3", now="2026-11-27T09:00")
+    assert (
+        "X (Twitter) changed from yes to no (the register records it as given by carer)" in text
     ), text
 
 
