@@ -251,7 +251,13 @@ def _record(
     allowed, same = live.allowed_now((p.slug, p.platform, p.fingerprint()) for p in publications)
     refuses = live.refusing(site.register, site.context.today)
     removals = live.removals(live.out_there(after), allowed, refuses, same)
-    guarded = {u.slug for u in units if any("SG162" in reason for _, reason in u.left_out)}
+    # (held back for a pupil under safeguarding: tagged, SG162, or maybe on a class photo,
+    # SG126 as an error)
+    guarded = {
+        u.slug
+        for u in units
+        if any(code in reason for _, reason in u.left_out for code in ("SG162", "SG126"))
+    }
     urgent = live.urgent(removals, site.register, guarded, site.root)
     return records.what_changed(state, events), live.waiting(removals), urgent, settled
 

@@ -131,12 +131,8 @@ def _takedown(
         reason = PHOTOS_ONLY if because else EDITED_OUT
     if out.posted is False:
         reason += "; exported, not recorded as posted: check the page"
-    guarded = sorted({who for who, _ in because if _is_guarded(site, who)})
-    if guarded:
-        reason = (
-            f"URGENT: {', '.join(guarded)} is under safeguarding and must never be "
-            "identifiable (remove it now)"
-        )
+    urgent = _urgent(site, [who for who, _ in because], decision)
+    reason = urgent or reason
     codes = {f.code for f in decision.checked.errors} if decision is not None else set()
     return Takedown(
         out.slug,
@@ -146,7 +142,7 @@ def _takedown(
         event.get("url"),
         str(event.get("title", "")),
         tuple(_exported_name(i) for i in images) or removal.photos,
-        urgent=bool(guarded),
+        urgent=urgent is not None,
         because=tuple(words for _, words in because),
         posted=out.posted,
         whole=removal.whole,
@@ -154,6 +150,25 @@ def _takedown(
         register_only=codes == {"SG160"} and not because,
         photo_files=removal.photos,
     )
+
+
+def _urgent(site: Site, who: list[str], decision: Decision | None) -> str | None:
+    """Why a removal is urgent, or None: it shows a pupil under safeguarding, or it is a
+    photo of their class with faces no one has named (SG126 as an error: one may be theirs)."""
+    guarded = sorted({pupil for pupil in who if _is_guarded(site, pupil)})
+    if guarded:
+        return (
+            f"URGENT: {', '.join(guarded)} is under safeguarding and must never be "
+            "identifiable (remove it now)"
+        )
+    if decision is not None and any(
+        f.code == "SG126" and f.severity == "error" for f in decision.checked.findings
+    ):
+        return (
+            "URGENT: a photo of the class of a pupil under safeguarding, with faces no one has "
+            "named: one may be theirs (remove it now)"
+        )
+    return None
 
 
 def _to_remove(

@@ -845,3 +845,28 @@ def test_the_sar_notes_faces_it_cannot_tell_apart_without_a_faces_list(run, site
     approve_and_build(run, site)
     result = run(site, "sar", "P1", "--format", "html", "--output", str(site.root / "r.html"))
     assert result.code == 0 and "could not cover (it has no faces list)" in result.err
+
+
+def test_a_class_photo_out_there_is_urgent_once_a_classmate_is_under_safeguarding(
+    run, site: SiteDir
+) -> None:  # type: ignore[no-untyped-def]
+    """Two faces, P1 tagged, no faces list: a warning, approved and published. Then P2, in
+    P1's class and untagged, is put under safeguarding (adopted mid-year): SG126 is an error,
+    the face may be theirs, yet takedown listed it among the ordinary removals, not URGENT
+    (found by a tour of the ICO's case)."""
+    faces_site(site, None, ["P1"])
+    approve_and_build(run, site)
+    register = (site.root / "content/consent.csv").read_text()
+    site.register(
+        register.replace("pupil_id,", "safeguarding,pupil_id,", 1)
+        .replace("\nP2,", "\nyes,P2,")
+        .replace("\nP", "\n,P")
+        .replace("\n,yes,P2,", "\nyes,P2,")
+    )
+    built = run(site, "build")
+    assert built.code == 0 and "URGENT: 2 " in built.out + built.err, built.out + built.err
+    items = run(site, "takedown", "--json").json()["takedowns"]
+    assert {item["platform"] for item in items} == {"website", "instagram"}, items
+    assert all(
+        i["urgent"] and i["reason"].startswith("URGENT: a photo of the class") for i in items
+    )
