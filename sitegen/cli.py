@@ -355,6 +355,7 @@ def cmd_deploy(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_posted(args: argparse.Namespace, root: Path) -> int:
+    from sitegen.dpo import first_taken_off
     from sitegen.live import WEBSITE, held_back, record_posted, today_versions
 
     site = _site(args, root, published=True)  # (each post as a build publishes it)
@@ -367,12 +368,18 @@ def cmd_posted(args: argparse.Namespace, root: Path) -> int:
     slugs = [_slug_of(ref) for ref in args.slugs]  # (a post's folder or index.md, as elsewhere)
     # What may go there now, photo by photo: a consent withdrawn since the build holds back
     # the bundles it changes.
-    allowed = today_versions(decisions(site, check(site)), args.platform)
-    recorded, left = record_posted(root, _out(args, root), args.platform, slugs, at, allowed)
+    decided = decisions(site, check(site))
+    allowed = today_versions(decided, args.platform)
+    # An update whose earlier version, posted there, shows what must come off: posted as a
+    # new post (a scheduler's import of pending.csv), it would leave the earlier one up, and
+    # recorded, nothing would ask for its removal any more. Its removal is recorded first.
+    first = first_taken_off(site, decided, args.platform, slugs)
+    may_go = {slug: photos for slug, photos in allowed.items() if slug not in first}
+    recorded, left = record_posted(root, _out(args, root), args.platform, slugs, at, may_go)
     held = held_back(root, _out(args, root), args.platform, slugs, allowed)
-    already = [slug for slug in slugs if slug not in recorded and slug not in held]
-    print_posted(args.platform, recorded, left, already, held)
-    return POLICY if held else OK
+    already = [slug for slug in slugs if slug not in recorded and slug not in held + first]
+    print_posted(args.platform, recorded, left, already, held, first)
+    return POLICY if held or first else OK
 
 
 def _slug_of(ref: str) -> str:

@@ -83,6 +83,23 @@ def takedowns(site: Site, decided: list[Decision]) -> list[Takedown]:
     return sorted(found, key=lambda t: not t.urgent)  # (stable: the rest keep their order)
 
 
+def first_taken_off(
+    site: Site, decided: list[Decision], platform: str, slugs: list[str]
+) -> list[str]:
+    """The updates waiting on `platform` (those named, or all) whose earlier version, recorded
+    as posted there, shows what consent no longer allows (a photo, an uncovered face): its
+    removal is to be recorded (`takedown --done`) before the update is recorded as posted.
+    (An edit's own changes, a photo swapped, are the update's to make.)"""
+    state = records.state_of(records.reduce(records.read_ledger(site.root)))
+    waiting = live.pending(state, platform)
+    off = {
+        t.slug
+        for t in takedowns(site, decided)
+        if t.platform == platform and t.posted and not t.reason.startswith(EDITED_OUT)
+    }
+    return [s for s in (slugs or sorted(waiting)) if s in off and waiting.get(s)]
+
+
 def _allowed_bytes(site: Site, decided: list[Decision]) -> dict[tuple[str, str], dict[str, str]]:
     """The hash of each photo file each post may show on each platform now."""
     found = {}

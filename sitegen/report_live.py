@@ -125,9 +125,19 @@ def print_posted(
     left: int,
     already: list[str] | None = None,
     held: list[str] | None = None,
+    first: list[str] | None = None,
 ) -> None:
     """`posted`: what was recorded, what was recorded already, what may no longer go there
-    (never recorded), and what still waits in pending.csv."""
+    (never recorded), the updates whose earlier version must come off first, and what still
+    waits in pending.csv."""
+    for slug in first or []:
+        err.print(
+            f"[bold red]not recorded:[/] {escape(slug)} is an update, and the version posted on "
+            f"{platform} before it shows what must come off (`sitegen takedown` lists it): "
+            "take that off the post there (or the post down), record it with `sitegen takedown "
+            f"--done {escape(slug)} --platform {platform}`, then record this update (posted as "
+            "a new post, it would leave the earlier one up)"
+        )
     for slug in held or []:
         err.print(
             f"[bold red]not recorded:[/] {escape(slug)} may no longer go on {platform} (a "
@@ -136,7 +146,7 @@ def print_posted(
         )
     for slug in already or []:
         out.print(f"{escape(slug)} was already recorded as posted on {platform} in this version")
-    if not recorded and not already and not held:
+    if not recorded and not already and not held and not first:
         out.print(f"nothing waits to be posted on {platform}")
     elif not recorded and not already:
         pass

@@ -385,6 +385,9 @@ def test_the_sar_still_says_the_face_was_covered_once_consent_came_back(run, sit
     # "covered until ..., then shown": found by a review).
     site.register(REGISTER)
     assert run(site, "build", now="2026-12-03T09:00").code == 0
+    # (the face shown there comes off first: its removal recorded, then the covered copy)
+    put_right = ["takedown", "--done", SLUG, "--platform", "instagram"]
+    assert run(site, *put_right, now="2026-12-03T09:30").code == 0
     assert run(site, "posted", "--platform", "instagram", now="2026-12-03T10:00").code == 0
     letter = run(site, "sar", "P2", now="2026-12-04T09:00").out
     assert (
@@ -526,6 +529,9 @@ def test_the_sar_says_since_when_a_face_is_covered_where_it_showed_first(
     # Made, not yet posted: the uncovered copy is the one there.
     letter = run(site, "sar", "P2", now="2026-11-24T10:30").out
     assert "Shown on the school website and Instagram." in letter, letter
+    # (the uncovered face comes off the post there first: recorded, then the covered copy)
+    put_right = ["takedown", "--done", SLUG, "--platform", "instagram"]
+    assert run(site, *put_right, now="2026-11-24T10:45").code == 0
     assert run(site, "posted", "--platform", "instagram", now="2026-11-24T11:00").code == 0
     letter = run(site, "sar", "P2", now="2026-11-25T09:00").out
     assert (
@@ -870,3 +876,30 @@ def test_a_class_photo_out_there_is_urgent_once_a_classmate_is_under_safeguardin
     assert all(
         i["urgent"] and i["reason"].startswith("URGENT: a photo of the class") for i in items
     )
+
+
+def test_an_update_that_covers_a_face_is_recorded_after_the_earlier_post_is_put_right(
+    run, site: SiteDir
+) -> None:  # type: ignore[no-untyped-def]
+    """P2's parents stop Instagram after the relay photo was posted there: the update covers
+    P2's face. Imported from pending.csv into a scheduler, it went out as a new post, `posted`
+    recorded it, and takedown stopped asking for the earlier post, P2's face uncovered in it
+    (found by a tour of the ICO's case). Its removal is now recorded first."""
+    faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    register = (site.root / "content/consent.csv").read_text()
+    site.register(
+        register.replace(
+            "P2,Osian,Pritchard,Year 4,yes,yes,no,", "P2,Osian,Pritchard,Year 4,yes,yes,yes,"
+        )
+    )
+    approve_and_build(run, site)
+    assert run(site, "posted", "--platform", "instagram").code == 0
+    site.register(register)  # (Instagram: no)
+    assert run(site, "build").code == 0
+    refused = run(site, "posted", "--platform", "instagram")
+    assert refused.code == 1 and f"not recorded: {SLUG} is an update" in refused.err, refused.err
+    assert [t["slug"] for t in run(site, "takedown", "--json").json()["takedowns"]] == [SLUG]
+    # The leader edits the earlier post (the photo off it) and records that; then the update.
+    assert run(site, "takedown", "--done", SLUG, "--platform", "instagram").code == 0
+    assert run(site, "posted", "--platform", "instagram").code == 0
+    assert run(site, "takedown", "--json").json()["takedowns"] == []

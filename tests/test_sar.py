@@ -814,6 +814,9 @@ def test_the_letter_counts_an_edit_that_took_the_pupil_out_as_their_copy_coming_
     )
     assert run(site, "approve", "trip", "--by", "head", now="2026-11-10T09:00").code == 0
     build(run, site, "2026-11-10T10:00")
+    # (the copy that showed her comes off first, recorded; then the edit posted in its place)
+    put_right = ["takedown", "--done", "trip", "--platform", "facebook"]
+    assert run(site, *put_right, now="2026-11-10T10:30").code == 0
     assert run(site, "posted", "trip", "--platform", "facebook", now="2026-11-10T11:00").code == 0
     done = run(site, "takedown", "--done", "trip", "--platform", "website", now="2026-11-10T12:00")
     assert done.code == 0, done.err  # (the site, built without her photo, uploaded by hand)
