@@ -146,6 +146,8 @@ def _takedown(
         reason = RECOVER
     else:
         reason = PHOTOS_ONLY if because else EDITED_OUT
+        if removal.recover:  # (some left out, and on others a face to cover: both said)
+            reason += f"; on {', '.join(sorted(removal.recover))}, {RECOVER}"
     if out.posted is False:
         reason += "; exported, not recorded as posted: check the page"
     urgent = _urgent(site, [who for who, _ in because], decision)

@@ -118,6 +118,7 @@ def test_without_a_list_more_faces_than_pupils_is_sg126(run, site: SiteDir) -> N
         (["P1", "P2", "adult"], "`faces` lists 3 faces, but 2 were found"),
         (["P1", "P3"], "names P3, who is not in the image's pupils"),
         (["P1", "P1"], "lists P1 twice"),
+        (["P1", ""], "`faces` has an empty entry"),  # (it said "names , who is not ...")
     ],
 )
 def test_a_list_that_does_not_fit_is_sg128(run, site: SiteDir, listed, words) -> None:  # type: ignore[no-untyped-def]
@@ -903,3 +904,33 @@ def test_an_update_that_covers_a_face_is_recorded_after_the_earlier_post_is_put_
     assert run(site, "takedown", "--done", SLUG, "--platform", "instagram").code == 0
     assert run(site, "posted", "--platform", "instagram").code == 0
     assert run(site, "takedown", "--json").json()["takedowns"] == []
+
+
+def test_a_removal_of_a_photo_and_a_face_to_cover_says_both(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """P2 stops Instagram: on the relay photo (a faces list) P2's face is now covered, and the
+    beach photo (none) is left out. The takedown said only "photos no longer have consent
+    there", and the leader removed a photo that was to be replaced (found by a tour)."""
+    post = faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    save_beach = site.root / "content/posts" / SLUG / "beach.jpg"
+    from tests.imagegen import save_photo
+
+    save_photo(save_beach, "beach", size=(640, 480))
+    post.write_text(
+        post.read_text().replace(
+            "images:\n", "images:\n- file: beach.jpg\n  alt: The beach\n  pupils:\n  - P2\n", 1
+        )
+    )
+    register = (site.root / "content/consent.csv").read_text()
+    site.register(
+        register.replace(
+            "P2,Osian,Pritchard,Year 4,yes,yes,no,", "P2,Osian,Pritchard,Year 4,yes,yes,yes,"
+        )
+    )
+    approve_and_build(run, site)
+    assert run(site, "posted", "--platform", "instagram").code == 0
+    site.register(register)
+    assert run(site, "build").code == 0
+    (item,) = run(site, "takedown", "--json").json()["takedowns"]
+    assert item["reason"].startswith("photos no longer have consent there; on relay.jpg, a face"), (
+        item
+    )

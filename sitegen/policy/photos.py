@@ -211,7 +211,11 @@ def faces_list_problems(ref: ImageRef, found: Faces | None, slug: str) -> list[s
         if entry.lower() in (ADULT, COVER):
             continue
         key = fold_id(entry)
-        if key not in pupils:
+        if not key:
+            problems.append(
+                f"`faces` has an empty entry: each face is a pupil on the photo, {ADULT} or {COVER}"
+            )
+        elif key not in pupils:
             problems.append(
                 f"`faces` names {entry}, who is not in the image's pupils: a face is a pupil "
                 f"on the photo, {ADULT} or {COVER}"
