@@ -238,7 +238,7 @@ def _valid_lines(data: bytes) -> dict[str, str]:
     for line in data.decode("utf-8", "replace").splitlines():
         try:
             entry = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # (a line nested thousands deep: damaged too)
             continue
         if isinstance(entry, dict) and entry.get("hash") == entry_hash(entry):
             valid[entry["hash"]] = line

@@ -377,6 +377,7 @@ def cmd_posted(args: argparse.Namespace, root: Path) -> int:
     may_go = {slug: photos for slug, photos in allowed.items() if slug not in first}
     recorded, left = record_posted(root, _out(args, root), args.platform, slugs, at, may_go)
     held = held_back(root, _out(args, root), args.platform, slugs, allowed)
+    first = [slug for slug in first if slug not in held]  # (held back: never to post at all)
     already = [slug for slug in slugs if slug not in recorded and slug not in held + first]
     print_posted(args.platform, recorded, left, already, held, first)
     return POLICY if held or first else OK

@@ -49,7 +49,7 @@ def read_history(root: Path) -> list[dict[str, Any]]:
     for line in lines:
         try:
             entry = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # (a line nested thousands deep: damaged too)
             continue
         if not (isinstance(entry, dict) and {"at", "pupil_id", "state"} <= entry.keys()):
             continue

@@ -185,7 +185,7 @@ def _impossible_date(header: str) -> re.Match[str] | None:
     return found[0] if found else None
 
 
-DATE_VALUE = re.compile(r"(?m)^[ \t]*(?:-[ \t]+)?[\w-]+:[ \t]*(\d{4})-(\d{1,2})-(\d{1,2})\b")
+DATE_VALUE = re.compile(r"(?<![\w-])(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")  # (2026-02-30T09:00 too)
 
 
 def _yaml_problem(exc: yaml.YAMLError, header: str) -> tuple[str, int]:

@@ -89,13 +89,13 @@ def first_taken_off(
     """The updates waiting on `platform` (those named, or all) whose earlier version, recorded
     as posted there, shows what consent no longer allows (a photo, an uncovered face): its
     removal is to be recorded (`takedown --done`) before the update is recorded as posted.
-    (An edit's own changes, a photo swapped, are the update's to make.)"""
+    (An edit's own changes alone, a photo swapped, are the update's to make.)"""
     state = records.state_of(records.reduce(records.read_ledger(site.root)))
     waiting = live.pending(state, platform)
     off = {
         t.slug
         for t in takedowns(site, decided)
-        if t.platform == platform and t.posted and not t.reason.startswith(EDITED_OUT)
+        if t.platform == platform and t.posted and (t.because or RECOVER in t.reason)
     }
     return [s for s in (slugs or sorted(waiting)) if s in off and waiting.get(s)]
 
@@ -150,7 +150,8 @@ def _takedown(
             reason += f"; on {', '.join(sorted(removal.recover))}, {RECOVER}"
     if out.posted is False:
         reason += "; exported, not recorded as posted: check the page"
-    urgent = _urgent(site, [who for who, _ in because], decision)
+    carried = {str(image.get("file")) for image in images}
+    urgent = _urgent(site, [who for who, _ in because], decision, carried)
     reason = urgent or reason
     codes = {f.code for f in decision.checked.errors} if decision is not None else set()
     return Takedown(
@@ -171,17 +172,20 @@ def _takedown(
     )
 
 
-def _urgent(site: Site, who: list[str], decision: Decision | None) -> str | None:
-    """Why a removal is urgent, or None: it shows a pupil under safeguarding, or it is a
-    photo of their class with faces no one has named (SG126 as an error: one may be theirs)."""
+def _urgent(site: Site, who: list[str], decision: Decision | None, carried: set[str]) -> str | None:
+    """Why a removal is urgent, or None: it shows a pupil under safeguarding, or the copy out
+    there (`carried`: its photos) has a photo of their class with faces no one has named
+    (SG126 as an error: one may be theirs)."""
     guarded = sorted({pupil for pupil in who if _is_guarded(site, pupil)})
     if guarded:
         return (
             f"URGENT: {', '.join(guarded)} is under safeguarding and must never be "
             "identifiable (remove it now)"
         )
-    if decision is not None and any(
-        f.code == "SG126" and f.severity == "error" for f in decision.checked.findings
+    if (
+        decision is not None
+        and any(f.code == "SG126" and f.severity == "error" for f in decision.checked.findings)
+        and live.unnamed_faces(decision.checked.post) & carried
     ):
         return (
             "URGENT: a photo of the class of a pupil under safeguarding, with faces no one has "
@@ -264,8 +268,9 @@ def _because(
     found: list[tuple[str, str]] = []
     for image in images:
         shown = image.get("pupils") or []
-        if str(image.get("file")) in recovered:
-            shown = [p for p in shown if p in recovered[str(image.get("file"))]]
+        if str(image.get("file")) in recovered:  # (as `faces` writes them: any case)
+            newly = {fold_id(who) for who in recovered[str(image.get("file"))]}
+            shown = [p for p in shown if fold_id(str(p)) in newly]
         for pupil_id in shown:
             if records.face_covered(image, fold_id(str(pupil_id))):
                 continue  # (their face was covered on the copy out there: not why it goes)

@@ -176,10 +176,14 @@ def gif_extras(data: bytes) -> list[str]:
                 i += 3 << ((packed & 7) + 1)
             i += 1  # (the LZW code size)
         else:
-            raise ImageStructureError("is not a GIF sitegen can read")
+            raise ImageStructureError(
+                "is not a GIF sitegen can read: save it again as a plain PNG or GIF"
+            )
         while i < len(data) and data[i]:  # (sub-blocks, each its length first)
             i += data[i] + 1
         i += 1
+    if data[i + 1 :].strip(b"\0"):  # (after the trailer: nothing a GIF holds)
+        extras.append("data after the end of its picture")
     return extras
 
 

@@ -199,11 +199,7 @@ def _without_metadata(path: str, data: bytes, kept: Path) -> bytes:
     try:
         clean = static_copy(data)
     except ImageStructureError as exc:
-        raise ConfigError(
-            f"{exc}: no copy without its metadata can be made; save it again as a plain PNG "
-            "or JPEG",
-            path,
-        ) from exc
+        raise ConfigError(f"{exc} (it is published without metadata, or not at all)", path) from exc
     with contextlib.suppress(OSError):  # (a copy not kept is made again next time)
         copy.parent.mkdir(parents=True, exist_ok=True)
         copy.with_suffix(".part").write_bytes(clean)

@@ -373,7 +373,7 @@ def static_copy(data: bytes) -> bytes:
         with _open(data) as img:
             if getattr(img, "n_frames", 1) > 1:
                 raise ImageStructureError(
-                    "is animated and carries metadata: save it again without (for example "
+                    "is animated and carries metadata: save it again without it (for example "
                     "`exiftool -all= FILE`)"
                 )
             orientation = _orientation(img)
@@ -381,18 +381,25 @@ def static_copy(data: bytes) -> bytes:
             fmt = img.format or "PNG"
             if orientation in ORIENT:
                 img = img.transpose(ORIENT[orientation])
-            keep = {"transparency": img.info["transparency"]} if "transparency" in img.info else {}
             if fmt == "JPEG":
                 picture, options = _published_pixels(img), {"quality": 95}
-            else:  # (transparency kept: a logo on the header's colour)
+            else:  # (transparency kept, as colours with an alpha: a logo on the header's red)
+                if img.mode == "P" and "transparency" in img.info:
+                    img = img.convert("RGBA")
                 picture = _to_srgb(_eight_bit(img))
                 picture = picture if picture is not img else img.copy()
-                options = {"lossless": True} if fmt == "WEBP" else keep
                 picture.info = {}
+                options = {"lossless": True} if fmt == "WEBP" else {}
+            copy = _encode(picture, fmt, **options)
+    except ImageStructureError:
+        raise
     except UnidentifiedImageError:
-        raise ImageStructureError("is not a picture sitegen can read") from None
+        raise ImageStructureError(
+            "is not a picture sitegen can read: save it again as a plain PNG or JPEG"
+        ) from None
     except DECODE_ERRORS as exc:
-        raise ImageStructureError(f"is damaged ({exc})") from exc
-    copy = _encode(picture, fmt, **options)
+        raise ImageStructureError(
+            f"is damaged ({exc}): copy it again, or save it again as a plain PNG or JPEG"
+        ) from exc
     check_publishable_static(copy)
     return copy

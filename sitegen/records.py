@@ -299,7 +299,7 @@ def _events(data: bytes) -> list[dict[str, Any]]:
     for line in lines:
         try:
             event = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # (a line nested thousands deep: damaged too)
             continue
         if is_event(event):
             events.append(event)

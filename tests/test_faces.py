@@ -934,3 +934,30 @@ def test_a_removal_of_a_photo_and_a_face_to_cover_says_both(run, site: SiteDir) 
     assert item["reason"].startswith("photos no longer have consent there; on relay.jpg, a face"), (
         item
     )
+
+
+def test_only_the_copies_with_the_unnamed_faces_are_urgent(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """The relay photo (its faces named) went to Instagram, P2's face covered; the group
+    photo (no faces list, P2 on it, who has no Instagram consent) to the website alone. P3,
+    in P1's class, is put under safeguarding: the website's copy, with the unnamed faces, is
+    URGENT; Instagram's must come down too (the post is blocked), but not as URGENT (found by
+    a review)."""
+    post = faces_site(site, ["P1", "P2"], ["P1", "P2"])
+    shutil.copy(TWO, post.parent / "group.jpg")
+    text = post.read_text().replace(
+        "images:\n", "images:\n- file: group.jpg\n  alt: The class\n  pupils:\n  - P2\n", 1
+    )
+    post.write_text(text)
+    approve_and_build(run, site)
+    posted = run(site, "posted", "--platform", "instagram")
+    assert posted.code == 0 and "recorded as posted on instagram: 1" in posted.out, posted.out
+    register = (site.root / "content/consent.csv").read_text()
+    site.register(
+        register.replace("pupil_id,", "safeguarding,pupil_id,", 1)
+        .replace("\nP", "\n,P")
+        .replace("\n,P3,", "\nyes,P3,")
+    )
+    built = run(site, "build")
+    assert "URGENT: 1 " in built.out + built.err, built.out + built.err
+    items = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
+    assert items["website"]["urgent"] and not items["instagram"]["urgent"], items

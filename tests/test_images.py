@@ -365,8 +365,18 @@ def test_static_pictures_go_out_as_they_show_and_without_metadata() -> None:
     assert static_copy(looping.getvalue()) == looping.getvalue()
     commented = io.BytesIO()
     frames[0].save(commented, "GIF", save_all=True, append_images=frames[1:], comment=b"Mia")
-    with pytest.raises(ImageStructureError, match="animated and carries metadata"):
-        static_copy(commented.getvalue())
+    with pytest.raises(ImageStructureError, match=r"^is animated and carries metadata"):
+        static_copy(commented.getvalue())  # (not "is damaged (is animated ...)": a review)
+    assert b"Mia" not in static_copy(plain.getvalue() + b"Mia Jones, Year 4")  # (after its end)
+    # A palette PNG with a transparent colour and a colour profile (found by a review: a
+    # traceback), its transparency kept.
+    from PIL import ImageCms
+
+    palette = io.BytesIO()
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    Image.new("P", (4, 4)).save(palette, "PNG", transparency=0, icc_profile=srgb)
+    logo = Image.open(io.BytesIO(static_copy(palette.getvalue())))
+    assert logo.mode == "RGBA" and logo.getpixel((0, 0))[3] == 0
 
     clean = io.BytesIO()
     Image.new("RGB", (64, 32), "white").save(clean, "JPEG")

@@ -1059,3 +1059,17 @@ def test_a_removal_is_told_on_the_copy_posted_not_on_a_later_export(run, site) -
     posted = [p for p in facebook if p["posted_at"]]
     assert len(posted) == 1 and posted[0]["pending_removal"], facebook
     assert all(p["pending_removal"] is None for p in facebook if not p["posted_at"])
+
+
+def test_a_record_line_nested_thousands_deep_is_a_damaged_line(run, site) -> None:  # type: ignore[no-untyped-def]
+    """A line of 100,000 "[" in the ledger or the consent history: a RecursionError traceback
+    from build, takedown and sar (found by a review). It is a damaged line, as any other."""
+    posts(site, run)
+    assert run(site, "build").code == 0
+    for record in ("content/records/publications.jsonl", "content/records/consent.jsonl"):
+        with (site.root / record).open("a") as out:
+            out.write("[" * 100_000 + "\n")
+    for command in (["build"], ["takedown"], ["sar", "P1"], ["audit", "verify"]):
+        result = run(site, *command)
+        assert "Traceback" not in result.err and "RecursionError" not in result.err, result.err
+        assert result.code in (0, 1), (command, result.err)

@@ -56,6 +56,8 @@ def codes(run, site: SiteDir, slug: str = "p") -> set[str]:  # type: ignore[no-u
         ),
         ('---\ntitle: T\ntags:\n  - "year-4" trips\n---\nB\n', 4, "ends at its closing quote"),
         ("---\ntitle: Trip of 2026-10-12\ndate: 2026-02-30\n---\nB\n", 3, "`date: 2026-02-30`"),
+        ("---\ntitle: Fair\ndate: 2026-02-30T09:00:00\n---\nB\n", 3, "`date: 2026-02-30T09"),
+        ("---\ntitle: T\ndates:\n- 2026-02-30\n---\nB\n", 4, "`- 2026-02-30` is not a date"),
         ("---\ntitle: x\n", 1, "not closed"),
         ("", 1, "empty"),
         ("no header here\n", 1, "must start"),
