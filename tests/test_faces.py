@@ -961,3 +961,28 @@ def test_only_the_copies_with_the_unnamed_faces_are_urgent(run, site: SiteDir) -
     assert "URGENT: 1 " in built.out + built.err, built.out + built.err
     items = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
     assert items["website"]["urgent"] and not items["instagram"]["urgent"], items
+
+
+def test_an_update_that_also_takes_a_photo_out_still_waits_for_the_face(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """`faces: [P1, p2]` (any case is P2) and an approved edit that also took a photo out: the
+    removal read as the edit's alone, and `posted` recorded the update over the earlier post
+    with P2's face uncovered on Instagram (found by a review)."""
+    from tests.imagegen import save_photo
+
+    post = faces_site(site, ["P1", "p2"], ["P1", "P2"])
+    save_photo(post.parent / "beach.jpg", "beach", size=(640, 480))
+    beach = "- file: beach.jpg\n  alt: The beach\n  pupils:\n  - P1\n"
+    post.write_text(post.read_text().replace("images:\n", "images:\n" + beach, 1))
+    register = (site.root / "content/consent.csv").read_text()
+    site.register(
+        register.replace(
+            "P2,Osian,Pritchard,Year 4,yes,yes,no,", "P2,Osian,Pritchard,Year 4,yes,yes,yes,"
+        )
+    )
+    approve_and_build(run, site)
+    assert run(site, "posted", "--platform", "instagram").code == 0
+    site.register(register)  # (Instagram: no)
+    post.write_text(post.read_text().replace(beach, ""))
+    approve_and_build(run, site)
+    refused = run(site, "posted", "--platform", "instagram")
+    assert refused.code == 1 and "is an update" in refused.err, refused.out + refused.err
