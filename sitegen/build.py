@@ -251,16 +251,14 @@ def _record(
     allowed, same = live.allowed_now((p.slug, p.platform, p.fingerprint()) for p in publications)
     refuses = live.refusing(site.register, site.context.today)
     removals = live.removals(live.out_there(after), allowed, refuses, same)
-    # Held back for a pupil under safeguarding: tagged (SG162: every copy), or maybe on a
-    # class photo (SG126 as an error: the copies that carry a photo with unnamed faces).
-    posts = {post.slug: post for post in site.posts}
-    guarded: dict[str, frozenset[str] | None] = {}
-    for u in units:
-        reasons = " ".join(reason for _, reason in u.left_out)
-        if "SG162" in reasons:
-            guarded[u.slug] = None
-        elif "SG126" in reasons and u.slug in posts:
-            guarded[u.slug] = live.unnamed_faces(posts[u.slug])
+    # Held back for a pupil under safeguarding: tagged (SG162), or maybe on a class photo
+    # (SG126 as an error). (Counted for every copy of the post: `takedown` tells which of
+    # them carry the class photo.)
+    guarded = {
+        u.slug
+        for u in units
+        if any(code in reason for _, reason in u.left_out for code in ("SG162", "SG126"))
+    }
     urgent = live.urgent(removals, site.register, guarded, site.root)
     return records.what_changed(state, events), live.waiting(removals), urgent, settled
 

@@ -185,7 +185,12 @@ def _impossible_date(header: str) -> re.Match[str] | None:
     return found[0] if found else None
 
 
-DATE_VALUE = re.compile(r"(?<![\w-])(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")  # (2026-02-30T09:00 too)
+# A value YAML reads as a date: the whole value after `key:`, `- ` or in a [list] (words
+# around it make it text), a time after it too (2026-02-30T09:00).
+DATE_VALUE = re.compile(
+    r"(?m)(?:^[ \t]*(?:-[ \t]+)?(?:[\w-]+:[ \t]*)?|[\[,][ \t]*)"
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?=[ \t]*(?:$|[,\]#])|[Tt ]\d)"
+)
 
 
 def _yaml_problem(exc: yaml.YAMLError, header: str) -> tuple[str, int]:

@@ -150,7 +150,7 @@ def _takedown(
             reason += f"; on {', '.join(sorted(removal.recover))}, {RECOVER}"
     if out.posted is False:
         reason += "; exported, not recorded as posted: check the page"
-    carried = {str(image.get("file")) for image in images}
+    carried = {str(image.get("sha256")) for image in images}  # (by bytes: a file renamed)
     urgent = _urgent(site, [who for who, _ in because], decision, carried)
     reason = urgent or reason
     codes = {f.code for f in decision.checked.errors} if decision is not None else set()
@@ -174,24 +174,30 @@ def _takedown(
 
 def _urgent(site: Site, who: list[str], decision: Decision | None, carried: set[str]) -> str | None:
     """Why a removal is urgent, or None: it shows a pupil under safeguarding, or the copy out
-    there (`carried`: its photos) has a photo of their class with faces no one has named
-    (SG126 as an error: one may be theirs)."""
+    there (`carried`: its photos' hashes) has a photo of their class with faces no one has
+    named (SG126 as an error, at that photo's line: one may be theirs)."""
     guarded = sorted({pupil for pupil in who if _is_guarded(site, pupil)})
     if guarded:
         return (
             f"URGENT: {', '.join(guarded)} is under safeguarding and must never be "
             "identifiable (remove it now)"
         )
-    if (
-        decision is not None
-        and any(f.code == "SG126" and f.severity == "error" for f in decision.checked.findings)
-        and live.unnamed_faces(decision.checked.post) & carried
-    ):
+    if decision is not None and _class_photos(site, decision) & carried:
         return (
             "URGENT: a photo of the class of a pupil under safeguarding, with faces no one has "
             "named: one may be theirs (remove it now)"
         )
     return None
+
+
+def _class_photos(site: Site, decision: Decision) -> set[str]:
+    """The hashes of the post's photos that SG126, as an error, is about (at their lines)."""
+    lines = {
+        f.line for f in decision.checked.findings if f.code == "SG126" and f.severity == "error"
+    }
+    post = decision.checked.post
+    paths = [resolve_image(post, ref) for ref in post.images if lines and ref.line in lines]
+    return {site.photos.hash_of(path) for path in paths if isinstance(path, Path)}
 
 
 def _to_remove(

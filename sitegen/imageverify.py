@@ -147,12 +147,17 @@ GIF_LOOPS = (b"NETSCAPE2.0", b"ANIMEXTS1.0")  # the application blocks that only
 
 
 def png_chunks(data: bytes) -> list[bytes]:
-    """The types of a PNG's chunks, in order."""
+    """The types of a PNG's chunks, in order; anything after IEND counts as a chunk of its
+    own ("data after the end")."""
     kinds, i = [], len(PNG_SIGNATURE)
     while i + 8 <= len(data):
         (size,) = struct.unpack(">I", data[i : i + 4])
         kinds.append(data[i + 4 : i + 8])
         i += 12 + size
+        if kinds[-1] == b"IEND":
+            break
+    if data[i:].strip(b"\0"):
+        kinds.append(b"data after the end")
     return kinds
 
 

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from sitegen import records
 from sitegen.engine.swap import build_lock
 from sitegen.errors import UsageError
-from sitegen.model import Post, Register
+from sitegen.model import Register
 from sitegen.records import PUBLISHED, REMOVED, Fingerprint, LedgerState
 from sitegen.register import lookup
 from sitegen.text import fold_id
@@ -232,16 +232,12 @@ def went_out(events: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, An
 
 
 def urgent(
-    removals_: list[Removal],
-    register: Register,
-    guarded_posts: Mapping[str, frozenset[str] | None],
-    root: Path,
+    removals_: list[Removal], register: Register, guarded_posts: set[str], root: Path
 ) -> int:
     """How many removals concern a pupil under safeguarding, as `takedown` finds them (it
-    lists them first, as URGENT): a post held back for one (`guarded_posts`: SG162, None, or
-    SG126, the photos whose unnamed faces may be theirs, where the copy out there has one),
-    or the version out there (posted, deployed, or made last) tagging one, in the post or on
-    a photo, or a photo the records put one on."""
+    lists them first, as URGENT): a post held back for one (`guarded_posts`: SG162, or SG126
+    as an error), or the version out there (posted, deployed, or made last) tagging one, in
+    the post or on a photo, or a photo the records put one on."""
     guarded = {fold_id(p.pupil_id) for p in register.pupils.values() if p.safeguarding}
     if not guarded or not removals_:
         return 0
@@ -255,18 +251,10 @@ def urgent(
     return sum(
         1
         for r in removals_
-        if (
-            r.out.slug in guarded_posts
-            and ((photos := guarded_posts[r.out.slug]) is None or photos & set(r.out.files))
-        )
+        if r.out.slug in guarded_posts
         or tags_one(there.get((r.out.slug, r.out.platform), {}))
         or any(fold_id(p) in guarded for _, who in r.out.shows for p in who)
     )
-
-
-def unnamed_faces(post: Post) -> frozenset[str]:
-    """The post's photos with no `faces` list: whose faces SG126 counts against its pupils."""
-    return frozenset(ref.file for ref in post.images if ref.faces is None)
 
 
 def waiting(removals_: list[Removal]) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from typing import Any
 
@@ -35,6 +36,7 @@ DECODE_ERRORS = (
     IndexError,
     TypeError,
     RuntimeError,  # (libheif: "Support for this compression format has not been built in")
+    struct.error,  # (a GIF cut short in a frame's header, as Pillow counts its frames)
     Image.DecompressionBombError,
     ImageStructureError,
 )
@@ -384,9 +386,10 @@ def static_copy(data: bytes) -> bytes:
             if fmt == "JPEG":
                 picture, options = _published_pixels(img), {"quality": 95}
             else:  # (transparency kept, as colours with an alpha: a logo on the header's red)
-                if img.mode == "P" and "transparency" in img.info:
+                img = _eight_bit(img)
+                if "transparency" in img.info:  # (a palette's, or a colour key's: RGB, grey)
                     img = img.convert("RGBA")
-                picture = _to_srgb(_eight_bit(img))
+                picture = _to_srgb(img)
                 picture = picture if picture is not img else img.copy()
                 picture.info = {}
                 options = {"lossless": True} if fmt == "WEBP" else {}

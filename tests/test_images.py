@@ -377,6 +377,24 @@ def test_static_pictures_go_out_as_they_show_and_without_metadata() -> None:
     Image.new("P", (4, 4)).save(palette, "PNG", transparency=0, icc_profile=srgb)
     logo = Image.open(io.BytesIO(static_copy(palette.getvalue())))
     assert logo.mode == "RGBA" and logo.getpixel((0, 0))[3] == 0
+    # A colour key (an RGB or grey PNG's transparent colour) is kept too, as an alpha; data
+    # after a PNG's end goes (both found by a review).
+    keyed = io.BytesIO()
+    notes = PngImagePlugin.PngInfo()
+    notes.add_text("Author", "Mia Jones")
+    Image.new("RGB", (4, 4), "white").save(
+        keyed, "PNG", transparency=(255, 255, 255), pnginfo=notes
+    )
+    logo = Image.open(io.BytesIO(static_copy(keyed.getvalue())))
+    assert logo.mode == "RGBA" and logo.getpixel((0, 0))[3] == 0
+    clean_png = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(clean_png, "PNG")
+    assert b"MiaJone" not in static_copy(clean_png.getvalue() + b"MiaJone")
+    # A GIF cut short in its second frame: told in words, not a traceback.
+    frames_cut = looping.getvalue()
+    second = frames_cut.index(b"\x2c", frames_cut.index(b"\x2c") + 1)
+    with pytest.raises(ImageStructureError):
+        static_copy(frames_cut[: second + 1] + b"Mia")
 
     clean = io.BytesIO()
     Image.new("RGB", (64, 32), "white").save(clean, "JPEG")

@@ -58,6 +58,11 @@ def codes(run, site: SiteDir, slug: str = "p") -> set[str]:  # type: ignore[no-u
         ("---\ntitle: Trip of 2026-10-12\ndate: 2026-02-30\n---\nB\n", 3, "`date: 2026-02-30`"),
         ("---\ntitle: Fair\ndate: 2026-02-30T09:00:00\n---\nB\n", 3, "`date: 2026-02-30T09"),
         ("---\ntitle: T\ndates:\n- 2026-02-30\n---\nB\n", 4, "`- 2026-02-30` is not a date"),
+        (
+            "---\nsummary: Save 2026-02-30 in diaries\ndate: 2026-02-29\n---\nB\n",
+            3,
+            "`date: 2026-02-29` is not a date",  # (words around a date make it text)
+        ),
         ("---\ntitle: x\n", 1, "not closed"),
         ("", 1, "empty"),
         ("no header here\n", 1, "must start"),
