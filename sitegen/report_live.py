@@ -132,7 +132,7 @@ def print_posted(
     waits in pending.csv."""
     for slug in first or []:
         err.print(
-            f"[bold red]not recorded:[/] {escape(slug)} is an update, and the version posted on "
+            f"[bold red]not recorded:[/] {escape(slug)} is an update, and the version on "
             f"{platform} before it shows what must come off (`sitegen takedown` lists it): "
             "take that off the post there (or the post down), record it with `sitegen takedown "
             f"--done {escape(slug)} --platform {platform}`, then record this update (posted as "
