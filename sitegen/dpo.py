@@ -80,7 +80,64 @@ def takedowns(site: Site, decided: list[Decision]) -> list[Takedown]:
         _takedown(site, removal, by_slug.get(removal.out.slug), went_out, state, now_bytes)
         for removal in live.removals(out, allowed, refuses, now_bytes)
     ]
+    listed = {(t.slug, t.platform) for t in found}
+    found += [
+        t
+        for where, item in sorted(out.items())
+        if where not in listed and (t := _earlier_words_out_there(site, item, went_out, by_slug))
+    ]
     return sorted(found, key=lambda t: not t.urgent)  # (stable: the rest keep their order)
+
+
+def _earlier_words_out_there(
+    site: Site,
+    item: live.OutThere,
+    went_out: dict[tuple[str, str], dict[str, Any]],
+    by_slug: dict[str, Decision],
+) -> Takedown | None:
+    """A version out there, older than the post as it stands, whose words name a pupil who
+    may no longer appear there (a consent withdrawn, a name consent taken back): an edit
+    since that took them out does not take them off the page where the old version is. Read
+    from the words `approve` kept of it (`revisions.approved_words`), judged today."""
+    from sitegen.content import load_post
+    from sitegen.policy.names import find_names, judge_names
+    from sitegen.revisions import approved_words
+
+    event = went_out.get((item.slug, item.platform)) or {}
+    digest, decision = event.get("digest"), by_slug.get(item.slug)
+    if not isinstance(digest, str) or decision is None or digest == decision.checked.digest:
+        return None  # (the version out there is the post as it stands: judged as such)
+    folder = approved_words(site.root, item.slug, digest)
+    if folder is None:
+        return None
+    then = load_post(site.root, folder, site.config.tz, site.config.language)
+    if then.meta is None:
+        return None
+    today, register = site.context.today, site.register
+    names = find_names(then, site.context.names, register)
+    # (a pupil its words name, who may not appear there now; a tag alone shows no one)
+    named = dict.fromkeys(h.pupil_id for h in names)
+    why = {p: said for p in named if (said := _no_consent(site, p, item.platform, today, True))}
+    for f in judge_names(then, names, register, today):
+        if f.severity == "error" and f.pupil:
+            why.setdefault(f.pupil, "their name may no longer be published")
+    if not why:
+        return None
+    return Takedown(
+        item.slug,
+        item.platform,
+        "its words, in the version out there, name a pupil who may no longer appear there "
+        "(an edit since took them out)",
+        str(event.get("published_at") or event.get("at", "")),
+        event.get("url"),
+        str(event.get("title", "")),
+        tuple(_exported_name(i) for i in event.get("images") or () if isinstance(i, dict)),
+        urgent=any(_is_guarded(site, p) for p in why),
+        because=tuple(
+            f"{p} ({said}) in the words of the version out there" for p, said in why.items()
+        ),
+        posted=item.posted,
+    )
 
 
 def first_taken_off(

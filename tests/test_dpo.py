@@ -8,6 +8,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from sitegen.records import LEDGER
 from tests.conftest import REGISTER, SiteDir
 
@@ -490,3 +492,51 @@ def test_a_copy_whose_face_must_now_be_covered_is_never_left_off() -> None:
     assert _to_remove(photos, gone, {"a.jpg": "NOW"}) == [photos[0]]
     recover = Removal(out, ("a.jpg",), False, ("a.jpg",))
     assert _to_remove(photos, recover, {"a.jpg": "NOW"}) == photos
+
+
+@pytest.mark.parametrize("change", ["no x", "no name"])
+def test_an_edit_that_takes_a_name_out_leaves_the_version_out_there_listed(
+    run, site, change
+) -> None:  # type: ignore[no-untyped-def]
+    """Elin Davies is named in a post posted on X; her parents stop X (or take her name
+    consent back); staff edit her name out and the head approves before taking anything
+    down. takedown forgot the copy posted, which still names her, and `posted` recorded the
+    edit as its replacement (found by a head's tour of a term)."""
+    site.post(
+        "chess",
+        body="Congratulations to Elin Davies, who won every game.\n",
+        pupils=["P3"],
+        named=["P3"],
+        platforms=["website", "x"],
+        date="2026-11-02",
+    )
+    approve(run, site, "chess")
+    build(run, site, "2026-11-05T10:00")
+    assert run(site, "posted", "--platform", "x", now="2026-11-05T11:00").code == 0
+    row = "P3,Elin Ffion,Davies,Year 4,yes,yes,yes,yes,full,"
+    site.register(
+        REGISTER.replace(
+            row,
+            row.replace("yes,full", "no,full") if change == "no x" else row.replace("full,", "no,"),
+        )
+    )
+    site.post(
+        "chess",
+        body="Congratulations to our Year 4 player, who won every game.\n",
+        pupils=[],
+        platforms=["website", "x"],
+        date="2026-11-02",
+    )
+    assert run(site, "approve", "chess", "--by", "head", now="2026-11-06T09:00").code == 0
+    build(run, site, "2026-11-06T10:00")
+    items = run(site, "takedown", "--json", now="2026-11-06T11:00").json()["takedowns"]
+    (x,) = [t for t in items if t["platform"] == "x"]
+    assert x["whole"] and x["because"][0].startswith("P3 ("), x
+    refused = run(site, "posted", "--platform", "x", now="2026-11-06T12:00")
+    assert refused.code == 1 and "is an update" in refused.err
+    assert (
+        run(site, "takedown", "--done", "chess", "--platform", "x", now="2026-11-06T12:30").code
+        == 0
+    )
+    assert run(site, "posted", "--platform", "x", now="2026-11-06T13:00").code == 0
+    assert run(site, "takedown", "--json", now="2026-11-06T14:00").json()["takedowns"] == []
