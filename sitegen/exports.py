@@ -15,7 +15,7 @@ from sitegen.engine.store import fast_reduce
 from sitegen.images import RenderSpec, Variant
 from sitegen.markup import text_with_addresses
 from sitegen.model import ImageRef, Post
-from sitegen.text import slugify
+from sitegen.text import hashtag
 
 # What X counts as a link (link_chars each, however long): an address, up to the punctuation
 # that ends its sentence ("(https://bit.ly/ab)." is a link and two characters), and a bare
@@ -120,7 +120,7 @@ def compose(
     main = "\n\n".join(parts)
     hashtags = ""
     if platform in HASHTAG_PLATFORMS and post.tags:
-        hashtags = " ".join("#" + slugify(t).replace("-", "") for t in post.tags)
+        hashtags = " ".join(f"#{word}" for t in post.tags if (word := hashtag(t)))
     shown_link = None
     if link and export.link == "text":
         shown_link = link

@@ -385,6 +385,14 @@ def escape_unprintable(text: str) -> str:
     )
 
 
+def hashtag(tag: str) -> str | None:
+    """A tag as a hashtag's word, without the #: its letters and digits run together, in
+    lower case, Welsh letters kept (#côr, not #cor: another word); None when it has no letter
+    (#100 is no hashtag on Instagram or X)."""
+    word = "".join(char for char in unicodedata.normalize("NFC", tag).lower() if char.isalnum())
+    return word if any(char.isalpha() for char in word) else None
+
+
 def slugify(title: str) -> str:
     """A URL-safe slug: ASCII letters and digits joined by hyphens."""
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()

@@ -185,6 +185,24 @@ def test_counted_length_and_compose_edge_cases() -> None:
     assert plain_text("Line one\nline two\n\n* item") == "Line one line two\n\n• item"
 
 
+def test_hashtags_keep_welsh_letters() -> None:
+    """#côr is a choir; #cor, what the accent-stripping made of it, another word. A tag with
+    no letter (#100) is no hashtag on Instagram or X (found by a head's tour)."""
+    post = Post(
+        slug="s",
+        folder=None,  # type: ignore[arg-type]
+        path="p",
+        body="Da iawn pawb.",
+        body_line=1,
+        meta={},
+        title="Cyngerdd",
+        summary="",
+        tags=("côr", "Tŷ Dewi", "gŵyl-dewi", "100", "year-4"),
+    )
+    text = compose(post, "x", ExportConfig("x", 280, 4, 23), "https://n.example/posts/s/").text
+    assert "#côr #tŷdewi #gŵyldewi #year4" in text and "#100" not in text, text
+
+
 # --- exports a leader can paste without re-editing ------------------------------------------
 
 CASTLE = (

@@ -9,7 +9,7 @@ import re
 
 from sitegen.markup import shown_text
 from sitegen.model import Post
-from sitegen.text import RIGHT_TO_LEFT_OVERRIDE, as_displayed, slugify
+from sitegen.text import RIGHT_TO_LEFT_OVERRIDE, as_displayed, hashtag, slugify
 
 Fields = list[tuple[str, str, int]]
 
@@ -58,7 +58,7 @@ AS_PUBLISHED = " as published"
 def published_fields(post: Post) -> Fields:
     fields = [("body" + AS_PUBLISHED, shown_text(post.body), post.body_line)]
     if post.tags:
-        forms = [f"#{slugify(tag).replace('-', '')} {slugify(tag)}" for tag in post.tags]
+        forms = [f"#{hashtag(tag) or ''} {slugify(tag)}" for tag in post.tags]
         fields.append(("tags" + AS_PUBLISHED, "\n".join(forms), post.line_of("tags") or 2))
     return fields
 
