@@ -115,8 +115,9 @@ def _earlier_words_out_there(
         return None
     today, register = site.context.today, site.register
     names = find_names(then, site.context.names, register)
-    # (a pupil its words name, who may not appear there now; a tag alone shows no one)
-    named = dict.fromkeys(h.pupil_id for h in names)
+    # (a pupil its words name, as `check` would tell it, an error: not a word that may be one,
+    # "parents may collect", nor another pupil's name; a tag alone shows no one)
+    named = dict.fromkeys(h.pupil_id for h in names if not h.maybe and not h.another_name)
     why = {p: said for p in named if (said := _no_consent(site, p, item.platform, today, True))}
     for f in judge_names(then, names, register, today):
         if f.severity == "error" and f.pupil:

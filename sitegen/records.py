@@ -148,10 +148,11 @@ def state_of(reduced: dict[tuple[Any, ...], Any]) -> LedgerState:
     )
 
 
-def still_out_there(events: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
-    """The posts and the photos (by their hash) the records say may still be out there: each
-    latest version a build made (a page removed too, while no deploy confirms it went), each
-    version posted and not taken down, the photos an unconfirmed copy may still show, and the
+def still_out_there(events: list[dict[str, Any]]) -> tuple[set[str], set[str], set[str]]:
+    """The posts, the photos (by their hash) and the versions (by their approval's digest,
+    whose kept words `takedown` reads) the records say may still be out there: each latest
+    version a build made (a page removed too, while no deploy confirms it went), each version
+    posted and not taken down, the photos an unconfirmed copy may still show, and the
     website's versions the last deploy put live. What `records prune` must keep."""
     state = state_of(reduce(events))
     versions = [fp for kind, fp, _ in state.standing.values() if kind in (PUBLISHED, REMOVED)]
@@ -173,7 +174,8 @@ def still_out_there(events: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
     }
     slugs = {slug for (slug, _), (kind, _, _) in state.standing.items() if kind == PUBLISHED}
     slugs |= {slug for slug, _ in state.posted} | {str(e["slug"]) for e in live}
-    return slugs, {photo.removeprefix("sha256:") for photo in photos}
+    digests = {str(fp[0]) for fp in versions if fp}
+    return slugs, {photo.removeprefix("sha256:") for photo in photos}, digests
 
 
 def judged_alike(

@@ -135,8 +135,8 @@ def print_posted(
             f"[bold red]not recorded:[/] {escape(slug)} is an update, and the version on "
             f"{platform} before it shows what must come off (`sitegen takedown` lists it): "
             "take that off the post there (or the post down), record it with `sitegen takedown "
-            f"--done {escape(slug)} --platform {platform}`, then record this update (posted as "
-            "a new post, it would leave the earlier one up)"
+            f"--done {escape(slug)} --platform {platform}`, run `sitegen build`, then post and "
+            "record this update (posted as a new post, it would leave the earlier one up)"
         )
     for slug in held or []:
         err.print(

@@ -4,6 +4,7 @@ then the approved revision stays live (judged against today's register, clock an
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -272,10 +273,13 @@ def kept_of_deleted_posts(root: Path) -> list[Path]:
     return folders
 
 
-def prune(root: Path, out_there: set[str], photos_out: set[str]) -> tuple[list[str], list[str]]:
+def prune(
+    root: Path, out_there: set[str], photos_out: set[str], words_out: set[str] | None = None
+) -> tuple[list[str], list[str]]:
     """Remove approved revisions no longer needed: a post's whose folder is gone and that is
     out nowhere (`out_there`: the posts the ledger says may still be out), and every kept
-    file no remaining revision holds and no photo out there is (`photos_out`, by hash).
+    file no remaining revision holds, no photo out there is (`photos_out`, by hash), and no
+    version out there says (`words_out`, by digest: `takedown` reads its words).
     Returns the posts whose revision went, and the hashes of the files that went."""
     records = root / RECORDS
     unreadable = [p.name for p in records.glob("*.json") if approved_revision(root, p.stem) is None]
@@ -291,6 +295,10 @@ def prune(root: Path, out_there: set[str], photos_out: set[str]) -> tuple[list[s
             path.unlink()
             gone.append(slug)
     held = set(photos_out)
+    for digest in words_out or ():  # (the words of a version out there)
+        with contextlib.suppress(*UNREADABLE):
+            version = root / RECORDS / BY_DIGEST / f"{digest.removeprefix('sha256:')}.json"
+            held.add(str(json.loads(version.read_text("utf-8"))["files"]["index.md"])[7:])
     for path in records.glob("*.json"):
         revision = approved_revision(root, path.stem)
         if revision is not None:

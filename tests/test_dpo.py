@@ -529,14 +529,17 @@ def test_an_edit_that_takes_a_name_out_leaves_the_version_out_there_listed(
     )
     assert run(site, "approve", "chess", "--by", "head", now="2026-11-06T09:00").code == 0
     build(run, site, "2026-11-06T10:00")
+    # (`records prune` keeps the words of a version out there: takedown reads them)
+    assert run(site, "records", "prune", now="2026-11-06T10:30").code == 0
     items = run(site, "takedown", "--json", now="2026-11-06T11:00").json()["takedowns"]
     (x,) = [t for t in items if t["platform"] == "x"]
     assert x["whole"] and x["because"][0].startswith("P3 ("), x
     refused = run(site, "posted", "--platform", "x", now="2026-11-06T12:00")
     assert refused.code == 1 and "is an update" in refused.err
-    assert (
-        run(site, "takedown", "--done", "chess", "--platform", "x", now="2026-11-06T12:30").code
-        == 0
-    )
-    assert run(site, "posted", "--platform", "x", now="2026-11-06T13:00").code == 0
+    assert "run `sitegen build`, then post and record this update" in refused.err
+    done = ["takedown", "--done", "chess", "--platform", "x"]
+    assert run(site, *done, now="2026-11-06T12:30").code == 0
+    build(run, site, "2026-11-06T12:45")
+    posted = run(site, "posted", "--platform", "x", now="2026-11-06T13:00")
+    assert posted.code == 0 and "recorded as posted on x: 1" in posted.out, posted.out
     assert run(site, "takedown", "--json", now="2026-11-06T14:00").json()["takedowns"] == []
