@@ -98,20 +98,16 @@ def _earlier_words_out_there(
     """A version out there, older than the post as it stands, whose words name a pupil who
     may no longer appear there (a consent withdrawn, a name consent taken back): an edit
     since that took them out does not take them off the page where the old version is. Read
-    from the words `approve` kept of it (`revisions.approved_words`), judged today."""
-    from sitegen.content import load_post
+    from the words `approve` kept of it (`revisions.approved_version`), judged today."""
     from sitegen.policy.names import find_names, judge_names
-    from sitegen.revisions import approved_words
+    from sitegen.revisions import approved_version
 
     event = went_out.get((item.slug, item.platform)) or {}
     digest, decision = event.get("digest"), by_slug.get(item.slug)
     if not isinstance(digest, str) or decision is None or digest == decision.checked.digest:
         return None  # (the version out there is the post as it stands: judged as such)
-    folder = approved_words(site.root, item.slug, digest)
-    if folder is None:
-        return None
-    then = load_post(site.root, folder, site.config.tz, site.config.language)
-    if then.meta is None:
+    then = approved_version(site.root, item.slug, digest, site.config.tz, site.config.language)
+    if then is None:
         return None
     today, register = site.context.today, site.register
     names = find_names(then, site.context.names, register)

@@ -19,6 +19,7 @@ from sitegen.engine.keys import content_hash
 from sitegen.errors import UsageError
 from sitegen.files import read_file
 from sitegen.front_matter import SLUG
+from sitegen.model import Post
 
 RECORDS = Path("content/records/approved")
 BLOBS = "files"  # under RECORDS: every kept file by its hash, a photo once however often kept
@@ -208,10 +209,14 @@ class LiveRevisions:
         return self.edited
 
 
-def approved_words(root: Path, slug: str, digest: str) -> Path | None:
-    """The index.md of the post's version approved with this digest, laid out alone as a post
-    folder under build/.cache/revisions/, while the school keeps it (None: never kept, an
-    approval older than the record, or pruned since)."""
+def approved_version(
+    root: Path, slug: str, digest: str, tz: ZoneInfo, language: str
+) -> Post | None:
+    """The words of the post's version approved with this digest (its index.md, read as a
+    post: laid out alone under build/.cache/revisions/), while the school keeps them (None:
+    never kept, an approval older than the record, pruned since, or unreadable)."""
+    from sitegen.content import load_post  # (content is read by builds; this by commands)
+
     try:
         path = root / RECORDS / BY_DIGEST / f"{digest.removeprefix('sha256:')}.json"
         data = json.loads(path.read_text("utf-8"))
@@ -224,7 +229,8 @@ def approved_words(root: Path, slug: str, digest: str) -> Path | None:
     folder = root / LIVE / f"words-{kept.removeprefix('sha256:')[:16]}" / slug
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "index.md").write_bytes(text)
-    return folder
+    post = load_post(root, folder, tz, language)
+    return post if post.meta is not None else None
 
 
 def lay_out(root: Path, revision: Revision) -> Path | None:

@@ -7,12 +7,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from sitegen.content import load_post
 from sitegen.markup import every_published_word
 from sitegen.model import Post, Pupil
 from sitegen.policy.fields import AS_PUBLISHED, text_fields, written_in
 from sitegen.register import lookup
-from sitegen.revisions import approved_words
+from sitegen.revisions import approved_version
 from sitegen.sar_words import WRITTEN_ON_A_PHOTO, where_words
 from sitegen.text import fold_id, fold_markup
 
@@ -44,11 +43,8 @@ def earlier_words(
             found[(slug, digest)]["went"].append(pub["summary"])
             continue
         passed.add((slug, digest))
-        folder = approved_words(site.root, slug, digest)
-        if folder is None:
-            continue
-        post = load_post(site.root, folder, site.config.tz, site.config.language)
-        if post.meta is None:
+        post = approved_version(site.root, slug, digest, site.config.tz, site.config.language)
+        if post is None:
             continue
         if slug not in said_now:
             said_now[slug] = {

@@ -167,6 +167,30 @@ def approve_and_build(run, site: SiteDir) -> None:  # type: ignore[no-untyped-de
     assert result.code == 0, result.err
 
 
+def safeguard(site: SiteDir, pupil: str) -> None:
+    """Put `pupil` under safeguarding in the register (a column added for it)."""
+    register = (site.root / "content/consent.csv").read_text()
+    site.register(
+        register.replace("pupil_id,", "safeguarding,pupil_id,", 1)
+        .replace("\nP", "\n,P")
+        .replace(f"\n,{pupil},", f"\nyes,{pupil},")
+    )
+
+
+def posted_then_instagram_refused(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """The post approved, built and recorded as posted on Instagram while P2 consented there;
+    then P2's parents stop Instagram (the register as it was)."""
+    register = (site.root / "content/consent.csv").read_text()
+    site.register(
+        register.replace(
+            "P2,Osian,Pritchard,Year 4,yes,yes,no,", "P2,Osian,Pritchard,Year 4,yes,yes,yes,"
+        )
+    )
+    approve_and_build(run, site)
+    assert run(site, "posted", "--platform", "instagram").code == 0
+    site.register(register)
+
+
 def test_a_pupil_without_consent_is_covered_on_that_platform_only(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     faces_site(site, ["P1", "P2"], ["P1", "P2"])
     found = codes(run, site)
@@ -788,6 +812,13 @@ def test_the_preview_shows_the_numbers_and_each_platforms_copy(site: SiteDir) ->
             "website",
             "instagram",
         ]
+        # (the copies load lazily: each is brought into view, and its loading waited for)
+        images = page.locator(".banner-faces img")
+        for n in range(images.count()):
+            images.nth(n).scroll_into_view_if_needed()
+        page.wait_for_function(
+            "[...document.querySelectorAll('.banner-faces img')].every(i => i.complete)"
+        )
         widths = page.eval_on_selector_all(
             ".banner-faces img", "images => images.map(i => i.complete && i.naturalWidth)"
         )
@@ -863,13 +894,7 @@ def test_a_class_photo_out_there_is_urgent_once_a_classmate_is_under_safeguardin
     (found by a tour of the ICO's case)."""
     faces_site(site, None, ["P1"])
     approve_and_build(run, site)
-    register = (site.root / "content/consent.csv").read_text()
-    site.register(
-        register.replace("pupil_id,", "safeguarding,pupil_id,", 1)
-        .replace("\nP2,", "\nyes,P2,")
-        .replace("\nP", "\n,P")
-        .replace("\n,yes,P2,", "\nyes,P2,")
-    )
+    safeguard(site, "P2")
     built = run(site, "build")
     assert built.code == 0 and "URGENT: 2 " in built.out + built.err, built.out + built.err
     items = run(site, "takedown", "--json").json()["takedowns"]
@@ -887,15 +912,7 @@ def test_an_update_that_covers_a_face_is_recorded_after_the_earlier_post_is_put_
     recorded it, and takedown stopped asking for the earlier post, P2's face uncovered in it
     (found by a tour of the ICO's case). Its removal is now recorded first."""
     faces_site(site, ["P1", "P2"], ["P1", "P2"])
-    register = (site.root / "content/consent.csv").read_text()
-    site.register(
-        register.replace(
-            "P2,Osian,Pritchard,Year 4,yes,yes,no,", "P2,Osian,Pritchard,Year 4,yes,yes,yes,"
-        )
-    )
-    approve_and_build(run, site)
-    assert run(site, "posted", "--platform", "instagram").code == 0
-    site.register(register)  # (Instagram: no)
+    posted_then_instagram_refused(run, site)
     assert run(site, "build").code == 0
     refused = run(site, "posted", "--platform", "instagram")
     assert refused.code == 1 and f"not recorded: {SLUG} is an update" in refused.err, refused.err
@@ -920,15 +937,7 @@ def test_a_removal_of_a_photo_and_a_face_to_cover_says_both(run, site: SiteDir) 
             "images:\n", "images:\n- file: beach.jpg\n  alt: The beach\n  pupils:\n  - P2\n", 1
         )
     )
-    register = (site.root / "content/consent.csv").read_text()
-    site.register(
-        register.replace(
-            "P2,Osian,Pritchard,Year 4,yes,yes,no,", "P2,Osian,Pritchard,Year 4,yes,yes,yes,"
-        )
-    )
-    approve_and_build(run, site)
-    assert run(site, "posted", "--platform", "instagram").code == 0
-    site.register(register)
+    posted_then_instagram_refused(run, site)
     assert run(site, "build").code == 0
     (item,) = run(site, "takedown", "--json").json()["takedowns"]
     assert item["reason"].startswith("photos no longer have consent there; on relay.jpg, a face"), (
@@ -951,25 +960,10 @@ def test_only_the_copies_with_the_unnamed_faces_are_urgent(run, site: SiteDir) -
     approve_and_build(run, site)
     posted = run(site, "posted", "--platform", "instagram")
     assert posted.code == 0 and "recorded as posted on instagram: 1" in posted.out, posted.out
-    register = (site.root / "content/consent.csv").read_text()
-    site.register(
-        register.replace("pupil_id,", "safeguarding,pupil_id,", 1)
-        .replace("\nP", "\n,P")
-        .replace("\n,P3,", "\nyes,P3,")
-    )
+    safeguard(site, "P3")
     assert run(site, "build").code == 0  # (its URGENT line counts the post's every copy)
     items = {t["platform"]: t for t in run(site, "takedown", "--json").json()["takedowns"]}
     assert items["website"]["urgent"] and not items["instagram"]["urgent"], items
-
-
-def safeguard(site: SiteDir, pupil: str) -> None:
-    """Put `pupil` under safeguarding in the register (a column added for it)."""
-    register = (site.root / "content/consent.csv").read_text()
-    site.register(
-        register.replace("pupil_id,", "safeguarding,pupil_id,", 1)
-        .replace("\nP", "\n,P")
-        .replace(f"\n,{pupil},", f"\nyes,{pupil},")
-    )
 
 
 def test_a_class_photo_renamed_since_it_was_posted_is_still_urgent(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
@@ -1025,15 +1019,7 @@ def test_an_update_that_also_takes_a_photo_out_still_waits_for_the_face(run, sit
     save_photo(post.parent / "beach.jpg", "beach", size=(640, 480))
     beach = "- file: beach.jpg\n  alt: The beach\n  pupils:\n  - P1\n"
     post.write_text(post.read_text().replace("images:\n", "images:\n" + beach, 1))
-    register = (site.root / "content/consent.csv").read_text()
-    site.register(
-        register.replace(
-            "P2,Osian,Pritchard,Year 4,yes,yes,no,", "P2,Osian,Pritchard,Year 4,yes,yes,yes,"
-        )
-    )
-    approve_and_build(run, site)
-    assert run(site, "posted", "--platform", "instagram").code == 0
-    site.register(register)  # (Instagram: no)
+    posted_then_instagram_refused(run, site)
     post.write_text(post.read_text().replace(beach, ""))
     approve_and_build(run, site)
     refused = run(site, "posted", "--platform", "instagram")
