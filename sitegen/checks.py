@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
 
 from sitegen import translations
-from sitegen.gate import Decision, decide
+from sitegen.gate import WEBSITE, Decision, decide
+from sitegen.links import dead_links
 from sitegen.model import Post
 from sitegen.policy import Checked, Context, judge
 from sitegen.site import Site
@@ -13,18 +16,44 @@ from sitegen.site import Site
 
 def check(site: Site, posts: list[Post] | None = None) -> list[Checked]:
     """Judge every post (or `posts`) on today's register, log, settings and clock; and each
-    post's `translation` against the other posts (warnings: see translations.py)."""
+    post's `translation` against the other posts, and the body's links to what the website
+    does not have (warnings: see translations.py and links.py)."""
     everyone = translations.by_slug(site.posts)
+    not_on_website = _not_on_website(site)
     wanted = {p.folder for p in posts} if posts is not None else None
     chosen = [a for a in site.analyses if wanted is None or a.post.folder in wanted]
     photos = site.photos.inspect_all([a.post for a in chosen])
     checked = []
     for analysis, post_photos in zip(chosen, photos, strict=True):
         judged = judge(analysis, site.context, post_photos)
-        if found := translations.translation_findings(judged.post, everyone):
+        found = translations.translation_findings(judged.post, everyone)
+        found += dead_links(judged.post, analysis.body_html, not_on_website)
+        if found:
             judged = replace(judged, findings=(*judged.findings, *found))
         checked.append(judged)
     return checked
+
+
+def _not_on_website(site: Site) -> Callable[[str], str | None]:
+    """Why the post in a folder is not on the website as a build now would make it, or None
+    when it is (its edit waiting for approval while the version approved is live, too)."""
+    by_slug = {a.post.slug: a for a in site.analyses}
+
+    @cache
+    def why(slug: str) -> str | None:
+        analysis = by_slug.get(slug)
+        if analysis is None:
+            return f"there is no content/posts/{slug}/ (check the spelling)"
+        (photos,) = site.photos.inspect_all([analysis.post])
+        decision = decide(judge(analysis, site.context, photos), site.context)
+        status = decision.checked.status
+        if decision.on_website or (status == "stale" and live_revisions(site, [slug])):
+            return None
+        if status in ("draft", "submitted"):
+            return f"it is {'a draft' if status == 'draft' else 'waiting for approval'}"
+        return next((r for p, r in decision.left_out if p == WEBSITE), "it does not go there")
+
+    return why
 
 
 def decisions(site: Site, checked: list[Checked]) -> list[Decision]:

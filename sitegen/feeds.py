@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -15,13 +16,33 @@ from sitegen.engine.keys import cache_key
 from sitegen.engine.store import RecordFile
 from sitegen.i18n import list_prefix, strings
 from sitegen.pages import by_language
-from sitegen.render import PostView, absolute_html
+from sitegen.render import PostView
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 # Parents poll the feeds from phones: the newest posts, whole, not years of them at every poll.
 FEED_ITEMS = 20
 EPOCH = "1970-01-01T00:00:00+00:00"  # an empty feed's updated
+URL_ATTR = re.compile(r'\b(href|src|srcset)="([^"]*)"')
+
+
+def absolute_html(fragment: str, base: str) -> str:
+    """Make every href, src and srcset address absolute, for feeds read far from the site (a
+    reader resolves a relative srcset against the feed's own address: a broken photo). The
+    address is read as the browser reads it (entities decoded) and written back escaped: a
+    quote in it stays inside the attribute, never closing it (`a"><svg onload=...>` is an
+    address, not a tag)."""
+
+    def absolute(m: re.Match[str]) -> str:
+        value = html.unescape(m.group(2))
+        if m.group(1) == "srcset":  # ("photo-1-480.jpg 480w, photo-1-960.jpg 960w")
+            candidates = (c.strip().split(" ", 1) for c in value.split(","))
+            value = ", ".join(" ".join([urljoin(base, c[0]), *c[1:]]) for c in candidates)
+        else:
+            value = urljoin(base, value)
+        return f'{m.group(1)}="{html.escape(value, quote=True)}"'
+
+    return URL_ATTR.sub(absolute, fragment)
 
 
 def _content(post: PostView, base: str) -> str:
@@ -97,8 +118,8 @@ def _item_data(config: Config, post: PostView) -> dict[str, Any]:
         item["summary"] = post.summary
     if post.tags:
         item["tags"] = [name for name, _ in post.tags]
-    if post.images:
-        item["image"] = urljoin(url, post.images[0].fallback.file)
+    if post.picture:
+        item["image"] = urljoin(url, post.picture.fallback.file)
     if post.author:
         item["authors"] = [{"name": post.author}]
     return item

@@ -61,7 +61,8 @@ CODES = {
         Code("SG127", "error", "an image has no camera make or model", "warning"),
         Code("SG128", "error", "an image's `faces` list does not match the photo"),
         Code("SG129", "warning", "an image is narrower than the smallest width the site shows"),
-        Code("SG130", "error", "raw HTML or a link scheme outside the allow-list"),
+        # A warning when a link leads nowhere on the website (a file beside the post, a draft).
+        Code("SG130", "error", "raw HTML or a link scheme outside the allow-list", "warning"),
         Code("SG140", "warning", "negative or disparaging tone"),
         Code("SG150", "error", "an approval that is not valid"),
         Code("SG151", "error", "a parents-only post on a platform that is not closed"),

@@ -53,10 +53,11 @@ CSP = "default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; fo
 # The preview also runs its reload script and listens for rebuilds, from its own origin only.
 PREVIEW_CSP = CSP + "; script-src 'self'; connect-src 'self'"
 SIZES = "(min-width: 48rem) 44rem, calc(100vw - 2rem)"
-IMG_TAG = re.compile(r"<img\b[^>]*>")
+# An image in the body: alone in its paragraph (a photo placed between paragraphs, shown as a
+# figure with its caption) or within a line of text.
+BODY_IMAGE = re.compile(r"(<p>\s*)?<img\b[^>]*>(\s*</p>)?")
 LINK_START = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)("[^>]*>)')
 ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
-URL_ATTR = re.compile(r'\b(href|src)="([^"]*)"')
 # A card's picture is a thumbnail beside its text on a wide screen (see site.css).
 CARD_SIZES = "(min-width: 40rem) 14rem, calc(100vw - 2rem)"
 # An SVG logo's size, from its viewBox ("min-x min-y width height").
@@ -100,13 +101,16 @@ class PostView(NamedTuple):
     author: str | None
     tags: tuple[tuple[str, str], ...]  # (name, slug)
     body: str  # sanitized HTML (a plain str: thousands of views are read back each build)
-    images: tuple[ImageView, ...]
+    images: tuple[ImageView, ...]  # the photos not placed in the body, shown around it
     banner: dict[str, Any] | None = None  # preview only: status and findings
     fingerprint: str = ""  # the hash of everything the view is made of
     translation: str = ""  # the slug of the same post in the other language, or ""
     # When this version was approved, when after its date: feed readers and search engines
     # take a post as changed only when this changes (a correction must reach them).
     updated: datetime | None = None
+    # The post's picture on its card and in the feeds: its first published photo, in the body
+    # or not (a photo placed in the text was missing from the card).
+    picture: ImageView | None = None
 
     @property
     def last_changed(self) -> datetime:
@@ -163,6 +167,7 @@ def post_view(
         tags=tuple((tag, slugify(tag)) for tag in dict.fromkeys(post.tags)),
         body=str(_body_images(html, by_file, frozenset(ref.file for ref in post.images))),
         images=tuple(view for file, view in by_file.items() if not _in_body(post.body, file)),
+        picture=next(iter(by_file.values()), None),
         banner=banner,
         translation=post.translation,
         updated=_approved_after(post, config),
@@ -201,21 +206,24 @@ def _body_images(
         attrs = {k: html.unescape(v) for k, v in ATTR.findall(match.group(0))}
         src = attrs.get("src", "").removeprefix("./")
         view = by_file.get(src) or by_file.get(unquote(src))
-        if view is None:
-            return ""  # not published here (consent, or not listed under images)
-        return str(
-            Markup(
-                '<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" '
-                'loading="lazy">'
-            ).format(
-                view.fallback.file,
-                view.srcset("jpeg"),
-                SIZES,
-                view.largest.width,
-                view.largest.height,
-                view.alt,
-            )
+        alone = match.group(1) is not None and match.group(2) is not None
+        if view is None:  # not published here (consent, or not listed under images)
+            return "" if alone else (match.group(1) or "") + (match.group(2) or "")
+        img = Markup(
+            '<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" loading="lazy">'
+        ).format(
+            view.fallback.file,
+            view.srcset("jpeg"),
+            SIZES,
+            view.largest.width,
+            view.largest.height,
+            view.alt,
         )
+        if alone and view.caption:  # (as the photos around the body show theirs)
+            return str(
+                Markup("<figure>{}<figcaption>{}</figcaption></figure>").format(img, view.caption)
+            )
+        return (match.group(1) or "") + str(img) + (match.group(2) or "")
 
     def linked(match: re.Match[str]) -> str:
         """A link to a listed photo ("see it full size") goes to its largest published copy:
@@ -230,19 +238,7 @@ def _body_images(
             return "<a>"  # (no address: its words stay, as words)
         return f"{match.group(1)}{html.escape(view.largest.file)}{match.group(3)}"
 
-    return LINK_START.sub(linked, IMG_TAG.sub(replace, sanitized))
-
-
-def absolute_html(fragment: str, base: str) -> str:
-    """Make every href/src absolute, for feeds read far from the site. The address is read
-    as the browser reads it (entities decoded) and written back escaped: a quote in it stays
-    inside the attribute, never closing it (`a"><svg onload=...>` is an address, not a tag)."""
-
-    def absolute(m: re.Match[str]) -> str:
-        address = urljoin(base, html.unescape(m.group(2)))
-        return f'{m.group(1)}="{html.escape(address, quote=True)}"'
-
-    return URL_ATTR.sub(absolute, fragment)
+    return LINK_START.sub(linked, BODY_IMAGE.sub(replace, sanitized))
 
 
 @dataclass

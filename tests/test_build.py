@@ -432,6 +432,47 @@ def test_body_images_use_published_files_and_respect_consent(run, site: SiteDir)
     assert not list((site.root / "build/site/posts/p").glob("photo-2*"))
 
 
+def test_a_photo_placed_in_the_text_keeps_its_caption_card_and_feed_picture(
+    run, site: SiteDir
+) -> None:  # type: ignore[no-untyped-def]
+    """A photo placed on a line of its own shows its caption under it, on the page and in the
+    feeds; it is the post's picture on its card and in JSON Feed (the first listed photo); and
+    its srcset in the feeds is absolute (a reader resolves it against the feed's address)."""
+    site.post(
+        "p",
+        body="Reception rehearse.\n\n![The stage](stage.jpg)\n\nSee you on Thursday.\n",
+        files={"stage.jpg": "castle", "hall.jpg": "books"},
+        images=[
+            {"file": "stage.jpg", "alt": "The hall stage", "caption": "Ready for Thursday"},
+            {"file": "hall.jpg", "alt": "The school hall", "pupils": []},
+        ],
+        platforms=["website"],
+    )
+    approve(run, site, "p")
+    assert run(site, "build").code == 0
+    root = site.root / "build/site"
+    page = (root / "posts/p/index.html").read_text()
+    assert re.search(r"<figure><img src=\"photo-1-[^>]*><figcaption>Ready for Thursday<", page)
+    assert "<p><figure>" not in page and "<p></p>" not in page
+    card = re.search(
+        r'<article class="card[^"]*".*?</article>', (root / "index.html").read_text(), re.S
+    )
+    assert card and "card-with-image" in card.group(0) and "photo-1-" in card.group(0)
+    assert "photo-2-" not in card.group(0)
+    base = "https://news.test.sch.uk/"
+    (entry,) = feedparser.parse((root / "feed.xml").read_bytes()).entries
+    assert "Ready for Thursday" in entry.content[0].value
+    # (feedparser's sanitizer drops srcset: read the feed's HTML as a reader app gets it)
+    atom = "{http://www.w3.org/2005/Atom}"
+    content = ET.parse(root / "feed.xml").getroot().find(f"{atom}entry/{atom}content").text
+    srcsets = re.findall(r'srcset="([^"]*)"', content)
+    assert srcsets and all(
+        c.strip().startswith(f"{base}posts/p/photo-1-") for s in srcsets for c in s.split(",")
+    ), srcsets
+    item = json.loads((root / "feed.json").read_text())["items"][0]
+    assert item["image"].startswith(f"{base}posts/p/photo-1-")
+
+
 def test_file_names_never_reach_the_site(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     """A photo's file name is checked like any text (a full name or an id in it is SG114), and
     what may be published goes out under a neutral name (photo-1-480.jpg ...)."""

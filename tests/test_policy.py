@@ -487,6 +487,8 @@ def test_unsafe_html_sg130(run, site, body):  # type: ignore[no-untyped-def]
 )
 def test_safe_html_is_quiet(run, site, body):  # type: ignore[no-untyped-def]
     site.post("p", body=f"{body}\n")
+    site.post("2026-10-02-castle", platforms=["website"])
+    assert run(site, "approve", "2026-10-02-castle", "--by", "head", now="2026-11-01").code == 0
     assert "SG130" not in codes(run, site)
 
 

@@ -1,0 +1,60 @@
+"""`check` warns of a body's links that lead parents nowhere on the website (links.py)."""
+
+from __future__ import annotations
+
+from tests.conftest import SiteDir
+
+BODY = """Reception are rehearsing their nativity.
+
+Here is the [letter for parents](letter.pdf), the [book fair](../book-fair/), our
+[sports day](../sports-day/), the [fete](../fete/) and the [council's page](https://example.org/).
+
+See the [stage](stage.jpg) full size, or [the top](#top).
+"""
+
+
+def warnings(run, site: SiteDir, slug: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    (post,) = [p for p in run(site, "check", "--json").json()["posts"] if p["slug"] == slug]
+    return [f for f in post["findings"] if f["code"] == "SG130"]
+
+
+def test_links_to_what_the_website_does_not_have_are_warned_of(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post("book-fair", platforms=["website"])  # a draft
+    site.post("sports-day", platforms=["website"])
+    assert run(site, "approve", "sports-day", "--by", "head", now="2026-11-01T09:00").code == 0
+    index = site.post(
+        "nativity",
+        body=BODY,
+        files={"stage.jpg": "castle"},
+        images=[{"file": "stage.jpg", "alt": "The hall stage", "pupils": []}],
+        platforms=["website"],
+    )
+    (index.parent / "letter.pdf").write_bytes(b"%PDF-1.4\n")
+    found = warnings(run, site, "nativity")
+    assert all(f["severity"] == "warning" for f in found), found
+    messages = sorted(str(f["message"]) for f in found)
+    assert len(messages) == 3, messages
+    assert (
+        messages[0].startswith("the link to ../book-fair/ leads nowhere")
+        and "a draft" in messages[0]
+    )
+    assert "../fete/" in messages[1] and "no content/posts/fete/" in messages[1]
+    assert "letter.pdf is not published" in messages[2]
+    # Each at its line of index.md (the body's third line holds the letter).
+    lines = index.read_text().splitlines()
+    for f in found:
+        assert str(f["message"]).split()[3] in lines[int(f["line"]) - 1], f  # type: ignore[call-overload]
+    # Warnings only: the post is still approved and published.
+    assert run(site, "approve", "nativity", "--by", "head", now="2026-11-01T09:00").code == 0
+    assert run(site, "build").code == 0
+    assert (site.root / "build/site/posts/nativity/index.html").exists()
+
+
+def test_a_link_to_a_post_taken_down_is_warned_of(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    site.post("trip", pupils=["P1"], platforms=["website"])
+    site.post("news", body="As on our [trip](../trip/), the children were wonderful.\n")
+    assert run(site, "approve", "trip", "news", "--by", "head", now="2026-11-01T09:00").code == 0
+    assert warnings(run, site, "news") == []
+    site.withdraw("P1", "2026-11-02")
+    (found,) = warnings(run, site, "news")
+    assert "the post trip is not on the website" in str(found["message"]), found
