@@ -23,6 +23,7 @@ from sitegen.content import POSTS_DIR
 from sitegen.deploy import built_as_of
 from sitegen.engine.lastbuild import tree_check
 from sitegen.errors import RefusedError, SitegenError, UsageError
+from sitegen.files import PUBLISHED_FOLDERS
 from sitegen.policy import Checked
 from sitegen.progress import progress
 from sitegen.report import (
@@ -216,6 +217,7 @@ def _buildable(root: Path, out_dir: Path, chosen: bool) -> None:
             "needs an empty folder there)",
             str(posts),
         )
+    _refuse_an_out_folder_of_the_site(root, out_dir, chosen)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{out_dir} is a file, not a folder: move it, or build --out elsewhere")
     ours = (".lock", ".manifest-site.pickle")
@@ -225,6 +227,21 @@ def _buildable(root: Path, out_dir: Path, chosen: bool) -> None:
             f"--out {out_dir}: this folder holds other files, and a build replaces its "
             "site/ and exports/: choose an empty folder, or one a build made",
         )
+
+
+def _refuse_an_out_folder_of_the_site(root: Path, out_dir: Path, chosen: bool) -> None:
+    """--out inside a folder whose files are published (templates/static/, build/site/ ...)
+    or kept (content/) would put the exports, parents-only posts and the report on the
+    website, or among the posts."""
+    if not chosen:
+        return
+    for folder in (*PUBLISHED_FOLDERS, "content"):
+        if out_dir.resolve().is_relative_to((root / folder).resolve()):
+            raise UsageError(
+                f"--out {out_dir} is inside {folder}/: its files are published or are the "
+                "site's own, and a build's exports and report must never be; build --out "
+                "outside them (or leave --out out: build/)"
+            )
 
 
 def cmd_audit(args: argparse.Namespace, root: Path) -> int:

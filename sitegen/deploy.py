@@ -18,6 +18,7 @@ from typing import Any
 from sitegen import live, records
 from sitegen.config import DeployConfig
 from sitegen.engine.lastbuild import valid_until
+from sitegen.engine.manifests import intact
 from sitegen.engine.swap import build_lock
 from sitegen.errors import RefusedError, UsageError
 from sitegen.site import Site
@@ -64,6 +65,11 @@ def deploy(site: Site, out: Path, dry_run: bool = False, moved: bool = False) ->
     with build_lock(out, then="deploy", doing="deploy"):
         if not (tree / "index.html").is_file():
             raise UsageError(f"nothing to deploy: {tree} has no site yet: run `sitegen build`")
+        if not intact(out, ["site"]):  # (a photo copied in by hand would go out, metadata and all)
+            raise UsageError(
+                f"{tree} is not as the last build left it (a file added, changed or removed "
+                "since): build, then deploy"
+            )
         events = records.read_ledger(site.root)
         _refuse_a_build_not_as_of_now(out, site)
         deploys = [e for e in events if e["event"] == records.DEPLOYED]

@@ -12,6 +12,12 @@ MAX_IMAGE_BYTES = 100 * 1024 * 1024
 MAX_TEXT_BYTES = 2 * 1024 * 1024
 MAX_RECORD_BYTES = 512 * 1024 * 1024  # settings, register, audit log, ledger: years of records
 
+# The site's folders whose files are published or uploaded: never a place for a report.
+PUBLISHED_FOLDERS = ("templates", "content/posts", "build/site", "build/exports")
+# The site's own files: a report written there would replace the register, the ledger or the
+# approval log (`--output content/consent.csv`), or land where a build overwrites it.
+OWN_FILES = ("content", "build", "site.toml")
+
 KINDS = {
     stat.S_IFDIR: "a folder",
     stat.S_IFLNK: "a symbolic link",

@@ -12,25 +12,29 @@ from sitegen.config import Config
 from sitegen.engine.keys import content_hash
 from sitegen.errors import UsageError
 from sitegen.faces import Box
-from sitegen.files import read_file
+from sitegen.files import OWN_FILES, PUBLISHED_FOLDERS, read_file
 from sitegen.images import RenderSpec, render_image
 
 PHOTO_WIDTH = 480  # the report's copies: large enough to recognise, small enough to mail
 
 
-# The site's folders whose files are published or uploaded: never a place for a report.
-PUBLISHED_FOLDERS = ("templates", "content/posts", "build/site", "build/exports")
-
-
 def write_private(path: Path, text: str, site_root: Path | None = None) -> None:
     """Write the report readable by its owner only (mode 0600), whatever the file was before:
     a new file beside it, made 0600 from the start, then renamed over it. Never inside a
-    folder of the site that is published (`site_root`'s PUBLISHED_FOLDERS)."""
+    folder of the site that is published (`site_root`'s PUBLISHED_FOLDERS), nor over the
+    site's own files (OWN_FILES)."""
     for folder in PUBLISHED_FOLDERS if site_root is not None else ():
         if path.resolve().is_relative_to((site_root / folder).resolve()):
             raise UsageError(
                 f"--output {path} is inside {folder}/, whose files are published: write it "
                 "outside the site's folders (it holds pupils' personal data)"
+            )
+    for own in OWN_FILES if site_root is not None else ():
+        if path.resolve().is_relative_to((site_root / own).resolve()):
+            raise UsageError(
+                f"--output {path} is the site's own {own}{'/' if '.' not in own else ''}: a "
+                "report written there would replace the site's files; write it outside the "
+                "site's folders (it holds pupils' personal data)"
             )
     if path.is_dir():
         raise UsageError(f"--output {path} is a folder: give a file name, such as {path}/sar.md")

@@ -648,6 +648,13 @@ def test_build_out_never_writes_over_a_folder_of_other_files(
     assert run(site, "build", "--out", str(fresh)).code == 0
     assert run(site, "build", "--out", str(fresh)).code == 0  # (a build's own folder: again)
     assert (fresh / "site/posts/fair/index.html").exists()
+    # Never inside a folder whose files are published, or the site's own: the exports, a
+    # parents-only post and report.json went into the next build's site (found by a tour).
+    assert run(site, "build").code == 0
+    for inside in ("templates/static/backup", "build/site/extra", "content/old-build"):
+        result = run(site, "build", "--out", str(site.root / inside))
+        assert result.code == 2 and f"is inside {inside.split('/')[0]}" in result.err, result.err
+        assert not (site.root / inside).exists()
 
 
 def test_a_full_disk_is_said_in_words_and_keeps_the_site(run, site: SiteDir, monkeypatch) -> None:  # type: ignore[no-untyped-def]

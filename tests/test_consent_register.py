@@ -375,6 +375,13 @@ def test_the_register_report_in_three_formats(run, site, tmp_path) -> None:  # t
         assert not (site.root / inside).exists()
     refused = run(site, "sar", "P1", "--output", str(site.root / "templates/static/sar.md"))
     assert refused.code == 2 and "whose files are published" in refused.err
+    # Nor over the site's own files: the register, the ledger, site.toml (found by a tour).
+    for own in ("content/consent.csv", "content/records/audit.jsonl", "site.toml"):
+        before = (site.root / own).read_bytes() if (site.root / own).exists() else None
+        for command in (["sar", "P1", "--output"], ["register", "--html"]):
+            refused = run(site, *command, str(site.root / own))
+            assert refused.code == 2 and "the site's own" in refused.err, refused.err
+        assert ((site.root / own).read_bytes() if (site.root / own).exists() else None) == before
 
 
 # --- MIS exports as they come ----------------------------------------------------------------

@@ -246,6 +246,24 @@ def test_deploy_to_a_folder_and_its_refusals(run, site, tmp_path) -> None:  # ty
     assert run(site, "deploy").code == 0
 
 
+@needs_rsync
+def test_a_file_put_into_build_site_by_hand_is_never_deployed(run, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """build/site/ goes live only as a build left it: a camera photo copied in by hand would
+    go out with its GPS location (found by a robustness tour)."""
+    www = tmp_path / "www"
+    site.config(SITE_TOML + f'\n[deploy]\ntarget = "{www}/"\n')
+    two_posts(site, run)
+    original = site.root / "content/posts/castle/towers.jpg"
+    shutil.copy(original, site.root / "build/site/towers.jpg")
+    refused = run(site, "deploy")
+    assert refused.code == 2 and "not as the last build left it" in refused.err, refused.err
+    assert not www.exists()
+    assert run(site, "build").code == 0  # (the build puts the tree back as it makes it)
+    assert not (site.root / "build/site/towers.jpg").exists()
+    assert run(site, "deploy").code == 0
+    assert not (www / "towers.jpg").exists()
+
+
 @needs_server
 def test_a_key_the_server_does_not_know_is_named(run, site, server, tmp_path) -> None:  # type: ignore[no-untyped-def]
     www = tmp_path / "www"
