@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from sitegen import records
-from sitegen.approval import repair_audit_log
-from sitegen.audit import damaged_ledger_lines, verify_audit_log
+from sitegen.approval import AUDIT_LOG, repair_audit_log
+from sitegen.audit import damaged_ledger_lines, ledger_problems, verify_audit_log
 from sitegen.build import build
 from sitegen.checks import check, decisions, live_revisions
 from sitegen.cli_args import EVERY_LISTED, parser
@@ -148,6 +148,7 @@ def cmd_submit(args: argparse.Namespace, root: Path) -> int:
 
 def cmd_approve(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
+    _refuse_a_lost_approval_log(site)  # (a new log would leave every earlier approval void)
     refused = 0
     key = Path(args.key) if args.key else None
     for outcome in approve(site, find_posts(site, args.posts), args.by, key):
@@ -193,6 +194,7 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
     _buildable(root, out_dir, bool(args.out))
     with tree_check(out_dir) as check:  # first: it runs while the rest is read
         site = _site(args, root, published=True)
+        _refuse_a_lost_approval_log(site)
         timings.mark("load the site")
         print_register_invalid(site.register.findings)
         with progress(err) as shown:
@@ -201,6 +203,18 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
     strict = args.strict and bool(result.strict_failures)
     print_build(result, out_dir, root, args.timings, strict)
     return POLICY if strict else OK
+
+
+def _refuse_a_lost_approval_log(site: Site) -> None:
+    """No approval log while posts carry approvals: every approval would be invalid, and the
+    build would take the whole site down and ask for every post to be removed everywhere."""
+    if (site.root / AUDIT_LOG).exists():
+        return
+    if approved := sum(1 for post in site.posts if post.approval):
+        raise UsageError(
+            f"{AUDIT_LOG.as_posix()} is missing, though {approved} post(s) carry an "
+            "approval: restore it from git or a backup (nothing was built or approved)"
+        )
 
 
 def _buildable(root: Path, out_dir: Path, chosen: bool) -> None:
@@ -284,11 +298,19 @@ def cmd_serve(args: argparse.Namespace, root: Path) -> int:
     return serve(root, args.host, args.port, getattr(args, "now", None))
 
 
-def warn_of_damaged_ledger(root: Path) -> None:
-    """A damaged ledger line is an event nobody can read: said before anything else, on
-    stderr (the report and --json stay as they are)."""
-    for line in damaged_ledger_lines(root):
-        print_warning(f"{line}: its publication is missing from what follows")
+def ledger_unreadable(root: Path) -> UsageError | None:
+    """Why `sar` and `takedown` cannot say what went out (a damaged ledger line, a ledger
+    lost): a report to a parent that "no post went anywhere", or a list that says everything
+    may stay, would be false."""
+    problems = ledger_problems(root, root / "build")
+    if not problems:
+        return None
+    return UsageError(
+        "the ledger cannot be read whole, so what went out cannot be told: "
+        + "; ".join(problems)
+        + ". Restore content/records/publications.jsonl from git or a backup "
+        "(`git log -p content/records/publications.jsonl`), then run this again"
+    )
 
 
 def cmd_sar(args: argparse.Namespace, root: Path) -> int:
@@ -298,8 +320,9 @@ def cmd_sar(args: argparse.Namespace, root: Path) -> int:
     from sitegen.sar import subject_access
 
     site = _site(args, root)
+    if unreadable := ledger_unreadable(root):
+        raise unreadable
     decided = decisions(site, check(site))
-    warn_of_damaged_ledger(root)
     # What must come down is judged as `takedown` judges it: an edited post's approved
     # version, which builds publish meanwhile, stays.
     published = _site(args, root, published=True)
@@ -349,7 +372,7 @@ def cmd_takedown(args: argparse.Namespace, root: Path) -> int:
         if args.platform != "website":  # (what waits to be posted may have changed with it)
             refresh_pending_after_takedown(root, root / "build", args.platform)
         return OK
-    warn_of_damaged_ledger(root)
+    unreadable = ledger_unreadable(root)
     print_register_invalid(site.register.findings)
     found = takedowns(site, decided)
     if held := sum(t.register_only for t in found):  # (a typo must not empty the pages)
@@ -358,7 +381,12 @@ def cmd_takedown(args: argparse.Namespace, root: Path) -> int:
             "first, then run `sitegen takedown` again"
         )
     shown = [t for t in found if not t.register_only]
+    if unreadable and not shown:
+        raise unreadable  # (never "nothing to take down" on a ledger read in part)
     print_takedowns(shown, args.json, site.config.deploy is not None)
+    if unreadable:  # (what it can tell comes first: a withdrawal's removals are urgent)
+        err.print(f"[bold red]error:[/] {escape(str(unreadable))}; more may be out there")
+        return USAGE
     return OK
 
 

@@ -13,8 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sitegen.jsonlines import append_lines
 from sitegen.model import Pupil, Register
-from sitegen.records import append_lines
 from sitegen.text import fold_id
 
 HISTORY = Path("content/records/consent.jsonl")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from sitegen.engine.store import fast_reduce, grown_log
+from sitegen.jsonlines import append_lines
 from sitegen.text import fold_id
 
 LEDGER = Path("content/records/publications.jsonl")
@@ -478,16 +478,3 @@ def _carried(was: list[tuple[Any, ...]], now: Fingerprint) -> list[list[Any]]:
 
 def append(root: Path, events: list[dict[str, Any]]) -> None:
     append_lines(root / LEDGER, events)
-
-
-def append_lines(path: Path, entries: list[dict[str, Any]]) -> None:
-    """Entries appended to an append-only record, a JSON line each, on disk before this
-    returns (the records are the school's evidence)."""
-    if not entries:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as record:
-        for entry in entries:
-            record.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
-        record.flush()
-        os.fsync(record.fileno())

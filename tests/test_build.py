@@ -657,6 +657,26 @@ def test_build_out_never_writes_over_a_folder_of_other_files(
         assert not (site.root / inside).exists()
 
 
+def test_a_lost_approval_log_stops_the_build_before_the_site_empties(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """content/records/audit.jsonl deleted: every approval was void, the build took the whole
+    site down (exit 0) and asked for every post to be removed everywhere (found by a tour)."""
+    site.post("fair", platforms=["website"], date="2026-11-02")
+    approve(run, site, "fair")
+    assert run(site, "build").code == 0
+    before = site_files(site.root)
+    ledger = (site.root / "content/records/publications.jsonl").read_bytes()
+    log = site.root / "content/records/audit.jsonl"
+    kept = log.read_bytes()
+    log.unlink()
+    for command in (["build"], ["approve", "fair", "--by", "head"]):
+        refused = run(site, *command)
+        assert refused.code == 2 and "audit.jsonl is missing, though 1 post(s)" in refused.err
+    assert site_files(site.root) == before and not log.exists()
+    assert (site.root / "content/records/publications.jsonl").read_bytes() == ledger
+    log.write_bytes(kept)
+    assert run(site, "build").code == 0
+
+
 def test_a_full_disk_is_said_in_words_and_keeps_the_site(run, site: SiteDir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A disk that filled while the trees were written said only "No space left on device"."""
     import errno

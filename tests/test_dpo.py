@@ -346,7 +346,7 @@ def test_sar_output_file(run, site: SiteDir, tmp_path) -> None:  # type: ignore[
 
 def test_a_damaged_ledger_line_is_said_not_skipped(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     """A ledger line nobody can read drops a publication out of sar and takedown: they say
-    so (naming the line), and audit verify fails on it."""
+    so (naming the line) and fail, and audit verify fails on it."""
     site.post("p", pupils=["P1"], platforms=["website"], date="2026-11-02")
     approve(run, site, "p")
     build(run, site, "2026-11-05T10:00")
@@ -354,7 +354,7 @@ def test_a_damaged_ledger_line_is_said_not_skipped(run, site: SiteDir) -> None: 
     ledger.write_text(ledger.read_text() + '{"event": "published", "slug": "q", \n')
     for command in (["sar", "P1"], ["takedown"]):
         result = run(site, *command)
-        assert result.code == 0
+        assert result.code == 2
         assert "publications.jsonl:2: not an event" in result.err, command
     verify = run(site, "audit", "verify")
     assert verify.code == 1 and "publications.jsonl:2" in verify.err
