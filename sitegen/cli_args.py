@@ -130,7 +130,7 @@ def _site_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("serve", parents=[common], help="preview with drafts, rebuilt on save")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=port, default=8000)
 
     p = sub.add_parser(
         "records", parents=[common], help="the approved revisions kept in content/records/"
@@ -170,3 +170,14 @@ def _signing_key(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="the leader's SSH key to sign with (default ~/.ssh/id_ed25519; a .pub: the agent's)",
     )
+
+
+def port(text: str) -> int:
+    """A TCP port for the preview (0: any free one), said in words when out of range."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{number} is not a port: give one from 1 to 65535")
+    return number

@@ -260,6 +260,7 @@ def parse_config(
         problems.append(("deploy.target", "is required in [deploy]: where build/site/ goes"))
     exports = _exports(data.get("exports", {}), platforms, problems)
     _check_site(root, values["site"], problems)
+    _check_register_named(root, data.get("policy"), problems)
     if problems:
         raise ConfigError(
             "\n".join(f"{_where(line_of(k))}: {k} {e}" for k, e in problems), key=problems[0][0]
@@ -335,6 +336,23 @@ def _check_site(root: Path, site: dict[str, Any], problems: list[tuple[str, str]
         and not (root / "templates/static" / site["logo"]).is_file()
     ):
         problems.append(("site.logo", f'"{site["logo"]}" is not a file in templates/static/'))
+
+
+def _check_register_named(root: Path, policy: Any, problems: list[tuple[str, str]]) -> None:
+    """A register named in site.toml, other than the default, that is not there is a typo in
+    the settings, not a missing register: every tagged post would come down (the default's
+    absence is SG160, as SPEC says)."""
+    named = policy.get("consent_register") if isinstance(policy, dict) else None
+    default = SCHEMA["policy"]["consent_register"][1]
+    if (
+        isinstance(named, str)
+        and named != default
+        and not _inside_the_site(named)
+        and not (root / named).exists()
+    ):
+        problems.append(
+            ("policy.consent_register", f'"{named}" is not a file in the site: check the name')
+        )
 
 
 def _config(

@@ -139,7 +139,13 @@ def test_an_unknown_option_is_named_before_any_command(capsys) -> None:  # type:
     """`sitegen -x` said "the following arguments are required: COMMAND"."""
     from sitegen.cli import main
 
-    for argv, said in ((["-x"], "unrecognized arguments: -x"), ([], "name a command")):
+    # A port out of range was a traceback from bind() (found by a robustness tour).
+    for argv, said in (
+        (["-x"], "unrecognized arguments: -x"),
+        ([], "name a command"),
+        (["serve", "--port", "99999"], "99999 is not a port: give one from 1 to 65535"),
+        (["serve", "--port", "-1"], "-1 is not a port"),
+    ):
         with pytest.raises(SystemExit) as stopped:
             main(argv)
         assert stopped.value.code == 2 and said in capsys.readouterr().err

@@ -42,6 +42,11 @@ from tests.conftest import SITE_TOML
             ('consent_register = "content/consent.csv"', 'consent_register = "../other/c.csv"'),
             "policy.consent_register must be a path inside the site folder",
         ),
+        # A typo: the build went on without a register, every tagged post taken down (a tour)
+        (
+            ('consent_register = "content/consent.csv"', 'consent_register = "content/nope.csv"'),
+            'policy.consent_register "content/nope.csv" is not a file in the site',
+        ),
     ],
 )
 def test_bad_values_exit_2_naming_key_and_line(run, site, change, words):  # type: ignore[no-untyped-def]
