@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
@@ -22,6 +23,7 @@ from sitegen.config import CONFIG_FILE, not_a_site
 from sitegen.content import POSTS_DIR
 from sitegen.deploy import built_as_of
 from sitegen.engine.lastbuild import tree_check
+from sitegen.engine.swap import build_lock
 from sitegen.errors import RefusedError, SitegenError, UsageError
 from sitegen.files import PUBLISHED_FOLDERS
 from sitegen.policy import Checked
@@ -192,7 +194,13 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
     timings = Timings()
     out_dir = Path(args.out).resolve() if args.out else root / "build"
     _buildable(root, out_dir, bool(args.out))
-    with tree_check(out_dir) as check:  # first: it runs while the rest is read
+    # One build of a site at a time, wherever it writes: two record the same publications
+    # in the one ledger (a build into build/ holds this lock itself, from the start).
+    elsewhere = out_dir.resolve() != (root / "build").resolve()
+    with (
+        build_lock(root / "build", doing=f"build into {out_dir}") if elsewhere else nullcontext(),
+        tree_check(out_dir) as check,  # first: it runs while the rest is read
+    ):
         site = _site(args, root, published=True)
         _refuse_a_lost_approval_log(site)
         timings.mark("load the site")

@@ -657,6 +657,23 @@ def test_build_out_never_writes_over_a_folder_of_other_files(
         assert not (site.root / inside).exists()
 
 
+def test_one_build_of_a_site_at_a_time_wherever_it_writes(
+    run, site: SiteDir, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Two builds at once, one into build/ and one --out elsewhere, each recorded the same
+    publications in the one ledger (found by a robustness tour)."""
+    from sitegen.engine.swap import build_lock
+
+    site.post("fair", platforms=["website"], date="2026-11-02")
+    approve(run, site, "fair")
+    with build_lock(site.root / "build"):  # a build into build/ under way
+        refused = run(site, "build", "--out", str(tmp_path / "elsewhere"))
+    assert refused.code == 1 and "wait for it to finish, then build again" in refused.err
+    assert not (site.root / "content/records/publications.jsonl").exists()
+    with build_lock(tmp_path / "other"):  # (another build's own folder: no matter)
+        assert run(site, "build", "--out", str(tmp_path / "elsewhere")).code == 0
+
+
 def test_a_lost_approval_log_stops_the_build_before_the_site_empties(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     """content/records/audit.jsonl deleted: every approval was void, the build took the whole
     site down (exit 0) and asked for every post to be removed everywhere (found by a tour)."""
