@@ -143,6 +143,13 @@ def _read_header(
         bad = _impossible_date(header)
         line = 1 + header[: bad.start()].count("\n") + 1 if bad else 2
         said = str(exc)
+        if bad and isinstance(exc, ValueError) and "offset" in said:  # (+25:00: Python's words)
+            written = YAML_LINES.split(header)[line - 2].strip()
+            raise Unreadable(
+                f"`{_shortened(written)}` has a time zone offset of a day or more: write the "
+                "time without it (2026-09-04 10:00, in site.timezone) or with one such as +01:00",
+                line,
+            ) from None
         if bad and isinstance(exc, ValueError) and ("month" in said or "day" in said):
             written = YAML_LINES.split(header)[line - 2].strip()
             raise Unreadable(

@@ -63,6 +63,11 @@ def codes(run, site: SiteDir, slug: str = "p") -> set[str]:  # type: ignore[no-u
             3,
             "`date: 2026-02-29` is not a date",  # (words around a date make it text)
         ),
+        (  # (Python's words were "offset must be a timedelta strictly between ...": a tour)
+            "---\ntitle: Fair\ndate: 2026-09-04T10:00:00+25:00\n---\nB\n",
+            3,
+            "`date: 2026-09-04T10:00:00+25:00` has a time zone offset of a day or more",
+        ),
         ("---\ntitle: x\n", 1, "not closed"),
         ("", 1, "empty"),
         ("no header here\n", 1, "must start"),

@@ -439,6 +439,8 @@ def test_an_output_with_nowhere_to_go_is_said_plainly(run, site: SiteDir, tmp_pa
     assert ".tmp" not in missing.err
     folder = run(site, "sar", "P4", "--output", str(tmp_path))
     assert folder.code == 2 and "is a folder: give a file name" in folder.err
+    blank = run(site, "sar", " ")  # (was "error:   is not in the consent register ...")
+    assert blank.code == 2 and "give the pupil's id" in blank.err
 
 
 def test_output_is_private(run, site: SiteDir, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
