@@ -327,6 +327,8 @@ def cmd_sar(args: argparse.Namespace, root: Path) -> int:
     from sitegen.revisions import kept_of_deleted_posts
     from sitegen.sar import subject_access
 
+    if not args.pupil_id.strip():  # (was "error:   is not in the consent register ...")
+        raise UsageError("give the pupil's id, as the register writes it: sitegen sar P1042")
     site = _site(args, root)
     if unreadable := ledger_unreadable(root):
         raise unreadable

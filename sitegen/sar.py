@@ -141,8 +141,6 @@ def subject_access(
         showing.add(post.slug)
     history = _history(site, pupil_id)  # (a pupil who left the register: what it held)
     if pupil is None and not posts and not publications and not history:
-        if not pupil_id.strip():
-            raise UsageError("give the pupil's id, as the register writes it: sitegen sar P1042")
         raise UsageError(f"{pupil_id} is not in the consent register, any post or the ledger")
     held = HeldCopies(sources, covers, notes)
     held_from_earlier_versions(site, publications, posts, ledger, held, key)
