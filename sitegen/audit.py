@@ -10,7 +10,6 @@ from pathlib import Path
 
 from sitegen import records
 from sitegen.approval import AUDIT_LOG, AuditEntry, read_audit_log, taken_back
-from sitegen.jsonlines import whole_line
 from sitegen.model import Post
 from sitegen.signatures import check_entries
 
@@ -84,15 +83,11 @@ def signature_problems(entries: list[AuditEntry], leader_keys: Mapping[str, str]
 
 def damaged_ledger_lines(root: Path) -> list[str]:
     """The ledger's lines that are not events, each with its number: `sar` and `takedown`
-    would miss what they recorded. (A last line without its line break that does not read is
-    a record a stopped build left half-written: that build published nothing, and the next
-    record written replaces it.)"""
+    would miss what they recorded."""
     try:
         data = (root / records.LEDGER).read_bytes()
     except FileNotFoundError:
         return []
-    if not data.endswith(b"\n") and not whole_line(data):
-        data = data[: data.rfind(b"\n") + 1]  # (a stopped build's half-written last record)
     damaged = []
     for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
         if not line.strip():
@@ -108,18 +103,8 @@ def damaged_ledger_lines(root: Path) -> list[str]:
     return damaged
 
 
-def ledger_problems(root: Path, out: Path) -> list[str]:
+def ledger_problems(root: Path) -> list[str]:
     """Why the ledger cannot be trusted to say what went out: its damaged lines, or no ledger
     at all while the last build's report lists posts it published (the file was lost)."""
-    if not (root / records.LEDGER).exists():
-        try:
-            report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-            made = bool(report.get("published")) or any(report.get("exported", {}).values())
-        except (OSError, ValueError, AttributeError):
-            made = False
-        if made:
-            return [
-                f"{records.LEDGER.as_posix()} is missing, though {out.name}/report.json lists "
-                "posts a build published: restore it from git or a backup"
-            ]
-    return damaged_ledger_lines(root)
+    lost = records.ledger_lost(root)
+    return [lost] if lost else damaged_ledger_lines(root)

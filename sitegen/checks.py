@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from functools import cache
 
 from sitegen import translations
@@ -27,25 +28,28 @@ def check(site: Site, posts: list[Post] | None = None) -> list[Checked]:
     for analysis, post_photos in zip(chosen, photos, strict=True):
         judged = judge(analysis, site.context, post_photos)
         found = translations.translation_findings(judged.post, everyone)
-        found += dead_links(judged.post, analysis.body_html, not_on_website)
+        found += dead_links(judged.post, analysis.body_html, site.config.base_url, not_on_website)
         if found:
             judged = replace(judged, findings=(*judged.findings, *found))
         checked.append(judged)
     return checked
 
 
-def _not_on_website(site: Site) -> Callable[[str], str | None]:
-    """Why the post in a folder is not on the website as a build now would make it, or None
-    when it is (its edit waiting for approval while the version approved is live, too)."""
+def _not_on_website(site: Site) -> Callable[[str, datetime | None], str | None]:
+    """Why the post in a folder is not on the website as a build would make it when the post
+    that links to it goes out (now, or its date if later), or None when it is (its edit
+    waiting for approval while the version approved is live, too)."""
     by_slug = {a.post.slug: a for a in site.analyses}
 
     @cache
-    def why(slug: str) -> str | None:
+    def why(slug: str, when: datetime | None) -> str | None:
         analysis = by_slug.get(slug)
         if analysis is None:
             return f"there is no content/posts/{slug}/ (check the spelling)"
+        later = when is not None and when > site.context.now  # (a series of posts, scheduled)
+        ctx = replace(site.context, now=when) if later else site.context
         (photos,) = site.photos.inspect_all([analysis.post])
-        decision = decide(judge(analysis, site.context, photos), site.context)
+        decision = decide(judge(analysis, ctx, photos), ctx)
         status = decision.checked.status
         if decision.on_website or (status == "stale" and live_revisions(site, [slug])):
             return None

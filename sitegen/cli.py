@@ -194,6 +194,8 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
     timings = Timings()
     out_dir = Path(args.out).resolve() if args.out else root / "build"
     _buildable(root, out_dir, bool(args.out))
+    if lost := records.ledger_lost(root):  # (a new ledger would hide what went out)
+        raise UsageError(f"{lost}; nothing was built")
     # One build of a site at a time, wherever it writes: two record the same publications
     # in the one ledger (a build into build/ holds this lock itself, from the start).
     elsewhere = out_dir.resolve() != (root / "build").resolve()
@@ -216,11 +218,15 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
 def _refuse_a_lost_approval_log(site: Site) -> None:
     """No approval log while posts carry approvals: every approval would be invalid, and the
     build would take the whole site down and ask for every post to be removed everywhere."""
-    if (site.root / AUDIT_LOG).exists():
-        return
+    try:
+        log = site.root / AUDIT_LOG
+        if log.stat().st_size > 4096 or log.read_bytes().strip():
+            return
+    except OSError:
+        pass  # (missing)
     if approved := sum(1 for post in site.posts if post.approval):
         raise UsageError(
-            f"{AUDIT_LOG.as_posix()} is missing, though {approved} post(s) carry an "
+            f"{AUDIT_LOG.as_posix()} is missing or empty, though {approved} post(s) carry an "
             "approval: restore it from git or a backup (nothing was built or approved)"
         )
 
@@ -310,7 +316,7 @@ def ledger_unreadable(root: Path) -> UsageError | None:
     """Why `sar` and `takedown` cannot say what went out (a damaged ledger line, a ledger
     lost): a report to a parent that "no post went anywhere", or a list that says everything
     may stay, would be false."""
-    problems = ledger_problems(root, root / "build")
+    problems = ledger_problems(root)
     if not problems:
         return None
     return UsageError(
@@ -356,7 +362,7 @@ def cmd_register(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
     data = register_data(site.register, site.config, site.context.today)
     if args.html:
-        print_register_page(Path(args.html), register_html(data), site.root)
+        print_register_page(Path(args.html), register_html(data), site.config)
     if args.json:
         sys.stdout.write(register_json(data))
     elif not args.html:

@@ -1,49 +1,31 @@
-"""Append-only records as JSON lines (the ledger, the consent history): each record written
-whole and on disk before the write returns, never glued onto a line left half-written."""
+"""Append-only records as JSON lines (the ledger, the consent history): every record of one
+call written at once and on disk before the call returns, never glued onto another line."""
 
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 
 def append_lines(path: Path, entries: list[dict[str, Any]]) -> None:
     """Entries appended to an append-only record, a JSON line each, on disk before this
-    returns (the records are the school's evidence)."""
+    returns (the records are the school's evidence). They go in one write of the whole: a
+    process stopped meanwhile leaves all of them or none, never half a line. Nothing there
+    is ever changed: a last line without its line break (a hand edit) gets one first."""
     if not entries:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+b") as record:
-        _after_a_whole_line(record)
-        for entry in entries:
-            record.write((json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode())
-        record.flush()
-        os.fsync(record.fileno())
-
-
-def _after_a_whole_line(record: BinaryIO) -> None:
-    """Never glue a record onto a line left without its line break: a whole record (edited
-    by hand) gets its line break; one a stopped process left half-written goes."""
-    end = record.seek(0, os.SEEK_END)
-    record.seek(max(0, end - TAIL))
-    tail = record.read()
-    if not tail or tail.endswith(b"\n"):
-        return
-    if whole_line(tail) or (b"\n" not in tail and end > TAIL):  # (a line too long to judge)
-        record.write(b"\n")
-    else:
-        record.truncate(end - len(tail) + tail.rfind(b"\n") + 1)
-
-
-TAIL = 1 << 20  # the most of a last line looked at
-
-
-def whole_line(data: bytes) -> bool:
-    """Whether the text after the last line break is a whole JSON record."""
+    lines = "".join(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in entries)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
-        json.loads(data[data.rfind(b"\n") + 1 :])
-    except (ValueError, RecursionError):
-        return False
-    return True
+        end = os.fstat(fd).st_size
+        data = lines.encode()
+        if end and os.pread(fd, 1, end - 1) != b"\n":
+            data = b"\n" + data
+        while data:
+            data = data[os.write(fd, data) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from sitegen.engine.store import fast_reduce, grown_log
+from sitegen.errors import UsageError
 from sitegen.jsonlines import append_lines
 from sitegen.text import fold_id
 
@@ -477,4 +478,20 @@ def _carried(was: list[tuple[Any, ...]], now: Fingerprint) -> list[list[Any]]:
 
 
 def append(root: Path, events: list[dict[str, Any]]) -> None:
+    if events and (lost := ledger_lost(root)):  # (a new ledger would hide what went out)
+        raise UsageError(f"{lost}; nothing was recorded")
     append_lines(root / LEDGER, events)
+
+
+def ledger_lost(root: Path) -> str | None:
+    """Why the ledger is missing when it is not new: build/report.json lists posts a build
+    published or exported, and each build records those in the ledger first."""
+    if (root / LEDGER).exists():
+        return None
+    try:
+        report = json.loads((root / "build/report.json").read_text(encoding="utf-8"))
+        made = bool(report.get("published")) or any(report.get("exported", {}).values())
+    except (OSError, ValueError, AttributeError):
+        return None
+    said = f"{LEDGER.as_posix()} is missing, though build/report.json lists posts a build "
+    return said + "published: restore it from git or a backup" if made else None

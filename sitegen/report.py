@@ -396,7 +396,7 @@ def print_sar(report: SubjectAccess, config: Config, form: str, output: str | No
     for note in report.notes:
         err.print(f"[yellow]before sending:[/] {escape(note)}")
     if output:
-        write_private(Path(output), text, config.root)
+        write_private(Path(output), text, config)
         err.print(
             f"wrote {escape(output)} (mode 0600: readable by you only): "
             "it holds personal data, keep it safe"
@@ -419,12 +419,12 @@ def print_faces(post: Post, sheets: list[PhotoFaces], folder: Path, root: Path) 
         out.print(f"numbered copies (never published): {escape(str(shown))}/")
 
 
-def print_register_page(target: Path, page: str, site_root: Path) -> None:
+def print_register_page(target: Path, page: str, config: Config) -> None:
     """`register --html`: the governors' page, written readable by its owner only (it holds
     pupils' names and consents)."""
     from sitegen.sar_files import write_private  # (not needed by builds)
 
-    write_private(target, page, site_root)
+    write_private(target, page, config)
     err.print(
         f"wrote {escape(str(target))} (mode 0600: readable by you only): "
         "it holds pupils' names and consents, keep it safe"

@@ -18,22 +18,24 @@ from sitegen.images import RenderSpec, render_image
 PHOTO_WIDTH = 480  # the report's copies: large enough to recognise, small enough to mail
 
 
-def write_private(path: Path, text: str, site_root: Path | None = None) -> None:
+def write_private(path: Path, text: str, config: Config | None = None) -> None:
     """Write the report readable by its owner only (mode 0600), whatever the file was before:
     a new file beside it, made 0600 from the start, then renamed over it. Never inside a
-    folder of the site that is published (`site_root`'s PUBLISHED_FOLDERS), nor over the
-    site's own files (OWN_FILES)."""
+    folder of the site that is published (PUBLISHED_FOLDERS), nor over the site's own files
+    (OWN_FILES, and the consent register wherever site.toml keeps it)."""
+    site_root = config.root if config is not None else None
     for folder in PUBLISHED_FOLDERS if site_root is not None else ():
         if path.resolve().is_relative_to((site_root / folder).resolve()):
             raise UsageError(
                 f"--output {path} is inside {folder}/, whose files are published: write it "
                 "outside the site's folders (it holds pupils' personal data)"
             )
-    for own in OWN_FILES if site_root is not None else ():
-        if path.resolve().is_relative_to((site_root / own).resolve()):
+    own = [site_root / name for name in OWN_FILES] if site_root is not None else []
+    for mine in [*own, *([config.register_path] if config is not None else [])]:
+        if path.resolve().is_relative_to(mine.resolve()):
             raise UsageError(
-                f"--output {path} is the site's own {own}{'/' if '.' not in own else ''}: a "
-                "report written there would replace the site's files; write it outside the "
+                f"--output {path} is the site's own {mine.name}{'/' if mine.is_dir() else ''}: "
+                "a report written there would replace the site's files; write it outside the "
                 "site's folders (it holds pupils' personal data)"
             )
     if path.is_dir():

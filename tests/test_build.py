@@ -687,11 +687,18 @@ def test_a_lost_approval_log_stops_the_build_before_the_site_empties(run, site: 
     log.unlink()
     for command in (["build"], ["approve", "fair", "--by", "head"]):
         refused = run(site, *command)
-        assert refused.code == 2 and "audit.jsonl is missing, though 1 post(s)" in refused.err
+        assert refused.code == 2 and "audit.jsonl is missing or empty, though 1" in refused.err
     assert site_files(site.root) == before and not log.exists()
+    log.write_bytes(b"")  # emptied (found by a review)
+    refused = run(site, "build")
+    assert refused.code == 2 and "audit.jsonl is missing or empty" in refused.err
+    assert run(site, "status").code == 0  # (read while empty: the memory of it must not stay)
+    assert site_files(site.root) == before
     assert (site.root / "content/records/publications.jsonl").read_bytes() == ledger
     log.write_bytes(kept)
     assert run(site, "build").code == 0
+    assert run(site, "status", "--json").json()["posts"][0]["status"] == "approved"
+    assert (site.root / "build/site/posts/fair/index.html").exists()
 
 
 def test_a_full_disk_is_said_in_words_and_keeps_the_site(run, site: SiteDir, monkeypatch) -> None:  # type: ignore[no-untyped-def]

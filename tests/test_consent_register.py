@@ -382,6 +382,16 @@ def test_the_register_report_in_three_formats(run, site, tmp_path) -> None:  # t
             refused = run(site, *command, str(site.root / own))
             assert refused.code == 2 and "the site's own" in refused.err, refused.err
         assert ((site.root / own).read_bytes() if (site.root / own).exists() else None) == before
+    # ... wherever site.toml keeps the register (found by a review).
+    (site.root / "private").mkdir()
+    (site.root / "content/consent.csv").rename(site.root / "private/consent.csv")
+    toml = (site.root / "site.toml").read_text()
+    site.config(toml.replace('"content/consent.csv"', '"private/consent.csv"'))
+    kept = (site.root / "private/consent.csv").read_bytes()
+    for command in (["sar", "P1", "--output"], ["register", "--html"]):
+        refused = run(site, *command, str(site.root / "private/consent.csv"))
+        assert refused.code == 2 and "the site's own consent.csv" in refused.err, refused.err
+    assert (site.root / "private/consent.csv").read_bytes() == kept
 
 
 # --- MIS exports as they come ----------------------------------------------------------------

@@ -58,3 +58,30 @@ def test_a_link_to_a_post_taken_down_is_warned_of(run, site: SiteDir) -> None:  
     site.withdraw("P1", "2026-11-02")
     (found,) = warnings(run, site, "news")
     assert "the post trip is not on the website" in str(found["message"]), found
+
+
+def test_links_as_teachers_write_them_and_a_series_of_posts(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """The site's own address copied from a browser, a file in another post's folder and a
+    language before /posts/ lead nowhere too; a post scheduled before the one that links to
+    it is there by then (found by a review)."""
+    site.post("fair", date="2026-11-28T15:30", platforms=["website"])
+    site.post("carols", date="2026-12-20", platforms=["website"])
+    assert run(site, "approve", "fair", "carols", "--by", "head", now="2026-11-20T09:00").code == 0
+    body = (
+        "See [the draft](https://news.test.sch.uk/posts/draft/), [its tree](../fair/tree.jpg),"
+        " [in English](/en/posts/fair/), [the fair](../fair/), [its photo](../fair/photo-1-480.jpg)"
+        " and [the carols](https://news.test.sch.uk/posts/carols/).\n"
+    )
+    site.post("draft")
+    site.post("news", body=body, date="2026-12-01", platforms=["website"])
+    found = {str(f["message"]).split()[3]: str(f["message"]) for f in warnings(run, site, "news")}
+    assert sorted(found) == [
+        "../fair/tree.jpg",
+        "/en/posts/fair/",
+        "https://news.test.sch.uk/posts/carols/",
+        "https://news.test.sch.uk/posts/draft/",
+    ], found
+    assert "tree.jpg is not published" in found["../fair/tree.jpg"]
+    assert "posts live under /posts/" in found["/en/posts/fair/"]
+    assert "scheduled for 2026-12-20" in found["https://news.test.sch.uk/posts/carols/"]
+    assert "it is a draft" in found["https://news.test.sch.uk/posts/draft/"]

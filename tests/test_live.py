@@ -538,31 +538,34 @@ def test_a_damaged_ledger_is_never_read_as_nothing_went_out(run, site, tmp_path)
     for command in (["build"], ["posted", "--platform", "x"]):
         assert run(site, *command).code == 0, command
     ledger.unlink()  # lost: the last build's report lists what it published
-    for command in (["sar", "P1"], ["takedown"]):
+    for command in (["sar", "P1"], ["takedown"], ["build"]):
         refused = run(site, *command)
         assert refused.code == 2 and "publications.jsonl is missing" in refused.err, command
+    assert not ledger.exists()  # (a new one would hide what went out: found by a review)
     ledger.write_text(whole)
     assert run(site, "sar", "P1").code == 0
 
 
-def test_a_record_left_half_written_is_replaced_by_the_next(run, site) -> None:  # type: ignore[no-untyped-def]
-    """A command stopped while it appended leaves a last line without its line break: it is
-    no damage (nothing it recorded went out), and the next record does not glue onto it."""
+def test_a_last_line_without_its_line_break_is_kept_and_never_glued_onto(run, site) -> None:  # type: ignore[no-untyped-def]
+    """A record is never written onto a line left without its line break (the next record
+    was glued onto it: both lost), and never deleted: a whole one (a hand edit) reads as
+    before, a damaged one stays and is said to be damaged (found by a review)."""
     posts(site, run)
     assert run(site, "build").code == 0
     ledger = site.root / LEDGER
     whole = ledger.read_bytes()
-    ledger.write_bytes(whole + b'{"event": "posted", "slug": "cas')
-    assert run(site, "takedown").code == 0
+    ledger.write_bytes(whole.rstrip(b"\n"))  # (an editor that drops the last line break)
     assert run(site, "posted", "--platform", "x").code == 0
-    assert run(site, "audit", "verify").code == 0
     data = ledger.read_bytes()
-    assert data.startswith(whole) and b"cas\n" not in data and b'"slug": "cas"' not in data
-    assert all(json.loads(line) for line in data.splitlines())
-    # A whole record whose line break was lost (a hand edit) keeps it, and gets one.
-    ledger.write_bytes(data.rstrip(b"\n"))
+    assert data.startswith(whole) and all(json.loads(line) for line in data.splitlines())
+    ledger.write_bytes(data + b'{"event": "posted", "slug": "cas')  # damaged, no line break
     assert run(site, "posted", "--platform", "facebook").code == 0
-    assert ledger.read_bytes().startswith(data)
+    lines = ledger.read_bytes().splitlines()
+    damaged = len(data.splitlines()) + 1
+    assert lines[damaged - 1] == b'{"event": "posted", "slug": "cas'  # kept as it was
+    assert all(json.loads(line) for line in lines[damaged:])  # (the new ones: whole)
+    verify = run(site, "audit", "verify")
+    assert verify.code == 1 and f"publications.jsonl:{damaged}: not an event" in verify.err
 
 
 def test_sar_keeps_the_posted_version_apart_from_a_later_export(run, site) -> None:  # type: ignore[no-untyped-def]
