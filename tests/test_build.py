@@ -674,6 +674,32 @@ def test_one_build_of_a_site_at_a_time_wherever_it_writes(
         assert run(site, "build", "--out", str(tmp_path / "elsewhere")).code == 0
 
 
+def test_a_retired_tree_that_cannot_be_tidied_never_stops_the_other_trees(
+    run, site: SiteDir, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Once the new site is live, a file of the retired tree that cannot be removed (made
+    immutable, say) stopped the build with exit 2: the site new, the exports and report.json
+    old (found by a robustness tour). The retired tree goes whole instead."""
+    from sitegen.engine import standby
+
+    index = site.post("fair", platforms=["website", "facebook"], date="2026-11-02")
+    approve(run, site, "fair")
+    assert run(site, "build").code == 0
+    index.write_text(index.read_text().replace("wonderful", "marvellous"))
+    approve(run, site, "fair")
+
+    def refused(*_: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(standby, "_forget_retired", refused)
+    assert run(site, "build").code == 0
+    out = site.root / "build"
+    assert "marvellous" in (out / "site/posts/fair/index.html").read_text()
+    assert "marvellous" in (out / "exports/facebook/fair/post.txt").read_text()
+    monkeypatch.undo()
+    assert run(site, "build").code == 0  # (and the next build finds its way)
+
+
 def test_a_lost_approval_log_stops_the_build_before_the_site_empties(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     """content/records/audit.jsonl deleted: every approval was void, the build took the whole
     site down (exit 0) and asked for every post to be removed everywhere (found by a tour)."""

@@ -124,8 +124,8 @@ def publish(
             if target.is_dir():
                 exchange(spare, target)
                 save_manifest(manifest, updated[name])
-                if live[name] is not None:
-                    kept = _forget_retired(spare, live[name] or {}, planned[name])
+                kept = _tidied(spare, live[name], planned[name])
+                if kept is not None:
                     save_manifest(out / MANIFEST.format("spare-" + name), kept)
                 else:  # what the retired tree holds is unknown: it goes whole
                     shutil.rmtree(spare, ignore_errors=True)
@@ -159,6 +159,20 @@ def publish(
         else:
             make_doubles()
     return bool(changed)
+
+
+def _tidied(
+    spare: Path, records: dict[str, Record] | None, planned: dict[str, str]
+) -> dict[str, Record] | None:
+    """`_forget_retired`, or None when the retired tree's files are unknown (no manifest) or
+    cannot be removed: the new tree is live by then, and the other trees must swap too (a
+    failure here left the site new and the exports old, with exit 2)."""
+    if records is None:
+        return None
+    try:
+        return _forget_retired(spare, records, planned)
+    except OSError:
+        return None
 
 
 def _forget_retired(
