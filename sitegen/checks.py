@@ -20,7 +20,7 @@ def check(site: Site, posts: list[Post] | None = None) -> list[Checked]:
     post's `translation` against the other posts, and the body's links to what the website
     does not have (warnings: see translations.py and links.py)."""
     everyone = translations.by_slug(site.posts)
-    not_on_website = _not_on_website(site)
+    nowhere = not_on_website(site)
     wanted = {p.folder for p in posts} if posts is not None else None
     chosen = [a for a in site.analyses if wanted is None or a.post.folder in wanted]
     photos = site.photos.inspect_all([a.post for a in chosen])
@@ -28,14 +28,14 @@ def check(site: Site, posts: list[Post] | None = None) -> list[Checked]:
     for analysis, post_photos in zip(chosen, photos, strict=True):
         judged = judge(analysis, site.context, post_photos)
         found = translations.translation_findings(judged.post, everyone)
-        found += dead_links(judged.post, analysis.body_html, site.config.base_url, not_on_website)
+        found += dead_links(judged.post, analysis.body_html, site.config.base_url, nowhere)
         if found:
             judged = replace(judged, findings=(*judged.findings, *found))
         checked.append(judged)
     return checked
 
 
-def _not_on_website(site: Site) -> Callable[[str, datetime | None], str | None]:
+def not_on_website(site: Site) -> Callable[[str, datetime | None], str | None]:
     """Why the post in a folder is not on the website as a build would make it when the post
     that links to it goes out (now, or its date if later), or None when it is (its edit
     waiting for approval while the version approved is live, too)."""

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sitegen import feeds
-from sitegen.checks import live_revisions, missed_once_approved
+from sitegen.checks import live_revisions, missed_once_approved, not_on_website
 from sitegen.engine.plan import OutputPlan
 from sitegen.engine.standby import publish
 from sitegen.engine.swap import build_lock
@@ -17,6 +17,7 @@ from sitegen.facesheet import numbered_copy, photo_faces, sheet_name
 from sitegen.gate import WEBSITE, consented_images, decide
 from sitegen.images import Job, RenderSpec, render_all
 from sitegen.inspection import PostPhotos
+from sitegen.links import NotOnWebsite, dead_links
 from sitegen.lists import add_static
 from sitegen.making import published_name
 from sitegen.model import ImageRef, Post
@@ -57,10 +58,14 @@ def _banner(checked: Checked, reasons: list[str], notes: Sequence[str] = ()) -> 
     }
 
 
-def _notes(checked: Checked, ctx: Context) -> list[str]:
-    """What `check` tells a post's author besides its findings: photos in the folder that
-    `images` leaves out, and platforms the post misses even once approved."""
-    notes = [
+def _notes(checked: Checked, ctx: Context, nowhere: NotOnWebsite) -> list[str]:
+    """What `check` tells a post's author besides its errors: photos in the folder that
+    `images` leaves out, platforms the post misses even once approved, and links that lead
+    nowhere on the website (SG130's warnings, which come from other posts)."""
+    assert checked.analysis is not None
+    html = checked.analysis.body_html
+    notes = [f.message for f in dead_links(checked.post, html, ctx.config.base_url, nowhere)]
+    notes += [
         f"{name} is in the folder but not in images: it is not published"
         for name in unlisted_photos(checked.post)
     ]
@@ -88,8 +93,11 @@ def build_preview(site: Site) -> int:
     plan = OutputPlan()
     edited = [a.post.slug for a in site.analyses if _edited_since_approval(a)]
     live = live_revisions(site, edited)
+    nowhere = not_on_website(site)
     items = [
-        _with_faces(site, _item(analysis, site.context, post_photos, live), post_photos, plan)
+        _with_faces(
+            site, _item(analysis, site.context, post_photos, live, nowhere), post_photos, plan
+        )
         for analysis, post_photos in zip(site.analyses, photos, strict=True)
     ]
     views = _views(site, items, photos, plan)
@@ -127,7 +135,11 @@ def _edited_since_approval(analysis: Analysis) -> bool:
 
 
 def _item(
-    analysis: Analysis, ctx: Context, photos: PostPhotos, live: dict[str, str] | None = None
+    analysis: Analysis,
+    ctx: Context,
+    photos: PostPhotos,
+    live: dict[str, str] | None = None,
+    nowhere: NotOnWebsite = lambda slug, when: None,
 ) -> Item:
     """One post judged as a build would, with the photos the website would show and, when the
     website would not show it, a banner saying why (`live`: the edited posts whose approved
@@ -149,7 +161,7 @@ def _item(
         ]
     if WEBSITE not in post.platforms:
         reasons.append("website is not in its platforms")
-    return checked, post, refs, _banner(checked, reasons, _notes(checked, ctx))
+    return checked, post, refs, _banner(checked, reasons, _notes(checked, ctx, nowhere))
 
 
 def _with_faces(site: Site, item: Item, photos: PostPhotos, plan: OutputPlan) -> Item:

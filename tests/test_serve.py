@@ -448,13 +448,21 @@ def test_the_preview_says_what_check_says_besides_its_findings(site: SiteDir) ->
     from sitegen.site import load_site
     from tests.imagegen import save_photo
 
-    site.post("p", platforms=["website", "instagram"])
+    site.post(
+        "p",
+        body="The [letter for parents](letter.pdf) and the [fair](../fair/) are ready.\n",
+        platforms=["website", "instagram"],
+    )
+    site.post("fair")  # a draft: the preview shows it, the website will not
     save_photo(site.root / "content/posts/p/extra.jpg", "castle", size=(640, 480))
     build_preview(load_site(site.root))
     page = (site.root / "build/preview/posts/p/index.html").read_text()
     banner = page.split('aria-label="Policy check"')[1].split("</section>")[0]
     assert "extra.jpg is in the folder but not in images: it is not published" in banner
     assert "not on instagram, even once approved: instagram needs an image" in banner
+    # Links that lead nowhere on the website (SG130's warnings: found by a parent's tour).
+    assert "the link to letter.pdf leads nowhere on the website" in banner
+    assert "the link to ../fair/ leads nowhere on the website: the post fair is not on" in banner
 
 
 def test_a_welsh_post_with_a_broken_header_is_previewed_in_welsh(site: SiteDir) -> None:
