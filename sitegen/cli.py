@@ -417,7 +417,7 @@ def cmd_deploy(args: argparse.Namespace, root: Path) -> int:
 
 def cmd_posted(args: argparse.Namespace, root: Path) -> int:
     from sitegen.dpo import first_taken_off
-    from sitegen.live import WEBSITE, held_back, record_posted, today_versions
+    from sitegen.live import WEBSITE, bulk_order, held_back, record_posted, today_versions
 
     site = _site(args, root, published=True)  # (each post as a build publishes it)
     if args.platform == WEBSITE:
@@ -434,7 +434,8 @@ def cmd_posted(args: argparse.Namespace, root: Path) -> int:
     # An update whose earlier version, posted there, shows what must come off: posted as a
     # new post (a scheduler's import of pending.csv), it would leave the earlier one up, and
     # recorded, nothing would ask for its removal any more. Its removal is recorded first.
-    first = first_taken_off(site, decided, args.platform, slugs)
+    exported = set(bulk_order(_out(args, root), args.platform))
+    first = first_taken_off(site, decided, args.platform, slugs, exported)
     may_go = {slug: photos for slug, photos in allowed.items() if slug not in first}
     recorded, left = record_posted(root, _out(args, root), args.platform, slugs, at, may_go)
     held = held_back(root, _out(args, root), args.platform, slugs, allowed)

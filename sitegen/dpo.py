@@ -138,14 +138,15 @@ def _earlier_words_out_there(
 
 
 def first_taken_off(
-    site: Site, decided: list[Decision], platform: str, slugs: list[str]
+    site: Site, decided: list[Decision], platform: str, slugs: list[str], exported: set[str]
 ) -> list[str]:
     """The updates waiting on `platform` (those named, or all) whose earlier version, recorded
     as posted there, shows what consent no longer allows (a photo, an uncovered face): its
     removal is to be recorded (`takedown --done`) before the update is recorded as posted.
-    (An edit's own changes alone, a photo swapped, are the update's to make.)"""
+    (An edit's own changes alone, a photo swapped, are the update's to make.) Only bundles
+    the last build `exported` there wait: one it no longer makes is `takedown`'s alone."""
     state = records.state_of(records.reduce(records.read_ledger(site.root)))
-    waiting = live.pending(state, platform)
+    waiting = {s: update for s, update in live.pending(state, platform).items() if s in exported}
     off = {
         t.slug
         for t in takedowns(site, decided)

@@ -568,6 +568,28 @@ def test_a_last_line_without_its_line_break_is_kept_and_never_glued_onto(run, si
     assert verify.code == 1 and f"publications.jsonl:{damaged}: not an event" in verify.err
 
 
+def test_posted_with_nothing_waiting_after_a_consent_change_is_no_failure(run, demo) -> None:  # type: ignore[no-untyped-def]
+    """The demo's Welsh eisteddfod post, posted on Instagram in October and exported again, then
+    Siôn's consent there taken back: the build makes no Instagram bundle of it (its photo
+    may not go), and `posted` (a timer's) exited 1 asking to post an update that does not
+    exist (found by an upgrade tour). Its removal is `takedown`'s."""
+    slug = "2026-10-09-eisteddfod-yr-ysgol"
+    assert run(demo, "build").code == 0
+    # (its new export waits as an update of the version posted in October: another is posted)
+    assert run(demo, "posted", "--platform", "instagram", "2026-10-09-school-eisteddfod").code == 0
+    register = demo.root / "content/consent.csv"
+    text = register.read_text()
+    before = "P1020,Siôn,Bevan,Year 2,yes,yes,yes,yes"
+    assert before in text
+    register.write_text(text.replace(before, "P1020,Siôn,Bevan,Year 2,yes,yes,no,yes"))
+    assert run(demo, "build").code == 0
+    assert slug not in (demo.root / "build/exports/instagram/bulk.csv").read_text()
+    done = run(demo, "posted", "--platform", "instagram")
+    assert done.code == 0 and "update" not in done.out + done.err, done.out + done.err
+    listed = run(demo, "takedown", "--json").json()["takedowns"]
+    assert (slug, "instagram") in [(t["slug"], t["platform"]) for t in listed]
+
+
 def test_sar_keeps_the_posted_version_apart_from_a_later_export(run, site) -> None:  # type: ignore[no-untyped-def]
     castle = posts(site, run)
     assert run(site, "build", now="2026-11-25T10:00").code == 0
