@@ -4,7 +4,6 @@ an event."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -92,11 +91,7 @@ def damaged_ledger_lines(root: Path) -> list[str]:
     for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            event = json.loads(line)
-        except (ValueError, RecursionError):
-            event = None
-        if not records.is_event(event):
+        if not records.is_event(records.line_event(line)):
             damaged.append(
                 f"{records.LEDGER.as_posix()}:{number}: not an event (damaged or edited)"
             )

@@ -295,11 +295,11 @@ def cmd_audit(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_records(args: argparse.Namespace, root: Path) -> int:
-    from sitegen.revisions import photo_names, prune
+    from sitegen.revisions import photo_names, prune, still_out_there
 
     site = _site(args, root)
     ledger = records.read_ledger(site.root)
-    posts, files = prune(root, *records.still_out_there(ledger))
+    posts, files = prune(root, *still_out_there(ledger))
     print_pruned(posts, files, photo_names(ledger))
     return OK
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -149,36 +150,6 @@ def state_of(reduced: dict[tuple[Any, ...], Any]) -> LedgerState:
     )
 
 
-def still_out_there(events: list[dict[str, Any]]) -> tuple[set[str], set[str], set[str]]:
-    """The posts, the photos (by their hash) and the versions (by their approval's digest,
-    whose kept words `takedown` reads) the records say may still be out there: each latest
-    version a build made (a page removed too, while no deploy confirms it went), each version
-    posted and not taken down, the photos an unconfirmed copy may still show, and the
-    website's versions the last deploy put live. What `records prune` must keep."""
-    state = state_of(reduce(events))
-    versions = [fp for kind, fp, _ in state.standing.values() if kind in (PUBLISHED, REMOVED)]
-    versions += list(state.posted.values())
-    website: dict[str, dict[str, Any]] = {}
-    live: list[dict[str, Any]] = []
-    for event in events:
-        if event["event"] == PUBLISHED and event["platform"] == "website":
-            website[event["slug"]] = event
-        elif event["event"] == DEPLOYED:
-            live = [website[slug] for slug in event.get("posts") or {} if slug in website]
-    versions += [event_fingerprint(event) for event in live]
-    photos = {str(p[1]) for fp in versions for p in fp[1] if len(p) > 1}
-    photos |= {  # (a posting replaces what an earlier, unconfirmed copy showed)
-        str(p[1])
-        for where, carried in state.carried.items()
-        if where not in state.posted
-        for p in carried
-    }
-    slugs = {slug for (slug, _), (kind, _, _) in state.standing.items() if kind == PUBLISHED}
-    slugs |= {slug for slug, _ in state.posted} | {str(e["slug"]) for e in live}
-    digests = {str(fp[0]) for fp in versions if fp}
-    return slugs, {photo.removeprefix("sha256:") for photo in photos}, digests
-
-
 def judged_alike(
     before: dict[str, frozenset[str]],
     after: dict[str, frozenset[str]],
@@ -298,15 +269,25 @@ def _carried_print(entry: Any) -> tuple[Any, ...] | None:
 
 def _events(data: bytes) -> list[dict[str, Any]]:
     lines = data.decode("utf-8", "replace").splitlines()
-    events = []
-    for line in lines:
-        try:
-            event = json.loads(line)
-        except (ValueError, RecursionError):  # (a line nested thousands deep: damaged too)
-            continue
-        if is_event(event):
-            events.append(event)
-    return events
+    return [event for line in lines if is_event(event := line_event(line))]
+
+
+def line_event(line: str) -> Any:
+    """A ledger line's record (None: damaged). sitegen before 2026-12-07 wrote a record onto
+    the end of one a stopped command had left half-written: that whole record is read."""
+    try:
+        return json.loads(line)
+    except (ValueError, RecursionError):  # (a line nested thousands deep: damaged too)
+        pass
+    start = line.find('{"at": ', 1)
+    for _ in range(8):  # (a glued line holds one whole record, at its end)
+        if start < 0:
+            break
+        with contextlib.suppress(ValueError, RecursionError):
+            if is_event(glued := json.loads(line[start:])):
+                return glued
+        start = line.find('{"at": ', start + 1)
+    return None
 
 
 def is_partial(event: dict[str, Any]) -> bool:

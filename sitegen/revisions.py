@@ -20,6 +20,7 @@ from sitegen.errors import UsageError
 from sitegen.files import read_file
 from sitegen.front_matter import SLUG
 from sitegen.model import Post
+from sitegen.records import DEPLOYED, PUBLISHED, REMOVED, event_fingerprint, reduce, state_of
 
 RECORDS = Path("content/records/approved")
 BLOBS = "files"  # under RECORDS: every kept file by its hash, a photo once however often kept
@@ -277,6 +278,36 @@ def kept_of_deleted_posts(root: Path) -> list[Path]:
         if revision is not None and (laid_out := lay_out(root, revision)) is not None:
             folders.append(laid_out)
     return folders
+
+
+def still_out_there(events: list[dict[str, Any]]) -> tuple[set[str], set[str], set[str]]:
+    """The posts, the photos (by their hash) and the versions (by their approval's digest,
+    whose kept words `takedown` reads) the records say may still be out there: each latest
+    version a build made (a page removed too, while no deploy confirms it went), each version
+    posted and not taken down, the photos an unconfirmed copy may still show, and the
+    website's versions the last deploy put live. What `records prune` must keep."""
+    state = state_of(reduce(events))
+    versions = [fp for kind, fp, _ in state.standing.values() if kind in (PUBLISHED, REMOVED)]
+    versions += list(state.posted.values())
+    website: dict[str, dict[str, Any]] = {}
+    live: list[dict[str, Any]] = []
+    for event in events:
+        if event["event"] == PUBLISHED and event["platform"] == "website":
+            website[event["slug"]] = event
+        elif event["event"] == DEPLOYED:
+            live = [website[slug] for slug in event.get("posts") or {} if slug in website]
+    versions += [event_fingerprint(event) for event in live]
+    photos = {str(p[1]) for fp in versions for p in fp[1] if len(p) > 1}
+    photos |= {  # (a posting replaces what an earlier, unconfirmed copy showed)
+        str(p[1])
+        for where, carried in state.carried.items()
+        if where not in state.posted
+        for p in carried
+    }
+    slugs = {slug for (slug, _), (kind, _, _) in state.standing.items() if kind == PUBLISHED}
+    slugs |= {slug for slug, _ in state.posted} | {str(e["slug"]) for e in live}
+    digests = {str(fp[0]) for fp in versions if fp}
+    return slugs, {photo.removeprefix("sha256:") for photo in photos}, digests
 
 
 def prune(

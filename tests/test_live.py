@@ -568,6 +568,23 @@ def test_a_last_line_without_its_line_break_is_kept_and_never_glued_onto(run, si
     assert verify.code == 1 and f"publications.jsonl:{damaged}: not an event" in verify.err
 
 
+def test_a_record_an_earlier_sitegen_glued_onto_a_half_written_one_is_read(run, site) -> None:  # type: ignore[no-untyped-def]
+    """sitegen before this fix wrote a record onto the end of one a stopped command had left
+    half-written: the line was damaged, and `sar` refused until it was restored, which lost
+    the whole record at its end (found by an upgrade tour). That record is read."""
+    posts(site, run)
+    assert run(site, "build").code == 0
+    assert run(site, "posted", "--platform", "x").code == 0
+    site.withdraw("P1", "2026-11-24")
+    ledger = site.root / LEDGER
+    before = run(site, "takedown", "--json").json()
+    *earlier, last = ledger.read_text().splitlines(keepends=True)
+    ledger.write_text("".join(earlier) + '{"at": "2026-11-25T10:00:00+00:00", "event": "po' + last)
+    assert run(site, "takedown", "--json").json() == before
+    assert run(site, "sar", "P1").code == 0
+    assert run(site, "audit", "verify").code == 0
+
+
 def test_posted_with_nothing_waiting_after_a_consent_change_is_no_failure(run, demo) -> None:  # type: ignore[no-untyped-def]
     """The demo's Welsh eisteddfod post, posted on Instagram in October and exported again, then
     Siôn's consent there taken back: the build makes no Instagram bundle of it (its photo
