@@ -35,6 +35,7 @@ from sitegen.template_files import (
     DEMO_TEMPLATES,
     CompiledTemplates,
     check_static_links,
+    missing_templates,
     template_file,
     template_line,
 )
@@ -256,13 +257,8 @@ class Renderer:
     logo: dict[str, Any] | None = field(init=False)  # site.logo: its file and size
 
     def __post_init__(self) -> None:
-        missing = [t for t in TEMPLATES if not (self.templates / t).is_file()]
-        if missing:
-            raise ConfigError(
-                f"templates/ lacks {', '.join(missing)}: copy the whole folder, static/ too, "
-                f"from {DEMO_TEMPLATES}",
-                str(self.templates),
-            )
+        if missing := missing_templates(self.templates, TEMPLATES):
+            raise ConfigError(missing, str(self.templates))
         if self.sources is None:
             self.sources = {
                 p.relative_to(self.templates).as_posix(): p.read_bytes()

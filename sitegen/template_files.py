@@ -38,6 +38,33 @@ DEMO_TEMPLATES = str(_DEMO) if (_DEMO / "base.html").is_file() else "sitegen's d
 STATIC_LINK = re.compile(r"""static/([A-Za-z0-9_.\-/]+?)(?=["'?#)\s])""")
 
 
+USES = re.compile(r"""\{%-?\s*(?:include|extends|import|from)\s+["']([^"']+)["']""")
+
+
+def missing_templates(templates: Path, wanted: tuple[str, ...]) -> str | None:
+    """What templates/ lacks of the pages sitegen renders and of the files they use (the
+    school's copy where it has one, the demo's where not), as words to act on: an upgrade adds
+    pages, said at once, not one a run. None when nothing is missing."""
+    missing = [name for name in wanted if not (templates / name).is_file()]
+    if not missing:
+        return None
+    used: list[str] = []
+    queue = list(wanted)
+    while queue:
+        name = queue.pop(0)
+        source = templates / name if (templates / name).is_file() else _DEMO / name
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            for uses in USES.findall(source.read_text(encoding="utf-8")):
+                if not (templates / uses).is_file() and uses not in missing + used:
+                    used.append(uses)
+                    queue.append(uses)
+    also = f" (and {', '.join(sorted(used))}, which they use)" if used else ""
+    return (
+        f"templates/ lacks {', '.join(missing)}{also}: copy those files from {DEMO_TEMPLATES} "
+        "(your own templates stay as they are)"
+    )
+
+
 def check_static_links(texts: dict[str, str], sources: dict[str, bytes]) -> None:
     """A page must never link a stylesheet, icon or script that templates/static/ lacks (a
     site published unstyled, its icon missing): each template's `static/...` links, checked

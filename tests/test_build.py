@@ -321,7 +321,15 @@ def test_a_template_folder_copied_in_part_is_told_what_it_lacks(run, site: SiteD
         f"error: templates/post.html: it uses _banner.html, which templates/ lacks: copy it from {demo}"
     ), result.err
     (site.root / "templates/tag.html").unlink()
-    assert f"copy the whole folder, static/ too, from {demo}" in run(site, "build").err
+    (site.root / "templates/archive.html").unlink()
+    (site.root / "templates/_elsewhere.html").unlink()
+    # Every file missing, at once, and only those to copy (an upgrade adds pages: "copy the
+    # whole folder" would wipe a school's own templates; found by an upgrade tour).
+    said = run(site, "build").err
+    assert (
+        "templates/ lacks tag.html, archive.html (and _banner.html, _elsewhere.html, which they "
+        f"use): copy those files from {demo} (your own templates stay as they are)"
+    ) in said, said
 
 
 def test_a_second_build_is_refused_while_one_runs(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
