@@ -21,6 +21,7 @@ from sitegen.engine.keys import content_hash
 from sitegen.engine.store import GROWN, grown_log
 from sitegen.errors import RefusedError
 from sitegen.files import UnsafeFile, read_file
+from sitegen.jsonlines import record_lines
 from sitegen.model import Post
 
 AUDIT_LOG = Path("content/records/audit.jsonl")
@@ -108,7 +109,7 @@ def parse_audit_log(
     problems: list[str] = []
     prev, before, lines_before = after
     # Decoded leniently: a damaged byte shows up as an altered entry, never as a crash.
-    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1 + lines_before):
+    for number, line in enumerate(record_lines(data), 1 + lines_before):
         if not line.strip():
             continue
         where = f"{AUDIT_LOG.as_posix()}:{number}"
@@ -227,7 +228,7 @@ def chain_problem(data: bytes, memo: Any = None) -> str | None:
         return problems[0]
     if memo is not None and data.endswith(b"\n") and len(data) > start:
         last = entries[-1].hash if entries else after[0]
-        lines = after[2] + len(data[start:].decode("utf-8", "replace").splitlines())
+        lines = after[2] + len(record_lines(data[start:]))
         digest = hashlib.sha256(data).hexdigest()
         memo.put(key, (len(data), digest, last, after[1] + len(entries), lines))
     return None
@@ -235,7 +236,7 @@ def chain_problem(data: bytes, memo: Any = None) -> str | None:
 
 def _valid_lines(data: bytes) -> dict[str, str]:
     valid = {}
-    for line in data.decode("utf-8", "replace").splitlines():
+    for line in record_lines(data):
         try:
             entry = json.loads(line)
         except (ValueError, RecursionError):  # (a line nested thousands deep: damaged too)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sitegen import records
 from sitegen.approval import AUDIT_LOG, AuditEntry, read_audit_log, taken_back
+from sitegen.jsonlines import record_lines
 from sitegen.model import Post
 from sitegen.signatures import check_entries
 
@@ -88,7 +89,7 @@ def damaged_ledger_lines(root: Path) -> list[str]:
     except FileNotFoundError:
         return []
     damaged = []
-    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+    for number, line in enumerate(record_lines(data), 1):
         if not line.strip():
             continue
         if not records.is_event(records.line_event(line)):

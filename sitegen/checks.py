@@ -20,36 +20,43 @@ def check(site: Site, posts: list[Post] | None = None) -> list[Checked]:
     post's `translation` against the other posts, and the body's links to what the website
     does not have (warnings: see translations.py and links.py)."""
     everyone = translations.by_slug(site.posts)
-    nowhere = not_on_website(site)
     wanted = {p.folder for p in posts} if posts is not None else None
     chosen = [a for a in site.analyses if wanted is None or a.post.folder in wanted]
     photos = site.photos.inspect_all([a.post for a in chosen])
+    judged = [judge(a, site.context, p) for a, p in zip(chosen, photos, strict=True)]
+    nowhere = not_on_website(site, {c.post.slug: c for c in judged})
     checked = []
-    for analysis, post_photos in zip(chosen, photos, strict=True):
-        judged = judge(analysis, site.context, post_photos)
-        found = translations.translation_findings(judged.post, everyone)
-        found += dead_links(judged.post, analysis.body_html, site.config.base_url, nowhere)
-        if found:
-            judged = replace(judged, findings=(*judged.findings, *found))
-        checked.append(judged)
+    for analysis, post in zip(chosen, judged, strict=True):
+        found = translations.translation_findings(post.post, everyone)
+        found += dead_links(post.post, analysis.body_html, site.config.base_url, nowhere)
+        checked.append(replace(post, findings=(*post.findings, *found)) if found else post)
     return checked
 
 
-def not_on_website(site: Site) -> Callable[[str, datetime | None], str | None]:
+def not_on_website(
+    site: Site, judged_now: dict[str, Checked] | None = None
+) -> Callable[[str, datetime | None], str | None]:
     """Why the post in a folder is not on the website as a build would make it when the post
     that links to it goes out (now, or its date if later), or None when it is (its edit
-    waiting for approval while the version approved is live, too)."""
+    waiting for approval while the version approved is live, too). `judged_now`: the posts
+    judged already, now, by slug (filled as they are judged): none is judged twice."""
     by_slug = {a.post.slug: a for a in site.analyses}
+    known = judged_now if judged_now is not None else {}
 
     @cache
+    def decided(slug: str, when: datetime | None) -> Decision:
+        ctx = replace(site.context, now=when) if when else site.context
+        checked = known.get(slug) if when is None else None
+        if checked is None:
+            (photos,) = site.photos.inspect_all([by_slug[slug].post])
+            checked = judge(by_slug[slug], ctx, photos)
+        return decide(checked, ctx)
+
     def why(slug: str, when: datetime | None) -> str | None:
-        analysis = by_slug.get(slug)
-        if analysis is None:
+        if slug not in by_slug:
             return f"there is no content/posts/{slug}/ (check the spelling)"
-        later = when is not None and when > site.context.now  # (a series of posts, scheduled)
-        ctx = replace(site.context, now=when) if later else site.context
-        (photos,) = site.photos.inspect_all([analysis.post])
-        decision = decide(judge(analysis, ctx, photos), ctx)
+        later = when if when is not None and when > site.context.now else None  # (a series)
+        decision = decided(slug, later)
         status = decision.checked.status
         if decision.on_website or (status == "stale" and live_revisions(site, [slug])):
             return None

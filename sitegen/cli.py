@@ -161,6 +161,7 @@ def cmd_approve(args: argparse.Namespace, root: Path) -> int:
 
 def cmd_unapprove(args: argparse.Namespace, root: Path) -> int:
     site = _site(args, root)
+    _refuse_a_lost_approval_log(site)  # (its entry would start a new log: the site empties)
     key = Path(args.key) if args.key else None
     outcomes = unapprove(site, find_posts(site, args.posts), args.by, key)
     for outcome in outcomes:
@@ -298,6 +299,8 @@ def cmd_records(args: argparse.Namespace, root: Path) -> int:
     from sitegen.revisions import photo_names, prune, still_out_there
 
     site = _site(args, root)
+    if unreadable := ledger_unreadable(root):  # (what is out there decides what is kept)
+        raise unreadable
     ledger = records.read_ledger(site.root)
     posts, files = prune(root, *still_out_there(ledger))
     print_pruned(posts, files, photo_names(ledger))

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sitegen.jsonlines import append_lines
+from sitegen.jsonlines import append_lines, record_lines
 from sitegen.model import Pupil, Register
 from sitegen.text import fold_id
 
@@ -42,7 +42,7 @@ def state_of(pupil: Pupil) -> State:
 def read_history(root: Path) -> list[dict[str, Any]]:
     """Every entry, oldest first (a line that is not one is passed over, and stays)."""
     try:
-        lines = (root / HISTORY).read_text("utf-8", "replace").splitlines()
+        lines = record_lines((root / HISTORY).read_bytes())
     except FileNotFoundError:
         return []
     entries = []

@@ -1,5 +1,6 @@
-"""Append-only records as JSON lines (the ledger, the consent history): every record of one
-call written at once and on disk before the call returns, never glued onto another line."""
+"""Append-only records as JSON lines (the ledger, the consent history, the approval log's
+lines): every record of one call written at once and on disk before the call returns, never
+glued onto another line; read back at their line breaks only."""
 
 from __future__ import annotations
 
@@ -29,3 +30,13 @@ def append_lines(path: Path, entries: list[dict[str, Any]]) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def record_lines(data: bytes) -> list[str]:
+    """A record file's lines as written: split at its line breaks only (\n, \r\n), never at
+    the Unicode line separators a title pasted from Word holds (U+2028), which JSON keeps as
+    they are; a byte order mark an editor put first is no part of the first line."""
+    lines = data.decode("utf-8", "replace").removeprefix("\ufeff").split("\n")
+    if lines[-1] == "":
+        lines.pop()  # (after the last line break)
+    return [line.removesuffix("\r") for line in lines]

@@ -22,7 +22,8 @@ from sitegen.model import Finding, Post
 LINK = re.compile(r'<a\b[^>]*?\bhref="([^"]*)"')
 POSTS = "/posts/"
 # What a build publishes in a post's folder besides its page: each photo at each width.
-PUBLISHED_PHOTO = re.compile(r"photo-\d+-\d+\.(?:jpg|webp)")
+# (making.published_name: photo-1-960.jpg, photo-1-covered-2-960.jpg)
+PUBLISHED_PHOTO = re.compile(r"photo-\d+(?:-covered(?:-\d+)+)?-\d+\.(?:jpg|webp)")
 
 NotOnWebsite = Callable[[str, datetime | None], str | None]
 
@@ -44,7 +45,9 @@ def dead_links(
         if target.scheme or target.netloc or not target.path.startswith(site):
             continue  # (another site, or mail)
         path = unquote(target.path)[len(site) - 1 :]
-        if why := _nowhere(post, path, listed, not_on_website):
+        # (a listed photo's link goes to its published copy: only as written bare)
+        photo = written.removeprefix("./") in listed or unquote(written) in listed
+        if why := _nowhere(post, path, listed if photo else set(), not_on_website):
             message = f"the link to {written} leads nowhere on the website: {why}"
             line = _line(post, written)
             found.append(finding("SG130", message, post.path, line, severity="warning"))
@@ -64,7 +67,7 @@ def _nowhere(post: Post, path: str, listed: set[str], not_on_website: NotOnWebsi
     ours = slug == post.slug
     if rest in ("", "index.html") or (ours and rest in listed) or PUBLISHED_PHOTO.fullmatch(rest):
         if ours or (reason := not_on_website(slug, post.date)) is None:
-            return None  # (a listed photo's link goes to its published copy)
+            return None
         return f"the post {slug} is not on the website: {reason}"
     return (
         f"{rest} is not published: only a post's page and its photos are, as photo-1-960.jpg "

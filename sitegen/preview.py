@@ -93,13 +93,13 @@ def build_preview(site: Site) -> int:
     plan = OutputPlan()
     edited = [a.post.slug for a in site.analyses if _edited_since_approval(a)]
     live = live_revisions(site, edited)
-    nowhere = not_on_website(site)
-    items = [
-        _with_faces(
-            site, _item(analysis, site.context, post_photos, live, nowhere), post_photos, plan
-        )
-        for analysis, post_photos in zip(site.analyses, photos, strict=True)
-    ]
+    judged: dict[str, Checked] = {}  # (a post linked to is judged once: as it comes, or then)
+    nowhere = not_on_website(site, judged)
+    items = []
+    for analysis, post_photos in zip(site.analyses, photos, strict=True):
+        item = _item(analysis, site.context, post_photos, live, nowhere)
+        judged[analysis.post.slug] = item[0]
+        items.append(_with_faces(site, item, post_photos, plan))
     views = _views(site, items, photos, plan)
     views.sort(key=lambda v: (v.date, v.slug), reverse=True)
     for path, page in render_pages(renderer, views, site.store.pages).items():

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from sitegen.engine.store import fast_reduce, grown_log
 from sitegen.errors import UsageError
-from sitegen.jsonlines import append_lines
+from sitegen.jsonlines import append_lines, record_lines
 from sitegen.text import fold_id
 
 LEDGER = Path("content/records/publications.jsonl")
@@ -268,7 +268,7 @@ def _carried_print(entry: Any) -> tuple[Any, ...] | None:
 
 
 def _events(data: bytes) -> list[dict[str, Any]]:
-    lines = data.decode("utf-8", "replace").splitlines()
+    lines = record_lines(data)
     return [event for line in lines if is_event(event := line_event(line))]
 
 
@@ -465,14 +465,15 @@ def append(root: Path, events: list[dict[str, Any]]) -> None:
 
 
 def ledger_lost(root: Path) -> str | None:
-    """Why the ledger is missing when it is not new: build/report.json lists posts a build
-    published or exported, and each build records those in the ledger first."""
-    if (root / LEDGER).exists():
-        return None
+    """Why the ledger is missing (or empty) when it is not new: build/report.json lists posts
+    a build published or exported, and each build records those in the ledger first."""
+    with contextlib.suppress(OSError):
+        if (root / LEDGER).stat().st_size > 64 or (root / LEDGER).read_bytes().strip():
+            return None
     try:
         report = json.loads((root / "build/report.json").read_text(encoding="utf-8"))
         made = bool(report.get("published")) or any(report.get("exported", {}).values())
     except (OSError, ValueError, AttributeError):
         return None
-    said = f"{LEDGER.as_posix()} is missing, though build/report.json lists posts a build "
+    said = f"{LEDGER.as_posix()} is missing or empty, though build/report.json lists posts a build "
     return said + "published: restore it from git or a backup" if made else None

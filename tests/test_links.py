@@ -85,3 +85,22 @@ def test_links_as_teachers_write_them_and_a_series_of_posts(run, site: SiteDir) 
     assert "posts live under /posts/" in found["/en/posts/fair/"]
     assert "scheduled for 2026-12-20" in found["https://news.test.sch.uk/posts/carols/"]
     assert "it is a draft" in found["https://news.test.sch.uk/posts/draft/"]
+
+
+def test_a_post_s_own_photos_as_published_and_as_written(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
+    """A covered copy's published name is a photo of the post (it was said not published);
+    a post's own photo named by a full path is not rewritten to its published copy, so that
+    link leads nowhere (it was passed over; both found by a review)."""
+    body = (
+        "See [it](photo-1-covered-2-960.jpg), [full size](towers.jpg) and "
+        "[by path](/posts/news/towers.jpg).\n"
+    )
+    site.post(
+        "news",
+        body=body,
+        files={"towers.jpg": "castle"},
+        images=[{"file": "towers.jpg", "alt": "The castle towers", "pupils": []}],
+        platforms=["website"],
+    )
+    (found,) = warnings(run, site, "news")
+    assert str(found["message"]).startswith("the link to /posts/news/towers.jpg leads nowhere")

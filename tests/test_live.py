@@ -538,10 +538,14 @@ def test_a_damaged_ledger_is_never_read_as_nothing_went_out(run, site, tmp_path)
     for command in (["build"], ["posted", "--platform", "x"]):
         assert run(site, *command).code == 0, command
     ledger.unlink()  # lost: the last build's report lists what it published
-    for command in (["sar", "P1"], ["takedown"], ["build"]):
+    for command in (["sar", "P1"], ["takedown"], ["build"], ["records", "prune"]):
         refused = run(site, *command)
         assert refused.code == 2 and "publications.jsonl is missing" in refused.err, command
     assert not ledger.exists()  # (a new one would hide what went out: found by a review)
+    ledger.write_text("\n")  # emptied: lost as well (a second review)
+    for command in (["sar", "P1"], ["takedown"], ["build"]):
+        refused = run(site, *command)
+        assert refused.code == 2 and "is missing or empty" in refused.err, command
     ledger.write_text(whole)
     assert run(site, "sar", "P1").code == 0
 
@@ -566,6 +570,23 @@ def test_a_last_line_without_its_line_break_is_kept_and_never_glued_onto(run, si
     assert all(json.loads(line) for line in lines[damaged:])  # (the new ones: whole)
     verify = run(site, "audit", "verify")
     assert verify.code == 1 and f"publications.jsonl:{damaged}: not an event" in verify.err
+
+
+def test_a_title_pasted_with_a_line_separator_is_one_ledger_line(run, site) -> None:  # type: ignore[no-untyped-def]
+    """A title pasted from Word holds U+2028, which JSON keeps as it is: the readers split the
+    ledger there too, called both halves damaged, and sar and takedown refused for good (found
+    by a review). A byte order mark an editor put first is no damage either."""
+    site.post("fair", title="Harvest\u2028festival", platforms=["website", "x"], pupils=["P1"])
+    assert run(site, "approve", "fair", "--by", "head").code == 0
+    assert run(site, "build").code == 0
+    ledger = site.root / LEDGER
+    assert "\u2028" in ledger.read_text()
+    ledger.write_bytes(b"\xef\xbb\xbf" + ledger.read_bytes())
+    for command in (["sar", "P1"], ["takedown"], ["audit", "verify"]):
+        done = run(site, *command)
+        assert done.code == 0, (command, done.err)
+    published = run(site, "sar", "P1", "--json").json()["publications"]
+    assert {p["platform"] for p in published} == {"website", "x"}
 
 
 def test_a_record_an_earlier_sitegen_glued_onto_a_half_written_one_is_read(run, site) -> None:  # type: ignore[no-untyped-def]

@@ -161,6 +161,18 @@ def publish(
     return bool(changed)
 
 
+RETIRED = ".retired-"  # a tree that could not be removed, renamed out of the way
+
+
+def set_aside(tree: Path) -> None:
+    """Remove a tree nobody needs; one with a file that cannot be removed (made immutable,
+    say) is renamed out of the way, which works even then, so no build stops on it again
+    (build_lock tries it again each build)."""
+    aside = tree.with_name(f"{RETIRED}{os.getpid()}-{tree.name.lstrip('.')}")
+    os.rename(tree, aside)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
 def _tidied(
     spare: Path, records: dict[str, Record] | None, planned: dict[str, str]
 ) -> dict[str, Record] | None:
@@ -216,7 +228,7 @@ def _update_spare(
         records = {}
     elif records is None or not spare.is_dir() or spare.is_symlink():
         if spare.is_dir() and not spare.is_symlink():
-            shutil.rmtree(spare)
+            set_aside(spare)
         elif os.path.lexists(spare):
             spare.unlink()
         spare.mkdir(parents=True)

@@ -56,6 +56,8 @@ def build_lock(
                 os.rename(parked, live)  # the old tree back: whole, if not the newest
         for double in out.glob(".double-*"):  # a first build's, killed before it published
             shutil.rmtree(double, ignore_errors=True)
+        for retired in out.glob(".retired-*"):  # (standby.set_aside: removed when it can be)
+            shutil.rmtree(retired, ignore_errors=True)
         for spare in out.glob(".spare-*"):  # no manifest: nobody knows what it holds
             if not (out / MANIFEST.format("spare-" + spare.name[len(".spare-") :])).exists():
                 shutil.rmtree(spare, ignore_errors=True)
