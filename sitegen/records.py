@@ -464,15 +464,22 @@ def append(root: Path, events: list[dict[str, Any]]) -> None:
     append_lines(root / LEDGER, events)
 
 
+def has_records(root: Path) -> bool:
+    """Whether the ledger holds anything (a file of blank lines holds nothing)."""
+    with contextlib.suppress(OSError):
+        return (root / LEDGER).stat().st_size > 64 or bool((root / LEDGER).read_bytes().strip())
+    return False
+
+
 def ledger_lost(root: Path) -> str | None:
     """Why the ledger is missing (or empty) when it is not new: build/report.json lists posts
     a build published or exported, and each build records those in the ledger first."""
-    with contextlib.suppress(OSError):
-        if (root / LEDGER).stat().st_size > 64 or (root / LEDGER).read_bytes().strip():
-            return None
+    if has_records(root):
+        return None
     try:
         report = json.loads((root / "build/report.json").read_text(encoding="utf-8"))
         made = bool(report.get("published")) or any(report.get("exported", {}).values())
+        made = made or report.get("ledger_has_records") is True  # (every post taken down)
     except (OSError, ValueError, AttributeError):
         return None
     said = f"{LEDGER.as_posix()} is missing or empty, though build/report.json lists posts a build "

@@ -547,6 +547,18 @@ def test_a_damaged_ledger_is_never_read_as_nothing_went_out(run, site, tmp_path)
         refused = run(site, *command)
         assert refused.code == 2 and "is missing or empty" in refused.err, command
     ledger.write_text(whole)
+    # Every post taken down (the report lists nothing published), then the ledger lost.
+    for slug in ("castle", "fair"):
+        (site.root / "content/posts" / slug / "index.md").unlink()
+        (site.root / "content/posts" / slug).rename(site.root / f"gone-{slug}")
+    assert run(site, "build").code == 0
+    assert not json.loads((site.root / "build/report.json").read_text())["published"]
+    kept = ledger.read_text()
+    ledger.unlink()
+    for command in (["sar", "P1"], ["takedown"]):
+        refused = run(site, *command)
+        assert refused.code == 2 and "publications.jsonl is missing" in refused.err, command
+    ledger.write_text(kept)
     assert run(site, "sar", "P1").code == 0
 
 
