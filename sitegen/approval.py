@@ -259,7 +259,9 @@ class AuditWriter:
         self.handle = self.path.open("a+b")
         fcntl.flock(self.handle, fcntl.LOCK_EX)
         self.handle.seek(0)
-        entries, problems = parse_audit_log(self.handle.read())
+        data = self.handle.read()
+        entries, problems = parse_audit_log(data)
+        self.newline_first = bool(data) and not data.endswith(b"\n")  # (a hand edit's)
         if problems:
             self.__exit__()
             raise RefusedError(
@@ -293,6 +295,8 @@ class AuditWriter:
             data["signature"] = signature
         data["hash"] = entry_hash(data)
         line = json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n"
+        if self.newline_first:  # (never glued onto the last line: the chain would break)
+            line, self.newline_first = "\n" + line, False
         self.handle.write(line.encode("utf-8"))
         self.handle.flush()
         os.fsync(self.handle.fileno())

@@ -92,7 +92,7 @@ def damaged_ledger_lines(root: Path) -> list[str]:
     for number, line in enumerate(record_lines(data), 1):
         if not line.strip():
             continue
-        if not records.is_event(records.line_event(line)):
+        if not records.line_events(line):
             damaged.append(
                 f"{records.LEDGER.as_posix()}:{number}: not an event (damaged or edited)"
             )

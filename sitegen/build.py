@@ -104,7 +104,11 @@ def _publish(
         site_plan = website_plan(site, renderer, units, views, trust, options)
         exports, rows, to_post = export_plan(site, units, records.state_of(ledger_state))
         timings.mark("lists, feeds and exports")
-        plan = {"site": site_plan, "exports": exports}
+        plan = {
+            "site": site_plan,
+            "exports": exports,
+            "report.json": report_json(units, views, rows, _revisions_used(site)),
+        }
         summary = _summary(site, units, views, rows, to_post)
         strict = [(u.slug, p, r) for u in units for p, r in u.strict]
         timings.mark("plan the output")
@@ -118,8 +122,6 @@ def _publish(
             # next build finds nothing new to record.)
             changes, waiting, urgent, settled = _record(site, units, ledger_state, rejudge)
             summary = replace(summary, waiting=waiting, urgent=urgent)
-            recorded = records.has_records(site.root)
-            plan["report.json"] = report_json(units, views, rows, _revisions_used(site), recorded)
             timings.mark("record in the ledger")
             _publish_trees(out, plan, check, background, changes)
             timings.mark("publish")

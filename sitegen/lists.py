@@ -36,14 +36,11 @@ def report_json(
     views: list[PostView],
     rows: dict[str, list[ExportRow]],
     revisions: dict[str, str] | None = None,
-    recorded: bool = False,
 ) -> bytes:
     """report.json with one post per line: as readable as an indented dump, and made of lines
     each post's unit keeps (encoding thousands of posts costs more than a one-post build).
     `revisions`: the posts published as their approved revision (an edit not yet approved),
-    with that approval's time: marked `"revision": "approved"`. `recorded`: the ledger holds
-    records once this build is done (a ledger missing or empty after it was lost, even when
-    this build published nothing: `records.ledger_lost`)."""
+    with that approval's time: marked `"revision": "approved"`."""
     revisions = revisions or {}
     platforms = list(rows)
     sections: dict[str, list[str]] = {"published": [], "left_out": []}
@@ -77,8 +74,7 @@ def report_json(
         f'  "published": {items(sections["published"], "  ")},\n'
         f'  "exported": {{\n{exported}\n  }},\n'
         f'  "left_out": {items(sections["left_out"], "  ")},\n'
-        f'  "bulk": {{\n{bulk}\n  }},\n'
-        f'  "ledger_has_records": {json.dumps(recorded)}\n'
+        f'  "bulk": {{\n{bulk}\n  }}\n'
         "}\n"
     ).encode()
 

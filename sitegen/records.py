@@ -268,26 +268,27 @@ def _carried_print(entry: Any) -> tuple[Any, ...] | None:
 
 
 def _events(data: bytes) -> list[dict[str, Any]]:
-    lines = record_lines(data)
-    return [event for line in lines if is_event(event := line_event(line))]
+    return [event for line in record_lines(data) for event in line_events(line)]
 
 
-def line_event(line: str) -> Any:
-    """A ledger line's record (None: damaged). sitegen before 2026-12-07 wrote a record onto
-    the end of one a stopped command had left half-written: that whole record is read."""
+def line_events(line: str) -> list[dict[str, Any]]:
+    """A ledger line's events (none: damaged). sitegen before 2026-12-07 wrote a record onto
+    the end of the last line when it had lost its line break: two records, each read, or one
+    half-written by a stopped command, then a whole one, which is read."""
     try:
-        return json.loads(line)
+        records = [json.loads(line)]
     except (ValueError, RecursionError):  # (a line nested thousands deep: damaged too)
-        pass
-    start = line.find('{"at": ', 1)
-    for _ in range(8):  # (a glued line holds one whole record, at its end)
-        if start < 0:
-            break
-        with contextlib.suppress(ValueError, RecursionError):
-            if is_event(glued := json.loads(line[start:])):
-                return glued
-        start = line.find('{"at": ', start + 1)
-    return None
+        records, at = [], 0
+        while 0 <= at < len(line) and len(records) < 8:
+            try:
+                record, at = _DECODER.raw_decode(line, at)
+                records.append(record)
+            except (ValueError, RecursionError):  # (half-written: the next record, if any)
+                at = line.find('{"at": ', at + 1)
+    return [record for record in records if is_event(record)]
+
+
+_DECODER = json.JSONDecoder()
 
 
 def is_partial(event: dict[str, Any]) -> bool:
@@ -459,9 +460,18 @@ def _carried(was: list[tuple[Any, ...]], now: Fingerprint) -> list[list[Any]]:
 
 
 def append(root: Path, events: list[dict[str, Any]]) -> None:
-    if events and (lost := ledger_lost(root)):  # (a new ledger would hide what went out)
+    if not events:
+        return
+    if lost := ledger_lost(root):  # (a new ledger would hide what went out)
         raise UsageError(f"{lost}; nothing was recorded")
     append_lines(root / LEDGER, events)
+    if not (root / STARTED).exists():
+        (root / STARTED).write_text(f"{events[0]['at']}\n", encoding="utf-8")
+
+
+# Written beside the ledger with its first record, and kept: a ledger missing or empty after
+# that was lost (deleted, or restored from a backup of nothing), wherever the builds write.
+STARTED = LEDGER.with_name("ledger-started")
 
 
 def has_records(root: Path) -> bool:
@@ -472,15 +482,18 @@ def has_records(root: Path) -> bool:
 
 
 def ledger_lost(root: Path) -> str | None:
-    """Why the ledger is missing (or empty) when it is not new: build/report.json lists posts
-    a build published or exported, and each build records those in the ledger first."""
+    """Why the ledger is missing (or empty) when it is not new: it held records once (see
+    STARTED; for a ledger older than that, build/report.json lists posts a build published
+    or exported, and each build records those in the ledger first)."""
     if has_records(root):
         return None
+    said = f"{LEDGER.as_posix()} is missing or empty, though "
+    if (root / STARTED).exists():
+        return said + f"{STARTED.as_posix()} says it held records: restore it from git or a backup"
     try:
         report = json.loads((root / "build/report.json").read_text(encoding="utf-8"))
         made = bool(report.get("published")) or any(report.get("exported", {}).values())
-        made = made or report.get("ledger_has_records") is True  # (every post taken down)
     except (OSError, ValueError, AttributeError):
         return None
-    said = f"{LEDGER.as_posix()} is missing or empty, though build/report.json lists posts a build "
-    return said + "published: restore it from git or a backup" if made else None
+    said += "build/report.json lists posts a build published: restore it from git or a backup"
+    return said if made else None

@@ -404,3 +404,18 @@ def test_the_chain_is_checked_from_where_it_last_held_and_a_change_before_is_sti
     altered = grown.replace(b"post-0", b"post-9", 1)
     assert chain_problem(altered, memo) == parse_audit_log(altered)[1][0]
     assert chain_problem(grown[: len(grown) // 2], memo) is not None  # cut mid-line
+
+
+def test_an_approval_is_never_glued_onto_a_last_line_without_its_line_break(run, site):  # type: ignore[no-untyped-def]
+    """A log whose last line lost its line break (a hand edit): the next entry was written
+    onto it, the chain broke, and every approval went void (found by a third review)."""
+    site.post("a")
+    site.post("b")
+    assert approve(run, site, "a").code == 0
+    log = site.root / "content/records/audit.jsonl"
+    log.write_bytes(log.read_bytes().rstrip(b"\n"))
+    assert run(site, "audit", "verify").code == 0
+    assert approve(run, site, "b").code == 0
+    verified = run(site, "audit", "verify")
+    assert verified.code == 0, verified.err
+    assert [p["status"] for p in run(site, "status", "--json").json()["posts"]] == ["approved"] * 2

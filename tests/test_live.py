@@ -558,6 +558,11 @@ def test_a_damaged_ledger_is_never_read_as_nothing_went_out(run, site, tmp_path)
     for command in (["sar", "P1"], ["takedown"]):
         refused = run(site, *command)
         assert refused.code == 2 and "publications.jsonl is missing" in refused.err, command
+    # ... and wherever the builds write (--out: build/report.json is not there; a third review)
+    shutil.rmtree(site.root / "build")
+    for command in (["sar", "P1"], ["takedown"], ["build", "--out", str(site.root / "out")]):
+        refused = run(site, *command)
+        assert refused.code == 2 and "ledger-started says it held records" in refused.err
     ledger.write_text(kept)
     assert run(site, "sar", "P1").code == 0
 
@@ -611,10 +616,19 @@ def test_a_record_an_earlier_sitegen_glued_onto_a_half_written_one_is_read(run, 
     site.withdraw("P1", "2026-11-24")
     ledger = site.root / LEDGER
     before = run(site, "takedown", "--json").json()
-    *earlier, last = ledger.read_text().splitlines(keepends=True)
+    original = ledger.read_text()
+    *earlier, last = original.splitlines(keepends=True)
     ledger.write_text("".join(earlier) + '{"at": "2026-11-25T10:00:00+00:00", "event": "po' + last)
     assert run(site, "takedown", "--json").json() == before
     assert run(site, "sar", "P1").code == 0
+    assert run(site, "audit", "verify").code == 0
+    # Two whole records on one line (the first had lost its line break): both are read (the
+    # first was dropped in silence; a third review).
+    lines = original.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if '"posted"' in line and '"castle"' in line)
+    lines[at - 1 : at + 1] = [lines[at].rstrip("\n") + lines[at - 1]]  # (castle's on x first)
+    ledger.write_text("".join(lines))
+    assert run(site, "takedown", "--json").json() == before
     assert run(site, "audit", "verify").code == 0
 
 
