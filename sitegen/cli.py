@@ -15,7 +15,7 @@ from typing import NoReturn
 
 from sitegen import records
 from sitegen.approval import AUDIT_LOG, repair_audit_log
-from sitegen.audit import damaged_ledger_lines, ledger_problems, verify_audit_log
+from sitegen.audit import ledger_problems, verify_audit_log
 from sitegen.build import build
 from sitegen.checks import check, decisions, live_revisions
 from sitegen.cli_args import EVERY_LISTED, parser
@@ -288,7 +288,7 @@ def cmd_audit(args: argparse.Namespace, root: Path) -> int:
     entries, problems = verify_audit_log(
         root, site.posts, site.config.leader_keys, site.config.require_signatures
     )
-    problems += damaged_ledger_lines(root)  # (the ledger, read by sar and takedown)
+    problems += ledger_problems(root)  # (the ledger, read by sar and takedown: or lost)
     problems += record_problems(root)  # (the approved revisions a build may publish)
     approvals = sum(1 for p in site.posts if p.approval)
     print_audit_verified(len(entries), approvals, problems)

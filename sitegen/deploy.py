@@ -62,6 +62,8 @@ def deploy(site: Site, out: Path, dry_run: bool = False, moved: bool = False) ->
     if program is None:
         raise UsageError(INSTALL)
     tree = out / "site"
+    if lost := records.ledger_lost(root):  # (before the copy: its record could not be kept)
+        raise UsageError(f"{lost}; nothing was copied")
     with build_lock(out, then="deploy", doing="deploy"):
         if not (tree / "index.html").is_file():
             raise UsageError(f"nothing to deploy: {tree} has no site yet: run `sitegen build`")

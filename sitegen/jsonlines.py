@@ -40,3 +40,28 @@ def record_lines(data: bytes) -> list[str]:
     if lines[-1] == "":
         lines.pop()  # (after the last line break)
     return [line.removesuffix("\r") for line in lines]
+
+
+def line_records(line: str) -> list[Any] | None:
+    """A line's records: the line read as JSON; or, where an earlier sitegen wrote a record
+    onto the end of a line that had lost its line break, whole records one after another,
+    after at most one a stopped command left half-written. None otherwise: damaged."""
+    try:
+        return [json.loads(line)]
+    except (ValueError, RecursionError):  # (a line nested thousands deep: damaged too)
+        pass
+    records: list[Any] = []
+    at, tries = 0, 0
+    while at < len(line):
+        try:
+            record, at = _DECODER.raw_decode(line, at)
+            records.append(record)
+        except (ValueError, RecursionError):  # (looked for from a few places: linear work)
+            tries += 1
+            at = line.find('{"a', at + 1)  # (a record's first key, sorted: as_posted, at)
+            if records or tries > 4 or at < 0:
+                return None
+    return records
+
+
+_DECODER = json.JSONDecoder()

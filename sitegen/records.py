@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from sitegen.engine.store import fast_reduce, grown_log
 from sitegen.errors import UsageError
-from sitegen.jsonlines import append_lines, record_lines
+from sitegen.jsonlines import append_lines, line_records, record_lines
 from sitegen.text import fold_id
 
 LEDGER = Path("content/records/publications.jsonl")
@@ -272,23 +272,12 @@ def _events(data: bytes) -> list[dict[str, Any]]:
 
 
 def line_events(line: str) -> list[dict[str, Any]]:
-    """A ledger line's events (none: damaged). sitegen before 2026-12-07 wrote a record onto
-    the end of the last line when it had lost its line break: two records, each read, or one
-    half-written by a stopped command, then a whole one, which is read."""
-    try:
-        records = [json.loads(line)]
-    except (ValueError, RecursionError):  # (a line nested thousands deep: damaged too)
-        records, at = [], 0
-        while 0 <= at < len(line) and len(records) < 8:
-            try:
-                record, at = _DECODER.raw_decode(line, at)
-                records.append(record)
-            except (ValueError, RecursionError):  # (half-written: the next record, if any)
-                at = line.find('{"at": ', at + 1)
-    return [record for record in records if is_event(record)]
-
-
-_DECODER = json.JSONDecoder()
+    """A ledger line's events (none: damaged, so told): its records, read as
+    `jsonlines.line_records` reads them (sitegen before 2026-12-07 could glue them)."""
+    records = line_records(line)
+    if not records or not all(is_event(record) for record in records):
+        return []
+    return records
 
 
 def is_partial(event: dict[str, Any]) -> bool:
@@ -465,8 +454,10 @@ def append(root: Path, events: list[dict[str, Any]]) -> None:
     if lost := ledger_lost(root):  # (a new ledger would hide what went out)
         raise UsageError(f"{lost}; nothing was recorded")
     append_lines(root / LEDGER, events)
-    if not (root / STARTED).exists():
-        (root / STARTED).write_text(f"{events[0]['at']}\n", encoding="utf-8")
+    if not (root / STARTED).exists():  # (the time of its first record: read back)
+        with (root / LEDGER).open(encoding="utf-8", errors="replace") as ledger:
+            first = next(iter(line_events(ledger.readline().rstrip("\n"))), events[0])
+        (root / STARTED).write_text(f"{first['at']}\n", encoding="utf-8")
 
 
 # Written beside the ledger with its first record, and kept: a ledger missing or empty after

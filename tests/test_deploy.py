@@ -262,6 +262,18 @@ def test_a_file_put_into_build_site_by_hand_is_never_deployed(run, site, tmp_pat
     assert not (site.root / "build/site/towers.jpg").exists()
     assert run(site, "deploy").code == 0
     assert not (www / "towers.jpg").exists()
+    # A lost ledger: nothing is copied, since the copy could not be recorded (a fourth review).
+    ledger = site.root / LEDGER
+    kept = ledger.read_bytes()
+    ledger.unlink()
+    (site.root / "content/posts/fair/index.md").write_text(
+        (site.root / "content/posts/fair/index.md").read_text().replace("wonderful", "grand")
+    )
+    before = visible_files(www)
+    refused = run(site, "deploy")
+    assert refused.code == 2 and "nothing was copied" in refused.err, refused.err
+    assert visible_files(www) == before
+    ledger.write_bytes(kept)
 
 
 @needs_server

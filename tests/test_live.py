@@ -546,6 +546,8 @@ def test_a_damaged_ledger_is_never_read_as_nothing_went_out(run, site, tmp_path)
     for command in (["sar", "P1"], ["takedown"], ["build"]):
         refused = run(site, *command)
         assert refused.code == 2 and "is missing or empty" in refused.err, command
+    verify = run(site, "audit", "verify")  # (it said "audit log ok": a fourth review)
+    assert verify.code == 1 and "is missing or empty" in verify.err
     ledger.write_text(whole)
     # Every post taken down (the report lists nothing published), then the ledger lost.
     for slug in ("castle", "fair"):
@@ -630,6 +632,27 @@ def test_a_record_an_earlier_sitegen_glued_onto_a_half_written_one_is_read(run, 
     ledger.write_text("".join(lines))
     assert run(site, "takedown", "--json").json() == before
     assert run(site, "audit", "verify").code == 0
+
+
+def test_a_ledger_line_is_read_whole_or_told_damaged() -> None:
+    """Records one after another, after at most one half-written, are each read; a line with
+    anything else is damaged (a record then half of one was passed over in silence, and a
+    twelfth record on a line dropped: found by a fourth review)."""
+    import json as json_
+
+    from sitegen.records import line_events
+
+    def record(n: int, **more: object) -> str:
+        event = {"at": f"2026-11-{n:02d}T10:00:00+00:00", "event": "posted", "slug": f"p{n}"}
+        return json_.dumps({**event, "platform": "x", **more}, sort_keys=True)
+
+    twelve = "".join(record(n) for n in range(1, 13))
+    assert [e["slug"] for e in line_events(twelve)] == [f"p{n}" for n in range(1, 13)]
+    torn = '{"at": "2026-11-01T10:00:00+00:00", "event": "po'
+    assert [e["slug"] for e in line_events(torn + record(2, as_posted=True))] == ["p2"]
+    assert line_events(record(1) + torn) == []  # (damaged: told)
+    assert line_events(torn + record(1) + torn) == []
+    assert line_events(torn + torn + torn + torn + torn + torn + record(1)) == []
 
 
 def test_posted_with_nothing_waiting_after_a_consent_change_is_no_failure(run, demo) -> None:  # type: ignore[no-untyped-def]
