@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +59,14 @@ def line_records(line: str) -> list[Any] | None:
             records.append(record)
         except (ValueError, RecursionError):  # (looked for from a few places: linear work)
             tries += 1
-            at = line.find('{"a', at + 1)  # (a record's first key, sorted: as_posted, at)
-            if records or tries > 4 or at < 0:
+            found = RECORD_START.search(line, at + 1)  # (never an object inside a record)
+            if records or tries > 4 or found is None:
                 return None
+            at = found.start()
     return records
 
 
 _DECODER = json.JSONDecoder()
+# Where a record begins: its first key, sorted (as_posted, at). A photo's or a slug's name
+# beginning with "a" may start an object inside a record, never with these.
+RECORD_START = re.compile(r'\{"(?:as_posted|at)": ')

@@ -58,7 +58,7 @@ SIZES = "(min-width: 48rem) 44rem, calc(100vw - 2rem)"
 # figure with its caption) or within a line of text.
 # (Two branches, each starting with its literal: an optional <p> before <img made the regex
 # engine try every position of every post, a tenth of a second over a school's site.)
-BODY_IMAGE = re.compile(r"(?P<alone><p>\s*<img\b[^>]*>\s*</p>)|<img\b[^>]*>")
+BODY_IMAGE = re.compile(r"(?P<alone><p>\s*(?P<img><img\b[^>]*>)\s*</p>)|<img\b[^>]*>")
 LINK_START = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)("[^>]*>)')
 ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
 # A card's picture is a thumbnail beside its text on a wide screen (see site.css).
@@ -226,7 +226,10 @@ def _body_images(
             return str(
                 Markup("<figure>{}<figcaption>{}</figcaption></figure>").format(img, view.caption)
             )
-        return f"<p>{img}</p>" if alone else str(img)
+        if not alone:
+            return str(img)
+        start, end = (at - match.start() for at in match.span("img"))
+        return match.group(0)[:start] + str(img) + match.group(0)[end:]  # (its spaces kept)
 
     def linked(match: re.Match[str]) -> str:
         """A link to a listed photo ("see it full size") goes to its largest published copy:

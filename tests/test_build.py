@@ -462,6 +462,14 @@ def test_a_photo_placed_in_the_text_keeps_its_caption_card_and_feed_picture(
     page = (root / "posts/p/index.html").read_text()
     assert re.search(r"<figure><img src=\"photo-1-[^>]*><figcaption>Ready for Thursday<", page)
     assert "<p><figure>" not in page and "<p></p>" not in page
+    # (a photo alone without a caption keeps its paragraph as Markdown wrote it, spaces and
+    # all: its page's bytes, and so the ledger's record of it, unchanged by the upgrade)
+    from sitegen.images import Variant
+    from sitegen.render import ImageView, _body_images
+
+    view = ImageView("A hall", "", (Variant("photo-2-480.jpg", 480, 360, "jpeg"),))
+    made = _body_images('<p><img src="hall.jpg" alt="x">  </p>', {"hall.jpg": view}, frozenset())
+    assert made.startswith('<p><img src="photo-2-480.jpg"') and made.endswith('">  </p>')
     card = re.search(
         r'<article class="card[^"]*".*?</article>', (root / "index.html").read_text(), re.S
     )

@@ -653,6 +653,17 @@ def test_a_ledger_line_is_read_whole_or_told_damaged() -> None:
     assert line_events(record(1) + torn) == []  # (damaged: told)
     assert line_events(torn + record(1) + torn) == []
     assert line_events(torn + torn + torn + torn + torn + torn + record(1)) == []
+    # A half-written deploy holds objects keyed by photos' names ("assembly.jpg"): never
+    # taken for a record's start (the line was called damaged: a fifth review).
+    deploy = json_.dumps(
+        {
+            "at": "2026-11-25T10:00:00+00:00",
+            "event": "deployed",
+            "photos": {"s": {"assembly.jpg": "1"}},
+        },
+        sort_keys=True,
+    )
+    assert [e["slug"] for e in line_events(deploy[:-2] + record(3))] == ["p3"]
 
 
 def test_posted_with_nothing_waiting_after_a_consent_change_is_no_failure(run, demo) -> None:  # type: ignore[no-untyped-def]
