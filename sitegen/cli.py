@@ -25,7 +25,7 @@ from sitegen.deploy import built_as_of
 from sitegen.engine.lastbuild import tree_check
 from sitegen.engine.swap import build_lock
 from sitegen.errors import RefusedError, SitegenError, UsageError
-from sitegen.files import PUBLISHED_FOLDERS
+from sitegen.files import PUBLISHED_FOLDERS, site_part_holding
 from sitegen.policy import Checked
 from sitegen.progress import progress
 from sitegen.report import (
@@ -262,15 +262,12 @@ def _refuse_an_out_folder_of_the_site(root: Path, out_dir: Path, chosen: bool) -
     """--out inside a folder whose files are published (templates/static/, build/site/ ...)
     or kept (content/) would put the exports, parents-only posts and the report on the
     website, or among the posts."""
-    if not chosen:
-        return
-    for folder in (*PUBLISHED_FOLDERS, "content"):
-        if out_dir.resolve().is_relative_to((root / folder).resolve()):
-            raise UsageError(
-                f"--out {out_dir} is inside {folder}/: its files are published or are the "
-                "site's own, and a build's exports and report must never be; build --out "
-                "outside them (or leave --out out: build/)"
-            )
+    if chosen and (folder := site_part_holding(root, out_dir, (*PUBLISHED_FOLDERS, "content"))):
+        raise UsageError(
+            f"--out {out_dir} is inside {folder}/: its files are published or are the site's "
+            "own, and a build's exports and report must never be; build --out outside them "
+            "(or leave --out out: build/)"
+        )
 
 
 def cmd_audit(args: argparse.Namespace, root: Path) -> int:

@@ -143,18 +143,17 @@ def _read_header(
         bad = _impossible_date(header)
         line = 1 + header[: bad.start()].count("\n") + 1 if bad else 2
         said = str(exc)
-        if bad and isinstance(exc, ValueError) and "offset" in said:  # (+25:00: Python's words)
-            written = YAML_LINES.split(header)[line - 2].strip()
+        if (
+            bad
+            and isinstance(exc, ValueError)
+            and any(w in said for w in ("month", "day", "offset"))
+        ):
+            written = _shortened(YAML_LINES.split(header)[line - 2].strip())
             raise Unreadable(
-                f"`{_shortened(written)}` has a time zone offset of a day or more: write the "
-                "time without it (2026-09-04 10:00, in site.timezone) or with one such as +01:00",
-                line,
-            ) from None
-        if bad and isinstance(exc, ValueError) and ("month" in said or "day" in said):
-            written = YAML_LINES.split(header)[line - 2].strip()
-            raise Unreadable(
-                f"`{_shortened(written)}` is not a date the calendar has ({said}): write it "
-                "as YYYY-MM-DD",
+                f"`{written}` has a time zone offset of a day or more: write the time without it "
+                "(2026-09-04 10:00, in site.timezone) or with one such as +01:00"
+                if "offset" in said  # (+25:00: Python's words are about timedelta)
+                else f"`{written}` is not a date the calendar has ({said}): write it as YYYY-MM-DD",
                 line,
             ) from None
         if "integer string conversion" in said:  # (Python's words, and its advice, for a number)

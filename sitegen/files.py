@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterable
+from pathlib import Path
 
 # Bounds on what a post may make sitegen read: a school's photo is a few megabytes and its
 # text a few kilobytes; anything far larger is a mistake or an attack (a link to /dev/zero).
@@ -17,6 +19,14 @@ PUBLISHED_FOLDERS = ("templates", "content/posts", "build/site", "build/exports"
 # The site's own files: a report written there would replace the register, the ledger or the
 # approval log (`--output content/consent.csv`), or land where a build overwrites it.
 OWN_FILES = ("content", "build", "site.toml")
+
+
+def site_part_holding(root: Path, path: Path, parts: Iterable[str]) -> str | None:
+    """The first of the site's `parts` (paths below `root`) that is `path` or holds it, both
+    resolved (a relative path, a link: where the file would really go)."""
+    where = path.resolve()
+    return next((part for part in parts if where.is_relative_to((root / part).resolve())), None)
+
 
 KINDS = {
     stat.S_IFDIR: "a folder",

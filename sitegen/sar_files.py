@@ -12,7 +12,7 @@ from sitegen.config import Config
 from sitegen.engine.keys import content_hash
 from sitegen.errors import UsageError
 from sitegen.faces import Box
-from sitegen.files import OWN_FILES, PUBLISHED_FOLDERS, read_file
+from sitegen.files import OWN_FILES, PUBLISHED_FOLDERS, read_file, site_part_holding
 from sitegen.images import RenderSpec, render_image
 
 PHOTO_WIDTH = 480  # the report's copies: large enough to recognise, small enough to mail
@@ -23,21 +23,8 @@ def write_private(path: Path, text: str, config: Config | None = None) -> None:
     a new file beside it, made 0600 from the start, then renamed over it. Never inside a
     folder of the site that is published (PUBLISHED_FOLDERS), nor over the site's own files
     (OWN_FILES, and the consent register wherever site.toml keeps it)."""
-    site_root = config.root if config is not None else None
-    for folder in PUBLISHED_FOLDERS if site_root is not None else ():
-        if path.resolve().is_relative_to((site_root / folder).resolve()):
-            raise UsageError(
-                f"--output {path} is inside {folder}/, whose files are published: write it "
-                "outside the site's folders (it holds pupils' personal data)"
-            )
-    own = [site_root / name for name in OWN_FILES] if site_root is not None else []
-    for mine in [*own, *([config.register_path] if config is not None else [])]:
-        if path.resolve().is_relative_to(mine.resolve()):
-            raise UsageError(
-                f"--output {path} is the site's own {mine.name}{'/' if mine.is_dir() else ''}: "
-                "a report written there would replace the site's files; write it outside the "
-                "site's folders (it holds pupils' personal data)"
-            )
+    if config is not None:
+        _refuse_a_place_of_the_site(path, config)
     if path.is_dir():
         raise UsageError(f"--output {path} is a folder: give a file name, such as {path}/sar.md")
     if not path.parent.is_dir():
@@ -52,6 +39,22 @@ def write_private(path: Path, text: str, config: Config | None = None) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _refuse_a_place_of_the_site(path: Path, config: Config) -> None:
+    """A report never goes where the site publishes files, nor over the site's own."""
+    if folder := site_part_holding(config.root, path, PUBLISHED_FOLDERS):
+        raise UsageError(
+            f"--output {path} is inside {folder}/, whose files are published: write it "
+            "outside the site's folders (it holds pupils' personal data)"
+        )
+    if own := site_part_holding(config.root, path, (*OWN_FILES, config.consent_register)):
+        mine = config.root / own
+        raise UsageError(
+            f"--output {path} is the site's own {mine.name}{'/' if mine.is_dir() else ''}: a "
+            "report written there would replace the site's files; write it outside the "
+            "site's folders (it holds pupils' personal data)"
+        )
 
 
 def scrubbed_photos(

@@ -30,6 +30,14 @@ def approve(run, site: SiteDir, *slugs: str) -> None:  # type: ignore[no-untyped
     assert result.code == 0, result.err
 
 
+def published_fair(run, site: SiteDir) -> tuple[dict[str, bytes], bytes]:  # type: ignore[no-untyped-def]
+    """A post approved and built onto the website: the site's files and the ledger then."""
+    site.post("fair", platforms=["website"], date="2026-11-02")
+    approve(run, site, "fair")
+    assert run(site, "build").code == 0
+    return site_files(site.root), (site.root / "content/records/publications.jsonl").read_bytes()
+
+
 def site_files(root: Path) -> dict[str, bytes]:
     site = root / "build/site"
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
@@ -615,11 +623,7 @@ def test_a_missing_posts_folder_or_audit_log_never_empties_the_site(run, site: S
     """content/posts/ gone (a wrong --site, a drive not mounted) or made a file, or the audit
     log unreadable: the build published an empty site with exit 0 and recorded every post
     removed. Each is an error naming the path, and nothing changes."""
-    site.post("fair", platforms=["website"], date="2026-11-02")
-    approve(run, site, "fair")
-    assert run(site, "build").code == 0
-    before = site_files(site.root)
-    ledger = (site.root / "content/records/publications.jsonl").read_bytes()
+    before, ledger = published_fair(run, site)
     posts = site.root / "content/posts"
     posts.rename(site.root / "content/posts-moved")
     result = run(site, "build")
@@ -729,11 +733,7 @@ def test_a_retired_tree_that_cannot_be_tidied_never_stops_the_other_trees(
 def test_a_lost_approval_log_stops_the_build_before_the_site_empties(run, site: SiteDir) -> None:  # type: ignore[no-untyped-def]
     """content/records/audit.jsonl deleted: every approval was void, the build took the whole
     site down (exit 0) and asked for every post to be removed everywhere (found by a tour)."""
-    site.post("fair", platforms=["website"], date="2026-11-02")
-    approve(run, site, "fair")
-    assert run(site, "build").code == 0
-    before = site_files(site.root)
-    ledger = (site.root / "content/records/publications.jsonl").read_bytes()
+    before, ledger = published_fair(run, site)
     log = site.root / "content/records/audit.jsonl"
     kept = log.read_bytes()
     log.unlink()
